@@ -1,0 +1,68 @@
+package dev.parasim.spec;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One experiment: a model, a cluster, training settings and the plans to compare. Construction
+ * checks every cross-field rule, so a built experiment is trusted everywhere downstream.
+ */
+public record Experiment(String name, ModelSpec model, ClusterSpec cluster, TrainingSpec training,
+                         List<ParallelPlan> plans, Optional<ExecuteSpec> execute) {
+
+    public Experiment {
+        Check.name("name", name);
+        plans = List.copyOf(plans);
+        if (plans.isEmpty()) throw new SpecException("plans", "must not be empty", plans);
+        var names = new HashSet<String>();
+        for (int i = 0; i < plans.size(); i++) {
+            ParallelPlan plan = plans.get(i);
+            String at = "plans[" + i + "]";
+            if (!names.add(plan.name())) throw new SpecException(at + ".name", "must be unique", plan.name());
+            checkPlan(at, plan, model, cluster, training);
+        }
+        execute = execute == null ? Optional.empty() : execute;
+        if (execute.isPresent() && execute.get().fp64() && training.precision() != Precision.FP32)
+            throw new SpecException("execute.fp64", "needs training.precision fp32 (precision is " + training.precision() + ")", true);
+    }
+
+    static void checkPlan(String at, ParallelPlan plan, ModelSpec model, ClusterSpec cluster, TrainingSpec training) {
+        if (model.heads() % plan.tp() != 0)
+            throw new SpecException(at + ".tp", "must divide model.heads (" + model.heads() + ")", plan.tp());
+        if (model.kvHeads() % plan.tp() != 0)
+            throw new SpecException(at + ".tp", "must divide model.kvHeads (" + model.kvHeads() + ")", plan.tp());
+        if (model.ffnHidden() % plan.tp() != 0)
+            throw new SpecException(at + ".tp", "must divide model.ffnHidden (" + model.ffnHidden() + ")", plan.tp());
+        if (plan.pp() > model.layers())
+            throw new SpecException(at + ".pp", "must not exceed model.layers (" + model.layers() + ")", plan.pp());
+        if (model.layers() % (plan.pp() * plan.chunks()) != 0)
+            throw new SpecException(at + (plan.chunks() > 1 ? ".chunks" : ".pp"),
+                    "pp·chunks must divide model.layers (" + model.layers() + ")", plan.pp() * plan.chunks());
+        if (model.seqLen() % plan.cp() != 0)
+            throw new SpecException(at + ".cp", "must divide model.seqLen (" + model.seqLen() + ")", plan.cp());
+        if (plan.sequenceParallel() && model.seqLen() % (plan.tp() * plan.cp()) != 0)
+            throw new SpecException(at + ".sequenceParallel", "needs tp·cp to divide model.seqLen (" + model.seqLen() + ")", true);
+        if (plan.world() != cluster.gpus())
+            throw new SpecException(at, "dp·tp·pp·cp must equal the cluster's GPU count (" + cluster.gpus() + ")",
+                    plan.dp() + "·" + plan.tp() + "·" + plan.pp() + "·" + plan.cp() + " = " + plan.world());
+        int perStep = training.microBatch() * plan.dp();
+        if (training.globalBatch() % perStep != 0)
+            throw new SpecException("training.globalBatch",
+                    "must be divisible by microBatch·dp (" + perStep + ") of " + at, training.globalBatch());
+        int m = training.globalBatch() / perStep;
+        if (plan.schedule() == PipelineSchedule.INTERLEAVED && m % plan.pp() != 0)
+            throw new SpecException(at + ".schedule",
+                    "interleaved needs micro-batches per step (" + m + ") to be a multiple of pp (" + plan.pp() + ")",
+                    plan.schedule().label());
+        if ((plan.schedule() == PipelineSchedule.ONE_F_ONE_B || plan.schedule() == PipelineSchedule.ZB_H1)
+                && plan.pp() > 1 && m < plan.pp())
+            throw new SpecException(at + ".schedule",
+                    plan.schedule().label() + " needs at least pp (" + plan.pp() + ") micro-batches per step", m);
+    }
+
+    /** {@return micro-batches per optimizer step for {@code plan}: gbs / (mbs · dp)} */
+    public int microBatches(ParallelPlan plan) {
+        return training.globalBatch() / (training.microBatch() * plan.dp());
+    }
+}

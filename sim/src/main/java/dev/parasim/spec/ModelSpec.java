@@ -1,0 +1,31 @@
+package dev.parasim.spec;
+
+/**
+ * A decoder-only transformer. {@code mlp} also names the family: {@code gelu} is GPT (biases,
+ * LayerNorm, learned positions), {@code swiglu} is Llama (no biases, RMSNorm, rotary positions).
+ */
+public record ModelSpec(String name, int layers, int hidden, int heads, int kvHeads, int ffnHidden,
+                        int vocab, int seqLen, MlpKind mlp, boolean tiedEmbeddings) {
+
+    public ModelSpec {
+        Check.name("name", name);
+        Check.positive("layers", layers);
+        Check.positive("hidden", hidden);
+        Check.positive("heads", heads);
+        Check.positive("kvHeads", kvHeads);
+        Check.positive("ffnHidden", ffnHidden);
+        Check.positive("vocab", vocab);
+        Check.positive("seqLen", seqLen);
+        if (hidden % heads != 0) throw new SpecException("heads", "must divide hidden (" + hidden + ")", heads);
+        if (kvHeads > heads || heads % kvHeads != 0)
+            throw new SpecException("kvHeads", "must divide heads (" + heads + ")", kvHeads);
+    }
+
+    public int headDim() { return hidden / heads; }
+
+    /** {@return width of the K (or V) projection: kvHeads · headDim} */
+    public long kvWidth() { return (long) kvHeads * headDim(); }
+
+    /** {@return whether linear layers carry biases and norms are LayerNorm (GPT family)} */
+    public boolean gptFamily() { return mlp == MlpKind.GELU; }
+}

@@ -1,0 +1,37 @@
+package dev.parasim.spec;
+
+/**
+ * How one experiment is laid over the cluster: degrees of data, tensor, pipeline and context
+ * parallelism, the ZeRO stage of the data-parallel part and the pipeline schedule.
+ *
+ * @param chunks virtual pipeline chunks per rank (v); more than 1 only with the interleaved schedule
+ */
+public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStage zero, PipelineSchedule schedule,
+                           int chunks, boolean sequenceParallel) {
+
+    public ParallelPlan {
+        Check.name("name", name);
+        Check.positive("dp", dp);
+        Check.positive("tp", tp);
+        Check.positive("pp", pp);
+        Check.positive("cp", cp);
+        Check.positive("chunks", chunks);
+        if (zero == null) throw new SpecException("zero", "is required", null);
+        if (schedule == null) throw new SpecException("schedule", "is required", null);
+        if (chunks > 1 && schedule != PipelineSchedule.INTERLEAVED)
+            throw new SpecException("chunks", "may exceed 1 only with schedule interleaved", chunks);
+        if (schedule == PipelineSchedule.INTERLEAVED && pp == 1)
+            throw new SpecException("schedule", "interleaved needs pp > 1", schedule.label());
+        if (sequenceParallel && tp == 1)
+            throw new SpecException("sequenceParallel", "needs tp > 1", true);
+        if (zero == ZeroStage.PARAMETERS && pp > 1)
+            throw new SpecException("zero", "stage 3 cannot be combined with pp > 1 (as in DeepSpeed)", 3);
+    }
+
+    public int world() { return dp * tp * pp * cp; }
+
+    /** {@return a copy with another ZeRO stage (for what-ifs and sweeps)} */
+    public ParallelPlan withZero(ZeroStage stage) {
+        return new ParallelPlan(name, dp, tp, pp, cp, stage, schedule, chunks, sequenceParallel);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.parasim.spec;
+
+/**
+ * A malformed input: the one-line message names the path, the rule broken and the value found,
+ * as in {@code plans[0].tp: must divide model.heads (96), found 7}.
+ */
+public final class SpecException extends RuntimeException {
+    private final String path;
+    private final String rule;
+    private final String found;
+
+    public SpecException(String path, String rule, Object found) {
+        super(path + ": " + rule + ", found " + render(found));
+        this.path = path;
+        this.rule = rule;
+        this.found = render(found);
+    }
+
+    /** {@return the same error with {@code prefix} put before its path} */
+    public SpecException under(String prefix) {
+        String joined = path.isEmpty() ? prefix : path.startsWith("[") ? prefix + path : prefix + "." + path;
+        SpecException e = new SpecException(joined, rule, found, true);
+        e.setStackTrace(getStackTrace());
+        return e;
+    }
+
+    private SpecException(String path, String rule, String found, boolean rendered) {
+        super(path + ": " + rule + ", found " + found);
+        this.path = path;
+        this.rule = rule;
+        this.found = found;
+    }
+
+    public String path() { return path; }
+
+    public String rule() { return rule; }
+
+    public String found() { return found; }
+
+    /** Runs {@code body}, re-raising any spec error under {@code prefix}. */
+    public static <T> T at(String prefix, java.util.function.Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (SpecException e) {
+            throw e.under(prefix);
+        }
+    }
+
+    static String render(Object value) {
+        if (value == null) return "nothing";
+        if (value instanceof String s) return "\"" + s + "\"";
+        if (value instanceof java.util.Map<?, ?>) return "a mapping";
+        if (value instanceof java.util.List<?> l) return "a list of " + l.size();
+        return String.valueOf(value);
+    }
+}

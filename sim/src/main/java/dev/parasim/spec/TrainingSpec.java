@@ -1,0 +1,23 @@
+package dev.parasim.spec;
+
+/**
+ * Batch and precision settings shared by every plan of an experiment.
+ *
+ * @param globalBatch sequences per optimizer step
+ * @param microBatch  sequences per micro-batch on one model replica
+ * @param bucketMB    data-parallel gradient bucket size in MB (1e6 bytes), as DDP's bucket_cap_mb
+ */
+public record TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
+                           Recompute recompute, double bucketMB) {
+
+    public TrainingSpec {
+        Check.positive("globalBatch", globalBatch);
+        Check.positive("microBatch", microBatch);
+        if (precision == null) throw new SpecException("precision", "is required", null);
+        if (optimizer == null) throw new SpecException("optimizer", "is required", null);
+        if (recompute == null) throw new SpecException("recompute", "is required", null);
+        Check.positive("bucketMB", bucketMB);
+    }
+
+    public static final double DEFAULT_BUCKET_MB = 25;
+}
