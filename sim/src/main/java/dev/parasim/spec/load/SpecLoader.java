@@ -93,6 +93,16 @@ public final class SpecLoader {
         });
     }
 
+    /** {@return a bundled cluster preset as is} */
+    public static ClusterSpec clusterPreset(String name) {
+        return cluster(Node.of("cluster", Presets.raw(Presets.Kind.CLUSTERS, name, "cluster.preset")));
+    }
+
+    /** {@return a bundled model preset as is} */
+    public static ModelSpec modelPreset(String name) {
+        return model(Node.of("model", Presets.raw(Presets.Kind.MODELS, name, "model.preset")));
+    }
+
     static ModelSpec model(Node n) {
         ModelSpec spec = SpecException.at("model", () -> {
             int heads = n.integer("heads");
@@ -148,7 +158,7 @@ public final class SpecLoader {
         TrainingSpec spec = new TrainingSpec(n.integer("globalBatch"), n.integer("microBatch"),
                 n.choice("precision", Precision.class), n.choice("optimizer", Optimizer.class, Optimizer.ADAM),
                 n.choice("recompute", Recompute.class, Recompute.NONE),
-                n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB));
+                n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), n.bool("tpCommOverlap", false));
         n.done();
         return spec;
     }
