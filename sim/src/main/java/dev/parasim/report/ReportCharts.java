@@ -1,0 +1,136 @@
+package dev.parasim.report;
+
+import dev.parasim.analytic.Accountant;
+import dev.parasim.analytic.PlanPrediction;
+import dev.parasim.collective.CollectiveKind;
+import dev.parasim.report.chart.BubbleChart;
+import dev.parasim.report.chart.CollectiveChart;
+import dev.parasim.report.chart.CommChart;
+import dev.parasim.report.chart.GanttChart;
+import dev.parasim.report.chart.MemoryChart;
+import dev.parasim.report.chart.StepTimeChart;
+import dev.parasim.report.chart.ThroughputChart;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.SpecException;
+import dev.parasim.timeline.Timeline;
+import org.jfree.chart.JFreeChart;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/** The charts of one report, fed from the predictions: what each is called, how it is drawn and at what size. */
+final class ReportCharts {
+    /** One chart of the report: files {@code charts/<name>.png} and {@code .svg}. */
+    record Spec(String name, String caption, int width, int height, Supplier<JFreeChart> chart) {}
+
+    private ReportCharts() {}
+
+    static List<Spec> of(Experiment e, List<PlanPrediction> predictions, Map<String, Timeline> timelines) {
+        List<Spec> specs = new ArrayList<>();
+        String name = e.name();
+        specs.add(new Spec("memory", "Memory per GPU by component; dashed line: GPU capacity", 1200, 680,
+                () -> MemoryChart.of(name, predictions.stream().map(p -> new MemoryChart.Bar(p.plan().name(),
+                        p.memory().paramsBytes(), p.memory().gradsBytes(), p.memory().optimizerBytes(),
+                        p.memory().activationsBytes(), p.memory().otherBytes(), p.memory().capacityBytes())).toList())));
+        specs.add(new Spec("comm-by-collective", "Bytes sent per GPU per step, by collective", 1200, 680,
+                () -> CommChart.byCollective(name, predictions.stream().map(p -> {
+                    Map<String, Long> bytes = new LinkedHashMap<>();
+                    for (CollectiveKind k : PredictionJson.LISTED) bytes.put(k.label(), p.comm().bytes(k));
+                    return new CommChart.Bar(p.plan().name(), bytes);
+                }).toList())));
+        specs.add(new Spec("comm-by-tier", "Bytes sent per GPU per step, by link tier", 1200, 680,
+                () -> CommChart.byTier(name, predictions.stream()
+                        .map(p -> new CommChart.Bar(p.plan().name(), p.comm().byTier())).toList())));
+        specs.add(new Spec("step-time", "Step time: compute, exposed communication, pipeline bubble", 1200, 680,
+                () -> StepTimeChart.of(name, predictions.stream().map(p -> new StepTimeChart.Bar(p.plan().name(),
+                        p.time().computeSeconds(), p.time().exposedCommSeconds(), p.time().bubbleSeconds(), p.fits())).toList())));
+        for (PlanPrediction p : predictions) {
+            Timeline t = timelines.get(p.plan().name());
+            if (t == null) continue;
+            ParallelPlan plan = p.plan();
+            String description = String.format(Locale.ROOT, "%s, p=%d%s, m=%d", plan.schedule().label(), plan.pp(),
+                    plan.chunks() > 1 ? ", v=" + plan.chunks() : "", e.microBatches(plan));
+            specs.add(new Spec("gantt-" + fileName(plan.name()), "Pipeline schedule of " + plan.name() + " (" + description + ")",
+                    1500, Math.max(420, 170 + 62 * t.stages() * (hasComm(t) ? 2 : 1)), () -> GanttChart.of(t, description)));
+        }
+        int p = bubbleStages(predictions);
+        int maxM = Math.max(64, 8 * p);
+        specs.add(new Spec("bubble", "Pipeline bubble by schedule vs micro-batches per step (closed forms)", 1200, 680,
+                () -> BubbleChart.of(BubbleChart.Params.fromModel(p, maxM, List.of(2, 4), e.model().seqLen(), e.model().hidden()))));
+        CollectiveChart.Params coll = new CollectiveChart.Params(e.cluster().name(), e.cluster().nodeTier(),
+                e.cluster().clusterTier(), e.cluster().gpusPerNode(), CollectiveKind.ALL_REDUCE, rankCounts(e), 1_000,
+                4_000_000_000L);
+        specs.add(new Spec("collective-time", "AllReduce time vs message size per algorithm and rank count", 1200, 720,
+                () -> CollectiveChart.time(coll)));
+        specs.add(new Spec("collective-busbw", "AllReduce bus bandwidth vs message size", 1200, 720,
+                () -> CollectiveChart.busBandwidth(coll)));
+        List<ThroughputChart.Point> points = mfuVersusTp(e);
+        if (!points.isEmpty())
+            specs.add(new Spec("mfu-vs-tp", "MFU vs tensor-parallel degree, each plan's family with pp, cp, ZeRO and schedule kept",
+                    1200, 680, () -> ThroughputChart.of("MFU vs tensor-parallel degree — " + name,
+                    "each line keeps a plan's pp, cp, ZeRO stage and schedule; dp fills the cluster", "tensor-parallel degree tp",
+                    "MFU (%)", points)));
+        return specs;
+    }
+
+    /** {@return a file-name-safe form of a plan name} */
+    static String fileName(String plan) {
+        return plan.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private static boolean hasComm(Timeline t) {
+        return t.spans().stream().anyMatch(s -> s.lane() == dev.parasim.timeline.Lane.COMM);
+    }
+
+    /** The deepest pipeline among the plans (8 when none is pipelined), for the bubble chart. */
+    static int bubbleStages(List<PlanPrediction> predictions) {
+        int p = predictions.stream().mapToInt(x -> x.plan().pp()).max().orElse(1);
+        return p > 1 ? p : 8;
+    }
+
+    /** Group sizes to draw: a node, and powers of 8 nodes up to the cluster. */
+    static List<Integer> rankCounts(Experiment e) {
+        TreeSet<Integer> counts = new TreeSet<>();
+        int perNode = e.cluster().gpusPerNode(), gpus = e.cluster().gpus();
+        if (perNode > 1) counts.add(perNode);
+        for (int n = perNode * 8; n < gpus; n *= 8) counts.add(n);
+        if (gpus > 1) counts.add(gpus);
+        List<Integer> list = new ArrayList<>(counts);
+        while (list.size() > 3) list.remove(1);
+        return list;
+    }
+
+    /**
+     * Every plan re-predicted at tp = 1, 2, 4, … with its pp, cp, ZeRO stage and schedule kept and dp filling the
+     * cluster; degrees the model or batch does not allow are skipped. Plans that share a family are drawn once.
+     */
+    static List<ThroughputChart.Point> mfuVersusTp(Experiment e) {
+        List<ThroughputChart.Point> points = new ArrayList<>();
+        TreeSet<String> seen = new TreeSet<>();
+        for (ParallelPlan plan : e.plans()) {
+            String family = String.format(Locale.ROOT, "pp=%d%s, zero %d%s", plan.pp(), plan.cp() > 1 ? ", cp=" + plan.cp() : "",
+                    plan.zero().number(), plan.pp() > 1 ? ", " + plan.schedule().label() + (plan.chunks() > 1 ? "×" + plan.chunks() : "") : "");
+            if (!seen.add(family)) continue;
+            for (int tp = 1; tp <= Math.min(64, e.cluster().gpus()); tp *= 2) {
+                int rest = plan.pp() * plan.cp() * tp;
+                if (e.cluster().gpus() % rest != 0) continue;
+                try {
+                    ParallelPlan variant = new ParallelPlan(plan.name() + "-tp" + tp, e.cluster().gpus() / rest, tp, plan.pp(),
+                            plan.cp(), plan.zero(), plan.schedule(), plan.chunks(), plan.sequenceParallel() && tp > 1);
+                    Experiment one = new Experiment(e.name(), e.model(), e.cluster(), e.training(), List.of(variant), e.execute());
+                    PlanPrediction p = Accountant.predict(one, variant);
+                    points.add(new ThroughputChart.Point(family, tp, 100 * p.mfu(), p.fits()));
+                } catch (SpecException invalid) {
+                    // This degree is not a valid plan for the model or batch; the family skips it.
+                }
+            }
+        }
+        return points;
+    }
+}
