@@ -23,6 +23,7 @@ final class HtmlRenderer {
             th, td { border: 1px solid #ddd; padding: 5px 10px; vertical-align: top; }
             thead th { background: #f4f4f4; text-align: left; }
             tbody th { background: #fafafa; text-align: left; font-weight: 600; white-space: nowrap; }
+            tbody th.sub { font-weight: normal; padding-left: 26px; }
             td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
             tbody tr:nth-child(even) td { background: #fcfcfc; }
             figure { margin: 18px 0 30px; }
@@ -80,7 +81,9 @@ final class HtmlRenderer {
         for (List<String> row : t.rows()) {
             out.append("<tr>");
             for (int i = 0; i < row.size(); i++) {
-                if (i == 0 && t.rowHeaders()) out.append("<th>").append(escape(row.get(i))).append("</th>");
+                String cell = row.get(i);
+                if (i == 0 && t.rowHeaders())
+                    out.append(cell.startsWith("  ") ? "<th class=\"sub\">" : "<th>").append(escape(cell.strip())).append("</th>");
                 else out.append(numeric(row.get(i)) ? "<td class=\"num\">" : "<td>").append(escape(row.get(i))).append("</td>");
             }
             out.append("</tr>\n");

@@ -42,7 +42,7 @@ final class MarkdownRenderer {
         out.append('\n');
         for (List<String> row : t.rows()) {
             out.append('|');
-            for (String c : row) out.append(' ').append(cell(c)).append(" |");
+            for (String c : row) out.append(' ').append(cell(c.startsWith("  ") ? "↳ " + c.strip() : c)).append(" |");
             out.append('\n');
         }
         out.append('\n');

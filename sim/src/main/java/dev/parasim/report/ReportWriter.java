@@ -91,6 +91,7 @@ public final class ReportWriter {
         List<Step> steps = steps(in, provenance);
         Path temp = Files.createTempDirectory(outDir, "." + dirName + ".partial-");
         try {
+            readable(temp);
             for (int i = 0; i < steps.size(); i++) {
                 Step s = steps.get(i);
                 hook.before(s.path());
@@ -141,6 +142,15 @@ public final class ReportWriter {
         steps.add(new Step("report.md", f -> text(f, MarkdownRenderer.render(blocks))));
         steps.add(new Step("report.html", f -> text(f, HtmlRenderer.render("ParaSim report: " + e.name(), blocks))));
         return steps;
+    }
+
+    /** Temporary directories are private (rwx------); the finished report is as readable as any other output. */
+    private static void readable(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException notPosix) {
+            // Not a POSIX file system: its defaults apply.
+        }
     }
 
     private static void text(Path file, String content) throws IOException {

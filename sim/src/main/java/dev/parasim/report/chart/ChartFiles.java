@@ -4,6 +4,7 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.svg.SVGGraphics2D;
 import org.jfree.svg.SVGUtils;
+import org.jfree.svg.ViewBox;
 
 import java.awt.geom.Rectangle2D;
 import java.io.ByteArrayOutputStream;
@@ -47,6 +48,7 @@ public final class ChartFiles {
         // A fixed prefix instead of JFreeSVG's time-based one, so the same chart gives the same bytes.
         g2.setDefsKeyPrefix("parasim");
         chart.draw(g2, new Rectangle2D.Double(0, 0, width, height));
-        return g2.getSVGElement();
+        // A viewBox lets browsers scale the chart to the page width instead of cropping it.
+        return g2.getSVGElement(null, true, new ViewBox(0, 0, width, height), null, null);
     }
 }

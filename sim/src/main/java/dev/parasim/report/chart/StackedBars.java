@@ -50,7 +50,7 @@ final class StackedBars {
                 org.jfree.chart.text.TextBlock block = super.createLabel(category, width, edge, g2);
                 String total = offScale.get(category.toString());
                 if (total != null)
-                    block.addLine(total + " ↑ off scale", ChartStyle.SMALL_BOLD, ChartStyle.ALERT);
+                    block.addLine(total + " ↑", ChartStyle.SMALL_BOLD, ChartStyle.ALERT);
                 return block;
             }
         };
@@ -91,6 +91,10 @@ final class StackedBars {
             a.setPaint(infeasible.contains(plans.get(i)) ? ChartStyle.ALERT : ChartStyle.TEXT);
             plot.addAnnotation(a);
         }
+        if (!offScale.isEmpty())
+            chart.addSubtitle(new TextTitle("↑ under a plan: its total, when the bar runs past the top of the axis",
+                    ChartStyle.SMALL, ChartStyle.ALERT, org.jfree.chart.ui.RectangleEdge.TOP, org.jfree.chart.ui.HorizontalAlignment.CENTER,
+                    org.jfree.chart.ui.VerticalAlignment.CENTER, new org.jfree.chart.ui.RectangleInsets(2, 0, 2, 0)));
         if (limit != null) {
             ValueMarker marker = new ValueMarker(limit.value(), ChartStyle.ALERT, ChartStyle.MARKER);
             marker.setLabel(limit.label());
