@@ -69,7 +69,7 @@ public final class CollectiveChart {
     }
 
     public static JFreeChart time(Params p) {
-        LogAxis y = new LogAxis("time per collective");
+        LogAxis y = new LogAxis("time per collective (log scale)");
         y.setNumberFormatOverride(UnitFormat.seconds());
         y.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1));
         return chart(p, false, y, "%s time vs message size — %s");
