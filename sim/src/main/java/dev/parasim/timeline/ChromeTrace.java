@@ -41,7 +41,10 @@ public final class ChromeTrace {
                 });
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("displayTimeUnit", "ms");
-        doc.put("otherData", Map.of("plan", t.plan(), "stepSeconds", t.stepSeconds()));
+        Map<String, Object> other = new LinkedHashMap<>();
+        other.put("plan", t.plan());
+        other.put("stepSeconds", t.stepSeconds());
+        doc.put("otherData", other);
         doc.put("traceEvents", events);
         return Json.write(doc);
     }

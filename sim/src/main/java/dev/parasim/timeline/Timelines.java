@@ -24,13 +24,18 @@ public final class Timelines {
     private Timelines() {}
 
     public static Timeline of(Experiment e, ParallelPlan plan) {
+        return of(e, plan, true);
+    }
+
+    /** {@code withSpans} false plays the step without keeping its spans (for sweeps). */
+    public static Timeline of(Experiment e, ParallelPlan plan, boolean withSpans) {
         int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
         List<List<CommOp>> ops = new ArrayList<>();
         for (int s = 0; s < p; s++) ops.add(CommModel.stage(e, plan, s));
         List<StageCost> costs = StepTimeModel.stages(e, plan, ops);
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
         List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
-        PipelineSimulator.Played played = PipelineSimulator.play(orders, v, new StageCosts(costs, v));
+        PipelineSimulator.Played played = PipelineSimulator.play(orders, v, new StageCosts(costs, v), withSpans);
         return finish(e, plan, orders, costs, played);
     }
 
@@ -46,13 +51,13 @@ public final class Timelines {
             double[] last = lastBackward(s, orders.get(s), played);
             double syncStart = last[0] + (1 - dpOverlap) * (last[1] - last[0]);
             double syncEnd = syncStart + c.gradientSync();
-            if (c.gradientSync() > 0)
+            if (c.gradientSync() > 0 && !played.spans().isEmpty())
                 spans.add(new Span(s, Lane.COMM, SpanKind.DP_COMM, -1, -1, syncStart, syncEnd, "gradient sync"));
             double optimizerStart = Math.max(played.pipelineEnd()[s], syncEnd);
             double optimizerEnd = optimizerStart + c.optimizer();
-            spans.add(new Span(s, Lane.COMPUTE, SpanKind.OPTIMIZER, -1, -1, optimizerStart, optimizerEnd, "optimizer"));
+            if (!played.spans().isEmpty()) spans.add(new Span(s, Lane.COMPUTE, SpanKind.OPTIMIZER, -1, -1, optimizerStart, optimizerEnd, "optimizer"));
             double gatherExposed = Math.max(0, c.afterStep() - dpOverlap * c.compute().forward());
-            if (c.afterStep() > 0)
+            if (c.afterStep() > 0 && !played.spans().isEmpty())
                 spans.add(new Span(s, Lane.COMM, SpanKind.DP_COMM, -1, -1, optimizerEnd, optimizerEnd + c.afterStep(),
                         "parameter gather"));
             end[s] = optimizerEnd + gatherExposed;
@@ -72,7 +77,7 @@ public final class Timelines {
         for (int i = order.size() - 1; i >= 0; i--) {
             PassRef ref = order.get(i);
             if (ref.pass() == Pass.BW || ref.pass() == Pass.W)
-                return played.passTimes().get(new dev.parasim.program.Dependencies.StagePass(stage, ref));
+                return played.passTimes(new dev.parasim.program.Dependencies.StagePass(stage, ref));
         }
         throw new IllegalStateException("stage " + stage + " has no backward pass");
     }
