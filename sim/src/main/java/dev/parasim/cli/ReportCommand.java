@@ -1,7 +1,5 @@
 package dev.parasim.cli;
 
-import dev.parasim.analytic.Accountant;
-import dev.parasim.analytic.PlanPrediction;
 import dev.parasim.report.ReportWriter;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.load.SpecLoader;
@@ -19,7 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code sim report}: predicts every plan and writes results, charts and the Markdown/HTML report; no Spark needed. */
+/**
+ * {@code sim report}: predicts every plan, plays its step on the timeline interpreter (Gantt and Chrome
+ * trace), and writes results, charts and the Markdown/HTML report; no Spark needed.
+ */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Predict every plan and write results.json/.csv, charts (PNG+SVG) and report.md/.html into OUT/<experiment>/.")
 public final class ReportCommand implements Callable<Integer> {
@@ -36,6 +37,10 @@ public final class ReportCommand implements Callable<Integer> {
             description = "report date as an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z (default: now); fixes the bytes for reproducible reports")
     String date;
 
+    @Option(names = "--no-timelines", negatable = false,
+            description = "skip the timeline interpreter: no Gantt charts, traces or timeline columns")
+    boolean noTimelines;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -49,9 +54,8 @@ public final class ReportCommand implements Callable<Integer> {
             return Main.SPEC_ERROR;
         }
         Experiment e = SpecLoader.load(experiment, overrides);
-        List<PlanPrediction> predictions = Accountant.predict(e);
         var err = spec.commandLine().getErr();
-        Path dir = new ReportWriter(clock, err).write(out, ReportWriter.Input.of(e, predictions));
+        Path dir = new ReportWriter(clock, err).write(out, ReportWriter.Input.predict(e, !noTimelines));
         var stdout = spec.commandLine().getOut();
         stdout.println(dir.resolve("report.html"));
         stdout.flush();

@@ -26,8 +26,11 @@ public sealed interface Block {
         }
     }
 
-    /** A chart image by relative path (charts/x.svg), with a link to its PNG twin. */
-    record Figure(String caption, String svgPath, String pngPath) implements Block {}
+    /** A chart image by relative path (charts/x.svg), with a link to its twin in the other format (charts/x.png). */
+    record Figure(String caption, String image, String twin) implements Block {
+        /** {@return "PNG" or "SVG": the twin's format, for its link} */
+        public String twinFormat() { return twin.endsWith(".png") ? "PNG" : "SVG"; }
+    }
 
     /** A link to a file of the report by relative path. */
     record Link(String text, String path) implements Block {}

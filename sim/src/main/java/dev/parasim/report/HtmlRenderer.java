@@ -60,9 +60,9 @@ final class HtmlRenderer {
             out.append("</ul>\n");
         } else if (b instanceof Block.Table t) table(t, out);
         else if (b instanceof Block.Figure f)
-            out.append("<figure><img src=\"").append(escape(f.svgPath())).append("\" alt=\"").append(escape(f.caption()))
-                    .append("\"><figcaption>").append(escape(f.caption())).append(" (<a href=\"").append(escape(f.pngPath()))
-                    .append("\">PNG</a>)</figcaption></figure>\n");
+            out.append("<figure><img src=\"").append(escape(f.image())).append("\" alt=\"").append(escape(f.caption()))
+                    .append("\"><figcaption>").append(escape(f.caption())).append(" (<a href=\"").append(escape(f.twin()))
+                    .append("\">").append(f.twinFormat()).append("</a>)</figcaption></figure>\n");
         else if (b instanceof Block.Link l)
             out.append("<p><a href=\"").append(escape(l.path())).append("\">").append(escape(l.text())).append("</a></p>\n");
         else if (b instanceof Block.Code c)

@@ -22,8 +22,8 @@ final class MarkdownRenderer {
             out.append('\n');
         } else if (b instanceof Block.Table t) table(t, out);
         else if (b instanceof Block.Figure f)
-            out.append("![").append(inline(f.caption())).append("](").append(f.svgPath()).append(")\n\n*")
-                    .append(inline(f.caption())).append("* ([PNG](").append(f.pngPath()).append("))\n\n");
+            out.append("![").append(inline(f.caption())).append("](").append(f.image()).append(")\n\n*")
+                    .append(inline(f.caption())).append("* ([").append(f.twinFormat()).append("](").append(f.twin()).append("))\n\n");
         else if (b instanceof Block.Link l) out.append("- [").append(inline(l.text())).append("](").append(l.path()).append(")\n\n");
         else if (b instanceof Block.Code c) {
             String fence = c.text().contains("```") ? "~~~~" : "```";

@@ -27,7 +27,16 @@ import java.util.function.Supplier;
 /** The charts of one report, fed from the predictions: what each is called, how it is drawn and at what size. */
 final class ReportCharts {
     /** One chart of the report: files {@code charts/<name>.png} and {@code .svg}. */
-    record Spec(String name, String caption, int width, int height, Supplier<JFreeChart> chart) {}
+    record Spec(String name, String caption, int width, int height, Supplier<JFreeChart> chart, boolean pngInPage) {
+        Spec(String name, String caption, int width, int height, Supplier<JFreeChart> chart) {
+            this(name, caption, width, height, chart, false);
+        }
+    }
+
+    /** Timelines with more spans than this are shown as PNG in the page (their SVG runs to megabytes). */
+    static final int DENSE_SPANS = 1500;
+    /** A stage lane with more spans than this gets a zoomed Gantt of the start of the step too. */
+    static final int ZOOM_SPANS = 48;
 
     private ReportCharts() {}
 
@@ -56,8 +65,17 @@ final class ReportCharts {
             ParallelPlan plan = p.plan();
             String description = String.format(Locale.ROOT, "%s, p=%d%s, m=%d", plan.schedule().label(), plan.pp(),
                     plan.chunks() > 1 ? ", v=" + plan.chunks() : "", e.microBatches(plan));
+            int height = Math.max(420, 170 + 62 * t.stages() * (hasComm(t) ? 2 : 1));
+            boolean dense = t.spans().size() > DENSE_SPANS;
             specs.add(new Spec("gantt-" + fileName(plan.name()), "Pipeline schedule of " + plan.name() + " (" + description + ")",
-                    1500, Math.max(420, 170 + 62 * t.stages() * (hasComm(t) ? 2 : 1)), () -> GanttChart.of(t, description)));
+                    1500, height, () -> GanttChart.of(t, description), dense));
+            List<dev.parasim.timeline.Span> first = t.lane(0, dev.parasim.timeline.Lane.COMPUTE);
+            if (first.size() > ZOOM_SPANS) {
+                double until = first.get(Math.min(first.size() - 1, 4 * plan.pp() * plan.chunks())).endSeconds();
+                specs.add(new Spec("gantt-" + fileName(plan.name()) + "-start", "Start of the step of " + plan.name()
+                        + ": pipeline fill and the first steady-state micro-batches", 1500, height,
+                        () -> GanttChart.window(t, description, 0, until), dense));
+            }
         }
         int p = bubbleStages(predictions);
         int maxM = Math.max(64, 8 * p);

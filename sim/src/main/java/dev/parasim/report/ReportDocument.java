@@ -99,8 +99,11 @@ final class ReportDocument {
         }
 
         blocks.add(new Block.Heading(2, "Charts"));
-        for (ReportCharts.Spec c : charts)
-            blocks.add(new Block.Figure(c.caption(), "charts/" + c.name() + ".svg", "charts/" + c.name() + ".png"));
+        for (ReportCharts.Spec c : charts) {
+            String svg = "charts/" + c.name() + ".svg", png = "charts/" + c.name() + ".png";
+            // Charts with thousands of shapes load faster as pictures; the SVG stays one click away.
+            blocks.add(c.pngInPage() ? new Block.Figure(c.caption(), png, svg) : new Block.Figure(c.caption(), svg, png));
+        }
 
         if (!traceFiles.isEmpty()) {
             blocks.add(new Block.Heading(2, "Traces"));

@@ -1,10 +1,14 @@
 package dev.parasim.report;
 
+import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.PlanPrediction;
 import dev.parasim.cli.Version;
 import dev.parasim.report.chart.ChartFiles;
 import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.timeline.ChromeTrace;
 import dev.parasim.timeline.Timeline;
+import dev.parasim.timeline.Timelines;
 import org.jfree.chart.JFreeChart;
 
 import java.io.IOException;
@@ -47,6 +51,22 @@ public final class ReportWriter {
             timelines = timelines == null ? Map.of() : new LinkedHashMap<>(timelines);
             executed = executed == null ? Map.of() : new LinkedHashMap<>(executed);
             traces = traces == null ? Map.of() : new LinkedHashMap<>(traces);
+        }
+
+        /**
+         * {@return every plan predicted by the accountant and, when {@code withTimelines}, played on the timeline
+         * interpreter with its Chrome trace} (what {@code sim report} shows)
+         */
+        public static Input predict(Experiment experiment, boolean withTimelines) {
+            Map<String, Timeline> timelines = new LinkedHashMap<>();
+            Map<String, String> traces = new LinkedHashMap<>();
+            if (withTimelines)
+                for (ParallelPlan plan : experiment.plans()) {
+                    Timeline t = Timelines.of(experiment, plan);
+                    timelines.put(plan.name(), t);
+                    traces.put(plan.name(), ChromeTrace.json(t));
+                }
+            return new Input(experiment, Accountant.predict(experiment), timelines, Map.of(), traces);
         }
 
         /** {@return predictions only: no timelines, executed results or traces} */

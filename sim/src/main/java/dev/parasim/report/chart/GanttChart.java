@@ -49,6 +49,16 @@ public final class GanttChart {
 
     /** @param description what the timeline shows, e.g. "1f1b, p=4, m=8" (may be empty) */
     public static JFreeChart of(Timeline timeline, String description) {
+        return window(timeline, description, 0, timeline.stepSeconds());
+    }
+
+    /**
+     * {@return the Gantt of the spans between {@code fromSeconds} and {@code toSeconds} only}: a zoom for steps
+     * with so many micro-batches that the whole step is a blur (spans crossing the window's edges are cut there)
+     */
+    public static JFreeChart window(Timeline timeline, String description, double fromSeconds, double toSeconds) {
+        if (!(toSeconds > fromSeconds)) throw new IllegalArgumentException("window: needs from < to, found " + fromSeconds + ", " + toSeconds);
+        boolean whole = fromSeconds <= 0 && toSeconds >= timeline.stepSeconds();
         boolean comm = timeline.spans().stream().anyMatch(s -> s.lane() == Lane.COMM);
         boolean chunks = timeline.spans().stream().anyMatch(s -> s.chunk() > 0);
         boolean ms = timeline.stepSeconds() < 1;
@@ -59,15 +69,24 @@ public final class GanttChart {
             if (comm) rows.add("stage " + s + " comm");
         }
         Map<SpanKind, XYIntervalSeries> series = new EnumMap<>(SpanKind.class);
-        for (Span s : timeline.spans()) series.computeIfAbsent(s.kind(), k -> new XYIntervalSeries(name(k), false, true));
+        List<Span> shown = timeline.spans().stream()
+                .filter(s -> s.endSeconds() > fromSeconds && s.startSeconds() < toSeconds).toList();
+        for (Span s : shown) series.computeIfAbsent(s.kind(), k -> new XYIntervalSeries(name(k), false, true));
         XYIntervalSeriesCollection data = new XYIntervalSeriesCollection();
         List<SpanKind> order = new ArrayList<>(series.keySet());
         for (SpanKind k : order) data.addSeries(series.get(k));
         Map<Long, String> labels = new HashMap<>();
-        for (Span s : timeline.spans()) {
+        int densest = 0;
+        for (int r = 0; r < rows.size(); r++) {
+            int row = r;
+            densest = Math.max(densest, (int) shown.stream().filter(s -> (comm ? 2 * s.stage() + (s.lane() == Lane.COMM ? 1 : 0)
+                    : s.stage()) == row).count());
+        }
+        for (Span s : shown) {
             int row = comm ? 2 * s.stage() + (s.lane() == Lane.COMM ? 1 : 0) : s.stage();
             XYIntervalSeries target = series.get(s.kind());
-            target.add(row, row - 0.38, row + 0.38, s.startSeconds() * scale, s.startSeconds() * scale, s.endSeconds() * scale);
+            double start = Math.max(s.startSeconds(), fromSeconds) * scale, end = Math.min(s.endSeconds(), toSeconds) * scale;
+            target.add(row, row - 0.38, row + 0.38, start, start, end);
             if (s.microBatch() >= 0)
                 labels.put(key(order.indexOf(s.kind()), target.getItemCount() - 1),
                         s.microBatch() + (chunks && s.chunk() >= 0 ? "." + s.chunk() : ""));
@@ -76,17 +95,21 @@ public final class GanttChart {
         rowAxis.setInverted(true);
         rowAxis.setGridBandsVisible(false);
         NumberAxis timeAxis = new NumberAxis(ms ? "time in step (ms)" : "time in step (s)");
-        timeAxis.setRange(0, timeline.stepSeconds() * scale * 1.01);
+        double span = (toSeconds - fromSeconds) * scale;
+        timeAxis.setRange(fromSeconds * scale, toSeconds * scale + (whole ? 0.01 * span : 0));
         LabelledBars renderer = new LabelledBars(labels);
         renderer.setUseYInterval(true);
         renderer.setLegendBar(new Rectangle2D.Double(-8, -6, 16, 12));
-        renderer.setDrawBarOutline(true);
+        // White edges separate neighbouring spans; on a dense row they would paint over the spans themselves.
+        renderer.setDrawBarOutline(densest <= 80);
         renderer.setDefaultOutlinePaint(Color.WHITE);
         renderer.setDefaultItemLabelGenerator((XYItemLabelGenerator) (d, s, i) -> labels.get(key(s, i)));
         renderer.setDefaultItemLabelsVisible(true);
         XYPlot plot = new XYPlot(data, rowAxis, timeAxis, renderer);
         plot.setOrientation(org.jfree.chart.plot.PlotOrientation.HORIZONTAL);
-        JFreeChart chart = new JFreeChart("Pipeline schedule — " + timeline.plan(), ChartStyle.TITLE, plot, true);
+        String title = "Pipeline schedule — " + timeline.plan() + (whole ? ""
+                : fromSeconds <= 0 ? ", first " + time(toSeconds) + " of the step" : ", " + time(fromSeconds) + " to " + time(toSeconds));
+        JFreeChart chart = new JFreeChart(title, ChartStyle.TITLE, plot, true);
         String summary = String.format(Locale.ROOT, "%sstep %s, bubble %s (%.1f%%), exposed comm %s; labels are micro-batch%s",
                 description == null || description.isBlank() ? "" : description + " — ",
                 time(timeline.stepSeconds()), time(timeline.bubbleSeconds()),
@@ -100,6 +123,7 @@ public final class GanttChart {
     }
 
     private static String time(double seconds) {
+        if (seconds == 0) return "0 s";
         return seconds < 1 ? String.format(Locale.ROOT, "%.2f ms", seconds * 1e3) : String.format(Locale.ROOT, "%.3f s", seconds);
     }
 
