@@ -30,8 +30,8 @@ public final class Headlines {
         MemoryBreakdown m = p.memory();
         List<Row> rows = new ArrayList<>();
         rows.add(modelStates(e, p));
-        rows.add(new Row("activations (worst stage)", gb(m.activationsBytes()), activationFormula(e, plan), "—",
-                KORTHIKANTI + "; in-flight micro-batches: " + NARAYANAN));
+        rows.add(new Row("activations (worst stage)", gb(m.activationsBytes()), activationFormula(e, plan),
+                gb(Math.round(activationBytes(e, plan))) + " (stage 0)", KORTHIKANTI + "; in-flight micro-batches: " + NARAYANAN));
         for (CollectiveKind k : PredictionJson.LISTED) {
             long bytes = p.comm().bytes(k);
             if (bytes > 0) rows.add(new Row(k.label() + " sent per GPU per step", gb(bytes), collectiveFormula(k), "—", NCCL));
@@ -78,6 +78,28 @@ public final class Headlines {
                     case INTERLEAVED -> "× L·(1 + (p−1)/(p·v)) on the first stage";
                 };
         return perLayer + " per layer " + inFlight;
+    }
+
+    /**
+     * {@return Korthikanti's per-layer bytes (16-bit, GPT layout) times the layers stage 0 keeps in flight, at the
+     * precision's activation width}; context parallelism divides s
+     */
+    static double activationBytes(Experiment e, ParallelPlan plan) {
+        double s = (double) e.model().seqLen() / plan.cp(), b = e.training().microBatch(), h = e.model().hidden();
+        double a = e.model().heads(), t = plan.tp(), sFull = e.model().seqLen();
+        boolean sp = plan.sequenceParallel();
+        double perLayer = switch (e.training().recompute()) {
+            case FULL -> 2 * s * b * h / (sp ? t : 1);
+            case SELECTIVE -> s * b * h * (sp ? 34 / t : 10 + 24 / t);
+            case NONE -> s * b * h * ((sp ? 34 / t : 10 + 24 / t) + 5 * a * sFull / (h * t));
+        };
+        double layers = e.model().layers(), p = plan.pp(), v = plan.chunks(), m = e.microBatches(plan);
+        double inFlight = p == 1 ? layers : switch (plan.schedule()) {
+            case GPIPE -> m * layers / p;
+            case ONE_F_ONE_B, ZB_H1 -> Math.min(m, p) * layers / p;
+            case INTERLEAVED -> layers * (1 + (p - 1) / (p * v));
+        };
+        return perLayer * inFlight * e.training().precision().activationBytes() / 2.0;
     }
 
     static String collectiveFormula(CollectiveKind k) {

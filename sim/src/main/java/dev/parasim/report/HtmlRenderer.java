@@ -53,7 +53,7 @@ final class HtmlRenderer {
         else if (b instanceof Block.Paragraph p) out.append("<p>").append(escape(p.text())).append("</p>\n");
         else if (b instanceof Block.Callout c)
             out.append("<div class=\"callout").append(c.alert() ? " alert" : "").append("\"><strong>").append(escape(c.title()))
-                    .append("</strong>").append(escape(c.text())).append("</div>\n");
+                    .append("</strong> ").append(escape(c.text())).append("</div>\n");
         else if (b instanceof Block.Bullets l) {
             out.append("<ul>\n");
             for (String item : l.items()) out.append("<li>").append(escape(item)).append("</li>\n");

@@ -43,15 +43,15 @@ final class ReportDocument {
                 predictions.size())));
         Optional<PlanPrediction> winner = winner(predictions);
         blocks.add(winner.map(w -> new Block.Callout("Winner: " + w.plan().name() + ".", String.format(Locale.ROOT,
-                " The fastest plan that fits: step %.3f s, MFU %.1f%%, %.0f tokens/s, peak %.2f GB of %.0f GB per GPU.",
+                "The fastest plan that fits: step %.3f s, MFU %.1f%%, %.0f tokens/s, peak %.2f GB of %.0f GB per GPU.",
                 w.time().stepSeconds(), 100 * w.mfu(), w.tokensPerSecond(), w.memory().peakBytes() / 1e9,
                 w.memory().capacityBytes() / 1e9), false))
-                .orElse(new Block.Callout("No winner.", " No plan fits in GPU memory.", true)));
+                .orElse(new Block.Callout("No winner.", "No plan fits in GPU memory.", true)));
         List<String> infeasible = predictions.stream().filter(p -> !p.fits())
                 .map(p -> p.plan().name() + ": " + p.memory().reason()).toList();
         if (!infeasible.isEmpty()) {
             blocks.add(new Block.Callout("Does not fit (" + infeasible.size() + " of " + predictions.size() + "):",
-                    " these plans need more memory than one GPU has.", true));
+                    "these plans need more memory than one GPU has.", true));
             blocks.add(new Block.Bullets(infeasible));
         } else {
             blocks.add(new Block.Paragraph("Every plan fits in GPU memory."));

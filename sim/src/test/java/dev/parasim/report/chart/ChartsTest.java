@@ -62,6 +62,7 @@ class ChartsTest {
                 new Case("comm-by-tier", CommChart.byTier("gpt3", tiers), "Bytes per GPU per step by link tier", 1100, 650),
                 new Case("step-time", StepTimeChart.of("gpt3", steps), "Step time breakdown", 1100, 650),
                 new Case("gantt", GanttChart.of(gantt, "1f1b, p=4, m=8"), "Pipeline schedule", 1400, 560),
+                new Case("gantt-window", GanttChart.window(gantt, "1f1b, p=4, m=8", 0, 0.12), "first 120.00 ms of the step", 1400, 560),
                 new Case("bubble", BubbleChart.of(BubbleChart.Params.fromModel(8, 64, List.of(2, 4), 2048, 12288)),
                         "Pipeline bubble by schedule", 1100, 650),
                 new Case("collective-time", CollectiveChart.time(coll), "allReduce time vs message size", 1100, 650),
