@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
  * trace), and writes results, charts and the Markdown/HTML report; no Spark needed.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Predict every plan and write results.json/.csv, charts (PNG+SVG) and report.md/.html into OUT/<experiment>/.")
+        description = "Predict every plan, play it on the timeline interpreter, and write results.json/.csv, charts (PNG+SVG, "
+                + "a Gantt per plan), Chrome traces and report.md/.html into OUT/<experiment>/.")
 public final class ReportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "EXPERIMENT", description = "experiment YAML file")
     Path experiment;

@@ -81,13 +81,15 @@ final class ReportCharts {
         int maxM = Math.max(64, 8 * p);
         specs.add(new Spec("bubble", "Pipeline bubble by schedule vs micro-batches per step (closed forms)", 1200, 680,
                 () -> BubbleChart.of(BubbleChart.Params.fromModel(p, maxM, List.of(2, 4), e.model().seqLen(), e.model().hidden()))));
-        CollectiveChart.Params coll = new CollectiveChart.Params(e.cluster().name(), e.cluster().nodeTier(),
-                e.cluster().clusterTier(), e.cluster().gpusPerNode(), CollectiveKind.ALL_REDUCE, rankCounts(e), 1_000,
-                4_000_000_000L);
-        specs.add(new Spec("collective-time", "AllReduce time vs message size per algorithm and rank count", 1200, 720,
-                () -> CollectiveChart.time(coll)));
-        specs.add(new Spec("collective-busbw", "AllReduce bus bandwidth vs message size", 1200, 720,
-                () -> CollectiveChart.busBandwidth(coll)));
+        List<Integer> ranks = rankCounts(e);
+        if (!ranks.isEmpty()) {
+            CollectiveChart.Params coll = new CollectiveChart.Params(e.cluster().name(), e.cluster().nodeTier(),
+                    e.cluster().clusterTier(), e.cluster().gpusPerNode(), CollectiveKind.ALL_REDUCE, ranks, 1_000, 4_000_000_000L);
+            specs.add(new Spec("collective-time", "AllReduce time vs message size per algorithm and rank count", 1200, 720,
+                    () -> CollectiveChart.time(coll)));
+            specs.add(new Spec("collective-busbw", "AllReduce bus bandwidth vs message size", 1200, 720,
+                    () -> CollectiveChart.busBandwidth(coll)));
+        }
         List<ThroughputChart.Point> points = mfuVersusTp(e);
         if (!points.isEmpty())
             specs.add(new Spec("mfu-vs-tp", "MFU vs tensor-parallel degree, each plan's family with pp, cp, ZeRO and schedule kept",
@@ -112,7 +114,7 @@ final class ReportCharts {
         return p > 1 ? p : 8;
     }
 
-    /** Group sizes to draw: a node, and powers of 8 nodes up to the cluster. */
+    /** Group sizes to draw: a node, and powers of 8 nodes up to the cluster (none on a one-GPU cluster). */
     static List<Integer> rankCounts(Experiment e) {
         TreeSet<Integer> counts = new TreeSet<>();
         int perNode = e.cluster().gpusPerNode(), gpus = e.cluster().gpus();

@@ -182,6 +182,41 @@ class ReportWriterTest {
         for (Path f : files) assertArrayEquals(Files.readAllBytes(a.resolve(f)), Files.readAllBytes(b.resolve(f)), f.toString());
     }
 
+    @Test
+    void smallAndSingleGpuClustersReportToo() throws IOException {
+        Experiment cpu = dev.parasim.Fixtures.experiment("""
+                name: tiny on cpu
+                model: {preset: tiny-gpt}
+                cluster: {preset: cpu-8}
+                training: {globalBatch: 8, microBatch: 1, precision: fp32}
+                plans:
+                  - {name: ddp}
+                  - {name: pp2-gpipe, dp: 2, tp: 2, pp: 2, schedule: gpipe}
+                  - {name: pp2-zb, dp: 4, pp: 2, schedule: zb-h1}
+                """);
+        Path report = write(out, ReportWriter.Input.predict(cpu, true));
+        assertEquals(out.resolve("tiny_on_cpu"), report);
+        assertTrue(Files.exists(report.resolve("charts/gantt-pp2-gpipe.svg")));
+        assertTrue(Files.exists(report.resolve("charts/collective-busbw.png")));
+        assertTrue(Files.readString(report.resolve("report.md")).contains("Qi et al. 2024"));
+
+        Experiment one = dev.parasim.Fixtures.experiment("""
+                name: one-gpu
+                model: {preset: tiny-gpt}
+                cluster:
+                  name: laptop
+                  gpu: {name: g, memoryGB: 8, peakTflops: {fp32: 10, bf16: 20}, hbmGBps: 300}
+                  gpusPerNode: 1
+                  nodes: 1
+                  tiers: [{name: pcie, scope: node, bandwidthGBps: 16, latencyUs: 5, efficiency: 0.8}]
+                training: {globalBatch: 4, microBatch: 1, precision: bf16-mixed}
+                plans: [{name: single}]
+                """);
+        Path single = write(out, ReportWriter.Input.predict(one, true));
+        assertFalse(Files.exists(single.resolve("charts/collective-time.svg")));
+        assertTrue(Files.readString(single.resolve("report.md")).contains("**Winner: single.**"));
+    }
+
     static List<Path> files(Path root) throws IOException {
         try (Stream<Path> walk = Files.walk(root)) {
             return walk.filter(Files::isRegularFile).map(root::relativize).sorted().toList();

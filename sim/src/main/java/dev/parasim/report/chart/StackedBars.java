@@ -35,6 +35,9 @@ final class StackedBars {
 
     static JFreeChart chart(String title, String subtitle, String valueAxisLabel, List<String> plans, List<Segment> segments,
                             Set<String> infeasible, Limit limit, String totalFormat) {
+        if (segments.isEmpty())
+            // Nothing to stack (e.g. no communication on one GPU): one empty segment keeps every plan on the axis.
+            segments = List.of(new Segment("none", ChartStyle.colour("other"), new double[plans.size()]));
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         double[] totals = new double[plans.size()];
         for (Segment s : segments)
