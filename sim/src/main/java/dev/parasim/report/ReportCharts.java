@@ -51,11 +51,11 @@ final class ReportCharts {
                 () -> CommChart.byCollective(name, predictions.stream().map(p -> {
                     Map<String, Long> bytes = new LinkedHashMap<>();
                     for (CollectiveKind k : PredictionJson.LISTED) bytes.put(k.label(), p.comm().bytes(k));
-                    return new CommChart.Bar(p.plan().name(), bytes);
+                    return new CommChart.Bar(p.plan().name(), bytes, p.fits());
                 }).toList())));
         specs.add(new Spec("comm-by-tier", "Bytes sent per GPU per step, by link tier", 1200, 680,
                 () -> CommChart.byTier(name, predictions.stream()
-                        .map(p -> new CommChart.Bar(p.plan().name(), p.comm().byTier())).toList())));
+                        .map(p -> new CommChart.Bar(p.plan().name(), p.comm().byTier(), p.fits())).toList())));
         specs.add(new Spec("step-time", "Step time: compute, exposed communication, pipeline bubble", 1200, 680,
                 () -> StepTimeChart.of(name, predictions.stream().map(p -> new StepTimeChart.Bar(p.plan().name(),
                         p.time().computeSeconds(), p.time().exposedCommSeconds(), p.time().bubbleSeconds(), p.fits())).toList())));

@@ -86,6 +86,7 @@ class ReportWriterTest {
     @Test
     void csvHasOneRowPerPlanInStableColumns() throws IOException {
         Path report = write(out, ReportWriter.Input.of(experiment, predictions));
+        assertFalse(Files.exists(report.resolve("traces")), "traces/ is written only when traces are given");
         List<String> lines = Files.readAllLines(report.resolve("results.csv"));
         assertEquals(1 + predictions.size(), lines.size());
         List<String> header = List.of(lines.get(0).split(","));

@@ -11,9 +11,14 @@ import java.util.Set;
 /** Bytes one GPU sends in one step, stacked by collective or by link tier, one bar per plan. */
 public final class CommChart {
     /** One plan's bytes per GPU per step, by part (collective label or tier name), in a stable order. */
-    public record Bar(String plan, Map<String, Long> bytes) {
+    public record Bar(String plan, Map<String, Long> bytes, boolean fits) {
         public Bar {
             bytes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(bytes));
+        }
+
+        /** A plan that fits in memory. */
+        public Bar(String plan, Map<String, Long> bytes) {
+            this(plan, bytes, true);
         }
     }
 
@@ -40,7 +45,9 @@ public final class CommChart {
             if (java.util.Arrays.stream(gb).allMatch(v -> v == 0)) continue;
             segments.add(new StackedBars.Segment(part, tiers ? ChartStyle.tier(tierIndex) : ChartStyle.colour(part), gb));
         }
-        return StackedBars.chart(title, "what one GPU of the busiest stage sends in one optimizer step",
-                "sent per GPU per step (GB)", bars.stream().map(Bar::plan).toList(), segments, Set.of(), null, "%.1f GB");
+        Set<String> infeasible = bars.stream().filter(b -> !b.fits()).map(Bar::plan).collect(java.util.stream.Collectors.toSet());
+        return StackedBars.chart(title, "what one GPU of the busiest stage sends in one optimizer step"
+                        + (infeasible.isEmpty() ? "" : "; ✗ = does not fit in GPU memory"),
+                "sent per GPU per step (GB)", bars.stream().map(Bar::plan).toList(), segments, infeasible, null, "%.1f GB");
     }
 }

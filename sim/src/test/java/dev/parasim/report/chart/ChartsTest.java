@@ -43,7 +43,7 @@ class ChartsTest {
                 new MemoryChart.Bar("zero3", 700_000_000L, 700_000_000L, 4_100_000_000L, 85_000_000_000L, 4_000_000_000L, 80_000_000_000L),
                 new MemoryChart.Bar("3d", 5_500_000_000L, 5_500_000_000L, 33_000_000_000L, 14_000_000_000L, 1_500_000_000L, 80_000_000_000L));
         List<CommChart.Bar> comm = List.of(
-                new CommChart.Bar("ddp", Map.of("allReduce", 697_000_000_000L)),
+                new CommChart.Bar("ddp", Map.of("allReduce", 697_000_000_000L), false),
                 new CommChart.Bar("3d", Map.of("allReduce", 500_000_000_000L, "allGather", 150_000_000_000L, "sendRecv", 2_000_000_000L)));
         List<CommChart.Bar> tiers = List.of(
                 new CommChart.Bar("ddp", Map.of("nvlink", 600_000_000_000L, "infiniband", 97_000_000_000L)),
@@ -86,6 +86,7 @@ class ChartsTest {
         assertTrue(Files.size(svg) > 5_000, "SVG too small: " + Files.size(svg));
         Document doc = Svg.parse(svg);
         assertEquals("svg", doc.getDocumentElement().getNodeName());
+        assertEquals("0 0 " + c.width() + " " + c.height(), doc.getDocumentElement().getAttribute("viewBox").replace(".0", ""));
         assertTrue(doc.getDocumentElement().getTextContent().contains(c.title()), "SVG lacks title " + c.title());
     }
 
