@@ -22,6 +22,13 @@ public final class Accountant {
     }
 
     public static PlanPrediction predict(Experiment e, ParallelPlan plan) {
+        return evaluate(e, plan).prediction();
+    }
+
+    /** The prediction and the per-stage costs behind it (which the timeline replays). */
+    public record Evaluation(PlanPrediction prediction, List<StageCost> stages) {}
+
+    public static Evaluation evaluate(Experiment e, ParallelPlan plan) {
         List<List<CommOp>> opsByStage = new ArrayList<>();
         CommVolume busiest = null;
         for (int stage = 0; stage < plan.pp(); stage++) {
@@ -31,13 +38,15 @@ public final class Accountant {
             if (busiest == null || v.bytesPerGpu() > busiest.bytesPerGpu()) busiest = v;
         }
         MemoryBreakdown memory = MemoryModel.of(e, plan);
-        StepTime time = StepTimeModel.of(e, plan, opsByStage);
+        List<StageCost> stages = StepTimeModel.stages(e, plan, opsByStage);
+        StepTime time = StepTimeModel.of(e, plan, stages);
         long sequences = e.training().globalBatch();
         double modelFlops = Flops.model(e.model(), sequences);
         double hardwareFlops = Flops.hardware(e.model(), sequences, e.training().recompute());
         double peak = e.cluster().gpu().peakFlops(e.training().precision()) * plan.world();
         double tokensPerSecond = sequences * (double) e.model().seqLen() / time.stepSeconds();
-        return new PlanPrediction(plan, Parameters.total(e.model()), memory, busiest, time, modelFlops, hardwareFlops,
-                modelFlops / (time.stepSeconds() * peak), hardwareFlops / (time.stepSeconds() * peak), tokensPerSecond);
+        return new Evaluation(new PlanPrediction(plan, Parameters.total(e.model()), memory, busiest, time, modelFlops,
+                hardwareFlops, modelFlops / (time.stepSeconds() * peak), hardwareFlops / (time.stepSeconds() * peak),
+                tokensPerSecond), stages);
     }
 }

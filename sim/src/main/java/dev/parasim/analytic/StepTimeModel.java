@@ -80,11 +80,11 @@ public final class StepTimeModel {
                 sendBackward, cost.optimizerStep(shard));
     }
 
-    public static StepTime of(Experiment e, ParallelPlan plan, List<List<CommOp>> opsByStage) {
+    public static StepTime of(Experiment e, ParallelPlan plan, List<StageCost> stages) {
         double dpOverlap = e.cluster().calibration().dpOverlap();
         int m = e.microBatches(plan), p = plan.pp();
         StageCost slowest = null;
-        for (StageCost st : stages(e, plan, opsByStage))
+        for (StageCost st : stages)
             if (slowest == null || st.microBatchSeconds() > slowest.microBatchSeconds()) slowest = st;
         double syncExposed = Math.max(0, slowest.gradientSync() - dpOverlap * slowest.compute().backward())
                 + Math.max(0, slowest.afterStep() - dpOverlap * slowest.compute().forward());

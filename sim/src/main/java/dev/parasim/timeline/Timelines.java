@@ -1,9 +1,7 @@
 package dev.parasim.timeline;
 
-import dev.parasim.analytic.CommModel;
-import dev.parasim.analytic.CommOp;
+import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.StageCost;
-import dev.parasim.analytic.StepTimeModel;
 import dev.parasim.program.Pass;
 import dev.parasim.program.PassRef;
 import dev.parasim.program.PipelineOrder;
@@ -29,10 +27,12 @@ public final class Timelines {
 
     /** {@code withSpans} false plays the step without keeping its spans (for sweeps). */
     public static Timeline of(Experiment e, ParallelPlan plan, boolean withSpans) {
+        return of(e, plan, Accountant.evaluate(e, plan).stages(), withSpans);
+    }
+
+    /** Plays a plan from per-stage costs already computed by the accountant. */
+    public static Timeline of(Experiment e, ParallelPlan plan, List<StageCost> costs, boolean withSpans) {
         int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
-        List<List<CommOp>> ops = new ArrayList<>();
-        for (int s = 0; s < p; s++) ops.add(CommModel.stage(e, plan, s));
-        List<StageCost> costs = StepTimeModel.stages(e, plan, ops);
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
         List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
         PipelineSimulator.Played played = PipelineSimulator.play(orders, v, new StageCosts(costs, v), withSpans);
