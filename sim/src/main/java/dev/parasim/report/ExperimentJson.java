@@ -98,5 +98,4 @@ public final class ExperimentJson {
         for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
         return m;
     }
-
 }
