@@ -72,8 +72,10 @@ final class ReportCharts {
             List<dev.parasim.timeline.Span> first = t.lane(0, dev.parasim.timeline.Lane.COMPUTE);
             if (first.size() > ZOOM_SPANS) {
                 double until = first.get(Math.min(first.size() - 1, 4 * plan.pp() * plan.chunks())).endSeconds();
+                boolean comm = t.spans().stream().anyMatch(s -> s.lane() == dev.parasim.timeline.Lane.COMM && s.startSeconds() < until);
                 specs.add(new Spec("gantt-" + fileName(plan.name()) + "-start", "Start of the step of " + plan.name()
-                        + ": pipeline fill and the first steady-state micro-batches", 1500, height,
+                        + ": pipeline fill and the first steady-state micro-batches", 1500,
+                        Math.max(420, 170 + 62 * t.stages() * (comm ? 2 : 1)),
                         () -> GanttChart.window(t, description, 0, until), dense));
             }
         }

@@ -59,18 +59,19 @@ public final class GanttChart {
     public static JFreeChart window(Timeline timeline, String description, double fromSeconds, double toSeconds) {
         if (!(toSeconds > fromSeconds)) throw new IllegalArgumentException("window: needs from < to, found " + fromSeconds + ", " + toSeconds);
         boolean whole = fromSeconds <= 0 && toSeconds >= timeline.stepSeconds();
-        boolean comm = timeline.spans().stream().anyMatch(s -> s.lane() == Lane.COMM);
         boolean chunks = timeline.spans().stream().anyMatch(s -> s.chunk() > 0);
         boolean ms = timeline.stepSeconds() < 1;
         double scale = ms ? 1e3 : 1;
+        List<Span> shown = timeline.spans().stream()
+                .filter(s -> s.endSeconds() > fromSeconds && s.startSeconds() < toSeconds).toList();
+        // Comm rows only when something happens on them in this window.
+        boolean comm = shown.stream().anyMatch(s -> s.lane() == Lane.COMM);
         List<String> rows = new ArrayList<>();
         for (int s = 0; s < timeline.stages(); s++) {
             rows.add("stage " + s + (comm ? " compute" : ""));
             if (comm) rows.add("stage " + s + " comm");
         }
         Map<SpanKind, XYIntervalSeries> series = new EnumMap<>(SpanKind.class);
-        List<Span> shown = timeline.spans().stream()
-                .filter(s -> s.endSeconds() > fromSeconds && s.startSeconds() < toSeconds).toList();
         for (Span s : shown) series.computeIfAbsent(s.kind(), k -> new XYIntervalSeries(name(k), false, true));
         XYIntervalSeriesCollection data = new XYIntervalSeriesCollection();
         List<SpanKind> order = new ArrayList<>(series.keySet());
