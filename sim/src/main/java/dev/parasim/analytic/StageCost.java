@@ -20,6 +20,12 @@ public record StageCost(int stage, PassTimes compute, double forwardExposed, dou
                         double gradientSync, double afterStep, double sendForward, double sendBackward,
                         double optimizer) {
 
+    /** {@return the same costs for another stage of the same kind} */
+    public StageCost at(int otherStage) {
+        return new StageCost(otherStage, compute, forwardExposed, backwardExposed, gradientSync, afterStep, sendForward,
+                sendBackward, optimizer);
+    }
+
     /** {@return compute plus exposed communication of one micro-batch: the stage's pipeline period} */
     public double microBatchSeconds() {
         return compute.total() + forwardExposed + backwardExposed;

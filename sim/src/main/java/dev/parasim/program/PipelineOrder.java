@@ -21,12 +21,18 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PipelineOrder {
     private static final Map<List<Object>, List<List<PassRef>>> CACHE = new ConcurrentHashMap<>();
+    private static final Map<List<Object>, CompiledOrder> COMPILED = new ConcurrentHashMap<>();
 
     private PipelineOrder() {}
 
     /** {@return for each stage, its passes in execution order (immutable; computed once per shape)} */
     public static List<List<PassRef>> of(PipelineSchedule schedule, int p, int m, int v) {
         return CACHE.computeIfAbsent(List.of(schedule, p, m, v), k -> generate(schedule, p, m, v));
+    }
+
+    /** {@return the orders flattened for fast replay (computed once per shape)} */
+    public static CompiledOrder compiled(PipelineSchedule schedule, int p, int m, int v) {
+        return COMPILED.computeIfAbsent(List.of(schedule, p, m, v), k -> CompiledOrder.of(of(schedule, p, m, v), v));
     }
 
     static List<List<PassRef>> generate(PipelineSchedule schedule, int p, int m, int v) {

@@ -32,6 +32,7 @@ public final class Timelines {
 
     /** Plays a plan from per-stage costs already computed by the accountant. */
     public static Timeline of(Experiment e, ParallelPlan plan, List<StageCost> costs, boolean withSpans) {
+        if (!withSpans) return fast(e, plan, costs);
         int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
         List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
@@ -70,6 +71,41 @@ public final class Timelines {
         double step = end[critical];
         double bubble = Math.max(0, step - compute[critical] - exposed[critical]);
         return new Timeline(plan.name(), p, spans, step, compute[critical], exposed[critical], bubble, busy);
+    }
+
+    /** The span-free replay: same arithmetic as {@link #finish}, over cached compiled orders and cost tables. */
+    static Timeline fast(Experiment e, ParallelPlan plan, List<StageCost> costs) {
+        int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
+        PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
+        int passes = Pass.values().length;
+        double[][] compute = new double[p][passes], exposed = new double[p][passes], send = new double[p][passes];
+        StageCosts table = new StageCosts(costs, v);
+        for (int s = 0; s < p; s++)
+            for (Pass pass : Pass.values()) {
+                PipelineSimulator.PassCost c = table.pass(s, new PassRef(pass, 0, 0));
+                compute[s][pass.ordinal()] = c.compute();
+                exposed[s][pass.ordinal()] = c.exposedComm();
+                send[s][pass.ordinal()] = pass == Pass.F ? costs.get(s).sendForward() : costs.get(s).sendBackward();
+            }
+        FastReplay.Result r = FastReplay.play(PipelineOrder.compiled(schedule, p, m, v), compute, exposed, send);
+        double dpOverlap = e.cluster().calibration().dpOverlap();
+        double[] end = new double[p], busy = new double[p], exposedTotal = new double[p], computeTotal = new double[p];
+        int critical = 0;
+        for (int s = 0; s < p; s++) {
+            StageCost c = costs.get(s);
+            double syncEnd = r.lastBackwardStart()[s] + (1 - dpOverlap) * (r.lastBackwardEnd()[s] - r.lastBackwardStart()[s])
+                    + c.gradientSync();
+            double optimizerStart = Math.max(r.pipelineEnd()[s], syncEnd);
+            double gatherExposed = Math.max(0, c.afterStep() - dpOverlap * c.compute().forward());
+            end[s] = optimizerStart + c.optimizer() + gatherExposed;
+            computeTotal[s] = r.compute()[s] + c.optimizer();
+            busy[s] = computeTotal[s] + r.exposed()[s];
+            exposedTotal[s] = r.exposed()[s] + (optimizerStart - r.pipelineEnd()[s]) + gatherExposed;
+            if (end[s] > end[critical]) critical = s;
+        }
+        double step = end[critical];
+        double bubble = Math.max(0, step - computeTotal[critical] - exposedTotal[critical]);
+        return new Timeline(plan.name(), p, List.of(), step, computeTotal[critical], exposedTotal[critical], bubble, busy);
     }
 
     /** {@return start and end of the stage's last pass that produces weight gradients} */

@@ -52,6 +52,22 @@ class TimelinesTest {
     }
 
     @Test
+    void fastReplayEqualsTheSpanRecordingPlayExactly() {
+        for (String schedule : new String[] {"gpipe", "1f1b", "zb-h1", "interleaved"}) {
+            Experiment e = Fixtures.experiment(Fixtures.GPT3, "plans[2].schedule=" + schedule,
+                    "plans[2].chunks=" + (schedule.equals("interleaved") ? 3 : 1), "plans[1].zero=1");
+            for (ParallelPlan plan : e.plans()) {
+                Timeline slow = Timelines.of(e, plan, true), fast = Timelines.of(e, plan, false);
+                assertEquals(slow.stepSeconds(), fast.stepSeconds(), schedule + " " + plan.name());
+                assertEquals(slow.computeSeconds(), fast.computeSeconds());
+                assertEquals(slow.exposedCommSeconds(), fast.exposedCommSeconds());
+                assertEquals(slow.bubbleSeconds(), fast.bubbleSeconds());
+                assertTrue(fast.spans().isEmpty());
+            }
+        }
+    }
+
+    @Test
     void representativeRanksKeepLargePlansCheap() {
         Experiment e = Fixtures.experiment(Fixtures.GPT3, "training.globalBatch=4096", "plans[2].dp=8");
         Timeline t = Timelines.of(e, e.plans().get(2));   // 512 GPUs, pp 8, 512 micro-batches, v 2
