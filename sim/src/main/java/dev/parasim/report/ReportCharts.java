@@ -80,9 +80,26 @@ final class ReportCharts {
             }
         }
         int p = bubbleStages(predictions);
-        int maxM = Math.max(64, 8 * p);
-        specs.add(new Spec("bubble", "Pipeline bubble by schedule vs micro-batches per step (closed forms)", 1200, 680,
-                () -> BubbleChart.of(BubbleChart.Params.fromModel(p, maxM, List.of(2, 4), e.model().seqLen(), e.model().hidden()))));
+        List<BubbleChart.PlanPoint> operating = new ArrayList<>();
+        BubbleChart.Params shape = BubbleChart.Params.fromModel(p, p, List.of(2, 4), e.model().seqLen(), e.model().hidden());
+        int largestM = 0;
+        for (PlanPrediction pred : predictions) {
+            ParallelPlan plan = pred.plan();
+            if (plan.pp() != p) continue;
+            int m = e.microBatches(plan);
+            largestM = Math.max(largestM, m);
+            double fraction = switch (plan.schedule()) {
+                case GPIPE, ONE_F_ONE_B -> BubbleChart.oneFOneB(p, m);
+                case INTERLEAVED -> BubbleChart.interleaved(p, m, plan.chunks());
+                case ZB_H1 -> BubbleChart.zbH1(p, m, shape.forward(), shape.backwardInput(), shape.backwardWeight());
+            };
+            operating.add(new BubbleChart.PlanPoint(plan.name(), m, fraction));
+        }
+        // Wide enough to show the experiment's own plans, rounded up to a multiple of p (interleaving's points).
+        int maxM = Math.min(1024, Math.max(Math.max(64, 8 * p), (int) Math.ceil(largestM * 1.15 / p) * p));
+        specs.add(new Spec("bubble", "Pipeline bubble by schedule vs micro-batches per step (closed forms), with this experiment's plans",
+                1200, 680, () -> BubbleChart.of(BubbleChart.Params.fromModel(p, maxM, List.of(2, 4), e.model().seqLen(),
+                e.model().hidden()), operating)));
         List<Integer> ranks = rankCounts(e);
         if (!ranks.isEmpty()) {
             CollectiveChart.Params coll = new CollectiveChart.Params(e.cluster().name(), e.cluster().nodeTier(),

@@ -1,14 +1,18 @@
 package dev.parasim.report.chart;
 
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 import java.awt.BasicStroke;
+import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +52,9 @@ public final class BubbleChart {
         }
     }
 
+    /** A plan of the experiment drawn on the chart: its micro-batches per step and its closed-form bubble fraction. */
+    public record PlanPoint(String plan, int microBatches, double fraction) {}
+
     private BubbleChart() {}
 
     /** {@return (p−1)/m: GPipe and 1F1B bubble over ideal time (Narayanan et al. 2021)} */
@@ -62,6 +69,11 @@ public final class BubbleChart {
     }
 
     public static JFreeChart of(Params params) {
+        return of(params, List.of());
+    }
+
+    /** {@return the chart with the experiment's own plans marked and named at their (m, bubble) points} */
+    public static JFreeChart of(Params params, List<PlanPoint> plans) {
         int p = params.stages();
         XYSeriesCollection data = new XYSeriesCollection();
         XYSeries basic = new XYSeries("GPipe / 1F1B  (p−1)/m");
@@ -71,17 +83,31 @@ public final class BubbleChart {
         for (int m = p; m <= params.maxMicroBatches(); m++) {
             basic.add(m, oneFOneB(p, m));
             zb.add(m, zbH1(p, m, params.forward(), params.backwardInput(), params.backwardWeight()));
-            // Interleaving needs m to be a multiple of p.
-            if (m % p == 0) for (int i = 0; i < inter.size(); i++) inter.get(i).add(m, interleaved(p, m, params.chunks().get(i)));
+            // Interleaving needs m to be a multiple of p; on log-log axes its line is straight, so points at
+            // p·2^k (and the last multiple) draw it exactly without crowding the markers.
+            boolean doubling = m % p == 0 && Integer.bitCount(m / p) == 1;
+            boolean lastMultiple = m % p == 0 && m + p > params.maxMicroBatches();
+            if (doubling || lastMultiple) for (int i = 0; i < inter.size(); i++) inter.get(i).add(m, interleaved(p, m, params.chunks().get(i)));
         }
         data.addSeries(basic);
         for (XYSeries s : inter) data.addSeries(s);
         data.addSeries(zb);
-        NumberAxis x = new NumberAxis("micro-batches per step m");
-        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-        x.setRange(p - 0.5, params.maxMicroBatches() + 0.5);
-        NumberAxis y = new NumberAxis("bubble / ideal compute time (fraction)");
-        y.setRange(0, oneFOneB(p, p) * 1.05);
+        XYSeries marked = new XYSeries("plans of this experiment", false, true);
+        for (PlanPoint pt : plans) marked.add(pt.microBatches(), pt.fraction());
+        if (!plans.isEmpty()) data.addSeries(marked);
+        // Log-log: each closed form is a straight line, and large m stays as readable as small m.
+        LogAxis x = new LogAxis("micro-batches per step m (log scale)");
+        x.setBase(2);
+        x.setTickUnit(new NumberTickUnit(1));
+        x.setNumberFormatOverride(new DecimalFormat("0"));
+        x.setRange(p / 1.08, params.maxMicroBatches() * 1.08);
+        LogAxis y = new LogAxis("bubble / ideal compute time (log scale)");
+        y.setBase(10);
+        y.setTickUnit(new NumberTickUnit(Math.log10(2)));   // ticks at powers of two: 1.6%, 3.1%, …, 50%, 100%
+        y.setNumberFormatOverride(new DecimalFormat("0.#%"));
+        double lowest = Math.min(interleaved(p, params.maxMicroBatches(), params.chunks().stream().mapToInt(i -> i).max().orElse(1)),
+                zbH1(p, params.maxMicroBatches(), params.forward(), params.backwardInput(), params.backwardWeight()));
+        y.setRange(Math.max(1e-4, lowest / 1.6), oneFOneB(p, p) * 1.3);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
         XYPlot plot = new XYPlot(data, x, y, renderer);
         JFreeChart chart = new JFreeChart(String.format(Locale.ROOT, "Pipeline bubble by schedule, p = %d stages", p),
@@ -95,6 +121,28 @@ public final class BubbleChart {
             renderer.setSeriesStroke(i, new BasicStroke(2.5f));
         }
         for (int i = 1; i <= inter.size(); i++) renderer.setSeriesShapesVisible(i, true);
+        if (!plans.isEmpty()) {
+            int last = data.getSeriesCount() - 1;
+            renderer.setSeriesLinesVisible(last, false);
+            renderer.setSeriesShapesVisible(last, true);
+            renderer.setSeriesPaint(last, ChartStyle.TEXT);
+            renderer.setSeriesShape(last, new java.awt.geom.Ellipse2D.Double(-5, -5, 10, 10));
+            for (int i = 0; i < plans.size(); i++) {
+                PlanPoint pt = plans.get(i);
+                // Names of points in the right half go to the left of their point, so they stay inside the plot.
+                boolean right = pt.microBatches() > Math.sqrt((double) p * params.maxMicroBatches());
+                String text = pt.plan() + String.format(Locale.ROOT, " (%.1f%%)", 100 * pt.fraction());
+                XYTextAnnotation label = new XYTextAnnotation(right ? text + "   " : "   " + text, pt.microBatches(), pt.fraction());
+                label.setFont(ChartStyle.SMALL_BOLD);
+                label.setPaint(ChartStyle.TEXT);
+                // Plans at the same point are stacked upwards so their names do not overlap.
+                label.setTextAnchor(right ? TextAnchor.CENTER_RIGHT : TextAnchor.CENTER_LEFT);
+                long before = plans.subList(0, i).stream().filter(o -> o.microBatches() == pt.microBatches()
+                        && Math.abs(Math.log(o.fraction() / pt.fraction())) < Math.log(1.25)).count();
+                label.setY(pt.fraction() * Math.pow(1.25, before));
+                plot.addAnnotation(label);
+            }
+        }
         return chart;
     }
 }
