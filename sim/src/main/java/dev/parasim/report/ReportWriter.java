@@ -34,6 +34,14 @@ import java.util.stream.Stream;
  * is written into a temporary sibling directory first and renamed into place at the end (replacing an
  * older report of the same experiment), so a failure leaves the previous state untouched. Progress lines
  * such as {@code [3/12] charts/memory.svg} go to the progress writer.
+ *
+ * <pre>{@code
+ * // sim report: predictions, timelines and traces
+ * new ReportWriter(Clock.systemUTC(), err).write(out, ReportWriter.Input.predict(experiment, true));
+ * // a run that executed plans adds what it counted, keyed by plan name (fields named as in results.json)
+ * new ReportWriter(clock, err).write(out, new ReportWriter.Input(experiment, predictions, timelines,
+ *         Map.of("zero1", Map.of("bytesPerGpu", 123456L, "memory", Map.of("peakBytes", 789L))), traces));
+ * }</pre>
  */
 public final class ReportWriter {
     /**
