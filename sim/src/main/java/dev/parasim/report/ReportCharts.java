@@ -127,10 +127,18 @@ final class ReportCharts {
         return t.spans().stream().anyMatch(s -> s.lane() == dev.parasim.timeline.Lane.COMM);
     }
 
-    /** The deepest pipeline among the plans (8 when none is pipelined), for the bubble chart. */
+    /** The pipeline depth most plans use (the deeper one on a tie; 8 when none is pipelined), for the bubble chart. */
     static int bubbleStages(List<PlanPrediction> predictions) {
-        int p = predictions.stream().mapToInt(x -> x.plan().pp()).max().orElse(1);
-        return p > 1 ? p : 8;
+        Map<Integer, Long> count = new java.util.TreeMap<>();
+        for (PlanPrediction x : predictions) if (x.plan().pp() > 1) count.merge(x.plan().pp(), 1L, Long::sum);
+        int best = 8;
+        long most = 0;
+        for (Map.Entry<Integer, Long> c : count.entrySet())
+            if (c.getValue() >= most) {
+                most = c.getValue();
+                best = c.getKey();
+            }
+        return best;
     }
 
     /** Group sizes to draw: a node, and powers of 8 nodes up to the cluster (none on a one-GPU cluster). */

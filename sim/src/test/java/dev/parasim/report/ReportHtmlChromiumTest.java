@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class ReportHtmlChromiumTest {
     static final Path OUT = Path.of("target", "chromium-report").toAbsolutePath();
+    static final Path SHOWCASE = Path.of("..", "configs", "experiments", "showcase-llama2-70b.yaml");
     static final Pattern SRC = Pattern.compile("(?:src|href)=\"([^\"]+\\.(?:svg|png))\"");
     static final Pattern PROBE = Pattern.compile("data-probe=\"images=(\\d+);broken=([^\"]*)\"");
 
@@ -36,7 +37,7 @@ class ReportHtmlChromiumTest {
     void showcaseReportRendersWithEveryImage() throws Exception {
         Path chromium = chromium();
         ReportWriter.deleteTree(OUT);
-        Experiment e = SpecLoader.load(ReportWriterTest.SHOWCASE, List.of());
+        Experiment e = SpecLoader.load(SHOWCASE, List.of());
         Path report = new ReportWriter(ReportWriterTest.FIXED, null).write(OUT, ReportWriter.Input.predict(e, true));
         String html = Files.readString(report.resolve("report.html"));
 

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The report of the shipped GPT-3 experiment: every file, the right content, atomic on failure, reproducible. */
 class ReportWriterTest {
-    static final Path SHOWCASE = Path.of("..", "configs", "experiments", "gpt3-on-a100.yaml");
+    static final Path GPT3 = Path.of("..", "configs", "experiments", "gpt3-on-a100.yaml");
     static final Clock FIXED = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
     static final List<String> CHARTS = List.of("memory", "comm-by-collective", "comm-by-tier", "step-time", "bubble",
             "collective-time", "collective-busbw", "mfu-vs-tp");
@@ -45,7 +45,7 @@ class ReportWriterTest {
 
     @BeforeAll
     static void predict() {
-        experiment = SpecLoader.load(SHOWCASE, List.of());
+        experiment = SpecLoader.load(GPT3, List.of());
         predictions = Accountant.predict(experiment);
     }
 
