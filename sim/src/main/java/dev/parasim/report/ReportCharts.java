@@ -95,10 +95,14 @@ final class ReportCharts {
             };
             operating.add(new BubbleChart.PlanPoint(plan.name(), m, fraction));
         }
+        // Interleaved lines for v = 2 and 4, and for every v the experiment's plans at this depth use.
+        TreeSet<Integer> vs = new TreeSet<>(List.of(2, 4));
+        predictions.stream().filter(x -> x.plan().pp() == p && x.plan().chunks() > 1).forEach(x -> vs.add(x.plan().chunks()));
+        List<Integer> chunks = List.copyOf(vs);
         // Wide enough to show the experiment's own plans, rounded up to a multiple of p (interleaving's points).
         int maxM = Math.min(1024, Math.max(Math.max(64, 8 * p), (int) Math.ceil(largestM * 1.15 / p) * p));
         specs.add(new Spec("bubble", "Pipeline bubble by schedule vs micro-batches per step (closed forms), with this experiment's plans",
-                1200, 680, () -> BubbleChart.of(BubbleChart.Params.fromModel(p, maxM, List.of(2, 4), e.model().seqLen(),
+                1200, 680, () -> BubbleChart.of(BubbleChart.Params.fromModel(p, maxM, chunks, e.model().seqLen(),
                 e.model().hidden()), operating)));
         List<Integer> ranks = rankCounts(e);
         if (!ranks.isEmpty()) {

@@ -128,7 +128,7 @@ final class ReportDocument {
         header.add("");
         for (PlanPrediction p : predictions) header.add(p.plan().name() + (p.plan().name().equals(winner) ? " ★" : ""));
         List<List<String>> rows = new ArrayList<>();
-        row(rows, "dp · tp · pp · cp", predictions, p -> p.plan().dp() + " · " + p.plan().tp() + " · " + p.plan().pp() + " · " + p.plan().cp());
+        row(rows, "dp·tp·pp·cp", predictions, p -> p.plan().dp() + "·" + p.plan().tp() + "·" + p.plan().pp() + "·" + p.plan().cp());
         row(rows, "ZeRO stage", predictions, p -> String.valueOf(p.plan().zero().number()));
         row(rows, "schedule", predictions, p -> schedule(p.plan()));
         row(rows, "micro-batches per step m", predictions, p -> String.valueOf(e.microBatches(p.plan())));

@@ -107,7 +107,7 @@ public final class BubbleChart {
         y.setNumberFormatOverride(new DecimalFormat("0.#%"));
         double lowest = Math.min(interleaved(p, params.maxMicroBatches(), params.chunks().stream().mapToInt(i -> i).max().orElse(1)),
                 zbH1(p, params.maxMicroBatches(), params.forward(), params.backwardInput(), params.backwardWeight()));
-        y.setRange(Math.max(1e-4, lowest / 1.6), oneFOneB(p, p) * 1.3);
+        y.setRange(Math.max(1e-4, lowest / 1.6), Math.max(1.1, oneFOneB(p, p) * 1.3));
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
         XYPlot plot = new XYPlot(data, x, y, renderer);
         JFreeChart chart = new JFreeChart(String.format(Locale.ROOT, "Pipeline bubble by schedule, p = %d stages", p),
