@@ -1,0 +1,13 @@
+package dev.parasim.exec;
+
+import java.io.Serializable;
+import java.util.List;
+
+/** What every rank runs: how a rank's buffers start, and the ops of one step (the same for each step). */
+public interface RankProgram extends Serializable {
+    /** Allocates and fills the persistent buffers of {@code rank} before the first step. */
+    void init(RankState rank);
+
+    /** {@return the ops of one step, in program order} */
+    List<Op> ops();
+}
