@@ -34,8 +34,12 @@ public final class RankState implements Serializable {
     private int pc;
     private int opRound;
     private int step;
-    /** Strategy scratch that lives across ops of one step (e.g. the model's activation tape). */
-    public Object scratch;
+    /**
+     * Strategy scratch that lives across ops of one step (ZeRO-3 keeps the micro-batch pass, with its
+     * activations, here between supersteps). Transient: it lives only in the executor holding the
+     * partition; a partition serialized mid-micro-batch fails loudly rather than silently recompute.
+     */
+    public transient Object scratch;
     private double stepLoss;
 
     public RankState(int rank, Topology topology, RankProgram program) {
