@@ -25,7 +25,7 @@ public final class Node {
     /** {@return a node over {@code raw}, which must be a mapping} */
     @SuppressWarnings("unchecked")
     public static Node of(String path, Object raw) {
-        if (!(raw instanceof Map<?, ?> map)) throw new SpecException(path, "must be a mapping", raw);
+        if (!(raw instanceof Map<?, ?> map)) throw SpecException.absolute(path, "must be a mapping", raw);
         Map<String, Object> copy = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) copy.put(String.valueOf(e.getKey()), e.getValue());
         return new Node(path, copy);
@@ -48,13 +48,13 @@ public final class Node {
     private Object required(String key) {
         read.add(key);
         if (!values.containsKey(key) || values.get(key) == null)
-            throw new SpecException(pathOf(key), "is required", null);
+            throw SpecException.absolute(pathOf(key), "is required", null);
         return values.get(key);
     }
 
     public String string(String key) {
         Object v = required(key);
-        if (!(v instanceof String s) || s.isBlank()) throw new SpecException(pathOf(key), "must be a non-empty string", v);
+        if (!(v instanceof String s) || s.isBlank()) throw SpecException.absolute(pathOf(key), "must be a non-empty string", v);
         return s;
     }
 
@@ -64,7 +64,7 @@ public final class Node {
         Object v = required(key);
         if (v instanceof Integer i) return i;
         if (v instanceof Long l && l == (int) (long) l) return (int) (long) l;
-        throw new SpecException(pathOf(key), "must be an integer", v);
+        throw SpecException.absolute(pathOf(key), "must be an integer", v);
     }
 
     public int integer(String key, int fallback) { return has(key) ? integer(key) : mark(key, fallback); }
@@ -73,13 +73,13 @@ public final class Node {
         Object v = required(key);
         if (v instanceof Integer i) return i;
         if (v instanceof Long l) return l;
-        throw new SpecException(pathOf(key), "must be an integer", v);
+        throw SpecException.absolute(pathOf(key), "must be an integer", v);
     }
 
     public double number(String key) {
         Object v = required(key);
         if (v instanceof Number n && !(v instanceof Double d && (d.isNaN() || d.isInfinite()))) return n.doubleValue();
-        throw new SpecException(pathOf(key), "must be a number", v);
+        throw SpecException.absolute(pathOf(key), "must be a number", v);
     }
 
     public double number(String key, double fallback) { return has(key) ? number(key) : mark(key, fallback); }
@@ -88,7 +88,7 @@ public final class Node {
         if (!has(key)) return mark(key, fallback);
         Object v = required(key);
         if (v instanceof Boolean b) return b;
-        throw new SpecException(pathOf(key), "must be true or false", v);
+        throw SpecException.absolute(pathOf(key), "must be true or false", v);
     }
 
     /** Reads an enum written in the YAML as its {@code label} (e.g. {@code bf16-mixed}). */
@@ -98,7 +98,7 @@ public final class Node {
         for (E e : type.getEnumConstants()) if (e.label().equals(text.toLowerCase(Locale.ROOT))) return e;
         List<String> labels = new ArrayList<>();
         for (E e : type.getEnumConstants()) labels.add(e.label());
-        throw new SpecException(pathOf(key), "must be one of " + String.join("|", labels), v);
+        throw SpecException.absolute(pathOf(key), "must be one of " + String.join("|", labels), v);
     }
 
     public <E extends Enum<E> & Labelled> E choice(String key, Class<E> type, E fallback) {
@@ -109,15 +109,15 @@ public final class Node {
 
     public List<Object> list(String key) {
         Object v = required(key);
-        if (!(v instanceof List<?> l)) throw new SpecException(pathOf(key), "must be a list", v);
-        if (l.isEmpty()) throw new SpecException(pathOf(key), "must not be empty", v);
+        if (!(v instanceof List<?> l)) throw SpecException.absolute(pathOf(key), "must be a list", v);
+        if (l.isEmpty()) throw SpecException.absolute(pathOf(key), "must not be empty", v);
         return new ArrayList<>(l);
     }
 
     /** Fails on the first key that no getter read: unknown keys are errors, not silently ignored. */
     public void done() {
         for (String key : values.keySet())
-            if (!read.contains(key)) throw new SpecException(pathOf(key), "is not a known key here", key);
+            if (!read.contains(key)) throw SpecException.absolute(pathOf(key), "is not a known key here", key);
     }
 
     private <T> T mark(String key, T fallback) {

@@ -8,27 +8,33 @@ public final class SpecException extends RuntimeException {
     private final String path;
     private final String rule;
     private final String found;
+    private final boolean absolute;
 
+    /** An error at a path relative to the value being built (a record's field name). */
     public SpecException(String path, String rule, Object found) {
-        super(path + ": " + rule + ", found " + render(found));
-        this.path = path;
-        this.rule = rule;
-        this.found = render(found);
+        this(path, rule, render(found), false);
     }
 
-    /** {@return the same error with {@code prefix} put before its path} */
+    /** {@return an error whose path is already complete from the document root} */
+    public static SpecException absolute(String path, String rule, Object found) {
+        return new SpecException(path, rule, render(found), true);
+    }
+
+    /** {@return the same error with {@code prefix} put before its path, unless the path is already absolute} */
     public SpecException under(String prefix) {
+        if (absolute) return this;
         String joined = path.isEmpty() ? prefix : path.startsWith("[") ? prefix + path : prefix + "." + path;
-        SpecException e = new SpecException(joined, rule, found, true);
+        SpecException e = new SpecException(joined, rule, found, false);
         e.setStackTrace(getStackTrace());
         return e;
     }
 
-    private SpecException(String path, String rule, String found, boolean rendered) {
+    private SpecException(String path, String rule, String found, boolean absolute) {
         super(path + ": " + rule + ", found " + found);
         this.path = path;
         this.rule = rule;
         this.found = found;
+        this.absolute = absolute;
     }
 
     public String path() { return path; }

@@ -6,9 +6,10 @@ package dev.parasim.spec;
  * @param globalBatch sequences per optimizer step
  * @param microBatch  sequences per micro-batch on one model replica
  * @param bucketMB    data-parallel gradient bucket size in MB (1e6 bytes), as DDP's bucket_cap_mb
+ * @param tpCommOverlap whether tensor-parallel collectives overlap GEMMs (Megatron-Core --tp-comm-overlap)
  */
 public record TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
-                           Recompute recompute, double bucketMB) {
+                           Recompute recompute, double bucketMB, boolean tpCommOverlap) {
 
     public TrainingSpec {
         Check.positive("globalBatch", globalBatch);

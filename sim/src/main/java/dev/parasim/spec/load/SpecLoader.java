@@ -45,11 +45,17 @@ public final class SpecLoader {
     static Experiment fromTree(Object parsed, List<String> overrides) {
         if (!(parsed instanceof Map<?, ?>)) throw new SpecException("experiment", "must be a mapping", parsed);
         Map<String, Object> tree = (Map<String, Object>) Overrides.deepCopy(parsed);
-        Overrides.apply(tree, overrides);
+        // Preset choices first, then the presets' keys become reachable by every other override.
+        List<String> presetChoices = overrides.stream().filter(SpecLoader::choosesPreset).toList();
+        Overrides.apply(tree, presetChoices);
+        Node top = Node.of("", tree);
+        if (tree.containsKey("model")) tree.put("model", resolve(top, "model", Presets.Kind.MODELS));
+        if (tree.containsKey("cluster")) tree.put("cluster", resolve(top, "cluster", Presets.Kind.CLUSTERS));
+        Overrides.apply(tree, overrides.stream().filter(o -> !choosesPreset(o)).toList());
         Node root = Node.of("", tree);
         String name = root.string("name");
-        ModelSpec model = model(resolve(root, "model", Presets.Kind.MODELS));
-        ClusterSpec cluster = cluster(resolve(root, "cluster", Presets.Kind.CLUSTERS));
+        ModelSpec model = model(root.child("model"));
+        ClusterSpec cluster = cluster(root.child("cluster"));
         TrainingSpec training = SpecException.at("training", () -> training(root.child("training")));
         List<Object> rawPlans = root.list("plans");
         List<ParallelPlan> plans = new ArrayList<>();
@@ -65,9 +71,14 @@ public final class SpecLoader {
         return new Experiment(name, model, cluster, training, plans, execute);
     }
 
+    private static boolean choosesPreset(String assignment) {
+        int eq = assignment.indexOf('=');
+        return eq > 0 && assignment.substring(0, eq).trim().endsWith(".preset");
+    }
+
     /** Merges a {@code preset:} reference with the inline keys beside it (inline wins, maps merge deeply). */
     @SuppressWarnings("unchecked")
-    static Node resolve(Node root, String key, Presets.Kind kind) {
+    static Map<String, Object> resolve(Node root, String key, Presets.Kind kind) {
         Map<String, Object> inline = new LinkedHashMap<>(root.child(key).rawValues());
         Map<String, Object> merged = new LinkedHashMap<>();
         Object preset = inline.remove("preset");
@@ -77,7 +88,7 @@ public final class SpecLoader {
             merged.putAll(Presets.raw(kind, presetName, key + ".preset"));
         }
         deepMerge(merged, inline);
-        return Node.of(key, merged);
+        return merged;
     }
 
     @SuppressWarnings("unchecked")
@@ -91,6 +102,16 @@ public final class SpecLoader {
                 into.put(k, v);
             }
         });
+    }
+
+    /** {@return a bundled cluster preset as is} */
+    public static ClusterSpec clusterPreset(String name) {
+        return cluster(Node.of("cluster", Overrides.deepCopy(Presets.raw(Presets.Kind.CLUSTERS, name, "cluster.preset"))));
+    }
+
+    /** {@return a bundled model preset as is} */
+    public static ModelSpec modelPreset(String name) {
+        return model(Node.of("model", Overrides.deepCopy(Presets.raw(Presets.Kind.MODELS, name, "model.preset"))));
     }
 
     static ModelSpec model(Node n) {
@@ -148,7 +169,7 @@ public final class SpecLoader {
         TrainingSpec spec = new TrainingSpec(n.integer("globalBatch"), n.integer("microBatch"),
                 n.choice("precision", Precision.class), n.choice("optimizer", Optimizer.class, Optimizer.ADAM),
                 n.choice("recompute", Recompute.class, Recompute.NONE),
-                n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB));
+                n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), n.bool("tpCommOverlap", false));
         n.done();
         return spec;
     }

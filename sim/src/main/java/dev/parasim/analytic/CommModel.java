@@ -1,0 +1,182 @@
+package dev.parasim.analytic;
+
+import dev.parasim.collective.Chunking;
+import dev.parasim.collective.CollectiveCost;
+import dev.parasim.collective.Transfer;
+import dev.parasim.plan.Axis;
+import dev.parasim.plan.GroupSpan;
+import dev.parasim.plan.RankLayout;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.Precision;
+import dev.parasim.spec.Recompute;
+import dev.parasim.workload.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.parasim.analytic.CommOp.Phase.AFTER_STEP;
+import static dev.parasim.analytic.CommOp.Phase.BACKWARD;
+import static dev.parasim.analytic.CommOp.Phase.FORWARD;
+import static dev.parasim.analytic.CommOp.Phase.GRADIENT_SYNC;
+import static dev.parasim.collective.CollectiveKind.ALL_GATHER;
+import static dev.parasim.collective.CollectiveKind.ALL_REDUCE;
+import static dev.parasim.collective.CollectiveKind.REDUCE_SCATTER;
+import static dev.parasim.collective.CollectiveKind.SEND_RECV;
+
+/**
+ * Every collective one rank of a pipeline stage issues in one optimizer step, with exact byte counts:
+ * <ul>
+ * <li>DP (ZeRO, Rajbhandari et al. 2020; executor semantics): DDP accumulates gradients locally and
+ *   AllReduces them once, bucketed; ZeRO-1 ReduceScatters once and AllGathers the updated parameters;
+ *   ZeRO-2 ReduceScatters after every micro-batch; ZeRO-3 AllGathers each unit before its forward and
+ *   again before its backward and ReduceScatters its gradient, every micro-batch. Buffers pad per unit.</li>
+ * <li>TP (Narayanan et al. 2021 §3.2): per layer per micro-batch 2 AllReduces forward + 2 backward on
+ *   b·s·h elements (8·b·s·h·(t−1)/t sent); with sequence parallelism AllGather + ReduceScatter pairs
+ *   of the same volume; full recompute repeats the forward pair. Embedding: one forward AllReduce
+ *   (ReduceScatter with SP); LM head: one backward AllReduce of its input (AllGather + ReduceScatter with SP).</li>
+ * <li>PP (§4.1): per micro-batch and chunk, b·s·h/t activation elements to the next stage and as many
+ *   gradient elements back (Megatron's scatter/gather), each boundary crossed v times when interleaved.</li>
+ * <li>CP: ring attention passes K and V around the cp ranks: (c−1) sends forward, twice that backward.</li>
+ * </ul>
+ */
+public final class CommModel {
+    private CommModel() {}
+
+    public static List<CommOp> stage(Experiment e, ParallelPlan plan, int stage) {
+        RankLayout layout = RankLayout.of(plan, e.cluster());
+        CollectiveCost cost = new CollectiveCost(e.cluster().nodeTier(), e.cluster().clusterTier());
+        List<CommOp> ops = new ArrayList<>();
+        dataParallel(ops, e, plan, stage, layout, cost);
+        tensorParallel(ops, e, plan, stage, layout, cost);
+        pipelineParallel(ops, e, plan, stage, layout, cost);
+        contextParallel(ops, e, plan, layout, cost);
+        return ops;
+    }
+
+    static void dataParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,
+                             CollectiveCost cost) {
+        // Gradients are reduced over every replica of a parameter: the dp·cp ranks that share it.
+        int n = plan.dp() * plan.cp();
+        if (n == 1) return;
+        GroupSpan span = dataSpan(layout);
+        Precision precision = e.training().precision();
+        long[] units = Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage);
+        int m = e.microBatches(plan);
+        long shard = 0;
+        for (long u : units) shard += Chunking.shard(u, n);
+        long padded = shard * n;
+        long gradBytes = precision.gradBytes(), paramBytes = precision.paramBytes();
+        long rsBytes = (n - 1) * shard * gradBytes;
+        long agBytes = (n - 1) * shard * paramBytes;
+        switch (plan.zero()) {
+            case DDP -> {
+                long total = Parameters.sum(units);
+                long bucket = (long) Math.floor(e.training().bucketMB() * 1e6 / gradBytes);
+                long sent = Chunking.bucketedAllReduceElements(total, bucket, n) * gradBytes;
+                long buckets = Chunking.buckets(total, bucket);
+                Transfer each = cost.of(ALL_REDUCE, (double) total * gradBytes / buckets, span);
+                ops.add(new CommOp(Axis.DP, ALL_REDUCE, GRADIENT_SYNC, 1, sent, each.times(buckets)));
+            }
+            case OPTIMIZER -> {
+                ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, GRADIENT_SYNC, 1, rsBytes,
+                        cost.of(REDUCE_SCATTER, padded * gradBytes, span)));
+                ops.add(new CommOp(Axis.DP, ALL_GATHER, AFTER_STEP, 1, agBytes, cost.of(ALL_GATHER, padded * paramBytes, span)));
+            }
+            case GRADIENTS -> {
+                ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes,
+                        cost.of(REDUCE_SCATTER, padded * gradBytes, span)));
+                ops.add(new CommOp(Axis.DP, ALL_GATHER, AFTER_STEP, 1, agBytes, cost.of(ALL_GATHER, padded * paramBytes, span)));
+            }
+            case PARAMETERS -> {
+                Transfer gather = cost.of(ALL_GATHER, padded * paramBytes, span);
+                ops.add(new CommOp(Axis.DP, ALL_GATHER, FORWARD, m, agBytes, gather));
+                ops.add(new CommOp(Axis.DP, ALL_GATHER, BACKWARD, m, agBytes, gather));
+                ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes,
+                        cost.of(REDUCE_SCATTER, padded * gradBytes, span)));
+            }
+        }
+    }
+
+    /** The dp·cp gradient group: CP ranks sit between TP and DP, so the group is dp·cp ranks of stride t. */
+    static GroupSpan dataSpan(RankLayout layout) {
+        GroupSpan dp = layout.span(Axis.DP), cp = layout.span(Axis.CP);
+        int size = dp.size() * cp.size();
+        int stride = layout.stride(Axis.CP);
+        int perNode = stride >= layout.gpusPerNode() ? 1 : Math.min(size, Math.max(1, layout.gpusPerNode() / stride));
+        return new GroupSpan(size, perNode, (size + perNode - 1) / perNode);
+    }
+
+    static void tensorParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,
+                               CollectiveCost cost) {
+        int t = plan.tp();
+        if (t == 1) return;
+        ModelSpec model = e.model();
+        GroupSpan span = layout.span(Axis.TP);
+        int m = e.microBatches(plan);
+        int bytes = e.training().precision().activationBytes();
+        long elements = (long) e.training().microBatch() * (model.seqLen() / plan.cp()) * model.hidden();
+        long layers = model.layers() / plan.pp();
+        // Forward pairs per layer: the attention and MLP blocks' g operators, repeated under full recompute.
+        long forwardPerLayer = e.training().recompute() == Recompute.FULL ? 4 : 2;
+        long first = stage == 0 ? 1 : 0, last = stage == plan.pp() - 1 ? 1 : 0;
+        if (plan.sequenceParallel()) {
+            // SP: each AllReduce becomes ReduceScatter (leaving a block) + AllGather (entering one); backward swaps them.
+            long sent = Chunking.ringReduceScatterElements(elements, t) * bytes;
+            Transfer ag = cost.of(ALL_GATHER, elements * bytes, span), rs = cost.of(REDUCE_SCATTER, elements * bytes, span);
+            ops.add(new CommOp(Axis.TP, ALL_GATHER, FORWARD, m * (layers * forwardPerLayer + last), sent, ag));
+            ops.add(new CommOp(Axis.TP, REDUCE_SCATTER, FORWARD, m * (layers * forwardPerLayer + first), sent, rs));
+            ops.add(new CommOp(Axis.TP, ALL_GATHER, BACKWARD, m * (layers * 2 + first), sent, ag));
+            ops.add(new CommOp(Axis.TP, REDUCE_SCATTER, BACKWARD, m * (layers * 2 + last), sent, rs));
+        } else {
+            long sent = Chunking.ringAllReduceElements(elements, t) * bytes;
+            Transfer ar = cost.of(ALL_REDUCE, elements * bytes, span);
+            ops.add(new CommOp(Axis.TP, ALL_REDUCE, FORWARD, m * (layers * forwardPerLayer + first), sent, ar));
+            ops.add(new CommOp(Axis.TP, ALL_REDUCE, BACKWARD, m * (layers * 2 + last), sent, ar));
+        }
+        if (last == 1) {
+            // Vocabulary-parallel cross-entropy: AllReduce of the max, the sum of exponentials and the target logit, b·s fp32 each.
+            long tokens = (long) e.training().microBatch() * (model.seqLen() / plan.cp());
+            ops.add(new CommOp(Axis.TP, ALL_REDUCE, FORWARD, 3L * m, Chunking.ringAllReduceElements(tokens, t) * 4,
+                    cost.of(ALL_REDUCE, tokens * 4.0, span)));
+        }
+    }
+
+    static void pipelineParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,
+                                 CollectiveCost cost) {
+        int p = plan.pp();
+        if (p == 1) return;
+        ModelSpec model = e.model();
+        int m = e.microBatches(plan), v = plan.chunks();
+        long elements = (long) e.training().microBatch() * (model.seqLen() / plan.cp()) * model.hidden() / plan.tp();
+        long bytes = elements * e.training().precision().activationBytes();
+        // Forward sends leave every stage but the last once per chunk; the last stage's v−1 earlier chunks wrap to stage 0.
+        long forwardSends = (long) m * (stage < p - 1 ? v : v - 1);
+        long backwardSends = (long) m * (stage > 0 ? v : v - 1);
+        boolean nextCrosses = layout.stageBoundaryCrossesNodes(Math.min(stage, p - 2));
+        boolean prevCrosses = layout.stageBoundaryCrossesNodes(Math.max(stage - 1, 0));
+        if (forwardSends > 0)
+            ops.add(new CommOp(Axis.PP, SEND_RECV, FORWARD, forwardSends, bytes, cost.sendRecv(bytes, nextCrosses)));
+        if (backwardSends > 0)
+            ops.add(new CommOp(Axis.PP, SEND_RECV, BACKWARD, backwardSends, bytes, cost.sendRecv(bytes, prevCrosses)));
+    }
+
+    static void contextParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, RankLayout layout, CollectiveCost cost) {
+        int c = plan.cp();
+        if (c == 1) return;
+        ModelSpec model = e.model();
+        int m = e.microBatches(plan);
+        long layers = model.layers() / plan.pp();
+        long kv = 2L * e.training().microBatch() * (model.seqLen() / c) * model.kvWidth() / plan.tp();
+        long bytes = kv * e.training().precision().activationBytes();
+        Transfer hop = cost.sendRecv(bytes, layout.span(Axis.CP).crossesNodes());
+        ops.add(new CommOp(Axis.CP, SEND_RECV, FORWARD, m * layers * (c - 1), bytes, hop));
+        ops.add(new CommOp(Axis.CP, SEND_RECV, BACKWARD, 2L * m * layers * (c - 1), bytes, hop));
+    }
+
+    /** {@return the exact bytes of every op, summed by collective and by tier} */
+    public static CommVolume volume(Experiment e, List<CommOp> ops) {
+        return CommVolume.of(ops, e.cluster().tiers().stream().map(dev.parasim.spec.LinkTier::name).toList());
+    }
+}

@@ -1,0 +1,104 @@
+package dev.parasim.collective;
+
+import dev.parasim.plan.GroupSpan;
+import dev.parasim.spec.LinkTier;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The α-β cost of a collective on one group: every round costs the tier's latency α, every byte
+ * 1/β with β = line rate × efficiency (NCCL nccl-tests PERFORMANCE.md; Thakur et al. 2005 for the
+ * algorithms). Groups inside one node use a ring on the node tier; groups spanning nodes with
+ * several members per node go hierarchical, with one member per node a flat ring on the cluster tier.
+ */
+public final class CollectiveCost {
+    private final LinkTier nodeTier;
+    private final LinkTier clusterTier;
+
+    public CollectiveCost(LinkTier nodeTier, LinkTier clusterTier) {
+        this.nodeTier = nodeTier;
+        this.clusterTier = clusterTier;
+    }
+
+    /** {@return the algorithm used for a group with this span} */
+    public static CollectiveAlgorithm algorithmFor(GroupSpan span) {
+        return span.crossesNodes() && span.perNode() > 1 ? CollectiveAlgorithm.HIERARCHICAL : CollectiveAlgorithm.RING;
+    }
+
+    /** {@return the cost to one GPU of {@code kind} on {@code bytes} (the full buffer S) over the group} */
+    public Transfer of(CollectiveKind kind, double bytes, GroupSpan span) {
+        return of(kind, bytes, span, algorithmFor(span));
+    }
+
+    public Transfer of(CollectiveKind kind, double bytes, GroupSpan span, CollectiveAlgorithm algorithm) {
+        int n = span.size();
+        if (n == 1 || bytes == 0) return Transfer.NONE;
+        LinkTier flat = span.crossesNodes() ? clusterTier : nodeTier;
+        return switch (algorithm) {
+            case RING -> ring(kind, bytes, n, flat);
+            case HALVING_DOUBLING -> halvingDoubling(kind, bytes, n, flat);
+            case HIERARCHICAL -> hierarchical(kind, bytes, span);
+        };
+    }
+
+    /** Ring: AllReduce 2(n−1) rounds of S/n, ReduceScatter / AllGather / AllToAll n−1 rounds of S/n. */
+    static Transfer ring(CollectiveKind kind, double bytes, int n, LinkTier tier) {
+        double rounds = switch (kind) {
+            case ALL_REDUCE -> 2.0 * (n - 1);
+            case REDUCE_SCATTER, ALL_GATHER, ALL_TO_ALL -> n - 1;
+            case BROADCAST, SEND_RECV -> 1;
+        };
+        double sent = switch (kind) {
+            case ALL_REDUCE, REDUCE_SCATTER, ALL_GATHER, ALL_TO_ALL -> rounds * bytes / n;
+            // Pipelined ring broadcast: every rank but the last forwards the whole buffer once.
+            case BROADCAST -> bytes * (n - 1) / n;
+            case SEND_RECV -> bytes;
+        };
+        double seconds = rounds * tier.latencySeconds() + sent / tier.effectiveBytesPerSecond();
+        if (kind == CollectiveKind.BROADCAST) seconds = (n - 1) * tier.latencySeconds() + bytes / tier.effectiveBytesPerSecond();
+        return one(tier, sent, seconds);
+    }
+
+    /** Recursive halving-doubling AllReduce: 2·log₂ n rounds, 2(n−1)/n·S bytes (Thakur et al. 2005). */
+    static Transfer halvingDoubling(CollectiveKind kind, double bytes, int n, LinkTier tier) {
+        if (kind != CollectiveKind.ALL_REDUCE) return ring(kind, bytes, n, tier);
+        double rounds = 2 * Math.ceil(Math.log(n) / Math.log(2));
+        double sent = 2.0 * (n - 1) / n * bytes;
+        return one(tier, sent, rounds * tier.latencySeconds() + sent / tier.effectiveBytesPerSecond());
+    }
+
+    /**
+     * Two levels for k members per node on g nodes: ReduceScatter inside the node, the collective
+     * across nodes on S/k per GPU (each GPU on its own NIC), AllGather inside the node.
+     */
+    Transfer hierarchical(CollectiveKind kind, double bytes, GroupSpan span) {
+        int k = span.perNode(), g = span.nodes();
+        Transfer inner, outer;
+        switch (kind) {
+            case ALL_REDUCE -> {
+                inner = ring(CollectiveKind.ALL_REDUCE, bytes, k, nodeTier);
+                outer = ring(CollectiveKind.ALL_REDUCE, bytes / k, g, clusterTier);
+            }
+            case REDUCE_SCATTER, ALL_GATHER -> {
+                inner = ring(kind, bytes, k, nodeTier);
+                outer = ring(kind, bytes / k, g, clusterTier);
+            }
+            default -> {
+                return ring(kind, bytes, span.size(), clusterTier);
+            }
+        }
+        Map<String, Double> tiers = new TreeMap<>(inner.bytesByTier());
+        outer.bytesByTier().forEach((t, b) -> tiers.merge(t, b, Double::sum));
+        return new Transfer(tiers, inner.seconds() + outer.seconds());
+    }
+
+    /** {@return a point-to-point message of {@code bytes} over the node or cluster tier} */
+    public Transfer sendRecv(double bytes, boolean crossesNodes) {
+        return ring(CollectiveKind.SEND_RECV, bytes, 2, crossesNodes ? clusterTier : nodeTier);
+    }
+
+    private static Transfer one(LinkTier tier, double sent, double seconds) {
+        return new Transfer(Map.of(tier.name(), sent), seconds);
+    }
+}

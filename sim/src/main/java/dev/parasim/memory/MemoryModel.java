@@ -1,0 +1,82 @@
+package dev.parasim.memory;
+
+import dev.parasim.collective.Chunking;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.Optimizer;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.Precision;
+import dev.parasim.spec.ZeroStage;
+import dev.parasim.workload.Parameters;
+
+/**
+ * Memory per GPU by component for a plan, on every pipeline stage; the worst stage is the answer.
+ * Model states follow ZeRO (Rajbhandari et al. 2020 §5): stage 1 shards the optimizer state, stage 2
+ * also the gradients, stage 3 also the parameters, over the data-parallel group (dp·cp ranks).
+ * Sharded buffers are padded per unit to a multiple of the group size, as the executor pads them.
+ */
+public final class MemoryModel {
+    private MemoryModel() {}
+
+    public static MemoryBreakdown of(Experiment e, ParallelPlan plan) {
+        MemoryBreakdown worst = null;
+        for (int stage = 0; stage < plan.pp(); stage++) {
+            MemoryBreakdown b = stage(e, plan, stage);
+            if (worst == null || b.peakBytes() > worst.peakBytes()) worst = b;
+        }
+        return worst;
+    }
+
+    public static MemoryBreakdown stage(Experiment e, ParallelPlan plan, int stage) {
+        ModelSpec m = e.model();
+        Precision precision = e.training().precision();
+        long[] units = Parameters.stageUnits(m, plan.tp(), plan.pp(), stage);
+        ModelStates states = modelStates(units, plan.dp() * plan.cp(), plan.zero(), precision, e.training().optimizer());
+        int microBatches = e.microBatches(plan);
+        long activations = Math.round(Activations.stageBytes(m, plan, e.training().microBatch(), microBatches,
+                e.training().recompute(), precision.activationBytes(), stage));
+        long other = commBufferBytes(units, plan, precision)
+                + (stage == plan.pp() - 1 ? logitsBytes(m, plan, e.training().microBatch()) : 0);
+        return new MemoryBreakdown(states.paramsBytes(), states.gradsBytes(), states.optimizerBytes(), activations,
+                other, e.cluster().gpu().memoryBytes(), stage);
+    }
+
+    /** Persistent parameter, gradient and optimizer bytes for a rank holding {@code units} in a group of n. */
+    public static ModelStates modelStates(long[] units, int n, ZeroStage zero, Precision precision, Optimizer optimizer) {
+        long full = Parameters.sum(units);
+        long shard = 0;
+        for (long u : units) shard += Chunking.shard(u, n);
+        long paddedFull = shard * n;
+        long k = precision.optimizerBytesPerParam(optimizer);
+        long params = switch (zero) {
+            case DDP -> full;
+            case OPTIMIZER, GRADIENTS -> paddedFull;
+            case PARAMETERS -> shard;
+        };
+        long grads = switch (zero) {
+            case DDP -> full;
+            case OPTIMIZER -> paddedFull;
+            case GRADIENTS, PARAMETERS -> shard;
+        };
+        long optimizerBytes = zero == ZeroStage.DDP ? full * k : shard * k;
+        return new ModelStates(params * precision.paramBytes(), grads * precision.gradBytes(), optimizerBytes);
+    }
+
+    /** ZeRO-3 keeps the unit in use and the prefetched next one gathered: twice the largest unit. */
+    static long commBufferBytes(long[] units, ParallelPlan plan, Precision precision) {
+        if (plan.zero() != ZeroStage.PARAMETERS) return 0;
+        long largest = 0;
+        for (long u : units) largest = Math.max(largest, u);
+        return 2 * largest * precision.paramBytes();
+    }
+
+    /** The last stage keeps fp32 logits of its vocabulary shard for the cross-entropy backward: 4·b·s·V/(t·c). */
+    static long logitsBytes(ModelSpec m, ParallelPlan plan, int microBatch) {
+        return 4L * microBatch * (m.seqLen() / plan.cp()) * (m.vocab() / plan.tp());
+    }
+
+    /** Parameter, gradient and optimizer bytes of one rank. */
+    public record ModelStates(long paramsBytes, long gradsBytes, long optimizerBytes) {
+        public long total() { return paramsBytes + gradsBytes + optimizerBytes; }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.parasim.plan;
+
+import dev.parasim.spec.ClusterSpec;
+import dev.parasim.spec.ParallelPlan;
+
+/**
+ * Rank placement: rank = tp + t·(cp + c·(dp + d·pp)) — TP innermost, then CP, DP, PP outermost — and
+ * GPUs fill nodes in rank order. A group crosses a tier when its ranks span nodes.
+ */
+public record RankLayout(ParallelPlan plan, int gpusPerNode) {
+
+    public static RankLayout of(ParallelPlan plan, ClusterSpec cluster) {
+        return new RankLayout(plan, cluster.gpusPerNode());
+    }
+
+    public int degree(Axis axis) {
+        return switch (axis) {
+            case TP -> plan.tp();
+            case CP -> plan.cp();
+            case DP -> plan.dp();
+            case PP -> plan.pp();
+        };
+    }
+
+    /** {@return the distance in rank between neighbours of one group along an axis} */
+    public int stride(Axis axis) {
+        return switch (axis) {
+            case TP -> 1;
+            case CP -> plan.tp();
+            case DP -> plan.tp() * plan.cp();
+            case PP -> plan.tp() * plan.cp() * plan.dp();
+        };
+    }
+
+    /** {@return the rank at the given coordinates} */
+    public int rank(int tp, int cp, int dp, int pp) {
+        return tp + plan.tp() * (cp + plan.cp() * (dp + plan.dp() * pp));
+    }
+
+    public int node(int rank) { return rank / gpusPerNode; }
+
+    /** {@return how a group along {@code axis} sits on nodes (every group of an axis sits alike)} */
+    public GroupSpan span(Axis axis) {
+        int n = degree(axis);
+        int stride = stride(axis);
+        if (n == 1) return new GroupSpan(1, 1, 1);
+        int perNode = stride >= gpusPerNode ? 1 : Math.min(n, Math.max(1, gpusPerNode / stride));
+        return new GroupSpan(n, perNode, (n + perNode - 1) / perNode);
+    }
+
+    /** {@return whether pipeline stages {@code stage} and {@code stage + 1} of the first replica are on different nodes} */
+    public boolean stageBoundaryCrossesNodes(int stage) {
+        return node(rank(0, 0, 0, stage)) != node(rank(0, 0, 0, stage + 1));
+    }
+}

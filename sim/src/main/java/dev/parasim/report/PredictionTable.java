@@ -1,0 +1,50 @@
+package dev.parasim.report;
+
+import dev.parasim.analytic.PlanPrediction;
+import dev.parasim.collective.CollectiveKind;
+import dev.parasim.memory.MemoryBreakdown;
+import dev.parasim.spec.Experiment;
+
+import java.util.List;
+import java.util.Locale;
+
+/** The human-readable {@code predict} output: one row per plan, then each plan's breakdown. */
+public final class PredictionTable {
+    private PredictionTable() {}
+
+    public static String render(Experiment e, List<PlanPrediction> predictions) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%s: %s (%.2fB parameters) on %s, %d GPUs; global batch %d, micro-batch %d, %s, recompute %s%n%n",
+                e.name(), e.model().name(), predictions.get(0).parameters() / 1e9, e.cluster().name(), e.cluster().gpus(),
+                e.training().globalBatch(), e.training().microBatch(), e.training().precision(), e.training().recompute()));
+        out.append(String.format(Locale.ROOT, "%-14s %5s %4s %4s %3s %4s  %-12s %10s %5s %11s %9s %6s %6s %12s%n",
+                "plan", "dp", "tp", "pp", "cp", "zero", "schedule", "peak GB", "fits", "comm GB/GPU", "step s", "MFU", "HFU", "tokens/s"));
+        for (PlanPrediction p : predictions) {
+            var plan = p.plan();
+            out.append(String.format(Locale.ROOT, "%-14s %5d %4d %4d %3d %4d  %-12s %10.2f %5s %11.2f %9.3f %5.1f%% %5.1f%% %12.0f%n",
+                    plan.name(), plan.dp(), plan.tp(), plan.pp(), plan.cp(), plan.zero().number(),
+                    plan.pp() == 1 ? "-" : plan.schedule().label() + (plan.chunks() > 1 ? "×" + plan.chunks() : ""),
+                    p.memory().peakBytes() / 1e9, p.fits() ? "yes" : "NO", p.comm().bytesPerGpu() / 1e9,
+                    p.time().stepSeconds(), 100 * p.mfu(), 100 * p.hfu(), p.tokensPerSecond()));
+        }
+        for (PlanPrediction p : predictions) out.append(System.lineSeparator()).append(breakdown(p));
+        return out.toString();
+    }
+
+    static String breakdown(PlanPrediction p) {
+        MemoryBreakdown m = p.memory();
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%s%s%n", p.plan().name(), p.fits() ? "" : "  — does not fit: " + m.reason()));
+        b.append(String.format(Locale.ROOT, "  memory GB   params %.2f  grads %.2f  optimizer %.2f  activations %.2f  other %.2f  = %.2f of %.1f (stage %d)%n",
+                m.paramsBytes() / 1e9, m.gradsBytes() / 1e9, m.optimizerBytes() / 1e9, m.activationsBytes() / 1e9,
+                m.otherBytes() / 1e9, m.peakBytes() / 1e9, m.capacityBytes() / 1e9, m.stage()));
+        b.append("  comm GB    ");
+        for (CollectiveKind k : PredictionJson.LISTED)
+            if (p.comm().bytes(k) > 0) b.append(String.format(Locale.ROOT, " %s %.3f", k.label(), p.comm().bytes(k) / 1e9));
+        p.comm().byTier().forEach((tier, bytes) -> b.append(String.format(Locale.ROOT, "  | %s %.3f", tier, bytes / 1e9)));
+        b.append(System.lineSeparator());
+        b.append(String.format(Locale.ROOT, "  time s      compute %.3f  exposed comm %.3f  bubble %.3f  = step %.3f%n",
+                p.time().computeSeconds(), p.time().exposedCommSeconds(), p.time().bubbleSeconds(), p.time().stepSeconds()));
+        return b.toString();
+    }
+}

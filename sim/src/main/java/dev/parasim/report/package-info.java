@@ -1,0 +1,2 @@
+/** What users read: the predict table and the JSON document. */
+package dev.parasim.report;

@@ -1,0 +1,56 @@
+package dev.parasim.workload;
+
+import dev.parasim.spec.MlpKind;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.Recompute;
+
+/**
+ * Floating-point operations of one training step. Model FLOPs (for MFU) count forward + backward
+ * (3× forward) without recomputation; hardware FLOPs (for HFU) add what recomputation repeats.
+ */
+public final class Flops {
+    private Flops() {}
+
+    /** Model FLOPs per step, Narayanan et al. 2021: 72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)), generalised to GQA/SwiGLU. */
+    public static double model(ModelSpec m, long sequences) {
+        return 3.0 * sequences * m.seqLen() * forwardPerToken(m);
+    }
+
+    /** Hardware FLOPs per step: model FLOPs plus the recomputed forward work. */
+    public static double hardware(ModelSpec m, long sequences, Recompute recompute) {
+        double tokens = (double) sequences * m.seqLen();
+        return model(m, sequences) + switch (recompute) {
+            case NONE -> 0.0;
+            // Korthikanti et al. 2022 §5: selective recompute 72·B·s·L·h²·(1 + s/(3h) + V/(12Lh)): + 12·B·s²·L·h.
+            case SELECTIVE -> tokens * 12.0 * m.seqLen() * m.layers() * m.hidden();
+            // Narayanan et al. 2021 eq. 3: 96·B·s·L·h²·(1 + s/(6h) + V/(16Lh)): + one forward pass of the layers.
+            case FULL -> tokens * m.layers() * layerForwardPerToken(m);
+        };
+    }
+
+    /** {@return forward FLOPs per token: 2 per weight of every GEMM, 4·s·h for attention, 2·h·V for the logits} */
+    public static double forwardPerToken(ModelSpec m) {
+        return m.layers() * layerForwardPerToken(m) + 2.0 * m.hidden() * m.vocab();
+    }
+
+    /** {@return one layer's forward FLOPs per token: 2·(GEMM weights) + 4·s·h (QKᵀ and AV, not halved for causality)} */
+    public static double layerForwardPerToken(ModelSpec m) {
+        return 2.0 * gemmWeights(m) + 4.0 * m.seqLen() * m.hidden();
+    }
+
+    /** {@return weights of one layer's GEMMs (12h² for GPT)} */
+    public static double gemmWeights(ModelSpec m) {
+        double h = m.hidden(), kv = m.kvWidth(), f = m.ffnHidden();
+        return h * (h + 2 * kv) + h * h + (m.mlp() == MlpKind.SWIGLU ? 3 : 2) * h * f;
+    }
+
+    /** Megatron's closed form for GPT, for tests: 72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)). */
+    public static double megatronModel(long b, long s, long layers, long h, long vocab) {
+        return 72.0 * b * s * layers * h * h * (1 + s / (6.0 * h) + vocab / (12.0 * layers * h));
+    }
+
+    /** Narayanan et al. 2021 eq. 3 (full recompute): 96·B·s·L·h²·(1 + s/(6h) + V/(16·L·h)). */
+    public static double megatronFullRecompute(long b, long s, long layers, long h, long vocab) {
+        return 96.0 * b * s * layers * h * h * (1 + s / (6.0 * h) + vocab / (16.0 * layers * h));
+    }
+}

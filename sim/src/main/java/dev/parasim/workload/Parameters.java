@@ -1,0 +1,89 @@
+package dev.parasim.workload;
+
+import dev.parasim.spec.MlpKind;
+import dev.parasim.spec.ModelSpec;
+
+/**
+ * Parameter counts of a decoder-only transformer, exact to the element, and how they split across
+ * tensor-parallel ranks and pipeline stages (Megatron layout: vocabulary-parallel embedding, column-
+ * then row-parallel linears; norms and row-parallel biases replicated).
+ */
+public final class Parameters {
+    private Parameters() {}
+
+    /** Megatron eq. 2 (Narayanan et al. 2021): P = 12·L·h²·(1 + 13/(12h) + (V + s)/(12·L·h)), as an exact integer. */
+    public static long gptEq2(long layers, long hidden, long vocab, long seqLen) {
+        return 12 * layers * hidden * hidden + 13 * layers * hidden + (vocab + seqLen) * hidden;
+    }
+
+    /** {@return every parameter of the model: embeddings, L layers, final norm, untied head} */
+    public static long total(ModelSpec m) {
+        return embedding(m) + m.layers() * perLayer(m) + finalNorm(m) + head(m);
+    }
+
+    /** {@return parameters of one transformer layer} */
+    public static long perLayer(ModelSpec m) {
+        return perLayerSharded(m, 1) + perLayerReplicated(m);
+    }
+
+    /** {@return parameters of one layer that tensor parallelism splits: weight matrices and column-parallel biases, per rank} */
+    public static long perLayerSharded(ModelSpec m, int tp) {
+        long h = m.hidden(), kv = m.kvWidth(), f = m.ffnHidden();
+        long qkv = h * (h + 2 * kv) + (m.gptFamily() ? h + 2 * kv : 0);
+        long proj = h * h;
+        long mlp = m.mlp() == MlpKind.SWIGLU ? 3 * h * f : 2 * h * f + f;
+        return (qkv + proj + mlp) / tp;
+    }
+
+    /** {@return parameters of one layer every tensor-parallel rank keeps whole: norms and row-parallel biases} */
+    public static long perLayerReplicated(ModelSpec m) {
+        long h = m.hidden();
+        return m.gptFamily() ? 2 * 2 * h + 2 * h : 2 * h;
+    }
+
+    /** {@return the token embedding V·h, plus s·h learned positions for the GPT family} */
+    public static long embedding(ModelSpec m) {
+        return (long) m.vocab() * m.hidden() + (m.gptFamily() ? (long) m.seqLen() * m.hidden() : 0);
+    }
+
+    /** {@return the final norm: gain and bias (LayerNorm) or gain only (RMSNorm)} */
+    public static long finalNorm(ModelSpec m) {
+        return m.gptFamily() ? 2L * m.hidden() : m.hidden();
+    }
+
+    /** {@return the untied LM head V·h, or 0 when tied to the embedding} */
+    public static long head(ModelSpec m) {
+        return m.tiedEmbeddings() ? 0 : (long) m.vocab() * m.hidden();
+    }
+
+    /**
+     * {@return the parameters one rank of pipeline stage {@code stage} holds, in model-state units}: the
+     * first stage holds the embedding, the last the final norm and the head; with a tied head and
+     * pp > 1 the last stage keeps its own copy of the word embedding (as Megatron does).
+     */
+    public static long[] stageUnits(ModelSpec m, int tp, int pp, int stage) {
+        int layersPerStage = m.layers() / pp;
+        boolean first = stage == 0, last = stage == pp - 1;
+        long layer = perLayerSharded(m, tp) + perLayerReplicated(m);
+        long words = (long) m.vocab() * m.hidden() / tp;
+        long positions = m.gptFamily() ? (long) m.seqLen() * m.hidden() : 0;
+        int count = layersPerStage + (first ? 1 : 0) + (last ? 1 : 0);
+        long[] units = new long[count];
+        int i = 0;
+        if (first) units[i++] = words + positions;
+        for (int l = 0; l < layersPerStage; l++) units[i++] = layer;
+        if (last) units[i] = finalNorm(m) + (m.tiedEmbeddings() ? (pp > 1 ? words : 0) : words);
+        return units;
+    }
+
+    /** {@return the model's units (embedding, each layer, final norm with head) on one device} */
+    public static long[] units(ModelSpec m) {
+        return stageUnits(m, 1, 1, 0);
+    }
+
+    public static long sum(long[] units) {
+        long s = 0;
+        for (long u : units) s += u;
+        return s;
+    }
+}

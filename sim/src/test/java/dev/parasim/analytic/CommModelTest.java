@@ -1,0 +1,97 @@
+package dev.parasim.analytic;
+
+import dev.parasim.Fixtures;
+import dev.parasim.collective.Chunking;
+import dev.parasim.collective.CollectiveKind;
+import dev.parasim.spec.Experiment;
+import dev.parasim.workload.Parameters;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class CommModelTest {
+    static final String SMALL = """
+            name: small
+            model: {preset: tiny-gpt}
+            cluster: {preset: cpu-8}
+            training: {globalBatch: 8, microBatch: 1, precision: bf16-mixed, bucketMB: 1000}
+            plans:
+              - {name: ddp, dp: 8}
+              - {name: z1, dp: 8, zero: 1}
+              - {name: z2, dp: 8, zero: 2}
+              - {name: z3, dp: 8, zero: 3}
+            """;
+
+    static CommVolume volume(Experiment e, int plan) {
+        return Accountant.predict(e, e.plans().get(plan)).comm();
+    }
+
+    @Test
+    void zero3MovesOneAndAHalfTimesDdpPerMicroBatch() {
+        Experiment e = Fixtures.experiment(SMALL);   // one micro-batch per step
+        long psi = Parameters.total(e.model());
+        long shard = 0;
+        for (long u : Parameters.units(e.model())) shard += Chunking.shard(u, 8);
+        assertEquals(2L * 7 * Chunking.shard(psi, 8) * 2, volume(e, 0).bytes(CollectiveKind.ALL_REDUCE));   // 2(n−1)/n·Ψ·2 B
+        assertEquals(3L * 7 * shard * 2, volume(e, 3).bytesPerGpu());                                      // 3(n−1)/n·Ψ·2 B
+        assertEquals(2L * 7 * shard * 2, volume(e, 1).bytesPerGpu());
+        assertEquals(2L * 7 * shard * 2, volume(e, 2).bytesPerGpu());
+        assertEquals(1.5, (double) volume(e, 3).bytesPerGpu() / volume(e, 0).bytesPerGpu(), 0.01);
+    }
+
+    @Test
+    void accumulationMultipliesPerMicroBatchCollectives() {
+        Experiment e = Fixtures.experiment(SMALL, "training.globalBatch=16");   // m = 2
+        long shard = 0;
+        for (long u : Parameters.units(e.model())) shard += Chunking.shard(u, 8);
+        long unit = 7 * shard * 2;
+        assertEquals(2 * unit, volume(e, 1).bytesPerGpu());                         // ZeRO-1: RS + AG once
+        assertEquals(2 * unit + unit, volume(e, 2).bytesPerGpu());                  // ZeRO-2: RS per micro-batch + AG
+        assertEquals(2 * 2 * unit, volume(e, 3).bytes(CollectiveKind.ALL_GATHER)); // ZeRO-3: 2 gathers per micro-batch
+        assertEquals(2 * unit, volume(e, 3).bytes(CollectiveKind.REDUCE_SCATTER));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4, 8})
+    void tensorParallelMovesEightBshPerLayer(int t) {
+        Experiment e = Fixtures.experiment("""
+                name: tp
+                model: {preset: gpt3-175b}
+                cluster: {preset: dgx-a100-80g, nodes: 1}
+                training: {globalBatch: 16, microBatch: 2, precision: bf16-mixed}
+                plans: [{name: tp, dp: %d, tp: %d}]
+                """.formatted(8 / t, t));
+        int m = e.microBatches(e.plans().get(0));
+        long bsh = 2L * 2048 * 12288;
+        long perLayer = 8 * bsh * (t - 1) / t * 2;   // elements · 2 bytes
+        long layers = 96;
+        // + the embedding's forward AllReduce and the head's backward AllReduce (one pipeline stage holds both)
+        long expected = m * (layers * perLayer + 2 * (2 * bsh * (t - 1) / t * 2) + 3 * Chunking.ringAllReduceElements(2L * 2048, t) * 4);
+        CommVolume v = volume(e, 0);
+        long dp = v.bytes(CollectiveKind.ALL_REDUCE) - expected;
+        long params = Parameters.sum(Parameters.stageUnits(e.model(), t, 1, 0));
+        assertEquals(Chunking.bucketedAllReduceElements(params, 12_500_000, 8 / t) * 2, dp);
+    }
+
+    @Test
+    void pipelineSendsBshOverTPerBoundaryPerMicroBatch() {
+        Experiment e = Fixtures.experiment(Fixtures.GPT3);
+        var plan = e.plans().get(2);   // dp 8, tp 8, pp 8, interleaved v = 2
+        int m = e.microBatches(plan);
+        long bytes = 1L * 2048 * 12288 / 8 * 2;
+        var ops = CommModel.stage(e, plan, 3);
+        long sends = ops.stream().filter(o -> o.kind() == CollectiveKind.SEND_RECV).mapToLong(CommOp::totalBytes).sum();
+        assertEquals(2L * m * 2 * bytes, sends);   // forward + backward, ×v
+    }
+
+    @Test
+    void tierBytesAddUpToTheTotal() {
+        Experiment e = Fixtures.experiment(Fixtures.GPT3);
+        for (var p : Accountant.predict(e)) {
+            long tiers = p.comm().byTier().values().stream().mapToLong(Long::longValue).sum();
+            assertEquals(p.comm().bytesPerGpu(), tiers, p.plan().name());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.parasim.analytic;
+
+import dev.parasim.Fixtures;
+import dev.parasim.spec.Experiment;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** With free communication and equal stages the bubble equals the closed forms exactly. */
+class StepTimeModelTest {
+    // Links so fast and with no latency that communication costs nothing measurable; tied embeddings,
+    // so every stage but the ends holds only layers.
+    static final String FREE_LINKS = """
+            name: bubble
+            model: {preset: gpt3-175b}
+            cluster:
+              gpu: {name: ideal, memoryGB: 1000, peakTflops: {fp32: 100, bf16: 1000}, hbmGBps: 1e9}
+              gpusPerNode: 8
+              nodes: 1
+              tiers: [{name: free, scope: node, bandwidthGBps: 1e12, latencyUs: 0, efficiency: 1}]
+            training: {globalBatch: %d, microBatch: 1, precision: bf16-mixed}
+            plans: [{name: p, dp: 1, pp: %d, tp: %d, schedule: %s, chunks: %d}]
+            """;
+
+    static StepTime time(int m, int p, String schedule, int v) {
+        Experiment e = Fixtures.experiment(FREE_LINKS.formatted(m, p, 8 / p, schedule, v));
+        return Accountant.predict(e, e.plans().get(0)).time();
+    }
+
+    @ParameterizedTest(name = "{0} p={1} m={2}")
+    @CsvSource({"1f1b, 2, 8", "1f1b, 4, 16", "gpipe, 4, 8", "gpipe, 8, 64", "1f1b, 8, 8"})
+    void bubbleIsPMinusOneOverMOfIdealTime(String schedule, int p, int m) {
+        StepTime t = time(m, p, schedule, 1);
+        assertTrue(t.exposedCommSeconds() < 1e-9 * t.stepSeconds());
+        double ideal = t.computeSeconds();
+        // The once-per-step optimizer update (near-free HBM here) is the only other compute: 1e-6 relative.
+        assertEquals((p - 1.0) / m, t.bubbleSeconds() / ideal, 1e-6 * (p - 1.0) / m);
+    }
+
+    @ParameterizedTest(name = "interleaved p={0} m={1} v={2}")
+    @CsvSource({"2, 8, 2", "4, 16, 4", "8, 16, 2"})
+    void interleavedBubbleIsDividedByV(int p, int m, int v) {
+        StepTime t = time(m, p, "interleaved", v);
+        assertEquals((p - 1.0) / (v * m), t.bubbleSeconds() / t.computeSeconds(), 1e-6 * (p - 1.0) / (v * m));
+    }
+}

@@ -1,0 +1,132 @@
+package dev.parasim.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parasim.report.Json;
+import dev.parasim.spec.load.Presets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every CLI verb, every shipped experiment and every preset, through the real entry point. */
+class CliSmokeTest {
+    static final Path CONFIGS = Path.of("..", "configs", "experiments");
+
+    @TempDir
+    Path dir;
+
+    static Stream<Path> experiments() throws IOException {
+        try (Stream<Path> files = Files.list(CONFIGS)) {
+            return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("experiments")
+    void predictsEveryShippedExperiment(Path experiment) throws IOException {
+        CliRunner r = CliRunner.run("predict", experiment.toString(), "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode doc = Json.mapper().readTree(r.out());
+        assertTrue(doc.get("plans").size() > 0);
+        for (JsonNode plan : doc.get("plans")) {
+            for (String field : List.of("name", "dp", "tp", "pp", "cp", "zero", "world", "parameters", "memory", "comm", "time",
+                    "mfu", "hfu", "tokensPerSecond"))
+                assertTrue(plan.has(field), field);
+            for (String field : List.of("paramsBytes", "gradsBytes", "optimizerBytes", "activationsBytes", "otherBytes",
+                    "peakBytes", "fits"))
+                assertTrue(plan.get("memory").has(field), field);
+            for (String kind : List.of("allReduce", "reduceScatter", "allGather", "sendRecv", "allToAll"))
+                assertTrue(plan.get("comm").get("byCollective").has(kind), kind);
+            for (String field : List.of("stepSeconds", "computeSeconds", "exposedCommSeconds", "bubbleSeconds"))
+                assertTrue(plan.get("time").get(field).asDouble() >= 0, field);
+            JsonNode m = plan.get("memory");
+            assertEquals(m.get("peakBytes").asLong(), m.get("paramsBytes").asLong() + m.get("gradsBytes").asLong()
+                    + m.get("optimizerBytes").asLong() + m.get("activationsBytes").asLong() + m.get("otherBytes").asLong());
+        }
+        CliRunner table = CliRunner.run("predict", experiment.toString());
+        assertEquals(0, table.exitCode());
+        assertTrue(table.out().contains(doc.get("plans").get(0).get("name").asText()));
+    }
+
+    static Stream<String[]> presetPairs() {
+        return Presets.names(Presets.Kind.MODELS).stream()
+                .flatMap(model -> Presets.names(Presets.Kind.CLUSTERS).stream().map(cluster -> new String[] {model, cluster}));
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("presetPairs")
+    void everyPresetPairPredicts(String model, String cluster) throws IOException {
+        Path file = dir.resolve("pair.yaml");
+        Files.writeString(file, """
+                name: pair
+                model: {preset: %s}
+                cluster: {preset: %s}
+                training: {globalBatch: 8, microBatch: 1, precision: bf16-mixed}
+                plans: [{name: ddp}, {name: zero3, zero: 3}]
+                """.formatted(model, cluster));
+        CliRunner r = CliRunner.run("predict", file.toString(), "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode plans = Json.mapper().readTree(r.out()).get("plans");
+        assertEquals(2, plans.size());
+        // ZeRO-3 never holds more model state than DDP.
+        assertTrue(plans.get(1).get("memory").get("paramsBytes").asLong() <= plans.get(0).get("memory").get("paramsBytes").asLong());
+    }
+
+    @Test
+    void infeasiblePlanIsAResultNotACrash() {
+        CliRunner r = CliRunner.run("predict", CONFIGS.resolve("gpt3-on-a100.yaml").toString(), "--set", "plans[0].dp=512");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("does not fit: needs 2876.4 GB on pipeline stage 0 but the GPU has 80.0 GB"), r.out());
+    }
+
+    @Test
+    void setOverridesReachPresetKeys() throws IOException {
+        Path file = dir.resolve("what-if.yaml");
+        Files.writeString(file, """
+                name: what-if
+                model: {preset: llama2-70b}
+                cluster: {preset: dgx-h100, nodes: 4}
+                training: {globalBatch: 512, microBatch: 1, precision: bf16-mixed}
+                plans: [{name: fsdp, zero: 3}, {name: tp8, tp: 8}]
+                """);
+        CliRunner r = CliRunner.run("predict", file.toString(), "--json", "--set", "cluster.nodes=16",
+                "--set", "plans[1].tp=4", "--set", "cluster.tiers[1].name=roce");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode plans = Json.mapper().readTree(r.out()).get("plans");
+        assertEquals(128, plans.get(0).get("world").asInt());   // dp left out of the YAML fills the cluster
+        assertEquals(32, plans.get(1).get("dp").asInt());
+        assertTrue(plans.get(0).get("comm").get("byTier").get("roce").asLong() > 0);
+    }
+
+    @Test
+    void jsonIsReproducible() {
+        String path = CONFIGS.resolve("gpt3-on-a100.yaml").toString();
+        assertEquals(CliRunner.run("predict", path, "--json").out(), CliRunner.run("predict", path, "--json").out());
+    }
+
+    @Test
+    void validatePrintsEveryRowAndTheErrors() {
+        CliRunner r = CliRunner.run("validate");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("462B"));
+        assertTrue(r.out().contains("mean absolute error"));
+    }
+
+    @Test
+    void helpAndVersion() {
+        CliRunner help = CliRunner.run("--help");
+        assertEquals(0, help.exitCode());
+        assertTrue(help.out().contains("predict"));
+        assertFalse(CliRunner.run("--version").out().isBlank());
+    }
+}

@@ -1,0 +1,77 @@
+package dev.parasim.collective;
+
+import dev.parasim.plan.GroupSpan;
+import dev.parasim.spec.LinkTier;
+import dev.parasim.spec.TierScope;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class CollectiveCostTest {
+    static final LinkTier NVLINK = new LinkTier("nvlink", TierScope.NODE, 100, 5, 0.8);     // 80 GB/s effective
+    static final LinkTier IB = new LinkTier("ib", TierScope.CLUSTER, 25, 10, 0.96);         // 24 GB/s effective
+    static final CollectiveCost COST = new CollectiveCost(NVLINK, IB);
+
+    @Test
+    void busBandwidthFactorsFromNcclTests() {
+        assertEquals(2.0 * 7 / 8, CollectiveKind.ALL_REDUCE.busBandwidthFactor(8));
+        assertEquals(7.0 / 8, CollectiveKind.REDUCE_SCATTER.busBandwidthFactor(8));
+        assertEquals(7.0 / 8, CollectiveKind.ALL_GATHER.busBandwidthFactor(8));
+        assertEquals(3.0 / 4, CollectiveKind.ALL_TO_ALL.busBandwidthFactor(4));
+        assertEquals(1.0, CollectiveKind.BROADCAST.busBandwidthFactor(16));
+        assertEquals(1.0, CollectiveKind.ALL_REDUCE.busBandwidthFactor(2));
+    }
+
+    @Test
+    void ringAllReduceAlphaBeta() {
+        // 2(n−1)·α + 2(n−1)/n·S/β = 14·5 µs + 1.75 GB / 80 GB/s
+        Transfer t = COST.of(CollectiveKind.ALL_REDUCE, 1e9, new GroupSpan(8, 8, 1));
+        assertEquals(14 * 5e-6 + 1.75e9 / 80e9, t.seconds(), 1e-15);
+        assertEquals(1.75e9, t.bytesByTier().get("nvlink"), 1e-3);
+    }
+
+    @Test
+    void ringReduceScatterAndAllGatherAreHalfAnAllReduce() {
+        GroupSpan eight = new GroupSpan(8, 8, 1);
+        Transfer rs = COST.of(CollectiveKind.REDUCE_SCATTER, 1e9, eight);
+        Transfer ag = COST.of(CollectiveKind.ALL_GATHER, 1e9, eight);
+        assertEquals(7 * 5e-6 + 0.875e9 / 80e9, rs.seconds(), 1e-15);
+        assertEquals(rs.seconds() + ag.seconds(), COST.of(CollectiveKind.ALL_REDUCE, 1e9, eight).seconds(), 1e-15);
+    }
+
+    @Test
+    void halvingDoublingHasLogarithmicLatency() {
+        Transfer t = COST.of(CollectiveKind.ALL_REDUCE, 1e6, new GroupSpan(8, 8, 1), CollectiveAlgorithm.HALVING_DOUBLING);
+        assertEquals(6 * 5e-6 + 1.75e6 / 80e9, t.seconds(), 1e-15);
+        assertEquals(1.75e6, t.bytes(), 1e-6);
+    }
+
+    @Test
+    void hierarchicalSendsTheRingsBytesButOnlyAFractionAcrossNodes() {
+        // 64 ranks, 8 per node on 8 nodes: inside 2·7/8·S, across 2·7/8·S/8.
+        Transfer t = COST.of(CollectiveKind.ALL_REDUCE, 1e9, new GroupSpan(64, 8, 8));
+        assertEquals(1.75e9, t.bytesByTier().get("nvlink"), 1e-3);
+        assertEquals(1.75e9 / 8, t.bytesByTier().get("ib"), 1e-3);
+        assertEquals(2.0 * 63 / 64 * 1e9, t.bytes(), 1e-3);
+        double expected = (14 * 5e-6 + 1.75e9 / 80e9) + (14 * 10e-6 + 1.75e9 / 8 / 24e9);
+        assertEquals(expected, t.seconds(), 1e-15);
+    }
+
+    @Test
+    void oneRankPerNodeIsAFlatRingOnTheClusterTier() {
+        Transfer t = COST.of(CollectiveKind.ALL_GATHER, 8e8, new GroupSpan(4, 1, 4));
+        assertEquals(3 * 10e-6 + 6e8 / 24e9, t.seconds(), 1e-15);
+        assertEquals(6e8, t.bytesByTier().get("ib"), 1e-3);
+    }
+
+    @Test
+    void chunkingPadsToTheGroup() {
+        assertEquals(3, Chunking.shard(10, 4));
+        assertEquals(12, Chunking.padded(10, 4));
+        assertEquals(2 * 3 * 3, Chunking.ringAllReduceElements(10, 4));
+        assertEquals(3 * 3, Chunking.ringReduceScatterElements(10, 4));
+        // 25 elements in buckets of 10 over 4 ranks: buckets 10, 10, 5 -> 2·3·(3 + 3 + 2)
+        assertEquals(2 * 3 * (3 + 3 + 2), Chunking.bucketedAllReduceElements(25, 10, 4));
+        assertEquals(0, Chunking.bucketedAllReduceElements(25, 10, 1));
+    }
+}

@@ -1,0 +1,38 @@
+package dev.parasim.workload;
+
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.Recompute;
+import dev.parasim.spec.load.SpecLoader;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class FlopsTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt3-175b", "megatron-1t", "mcore-gpt-1.7b", "gpt2-small"})
+    void modelFlopsEqualMegatronClosedForm(String preset) {
+        ModelSpec m = SpecLoader.modelPreset(preset);
+        double expected = Flops.megatronModel(1536, m.seqLen(), m.layers(), m.hidden(), m.vocab());
+        assertEquals(expected, Flops.model(m, 1536), expected * 1e-12);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt3-175b", "megatron-530b", "mcore-gpt-70b"})
+    void fullRecomputeEqualsEquationThree(String preset) {
+        ModelSpec m = SpecLoader.modelPreset(preset);
+        double expected = Flops.megatronFullRecompute(512, m.seqLen(), m.layers(), m.hidden(), m.vocab());
+        assertEquals(expected, Flops.hardware(m, 512, Recompute.FULL), expected * 1e-12);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt3-175b", "megatron-18b"})
+    void selectiveRecomputeEqualsKorthikanti(String preset) {
+        ModelSpec m = SpecLoader.modelPreset(preset);
+        double b = 64, s = m.seqLen(), l = m.layers(), h = m.hidden(), v = m.vocab();
+        double expected = 72 * b * s * l * h * h * (1 + s / (3 * h) + v / (12 * l * h));
+        assertEquals(expected, Flops.hardware(m, 64, Recompute.SELECTIVE), expected * 1e-12);
+        assertEquals(Flops.model(m, 64), Flops.hardware(m, 64, Recompute.NONE));
+    }
+}

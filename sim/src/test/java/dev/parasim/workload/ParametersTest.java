@@ -1,0 +1,60 @@
+package dev.parasim.workload;
+
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.load.SpecLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ParametersTest {
+
+    @Test
+    void gpt3MatchesMegatronEquationTwo() {
+        // Narayanan et al. 2021: L=96, h=12288, V=51200, s=2048 -> 174.6B:
+        // 12·96·12288² + 13·96·12288 + (51200 + 2048)·12288 = 173,946,175,488 + 15,335,424 + 654,311,424.
+        assertEquals(174_615_822_336L, Parameters.gptEq2(96, 12288, 51200, 2048));
+        ModelSpec gpt3 = SpecLoader.modelPreset("gpt3-175b");
+        // Our count adds exactly the final LayerNorm (gain and bias) that eq. 2 leaves out.
+        assertEquals(Parameters.gptEq2(96, 12288, 51200, 2048) + 2 * 12288, Parameters.total(gpt3));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            // Narayanan et al. 2021 Table 1, billions to one decimal.
+            "megatron-1.7b, 1.7", "megatron-3.6b, 3.6", "megatron-7.5b, 7.5", "megatron-18b, 18.4",
+            "megatron-39b, 39.1", "megatron-76b, 76.1", "megatron-145b, 145.6", "megatron-310b, 310.1",
+            "megatron-530b, 529.6", "megatron-1t, 1008.0"})
+    void megatronTableOneSizes(String preset, double billions) {
+        ModelSpec m = SpecLoader.modelPreset(preset);
+        long eq2 = Parameters.gptEq2(m.layers(), m.hidden(), m.vocab(), m.seqLen());
+        assertEquals(billions, Math.round(eq2 / 1e8) / 10.0, 1e-9);
+        assertEquals(eq2 + 2L * m.hidden(), Parameters.total(m));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            // Released checkpoints' parameter counts (GQA and SwiGLU, untied heads, RMSNorm, no biases).
+            "llama2-7b, 6738415616", "llama2-70b, 68976648192", "llama3-8b, 8030261248",
+            "llama3-70b, 70553706496", "llama3-405b, 405853388800", "gpt2-small, 124439808"})
+    void releasedCheckpointCounts(String preset, long count) {
+        assertEquals(count, Parameters.total(SpecLoader.modelPreset(preset)));
+    }
+
+    @Test
+    void tensorParallelSplitKeepsEveryParameter() {
+        ModelSpec m = SpecLoader.modelPreset("llama2-70b");
+        for (int tp : new int[] {1, 2, 4, 8})
+            assertEquals(Parameters.perLayer(m), tp * Parameters.perLayerSharded(m, tp) + Parameters.perLayerReplicated(m));
+    }
+
+    @Test
+    void pipelineStagesPartitionTheModelWithATiedHeadCopy() {
+        ModelSpec m = SpecLoader.modelPreset("gpt3-175b");
+        long sum = 0;
+        for (int stage = 0; stage < 8; stage++) sum += Parameters.sum(Parameters.stageUnits(m, 1, 8, stage));
+        // The last stage keeps its own copy of the tied word embedding (Megatron).
+        assertEquals(Parameters.total(m) + 51200L * 12288, sum);
+    }
+}
