@@ -1,5 +1,10 @@
 package dev.parasim.exec;
 
+import dev.parasim.exec.model.Bf16;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 
@@ -36,7 +41,7 @@ public final class Buf implements Serializable {
         return switch (type) {
             case F64 -> d[i];
             case F32 -> f[i];
-            case BF16 -> Bf16Round.up(h[i]);
+            case BF16 -> Bf16.value(h[i]);
         };
     }
 
@@ -45,7 +50,7 @@ public final class Buf implements Serializable {
         switch (type) {
             case F64 -> d[i] = value;
             case F32 -> f[i] = (float) value;
-            case BF16 -> h[i] = Bf16Round.round((float) value);
+            case BF16 -> h[i] = Bf16.bits((float) value);
         }
     }
 
@@ -54,7 +59,7 @@ public final class Buf implements Serializable {
         switch (type) {
             case F64 -> d[i] += value;
             case F32 -> f[i] = f[i] + (float) value;
-            case BF16 -> h[i] = Bf16Round.round(Bf16Round.up(h[i]) + (float) value);
+            case BF16 -> h[i] = Bf16.bits(Bf16.value(h[i]) + (float) value);
         }
     }
 
@@ -80,6 +85,29 @@ public final class Buf implements Serializable {
         double[] out = new double[count];
         for (int i = 0; i < count; i++) out[i] = get(i);
         return out;
+    }
+
+    /** {@return elements [from, from + count) as a new 1-d ND4J array of {@code type} (an exact upcast)} */
+    public INDArray toNd(int from, int count, DataType type) {
+        if (type == DataType.DOUBLE) {
+            double[] out = new double[count];
+            for (int i = 0; i < count; i++) out[i] = get(from + i);
+            return Nd4j.createFromArray(out);
+        }
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) out[i] = (float) get(from + i);
+        return Nd4j.createFromArray(out).castTo(type);
+    }
+
+    /** Stores every element of the 1-d array {@code values} at positions {@code to…}, rounded to this type. */
+    public void setFrom(INDArray values, int to) {
+        if (values.dataType() == DataType.DOUBLE) {
+            double[] v = values.toDoubleVector();
+            for (int i = 0; i < v.length; i++) set(to + i, v[i]);
+        } else {
+            float[] v = values.toFloatVector();
+            for (int i = 0; i < v.length; i++) set(to + i, v[i]);
+        }
     }
 
     /** {@return the values of {@code values} stored into a new buffer of {@code type} and {@code length}} */
@@ -121,7 +149,7 @@ public final class Buf implements Serializable {
                 }
                 case BF16 -> {
                     short v = in.getShort();
-                    if (i < end) h[i] = accumulate ? Bf16Round.round(Bf16Round.up(h[i]) + Bf16Round.up(v)) : v;
+                    if (i < end) h[i] = accumulate ? Bf16.bits(Bf16.value(h[i]) + Bf16.value(v)) : v;
                 }
             }
         }

@@ -1,5 +1,7 @@
 package dev.parasim.exec;
 
+import dev.parasim.exec.model.Bf16;
+
 /** Storage type of an executed buffer: the bytes one element occupies in memory and on the wire. */
 public enum Dtype {
     F64(8), F32(4), BF16(2);
@@ -16,7 +18,7 @@ public enum Dtype {
         return switch (this) {
             case F64 -> value;
             case F32 -> (float) value;
-            case BF16 -> Bf16Round.up(Bf16Round.round((float) value));
+            case BF16 -> Bf16.value(Bf16.bits((float) value));
         };
     }
 }

@@ -14,7 +14,8 @@ import java.util.Map;
  * @param sparkShuffleBytes  Spark's shuffle-write bytes per step (serialized messages, headers included)
  * @param losses             mean loss over the global batch, per step
  * @param singleRankLosses   the same for the single-rank reference run (empty if not run)
- * @param maxRelativeParamDiffVsSingleRank max over parameters of |exec − ref| / max(|ref|, 1e-3) (NaN if no reference)
+ * @param maxRelativeParamDiffVsSingleRank max over units of max|exec − ref| / max|ref| against
+ *                           {@code SingleDeviceTrainer} (master weights; NaN if no reference was run)
  * @param perRank            each rank's counters for the last step
  * @param superstepsPerStep  Spark supersteps (jobs, one shuffle each) per optimizer step
  */

@@ -129,7 +129,7 @@ final class StrategyStep implements Op {
     /** Adam on what this rank owns: everything (DDP) or its shard of every unit (ZeRO ≥ 1). */
     private static void adam(RankState rank, StrategyProgram prog) {
         Strategy s = prog.strategy;
-        double scale = 1.0 / ((double) s.dp() * s.microBatches());
+        double divisor = (double) s.dp() * s.microBatches();
         int t = rank.step() + 1;
         for (int u = 0; u < prog.size.length; u++) {
             boolean ddp = s.zero() == ZeroStage.DDP;
@@ -141,10 +141,10 @@ final class StrategyStep implements Op {
             Buf g = rank.buf("g" + u);
             if (s.precision().hasMaster()) {
                 Buf w = rank.buf("w" + u);
-                AdamUpdate.apply(w, 0, rank.buf("m" + u), rank.buf("v" + u), g, gOff, count, scale, s.learningRate(), t);
+                ShardAdam.apply(w, 0, rank.buf("m" + u), rank.buf("v" + u), g, gOff, count, divisor, s.learningRate(), t);
                 p.copyFrom(w, 0, pOff, count);
             } else {
-                AdamUpdate.apply(p, pOff, rank.buf("m" + u), rank.buf("v" + u), g, gOff, count, scale, s.learningRate(), t);
+                ShardAdam.apply(p, pOff, rank.buf("m" + u), rank.buf("v" + u), g, gOff, count, divisor, s.learningRate(), t);
             }
             g.fill(0);
         }

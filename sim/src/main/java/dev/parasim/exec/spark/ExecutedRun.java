@@ -1,8 +1,8 @@
 package dev.parasim.exec.spark;
 
 import dev.parasim.exec.ExecLimits;
-import dev.parasim.exec.ExecModel;
 import dev.parasim.exec.ExecModels;
+import dev.parasim.exec.GptExecModel;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.MemoryReport;
@@ -10,7 +10,6 @@ import dev.parasim.exec.MemorySnapshot;
 import dev.parasim.exec.PrecisionMode;
 import dev.parasim.exec.RankComm;
 import dev.parasim.exec.RankState;
-import dev.parasim.exec.ReferenceRun;
 import dev.parasim.exec.StepReport;
 import dev.parasim.exec.Strategy;
 import dev.parasim.exec.StrategyProgram;
@@ -18,6 +17,10 @@ import dev.parasim.exec.Topology;
 import dev.parasim.spec.ExecuteSpec;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.Precision;
+import dev.parasim.exec.model.SingleDeviceTrainer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.apache.spark.sql.SparkSession;
 
 import java.util.ArrayList;
@@ -51,7 +54,7 @@ public final class ExecutedRun {
     public static ExecutedResult run(SparkSession spark, Experiment e, ParallelPlan plan, Options options) {
         ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
         ExecuteSpec ex = e.execute().orElseThrow();
-        ExecModel model = ExecModels.of(e.model(), ex.seed());
+        GptExecModel model = ExecModels.of(e.model(), ex.seed());
         PrecisionMode precision = PrecisionMode.of(e.training().precision(), ex);
         int m = e.microBatches(plan);
         Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), m, e.training().microBatch(), ex.seed(),
@@ -90,10 +93,15 @@ public final class ExecutedRun {
             List<Double> refLosses = List.of();
             double diff = Double.NaN;
             if (options.reference()) {
-                ReferenceRun ref = ReferenceRun.run(model, precision, plan.dp() * m, e.training().microBatch(), ex.seed(),
-                        ex.learningRate(), ex.steps());
-                refLosses = ref.losses();
-                diff = ReferenceRun.maxRelativeDiff(assemble(program, shards), ref.params(), 1e-3);
+                SingleDeviceTrainer.Result ref = SingleDeviceTrainer.run(new SingleDeviceTrainer.Settings(model.config(),
+                        ex.fp64() ? DataType.DOUBLE : DataType.FLOAT, ex.seed(), e.training().globalBatch(),
+                        e.training().microBatch(), ex.steps(), ex.learningRate(),
+                        precision == PrecisionMode.BF16_MIXED ? Precision.BF16_MIXED : Precision.FP32));
+                refLosses = java.util.Arrays.stream(ref.lossPerStep()).boxed().toList();
+                double[][] refParams = new double[model.units()][];
+                INDArray[] units = ref.unitParams();
+                for (int u = 0; u < units.length; u++) refParams[u] = units[u].toDoubleVector();
+                diff = maxRelativeDiff(assemble(program, shards), refParams);
             }
             return new ExecutedResult(plan.name(), plan.dp(), m, precision, topology.partitions(), rpp,
                     last.stream().mapToLong(RankComm::sent).max().orElse(0), maxOver(last, true), maxOver(last, false),
@@ -102,7 +110,26 @@ public final class ExecutedRun {
         }
     }
 
-    /** {@return rank r's shard [r·c_u, (r+1)·c_u) of every unit's working parameters} */
+    /**
+     * {@return the largest per-unit relative difference in the max-norm: max over units u of
+     * max_i |a_ui − b_ui| / max_i |b_ui|}. Element-wise relative error is not used: parameters whose exact
+     * gradient is zero (the key bias, by softmax shift invariance) get rounding-noise gradients that
+     * Adam scales to moves of about lr·noise/ε, different for every summation order.
+     */
+    public static double maxRelativeDiff(double[][] a, double[][] b) {
+        double worst = 0;
+        for (int u = 0; u < b.length; u++) {
+            double diff = 0, scale = 0;
+            for (int i = 0; i < b[u].length; i++) {
+                diff = Math.max(diff, Math.abs(a[u][i] - b[u][i]));
+                scale = Math.max(scale, Math.abs(b[u][i]));
+            }
+            worst = Math.max(worst, scale == 0 ? diff : diff / scale);
+        }
+        return worst;
+    }
+
+    /** {@return rank r's shard [r·c_u, (r+1)·c_u) of every unit's master parameters (the working ones under fp32)} */
     static double[][] ownedParams(StrategyProgram program, RankState rank) {
         int units = program.model().units();
         double[][] out = new double[units][];
@@ -110,7 +137,7 @@ public final class ExecutedRun {
         for (int u = 0; u < units; u++) {
             int size = program.model().unitSize(u);
             int c = (int) dev.parasim.collective.Chunking.shard(size, n);
-            var p = rank.buf("p" + u);
+            var p = rank.buf((rank.has("w" + u) ? "w" : "p") + u);
             int from = p.length() == c ? 0 : rank.rank() * c;
             out[u] = new double[c];
             for (int i = 0; i < c && from + i < p.length(); i++) out[u][i] = p.get(from + i);

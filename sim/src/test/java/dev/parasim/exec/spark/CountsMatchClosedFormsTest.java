@@ -2,12 +2,12 @@ package dev.parasim.exec.spark;
 
 import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveKind;
-import dev.parasim.exec.ExecModel;
-import dev.parasim.exec.ExecModels;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.Experiments;
 import dev.parasim.exec.RankComm;
 import dev.parasim.exec.TestSpark;
+import dev.parasim.exec.model.GptConfig;
+import dev.parasim.exec.model.ParamLayout;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.Optimizer;
 import dev.parasim.spec.ParallelPlan;
@@ -30,7 +30,7 @@ class CountsMatchClosedFormsTest {
     @CsvSource({"0,4,fp32", "1,4,fp32", "2,4,fp32", "3,4,fp32", "0,4,bf16-mixed", "1,4,bf16-mixed",
             "2,4,bf16-mixed", "3,4,bf16-mixed", "0,8,fp32", "2,8,bf16-mixed"})
     void countedBytesAndMemoryEqualTheFormulas(int zero, int dp, String precisionLabel) {
-        Experiment e = Experiments.tiny(dp, zero, 2, precisionLabel, false, 0.004);
+        Experiment e = Experiments.tiny(dp, zero, 2, precisionLabel, false, 0.004, 1);
         ParallelPlan plan = e.plans().get(0);
         ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan, new ExecutedRun.Options(0, false));
 
@@ -38,11 +38,11 @@ class CountsMatchClosedFormsTest {
         int pB = precision.paramBytes(), gB = precision.gradBytes();
         long k = precision.optimizerBytesPerParam(Optimizer.ADAM);
         int n = dp, m = e.microBatches(plan);
-        ExecModel model = ExecModels.of(e.model(), 1);
+        ParamLayout layout = ParamLayout.of(GptConfig.of(e.model()));
         long psi = 0, sumShards = 0;
-        for (int u = 0; u < model.units(); u++) {
-            psi += model.unitSize(u);
-            sumShards += Chunking.shard(model.unitSize(u), n);
+        for (int u = 0; u < layout.units(); u++) {
+            psi += layout.unitSize(u);
+            sumShards += Chunking.shard(layout.unitSize(u), n);
         }
         long bucket = (long) Math.floor(e.training().bucketMB() * 1e6 / gB);
         Map<CollectiveKind, Long> expected = new HashMap<>();
