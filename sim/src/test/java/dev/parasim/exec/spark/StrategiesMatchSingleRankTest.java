@@ -20,7 +20,7 @@ class StrategiesMatchSingleRankTest {
     }
 
     @ParameterizedTest(name = "zero {0}, dp {1}")
-    @CsvSource({"0,4", "1,4", "2,4", "3,4", "3,3"})
+    @CsvSource({"0,4", "1,4", "2,4", "3,2", "3,3"})
     void fp64MatchesSingleRank(int zero, int dp) {
         check(Experiments.tiny(dp, zero, 2, "fp32", true, 0.004), 1e-10);
     }
