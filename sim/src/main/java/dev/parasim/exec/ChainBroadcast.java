@@ -20,6 +20,9 @@ public final class ChainBroadcast implements Op {
     }
 
     @Override
+    public int rounds(int n) { return n - 1; }
+
+    @Override
     public boolean advance(RankState rank, int round) {
         int n = rank.groupSize();
         int hop = Chunks.mod(rank.rank() - root, n);

@@ -19,6 +19,14 @@ public final class HalvingDoublingAllReduce implements Op {
     public HalvingDoublingAllReduce(List<Seg> segs) { this.segs = List.copyOf(segs); }
 
     @Override
+    public int rounds(int n) {
+        if (n == 1) return 0;
+        int p = Integer.highestOneBit(n);
+        int levels = Integer.numberOfTrailingZeros(p);
+        return n > p ? 2 * levels + 2 : 2 * levels;
+    }
+
+    @Override
     public boolean advance(RankState rank, int round) {
         int n = rank.groupSize();
         if (n == 1) return true;

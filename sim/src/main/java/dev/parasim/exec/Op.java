@@ -11,4 +11,7 @@ import java.io.Serializable;
 public interface Op extends Serializable {
     /** Runs call {@code round} (0 on the first call) on {@code rank}; {@return true when the op is complete} */
     boolean advance(RankState rank, int round);
+
+    /** {@return communication rounds this op takes in a group of n ranks (0 for local ops)} */
+    default int rounds(int n) { return 0; }
 }

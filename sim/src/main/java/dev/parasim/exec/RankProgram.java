@@ -10,4 +10,11 @@ public interface RankProgram extends Serializable {
 
     /** {@return the ops of one step, in program order} */
     List<Op> ops();
+
+    /** {@return supersteps one step takes in a group of n ranks: 1 + the rounds of every op} */
+    default int supersteps(int n) {
+        int total = 1;
+        for (Op op : ops()) total += op.rounds(n);
+        return total;
+    }
 }

@@ -21,6 +21,9 @@ public final class RingAllGather implements Op {
     }
 
     @Override
+    public int rounds(int n) { return n - 1; }
+
+    @Override
     public boolean advance(RankState rank, int round) {
         int n = rank.groupSize();
         int r = rank.rank();

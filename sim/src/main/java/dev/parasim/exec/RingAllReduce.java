@@ -19,6 +19,9 @@ public final class RingAllReduce implements Op {
     }
 
     @Override
+    public int rounds(int n) { return 2 * (n - 1); }
+
+    @Override
     public boolean advance(RankState rank, int round) {
         int n = rank.groupSize();
         if (n == 1) return true;

@@ -22,6 +22,9 @@ public final class RingReduceScatter implements Op {
     }
 
     @Override
+    public int rounds(int n) { return n - 1; }
+
+    @Override
     public boolean advance(RankState rank, int round) {
         int n = rank.groupSize();
         int r = rank.rank();

@@ -19,6 +19,9 @@ public final class SendRecv implements Op {
     }
 
     @Override
+    public int rounds(int n) { return 1; }
+
+    @Override
     public boolean advance(RankState rank, int round) {
         if (round == 0 && rank.rank() == src)
             rank.send(dst, CollectiveKind.SEND_RECV, Chunks.bytes(rank, segs, 1, 1),

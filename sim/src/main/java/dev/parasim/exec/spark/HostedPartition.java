@@ -27,6 +27,8 @@ public final class HostedPartition implements Serializable {
     private List<byte[]> local = new ArrayList<>();
     private List<byte[]> remote = new ArrayList<>();
     private int generation;
+    /** Per superstep of the current batch: [generation, cross-partition bytes sent, in-partition bytes sent]. */
+    private List<long[]> sentLog = new ArrayList<>();
 
     HostedPartition(int partition, Topology topology, RankProgram program) {
         this.partition = partition;
@@ -47,7 +49,8 @@ public final class HostedPartition implements Serializable {
     }
 
     /** Delivers last superstep's messages and runs every hosted rank up to its next communication round. */
-    HostedPartition superstep(int expectedGeneration, boolean startStep, Iterator<Tuple2<Integer, byte[]>> incoming) {
+    HostedPartition superstep(int expectedGeneration, boolean startStep, boolean batchStart,
+                              Iterator<Tuple2<Integer, byte[]>> incoming) {
         if (generation != expectedGeneration - 1)
             throw new IllegalStateException("partition " + partition + " is at superstep " + generation
                     + " but was asked for " + expectedGeneration + " (a lost partition cannot be replayed)");
@@ -66,17 +69,25 @@ public final class HostedPartition implements Serializable {
             for (byte[] w : rank.drainOutbox())
                 (topology.partitionOf(Wire.dst(w)) == partition ? local : remote).add(w);
         }
-        return this;
-    }
-
-    /** {@return [ranks still in their step, cross-partition payload bytes sent, in-partition payload bytes sent]} */
-    long[] status() {
-        long busy = 0;
-        for (RankState r : ranks) if (!r.done()) busy++;
         long remoteBytes = 0;
         for (byte[] w : remote) remoteBytes += Wire.payload(w);
         long localBytes = 0;
         for (byte[] w : local) localBytes += Wire.payload(w);
-        return new long[] {busy, remoteBytes, localBytes};
+        if (batchStart) sentLog = new ArrayList<>();
+        sentLog.add(new long[] {generation, remoteBytes, localBytes});
+        return this;
+    }
+
+    /**
+     * {@return [ranks still in their step], then one [generation, cross-partition bytes, in-partition
+     * bytes] triple per superstep of the last batch, flattened}
+     */
+    long[] status() {
+        long busy = 0;
+        for (RankState r : ranks) if (!r.done()) busy++;
+        long[] out = new long[1 + 3 * sentLog.size()];
+        out[0] = busy;
+        for (int i = 0; i < sentLog.size(); i++) System.arraycopy(sentLog.get(i), 0, out, 1 + 3 * i, 3);
+        return out;
     }
 }

@@ -7,6 +7,8 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.StageInfo;
+import org.apache.spark.storage.RDDInfo;
+import scala.jdk.javaapi.CollectionConverters;
 
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -15,16 +17,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Spark's own count of the bytes each superstep shuffled: a listener that adds up the shuffle-write
- * bytes of every stage whose job carries the {@code parasim.run} and {@code parasim.superstep} local
- * properties (one listener per SparkContext). Listener events arrive asynchronously, so readers first
+ * bytes of every stage whose job carries the {@code parasim.run} local property, by the superstep
+ * that sent the messages (named in the stage's message RDD, {@code parasim-messages-g}); one
+ * listener per SparkContext. Listener events arrive asynchronously, so readers first
  * {@link #await} the end events of the jobs they ran.
  */
 public final class ShuffleMeter extends SparkListener {
     static final String RUN = "parasim.run";
-    static final String SUPERSTEP = "parasim.superstep";
     private static final Map<SparkContext, ShuffleMeter> METERS = new WeakHashMap<>();
 
-    private final Map<Integer, String[]> stageOwner = new ConcurrentHashMap<>();
+    private final Map<Integer, String> stageOwner = new ConcurrentHashMap<>();
     private final Map<Integer, String> jobOwner = new ConcurrentHashMap<>();
     private final Map<String, Map<Integer, Long>> bytes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> jobsEnded = new ConcurrentHashMap<>();
@@ -49,17 +51,22 @@ public final class ShuffleMeter extends SparkListener {
     @Override
     public void onStageSubmitted(SparkListenerStageSubmitted e) {
         String run = e.properties() == null ? null : e.properties().getProperty(RUN);
-        if (run != null) stageOwner.put(e.stageInfo().stageId(), new String[] {run, e.properties().getProperty(SUPERSTEP)});
+        if (run != null) stageOwner.put(e.stageInfo().stageId(), run);
     }
 
     @Override
     public void onStageCompleted(SparkListenerStageCompleted e) {
         StageInfo info = e.stageInfo();
-        String[] owner = stageOwner.remove(info.stageId());
-        if (owner == null || info.taskMetrics() == null) return;
+        String run = stageOwner.remove(info.stageId());
+        if (run == null || info.taskMetrics() == null) return;
         long written = info.taskMetrics().shuffleWriteMetrics().bytesWritten();
-        if (written > 0)
-            bytes.computeIfAbsent(owner[0], k -> new ConcurrentHashMap<>()).merge(Integer.parseInt(owner[1]), written, Long::sum);
+        if (written == 0) return;
+        for (RDDInfo rdd : CollectionConverters.asJava(info.rddInfos()))
+            if (rdd.name() != null && rdd.name().startsWith(SuperstepEngine.MESSAGES)) {
+                int sender = Integer.parseInt(rdd.name().substring(SuperstepEngine.MESSAGES.length()));
+                bytes.computeIfAbsent(run, k -> new ConcurrentHashMap<>()).merge(sender, written, Long::sum);
+                return;
+            }
     }
 
     @Override
@@ -84,7 +91,7 @@ public final class ShuffleMeter extends SparkListener {
         }
     }
 
-    /** {@return shuffle-write bytes by the superstep whose job moved them (messages sent one superstep earlier)} */
+    /** {@return shuffle-write bytes by the superstep that sent the messages} */
     public Map<Integer, Long> bytesBySuperstep(String run) {
         return Map.copyOf(bytes.getOrDefault(run, Map.of()));
     }

@@ -20,16 +20,20 @@ import java.util.stream.IntStream;
 
 /**
  * Runs rank programs as Spark supersteps. The ranks' state is an RDD with one {@link HostedPartition}
- * per partition, persisted and locally checkpointed after every superstep (so lineage stays one
- * superstep long). A superstep shuffles the previous superstep's cross-partition messages with a
+ * per partition, persisted after every superstep and locally checkpointed after every batch of up to
+ * {@value #BATCH} supersteps chained into one job (so lineage stays short and a step needs few jobs;
+ * the number of supersteps is known from the program). A superstep shuffles the previous superstep's cross-partition messages with a
  * {@link RankPartitioner} (keyed by destination rank), zips them into the state partitions, and runs
  * every rank up to its next communication round: only messages are shuffled, never rank state.
  */
 public final class SuperstepEngine implements AutoCloseable {
-    private static final int MAX_SUPERSTEPS_PER_STEP = 1_000_000;
+    /** Supersteps chained into one Spark job (the lineage between local checkpoints). */
+    static final int BATCH = 16;
+    static final String MESSAGES = "parasim-messages-";
 
     private final JavaSparkContext jsc;
     private final Topology topology;
+    private final RankProgram program;
     private final RankPartitioner partitioner;
     private final ShuffleMeter meter;
     private final String runId = "run-" + UUID.randomUUID();
@@ -42,6 +46,7 @@ public final class SuperstepEngine implements AutoCloseable {
     public SuperstepEngine(SparkSession spark, Topology topology, RankProgram program) {
         this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         this.topology = topology;
+        this.program = program;
         this.partitioner = new RankPartitioner(topology);
         this.meter = ShuffleMeter.of(spark.sparkContext());
         int partitions = topology.partitions();
@@ -60,46 +65,82 @@ public final class SuperstepEngine implements AutoCloseable {
 
     public Topology topology() { return topology; }
 
-    /** Runs one optimizer step (every rank's program, start to end); {@return supersteps it took} */
+    /**
+     * Runs one optimizer step: the program's {@link RankProgram#supersteps} supersteps, chained in
+     * batches of at most {@value #BATCH} per Spark job; {@return supersteps it took}
+     */
     public int runStep() {
-        int supersteps = 1;
-        long busy = superstep(true);
-        while (busy > 0) {
-            if (++supersteps > MAX_SUPERSTEPS_PER_STEP) throw new IllegalStateException("step did not finish");
-            busy = superstep(false);
+        int total = program.supersteps(topology.world());
+        int done = 0;
+        while (done < total) {
+            int batch = Math.min(BATCH, total - done);
+            long busy = run(batch, done == 0);
+            done += batch;
+            if (done == total && busy > 0)
+                throw new IllegalStateException(busy + " ranks are still inside the step after " + total + " supersteps");
         }
-        return supersteps;
+        return total;
     }
 
-    /** Runs one superstep; {@return how many ranks are still inside their step} */
+    /** Runs one superstep (the first of a step if {@code startStep}); {@return how many ranks are still inside their step} */
     public long superstep(boolean startStep) {
-        int gen = generation + 1;
-        JavaPairRDD<Integer, byte[]> messages = state.flatMapToPair(HostedPartition::outgoing).partitionBy(partitioner);
-        JavaRDD<HostedPartition> next = state.zipPartitions(messages,
-                (hosted, incoming) -> List.of(hosted.next().superstep(gen, startStep, incoming)).iterator());
-        long[] status = materialize(next);
+        return run(1, startStep);
+    }
+
+    /**
+     * Chains {@code count} supersteps lazily — each shuffles the previous one's cross-partition
+     * messages and zips them into the (persisted) state — and materializes them with one job.
+     */
+    private long run(int count, boolean startStep) {
+        List<JavaRDD<HostedPartition>> chain = new ArrayList<>();
+        JavaRDD<HostedPartition> current = state;
+        for (int i = 0; i < count; i++) {
+            int gen = generation + 1 + i;
+            boolean start = startStep && i == 0;
+            boolean batchStart = i == 0;
+            JavaPairRDD<Integer, byte[]> messages = current.flatMapToPair(HostedPartition::outgoing)
+                    .setName(MESSAGES + (gen - 1)).partitionBy(partitioner);
+            current = current.zipPartitions(messages,
+                    (hosted, incoming) -> List.of(hosted.next().superstep(gen, start, batchStart, incoming)).iterator());
+            current.persist(StorageLevel.MEMORY_AND_DISK());
+            chain.add(current);
+        }
+        long[] status = materialize(current);
         drop(state);
-        state = next;
-        generation = gen;
-        crossPartitionSent.add(status[1]);
-        inPartitionSent.add(status[2]);
+        for (int i = 0; i < chain.size() - 1; i++) drop(chain.get(i));
+        state = current;
+        generation += count;
+        Map<Integer, long[]> bySuperstep = new TreeMap<>();
+        for (int i = 1; i + 2 < status.length; i += 3)
+            bySuperstep.merge((int) status[i], new long[] {status[i + 1], status[i + 2]},
+                    (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+        bySuperstep.values().forEach(v -> {
+            crossPartitionSent.add(v[0]);
+            inPartitionSent.add(v[1]);
+        });
         return status[0];
     }
 
+    /** Persists, locally checkpoints and computes {@code rdd}; {@return the partitions' statuses: busy ranks summed, logs concatenated} */
     private long[] materialize(JavaRDD<HostedPartition> rdd) {
         rdd.persist(StorageLevel.MEMORY_AND_DISK());
         rdd.rdd().localCheckpoint();
         jsc.setLocalProperty(ShuffleMeter.RUN, runId);
-        jsc.setLocalProperty(ShuffleMeter.SUPERSTEP, Integer.toString(generation + 1));
         try {
             List<long[]> parts = rdd.map(HostedPartition::status).collect();
             jobs++;
-            long[] sum = new long[3];
-            for (long[] p : parts) for (int i = 0; i < 3; i++) sum[i] += p[i];
-            return sum;
+            int length = 1;
+            for (long[] p : parts) length += p.length - 1;
+            long[] out = new long[length];
+            int at = 1;
+            for (long[] p : parts) {
+                out[0] += p[0];
+                System.arraycopy(p, 1, out, at, p.length - 1);
+                at += p.length - 1;
+            }
+            return out;
         } finally {
             jsc.setLocalProperty(ShuffleMeter.RUN, null);
-            jsc.setLocalProperty(ShuffleMeter.SUPERSTEP, null);
         }
     }
 
@@ -135,9 +176,7 @@ public final class SuperstepEngine implements AutoCloseable {
      */
     public Map<Integer, Long> sparkShuffleBytesBySender() {
         meter.await(runId, jobs, 60_000);
-        Map<Integer, Long> out = new TreeMap<>();
-        meter.bytesBySuperstep(runId).forEach((consumer, b) -> out.put(consumer - 1, b));
-        return out;
+        return new TreeMap<>(meter.bytesBySuperstep(runId));
     }
 
     /** {@return the current superstep number (0 before the first)} */
