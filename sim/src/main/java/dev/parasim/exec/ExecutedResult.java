@@ -11,13 +11,14 @@ import java.util.Map;
  * @param byCollective       max over ranks of bytes sent per step, by collective label
  * @param byTier             max over ranks of bytes sent per step, by link-tier name
  * @param crossPartitionBytes payload bytes all ranks sent to ranks of other Spark partitions per step
- * @param sparkShuffleBytes  Spark's shuffle-write bytes per step (serialized messages, headers included)
+ * @param sparkShuffleBytes  Spark's shuffle-write bytes per step (serialized messages, headers included;
+ *                           compressed sizes unless the session sets spark.shuffle.compress=false)
  * @param losses             mean loss over the global batch, per step
  * @param singleRankLosses   the same for the single-rank reference run (empty if not run)
  * @param maxRelativeParamDiffVsSingleRank max over units of max|exec − ref| / max|ref| against
  *                           {@code SingleDeviceTrainer} (master weights; NaN if no reference was run)
  * @param perRank            each rank's counters for the last step
- * @param superstepsPerStep  Spark supersteps (jobs, one shuffle each) per optimizer step
+ * @param superstepsPerStep  supersteps (one Spark shuffle each, up to 16 chained per job) per optimizer step
  */
 public record ExecutedResult(String plan, int dp, int microBatches, PrecisionMode precision, int partitions,
                              int ranksPerPartition, long bytesPerGpu, Map<String, Long> byCollective,

@@ -63,7 +63,8 @@ public final class ExecutedRun {
                 : Math.max(1, (plan.dp() + spark.sparkContext().defaultParallelism() - 1) / spark.sparkContext().defaultParallelism());
         Topology topology = Topology.of(e.cluster(), plan.dp(), rpp);
         long started = System.nanoTime();
-        try (SuperstepEngine engine = new SuperstepEngine(spark, topology, new StrategyProgram(model, strategy))) {
+        StrategyProgram program = new StrategyProgram(model, strategy);
+        try (SuperstepEngine engine = new SuperstepEngine(spark, topology, program)) {
             int supersteps = 0;
             int lastStepStart = 0;
             for (int step = 0; step < ex.steps(); step++) {
@@ -71,7 +72,6 @@ public final class ExecutedRun {
                 supersteps = engine.runStep();
             }
             List<List<StepReport>> reports = engine.collect(r -> new ArrayList<>(r.reports()));
-            StrategyProgram program = new StrategyProgram(model, strategy);
             List<double[][]> shards = engine.collect(r -> ownedParams((StrategyProgram) r.program(), r));
             long shuffle = 0;
             for (Map.Entry<Integer, Long> s : engine.sparkShuffleBytesBySender().entrySet())
