@@ -16,7 +16,7 @@ import java.util.Random;
  * into unit 0's gradient), then {@code backwardUnit} L+1, …, 0. {@link #forwardBackward} runs exactly
  * that sequence. Rows of every [b·s, h] activation are tokens in order i·s + t.
  */
-public final class Gpt {
+public final class Gpt implements java.io.Serializable {
     private static final double INIT_STD = 0.02;
 
     private final GptConfig config;

@@ -36,7 +36,7 @@ public final class SingleDeviceTrainer {
 
     /** What to run; globalBatch and microBatch count sequences. */
     public record Settings(GptConfig config, DataType dtype, long seed, int globalBatch, int microBatch, int steps,
-                           double lr, Precision precision) {
+                           double lr, Precision precision) implements java.io.Serializable {
         public Settings {
             if (globalBatch < 1) throw new SpecException("globalBatch", "must be positive", globalBatch);
             if (microBatch < 1) throw new SpecException("microBatch", "must be positive", microBatch);

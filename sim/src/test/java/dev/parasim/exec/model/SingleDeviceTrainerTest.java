@@ -30,13 +30,14 @@ class SingleDeviceTrainerTest {
         return new SingleDeviceTrainer.Settings(CONFIG, dtype, 42, global, micro, steps, LR, precision);
     }
 
+    /** The three reference runs take one micro-batch of 8 per step; the other tests split steps into micro-batches. */
     @BeforeAll
     static void run() {
         long t0 = System.nanoTime();
-        fp32 = SingleDeviceTrainer.run(settings(DataType.FLOAT, Precision.FP32, 8, 4, STEPS));
+        fp32 = SingleDeviceTrainer.run(settings(DataType.FLOAT, Precision.FP32, 8, 8, STEPS));
         long t1 = System.nanoTime();
-        fp64 = SingleDeviceTrainer.run(settings(DataType.DOUBLE, Precision.FP32, 8, 4, STEPS));
-        bf16 = SingleDeviceTrainer.run(settings(DataType.FLOAT, Precision.BF16_MIXED, 8, 4, STEPS));
+        fp64 = SingleDeviceTrainer.run(settings(DataType.DOUBLE, Precision.FP32, 8, 8, STEPS));
+        bf16 = SingleDeviceTrainer.run(settings(DataType.FLOAT, Precision.BF16_MIXED, 8, 8, STEPS));
         System.out.printf("trainer: %d steps fp32 %.1f s, all three %.1f s%n", STEPS, (t1 - t0) / 1e9, (System.nanoTime() - t0) / 1e9);
         System.out.println("trainer: fp32 losses " + Arrays.toString(fp32.lossPerStep()));
     }
@@ -143,8 +144,8 @@ class SingleDeviceTrainerTest {
 
     @Test
     void runsAreReproducible() {
-        SingleDeviceTrainer.Result again = SingleDeviceTrainer.run(settings(DataType.FLOAT, Precision.BF16_MIXED, 8, 4, 3));
-        SingleDeviceTrainer.Result once = SingleDeviceTrainer.run(settings(DataType.FLOAT, Precision.BF16_MIXED, 8, 4, 3));
+        SingleDeviceTrainer.Result again = SingleDeviceTrainer.run(settings(DataType.FLOAT, Precision.BF16_MIXED, 8, 8, 3));
+        SingleDeviceTrainer.Result once = SingleDeviceTrainer.run(settings(DataType.FLOAT, Precision.BF16_MIXED, 8, 8, 3));
         assertArrayEquals(once.lossPerStep(), again.lossPerStep());
         for (int u = 0; u < once.unitParams().length; u++) assertEquals(once.unitParams()[u], again.unitParams()[u]);
         assertArrayEquals(Arrays.copyOf(bf16.lossPerStep(), 3), once.lossPerStep());
