@@ -14,7 +14,8 @@ import java.util.Random;
  * L+1 (unit 0 reads the tokens, unit L+1 is the final LayerNorm), then {@link #headForward} (the LM
  * head tied to wte, and the loss: it needs unit 0's parameters again), {@link #headBackward} (adds
  * into unit 0's gradient), then {@code backwardUnit} L+1, …, 0. {@link #forwardBackward} runs exactly
- * that sequence. Rows of every [b·s, h] activation are tokens in order i·s + t.
+ * that sequence. Rows of every [b·s, h] activation are tokens in order i·s + t. A Gpt holds no
+ * mutable state, so one instance may serve concurrent tasks.
  */
 public final class Gpt implements java.io.Serializable {
     private static final double INIT_STD = 0.02;
@@ -47,7 +48,11 @@ public final class Gpt implements java.io.Serializable {
         return units;
     }
 
-    /** {@return unit u's initial flat parameters}: normal(0, 0.02) drawn in double from Random(mix(seed, u)). */
+    /**
+     * {@return unit u's initial flat parameters}: normal(0, 0.02) drawn in double from
+     * Random(mix(seed, u)), so any rank can initialise any unit alone. Unlike GPT-2 the residual
+     * projections are not scaled by 1/√(2L).
+     */
     public INDArray initUnit(int u, long seed) {
         Random rng = new Random(Seeds.mix(seed, u));
         double[] values = new double[Math.toIntExact(layout.unitSize(u))];
