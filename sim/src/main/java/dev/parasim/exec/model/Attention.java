@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Heads are batched as [b·heads, s, d] tensors.
  */
 final class Attention {
-    private static final Map<String, INDArray> MASKS = new ConcurrentHashMap<>();
+    private static final Map<Long, INDArray> MASKS = new ConcurrentHashMap<>();
 
     private Attention() {}
 
@@ -70,7 +70,7 @@ final class Attention {
 
     /** {@return the flattened [s, s] additive causal mask: 0 on and below the diagonal, −∞ above; cached, read-only} */
     private static INDArray mask(int s, DataType dtype) {
-        return MASKS.computeIfAbsent(s + ":" + dtype, key -> {
+        return MASKS.computeIfAbsent(((long) s << 8) | dtype.ordinal(), key -> {
             double[] mask = new double[s * s];
             for (int i = 0; i < s; i++) for (int j = i + 1; j < s; j++) mask[i * s + j] = Double.NEGATIVE_INFINITY;
             return Nd4j.createFromArray(mask).castTo(dtype);

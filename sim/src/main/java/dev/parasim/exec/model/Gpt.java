@@ -76,9 +76,13 @@ public final class Gpt implements java.io.Serializable {
 
     /** Runs unit u forward; unit 0 ignores {@code input} and reads the batch's tokens. */
     public Activation forwardUnit(int u, INDArray unitParams, Activation input, Batch batch) {
-        checkBatch(batch);
         Map<String, INDArray> w = views(u, unitParams, "unitParams");
-        if (u == 0) return Embedding.forward(w.get("wte"), w.get("wpe"), batch);
+        if (u == 0) {
+            if (batch.seqLen() > config.seqLen())
+                throw new IllegalArgumentException("batch.seqLen: must be at most " + config.seqLen() + ", found " + batch.seqLen());
+            checkTokens(batch.flatTokens());
+            return Embedding.forward(w.get("wte"), w.get("wpe"), batch);
+        }
         if (u == finalNormUnit()) {
             LayerNorm.Out out = LayerNorm.forward(input.value(), w.get("lnf.g"), w.get("lnf.b"));
             return new Activation(out.y(), input.value(), Map.of("mean", out.mean(), "rstd", out.rstd()));
@@ -110,7 +114,7 @@ public final class Gpt implements java.io.Serializable {
      * (unit 0) and the mean cross-entropy; {@return the loss as a 1-element value} saving the softmax [b·s, V].
      */
     public Activation headForward(INDArray embeddingParams, Activation finalNorm, Batch batch) {
-        checkBatch(batch);
+        checkTokens(batch.flatTargets());
         return Head.forward(views(0, embeddingParams, "embeddingParams").get("wte"), finalNorm.value(), batch);
     }
 
@@ -151,15 +155,10 @@ public final class Gpt implements java.io.Serializable {
         return layout.views(u, flat);
     }
 
-    private void checkBatch(Batch batch) {
-        if (batch.seqLen() > config.seqLen())
-            throw new IllegalArgumentException("batch.seqLen: must be at most " + config.seqLen() + ", found " + batch.seqLen());
-        for (int[] row : batch.tokens()) for (int t : row) checkToken(t);
-        for (int[] row : batch.targets()) for (int t : row) checkToken(t);
-    }
-
-    private void checkToken(int t) {
-        if (t < 0 || t >= config.vocab())
-            throw new IllegalArgumentException("batch: token ids must be in [0, " + config.vocab() + "), found " + t);
+    private void checkTokens(int[] ids) {
+        for (int t : ids) {
+            if (t < 0 || t >= config.vocab())
+                throw new IllegalArgumentException("batch: token ids must be in [0, " + config.vocab() + "), found " + t);
+        }
     }
 }
