@@ -78,4 +78,14 @@ class Bf16Test {
         assertEquals(1.0f, Nd4j.createFromArray(1.00390625f).castTo(DataType.BFLOAT16).castTo(DataType.FLOAT).getFloat(0));
         assertEquals(1.015625f, Nd4j.createFromArray(1.01171875f).castTo(DataType.BFLOAT16).castTo(DataType.FLOAT).getFloat(0));
     }
+
+    @Test
+    void nd4jBfloat16KernelsCoverElementwiseOpsButNotMatrixProducts() {
+        // Measured on nd4j-native 1.0.0-M2.1: why the model computes in fp32 and only stores bf16.
+        INDArray x = Nd4j.createFromArray(1.0f, 1.01171875f, -2.5f).castTo(DataType.BFLOAT16);
+        assertEquals(DataType.BFLOAT16, x.add(x).dataType());
+        assertArrayEquals(new float[] {2.0f, 2.03125f, -5.0f}, x.add(x).castTo(DataType.FLOAT).toFloatVector());
+        assertEquals(DataType.BFLOAT16, org.nd4j.linalg.ops.transforms.Transforms.exp(x, true).dataType());
+        org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> x.reshape(1, 3).mmul(x.reshape(3, 1)));
+    }
 }
