@@ -4,7 +4,7 @@ package dev.parasim.exec.model;
  * A micro-batch of {@code sequences} token sequences of equal length and their next-token targets
  * ({@code targets[i][t]} is the token that follows {@code tokens[i][t]}). Arrays are copied in and out.
  */
-public record Batch(int[][] tokens, int[][] targets) {
+public record Batch(int[][] tokens, int[][] targets) implements java.io.Serializable {
 
     public Batch {
         if (tokens.length == 0) throw new IllegalArgumentException("tokens: must hold at least one sequence, found 0");

@@ -14,9 +14,10 @@ import java.util.Random;
  * L+1 (unit 0 reads the tokens, unit L+1 is the final LayerNorm), then {@link #headForward} (the LM
  * head tied to wte, and the loss: it needs unit 0's parameters again), {@link #headBackward} (adds
  * into unit 0's gradient), then {@code backwardUnit} L+1, …, 0. {@link #forwardBackward} runs exactly
- * that sequence. Rows of every [b·s, h] activation are tokens in order i·s + t.
+ * that sequence. Rows of every [b·s, h] activation are tokens in order i·s + t. A Gpt holds no
+ * mutable state, so one instance may serve concurrent tasks.
  */
-public final class Gpt {
+public final class Gpt implements java.io.Serializable {
     private static final double INIT_STD = 0.02;
 
     private final GptConfig config;
@@ -47,7 +48,11 @@ public final class Gpt {
         return units;
     }
 
-    /** {@return unit u's initial flat parameters}: normal(0, 0.02) drawn in double from Random(mix(seed, u)). */
+    /**
+     * {@return unit u's initial flat parameters}: normal(0, 0.02) drawn in double from
+     * Random(mix(seed, u)), so any rank can initialise any unit alone. Unlike GPT-2 the residual
+     * projections are not scaled by 1/√(2L).
+     */
     public INDArray initUnit(int u, long seed) {
         Random rng = new Random(Seeds.mix(seed, u));
         double[] values = new double[Math.toIntExact(layout.unitSize(u))];
@@ -71,9 +76,13 @@ public final class Gpt {
 
     /** Runs unit u forward; unit 0 ignores {@code input} and reads the batch's tokens. */
     public Activation forwardUnit(int u, INDArray unitParams, Activation input, Batch batch) {
-        checkBatch(batch);
         Map<String, INDArray> w = views(u, unitParams, "unitParams");
-        if (u == 0) return Embedding.forward(w.get("wte"), w.get("wpe"), batch);
+        if (u == 0) {
+            if (batch.seqLen() > config.seqLen())
+                throw new IllegalArgumentException("batch.seqLen: must be at most " + config.seqLen() + ", found " + batch.seqLen());
+            checkTokens(batch.flatTokens());
+            return Embedding.forward(w.get("wte"), w.get("wpe"), batch);
+        }
         if (u == finalNormUnit()) {
             LayerNorm.Out out = LayerNorm.forward(input.value(), w.get("lnf.g"), w.get("lnf.b"));
             return new Activation(out.y(), input.value(), Map.of("mean", out.mean(), "rstd", out.rstd()));
@@ -105,7 +114,7 @@ public final class Gpt {
      * (unit 0) and the mean cross-entropy; {@return the loss as a 1-element value} saving the softmax [b·s, V].
      */
     public Activation headForward(INDArray embeddingParams, Activation finalNorm, Batch batch) {
-        checkBatch(batch);
+        checkTokens(batch.flatTargets());
         return Head.forward(views(0, embeddingParams, "embeddingParams").get("wte"), finalNorm.value(), batch);
     }
 
@@ -146,15 +155,10 @@ public final class Gpt {
         return layout.views(u, flat);
     }
 
-    private void checkBatch(Batch batch) {
-        if (batch.seqLen() > config.seqLen())
-            throw new IllegalArgumentException("batch.seqLen: must be at most " + config.seqLen() + ", found " + batch.seqLen());
-        for (int[] row : batch.tokens()) for (int t : row) checkToken(t);
-        for (int[] row : batch.targets()) for (int t : row) checkToken(t);
-    }
-
-    private void checkToken(int t) {
-        if (t < 0 || t >= config.vocab())
-            throw new IllegalArgumentException("batch: token ids must be in [0, " + config.vocab() + "), found " + t);
+    private void checkTokens(int[] ids) {
+        for (int t : ids) {
+            if (t < 0 || t >= config.vocab())
+                throw new IllegalArgumentException("batch: token ids must be in [0, " + config.vocab() + "), found " + t);
+        }
     }
 }

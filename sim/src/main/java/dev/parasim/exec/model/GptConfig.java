@@ -6,7 +6,8 @@ import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.SpecException;
 
 /** Shape of an executed GPT: GeLU MLP, tied embeddings, multi-head (not grouped) attention. */
-public record GptConfig(int layers, int hidden, int heads, int ffnHidden, int vocab, int seqLen) {
+public record GptConfig(int layers, int hidden, int heads, int ffnHidden, int vocab, int seqLen)
+        implements java.io.Serializable {
 
     public GptConfig {
         Check.positive("layers", layers);

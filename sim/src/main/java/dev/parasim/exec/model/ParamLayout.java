@@ -14,13 +14,13 @@ import java.util.Map;
  * (wte, wpe), units 1..L the blocks, unit L+1 the final LayerNorm. Each unit is stored as one flat
  * c-order vector; a tensor is the view [offset, offset + elements) of it, reshaped.
  */
-public final class ParamLayout {
+public final class ParamLayout implements java.io.Serializable {
 
     /** How a tensor is initialised (GPT-2: normal(0, 0.02) matrices and embeddings, zero biases, unit gains). */
     public enum Init { NORMAL, ZEROS, ONES }
 
     /** One parameter tensor: its unit, short name, shape and element offset within the unit's flat vector. */
-    public record Tensor(int unit, String name, long[] shape, long offset, Init init) {
+    public record Tensor(int unit, String name, long[] shape, long offset, Init init) implements java.io.Serializable {
         public Tensor {
             shape = shape.clone();
             if (offset < 0) throw new IllegalArgumentException("offset: must be zero or positive, found " + offset);

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * {@code batch(t, r·m + k, b)} = sequences [(r·m + k)·b, (r·m + k + 1)·b); the single-device run's
  * micro-batch j is {@code batch(t, j, b)}, so the two cover the same sequences in the same order.
  */
-public final class SyntheticData {
+public final class SyntheticData implements java.io.Serializable {
     private static final double FIRST = 0.75;
     private static final double SECOND = 0.125;
 

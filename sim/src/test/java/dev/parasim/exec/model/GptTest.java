@@ -124,6 +124,28 @@ class GptTest {
     }
 
     @Test
+    void valueObjectsSurviveJavaSerialization() throws Exception {
+        Gpt gpt = new Gpt(SMALL, DataType.FLOAT);
+        SyntheticData data = SyntheticData.of(SMALL, 9);
+        Batch batch = data.batch(1, 2, 3);
+        Gpt gptCopy = roundTrip(gpt);
+        assertEquals(SMALL, roundTrip(SMALL));
+        assertEquals(gpt.layout().totalElements(), gptCopy.layout().totalElements());
+        assertEquals(gpt.init(4)[1], gptCopy.init(4)[1]);
+        assertArrayEquals(batch.tokens(), roundTrip(batch).tokens());
+        assertArrayEquals(batch.targets(), roundTrip(data).batch(1, 2, 3).targets());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T roundTrip(T value) throws Exception {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) { out.writeObject(value); }
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            return (T) in.readObject();
+        }
+    }
+
+    @Test
     void rejectsMismatchedInputs() {
         Gpt gpt = new Gpt(SMALL, DataType.FLOAT);
         INDArray[] p = gpt.init(3);
