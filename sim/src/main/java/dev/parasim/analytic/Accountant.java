@@ -7,7 +7,11 @@ import dev.parasim.spec.ParallelPlan;
 import dev.parasim.workload.Flops;
 import dev.parasim.workload.Parameters;
 
+import dev.parasim.plan.RankLayout;
+
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -22,22 +26,43 @@ public final class Accountant {
     }
 
     public static PlanPrediction predict(Experiment e, ParallelPlan plan) {
-        List<List<CommOp>> opsByStage = new ArrayList<>();
+        return evaluate(e, plan).prediction();
+    }
+
+    /** The prediction and the per-stage costs behind it (which the timeline replays). */
+    public record Evaluation(PlanPrediction prediction, List<StageCost> stages) {}
+
+    public static Evaluation evaluate(Experiment e, ParallelPlan plan) {
+        // Stages differ only by being first or last and by which of their boundaries cross nodes: cost each kind once.
+        RankLayout layout = RankLayout.of(plan, e.cluster());
+        Map<List<Boolean>, StageCost> costByKind = new HashMap<>();
+        Map<List<Boolean>, CommVolume> volumeByKind = new HashMap<>();
+        List<StageCost> stages = new ArrayList<>();
         CommVolume busiest = null;
-        for (int stage = 0; stage < plan.pp(); stage++) {
-            List<CommOp> ops = CommModel.stage(e, plan, stage);
-            opsByStage.add(ops);
-            CommVolume v = CommModel.volume(e, ops);
+        int p = plan.pp();
+        for (int stage = 0; stage < p; stage++) {
+            List<Boolean> kind = List.of(stage == 0, stage == p - 1,
+                    stage > 0 && layout.stageBoundaryCrossesNodes(stage - 1), stage < p - 1 && layout.stageBoundaryCrossesNodes(stage));
+            StageCost cost = costByKind.get(kind);
+            if (cost == null) {
+                List<CommOp> ops = CommModel.stage(e, plan, stage);
+                cost = StepTimeModel.stage(e, plan, stage, ops);
+                costByKind.put(kind, cost);
+                volumeByKind.put(kind, CommModel.volume(e, ops));
+            }
+            stages.add(cost.stage() == stage ? cost : cost.at(stage));
+            CommVolume v = volumeByKind.get(kind);
             if (busiest == null || v.bytesPerGpu() > busiest.bytesPerGpu()) busiest = v;
         }
         MemoryBreakdown memory = MemoryModel.of(e, plan);
-        StepTime time = StepTimeModel.of(e, plan, opsByStage);
+        StepTime time = StepTimeModel.of(e, plan, stages);
         long sequences = e.training().globalBatch();
         double modelFlops = Flops.model(e.model(), sequences);
         double hardwareFlops = Flops.hardware(e.model(), sequences, e.training().recompute());
         double peak = e.cluster().gpu().peakFlops(e.training().precision()) * plan.world();
         double tokensPerSecond = sequences * (double) e.model().seqLen() / time.stepSeconds();
-        return new PlanPrediction(plan, Parameters.total(e.model()), memory, busiest, time, modelFlops, hardwareFlops,
-                modelFlops / (time.stepSeconds() * peak), hardwareFlops / (time.stepSeconds() * peak), tokensPerSecond);
+        return new Evaluation(new PlanPrediction(plan, Parameters.total(e.model()), memory, busiest, time, modelFlops,
+                hardwareFlops, modelFlops / (time.stepSeconds() * peak), hardwareFlops / (time.stepSeconds() * peak),
+                tokensPerSecond), stages);
     }
 }

@@ -60,7 +60,7 @@ public final class CommModel {
         // Gradients are reduced over every replica of a parameter: the dp·cp ranks that share it.
         int n = plan.dp() * plan.cp();
         if (n == 1) return;
-        GroupSpan span = dataSpan(layout);
+        GroupSpan span = layout.dataSpan();
         Precision precision = e.training().precision();
         long[] units = Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage);
         int m = e.microBatches(plan);
@@ -97,15 +97,6 @@ public final class CommModel {
                         cost.of(REDUCE_SCATTER, padded * gradBytes, span)));
             }
         }
-    }
-
-    /** The dp·cp gradient group: CP ranks sit between TP and DP, so the group is dp·cp ranks of stride t. */
-    static GroupSpan dataSpan(RankLayout layout) {
-        GroupSpan dp = layout.span(Axis.DP), cp = layout.span(Axis.CP);
-        int size = dp.size() * cp.size();
-        int stride = layout.stride(Axis.CP);
-        int perNode = stride >= layout.gpusPerNode() ? 1 : Math.min(size, Math.max(1, layout.gpusPerNode() / stride));
-        return new GroupSpan(size, perNode, (size + perNode - 1) / perNode);
     }
 
     static void tensorParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,

@@ -8,6 +8,7 @@ import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.workload.Parameters;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,59 +28,74 @@ import java.util.List;
 public final class StepTimeModel {
     private StepTimeModel() {}
 
-    public static StepTime of(Experiment e, ParallelPlan plan, List<List<CommOp>> opsByStage) {
+    /** {@return every stage's costs} */
+    public static List<StageCost> stages(Experiment e, ParallelPlan plan, List<List<CommOp>> opsByStage) {
+        List<StageCost> stages = new ArrayList<>();
+        for (int stage = 0; stage < plan.pp(); stage++) stages.add(stage(e, plan, stage, opsByStage.get(stage)));
+        return stages;
+    }
+
+    public static StageCost stage(Experiment e, ParallelPlan plan, int stage, List<CommOp> ops) {
         ModelSpec model = e.model();
         Calibration cal = e.cluster().calibration();
         ComputeCost cost = new ComputeCost(e.cluster().gpu(), e.training().precision(), cal);
         int m = e.microBatches(plan), p = plan.pp(), mbs = e.training().microBatch();
-        PassTimes layer = cost.layer(model, plan, mbs, e.training().recompute());
-        double attention = 3 * cost.attention(4.0 * mbs * model.seqLen() / plan.cp() * model.seqLen() * model.hidden() / plan.tp());
         double tpHidden = e.training().tpCommOverlap() ? cal.tpOverlap() : 0;
-
-        StageTime slowest = null;
-        for (int stage = 0; stage < p; stage++) {
-            PassTimes compute = layer.times((double) model.layers() / p);
-            if (stage == 0) compute = compute.plus(cost.embedding(model, plan, mbs));
-            if (stage == p - 1) compute = compute.plus(cost.head(model, plan, mbs));
-            double forwardExposed = 0, backwardExposed = 0, syncExposed = 0, cpTime = 0;
-            double dpForward = 0, dpBackward = 0, dpSync = 0, dpAfter = 0, fill = 0;
-            for (CommOp op : opsByStage.get(stage)) {
-                double perMicroBatch = op.count() * op.each().seconds() / m;
-                switch (op.axis()) {
-                    case TP -> {
-                        if (op.phase() == CommOp.Phase.FORWARD) forwardExposed += (1 - tpHidden) * perMicroBatch;
-                        else backwardExposed += (1 - tpHidden) * perMicroBatch;
-                    }
-                    case CP -> cpTime += perMicroBatch;
-                    case PP -> fill += op.each().seconds();
-                    case DP -> {
-                        switch (op.phase()) {
-                            case FORWARD -> dpForward += perMicroBatch;
-                            case BACKWARD -> dpBackward += perMicroBatch;
-                            case GRADIENT_SYNC -> dpSync += op.count() * op.each().seconds();
-                            case AFTER_STEP -> dpAfter += op.count() * op.each().seconds();
-                        }
+        PassTimes compute = cost.layer(model, plan, mbs, e.training().recompute()).times((double) model.layers() / p);
+        if (stage == 0) compute = compute.plus(cost.embedding(model, plan, mbs));
+        if (stage == p - 1) compute = compute.plus(cost.head(model, plan, mbs));
+        double attention = 3 * cost.attention(4.0 * mbs * model.seqLen() / plan.cp() * model.seqLen() * model.hidden() / plan.tp())
+                * model.layers() / p;
+        double forwardExposed = 0, backwardExposed = 0, cpTime = 0, dpForward = 0, dpBackward = 0;
+        double gradientSync = 0, afterStep = 0, sendForward = 0, sendBackward = 0;
+        for (CommOp op : ops) {
+            double perMicroBatch = op.count() * op.each().seconds() / m;
+            switch (op.axis()) {
+                case TP -> {
+                    if (op.phase() == CommOp.Phase.FORWARD) forwardExposed += (1 - tpHidden) * perMicroBatch;
+                    else backwardExposed += (1 - tpHidden) * perMicroBatch;
+                }
+                case CP -> cpTime += perMicroBatch;
+                case PP -> {
+                    if (op.phase() == CommOp.Phase.FORWARD) sendForward = op.each().seconds();
+                    else sendBackward = op.each().seconds();
+                }
+                case DP -> {
+                    switch (op.phase()) {
+                        case FORWARD -> dpForward += perMicroBatch;
+                        case BACKWARD -> dpBackward += perMicroBatch;
+                        case GRADIENT_SYNC -> gradientSync += op.count() * op.each().seconds();
+                        case AFTER_STEP -> afterStep += op.count() * op.each().seconds();
                     }
                 }
             }
-            forwardExposed += Math.max(0, dpForward - cal.dpOverlap() * compute.forward());
-            backwardExposed += Math.max(0, dpBackward - cal.dpOverlap() * compute.backward());
-            double cpExposed = Math.max(0, cpTime - attention * model.layers() / p);
-            syncExposed += Math.max(0, dpSync - cal.dpOverlap() * compute.backward());
-            syncExposed += Math.max(0, dpAfter - cal.dpOverlap() * compute.forward());
-            long[] units = Parameters.stageUnits(model, plan.tp(), p, stage);
-            double shard = (double) Parameters.sum(units) / (plan.zero().shardsOptimizer() ? plan.dp() * plan.cp() : 1);
-            StageTime st = new StageTime(stage, compute, forwardExposed + cpExposed, backwardExposed, syncExposed,
-                    fill, cost.optimizerStep(shard));
-            if (slowest == null || st.microBatchSeconds() > slowest.microBatchSeconds()) slowest = st;
         }
-        double bubble = p == 1 ? 0 : bubble(plan, slowest) + (p - 1) * slowest.fill();
+        forwardExposed += Math.max(0, dpForward - cal.dpOverlap() * compute.forward());
+        backwardExposed += Math.max(0, dpBackward - cal.dpOverlap() * compute.backward());
+        // Ring attention hides K/V passing behind the attention core; the excess lands on the forward.
+        forwardExposed += Math.max(0, cpTime - attention);
+        long[] units = Parameters.stageUnits(model, plan.tp(), p, stage);
+        double shard = (double) Parameters.sum(units) / (plan.zero().shardsOptimizer() ? plan.dp() * plan.cp() : 1);
+        return new StageCost(stage, compute, forwardExposed, backwardExposed, gradientSync, afterStep, sendForward,
+                sendBackward, cost.optimizerStep(shard));
+    }
+
+    public static StepTime of(Experiment e, ParallelPlan plan, List<StageCost> stages) {
+        double dpOverlap = e.cluster().calibration().dpOverlap();
+        int m = e.microBatches(plan), p = plan.pp();
+        StageCost slowest = null;
+        for (StageCost st : stages)
+            if (slowest == null || st.microBatchSeconds() > slowest.microBatchSeconds()) slowest = st;
+        double syncExposed = Math.max(0, slowest.gradientSync() - dpOverlap * slowest.compute().backward())
+                + Math.max(0, slowest.afterStep() - dpOverlap * slowest.compute().forward());
+        double fill = p == 1 ? 0 : (p - 1) * (slowest.sendForward() + slowest.sendBackward());
+        double bubble = p == 1 ? 0 : bubble(plan, slowest) + fill;
         double compute = m * slowest.compute().total() + slowest.optimizer();
-        double exposed = m * (slowest.forwardExposed() + slowest.backwardExposed()) + slowest.syncExposed();
+        double exposed = m * (slowest.forwardExposed() + slowest.backwardExposed()) + syncExposed;
         return new StepTime(compute + exposed + bubble, compute, exposed, bubble, slowest.stage());
     }
 
-    static double bubble(ParallelPlan plan, StageTime s) {
+    static double bubble(ParallelPlan plan, StageCost s) {
         int p = plan.pp();
         double f = s.compute().forward() + s.forwardExposed();
         double b = s.compute().backwardInput() + s.backwardExposed();
@@ -90,11 +106,4 @@ public final class StepTimeModel {
             case ZB_H1 -> (p - 1) * Math.max(0, f + b - w);
         };
     }
-
-    /** One stage's per-micro-batch compute and exposed communication, and its once-per-step costs. */
-    record StageTime(int stage, PassTimes compute, double forwardExposed, double backwardExposed, double syncExposed,
-                     double fill, double optimizer) {
-        double microBatchSeconds() { return compute.total() + forwardExposed + backwardExposed; }
-    }
-
 }

@@ -12,6 +12,7 @@ import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.SpecException;
 import dev.parasim.spec.load.SpecLoader;
+import dev.parasim.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,8 +40,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "PATH=VALUE", description = "override a spec value, e.g. execute.steps=5")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[*]",
-            description = "Spark master (default: ${DEFAULT-VALUE}, embedded)")
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master (default: spark-submit's, else embedded local[*])")
     String master;
 
     @Option(names = "--ranks-per-partition", paramLabel = "N", defaultValue = "0",
@@ -59,10 +60,7 @@ public final class RunCommand implements Callable<Integer> {
         if (e.execute().isEmpty())
             throw new SpecException("execute", "is required by sim run (execute: {steps, seed})", null);
         SparkSession existing = SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
-        SparkSession spark = existing != null ? existing : SparkSession.builder().master(master).appName("parasim-run")
-                .config("spark.ui.enabled", "false").config("spark.shuffle.compress", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.executorEnv.OMP_NUM_THREADS", "1").getOrCreate();
+        SparkSession spark = existing != null ? existing : SparkSessions.get(master);
         try {
             List<ExecutedResult> results = new ArrayList<>();
             for (ParallelPlan plan : e.plans())

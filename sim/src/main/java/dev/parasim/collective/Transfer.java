@@ -10,7 +10,8 @@ import java.util.TreeMap;
 public record Transfer(Map<String, Double> bytesByTier, double seconds) {
 
     public Transfer {
-        bytesByTier = Map.copyOf(bytesByTier);
+        // Sorted, so every consumer iterates tiers in the same order on every run.
+        bytesByTier = java.util.Collections.unmodifiableMap(new TreeMap<>(bytesByTier));
     }
 
     public static final Transfer NONE = new Transfer(Map.of(), 0);

@@ -41,11 +41,19 @@ public record RankLayout(ParallelPlan plan, int gpusPerNode) {
 
     /** {@return how a group along {@code axis} sits on nodes (every group of an axis sits alike)} */
     public GroupSpan span(Axis axis) {
-        int n = degree(axis);
-        int stride = stride(axis);
+        return span(degree(axis), stride(axis));
+    }
+
+    /** {@return how a group of {@code n} ranks, {@code stride} apart, sits on nodes} */
+    public GroupSpan span(int n, int stride) {
         if (n == 1) return new GroupSpan(1, 1, 1);
         int perNode = stride >= gpusPerNode ? 1 : Math.min(n, Math.max(1, gpusPerNode / stride));
         return new GroupSpan(n, perNode, (n + perNode - 1) / perNode);
+    }
+
+    /** {@return the gradient group: the dp·cp ranks that hold the same parameters (CP sits between TP and DP)} */
+    public GroupSpan dataSpan() {
+        return span(plan.dp() * plan.cp(), stride(Axis.CP));
     }
 
     /** {@return whether pipeline stages {@code stage} and {@code stage + 1} of the first replica are on different nodes} */

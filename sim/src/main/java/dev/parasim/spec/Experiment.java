@@ -27,7 +27,8 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
             throw new SpecException("execute.fp64", "needs training.precision fp32 (precision is " + training.precision() + ")", true);
     }
 
-    static void checkPlan(String at, ParallelPlan plan, ModelSpec model, ClusterSpec cluster, TrainingSpec training) {
+    /** Checks every rule that ties a plan to a model, cluster and training settings; {@code at} prefixes the paths. */
+    public static void checkPlan(String at, ParallelPlan plan, ModelSpec model, ClusterSpec cluster, TrainingSpec training) {
         if (model.heads() % plan.tp() != 0)
             throw new SpecException(at + ".tp", "must divide model.heads (" + model.heads() + ")", plan.tp());
         if (model.kvHeads() % plan.tp() != 0)

@@ -24,13 +24,12 @@ public final class SpecException extends RuntimeException {
     public SpecException under(String prefix) {
         if (absolute) return this;
         String joined = path.isEmpty() ? prefix : path.startsWith("[") ? prefix + path : prefix + "." + path;
-        SpecException e = new SpecException(joined, rule, found, false);
-        e.setStackTrace(getStackTrace());
-        return e;
+        return new SpecException(joined, rule, found, false);
     }
 
     private SpecException(String path, String rule, String found, boolean absolute) {
-        super(path + ": " + rule + ", found " + found);
+        // No stack trace: the message is the whole story, and sweeps reject millions of candidates.
+        super(path + ": " + rule + ", found " + found, null, false, false);
         this.path = path;
         this.rule = rule;
         this.found = found;

@@ -10,6 +10,7 @@ import dev.parasim.exec.RingAllReduce;
 import dev.parasim.exec.Seg;
 import dev.parasim.exec.Topology;
 import dev.parasim.exec.spark.SuperstepEngine;
+import dev.parasim.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 
 import java.util.ArrayList;
@@ -32,9 +33,7 @@ public final class AllReduceBenchmark {
     public static void main(String[] args) {
         String master = args.length > 0 ? args[0] : "local[*]";
         int fixedRpp = args.length > 1 ? Integer.parseInt(args[1]) : 0;
-        SparkSession spark = SparkSession.builder().master(master).appName("parasim-allreduce-benchmark")
-                .config("spark.ui.enabled", "false").config("spark.shuffle.compress", "false")
-                .config("spark.driver.host", "127.0.0.1").getOrCreate();
+        SparkSession spark = SparkSessions.get(master);
         spark.sparkContext().setLogLevel("WARN");
         int cores = spark.sparkContext().defaultParallelism();
         System.out.printf(Locale.ROOT, "executed ring AllReduce, fp32, master %s (%d cores)%n", master, cores);

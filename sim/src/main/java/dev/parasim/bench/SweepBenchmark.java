@@ -1,0 +1,54 @@
+package dev.parasim.bench;
+
+import dev.parasim.spark.SparkSessions;
+import dev.parasim.sweep.SweepJob;
+import dev.parasim.sweep.SweepOutput;
+import dev.parasim.sweep.SweepResult;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Sweep throughput for GPT-3 175B on 1,024 A100s (the bundled sweep gpt3-1024-a100): candidates and
+ * evaluated plans (accountant + timeline) per second per core, on 1 and then 2 local executor cores.
+ * Prints numbers; asserts nothing. The comparison point: an existing analytical planner evaluates this
+ * space at about 120 plans per second per core on this kind of machine.
+ */
+public final class SweepBenchmark {
+    private SweepBenchmark() {}
+
+    public static void run(PrintWriter out, int maxCores) throws IOException {
+        String yaml;
+        try (InputStream in = SweepBenchmark.class.getResourceAsStream("/sweeps/gpt3-1024-a100.yaml")) {
+            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        double single = 0;
+        for (int cores = 1; cores <= maxCores; cores++) {
+            SparkSession spark = SparkSessions.get("local[" + cores + "]");
+            PrintWriter quiet = new PrintWriter(new StringWriter());
+            SweepJob.run(spark, yaml, List.of(), quiet).results().unpersist();   // warm-up: JIT, orders cache
+            long start = System.nanoTime();
+            SweepJob.Outcome outcome = SweepJob.run(spark, yaml, List.of(), quiet);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            SweepOutput.Tables t = SweepOutput.Tables.of(outcome);
+            long evaluated = t.count(SweepResult.OK) + t.count(SweepResult.OOM);
+            long candidates = evaluated + t.count(SweepResult.INVALID);
+            double perCore = evaluated / seconds / cores;
+            if (cores == 1) single = evaluated / seconds;
+            out.printf(Locale.ROOT, "sweep %s on %d core(s): %d candidates, %d plans evaluated (accountant + timeline) in %.2f s%n",
+                    outcome.spec().name(), cores, candidates, evaluated, seconds);
+            out.printf(Locale.ROOT, "  %.0f plans/s/core evaluated (%.0f× the 120 plans/s/core reference), %.0f candidates/s/core%s%n",
+                    perCore, perCore / 120, candidates / seconds / cores,
+                    cores > 1 ? String.format(Locale.ROOT, ", speed-up %.2f× over 1 core", evaluated / seconds / single) : "");
+            out.flush();
+            outcome.results().unpersist();
+            spark.stop();
+        }
+    }
+}

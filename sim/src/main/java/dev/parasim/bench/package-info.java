@@ -1,0 +1,2 @@
+/** Benchmarks that print numbers: performance targets live here, never in timed tests. */
+package dev.parasim.bench;

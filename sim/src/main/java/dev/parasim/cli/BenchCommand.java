@@ -1,0 +1,35 @@
+package dev.parasim.cli;
+
+import dev.parasim.bench.TimelineBenchmark;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/** {@code sim bench NAME}: benchmarks that print numbers (performance targets live here, not in tests). */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its numbers: timeline, sweep.")
+public final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "benchmark: timeline | sweep")
+    String name;
+
+    @Option(names = "--seconds", description = "measuring time (default 8)")
+    double seconds = 8;
+
+    @Option(names = "--cores", description = "sweep: measure on 1..N local cores (default 2)")
+    int cores = 2;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+        var out = spec.commandLine().getOut();
+        switch (name) {
+            case "timeline" -> TimelineBenchmark.run(out, seconds);
+            case "sweep" -> dev.parasim.bench.SweepBenchmark.run(out, cores);
+            default -> throw new dev.parasim.spec.SpecException("bench", "must be one of timeline|sweep", name);
+        }
+        return 0;
+    }
+}

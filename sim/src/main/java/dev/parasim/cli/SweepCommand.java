@@ -1,0 +1,67 @@
+package dev.parasim.cli;
+
+import dev.parasim.spark.SparkSessions;
+import dev.parasim.sweep.SweepJob;
+import dev.parasim.sweep.SweepOutput;
+import dev.parasim.sweep.SweepResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code sim sweep}: every plan of a search space, evaluated as a Spark job and ranked with Spark SQL. */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = "Evaluate a plan space (closed form + timeline) as a Spark job; write Parquet, CSV and report.md.")
+public final class SweepCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SWEEP", description = "sweep YAML file")
+    Path sweep;
+
+    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "override a spec value")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--out", description = "output directory (default: out)")
+    Path out = Path.of("out");
+
+    @Option(names = "--master", description = "Spark master URL (default: local[*], or spark-submit's)")
+    String master;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        String yaml;
+        try {
+            yaml = Files.readString(sweep, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new dev.parasim.spec.SpecException(sweep.toString(), "must be an existing file", "no such file");
+        }
+        dev.parasim.spec.load.SweepLoader.parse(yaml, overrides);   // fail fast, before any Spark job
+        PrintWriter progress = spec.commandLine().getErr();
+        var session = SparkSessions.get(master);
+        SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress);
+        Path dir = SweepOutput.write(out, outcome, yaml, Instant.now());
+        SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
+        outcome.results().unpersist();
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "%s: %d plans fit, %d do not fit, %d candidates rejected by rule%n", outcome.spec().name(),
+                tables.count(SweepResult.OK), tables.count(SweepResult.OOM), tables.count(SweepResult.INVALID));
+        tables.best().forEach(r -> o.printf(Locale.ROOT, "  best on %d GPUs: %s  %.1f%% MFU, %.0f tokens/s, %.1f GB%n",
+                (int) r.getAs("gpus"), r.getAs("plan"), 100 * (double) r.getAs("mfu"), (double) r.getAs("tokensPerSecond"),
+                (long) r.getAs("peakBytes") / 1e9));
+        o.println("report: " + dir.resolve("report.md"));
+        o.flush();
+        return 0;
+    }
+}

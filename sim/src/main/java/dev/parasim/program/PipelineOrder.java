@@ -1,0 +1,91 @@
+package dev.parasim.program;
+
+import dev.parasim.spec.PipelineSchedule;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Schedules as generators: the order in which each pipeline stage runs its passes in one step.
+ * <ul>
+ * <li>GPipe (Huang et al. 2019): all forwards, then all backwards.</li>
+ * <li>1F1B (Narayanan et al. 2021, PipeDream-Flush): p − s − 1 warm-up forwards on stage s, then
+ *   alternate one forward and one backward, then the remaining backwards.</li>
+ * <li>Interleaved 1F1B (Narayanan et al. 2021 §2.2.2, Megatron's order): m·v chunk-passes per stage,
+ *   2(p − s − 1) + (v − 1)·p warm-up forwards; micro-batches advance in groups of p per chunk.</li>
+ * <li>ZB-H1 (Qi et al. 2024): backward split into B (input gradient) and W (weight gradient); at most
+ *   p − s micro-batches in flight as in 1F1B, B first, then F, and deferred W fill what would be idle.</li>
+ * </ul>
+ */
+public final class PipelineOrder {
+    private static final Map<List<Object>, List<List<PassRef>>> CACHE = new ConcurrentHashMap<>();
+    private static final Map<List<Object>, CompiledOrder> COMPILED = new ConcurrentHashMap<>();
+
+    private PipelineOrder() {}
+
+    /** {@return for each stage, its passes in execution order (immutable; computed once per shape)} */
+    public static List<List<PassRef>> of(PipelineSchedule schedule, int p, int m, int v) {
+        return CACHE.computeIfAbsent(List.of(schedule, p, m, v), k -> generate(schedule, p, m, v));
+    }
+
+    /** {@return the orders flattened for fast replay (computed once per shape)} */
+    public static CompiledOrder compiled(PipelineSchedule schedule, int p, int m, int v) {
+        return COMPILED.computeIfAbsent(List.of(schedule, p, m, v), k -> CompiledOrder.of(of(schedule, p, m, v), v));
+    }
+
+    static List<List<PassRef>> generate(PipelineSchedule schedule, int p, int m, int v) {
+        if (schedule == PipelineSchedule.ZB_H1) return ZeroBubble.orders(p, m).stream().map(List::copyOf).toList();
+        List<List<PassRef>> orders = new ArrayList<>();
+        for (int s = 0; s < p; s++)
+            orders.add(switch (schedule) {
+                case GPIPE -> gpipe(m);
+                case ONE_F_ONE_B -> oneForwardOneBackward(p, m, s);
+                case INTERLEAVED -> interleaved(p, m, v, s);
+                case ZB_H1 -> throw new AssertionError("handled above");
+            });
+        return orders.stream().map(List::copyOf).toList();
+    }
+
+    static List<PassRef> gpipe(int m) {
+        List<PassRef> order = new ArrayList<>();
+        for (int i = 0; i < m; i++) order.add(new PassRef(Pass.F, i, 0));
+        for (int i = 0; i < m; i++) order.add(new PassRef(Pass.BW, i, 0));
+        return order;
+    }
+
+    static List<PassRef> oneForwardOneBackward(int p, int m, int s) {
+        int warmup = Math.min(p - s - 1, m);
+        List<PassRef> order = new ArrayList<>();
+        for (int i = 0; i < warmup; i++) order.add(new PassRef(Pass.F, i, 0));
+        for (int i = 0; i < m - warmup; i++) {
+            order.add(new PassRef(Pass.F, warmup + i, 0));
+            order.add(new PassRef(Pass.BW, i, 0));
+        }
+        for (int i = m - warmup; i < m; i++) order.add(new PassRef(Pass.BW, i, 0));
+        return order;
+    }
+
+    static List<PassRef> interleaved(int p, int m, int v, int s) {
+        int total = m * v;
+        int warmup = m == p ? total : Math.min(total, 2 * (p - s - 1) + (v - 1) * p);
+        List<PassRef> order = new ArrayList<>();
+        for (int k = 0; k < warmup; k++) order.add(forwardChunk(k, p, v));
+        for (int k = 0; k < total - warmup; k++) {
+            order.add(forwardChunk(warmup + k, p, v));
+            order.add(backwardChunk(k, p, v));
+        }
+        for (int k = total - warmup; k < total; k++) order.add(backwardChunk(k, p, v));
+        return order;
+    }
+
+    /** Megatron: the k-th forward of a stage is micro-batch (k / (p·v))·p + k mod p of chunk (k / p) mod v. */
+    static PassRef forwardChunk(int k, int p, int v) {
+        return new PassRef(Pass.F, (k / (p * v)) * p + k % p, (k / p) % v);
+    }
+
+    static PassRef backwardChunk(int k, int p, int v) {
+        return new PassRef(Pass.BW, (k / (p * v)) * p + k % p, v - 1 - (k / p) % v);
+    }
+}

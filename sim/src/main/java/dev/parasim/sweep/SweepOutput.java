@@ -1,0 +1,122 @@
+package dev.parasim.sweep;
+
+import dev.parasim.cli.Version;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Writes a sweep's tables to {@code DIR/<sweep name>/}: every evaluated plan as Parquet and CSV, the
+ * answers of {@link SweepQueries} as CSV, and report.md. Everything is written into a temporary sibling
+ * and renamed into place at the end, so a failed sweep leaves no half-written output.
+ */
+public final class SweepOutput {
+    private SweepOutput() {}
+
+    public static Path write(Path outDir, SweepJob.Outcome outcome, String sweepYaml, Instant date) {
+        String name = outcome.spec().name();
+        Path target = outDir.resolve(name);
+        Path tmp = outDir.resolve("." + name + ".tmp-" + System.nanoTime());
+        try {
+            Files.createDirectories(tmp);
+            Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
+            plans.write().parquet(tmp.resolve("plans.parquet").toString());
+            singleCsv(plans, tmp, "plans.csv");
+            Tables tables = Tables.of(outcome);
+            Csv.write(tmp.resolve("best.csv"), tables.best());
+            Csv.write(tmp.resolve("pareto.csv"), tables.pareto());
+            Csv.write(tmp.resolve("top.csv"), tables.top());
+            Csv.write(tmp.resolve("heatmap.csv"), tables.heatmap());
+            Csv.write(tmp.resolve("rejected.csv"), tables.rejected());
+            Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
+            Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
+                    sha256(sweepYaml), Version.current(), date), StandardCharsets.UTF_8);
+            if (Files.exists(target)) deleteTree(target);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /** Spark writes a directory of parts; one ordered partition becomes one file, moved to {@code name}. */
+    static void singleCsv(Dataset<Row> rows, Path dir, String name) throws IOException {
+        Path parts = dir.resolve(name + ".parts");
+        rows.coalesce(1).write().option("header", "true").csv(parts.toString());
+        try (Stream<Path> files = Files.list(parts)) {
+            Path part = files.filter(f -> f.getFileName().toString().startsWith("part-")).findFirst()
+                    .orElseThrow(() -> new IOException("Spark wrote no CSV part in " + parts));
+            Files.move(part, dir.resolve(name));
+        }
+        deleteTree(parts);
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The small answer tables, collected to the driver. */
+    public record Tables(List<Row> status, List<Row> best, List<Row> pareto, List<Row> top, List<Row> heatmap,
+                         List<Row> rejected, String[] columns) {
+        public static Tables of(SweepJob.Outcome o) {
+            Dataset<Row> r = o.results();
+            return new Tables(SweepQueries.statusCounts(r).collectAsList(), SweepQueries.best(r).collectAsList(),
+                    SweepQueries.pareto(r).collectAsList(), SweepQueries.top(r, o.spec().constraints().topK()).collectAsList(),
+                    SweepQueries.heatmap(r).collectAsList(), SweepQueries.rejected(r).collectAsList(),
+                    SweepQueries.COLUMNS.split(", "));
+        }
+
+        public long count(String status) {
+            return status().stream().filter(row -> row.getString(0).equals(status)).mapToLong(row -> row.getLong(1)).sum();
+        }
+    }
+
+    /** Minimal CSV for collected rows: header from the schema, doubles in Java's round-trip form. */
+    static final class Csv {
+        static void write(Path file, List<Row> rows) throws IOException {
+            StringBuilder b = new StringBuilder();
+            if (!rows.isEmpty()) b.append(String.join(",", rows.get(0).schema().fieldNames())).append('\n');
+            for (Row row : rows) {
+                for (int i = 0; i < row.size(); i++) {
+                    if (i > 0) b.append(',');
+                    Object v = row.get(i);
+                    String s = v == null ? "" : String.valueOf(v);
+                    b.append(s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s);
+                }
+                b.append('\n');
+            }
+            Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static String gb(long bytes) {
+        return String.format(Locale.ROOT, "%.1f", bytes / 1e9);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.parasim.sweep;
+
+import dev.parasim.spec.Check;
+import dev.parasim.spec.ClusterSpec;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.PipelineSchedule;
+import dev.parasim.spec.Recompute;
+import dev.parasim.spec.SpecException;
+import dev.parasim.spec.TrainingSpec;
+import dev.parasim.spec.ZeroStage;
+
+import java.util.List;
+
+/**
+ * A plan-space search: a model, a cluster shape, the GPU counts to try, training settings (micro-batch
+ * and recompute come from the axes) and the axes and constraints of the search.
+ */
+public record SweepSpec(String name, ModelSpec model, ClusterSpec cluster, List<Integer> gpus, TrainingSpec training,
+                        Axes axes, Constraints constraints) {
+
+    public SweepSpec {
+        Check.name("name", name);
+        gpus = List.copyOf(gpus);
+        for (int i = 0; i < gpus.size(); i++) {
+            int g = gpus.get(i);
+            if (g <= 0 || g % cluster.gpusPerNode() != 0)
+                throw new SpecException("gpus[" + i + "]", "must be a positive multiple of cluster.gpusPerNode (" + cluster.gpusPerNode() + ")", g);
+        }
+    }
+
+    /** The values each plan dimension may take; the space is their product. */
+    public record Axes(List<Integer> tp, List<Integer> pp, List<Integer> cp, List<ZeroStage> zero,
+                       List<PipelineSchedule> schedule, List<Integer> chunks, List<Integer> microBatch,
+                       List<Recompute> recompute, List<Boolean> sequenceParallel) {
+        public Axes {
+            tp = positive("tp", tp);
+            pp = positive("pp", pp);
+            cp = positive("cp", cp);
+            chunks = positive("chunks", chunks);
+            microBatch = positive("microBatch", microBatch);
+            zero = List.copyOf(zero);
+            schedule = List.copyOf(schedule);
+            recompute = List.copyOf(recompute);
+            sequenceParallel = List.copyOf(sequenceParallel);
+        }
+
+        /** {@return how many raw combinations one GPU count spans, before validity rules} */
+        public long size() {
+            return (long) tp.size() * pp.size() * cp.size() * zero.size() * schedule.size() * chunks.size()
+                    * microBatch.size() * recompute.size() * sequenceParallel.size();
+        }
+
+        private static List<Integer> positive(String field, List<Integer> values) {
+            for (int i = 0; i < values.size(); i++) Check.positive(field + "[" + i + "]", values.get(i));
+            return List.copyOf(values);
+        }
+    }
+
+    /**
+     * @param tpWithinNode keep tensor parallelism inside one node (tp ≤ gpusPerNode)
+     * @param mustFit      rank only plans that fit in memory (the others are kept, marked oom)
+     * @param tokenBudget  tokens of the whole training run, to report days to train (0: not reported)
+     * @param topK         how many plans the top-k table lists
+     */
+    public record Constraints(boolean tpWithinNode, boolean mustFit, double tokenBudget, int topK) {
+        public Constraints {
+            Check.nonNegative("tokenBudget", tokenBudget);
+            Check.positive("topK", topK);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.parasim.timeline;
+
+import dev.parasim.analytic.Accountant;
+import dev.parasim.analytic.StageCost;
+import dev.parasim.program.Pass;
+import dev.parasim.program.PassRef;
+import dev.parasim.program.PipelineOrder;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.PipelineSchedule;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The timeline interpreter: plays one step of a plan on one representative rank per pipeline stage
+ * (DP and TP peers are symmetric), with pass costs from the same per-stage costs the closed form uses.
+ * Unlike the closed form it sees uneven stages (embedding first, LM head last), send queues, and where
+ * in the step the data-parallel synchronisation really starts.
+ */
+public final class Timelines {
+    private Timelines() {}
+
+    public static Timeline of(Experiment e, ParallelPlan plan) {
+        return of(e, plan, true);
+    }
+
+    /** {@code withSpans} false plays the step without keeping its spans (for sweeps). */
+    public static Timeline of(Experiment e, ParallelPlan plan, boolean withSpans) {
+        return of(e, plan, Accountant.evaluate(e, plan).stages(), withSpans);
+    }
+
+    /** Plays a plan from per-stage costs already computed by the accountant. */
+    public static Timeline of(Experiment e, ParallelPlan plan, List<StageCost> costs, boolean withSpans) {
+        if (!withSpans) return fast(e, plan, costs);
+        int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
+        PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
+        List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
+        PipelineSimulator.Played played = PipelineSimulator.play(orders, v, new StageCosts(costs, v), withSpans);
+        return finish(e, plan, orders, costs, played);
+    }
+
+    /** After the last pass: gradient sync (overlapping the last backward), optimizer, parameter gather. */
+    static Timeline finish(Experiment e, ParallelPlan plan, List<List<PassRef>> orders, List<StageCost> costs,
+                           PipelineSimulator.Played played) {
+        int p = plan.pp();
+        double dpOverlap = e.cluster().calibration().dpOverlap();
+        List<Span> spans = new ArrayList<>(played.spans());
+        double[] end = new double[p], busy = new double[p], exposed = new double[p], compute = new double[p];
+        for (int s = 0; s < p; s++) {
+            StageCost c = costs.get(s);
+            double[] last = lastBackward(s, orders.get(s), played);
+            double syncStart = last[0] + (1 - dpOverlap) * (last[1] - last[0]);
+            double syncEnd = syncStart + c.gradientSync();
+            if (c.gradientSync() > 0 && !played.spans().isEmpty())
+                spans.add(new Span(s, Lane.COMM, SpanKind.DP_COMM, -1, -1, syncStart, syncEnd, "gradient sync"));
+            double optimizerStart = Math.max(played.pipelineEnd()[s], syncEnd);
+            double optimizerEnd = optimizerStart + c.optimizer();
+            if (!played.spans().isEmpty()) spans.add(new Span(s, Lane.COMPUTE, SpanKind.OPTIMIZER, -1, -1, optimizerStart, optimizerEnd, "optimizer"));
+            double gatherExposed = Math.max(0, c.afterStep() - dpOverlap * c.compute().forward());
+            if (c.afterStep() > 0 && !played.spans().isEmpty())
+                spans.add(new Span(s, Lane.COMM, SpanKind.DP_COMM, -1, -1, optimizerEnd, optimizerEnd + c.afterStep(),
+                        "parameter gather"));
+            end[s] = optimizerEnd + gatherExposed;
+            compute[s] = played.compute()[s] + c.optimizer();
+            busy[s] = compute[s] + played.exposed()[s];
+            exposed[s] = played.exposed()[s] + (optimizerStart - played.pipelineEnd()[s]) + gatherExposed;
+        }
+        int critical = 0;
+        for (int s = 1; s < p; s++) if (end[s] > end[critical]) critical = s;
+        double step = end[critical];
+        double bubble = Math.max(0, step - compute[critical] - exposed[critical]);
+        return new Timeline(plan.name(), p, spans, step, compute[critical], exposed[critical], bubble, busy);
+    }
+
+    /** The span-free replay: same arithmetic as {@link #finish}, over cached compiled orders and cost tables. */
+    static Timeline fast(Experiment e, ParallelPlan plan, List<StageCost> costs) {
+        int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
+        PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
+        int passes = Pass.values().length;
+        double[][] compute = new double[p][passes], exposed = new double[p][passes], send = new double[p][passes];
+        StageCosts table = new StageCosts(costs, v);
+        for (int s = 0; s < p; s++)
+            for (Pass pass : Pass.values()) {
+                PipelineSimulator.PassCost c = table.pass(s, new PassRef(pass, 0, 0));
+                compute[s][pass.ordinal()] = c.compute();
+                exposed[s][pass.ordinal()] = c.exposedComm();
+                send[s][pass.ordinal()] = pass == Pass.F ? costs.get(s).sendForward() : costs.get(s).sendBackward();
+            }
+        FastReplay.Result r = FastReplay.play(PipelineOrder.compiled(schedule, p, m, v), compute, exposed, send);
+        double dpOverlap = e.cluster().calibration().dpOverlap();
+        double[] end = new double[p], busy = new double[p], exposedTotal = new double[p], computeTotal = new double[p];
+        int critical = 0;
+        for (int s = 0; s < p; s++) {
+            StageCost c = costs.get(s);
+            double syncEnd = r.lastBackwardStart()[s] + (1 - dpOverlap) * (r.lastBackwardEnd()[s] - r.lastBackwardStart()[s])
+                    + c.gradientSync();
+            double optimizerStart = Math.max(r.pipelineEnd()[s], syncEnd);
+            double gatherExposed = Math.max(0, c.afterStep() - dpOverlap * c.compute().forward());
+            end[s] = optimizerStart + c.optimizer() + gatherExposed;
+            computeTotal[s] = r.compute()[s] + c.optimizer();
+            busy[s] = computeTotal[s] + r.exposed()[s];
+            exposedTotal[s] = r.exposed()[s] + (optimizerStart - r.pipelineEnd()[s]) + gatherExposed;
+            if (end[s] > end[critical]) critical = s;
+        }
+        double step = end[critical];
+        double bubble = Math.max(0, step - computeTotal[critical] - exposedTotal[critical]);
+        return new Timeline(plan.name(), p, List.of(), step, computeTotal[critical], exposedTotal[critical], bubble, busy);
+    }
+
+    /** {@return start and end of the stage's last pass that produces weight gradients} */
+    static double[] lastBackward(int stage, List<PassRef> order, PipelineSimulator.Played played) {
+        for (int i = order.size() - 1; i >= 0; i--) {
+            PassRef ref = order.get(i);
+            if (ref.pass() == Pass.BW || ref.pass() == Pass.W)
+                return played.passTimes(new dev.parasim.program.Dependencies.StagePass(stage, ref));
+        }
+        throw new IllegalStateException("stage " + stage + " has no backward pass");
+    }
+
+    /** Pass costs from the per-stage costs: each of the v chunks carries 1/v of the stage's layers. */
+    record StageCosts(List<StageCost> stages, int chunks) implements PipelineSimulator.Costs {
+        @Override
+        public PipelineSimulator.PassCost pass(int stage, PassRef ref) {
+            StageCost c = stages.get(stage);
+            return switch (ref.pass()) {
+                case F -> new PipelineSimulator.PassCost(c.compute().forward() / chunks, c.forwardExposed() / chunks);
+                case B -> new PipelineSimulator.PassCost(c.compute().backwardInput() / chunks, c.backwardExposed() / chunks);
+                case W -> new PipelineSimulator.PassCost(c.compute().backwardWeight() / chunks, 0);
+                case BW -> new PipelineSimulator.PassCost(c.compute().backward() / chunks, c.backwardExposed() / chunks);
+            };
+        }
+
+        @Override
+        public double send(int from, int to, PassRef ref) {
+            return ref.pass() == Pass.F ? stages.get(from).sendForward() : stages.get(from).sendBackward();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.parasim.program;
+
+import dev.parasim.memory.Activations;
+import dev.parasim.spec.MlpKind;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.PipelineSchedule;
+import dev.parasim.spec.ZeroStage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class PipelineOrderTest {
+
+    @Test
+    void oneForwardOneBackwardOnFourStages() {
+        List<List<PassRef>> orders = PipelineOrder.of(PipelineSchedule.ONE_F_ONE_B, 4, 6, 1);
+        assertEquals("[F0, F1, F2, F3, BW0, F4, BW1, F5, BW2, BW3, BW4, BW5]", orders.get(0).toString());
+        assertEquals("[F0, BW0, F1, BW1, F2, BW2, F3, BW3, F4, BW4, F5, BW5]", orders.get(3).toString());
+    }
+
+    @Test
+    void interleavedFollowsMegatronsOrder() {
+        List<List<PassRef>> orders = PipelineOrder.of(PipelineSchedule.INTERLEAVED, 2, 4, 2);
+        // Stage 0: warm-up 2(p−1) + (v−1)p = 4 forwards, micro-batches in groups of p per chunk.
+        assertEquals("[F0, F1, F0.1, F1.1, F2, BW0.1, F3, BW1.1, F2.1, BW0, F3.1, BW1, BW2.1, BW3.1, BW2, BW3]",
+                orders.get(0).toString());
+    }
+
+    @Test
+    void zeroBubbleSplitsBackwardAndDefersWeightGradients() {
+        List<List<PassRef>> orders = PipelineOrder.of(PipelineSchedule.ZB_H1, 3, 4, 1);
+        for (List<PassRef> order : orders) assertEquals(12, order.size());
+        // B runs as soon as it can; W's are deferred into what would be bubbles, never more than p − 1 at once.
+        assertEquals("[F0, F1, F2, B0, F3, B1, W0, B2, W1, W2, B3, W3]", orders.get(0).toString());
+        assertEquals("[F0, B0, F1, B1, F2, B2, W0, F3, B3, W1, W2, W3]", orders.get(2).toString());
+    }
+
+    /** Activations live from a micro-batch's forward to its backward (B for ZB-H1): the peak must match the memory model. */
+    @ParameterizedTest(name = "{0} p={1} m={2} v={3}")
+    @CsvSource({"gpipe, 4, 8, 1", "1f1b, 4, 8, 1", "1f1b, 8, 4, 1", "zb-h1, 4, 8, 1", "interleaved, 4, 8, 2", "interleaved, 2, 6, 3"})
+    void peakInFlightMatchesTheMemoryModel(String label, int p, int m, int v) {
+        PipelineSchedule schedule = java.util.Arrays.stream(PipelineSchedule.values()).filter(s -> s.label().equals(label)).findFirst().orElseThrow();
+        ModelSpec model = new ModelSpec("m", p * v * 3, 64, 4, 4, 256, 100, 32, MlpKind.GELU, true);
+        ParallelPlan plan = new ParallelPlan("p", 1, 1, p, 1, ZeroStage.DDP, schedule, v, false);
+        List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
+        for (int stage = 0; stage < p; stage++) {
+            int live = 0, peak = 0;
+            for (PassRef ref : orders.get(stage)) {
+                if (ref.pass() == Pass.F) peak = Math.max(peak, ++live);
+                if (ref.pass() == Pass.BW || ref.pass() == Pass.B) live--;
+            }
+            double layersPerChunk = (double) model.layers() / (p * v);
+            assertEquals(Activations.layersInFlight(model, plan, m, stage), peak * layersPerChunk, 1e-9, "stage " + stage);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.parasim.sweep;
+
+import dev.parasim.SparkTestSession;
+import dev.parasim.spec.load.SweepLoader;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Spark sweep against a plain loop over the same evaluator: same plans, same answers. */
+class SweepJobTest {
+    static final String SWEEP = """
+            name: llama-small
+            model: {preset: llama2-7b}
+            cluster: {preset: dgx-h100}
+            gpus: [8, 16]
+            training: {globalBatch: 64, precision: bf16-mixed}
+            axes:
+              tp: [1, 2, 4, 8, 16]
+              pp: [1, 2, 4]
+              zero: [0, 1, 3]
+              schedule: [1f1b, interleaved, zb-h1]
+              chunks: [2, 4]
+              microBatch: [1, 2]
+              recompute: [none, selective]
+              sequenceParallel: [false, true]
+            constraints: {topK: 5, tokenBudget: 1e12}
+            """;
+
+    static SweepJob.Outcome outcome;
+    static List<SweepResult> plain = new ArrayList<>();
+    static StringWriter progress = new StringWriter();
+
+    @BeforeAll
+    static void run() {
+        outcome = SweepJob.run(SparkTestSession.get(), SWEEP, List.of(), new PrintWriter(progress, true));
+        SweepSpec spec = SweepLoader.parse(SWEEP, List.of());
+        PlanEvaluator evaluator = new PlanEvaluator(spec);
+        for (PlanSpace.Seed seed : PlanSpace.seeds(spec)) evaluator.evaluate(seed, plain::add);
+    }
+
+    @Test
+    void everyCandidateIsCountedOnce() {
+        SweepSpec spec = SweepLoader.parse(SWEEP, List.of());
+        long distinct = PlanSpace.distinct(spec);
+        long counted = outcome.results().collectAsList().stream().mapToLong(r -> r.getLong(r.fieldIndex("count"))).sum();
+        assertEquals(distinct, counted);
+        assertEquals(plain.stream().mapToLong(SweepResult::count).sum(), counted);
+        assertTrue(progress.toString().contains("tasks done"));
+    }
+
+    @Test
+    void sparkRowsEqualThePlainLoop() {
+        Map<String, Row> spark = new TreeMap<>();
+        for (Row r : outcome.results().filter("status != 'invalid'").collectAsList()) spark.put(r.getAs("gpus") + "/" + r.getAs("plan"), r);
+        List<SweepResult> valid = plain.stream().filter(r -> !r.status().equals(SweepResult.INVALID)).toList();
+        assertEquals(valid.size(), spark.size());
+        for (SweepResult r : valid) {
+            Row row = spark.get(r.gpus() + "/" + r.plan());
+            assertEquals(SweepRows.row(r), row, r.plan());
+        }
+    }
+
+    @Test
+    void bestPlanPerGpuCountIsTheFastestThatFits() {
+        List<Row> best = SweepQueries.best(outcome.results()).collectAsList();
+        assertEquals(2, best.size());
+        for (Row row : best) {
+            int gpus = row.getAs("gpus");
+            SweepResult expected = plain.stream().filter(r -> r.gpus() == gpus && r.status().equals(SweepResult.OK))
+                    .max(Comparator.comparingDouble(SweepResult::tokensPerSecond).thenComparing(SweepResult::plan, Comparator.reverseOrder()))
+                    .orElseThrow();
+            assertEquals(expected.plan(), row.getAs("plan"));
+        }
+    }
+
+    @Test
+    void paretoFrontHasNoDominatedPlan() {
+        List<Row> front = SweepQueries.pareto(outcome.results()).collectAsList();
+        assertFalse(front.isEmpty());
+        List<SweepResult> fits = plain.stream().filter(r -> r.status().equals(SweepResult.OK)).toList();
+        for (Row row : front) {
+            int gpus = row.getAs("gpus");
+            long peak = row.getAs("peakBytes");
+            double step = row.getAs("stepSeconds");
+            assertTrue(fits.stream().noneMatch(r -> r.gpus() == gpus && r.peakBytes() <= peak && r.stepSeconds() < step),
+                    row.getAs("plan") + " is dominated");
+        }
+        // And every non-dominated plan is on it (up to exact ties).
+        long nonDominated = fits.stream().filter(a -> fits.stream().noneMatch(b -> b.gpus() == a.gpus()
+                && b.peakBytes() <= a.peakBytes() && b.stepSeconds() <= a.stepSeconds()
+                && (b.peakBytes() < a.peakBytes() || b.stepSeconds() < a.stepSeconds())))
+                .map(r -> r.gpus() + "/" + r.peakBytes() + "/" + r.stepSeconds()).distinct().count();
+        assertEquals(nonDominated, front.size());
+    }
+
+    @Test
+    void topKByMfuAndRejectionsByRule() {
+        List<Row> top = SweepQueries.top(outcome.results(), 5).collectAsList();
+        assertEquals(5, top.size());
+        double best = plain.stream().filter(r -> r.status().equals(SweepResult.OK)).mapToDouble(SweepResult::mfu).max().orElseThrow();
+        assertEquals(best, (double) top.get(0).getAs("mfu"));
+        Map<String, Long> rejected = new TreeMap<>();
+        for (Row r : SweepQueries.rejected(outcome.results()).collectAsList()) rejected.put(r.getString(0), r.getLong(1));
+        assertTrue(rejected.containsKey("constraint: tp must stay within a node (8 GPUs)"), rejected.toString());
+        assertTrue(rejected.containsKey("plan.zero: stage 3 cannot be combined with pp > 1 (as in DeepSpeed)"), rejected.toString());
+    }
+
+    @Test
+    void outputIsCompleteReproducibleAndAtomic(@TempDir Path dir) throws Exception {
+        Instant date = Instant.parse("2026-01-01T00:00:00Z");
+        Path first = SweepOutput.write(dir.resolve("a"), outcome, SWEEP, date);
+        Path second = SweepOutput.write(dir.resolve("b"), outcome, SWEEP, date);
+        for (String file : List.of("plans.csv", "best.csv", "pareto.csv", "top.csv", "heatmap.csv", "rejected.csv", "report.md"))
+            assertEquals(Files.readString(first.resolve(file)), Files.readString(second.resolve(file)), file);
+        assertTrue(Files.isDirectory(first.resolve("plans.parquet")));
+        assertTrue(Files.readString(first.resolve("report.md")).contains("## Best plan per GPU count"));
+        try (var listing = Files.list(dir.resolve("a"))) {
+            assertEquals(List.of(first), listing.toList(), "no temporary directory left behind");
+        }
+        Path blocked = dir.resolve("blocked");
+        Files.writeString(blocked, "a file where the output directory should go");
+        assertThrows(RuntimeException.class, () -> SweepOutput.write(blocked, outcome, SWEEP, date));
+        assertEquals("a file where the output directory should go", Files.readString(blocked));
+    }
+}
