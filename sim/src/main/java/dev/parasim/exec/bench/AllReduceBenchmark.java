@@ -13,6 +13,7 @@ import dev.parasim.exec.spark.SuperstepEngine;
 import dev.parasim.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -34,27 +35,32 @@ public final class AllReduceBenchmark {
         String master = args.length > 0 ? args[0] : "local[*]";
         int fixedRpp = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         SparkSession spark = SparkSessions.get(master);
-        spark.sparkContext().setLogLevel("WARN");
-        int cores = spark.sparkContext().defaultParallelism();
-        System.out.printf(Locale.ROOT, "executed ring AllReduce, fp32, master %s (%d cores)%n", master, cores);
-        System.out.printf(Locale.ROOT, "%5s %4s %9s %7s %10s %11s %11s %12s %14s%n", "ranks", "rpp", "size", "rounds",
-                "ms/op", "ms/round", "algbw MB/s", "busbw MB/s", "shuffle B/op");
         try {
-            for (int n : RANKS) {
-                int rpp = fixedRpp > 0 ? fixedRpp : Math.max(1, (n + cores - 1) / cores);
-                double overhead = measure(spark, n, rpp, 8, 5)[0];
-                System.out.printf(Locale.ROOT, "%5d %4d %9s %7d %10.1f %11.1f %11s %12s %14s%n", n, rpp, "8 elems",
-                        2 * (n - 1), overhead, overhead / (2 * (n - 1)), "-", "-", "-");
-                for (int kib : SIZES_KIB) {
-                    double[] r = measure(spark, n, rpp, kib * 256, kib >= 4096 ? 2 : 3);
-                    double bytes = kib * 1024.0;
-                    double algbw = bytes / (r[0] / 1e3) / 1e6;
-                    System.out.printf(Locale.ROOT, "%5d %4d %6d KiB %7d %10.1f %11.1f %11.1f %12.1f %14.0f%n", n, rpp, kib,
-                            2 * (n - 1), r[0], r[0] / (2 * (n - 1)), algbw, algbw * 2 * (n - 1) / n, r[1]);
-                }
-            }
+            run(new PrintWriter(System.out, true), spark, fixedRpp);
         } finally {
             spark.stop();
+        }
+    }
+
+    /** Prints the table for every rank count and size; {@code fixedRpp} 0 picks ⌈n / cores⌉ ranks per partition. */
+    public static void run(PrintWriter out, SparkSession spark, int fixedRpp) {
+        int cores = spark.sparkContext().defaultParallelism();
+        out.printf(Locale.ROOT, "executed ring AllReduce, fp32, master %s (%d cores)%n", spark.sparkContext().master(), cores);
+        out.printf(Locale.ROOT, "%5s %4s %9s %7s %10s %11s %11s %12s %14s%n", "ranks", "rpp", "size", "rounds",
+                "ms/op", "ms/round", "algbw MB/s", "busbw MB/s", "shuffle B/op");
+        for (int n : RANKS) {
+            int rpp = fixedRpp > 0 ? fixedRpp : Math.max(1, (n + cores - 1) / cores);
+            double overhead = measure(spark, n, rpp, 8, 5)[0];
+            out.printf(Locale.ROOT, "%5d %4d %9s %7d %10.1f %11.1f %11s %12s %14s%n", n, rpp, "8 elems",
+                    2 * (n - 1), overhead, overhead / (2 * (n - 1)), "-", "-", "-");
+            for (int kib : SIZES_KIB) {
+                double[] r = measure(spark, n, rpp, kib * 256, kib >= 4096 ? 2 : 3);
+                double bytes = kib * 1024.0;
+                double algbw = bytes / (r[0] / 1e3) / 1e6;
+                out.printf(Locale.ROOT, "%5d %4d %6d KiB %7d %10.1f %11.1f %11.1f %12.1f %14.0f%n", n, rpp, kib,
+                        2 * (n - 1), r[0], r[0] / (2 * (n - 1)), algbw, algbw * 2 * (n - 1) / n, r[1]);
+            }
+            out.flush();
         }
     }
 
