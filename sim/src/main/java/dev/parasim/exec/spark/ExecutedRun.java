@@ -93,7 +93,7 @@ public final class ExecutedRun {
             List<Double> refLosses = List.of();
             double diff = Double.NaN;
             if (options.reference()) {
-                SingleDeviceTrainer.Result ref = SingleDeviceTrainer.run(new SingleDeviceTrainer.Settings(model.config(),
+                SingleDeviceTrainer.Result ref = reference(new SingleDeviceTrainer.Settings(model.config(),
                         ex.fp64() ? DataType.DOUBLE : DataType.FLOAT, ex.seed(), e.training().globalBatch(),
                         e.training().microBatch(), ex.steps(), ex.learningRate(),
                         precision == PrecisionMode.BF16_MIXED ? Precision.BF16_MIXED : Precision.FP32));
@@ -108,6 +108,18 @@ public final class ExecutedRun {
                     last.stream().mapToLong(RankComm::crossPartitionSent).sum(), shuffle, memoryReport(memory),
                     losses, refLosses, diff, last, supersteps, seconds);
         }
+    }
+
+    /** The last few single-device runs: every plan of an experiment shares one (it does not depend on the plan). */
+    private static final Map<SingleDeviceTrainer.Settings, SingleDeviceTrainer.Result> REFERENCES = new LinkedHashMap<>();
+
+    private static synchronized SingleDeviceTrainer.Result reference(SingleDeviceTrainer.Settings settings) {
+        SingleDeviceTrainer.Result cached = REFERENCES.get(settings);
+        if (cached != null) return cached;
+        SingleDeviceTrainer.Result result = SingleDeviceTrainer.run(settings);
+        if (REFERENCES.size() >= 4) REFERENCES.remove(REFERENCES.keySet().iterator().next());
+        REFERENCES.put(settings, result);
+        return result;
     }
 
     /**
