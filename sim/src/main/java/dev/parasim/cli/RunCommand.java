@@ -94,10 +94,13 @@ public final class RunCommand implements Callable<Integer> {
         b.append(System.lineSeparator()).append("  single rank");
         for (double l : r.singleRankLosses()) b.append(String.format(Locale.ROOT, " %.6f", l));
         b.append(String.format(Locale.ROOT, "   (max param diff %.3g)%n", r.maxRelativeParamDiffVsSingleRank()));
-        b.append(String.format(Locale.ROOT, "  bytes/GPU/step %,d:", r.bytesPerGpu()));
-        r.byCollective().forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %,d", k, v)));
-        b.append(";");
-        r.byTier().forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %,d", k, v)));
+        b.append(String.format(Locale.ROOT, "  bytes/GPU/step %,d", r.bytesPerGpu()));
+        if (!r.byCollective().isEmpty()) {
+            b.append(":");
+            r.byCollective().forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %,d", k, v)));
+            b.append("; by tier (max over ranks):");
+            r.byTier().forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %,d", k, v)));
+        }
         b.append(String.format(Locale.ROOT, "%n  cross-partition %,d B/step, Spark shuffle-write %,d B/step%n",
                 r.crossPartitionBytes(), r.sparkShuffleBytes()));
         MemoryReport m = r.memory();
