@@ -1,5 +1,7 @@
 package dev.parasim.exec.spark;
 
+import dev.parasim.analytic.Accountant;
+import dev.parasim.analytic.PlanPrediction;
 import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.ExecutedResult;
@@ -22,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Counted bytes per rank per collective and persistent memory per rank equal the closed forms
- * exactly (0-byte difference), in fp32 and bf16-mixed.
+ * exactly (0-byte difference), in fp32 and bf16-mixed, and equal what the accountant predicts.
  */
 class CountsMatchClosedFormsTest {
 
@@ -97,5 +99,15 @@ class CountsMatchClosedFormsTest {
         assertEquals(params, r.memory().paramsBytes(), "params bytes");
         assertEquals(grads, r.memory().gradsBytes(), "grads bytes");
         assertEquals(optimizer, r.memory().optimizerBytes(), "optimizer bytes");
+
+        // The accountant (closed-form interpreter) predicts the same bytes and model-state memory.
+        PlanPrediction predicted = Accountant.predict(e).get(0);
+        for (CollectiveKind kind : CollectiveKind.values())
+            assertEquals(predicted.comm().bytes(kind), (long) r.byCollective().getOrDefault(kind.label(), 0L),
+                    "accountant vs executed " + kind.label());
+        assertEquals(predicted.comm().bytesPerGpu(), r.bytesPerGpu(), "accountant vs executed bytes per GPU");
+        assertEquals(predicted.memory().paramsBytes(), r.memory().paramsBytes(), "accountant vs executed params");
+        assertEquals(predicted.memory().gradsBytes(), r.memory().gradsBytes(), "accountant vs executed grads");
+        assertEquals(predicted.memory().optimizerBytes(), r.memory().optimizerBytes(), "accountant vs executed optimizer");
     }
 }
