@@ -8,9 +8,9 @@ import picocli.CommandLine.Parameters;
 import java.util.concurrent.Callable;
 
 /** {@code sim bench NAME}: benchmarks that print numbers (performance targets live here, not in tests). */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its numbers: timeline, sweep.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its numbers: timeline, sweep, allreduce.")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "benchmark: timeline | sweep")
+    @Parameters(index = "0", paramLabel = "NAME", description = "benchmark: timeline | sweep | allreduce")
     String name;
 
     @Option(names = "--seconds", description = "measuring time (default 8)")
@@ -28,7 +28,8 @@ public final class BenchCommand implements Callable<Integer> {
         switch (name) {
             case "timeline" -> TimelineBenchmark.run(out, seconds);
             case "sweep" -> dev.parasim.bench.SweepBenchmark.run(out, cores);
-            default -> throw new dev.parasim.spec.SpecException("bench", "must be one of timeline|sweep", name);
+            case "allreduce" -> dev.parasim.exec.bench.AllReduceBenchmark.run(out, dev.parasim.spark.SparkSessions.get(null), 0);
+            default -> throw new dev.parasim.spec.SpecException("bench", "must be one of timeline|sweep|allreduce", name);
         }
         return 0;
     }

@@ -1,0 +1,32 @@
+package dev.parasim.exec;
+
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.SpecException;
+
+/**
+ * What the executor can run. Models are limited to {@value #MAX_PARAMETERS} parameters: every rank
+ * keeps real fp32/bf16 copies of params, grads and Adam state in one JVM per executor, and the
+ * single-rank reference runs on the driver. Only data parallelism (with any ZeRO stage) is executed:
+ * tp = pp = cp = 1.
+ */
+public final class ExecLimits {
+    public static final long MAX_PARAMETERS = 20_000_000L;
+
+    private ExecLimits() {}
+
+    /** Rejects, with a {@link SpecException} naming the field, what the executor cannot run. */
+    public static void check(Experiment e, ParallelPlan plan, long parameters) {
+        String at = "plans[" + Math.max(0, e.plans().indexOf(plan)) + "]";
+        if (e.execute().isEmpty())
+            throw new SpecException("execute", "is required to run plans (execute: {steps, seed})", null);
+        if (plan.tp() != 1)
+            throw new SpecException(at + ".tp", "executed runs support only tp = 1 (tensor parallelism is not executed yet)", plan.tp());
+        if (plan.pp() != 1)
+            throw new SpecException(at + ".pp", "executed runs support only pp = 1 (pipeline parallelism is not executed yet)", plan.pp());
+        if (plan.cp() != 1)
+            throw new SpecException(at + ".cp", "executed runs support only cp = 1", plan.cp());
+        if (parameters > MAX_PARAMETERS)
+            throw new SpecException("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.parasim.exec;
+
+import java.io.Serializable;
+
+/**
+ * The model an executed run trains, seen one parameter unit at a time (unit 0 = embedding, 1..L =
+ * blocks, L+1 = final norm; the LM head is tied to unit 0). Parameters and gradients cross this
+ * interface as plain {@code double[]} per unit (exact upcasts of the stored values); a unit's array
+ * may be longer than the unit (padding), only its first {@link #unitSize} elements are read.
+ */
+public interface ExecModel extends Serializable {
+    /** {@return number of units: L + 2} */
+    int units();
+
+    /** {@return Ψ_u, the elements of unit u} */
+    int unitSize(int u);
+
+    /** {@return unit u's initial flat parameters, a pure function of the seed} */
+    double[] initUnit(int u, long seed);
+
+    /** {@return the total parameter count Ψ} */
+    default long parameters() {
+        long total = 0;
+        for (int u = 0; u < units(); u++) total += unitSize(u);
+        return total;
+    }
+
+    /**
+     * Starts the forward/backward pass of global micro-batch {@code index} (sequences
+     * [index·sequences, (index+1)·sequences)) of optimizer step {@code step}.
+     */
+    Pass begin(long step, int index, int sequences, boolean fp64);
+
+    /**
+     * One micro-batch's pass, called in the order forward 0…L+1, {@link #headForward},
+     * {@link #headBackward}, backward L+1…0. It holds the activations between calls.
+     */
+    interface Pass {
+        void forward(int u, double[] params);
+
+        /** {@return the micro-batch's mean loss} (the tied head needs unit 0's parameters) */
+        double headForward(double[] embedding);
+
+        /** Adds the head's gradient w.r.t. unit 0 into {@code embeddingGrad}. */
+        void headBackward(double[] embedding, double[] embeddingGrad);
+
+        /** Adds unit u's parameter gradient into {@code grad}; unit 0 needs no parameters ({@code params} may be null). */
+        void backward(int u, double[] params, double[] grad);
+
+        /** {@return bytes of the activations (and saved tensors) this pass holds now} */
+        long activationBytes();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.parasim.exec;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What executing one plan yielded. Byte counts are per optimizer step (the last one; every step
+ * moves the same bytes).
+ *
+ * @param bytesPerGpu        max over ranks of payload bytes sent per step
+ * @param byCollective       max over ranks of bytes sent per step, by collective label
+ * @param byTier             max over ranks of bytes sent per step, by link-tier name
+ * @param crossPartitionBytes payload bytes all ranks sent to ranks of other Spark partitions per step
+ * @param sparkShuffleBytes  Spark's shuffle-write bytes per step (serialized messages, headers included;
+ *                           compressed sizes unless the session sets spark.shuffle.compress=false)
+ * @param losses             mean loss over the global batch, per step
+ * @param singleRankLosses   the same for the single-rank reference run (empty if not run)
+ * @param maxRelativeParamDiffVsSingleRank max over units of max|exec − ref| / max|ref| against
+ *                           {@code SingleDeviceTrainer} (master weights; NaN if no reference was run)
+ * @param perRank            each rank's counters for the last step
+ * @param superstepsPerStep  supersteps (one Spark shuffle each, up to 16 chained per job) per optimizer step
+ */
+public record ExecutedResult(String plan, int dp, int microBatches, PrecisionMode precision, int partitions,
+                             int ranksPerPartition, long bytesPerGpu, Map<String, Long> byCollective,
+                             Map<String, Long> byTier, long crossPartitionBytes, long sparkShuffleBytes,
+                             MemoryReport memory, List<Double> losses, List<Double> singleRankLosses,
+                             double maxRelativeParamDiffVsSingleRank, List<RankComm> perRank, int superstepsPerStep,
+                             double seconds) {
+
+    public ExecutedResult {
+        byCollective = Map.copyOf(byCollective);
+        byTier = Map.copyOf(byTier);
+        losses = List.copyOf(losses);
+        singleRankLosses = List.copyOf(singleRankLosses);
+        perRank = List.copyOf(perRank);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.parasim.exec;
+
+import dev.parasim.exec.model.Activation;
+import dev.parasim.exec.model.Batch;
+import dev.parasim.exec.model.Gpt;
+import dev.parasim.exec.model.GptConfig;
+import dev.parasim.exec.model.SyntheticData;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The executed GPT ({@link Gpt}, ND4J) behind {@link ExecModel}: FLOAT arithmetic for fp32 and
+ * bf16-mixed (on an fp32 upcast of the stored values), DOUBLE for fp64; data from
+ * {@link SyntheticData#of}(config, seed), global micro-batch j of step t = {@code data.batch(t, j, b)}.
+ * Only the shape is serialized; the ND4J model is rebuilt where it runs.
+ */
+public final class GptExecModel implements ExecModel {
+    private static final long serialVersionUID = 1L;
+
+    private final int layers, hidden, heads, ffnHidden, vocab, seqLen;
+    private final long seed;
+    private transient Gpt fp32;
+    private transient Gpt fp64;
+    private transient SyntheticData data;
+
+    public GptExecModel(GptConfig c, long seed) {
+        this.layers = c.layers();
+        this.hidden = c.hidden();
+        this.heads = c.heads();
+        this.ffnHidden = c.ffnHidden();
+        this.vocab = c.vocab();
+        this.seqLen = c.seqLen();
+        this.seed = seed;
+    }
+
+    public GptConfig config() { return new GptConfig(layers, hidden, heads, ffnHidden, vocab, seqLen); }
+
+    synchronized Gpt gpt(boolean doublePrecision) {
+        if (doublePrecision) return fp64 != null ? fp64 : (fp64 = new Gpt(config(), DataType.DOUBLE));
+        return fp32 != null ? fp32 : (fp32 = new Gpt(config(), DataType.FLOAT));
+    }
+
+    private synchronized SyntheticData data() {
+        return data != null ? data : (data = SyntheticData.of(config(), seed));
+    }
+
+    @Override public int units() { return layers + 2; }
+
+    @Override public int unitSize(int u) { return Math.toIntExact(gpt(false).layout().unitSize(u)); }
+
+    @Override
+    public double[] initUnit(int u, long initSeed) {
+        return gpt(true).initUnit(u, initSeed).toDoubleVector();
+    }
+
+    @Override
+    public Pass begin(long step, int index, int sequences, boolean doublePrecision) {
+        return new GptPass(gpt(doublePrecision), data().batch(step, index, sequences));
+    }
+
+    /** One micro-batch through the GPT; holds its {@link Activation}s (ND4J arrays) between calls. */
+    private static final class GptPass implements Pass {
+        private final Gpt gpt;
+        private final Batch batch;
+        private final Activation[] acts;
+        private Activation head;
+        private Activation grad;
+
+        GptPass(Gpt gpt, Batch batch) {
+            this.gpt = gpt;
+            this.batch = batch;
+            this.acts = new Activation[gpt.layout().units()];
+        }
+
+        private INDArray nd(int u, double[] params) {
+            long n = gpt.layout().unitSize(u);
+            double[] exact = params.length == n ? params : java.util.Arrays.copyOf(params, (int) n);
+            return Nd4j.createFromArray(exact).castTo(gpt.dtype());
+        }
+
+        @Override
+        public void forward(int u, double[] params) {
+            acts[u] = gpt.forwardUnit(u, nd(u, params), u == 0 ? Activation.none() : acts[u - 1], batch);
+        }
+
+        @Override
+        public double headForward(double[] embedding) {
+            head = gpt.headForward(nd(0, embedding), acts[acts.length - 1], batch);
+            return head.scalar();
+        }
+
+        @Override
+        public void headBackward(double[] embedding, double[] embeddingGrad) {
+            INDArray acc = Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(0));
+            grad = gpt.headBackward(nd(0, embedding), head, acc);
+            head = null;
+            add(acc, embeddingGrad);
+        }
+
+        @Override
+        public void backward(int u, double[] params, double[] g) {
+            INDArray acc = Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(u));
+            // The embedding's backward reads no weights: a zero vector stands in for the shape check.
+            INDArray weights = params == null ? Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(u)) : nd(u, params);
+            grad = gpt.backwardUnit(u, weights, acts[u], grad, acc);
+            acts[u] = null;
+            add(acc, g);
+        }
+
+        private static void add(INDArray acc, double[] into) {
+            double[] v = acc.toDoubleVector();
+            for (int i = 0; i < v.length; i++) into[i] += v[i];
+        }
+
+        @Override
+        public long activationBytes() {
+            long bytes = 0;
+            for (Activation a : acts) if (a != null) bytes += a.bytes();
+            if (head != null) bytes += head.bytes();
+            if (grad != null) bytes += grad.bytes();
+            return bytes;
+        }
+    }
+}

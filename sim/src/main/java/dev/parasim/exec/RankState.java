@@ -1,0 +1,187 @@
+package dev.parasim.exec;
+
+import dev.parasim.collective.CollectiveKind;
+
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Everything one simulated rank holds: named buffers (each metered under a {@link MemCategory}),
+ * byte counters, its position in the step program, and the reports of finished steps. It lives in
+ * a Spark partition for the whole run; messages reach it as wire byte arrays ({@link Wire}).
+ */
+public final class RankState implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final int rank;
+    private final Topology topology;
+    private final RankProgram program;
+    private final Map<String, Buf> buffers = new HashMap<>();
+    private final Map<String, MemCategory> categories = new HashMap<>();
+    private final MemoryMeter memory = new MemoryMeter();
+    private final CommCounters counters = new CommCounters();
+    private final List<StepReport> reports = new ArrayList<>();
+    private final List<byte[]> outbox = new ArrayList<>();
+    private List<byte[]> inbox = new ArrayList<>();
+    private long sentInFlight;
+    private long takenInFlight;
+    private int pc;
+    private int opRound;
+    private int step;
+    /**
+     * Strategy scratch that lives across ops of one step (ZeRO-3 keeps the micro-batch pass, with its
+     * activations, here between supersteps). Transient: it lives only in the executor holding the
+     * partition; a partition serialized mid-micro-batch fails loudly rather than silently recompute.
+     */
+    public transient Object scratch;
+    private double stepLoss;
+
+    public RankState(int rank, Topology topology, RankProgram program) {
+        this.rank = rank;
+        this.topology = topology;
+        this.program = program;
+        program.init(this);
+        pc = program.ops().size();
+    }
+
+    public int rank() { return rank; }
+
+    /** {@return ranks in this rank's (data-parallel) group} */
+    public int groupSize() { return topology.world(); }
+
+    public Topology topology() { return topology; }
+
+    public RankProgram program() { return program; }
+
+    public MemoryMeter memory() { return memory; }
+
+    public int step() { return step; }
+
+    public List<StepReport> reports() { return reports; }
+
+    public boolean done() { return pc >= program.ops().size(); }
+
+    // ---- buffers -------------------------------------------------------------------------------
+
+    public Buf alloc(String name, MemCategory category, Dtype type, int length) {
+        if (buffers.containsKey(name)) throw new IllegalStateException("rank " + rank + ": buffer " + name + " exists");
+        Buf b = new Buf(type, length);
+        buffers.put(name, b);
+        categories.put(name, category);
+        memory.alloc(category, b.bytes());
+        return b;
+    }
+
+    public Buf buf(String name) {
+        Buf b = buffers.get(name);
+        if (b == null) throw new IllegalStateException("rank " + rank + ": no buffer " + name);
+        return b;
+    }
+
+    public boolean has(String name) { return buffers.containsKey(name); }
+
+    public void free(String name) {
+        Buf b = buf(name);
+        memory.free(categories.remove(name), b.bytes());
+        buffers.remove(name);
+    }
+
+    /** Meters {@code bytes} of a non-buffer tensor (e.g. activations held by the model's tape). */
+    public void meter(MemCategory category, long bytes) {
+        if (bytes >= 0) memory.alloc(category, bytes);
+        else memory.free(category, -bytes);
+    }
+
+    // ---- messages ------------------------------------------------------------------------------
+
+    /** Sends {@code payloadBytes} bytes written by {@code writer} to rank {@code dst}, counted under {@code kind}. */
+    public void send(int dst, CollectiveKind kind, int payloadBytes, Consumer<ByteBuffer> writer) {
+        byte[] wire = new byte[Wire.HEADER + payloadBytes];
+        ByteBuffer out = ByteBuffer.wrap(wire).order(ByteOrder.LITTLE_ENDIAN);
+        Wire.header(out, rank, dst, pc, opRound, kind);
+        writer.accept(out);
+        if (out.position() != wire.length)
+            throw new IllegalStateException("rank " + rank + ": wrote " + out.position() + " of " + wire.length + " bytes");
+        counters.sent(kind, topology.tierIndex(rank, dst), topology.partitionOf(dst) != topology.partitionOf(rank), payloadBytes);
+        memory.alloc(MemCategory.COMM_BUFFERS, payloadBytes);
+        sentInFlight += payloadBytes;
+        outbox.add(wire);
+    }
+
+    /** {@return the payload of the message from {@code src} sent in the previous round of the current op} */
+    public ByteBuffer take(int src) {
+        for (int i = 0; i < inbox.size(); i++) {
+            byte[] wire = inbox.get(i);
+            if (Wire.src(wire) != src) continue;
+            if (Wire.op(wire) != pc || Wire.round(wire) != opRound - 1)
+                throw new IllegalStateException("rank " + rank + " at op " + pc + " round " + opRound
+                        + " got a message for op " + Wire.op(wire) + " round " + Wire.round(wire) + " from " + src);
+            inbox.remove(i);
+            int payload = wire.length - Wire.HEADER;
+            counters.received(Wire.kind(wire), topology.tierIndex(src, rank),
+                    topology.partitionOf(src) != topology.partitionOf(rank), payload);
+            memory.alloc(MemCategory.COMM_BUFFERS, payload);
+            takenInFlight += payload;
+            return ByteBuffer.wrap(wire, Wire.HEADER, payload).slice().order(ByteOrder.LITTLE_ENDIAN);
+        }
+        throw new IllegalStateException("rank " + rank + " at op " + pc + " round " + opRound + ": no message from " + src);
+    }
+
+    /** {@return the messages sent this superstep, and forgets them} */
+    public List<byte[]> drainOutbox() {
+        List<byte[]> out = new ArrayList<>(outbox);
+        outbox.clear();
+        return out;
+    }
+
+    // ---- interpreter ---------------------------------------------------------------------------
+
+    /** Starts a step: the program counter returns to the first op. */
+    public void startStep() {
+        if (!done()) throw new IllegalStateException("rank " + rank + " is still in op " + pc);
+        pc = 0;
+        opRound = 0;
+    }
+
+    /** Runs ops until one waits for the next round's messages (or the step ends). */
+    public void run(List<byte[]> messages) {
+        memory.free(MemCategory.COMM_BUFFERS, sentInFlight);   // last superstep's sends have been delivered
+        sentInFlight = 0;
+        inbox = new ArrayList<>(messages);
+        List<Op> ops = program.ops();
+        while (pc < ops.size()) {
+            boolean complete = ops.get(pc).advance(this, opRound);
+            memory.free(MemCategory.COMM_BUFFERS, takenInFlight);
+            takenInFlight = 0;
+            if (!inbox.isEmpty())
+                throw new IllegalStateException("rank " + rank + ": op " + pc + " left " + inbox.size() + " messages unread");
+            if (!complete) {
+                opRound++;
+                return;
+            }
+            pc++;
+            opRound = 0;
+        }
+    }
+
+    // ---- step bookkeeping (called by BEGIN/END ops) --------------------------------------------
+
+    public void beginStep() {
+        counters.reset();
+        memory.resetPeaks();
+        stepLoss = 0;
+    }
+
+    public void addLoss(double loss) { stepLoss += loss; }
+
+    public void endStep() {
+        reports.add(new StepReport(step, counters.snapshot(rank, topology), MemorySnapshot.of(memory), stepLoss));
+        step++;
+    }
+}

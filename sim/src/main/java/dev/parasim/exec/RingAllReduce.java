@@ -1,0 +1,32 @@
+package dev.parasim.exec;
+
+import dev.parasim.collective.CollectiveKind;
+
+import java.util.List;
+
+/**
+ * Ring AllReduce = ring ReduceScatter then ring AllGather: 2(n−1) rounds of ⌈S/n⌉ elements per
+ * segment (the AllGather's first send shares the ReduceScatter's last round). All bytes count as allReduce.
+ */
+public final class RingAllReduce implements Op {
+    private static final long serialVersionUID = 1L;
+    private final RingReduceScatter reduce;
+    private final RingAllGather gather;
+
+    public RingAllReduce(List<Seg> segs) {
+        reduce = new RingReduceScatter(segs, CollectiveKind.ALL_REDUCE);
+        gather = new RingAllGather(segs, CollectiveKind.ALL_REDUCE);
+    }
+
+    @Override
+    public int rounds(int n) { return 2 * (n - 1); }
+
+    @Override
+    public boolean advance(RankState rank, int round) {
+        int n = rank.groupSize();
+        if (n == 1) return true;
+        if (round < n - 1) return reduce.advance(rank, round);
+        if (round == n - 1) reduce.advance(rank, round);
+        return gather.advance(rank, round - (n - 1));
+    }
+}

@@ -1,0 +1,41 @@
+package dev.parasim.exec;
+
+import dev.parasim.collective.CollectiveKind;
+
+import java.util.List;
+
+/**
+ * Ring ReduceScatter over a group of n ranks: in round k = 0…n−2 rank r sends chunk (r−k−1) mod n to
+ * rank r+1 and adds the chunk it receives from rank r−1 into its own; after n−1 rounds rank r holds
+ * the sum of chunk r (elements [r·c, (r+1)·c), c = ⌈S/n⌉). Sends (n−1)·c elements per segment.
+ */
+public final class RingReduceScatter implements Op {
+    private static final long serialVersionUID = 1L;
+    private final List<Seg> segs;
+    private final CollectiveKind kind;
+
+    public RingReduceScatter(List<Seg> segs) { this(segs, CollectiveKind.REDUCE_SCATTER); }
+
+    RingReduceScatter(List<Seg> segs, CollectiveKind kind) {
+        this.segs = List.copyOf(segs);
+        this.kind = kind;
+    }
+
+    @Override
+    public int rounds(int n) { return n - 1; }
+
+    @Override
+    public boolean advance(RankState rank, int round) {
+        int n = rank.groupSize();
+        int r = rank.rank();
+        if (n == 1) return true;
+        if (round > 0)
+            Chunks.read(rank, segs, n, Chunks.mod(r - round - 1, n), 1, rank.take(Chunks.mod(r - 1, n)), true);
+        if (round < n - 1) {
+            int chunk = Chunks.mod(r - round - 1, n);
+            rank.send(Chunks.mod(r + 1, n), kind, Chunks.bytes(rank, segs, n, 1),
+                    out -> Chunks.write(rank, segs, n, chunk, 1, out));
+        }
+        return round == n - 1;
+    }
+}

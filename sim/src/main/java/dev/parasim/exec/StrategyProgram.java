@@ -1,0 +1,183 @@
+package dev.parasim.exec;
+
+import dev.parasim.spec.ZeroStage;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The step program of a data-parallel strategy, the same on every rank of the group (n = dp ranks,
+ * m micro-batches, Ψ_u elements of unit u, c_u = ⌈Ψ_u/n⌉, P_u = n·c_u; rank r's shard of a padded
+ * unit is [r·c_u, (r+1)·c_u)).
+ *
+ * <ul>
+ * <li>DDP: full params p_u (Ψ_u), full grads g_u (Ψ_u), full Adam state. Grads of the m micro-batches
+ *     accumulate locally; then the concatenated unpadded gradient (Ψ elements, unit order) is cut into
+ *     consecutive buckets of B elements, each staged into its own padded buffer (n·⌈len/n⌉) and ring
+ *     all-reduced, all buckets sharing the same 2(n−1) rounds: Chunking.bucketedAllReduceElements(Ψ, B, n).</li>
+ * <li>ZeRO-1: padded full p_u and g_u (P_u), Adam state for the shard. Grads accumulate locally; after
+ *     the last micro-batch one ring ReduceScatter of every unit (shared rounds), Adam on the shard, ring
+ *     AllGather of the params: (n−1)·Σc_u grad elements + (n−1)·Σc_u param elements.</li>
+ * <li>ZeRO-2: padded full p_u, grad and Adam shards. After each micro-batch's backward, a transient
+ *     padded full grad is reduce-scattered and its shard added into the accumulated grad shard; one
+ *     AllGather after Adam: m·(n−1)·Σc_u + (n−1)·Σc_u.</li>
+ * <li>ZeRO-3: param, grad and Adam shards. Per micro-batch each unit is all-gathered before its forward
+ *     and freed after, gathered again before its backward and freed after, and its gradient
+ *     reduce-scattered after its backward. The tied head reuses unit 0: its first gather serves the
+ *     embedding forward, its second the head forward + head backward; the embedding backward needs no
+ *     params. Per step AllGather 2m(n−1)·Σc_u, ReduceScatter m(n−1)·Σc_u.</li>
+ * </ul>
+ * Rank r's k-th micro-batch is global micro-batch r·m + k (its own disjoint slice of the global
+ * batch). Gradients are sums of micro-batch means until Adam divides them by n·m once.
+ */
+public final class StrategyProgram implements RankProgram {
+    private static final long serialVersionUID = 1L;
+
+    final ExecModel model;
+    final Strategy strategy;
+    final int[] size;
+    final int[] shard;
+    final List<int[]> buckets = new ArrayList<>();
+    private final List<Op> ops;
+
+    public StrategyProgram(ExecModel model, Strategy strategy) {
+        this.model = model;
+        this.strategy = strategy;
+        int units = model.units();
+        size = new int[units];
+        shard = new int[units];
+        for (int u = 0; u < units; u++) {
+            size[u] = model.unitSize(u);
+            shard[u] = (int) dev.parasim.collective.Chunking.shard(size[u], strategy.dp());
+        }
+        long total = model.parameters();
+        for (long start = 0; start < total; start += strategy.bucketElements())
+            buckets.add(new int[] {(int) start, (int) Math.min(strategy.bucketElements(), total - start)});
+        ops = List.copyOf(build());
+    }
+
+    public Strategy strategy() { return strategy; }
+
+    public ExecModel model() { return model; }
+
+    /** {@return P_u = n·c_u, the padded length of unit u} */
+    int padded(int u) { return shard[u] * strategy.dp(); }
+
+    @Override
+    public List<Op> ops() { return ops; }
+
+    private List<Op> build() {
+        List<Op> out = new ArrayList<>();
+        out.add(StrategyStep.of(StrategyStep.Action.BEGIN_STEP));
+        int m = strategy.microBatches();
+        int units = model.units();
+        switch (strategy.zero()) {
+            case DDP -> {
+                for (int k = 0; k < m; k++) out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+                out.add(StrategyStep.of(StrategyStep.Action.STAGE_BUCKETS));
+                List<Seg> segs = new ArrayList<>();
+                for (int k = 0; k < buckets.size(); k++)
+                    segs.add(Seg.whole("bk" + k, (int) dev.parasim.collective.Chunking.padded(buckets.get(k)[1], strategy.dp())));
+                out.add(new RingAllReduce(segs));
+                out.add(StrategyStep.of(StrategyStep.Action.UNSTAGE_BUCKETS));
+            }
+            case OPTIMIZER -> {
+                for (int k = 0; k < m; k++) out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+                out.add(new RingReduceScatter(unitSegs("g")));
+            }
+            case GRADIENTS -> {
+                for (int k = 0; k < m; k++) {
+                    out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+                    out.add(new RingReduceScatter(unitSegs("gt")));
+                    for (int u = 0; u < units; u++) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, k));
+                }
+            }
+            case PARAMETERS -> {
+                for (int k = 0; k < m; k++) zero3MicroBatch(out, k);
+            }
+        }
+        out.add(StrategyStep.of(StrategyStep.Action.ADAM));
+        if (strategy.zero() == ZeroStage.OPTIMIZER || strategy.zero() == ZeroStage.GRADIENTS)
+            out.add(new RingAllGather(unitSegs("p")));
+        out.add(StrategyStep.of(StrategyStep.Action.END_STEP));
+        return out;
+    }
+
+    private void zero3MicroBatch(List<Op> out, int k) {
+        int last = model.units() - 1;
+        out.add(StrategyStep.of(StrategyStep.Action.BEGIN_PASS, -1, k));
+        for (int u = 0; u <= last; u++) {
+            gather(out, u);
+            out.add(StrategyStep.of(StrategyStep.Action.FORWARD, u, k));
+            out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, k));
+        }
+        gather(out, 0);
+        out.add(StrategyStep.of(StrategyStep.Action.HEAD, 0, k));
+        out.add(StrategyStep.of(StrategyStep.Action.RELEASE, 0, k));
+        for (int u = last; u >= 1; u--) {
+            gather(out, u);
+            out.add(StrategyStep.of(StrategyStep.Action.BACKWARD, u, k));
+            out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, k));
+            scatter(out, u, k);
+        }
+        out.add(StrategyStep.of(StrategyStep.Action.BACKWARD, 0, k));
+        scatter(out, 0, k);
+        out.add(StrategyStep.of(StrategyStep.Action.END_PASS, -1, k));
+    }
+
+    private void gather(List<Op> out, int u) {
+        out.add(StrategyStep.of(StrategyStep.Action.GATHER, u, -1));
+        out.add(new RingAllGather(List.of(Seg.whole("pg" + u, padded(u)))));
+    }
+
+    private void scatter(List<Op> out, int u, int k) {
+        out.add(new RingReduceScatter(List.of(Seg.whole("gt" + u, padded(u)))));
+        out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, k));
+    }
+
+    private List<Seg> unitSegs(String prefix) {
+        List<Seg> segs = new ArrayList<>();
+        for (int u = 0; u < model.units(); u++) segs.add(Seg.whole(prefix + u, padded(u)));
+        return segs;
+    }
+
+    @Override
+    public void init(RankState rank) {
+        PrecisionMode precision = strategy.precision();
+        int r = rank.rank();
+        for (int u = 0; u < model.units(); u++) {
+            double[] init = model.initUnit(u, strategy.seed());
+            int c = shard[u];
+            switch (strategy.zero()) {
+                case DDP -> {
+                    fill(rank.alloc("p" + u, MemCategory.PARAMS, precision.working(), size[u]), init, 0);
+                    rank.alloc("g" + u, MemCategory.GRADS, precision.working(), size[u]);
+                    optimizer(rank, u, size[u], init, 0);
+                }
+                case OPTIMIZER, GRADIENTS -> {
+                    fill(rank.alloc("p" + u, MemCategory.PARAMS, precision.working(), padded(u)), init, 0);
+                    int grads = strategy.zero() == ZeroStage.OPTIMIZER ? padded(u) : c;
+                    rank.alloc("g" + u, MemCategory.GRADS, precision.working(), grads);
+                    optimizer(rank, u, c, init, r * c);
+                }
+                case PARAMETERS -> {
+                    fill(rank.alloc("p" + u, MemCategory.PARAMS, precision.working(), c), init, r * c);
+                    rank.alloc("g" + u, MemCategory.GRADS, precision.working(), c);
+                    optimizer(rank, u, c, init, r * c);
+                }
+            }
+        }
+    }
+
+    private void optimizer(RankState rank, int u, int length, double[] init, int from) {
+        PrecisionMode precision = strategy.precision();
+        if (precision.hasMaster()) fill(rank.alloc("w" + u, MemCategory.OPTIMIZER, precision.state(), length), init, from);
+        rank.alloc("m" + u, MemCategory.OPTIMIZER, precision.state(), length);
+        rank.alloc("v" + u, MemCategory.OPTIMIZER, precision.state(), length);
+    }
+
+    /** Sets b[i] = init[from + i] where that exists (padding stays zero). */
+    private static void fill(Buf b, double[] init, int from) {
+        for (int i = 0; i < b.length() && from + i < init.length; i++) b.set(i, init[from + i]);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.parasim.exec.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.Map;
+
+/** Token plus learned position embedding: row i·s + t of the output is wte[token(i, t)] + wpe[t]. */
+final class Embedding {
+    private Embedding() {}
+
+    static Activation forward(INDArray wte, INDArray wpe, Batch batch) {
+        int b = batch.sequences(), s = batch.seqLen();
+        int[] tokens = batch.flatTokens();
+        INDArray x = wte.getRows(tokens);
+        INDArray positions = wpe.get(NDArrayIndex.interval(0, s), NDArrayIndex.all());
+        x.addi(Nd4j.tile(positions, b, 1));
+        INDArray ids = Nd4j.createFromArray(tokens).reshape(b, s).castTo(DataType.INT32);
+        return new Activation(x, null, Map.of("tokens", ids));
+    }
+
+    /** Adds onehot(tokens)ᵀ·dx to dwte and Σ_sequences dx to the first s rows of dwpe. */
+    static void backward(Activation cached, INDArray dx, INDArray dwte, INDArray dwpe) {
+        INDArray ids = cached.saved("tokens");
+        int b = (int) ids.size(0), s = (int) ids.size(1);
+        long n = (long) b * s;
+        INDArray oneHot = Nd4j.zeros(dx.dataType(), n, dwte.rows());
+        for (long i = 0; i < n; i++) oneHot.putScalar(i, ids.getInt((int) (i / s), (int) (i % s)), 1.0);
+        dwte.addi(oneHot.transpose().mmul(dx));
+        INDArray positionGrad = dx.reshape('c', b, s, dx.columns()).sum(0);
+        dwpe.get(NDArrayIndex.interval(0, s), NDArrayIndex.all()).addi(positionGrad);
+    }
+}

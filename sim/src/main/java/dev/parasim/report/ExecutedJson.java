@@ -1,0 +1,48 @@
+package dev.parasim.report;
+
+import dev.parasim.collective.CollectiveKind;
+import dev.parasim.exec.ExecutedResult;
+import dev.parasim.exec.MemoryReport;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The {@code executed} block that {@code sim run --json} adds to each plan of the predict document. */
+public final class ExecutedJson {
+    private ExecutedJson() {}
+
+    public static Map<String, Object> executed(ExecutedResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("precision", r.precision().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        m.put("microBatches", r.microBatches());
+        m.put("partitions", r.partitions());
+        m.put("ranksPerPartition", r.ranksPerPartition());
+        m.put("losses", r.losses());
+        m.put("singleRankLosses", r.singleRankLosses());
+        m.put("maxRelativeParamDiffVsSingleRank", Double.isNaN(r.maxRelativeParamDiffVsSingleRank())
+                ? null : r.maxRelativeParamDiffVsSingleRank());
+        Map<String, Object> comm = new LinkedHashMap<>();
+        comm.put("bytesPerGpu", r.bytesPerGpu());
+        Map<String, Object> kinds = new LinkedHashMap<>();
+        for (CollectiveKind k : PredictionJson.LISTED) kinds.put(k.label(), r.byCollective().getOrDefault(k.label(), 0L));
+        r.byCollective().forEach(kinds::putIfAbsent);
+        comm.put("byCollective", kinds);
+        comm.put("byTier", new LinkedHashMap<>(r.byTier()));
+        comm.put("crossPartitionBytes", r.crossPartitionBytes());
+        comm.put("sparkShuffleBytes", r.sparkShuffleBytes());
+        m.put("comm", comm);
+        MemoryReport mem = r.memory();
+        Map<String, Object> memory = new LinkedHashMap<>();
+        memory.put("paramsBytes", mem.paramsBytes());
+        memory.put("gradsBytes", mem.gradsBytes());
+        memory.put("optimizerBytes", mem.optimizerBytes());
+        memory.put("activationsBytes", mem.activationsBytes());
+        memory.put("commBuffersBytes", mem.commBuffersBytes());
+        memory.put("peakBytes", mem.peakBytes());
+        memory.put("peakByCategory", new LinkedHashMap<>(mem.peakByCategory()));
+        m.put("memory", memory);
+        m.put("superstepsPerStep", r.superstepsPerStep());
+        m.put("seconds", r.seconds());
+        return m;
+    }
+}

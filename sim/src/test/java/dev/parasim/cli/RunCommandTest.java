@@ -1,0 +1,67 @@
+package dev.parasim.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parasim.exec.TestSpark;
+import dev.parasim.report.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code sim run} through the real entry point, on the shared test session. */
+class RunCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path experiment(boolean withExecute) throws IOException {
+        Path file = dir.resolve("tiny.yaml");
+        Files.writeString(file, """
+                name: tiny-run
+                model: {name: tiny-gpt, layers: 1, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 1}
+                training: {globalBatch: 8, microBatch: 2, precision: bf16-mixed}
+                plans:
+                  - {name: ddp, dp: 2}
+                  - {name: zero3, dp: 2, zero: 3}
+                """ + (withExecute ? "execute: {steps: 2, seed: 3}\n" : ""));
+        return file;
+    }
+
+    @Test
+    void runPrintsLossesBytesAndMemoryPerPlan() throws IOException {
+        TestSpark.session();
+        CliRunner table = CliRunner.run("run", experiment(true).toString());
+        assertEquals(0, table.exitCode(), table.err());
+        assertTrue(table.out().contains("plan ddp: dp 2, bf16-mixed"), table.out());
+        assertTrue(table.out().contains("memory/rank: params"), table.out());
+
+        CliRunner json = CliRunner.run("run", experiment(true).toString(), "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        JsonNode doc = Json.mapper().readTree(json.out());
+        assertEquals(2, doc.get("plans").size());
+        for (JsonNode plan : doc.get("plans")) {
+            assertTrue(plan.has("memory") && plan.has("comm") && plan.has("time"), "predict fields");
+            JsonNode executed = plan.get("executed");
+            assertEquals(2, executed.get("losses").size());
+            assertTrue(executed.get("comm").get("bytesPerGpu").asLong() > 0);
+            assertTrue(executed.get("memory").get("peakBytes").asLong() > 0);
+            assertTrue(executed.get("maxRelativeParamDiffVsSingleRank").asDouble() < 0.05, "bf16 stays near the single rank");
+        }
+        // The executed ZeRO-3 bytes equal the predicted ones (both follow the same closed forms).
+        JsonNode zero3 = doc.get("plans").get(1);
+        assertEquals(zero3.get("comm").get("byCollective").get("allGather").asLong(),
+                zero3.get("executed").get("comm").get("byCollective").get("allGather").asLong());
+    }
+
+    @Test
+    void runWithoutAnExecuteBlockIsASpecError() throws IOException {
+        CliRunner r = CliRunner.run("run", experiment(false).toString());
+        assertEquals(Main.SPEC_ERROR, r.exitCode());
+        assertTrue(r.err().startsWith("execute: is required"), r.err());
+    }
+}

@@ -1,0 +1,77 @@
+package dev.parasim.exec.spark;
+
+import dev.parasim.collective.Chunking;
+import dev.parasim.collective.CollectiveKind;
+import dev.parasim.exec.ChainBroadcast;
+import dev.parasim.exec.Dtype;
+import dev.parasim.exec.FillProgramAccess;
+import dev.parasim.exec.HalvingDoublingAllReduce;
+import dev.parasim.exec.Op;
+import dev.parasim.exec.RankComm;
+import dev.parasim.exec.RingAllGather;
+import dev.parasim.exec.RingAllReduce;
+import dev.parasim.exec.RingReduceScatter;
+import dev.parasim.exec.Seg;
+import dev.parasim.exec.SendRecv;
+import dev.parasim.exec.TestSpark;
+import dev.parasim.exec.Topology;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Every executed collective, run through Spark supersteps on fp64 buffers whose sizes are not
+ * divisible by n, gives the plain sum (or the copy) of the ranks' buffers, and sends the counted bytes.
+ * One run per case executes all of them, one after the other, on separate buffers.
+ */
+class CollectivesOnSparkTest {
+    private static final List<String> BUFFERS = List.of("ring", "hd", "rs", "ag", "bc", "p2p");
+
+    @ParameterizedTest(name = "n {0}, {1} elements, {2} ranks per partition")
+    @CsvSource({"2,13,1", "2,1,2", "3,13,2", "3,50,1", "4,13,3", "4,50,2", "8,13,3", "8,50,4"})
+    void collectivesEqualThePlainSumOrCopy(int n, int size, int ranksPerPartition) {
+        int root = n - 1;
+        List<Op> ops = List.of(
+                new RingAllReduce(List.of(Seg.whole("ring", size))),
+                new HalvingDoublingAllReduce(List.of(Seg.whole("hd", size))),
+                new RingReduceScatter(List.of(Seg.whole("rs", size))),
+                new RingAllGather(List.of(Seg.whole("ag", size))),
+                new ChainBroadcast(root, List.of(Seg.whole("bc", size))),
+                new SendRecv(0, n - 1, List.of(Seg.whole("p2p", size))));
+        Topology topology = new Topology(n, ranksPerPartition, 2, "nvlink", "ib");
+        List<Map<String, double[]>> out;
+        List<RankComm> comm;
+        try (SuperstepEngine engine = new SuperstepEngine(TestSpark.session(), topology,
+                FillProgramAccess.program(size, Dtype.F64, ops, BUFFERS))) {
+            engine.runStep();
+            out = engine.collect(r -> {
+                Map<String, double[]> values = new java.util.HashMap<>();
+                for (String b : BUFFERS) values.put(b, r.buf(b).toDoubles(size));
+                return values;
+            });
+            comm = engine.collect(r -> r.reports().isEmpty() ? null : r.reports().get(0).comm());
+        }
+        double[] sum = new double[size];
+        for (int r = 0; r < n; r++) for (int i = 0; i < size; i++) sum[i] += FillProgramAccess.value(r, i);
+        int shard = (int) Chunking.shard(size, n);
+        for (int r = 0; r < n; r++) {
+            Map<String, double[]> x = out.get(r);
+            assertArrayEquals(sum, x.get("ring"), 1e-12, "ring AllReduce, rank " + r);
+            assertArrayEquals(sum, x.get("hd"), 1e-12, "halving-doubling AllReduce, rank " + r);
+            assertArrayEquals(x.get("ring"), x.get("hd"), 1e-12, "halving-doubling equals ring, rank " + r);
+            for (int i = r * shard; i < Math.min(size, (r + 1) * shard); i++)
+                assertEquals(sum[i], x.get("rs")[i], 1e-12, "ReduceScatter, rank " + r + " element " + i);
+            for (int i = 0; i < size; i++) {
+                assertEquals(FillProgramAccess.value(i / shard, i), x.get("ag")[i], 0, "AllGather, rank " + r);
+                assertEquals(FillProgramAccess.value(root, i), x.get("bc")[i], 0, "Broadcast, rank " + r);
+            }
+        }
+        for (int i = 0; i < size; i++) assertEquals(FillProgramAccess.value(0, i), out.get(n - 1).get("p2p")[i], 0);
+        assertEquals(null, comm.get(0), "fill programs record no step reports");
+    }
+}
