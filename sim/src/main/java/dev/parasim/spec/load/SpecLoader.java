@@ -41,17 +41,8 @@ public final class SpecLoader {
         return fromTree(Yaml.parse(yaml, "experiment"), overrides);
     }
 
-    @SuppressWarnings("unchecked")
     static Experiment fromTree(Object parsed, List<String> overrides) {
-        if (!(parsed instanceof Map<?, ?>)) throw new SpecException("experiment", "must be a mapping", parsed);
-        Map<String, Object> tree = (Map<String, Object>) Overrides.deepCopy(parsed);
-        // Preset choices first, then the presets' keys become reachable by every other override.
-        List<String> presetChoices = overrides.stream().filter(SpecLoader::choosesPreset).toList();
-        Overrides.apply(tree, presetChoices);
-        Node top = Node.of("", tree);
-        if (tree.containsKey("model")) tree.put("model", resolve(top, "model", Presets.Kind.MODELS));
-        if (tree.containsKey("cluster")) tree.put("cluster", resolve(top, "cluster", Presets.Kind.CLUSTERS));
-        Overrides.apply(tree, overrides.stream().filter(o -> !choosesPreset(o)).toList());
+        Map<String, Object> tree = resolved(parsed, overrides, "experiment");
         Node root = Node.of("", tree);
         String name = root.string("name");
         ModelSpec model = model(root.child("model"));
@@ -69,6 +60,22 @@ public final class SpecLoader {
                 : Optional.empty();
         root.done();
         return new Experiment(name, model, cluster, training, plans, execute);
+    }
+
+    /**
+     * {@return a mutable copy of a parsed document with {@code --set} applied and model/cluster presets merged}:
+     * preset choices first, then the presets' keys are reachable by every other override.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> resolved(Object parsed, List<String> overrides, String what) {
+        if (!(parsed instanceof Map<?, ?>)) throw new SpecException(what, "must be a mapping", parsed);
+        Map<String, Object> tree = (Map<String, Object>) Overrides.deepCopy(parsed);
+        Overrides.apply(tree, overrides.stream().filter(SpecLoader::choosesPreset).toList());
+        Node top = Node.of("", tree);
+        if (tree.containsKey("model")) tree.put("model", resolve(top, "model", Presets.Kind.MODELS));
+        if (tree.containsKey("cluster")) tree.put("cluster", resolve(top, "cluster", Presets.Kind.CLUSTERS));
+        Overrides.apply(tree, overrides.stream().filter(o -> !choosesPreset(o)).toList());
+        return tree;
     }
 
     private static boolean choosesPreset(String assignment) {

@@ -33,13 +33,7 @@ public final class SweepLoader {
 
     @SuppressWarnings("unchecked")
     static SweepSpec fromTree(Object parsed, List<String> overrides) {
-        if (!(parsed instanceof Map<?, ?>)) throw new SpecException("sweep", "must be a mapping", parsed);
-        Map<String, Object> tree = (Map<String, Object>) Overrides.deepCopy(parsed);
-        Overrides.apply(tree, overrides.stream().filter(o -> o.substring(0, Math.max(0, o.indexOf('='))).endsWith(".preset")).toList());
-        Node top = Node.of("", tree);
-        if (tree.containsKey("model")) tree.put("model", SpecLoader.resolve(top, "model", Presets.Kind.MODELS));
-        if (tree.containsKey("cluster")) tree.put("cluster", SpecLoader.resolve(top, "cluster", Presets.Kind.CLUSTERS));
-        Overrides.apply(tree, overrides.stream().filter(o -> !o.substring(0, Math.max(0, o.indexOf('='))).endsWith(".preset")).toList());
+        Map<String, Object> tree = SpecLoader.resolved(parsed, overrides, "sweep");
         Node root = Node.of("", tree);
         String name = root.string("name");
         ModelSpec model = SpecLoader.model(root.child("model"));
