@@ -42,6 +42,7 @@ public final class SweepOutput {
             Csv.write(tmp.resolve("heatmap.csv"), tables.heatmap());
             Csv.write(tmp.resolve("rejected.csv"), tables.rejected());
             Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
+            SweepCharts.write(tmp.resolve("charts"), outcome, tables);
             Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
                     sha256(sweepYaml), Version.current(), date), StandardCharsets.UTF_8);
             if (Files.exists(target)) deleteTree(target);

@@ -24,7 +24,10 @@ final class SweepReport {
         table(b, t.top());
         b.append("\n## Pareto front: memory per GPU vs step time\n\nEvery faster plan needs more memory.\n\n");
         table(b, t.pareto());
+        b.append("\n");
+        for (int gpus : spec.gpus()) b.append("![Pareto front, ").append(gpus).append(" GPUs](charts/pareto-").append(gpus).append(".svg)\n");
         b.append("\n## Best MFU over TP × PP\n\n`OOM` marks cells where no plan fits.\n\n");
+        for (int gpus : spec.gpus()) b.append("![Best MFU, ").append(gpus).append(" GPUs](charts/heatmap-").append(gpus).append(".svg)\n\n");
         heatmap(b, t.heatmap());
         b.append("\n## Rejected candidates, by rule\n\n| rule | candidates |\n|---|---:|\n");
         for (Row r : t.rejected()) b.append("| ").append(r.getString(0)).append(" | ").append(r.getLong(1)).append(" |\n");

@@ -130,6 +130,12 @@ class SweepJobTest {
         for (String file : List.of("plans.csv", "best.csv", "pareto.csv", "top.csv", "heatmap.csv", "rejected.csv", "report.md"))
             assertEquals(Files.readString(first.resolve(file)), Files.readString(second.resolve(file)), file);
         assertTrue(Files.isDirectory(first.resolve("plans.parquet")));
+        for (int gpus : new int[] {8, 16})
+            for (String chart : List.of("heatmap-" + gpus, "pareto-" + gpus)) {
+                var png = javax.imageio.ImageIO.read(first.resolve("charts/" + chart + ".png").toFile());
+                assertTrue(png.getWidth() >= 1000, chart);
+                assertTrue(Files.readString(first.resolve("charts/" + chart + ".svg")).contains("<svg"), chart);
+            }
         assertTrue(Files.readString(first.resolve("report.md")).contains("## Best plan per GPU count"));
         try (var listing = Files.list(dir.resolve("a"))) {
             assertEquals(List.of(first), listing.toList(), "no temporary directory left behind");
