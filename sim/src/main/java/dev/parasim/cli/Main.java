@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 /** The {@code sim} command line. Only this package exits the JVM; bad input exits 2, failures 1. */
 @Command(name = "sim", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "ParaSim: memory, communication and step time of distributed LLM training plans.",
-        subcommands = {PredictCommand.class, ValidateCommand.class, RunCommand.class, SweepCommand.class,
+        subcommands = {PredictCommand.class, RunCommand.class, ReportCommand.class, ValidateCommand.class, SweepCommand.class,
                 CalibrateCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     public static final int SPEC_ERROR = 2;

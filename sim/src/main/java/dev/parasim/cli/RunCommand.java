@@ -3,6 +3,8 @@ package dev.parasim.cli;
 import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.PlanPrediction;
 import dev.parasim.exec.ExecutedResult;
+import dev.parasim.exec.ExecLimits;
+import dev.parasim.exec.ExecModels;
 import dev.parasim.exec.MemoryReport;
 import dev.parasim.exec.spark.ExecutedRun;
 import dev.parasim.report.ExecutedJson;
@@ -18,7 +20,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import dev.parasim.report.PredictionTable;
+import dev.parasim.report.ReportWriter;
+
 import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,18 +36,27 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code sim run}: executes every plan of an experiment on Spark with the small GPT (needs an
- * {@code execute: {steps, seed}} block), printing per plan the loss curve, bytes per collective and
- * memory per category; {@code --json} prints the predict document with an {@code executed} block per plan.
+ * {@code sim run}: the main job. For each experiment it predicts every plan, plays it on the timeline,
+ * executes it on Spark with the small GPT when the experiment has an {@code execute: {steps, seed}} block
+ * (printing per plan the loss curve, bytes per collective and memory per category), and writes the report
+ * (results, charts, traces, report.md and report.html) to {@code --out}. {@code --json} prints the predict
+ * document with an {@code executed} block per plan.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Execute each plan for real on Spark (small GPT): losses, bytes per collective, memory.")
+        description = "Predict, play and (with an execute block) execute each plan on Spark; write the report.")
 public final class RunCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "EXPERIMENT", description = "experiment YAML file with an execute block")
-    Path experiment;
+    @Parameters(arity = "1..*", paramLabel = "EXPERIMENT", description = "experiment YAML files")
+    List<Path> experiments;
 
     @Option(names = "--set", paramLabel = "PATH=VALUE", description = "override a spec value, e.g. execute.steps=5")
     List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--out", description = "report directory (default: out); each experiment writes OUT/<name>/")
+    Path out = Path.of("out");
+
+    @Option(names = "--date", paramLabel = "INSTANT",
+            description = "report date as an ISO-8601 instant (default: now); fixes the bytes for reproducible reports")
+    String date;
 
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master (default: spark-submit's, else embedded local[*])")
@@ -55,23 +73,50 @@ public final class RunCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
-        Experiment e = SpecLoader.load(experiment, overrides);
-        if (e.execute().isEmpty())
-            throw new SpecException("execute", "is required by sim run (execute: {steps, seed})", null);
-        SparkSession existing = SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
-        SparkSession spark = existing != null ? existing : SparkSessions.get(master);
+    public Integer call() throws java.io.IOException {
+        // Every input is checked before any Spark job starts or any file is written.
+        List<Experiment> loaded = new ArrayList<>();
+        for (Path file : experiments) loaded.add(SpecLoader.load(file, overrides));
+        if (json && loaded.size() != 1) throw new SpecException("--json", "needs exactly one experiment", loaded.size());
+        Clock clock;
         try {
-            List<ExecutedResult> results = new ArrayList<>();
-            for (ParallelPlan plan : e.plans())
-                results.add(ExecutedRun.run(spark, e, plan, new ExecutedRun.Options(ranksPerPartition, true)));
-            PrintWriter out = spec.commandLine().getOut();
-            if (json) out.println(Json.write(document(e, results)));
-            else for (ExecutedResult r : results) out.print(table(r));
-            out.flush();
+            clock = date == null ? Clock.systemUTC() : Clock.fixed(Instant.parse(date), ZoneOffset.UTC);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new SpecException("--date", "must be an ISO-8601 instant like 2026-01-01T00:00:00Z", date);
+        }
+        for (Experiment e : loaded)
+            if (e.execute().isPresent())
+                for (ParallelPlan plan : e.plans()) ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
+        PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        boolean executes = loaded.stream().anyMatch(e -> e.execute().isPresent());
+        SparkSession existing = SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+        SparkSession spark = !executes ? null : existing != null ? existing : SparkSessions.get(master);
+        try {
+            for (Experiment e : loaded) {
+                List<ExecutedResult> results = new ArrayList<>();
+                if (e.execute().isPresent())
+                    for (ParallelPlan plan : e.plans()) {
+                        err.printf(Locale.ROOT, "[run] %s: executing plan %s (dp %d) on Spark…%n", e.name(), plan.name(), plan.dp());
+                        err.flush();
+                        results.add(ExecutedRun.run(spark, e, plan, new ExecutedRun.Options(ranksPerPartition, true)));
+                    }
+                Map<String, Map<String, Object>> executed = new LinkedHashMap<>();
+                for (ExecutedResult r : results) executed.put(r.plan(), ExecutedJson.executed(r));
+                ReportWriter.Input predicted = ReportWriter.Input.predict(e, true);
+                Path report = new ReportWriter(clock, err).write(out, new ReportWriter.Input(e, predicted.predictions(),
+                        predicted.timelines(), executed, predicted.traces()));
+                if (json) {
+                    stdout.println(Json.write(document(e, results)));
+                } else {
+                    if (results.isEmpty()) stdout.print(PredictionTable.render(e, predicted.predictions()));
+                    for (ExecutedResult r : results) stdout.print(table(r));
+                    stdout.println("report: " + report.resolve("report.html"));
+                }
+                stdout.flush();
+            }
             return 0;
         } finally {
-            if (existing == null) spark.stop();
+            if (spark != null && existing == null) spark.stop();
         }
     }
 
@@ -80,7 +125,7 @@ public final class RunCommand implements Callable<Integer> {
         List<PlanPrediction> predictions = Accountant.predict(e);
         Map<String, Object> doc = PredictionJson.document(e, predictions);
         List<Map<String, Object>> plans = (List<Map<String, Object>>) doc.get("plans");
-        for (int i = 0; i < plans.size(); i++) plans.get(i).put("executed", ExecutedJson.executed(results.get(i)));
+        for (int i = 0; i < results.size(); i++) plans.get(i).put("executed", ExecutedJson.executed(results.get(i)));
         return doc;
     }
 

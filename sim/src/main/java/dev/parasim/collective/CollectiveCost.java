@@ -11,6 +11,8 @@ import java.util.TreeMap;
  * 1/β with β = line rate × efficiency (NCCL nccl-tests PERFORMANCE.md; Thakur et al. 2005 for the
  * algorithms). Groups inside one node use a ring on the node tier; groups spanning nodes with
  * several members per node go hierarchical, with one member per node a flat ring on the cluster tier.
+ * The cross-node AllReduce phase pays 2·⌈log₂ g⌉ latencies (NCCL's tree across nodes) rather than the
+ * ring's 2(g − 1); bytes are the ring's either way.
  */
 public final class CollectiveCost {
     private final LinkTier nodeTier;
@@ -78,7 +80,8 @@ public final class CollectiveCost {
         switch (kind) {
             case ALL_REDUCE -> {
                 inner = ring(CollectiveKind.ALL_REDUCE, bytes, k, nodeTier);
-                outer = ring(CollectiveKind.ALL_REDUCE, bytes / k, g, clusterTier);
+                // Across nodes NCCL reduces along trees: 2·⌈log₂ g⌉ latency steps, the ring's bandwidth term.
+                outer = halvingDoubling(CollectiveKind.ALL_REDUCE, bytes / k, g, clusterTier);
             }
             case REDUCE_SCATTER, ALL_GATHER -> {
                 inner = ring(kind, bytes, k, nodeTier);

@@ -17,11 +17,13 @@ public final class PredictionTable {
         out.append(String.format(Locale.ROOT, "%s: %s (%.2fB parameters) on %s, %d GPUs; global batch %d, micro-batch %d, %s, recompute %s%n%n",
                 e.name(), e.model().name(), predictions.get(0).parameters() / 1e9, e.cluster().name(), e.cluster().gpus(),
                 e.training().globalBatch(), e.training().microBatch(), e.training().precision(), e.training().recompute()));
-        out.append(String.format(Locale.ROOT, "%-14s %5s %4s %4s %3s %4s  %-12s %10s %5s %11s %9s %6s %6s %12s%n",
+        int width = Math.max(4, predictions.stream().mapToInt(p -> p.plan().name().length()).max().orElse(4));
+        String name = "%-" + width + "s";
+        out.append(String.format(Locale.ROOT, name + " %5s %4s %4s %3s %4s  %-14s %10s %5s %11s %9s %6s %6s %12s%n",
                 "plan", "dp", "tp", "pp", "cp", "zero", "schedule", "peak GB", "fits", "comm GB/GPU", "step s", "MFU", "HFU", "tokens/s"));
         for (PlanPrediction p : predictions) {
             var plan = p.plan();
-            out.append(String.format(Locale.ROOT, "%-14s %5d %4d %4d %3d %4d  %-12s %10.2f %5s %11.2f %9.3f %5.1f%% %5.1f%% %12.0f%n",
+            out.append(String.format(Locale.ROOT, name + " %5d %4d %4d %3d %4d  %-14s %10.2f %5s %11.2f %9.3f %5.1f%% %5.1f%% %12.0f%n",
                     plan.name(), plan.dp(), plan.tp(), plan.pp(), plan.cp(), plan.zero().number(),
                     plan.pp() == 1 ? "-" : plan.schedule().label() + (plan.chunks() > 1 ? "×" + plan.chunks() : ""),
                     p.memory().peakBytes() / 1e9, p.fits() ? "yes" : "NO", p.comm().bytesPerGpu() / 1e9,

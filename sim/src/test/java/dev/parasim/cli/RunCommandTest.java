@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code sim run} through the real entry point, on the shared test session. */
@@ -35,12 +36,12 @@ class RunCommandTest {
     @Test
     void runPrintsLossesBytesAndMemoryPerPlan() throws IOException {
         TestSpark.session();
-        CliRunner table = CliRunner.run("run", experiment(true).toString());
+        CliRunner table = CliRunner.run("run", experiment(true).toString(), "--out", dir.resolve("out-table").toString());
         assertEquals(0, table.exitCode(), table.err());
         assertTrue(table.out().contains("plan ddp: dp 2, bf16-mixed"), table.out());
         assertTrue(table.out().contains("memory/rank: params"), table.out());
 
-        CliRunner json = CliRunner.run("run", experiment(true).toString(), "--json");
+        CliRunner json = CliRunner.run("run", experiment(true).toString(), "--json", "--out", dir.resolve("out-json").toString());
         assertEquals(0, json.exitCode(), json.err());
         JsonNode doc = Json.mapper().readTree(json.out());
         assertEquals(2, doc.get("plans").size());
@@ -59,9 +60,15 @@ class RunCommandTest {
     }
 
     @Test
-    void runWithoutAnExecuteBlockIsASpecError() throws IOException {
-        CliRunner r = CliRunner.run("run", experiment(false).toString());
-        assertEquals(Main.SPEC_ERROR, r.exitCode());
-        assertTrue(r.err().startsWith("execute: is required"), r.err());
+    void runWithoutAnExecuteBlockPredictsAndWritesTheReport(@org.junit.jupiter.api.io.TempDir Path out) throws IOException {
+        CliRunner r = CliRunner.run("run", experiment(false).toString(), "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("report: "), r.out());
+        try (var dirs = java.nio.file.Files.list(out)) {
+            Path report = dirs.filter(java.nio.file.Files::isDirectory).findFirst().orElseThrow();
+            assertTrue(java.nio.file.Files.exists(report.resolve("report.html")));
+            assertTrue(java.nio.file.Files.readString(report.resolve("results.json")).contains("\"plans\""));
+            assertFalse(java.nio.file.Files.readString(report.resolve("results.json")).contains("\"executed\""));
+        }
     }
 }

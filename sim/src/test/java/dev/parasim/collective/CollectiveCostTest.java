@@ -53,7 +53,8 @@ class CollectiveCostTest {
         assertEquals(1.75e9, t.bytesByTier().get("nvlink"), 1e-3);
         assertEquals(1.75e9 / 8, t.bytesByTier().get("ib"), 1e-3);
         assertEquals(2.0 * 63 / 64 * 1e9, t.bytes(), 1e-3);
-        double expected = (14 * 5e-6 + 1.75e9 / 80e9) + (14 * 10e-6 + 1.75e9 / 8 / 24e9);
+        // Inside: ring, 2·7 latencies; across 8 nodes: tree, 2·log₂ 8 = 6 latencies.
+        double expected = (14 * 5e-6 + 1.75e9 / 80e9) + (6 * 10e-6 + 1.75e9 / 8 / 24e9);
         assertEquals(expected, t.seconds(), 1e-15);
     }
 

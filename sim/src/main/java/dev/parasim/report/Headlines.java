@@ -1,0 +1,146 @@
+package dev.parasim.report;
+
+import dev.parasim.analytic.PlanPrediction;
+import dev.parasim.collective.CollectiveKind;
+import dev.parasim.memory.MemoryBreakdown;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.Precision;
+import dev.parasim.spec.Recompute;
+import dev.parasim.workload.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Each headline number of a plan beside the formula it follows, that formula's value where it has one, and its source. */
+public final class Headlines {
+    /** One row: what, ParaSim's number, the formula, the formula's own value (or "—"), and where it comes from. */
+    public record Row(String quantity, String value, String formula, String formulaValue, String source) {}
+
+    static final String ZERO = "ZeRO, Rajbhandari et al. 2020 (§5, Table 1)";
+    static final String KORTHIKANTI = "Korthikanti et al. 2022 (Table 2)";
+    static final String NARAYANAN = "Narayanan et al. 2021 (§2.2)";
+    static final String NCCL = "NCCL nccl-tests doc/PERFORMANCE.md";
+
+    private Headlines() {}
+
+    public static List<Row> of(Experiment e, PlanPrediction p) {
+        ParallelPlan plan = p.plan();
+        MemoryBreakdown m = p.memory();
+        List<Row> rows = new ArrayList<>();
+        rows.add(modelStates(e, p));
+        rows.add(new Row("activations (worst stage)", gb(m.activationsBytes()), activationFormula(e, plan),
+                gb(Math.round(activationBytes(e, plan))) + " (stage 0)", KORTHIKANTI + "; in-flight micro-batches: " + NARAYANAN));
+        for (CollectiveKind k : PredictionJson.LISTED) {
+            long bytes = p.comm().bytes(k);
+            if (bytes > 0) rows.add(new Row(k.label() + " sent per GPU per step", gb(bytes), collectiveFormula(k), "—", NCCL));
+        }
+        if (plan.pp() > 1) rows.add(bubble(e, p));
+        rows.add(new Row("MFU", pct(p.mfu()),
+                "model FLOPs / (step time · GPUs · peak); model FLOPs = 72·B·s·L·h²(1 + s/(6h) + V/(12Lh)) for GPT",
+                "—", "Narayanan et al. 2021 (§5.1); MFU as in Chowdhery et al. 2022"));
+        return rows;
+    }
+
+    static Row modelStates(Experiment e, PlanPrediction p) {
+        ParallelPlan plan = p.plan();
+        Precision precision = e.training().precision();
+        int a = precision.paramBytes(), g = precision.gradBytes();
+        int k = precision.optimizerBytesPerParam(e.training().optimizer());
+        int n = plan.dp() * plan.cp();
+        long psi = Parameters.sum(Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), p.memory().stage()));
+        String formula;
+        double bytes;
+        switch (plan.zero()) {
+            case DDP -> { formula = (a + g + k) + "Ψ"; bytes = (a + g + k) * (double) psi; }
+            case OPTIMIZER -> { formula = (a + g) + "Ψ + " + k + "Ψ/n"; bytes = (a + g) * (double) psi + k * (double) psi / n; }
+            case GRADIENTS -> { formula = a + "Ψ + " + (g + k) + "Ψ/n"; bytes = a * (double) psi + (g + k) * (double) psi / n; }
+            case PARAMETERS -> { formula = (a + g + k) + "Ψ/n"; bytes = (a + g + k) * (double) psi / n; }
+            default -> throw new IllegalStateException();
+        }
+        String where = String.format(Locale.ROOT, "%s, Ψ = %.3gB parameters on this GPU (Ψ/(tp·pp)), n = dp·cp = %d, K = %d",
+                formula, psi / 1e9, n, k);
+        return new Row("model states (params + grads + optimizer)", gb(p.memory().modelStateBytes()), where, gb(Math.round(bytes)), ZERO);
+    }
+
+    static String activationFormula(Experiment e, ParallelPlan plan) {
+        boolean sp = plan.sequenceParallel();
+        String perLayer;
+        Recompute r = e.training().recompute();
+        if (r == Recompute.FULL) perLayer = sp ? "2·s·b·h/t (layer input only)" : "2·s·b·h (layer input only)";
+        else if (r == Recompute.SELECTIVE) perLayer = sp ? "s·b·h·34/t" : "s·b·h·(10 + 24/t)";
+        else perLayer = sp ? "s·b·h·(34/t + 5·a·s/(h·t))" : "s·b·h·(10 + 24/t + 5·a·s/(h·t))";
+        String inFlight = plan.pp() == 1 ? "× L layers"
+                : switch (plan.schedule()) {
+                    case GPIPE -> "× m·L/p (all micro-batches in flight)";
+                    case ONE_F_ONE_B, ZB_H1 -> "× L on the first stage (p micro-batches of L/p layers)";
+                    case INTERLEAVED -> "× L·(1 + (p−1)/(p·v)) on the first stage";
+                };
+        return perLayer + " per layer " + inFlight;
+    }
+
+    /**
+     * {@return Korthikanti's per-layer bytes (16-bit, GPT layout) times the layers stage 0 keeps in flight, at the
+     * precision's activation width}; context parallelism divides s
+     */
+    static double activationBytes(Experiment e, ParallelPlan plan) {
+        double s = (double) e.model().seqLen() / plan.cp(), b = e.training().microBatch(), h = e.model().hidden();
+        double a = e.model().heads(), t = plan.tp(), sFull = e.model().seqLen();
+        boolean sp = plan.sequenceParallel();
+        double perLayer = switch (e.training().recompute()) {
+            case FULL -> 2 * s * b * h / (sp ? t : 1);
+            case SELECTIVE -> s * b * h * (sp ? 34 / t : 10 + 24 / t);
+            case NONE -> s * b * h * ((sp ? 34 / t : 10 + 24 / t) + 5 * a * sFull / (h * t));
+        };
+        double layers = e.model().layers(), p = plan.pp(), v = plan.chunks(), m = e.microBatches(plan);
+        double inFlight = p == 1 ? layers : switch (plan.schedule()) {
+            case GPIPE -> m * layers / p;
+            case ONE_F_ONE_B, ZB_H1 -> Math.min(m, p) * layers / p;
+            case INTERLEAVED -> layers * (1 + (p - 1) / (p * v));
+        };
+        return perLayer * inFlight * e.training().precision().activationBytes() / 2.0;
+    }
+
+    static String collectiveFormula(CollectiveKind k) {
+        return switch (k) {
+            case ALL_REDUCE -> "ring AllReduce 2(n−1)/n·S per call";
+            case REDUCE_SCATTER -> "ring ReduceScatter (n−1)/n·S per call";
+            case ALL_GATHER -> "ring AllGather (n−1)/n·S per call";
+            case ALL_TO_ALL -> "AllToAll (n−1)/n·S per call";
+            case SEND_RECV -> "point-to-point S per message (PP: b·s·h per micro-batch per direction)";
+            case BROADCAST -> "pipelined broadcast (n−1)/n·S";
+        };
+    }
+
+    static Row bubble(Experiment e, PlanPrediction p) {
+        ParallelPlan plan = p.plan();
+        int pp = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
+        String formula;
+        String closed;
+        String source = NARAYANAN;
+        switch (plan.schedule()) {
+            case GPIPE, ONE_F_ONE_B -> {
+                formula = "bubble / ideal = (p−1)/m";
+                closed = String.format(Locale.ROOT, "%d/%d = %s", pp - 1, m, pct((pp - 1.0) / m));
+            }
+            case INTERLEAVED -> {
+                formula = "bubble / ideal = (p−1)/(v·m)";
+                closed = String.format(Locale.ROOT, "%d/(%d·%d) = %s", pp - 1, v, m, pct((pp - 1.0) / (v * (double) m)));
+            }
+            case ZB_H1 -> {
+                formula = "bubble = (p−1)(T_F + T_B − T_W), vs 1F1B's (p−1)(T_F + T_B + T_W)";
+                closed = String.format(Locale.ROOT, "≈ (p−1)/(3m) = %s when T_F = T_B = T_W", pct((pp - 1.0) / (3.0 * m)));
+                source = "Zero Bubble PP, Qi et al. 2024 (§3)";
+            }
+            default -> throw new IllegalStateException();
+        }
+        String value = String.format(Locale.ROOT, "%.3f s (%s of compute)", p.time().bubbleSeconds(),
+                pct(p.time().bubbleSeconds() / p.time().computeSeconds()));
+        return new Row("pipeline bubble", value, formula + String.format(Locale.ROOT, ", p = %d, m = %d", pp, m), closed, source);
+    }
+
+    static String gb(long bytes) { return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9); }
+
+    static String pct(double fraction) { return String.format(Locale.ROOT, "%.1f%%", 100 * fraction); }
+}

@@ -1,0 +1,206 @@
+package dev.parasim.report;
+
+import dev.parasim.analytic.PlanPrediction;
+import dev.parasim.collective.CollectiveKind;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.timeline.Timeline;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * What report.md and report.html say, as blocks: the winner and the plans that do not fit, the plans side
+ * by side, each headline number beside its formula and source, executed against predicted, the charts,
+ * and the provenance.
+ */
+final class ReportDocument {
+    private ReportDocument() {}
+
+    /** {@return the fastest plan that fits, if any} */
+    static Optional<PlanPrediction> winner(List<PlanPrediction> predictions) {
+        return predictions.stream().filter(PlanPrediction::fits)
+                .min(Comparator.comparingDouble((PlanPrediction p) -> p.time().stepSeconds()));
+    }
+
+    static List<Block> build(Experiment e, List<PlanPrediction> predictions, Map<String, Timeline> timelines,
+                             Map<String, Map<String, Object>> executed, List<String> traceFiles,
+                             List<ReportCharts.Spec> charts, Provenance provenance) {
+        List<Block> blocks = new ArrayList<>();
+        blocks.add(new Block.Heading(1, "ParaSim report: " + e.name()));
+        blocks.add(new Block.Paragraph(String.format(Locale.ROOT,
+                "%s (%.2fB parameters) on %s: %d × %d %s GPUs (%.0f GB each). Global batch %d sequences of %d tokens, "
+                        + "micro-batch %d, %s, recompute %s. %d plans compared.",
+                e.model().name(), predictions.get(0).parameters() / 1e9, e.cluster().name(), e.cluster().nodes(),
+                e.cluster().gpusPerNode(), e.cluster().gpu().name(), e.cluster().gpu().memoryGB(), e.training().globalBatch(),
+                e.model().seqLen(), e.training().microBatch(), e.training().precision().label(), e.training().recompute().label(),
+                predictions.size())));
+        Optional<PlanPrediction> winner = winner(predictions);
+        blocks.add(winner.map(w -> new Block.Callout("Winner: " + w.plan().name() + ".", String.format(Locale.ROOT,
+                "The fastest plan that fits: step %.3f s, MFU %.1f%%, %.0f tokens/s, peak %.2f GB of %.0f GB per GPU.",
+                w.time().stepSeconds(), 100 * w.mfu(), w.tokensPerSecond(), w.memory().peakBytes() / 1e9,
+                w.memory().capacityBytes() / 1e9), false))
+                .orElse(new Block.Callout("No winner.", "No plan fits in GPU memory.", true)));
+        List<String> infeasible = predictions.stream().filter(p -> !p.fits())
+                .map(p -> p.plan().name() + ": " + p.memory().reason()).toList();
+        if (!infeasible.isEmpty()) {
+            blocks.add(new Block.Callout("Does not fit (" + infeasible.size() + " of " + predictions.size() + "):",
+                    "these plans need more memory than one GPU has.", true));
+            blocks.add(new Block.Bullets(infeasible));
+        } else {
+            blocks.add(new Block.Paragraph("Every plan fits in GPU memory."));
+        }
+
+        blocks.add(new Block.Heading(2, "Plans side by side"));
+        blocks.add(sideBySide(e, predictions, winner.map(w -> w.plan().name()).orElse("")));
+
+        blocks.add(new Block.Heading(2, "Where the numbers come from"));
+        blocks.add(new Block.Paragraph("Each headline number of each plan, the formula it follows, that formula's own value "
+                + "where it has a closed form, and the source. Ψ is parameters, n a group size, S a message in bytes, "
+                + "s sequence length, b micro-batch, h hidden size, a heads, L layers, t/p/v TP, PP degree and chunks, "
+                + "m micro-batches per step."));
+        for (PlanPrediction p : predictions) {
+            blocks.add(new Block.Heading(3, p.plan().name()));
+            List<List<String>> rows = Headlines.of(e, p).stream()
+                    .map(r -> List.of(r.quantity(), r.value(), r.formula(), r.formulaValue(), r.source())).toList();
+            blocks.add(new Block.Table(List.of("quantity", "ParaSim", "formula", "formula gives", "source"), rows, true));
+        }
+
+        if (!timelines.isEmpty()) {
+            blocks.add(new Block.Heading(2, "Timeline against closed form"));
+            List<List<String>> rows = new ArrayList<>();
+            for (PlanPrediction p : predictions) {
+                Timeline t = timelines.get(p.plan().name());
+                if (t == null) continue;
+                rows.add(List.of(p.plan().name(), seconds(t.stepSeconds()), seconds(p.time().stepSeconds()),
+                        seconds(t.bubbleSeconds()), seconds(p.time().bubbleSeconds()), seconds(t.exposedCommSeconds()),
+                        seconds(p.time().exposedCommSeconds())));
+            }
+            blocks.add(new Block.Table(List.of("plan", "step (timeline)", "step (closed form)", "bubble (timeline)",
+                    "bubble (closed form)", "exposed comm (timeline)", "exposed comm (closed form)"), rows, true));
+        }
+
+        if (!executed.isEmpty()) {
+            blocks.add(new Block.Heading(2, "Executed against predicted"));
+            blocks.add(new Block.Paragraph("Bytes and memory counted while running the plan for real, against the "
+                    + "accountant's prediction for the same plan; difference = executed − predicted."));
+            for (PlanPrediction p : predictions) {
+                Map<String, Object> run = executed.get(p.plan().name());
+                if (run == null) continue;
+                blocks.add(new Block.Heading(3, p.plan().name()));
+                blocks.add(executedTable(PredictionJson.plan(p), run));
+            }
+        }
+
+        blocks.add(new Block.Heading(2, "Charts"));
+        for (ReportCharts.Spec c : charts) {
+            String svg = "charts/" + c.name() + ".svg", png = "charts/" + c.name() + ".png";
+            // Charts with thousands of shapes load faster as pictures; the SVG stays one click away.
+            blocks.add(c.pngInPage() ? new Block.Figure(c.caption(), png, svg) : new Block.Figure(c.caption(), svg, png));
+        }
+
+        if (!traceFiles.isEmpty()) {
+            blocks.add(new Block.Heading(2, "Traces"));
+            blocks.add(new Block.Paragraph("Chrome trace files: open them in ui.perfetto.dev or chrome://tracing."));
+            for (String f : traceFiles) blocks.add(new Block.Link(f, f));
+        }
+
+        blocks.add(new Block.Heading(2, "Provenance"));
+        blocks.add(new Block.Table(List.of("field", "value"), List.of(
+                List.of("ParaSim version", provenance.version()),
+                List.of("date", provenance.date().toString()),
+                List.of("seed", provenance.seed().map(String::valueOf).orElse("none (closed-form prediction)")),
+                List.of("input spec SHA-256", provenance.specSha256()),
+                List.of("results", "results.json, results.csv")), true));
+        blocks.add(new Block.Details("Input spec (canonical JSON of the loaded experiment; the SHA-256 is over these bytes)",
+                List.of(new Block.Code("json", provenance.specJson()))));
+        return blocks;
+    }
+
+    static Block.Table sideBySide(Experiment e, List<PlanPrediction> predictions, String winner) {
+        List<String> header = new ArrayList<>();
+        header.add("");
+        for (PlanPrediction p : predictions) header.add(p.plan().name() + (p.plan().name().equals(winner) ? " ★" : ""));
+        List<List<String>> rows = new ArrayList<>();
+        row(rows, "dp·tp·pp·cp", predictions, p -> p.plan().dp() + "·" + p.plan().tp() + "·" + p.plan().pp() + "·" + p.plan().cp());
+        row(rows, "ZeRO stage", predictions, p -> String.valueOf(p.plan().zero().number()));
+        row(rows, "schedule", predictions, p -> schedule(p.plan()));
+        row(rows, "micro-batches per step m", predictions, p -> String.valueOf(e.microBatches(p.plan())));
+        row(rows, "peak memory per GPU", predictions, p -> gb(p.memory().peakBytes()));
+        row(rows, "fits", predictions, p -> p.fits() ? "yes" : "NO");
+        row(rows, "  params + grads + optimizer", predictions, p -> gb(p.memory().modelStateBytes()));
+        row(rows, "  activations", predictions, p -> gb(p.memory().activationsBytes()));
+        row(rows, "sent per GPU per step", predictions, p -> gb(p.comm().bytesPerGpu()));
+        for (CollectiveKind k : PredictionJson.LISTED)
+            if (predictions.stream().anyMatch(p -> p.comm().bytes(k) > 0))
+                row(rows, "  " + k.label(), predictions, p -> gb(p.comm().bytes(k)));
+        for (String tier : predictions.get(0).comm().byTier().keySet())
+            row(rows, "  on " + tier, predictions, p -> gb(p.comm().byTier().getOrDefault(tier, 0L)));
+        row(rows, "step time", predictions, p -> seconds(p.time().stepSeconds()));
+        row(rows, "  compute", predictions, p -> seconds(p.time().computeSeconds()));
+        row(rows, "  exposed comm", predictions, p -> seconds(p.time().exposedCommSeconds()));
+        row(rows, "  bubble", predictions, p -> seconds(p.time().bubbleSeconds()));
+        row(rows, "MFU", predictions, p -> Headlines.pct(p.mfu()));
+        row(rows, "HFU", predictions, p -> Headlines.pct(p.hfu()));
+        row(rows, "tokens/s", predictions, p -> String.format(Locale.ROOT, "%.0f", p.tokensPerSecond()));
+        return new Block.Table(header, rows, true);
+    }
+
+    private static void row(List<List<String>> rows, String name, List<PlanPrediction> ps, Function<PlanPrediction, String> f) {
+        List<String> row = new ArrayList<>();
+        row.add(name);
+        for (PlanPrediction p : ps) row.add(f.apply(p));
+        rows.add(row);
+    }
+
+    /** Executed fields matched to predicted ones by name, also under comm., memory. and time. */
+    static Block.Table executedTable(Map<String, Object> predicted, Map<String, Object> executed) {
+        Map<String, String> flatPredicted = new LinkedHashMap<>(), flatExecuted = new LinkedHashMap<>();
+        Results.flatten("", predicted, flatPredicted);
+        Results.flatten("", executed, flatExecuted);
+        List<List<String>> rows = new ArrayList<>();
+        flatExecuted.forEach((key, value) -> {
+            String match = null;
+            for (String candidate : List.of(key, "comm." + key, "memory." + key, "time." + key))
+                if (flatPredicted.containsKey(candidate)) {
+                    match = candidate;
+                    break;
+                }
+            Double x = number(value), y = match == null ? null : number(flatPredicted.get(match));
+            if (x == null || y == null) {
+                rows.add(List.of(key, value, match == null ? "—" : flatPredicted.get(match), "—", "—"));
+                return;
+            }
+            double diff = x - y;
+            String rel = y == 0 ? (diff == 0 ? "0%" : "—") : String.format(Locale.ROOT, "%+.3f%%", 100 * diff / y);
+            rows.add(List.of(match, plain(x), plain(y), (diff > 0 ? "+" : "") + plain(diff), rel));
+        });
+        return new Block.Table(List.of("field", "executed", "predicted", "difference", "relative"), rows, true);
+    }
+
+    private static Double number(String s) {
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException ex) {
+            return null;
+        }
+    }
+
+    private static String plain(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e18 ? String.format(Locale.ROOT, "%d", (long) v) : String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    static String schedule(ParallelPlan plan) {
+        return plan.pp() == 1 ? "—" : plan.schedule().label() + (plan.chunks() > 1 ? " ×" + plan.chunks() : "");
+    }
+
+    static String gb(long bytes) { return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9); }
+
+    static String seconds(double s) { return String.format(Locale.ROOT, "%.3f s", s); }
+}
