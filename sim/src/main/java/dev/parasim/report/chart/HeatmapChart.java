@@ -34,6 +34,9 @@ public final class HeatmapChart {
         List<Integer> columns = cells.stream().map(Cell::column).distinct().sorted().toList();
         List<Integer> rows = cells.stream().map(Cell::row).distinct().sorted().toList();
         double max = cells.stream().filter(c -> c.value() != null).mapToDouble(Cell::value).max().orElse(1);
+        // The scale spans the values present, so neighbouring cells are told apart.
+        double min = cells.stream().filter(c -> c.value() != null).mapToDouble(Cell::value).min().orElse(0);
+        double low = Math.max(0, min - 0.1 * (max - min + 1e-9)), span = Math.max(max - low, 1e-9);
         double[][] series = new double[3][cells.size()];
         for (int i = 0; i < cells.size(); i++) {
             Cell c = cells.get(i);
@@ -43,11 +46,11 @@ public final class HeatmapChart {
         }
         DefaultXYZDataset data = new DefaultXYZDataset();
         data.addSeries(valueLabel, series);
-        LookupPaintScale scale = new LookupPaintScale(-1, Math.max(max, 1e-9) * 1.0001, new Color(0xBDBDBD));
+        LookupPaintScale scale = new LookupPaintScale(-1, max + span * 1e-4, new Color(0xBDBDBD));
         scale.add(-1, new Color(0xBDBDBD));
-        for (int step = 0; step < 10; step++) {
-            float t = step / 9f;
-            scale.add(max * step / 10.0, new Color(1 - 0.85f * t, 0.95f - 0.45f * t, 0.85f - 0.25f * t));
+        for (int step = 0; step < 20; step++) {
+            float t = step / 19f;
+            scale.add(low + span * step / 20.0, new Color(1 - 0.85f * t, 0.95f - 0.45f * t, 0.85f - 0.25f * t));
         }
         XYBlockRenderer renderer = new XYBlockRenderer();
         renderer.setPaintScale(scale);
@@ -59,13 +62,13 @@ public final class HeatmapChart {
             String text = c.value() == null ? "OOM" : String.format(Locale.ROOT, "%.1f", c.value());
             XYTextAnnotation label = new XYTextAnnotation(text, columns.indexOf(c.column()), rows.indexOf(c.row()));
             label.setFont(font);
-            label.setPaint(c.value() != null && c.value() > 0.6 * max ? Color.WHITE : Color.BLACK);
+            label.setPaint(c.value() != null && c.value() > low + 0.6 * span ? Color.WHITE : Color.BLACK);
             plot.addAnnotation(label);
         }
         JFreeChart chart = new JFreeChart(title, ChartStyle.TITLE, plot, false);
         if (subtitle != null) chart.addSubtitle(new TextTitle(subtitle, ChartStyle.SUBTITLE));
         NumberAxis legendAxis = new NumberAxis(valueLabel);
-        legendAxis.setRange(0, Math.max(max, 1e-9));
+        legendAxis.setRange(low, low + span);
         PaintScaleLegend legend = new PaintScaleLegend(scale, legendAxis);
         legend.setPosition(RectangleEdge.RIGHT);
         legend.setMargin(4, 4, 40, 4);

@@ -34,11 +34,6 @@ public final class ParetoChart {
         data.addSeries(all);
         data.addSeries(front);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer();
-        renderer.setSeriesLinesVisible(0, false);
-        renderer.setSeriesPaint(0, new Color(0x90, 0x90, 0x90, 110));
-        renderer.setSeriesLinesVisible(1, true);
-        renderer.setSeriesPaint(1, new Color(0xC6, 0x28, 0x28));
-        renderer.setSeriesStroke(1, new BasicStroke(2.5f));
         NumberAxis x = new NumberAxis("step time (s)");
         x.setAutoRangeIncludesZero(false);
         NumberAxis y = new NumberAxis("peak memory per GPU (GB)");
@@ -48,6 +43,14 @@ public final class ParetoChart {
         JFreeChart chart = new JFreeChart(title, ChartStyle.TITLE, plot, true);
         if (subtitle != null) chart.addSubtitle(new TextTitle(subtitle, ChartStyle.SUBTITLE));
         ChartStyle.apply(chart);
+        // After the shared style, which would otherwise give both series its palette.
+        renderer.setSeriesLinesVisible(0, false);
+        renderer.setSeriesPaint(0, new Color(0x70, 0x70, 0x70, 90));
+        renderer.setSeriesShape(0, new java.awt.geom.Ellipse2D.Double(-2.5, -2.5, 5, 5));
+        renderer.setSeriesLinesVisible(1, true);
+        renderer.setSeriesPaint(1, new Color(0xC6, 0x28, 0x28));
+        renderer.setSeriesStroke(1, new BasicStroke(3f));
+        renderer.setSeriesShape(1, new java.awt.geom.Ellipse2D.Double(-4, -4, 8, 8));
         return chart;
     }
 }
