@@ -10,9 +10,6 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,7 +32,7 @@ public final class ReportCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--date", paramLabel = "INSTANT",
-            description = "report date as an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z (default: now); fixes the bytes for reproducible reports")
+            description = ReportDate.DESCRIPTION)
     String date;
 
     @Option(names = "--no-timelines", negatable = false,
@@ -47,13 +44,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Clock clock;
-        try {
-            clock = date == null ? Clock.systemUTC() : Clock.fixed(Instant.parse(date), ZoneOffset.UTC);
-        } catch (DateTimeParseException e) {
-            spec.commandLine().getErr().println("--date: must be an ISO-8601 instant like 2026-01-01T00:00:00Z, found " + date);
-            return Main.SPEC_ERROR;
-        }
+        Clock clock = ReportDate.clock(date);
         Experiment e = SpecLoader.load(experiment, overrides);
         var err = spec.commandLine().getErr();
         Path dir = new ReportWriter(clock, err).write(out, ReportWriter.Input.predict(e, !noTimelines));

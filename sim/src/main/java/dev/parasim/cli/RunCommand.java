@@ -25,8 +25,6 @@ import dev.parasim.report.ReportWriter;
 
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +53,7 @@ public final class RunCommand implements Callable<Integer> {
     Path out = Path.of("out");
 
     @Option(names = "--date", paramLabel = "INSTANT",
-            description = "report date as an ISO-8601 instant (default: now); fixes the bytes for reproducible reports")
+            description = ReportDate.DESCRIPTION)
     String date;
 
     @Option(names = "--master", paramLabel = "URL",
@@ -78,12 +76,7 @@ public final class RunCommand implements Callable<Integer> {
         List<Experiment> loaded = new ArrayList<>();
         for (Path file : experiments) loaded.add(SpecLoader.load(file, overrides));
         if (json && loaded.size() != 1) throw new SpecException("--json", "needs exactly one experiment", loaded.size());
-        Clock clock;
-        try {
-            clock = date == null ? Clock.systemUTC() : Clock.fixed(Instant.parse(date), ZoneOffset.UTC);
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new SpecException("--date", "must be an ISO-8601 instant like 2026-01-01T00:00:00Z", date);
-        }
+        Clock clock = ReportDate.clock(date);
         for (Experiment e : loaded)
             if (e.execute().isPresent())
                 for (ParallelPlan plan : e.plans()) ExecLimits.check(e, plan, ExecModels.parameters(e.model()));

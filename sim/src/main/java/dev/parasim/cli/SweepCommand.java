@@ -36,6 +36,9 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--master", description = "Spark master URL (default: local[*], or spark-submit's)")
     String master;
 
+    @Option(names = "--date", paramLabel = "INSTANT", description = ReportDate.DESCRIPTION)
+    String date;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -48,10 +51,11 @@ public final class SweepCommand implements Callable<Integer> {
             throw new dev.parasim.spec.SpecException(sweep.toString(), "must be an existing file", "no such file");
         }
         dev.parasim.spec.load.SweepLoader.parse(yaml, overrides);   // fail fast, before any Spark job
+        Instant date = ReportDate.clock(this.date).instant();
         PrintWriter progress = spec.commandLine().getErr();
         var session = SparkSessions.get(master);
         SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress);
-        Path dir = SweepOutput.write(out, outcome, yaml, Instant.now());
+        Path dir = SweepOutput.write(out, outcome, yaml, date);
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
         outcome.results().unpersist();
         PrintWriter o = spec.commandLine().getOut();

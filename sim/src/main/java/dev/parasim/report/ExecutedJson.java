@@ -2,12 +2,17 @@ package dev.parasim.report;
 
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.ExecutedResult;
+import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.MemoryReport;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
-/** The {@code executed} block that {@code sim run --json} adds to each plan of the predict document. */
+/**
+ * The {@code executed} block that {@code sim run --json} adds to each plan of the predict document. Maps are
+ * written in a fixed order (categories as declared, tiers by name) so equal runs give equal bytes.
+ */
 public final class ExecutedJson {
     private ExecutedJson() {}
 
@@ -27,7 +32,7 @@ public final class ExecutedJson {
         for (CollectiveKind k : PredictionJson.LISTED) kinds.put(k.label(), r.byCollective().getOrDefault(k.label(), 0L));
         r.byCollective().forEach(kinds::putIfAbsent);
         comm.put("byCollective", kinds);
-        comm.put("byTier", new LinkedHashMap<>(r.byTier()));
+        comm.put("byTier", new TreeMap<>(r.byTier()));   // a fixed order: same inputs, same bytes
         comm.put("crossPartitionBytes", r.crossPartitionBytes());
         comm.put("sparkShuffleBytes", r.sparkShuffleBytes());
         m.put("comm", comm);
@@ -39,10 +44,13 @@ public final class ExecutedJson {
         memory.put("activationsBytes", mem.activationsBytes());
         memory.put("commBuffersBytes", mem.commBuffersBytes());
         memory.put("peakBytes", mem.peakBytes());
-        memory.put("peakByCategory", new LinkedHashMap<>(mem.peakByCategory()));
+        Map<String, Long> peaks = new LinkedHashMap<>();
+        for (MemCategory c : MemCategory.values())
+            if (mem.peakByCategory().containsKey(c.label())) peaks.put(c.label(), mem.peakByCategory().get(c.label()));
+        memory.put("peakByCategory", peaks);
         m.put("memory", memory);
         m.put("superstepsPerStep", r.superstepsPerStep());
-        m.put("seconds", r.seconds());
+        // Wall-clock seconds stay on the console (sim run's table): a report's bytes depend only on its inputs.
         return m;
     }
 }
