@@ -23,9 +23,9 @@ class StrategiesMatchSingleRankTest {
         check(Experiments.tiny(dp, zero, 2, "fp32", false, 0.004), 1e-5);
     }
 
-    /** fp64 for every stage at dp 2 and 4, plus ZeRO-3 at odd dp 3 (dp 8 is covered in fp32; it doubles the suite's time). */
+    /** fp64 for every stage at dp 2, 4 and 8, plus ZeRO-3 at odd dp 3 (padded shards). */
     @ParameterizedTest(name = "zero {0}, dp {1}")
-    @CsvSource({"0,2", "0,4", "1,2", "1,4", "2,2", "2,4", "3,2", "3,3", "3,4"})
+    @CsvSource({"0,2", "0,4", "0,8", "1,2", "1,4", "1,8", "2,2", "2,4", "2,8", "3,2", "3,3", "3,4", "3,8"})
     void fp64MatchesSingleRank(int zero, int dp) {
         check(Experiments.tiny(dp, zero, 2, "fp32", true, 0.004), 1e-10);
     }
