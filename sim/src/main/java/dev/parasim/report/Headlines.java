@@ -30,11 +30,11 @@ public final class Headlines {
         MemoryBreakdown m = p.memory();
         List<Row> rows = new ArrayList<>();
         rows.add(modelStates(e, p));
-        rows.add(new Row("activations (worst stage)", gb(m.activationsBytes()), activationFormula(e, plan),
-                gb(Math.round(activationBytes(e, plan))) + " (stage 0)", KORTHIKANTI + "; in-flight micro-batches: " + NARAYANAN));
+        rows.add(new Row("activations (worst stage)", Units.bytes(m.activationsBytes()), activationFormula(e, plan),
+                Units.bytes(Math.round(activationBytes(e, plan))) + " (stage 0)", KORTHIKANTI + "; in-flight micro-batches: " + NARAYANAN));
         for (CollectiveKind k : PredictionJson.LISTED) {
             long bytes = p.comm().bytes(k);
-            if (bytes > 0) rows.add(new Row(k.label() + " sent per GPU per step", gb(bytes), collectiveFormula(k), "—", NCCL));
+            if (bytes > 0) rows.add(new Row(k.label() + " sent per GPU per step", Units.bytes(bytes), collectiveFormula(k), "—", NCCL));
         }
         if (plan.pp() > 1) rows.add(bubble(e, p));
         rows.add(new Row("MFU", pct(p.mfu()),
@@ -59,9 +59,9 @@ public final class Headlines {
             case PARAMETERS -> { formula = (a + g + k) + "Ψ/n"; bytes = (a + g + k) * (double) psi / n; }
             default -> throw new IllegalStateException();
         }
-        String where = String.format(Locale.ROOT, "%s, Ψ = %.3gB parameters on this GPU (Ψ/(tp·pp)), n = dp·cp = %d, K = %d",
-                formula, psi / 1e9, n, k);
-        return new Row("model states (params + grads + optimizer)", gb(p.memory().modelStateBytes()), where, gb(Math.round(bytes)), ZERO);
+        String where = String.format(Locale.ROOT, "%s, Ψ = %s parameters on this GPU (Ψ/(tp·pp)), n = dp·cp = %d, K = %d",
+                formula, Units.count(psi), n, k);
+        return new Row("model states (params + grads + optimizer)", Units.bytes(p.memory().modelStateBytes()), where, Units.bytes(Math.round(bytes)), ZERO);
     }
 
     static String activationFormula(Experiment e, ParallelPlan plan) {
@@ -135,12 +135,11 @@ public final class Headlines {
             }
             default -> throw new IllegalStateException();
         }
-        String value = String.format(Locale.ROOT, "%.3f s (%s of compute)", p.time().bubbleSeconds(),
+        String value = String.format(Locale.ROOT, "%s (%s of compute)", Units.seconds(p.time().bubbleSeconds()),
                 pct(p.time().bubbleSeconds() / p.time().computeSeconds()));
         return new Row("pipeline bubble", value, formula + String.format(Locale.ROOT, ", p = %d, m = %d", pp, m), closed, source);
     }
 
-    static String gb(long bytes) { return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9); }
 
     static String pct(double fraction) { return String.format(Locale.ROOT, "%.1f%%", 100 * fraction); }
 }

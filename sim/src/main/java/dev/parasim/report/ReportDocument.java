@@ -35,17 +35,17 @@ final class ReportDocument {
         List<Block> blocks = new ArrayList<>();
         blocks.add(new Block.Heading(1, "ParaSim report: " + e.name()));
         blocks.add(new Block.Paragraph(String.format(Locale.ROOT,
-                "%s (%.2fB parameters) on %s: %d × %d %s GPUs (%.0f GB each). Global batch %d sequences of %d tokens, "
+                "%s (%s parameters) on %s: %d × %d %s GPUs (%.0f GB each). Global batch %d sequences of %d tokens, "
                         + "micro-batch %d, %s, recompute %s. %d plans compared.",
-                e.model().name(), predictions.get(0).parameters() / 1e9, e.cluster().name(), e.cluster().nodes(),
+                e.model().name(), Units.count(predictions.get(0).parameters()), e.cluster().name(), e.cluster().nodes(),
                 e.cluster().gpusPerNode(), e.cluster().gpu().name(), e.cluster().gpu().memoryGB(), e.training().globalBatch(),
                 e.model().seqLen(), e.training().microBatch(), e.training().precision().label(), e.training().recompute().label(),
                 predictions.size())));
         Optional<PlanPrediction> winner = winner(predictions);
         blocks.add(winner.map(w -> new Block.Callout("Winner: " + w.plan().name() + ".", String.format(Locale.ROOT,
-                "The fastest plan that fits: step %.3f s, MFU %.1f%%, %.0f tokens/s, peak %.2f GB of %.0f GB per GPU.",
-                w.time().stepSeconds(), 100 * w.mfu(), w.tokensPerSecond(), w.memory().peakBytes() / 1e9,
-                w.memory().capacityBytes() / 1e9), false))
+                "The fastest plan that fits: step %s, MFU %.1f%%, %.0f tokens/s, peak %s of %s per GPU.",
+                Units.seconds(w.time().stepSeconds()), 100 * w.mfu(), w.tokensPerSecond(), Units.bytes(w.memory().peakBytes()),
+                Units.bytes(w.memory().capacityBytes())), false))
                 .orElse(new Block.Callout("No winner.", "No plan fits in GPU memory.", true)));
         List<String> infeasible = predictions.stream().filter(p -> !p.fits())
                 .map(p -> p.plan().name() + ": " + p.memory().reason()).toList();
@@ -78,9 +78,9 @@ final class ReportDocument {
             for (PlanPrediction p : predictions) {
                 Timeline t = timelines.get(p.plan().name());
                 if (t == null) continue;
-                rows.add(List.of(p.plan().name(), seconds(t.stepSeconds()), seconds(p.time().stepSeconds()),
-                        seconds(t.bubbleSeconds()), seconds(p.time().bubbleSeconds()), seconds(t.exposedCommSeconds()),
-                        seconds(p.time().exposedCommSeconds())));
+                rows.add(List.of(p.plan().name(), Units.seconds(t.stepSeconds()), Units.seconds(p.time().stepSeconds()),
+                        Units.seconds(t.bubbleSeconds()), Units.seconds(p.time().bubbleSeconds()), Units.seconds(t.exposedCommSeconds()),
+                        Units.seconds(p.time().exposedCommSeconds())));
             }
             blocks.add(new Block.Table(List.of("plan", "step (timeline)", "step (closed form)", "bubble (timeline)",
                     "bubble (closed form)", "exposed comm (timeline)", "exposed comm (closed form)"), rows, true));
@@ -132,20 +132,20 @@ final class ReportDocument {
         row(rows, "ZeRO stage", predictions, p -> String.valueOf(p.plan().zero().number()));
         row(rows, "schedule", predictions, p -> schedule(p.plan()));
         row(rows, "micro-batches per step m", predictions, p -> String.valueOf(e.microBatches(p.plan())));
-        row(rows, "peak memory per GPU", predictions, p -> gb(p.memory().peakBytes()));
+        row(rows, "peak memory per GPU", predictions, p -> Units.bytes(p.memory().peakBytes()));
         row(rows, "fits", predictions, p -> p.fits() ? "yes" : "NO");
-        row(rows, "  params + grads + optimizer", predictions, p -> gb(p.memory().modelStateBytes()));
-        row(rows, "  activations", predictions, p -> gb(p.memory().activationsBytes()));
-        row(rows, "sent per GPU per step", predictions, p -> gb(p.comm().bytesPerGpu()));
+        row(rows, "  params + grads + optimizer", predictions, p -> Units.bytes(p.memory().modelStateBytes()));
+        row(rows, "  activations", predictions, p -> Units.bytes(p.memory().activationsBytes()));
+        row(rows, "sent per GPU per step", predictions, p -> Units.bytes(p.comm().bytesPerGpu()));
         for (CollectiveKind k : PredictionJson.LISTED)
             if (predictions.stream().anyMatch(p -> p.comm().bytes(k) > 0))
-                row(rows, "  " + k.label(), predictions, p -> gb(p.comm().bytes(k)));
+                row(rows, "  " + k.label(), predictions, p -> Units.bytes(p.comm().bytes(k)));
         for (String tier : predictions.get(0).comm().byTier().keySet())
-            row(rows, "  on " + tier, predictions, p -> gb(p.comm().byTier().getOrDefault(tier, 0L)));
-        row(rows, "step time", predictions, p -> seconds(p.time().stepSeconds()));
-        row(rows, "  compute", predictions, p -> seconds(p.time().computeSeconds()));
-        row(rows, "  exposed comm", predictions, p -> seconds(p.time().exposedCommSeconds()));
-        row(rows, "  bubble", predictions, p -> seconds(p.time().bubbleSeconds()));
+            row(rows, "  on " + tier, predictions, p -> Units.bytes(p.comm().byTier().getOrDefault(tier, 0L)));
+        row(rows, "step time", predictions, p -> Units.seconds(p.time().stepSeconds()));
+        row(rows, "  compute", predictions, p -> Units.seconds(p.time().computeSeconds()));
+        row(rows, "  exposed comm", predictions, p -> Units.seconds(p.time().exposedCommSeconds()));
+        row(rows, "  bubble", predictions, p -> Units.seconds(p.time().bubbleSeconds()));
         row(rows, "MFU", predictions, p -> Headlines.pct(p.mfu()));
         row(rows, "HFU", predictions, p -> Headlines.pct(p.hfu()));
         row(rows, "tokens/s", predictions, p -> String.format(Locale.ROOT, "%.0f", p.tokensPerSecond()));
@@ -200,7 +200,5 @@ final class ReportDocument {
         return plan.pp() == 1 ? "—" : plan.schedule().label() + (plan.chunks() > 1 ? " ×" + plan.chunks() : "");
     }
 
-    static String gb(long bytes) { return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9); }
 
-    static String seconds(double s) { return String.format(Locale.ROOT, "%.3f s", s); }
 }

@@ -36,10 +36,12 @@ public final class CommChart {
         if (bars.isEmpty()) throw new IllegalArgumentException("bars: must not be empty");
         Set<String> parts = new LinkedHashSet<>();
         for (Bar b : bars) parts.addAll(b.bytes().keySet());
+        ByteScale scale = ByteScale.of(bars.stream().mapToLong(b -> b.bytes().values().stream().mapToLong(Long::longValue).sum())
+                .max().orElse(0));
         List<StackedBars.Segment> segments = new ArrayList<>();
         int index = 0;
         for (String part : parts) {
-            double[] gb = bars.stream().mapToDouble(b -> b.bytes().getOrDefault(part, 0L) / 1e9).toArray();
+            double[] gb = bars.stream().mapToDouble(b -> scale.scale(b.bytes().getOrDefault(part, 0L))).toArray();
             int tierIndex = index++;
             // Parts no plan uses stay out of the legend.
             if (java.util.Arrays.stream(gb).allMatch(v -> v == 0)) continue;
@@ -48,6 +50,7 @@ public final class CommChart {
         Set<String> infeasible = bars.stream().filter(b -> !b.fits()).map(Bar::plan).collect(java.util.stream.Collectors.toSet());
         return StackedBars.chart(title, "what one GPU of the busiest stage sends in one optimizer step"
                         + (infeasible.isEmpty() ? "" : "; ✗ = does not fit in GPU memory"),
-                "sent per GPU per step (GB)", bars.stream().map(Bar::plan).toList(), segments, infeasible, null, "%.1f GB");
+                "sent per GPU per step (" + scale.unit() + ")", bars.stream().map(Bar::plan).toList(), segments, infeasible, null,
+                scale.totalFormat());
     }
 }
