@@ -31,15 +31,20 @@ public final class PublishedRuns {
         } catch (IOException e) {
             throw new SpecException(file.toString(), "must be readable", e.getMessage());
         }
+        return parse(file.toString(), lines, defaultVocab, defaultSeqLen);
+    }
+
+    /** Parses CSV lines (comments and blank lines skipped); {@code source} names them in errors. */
+    public static List<PublishedRun> parse(String source, List<String> lines, int defaultVocab, int defaultSeqLen) {
         List<String> rows = lines.stream().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
-        if (rows.isEmpty()) throw new SpecException(file.toString(), "must have a header and at least one row", "an empty file");
+        if (rows.isEmpty()) throw new SpecException(source, "must have a header and at least one row", "an empty file");
         List<String> header = Arrays.stream(rows.get(0).split(",")).map(String::trim).toList();
         for (String column : REQUIRED)
-            if (!header.contains(column)) throw new SpecException(file + ": header", "must have column " + column, String.join(",", header));
+            if (!header.contains(column)) throw new SpecException(source + ": header", "must have column " + column, String.join(",", header));
         List<PublishedRun> runs = new ArrayList<>();
         for (int i = 1; i < rows.size(); i++) {
             String[] f = rows.get(i).split(",");
-            String at = file + ": row " + i;
+            String at = source + ": row " + i;
             if (f.length != header.size()) throw new SpecException(at, "must have " + header.size() + " fields", f.length);
             runs.add(new PublishedRun(f[header.indexOf("model")].trim(), integer(at, header, f, "heads"), integer(at, header, f, "hidden"),
                     integer(at, header, f, "layers"), header.contains("vocab") ? integer(at, header, f, "vocab") : defaultVocab,

@@ -20,44 +20,91 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Predicts published runs with one global setup and reports the error per row. The setup is the
- * same for every row (no per-row knobs): micro-batch 1, bf16 mixed precision with the distributed
- * optimizer (ZeRO-1), selective recompute (flash attention), sequence parallelism whenever tp > 1,
- * TP communication overlap, and the interleaved schedule with as many chunks as keep at least
- * {@link #MIN_LAYERS_PER_CHUNK} layers per chunk whenever pp > 1.
+ * Predicts published runs and reports the error per row. Each table has one {@link Setup}, the same for
+ * every row (no per-row knobs), and every table is predicted with the one calibration passed in. Whenever
+ * pp > 1 the interleaved schedule is used with as many chunks as keep at least
+ * {@link #MIN_LAYERS_PER_CHUNK} layers per chunk.
  */
 public final class Validation {
     public static final int MIN_LAYERS_PER_CHUNK = 2;
 
+    /**
+     * The training setup of one published table.
+     *
+     * @param sequenceParallel sequence parallelism whenever tp > 1
+     * @param hardwareFlops    whether the published TFLOP/s count hardware FLOPs (with recompute) rather than model FLOPs
+     */
+    public record Setup(int microBatch, Precision precision, Recompute recompute, ZeroStage zero,
+                        boolean sequenceParallel, boolean tpCommOverlap, boolean hardwareFlops) {}
+
+    /** Megatron-Core r0.8.0 on H100: bf16, distributed optimizer (ZeRO-1), selective recompute, SP, TP overlap. */
+    public static final Setup MEGATRON_CORE_H100 = new Setup(1, Precision.BF16_MIXED, Recompute.SELECTIVE,
+            ZeroStage.OPTIMIZER, true, true, false);
+
+    /**
+     * Megatron-LM as in Narayanan et al. 2021 §5.1: fp16 mixed precision (same bytes and A100 peak as
+     * bf16-mixed, which stands in for it), full recompute, plain data parallelism (no distributed optimizer),
+     * no sequence parallelism (Korthikanti et al. 2022 came later), no TP communication overlap. The paper
+     * gives no micro-batch size per row; 1 is assumed, as for the H100 table (with 2, the 310B row would have
+     * 72 micro-batches per pipeline, not a multiple of pp = 16 as the interleaved schedule requires).
+     */
+    public static final Setup NARAYANAN_A100 = new Setup(1, Precision.BF16_MIXED, Recompute.FULL, ZeroStage.DDP,
+            false, false, true);
+
     private Validation() {}
 
-    /** One row's comparison. */
+    /** One row's comparison; predicted and published TFLOP/s count the same FLOPs (the table's setup says which). */
     public record Row(PublishedRun run, PlanPrediction prediction, double predictedTflopsPerGpu) {
         public double relativeError() { return predictedTflopsPerGpu / run.tflopsPerGpu() - 1; }
     }
 
-    public static List<Row> megatronCore(Calibration calibration) {
-        ClusterSpec base = SpecLoader.clusterPreset("dgx-h100");
-        ClusterSpec h100 = new ClusterSpec(base.name(), base.gpu(), base.gpusPerNode(), base.nodes(), base.tiers(),
-                calibration);
-        return MegatronCoreTable.rows().stream().map(run -> predict(run, h100)).toList();
+    /** {@return the mean absolute relative error of rows} */
+    public static double meanAbsError(List<Row> rows) {
+        return rows.stream().mapToDouble(r -> Math.abs(r.relativeError())).average().orElseThrow();
     }
 
+    /** {@return the largest absolute relative error of rows} */
+    public static double maxAbsError(List<Row> rows) {
+        return rows.stream().mapToDouble(r -> Math.abs(r.relativeError())).max().orElseThrow();
+    }
+
+    /** The calibration table: Megatron-Core's H100 weak scaling on the dgx-h100 preset. */
+    public static List<Row> megatronCore(Calibration calibration) {
+        ClusterSpec h100 = calibrated("dgx-h100", calibration);
+        return MegatronCoreTable.rows().stream().map(run -> predict(run, h100, MEGATRON_CORE_H100)).toList();
+    }
+
+    /** The held-out table: Narayanan et al. 2021 Table 1 on the dgx-a100-80g preset, same calibration. */
+    public static List<Row> heldOutA100(Calibration calibration) {
+        ClusterSpec a100 = calibrated("dgx-a100-80g", calibration);
+        return NarayananTable.rows().stream().map(run -> predict(run, a100, NARAYANAN_A100)).toList();
+    }
+
+    static ClusterSpec calibrated(String preset, Calibration calibration) {
+        ClusterSpec base = SpecLoader.clusterPreset(preset);
+        return new ClusterSpec(base.name(), base.gpu(), base.gpusPerNode(), base.nodes(), base.tiers(), calibration);
+    }
+
+    /** A Megatron-Core-table row (the calibrator's view): {@link #MEGATRON_CORE_H100} setup. */
     public static Row predict(PublishedRun run, ClusterSpec cluster) {
+        return predict(run, cluster, MEGATRON_CORE_H100);
+    }
+
+    public static Row predict(PublishedRun run, ClusterSpec cluster, Setup setup) {
         ModelSpec model = new ModelSpec(run.model(), run.layers(), run.hidden(), run.heads(), run.heads(),
                 4 * run.hidden(), run.vocab(), run.seqLen(), MlpKind.GELU, true);
-        TrainingSpec training = new TrainingSpec(run.globalBatch(), 1, Precision.BF16_MIXED, Optimizer.ADAM,
-                Recompute.SELECTIVE, TrainingSpec.DEFAULT_BUCKET_MB, true);
+        TrainingSpec training = new TrainingSpec(run.globalBatch(), setup.microBatch(), setup.precision(), Optimizer.ADAM,
+                setup.recompute(), TrainingSpec.DEFAULT_BUCKET_MB, setup.tpCommOverlap());
         int chunks = chunks(run.layers(), run.pp());
-        ParallelPlan plan = new ParallelPlan(run.model(), run.dp(), run.tp(), run.pp(), 1, ZeroStage.OPTIMIZER,
-                run.pp() == 1 ? PipelineSchedule.ONE_F_ONE_B
-                        : chunks > 1 ? PipelineSchedule.INTERLEAVED : PipelineSchedule.ONE_F_ONE_B,
-                chunks, run.tp() > 1);
+        ParallelPlan plan = new ParallelPlan(run.model(), run.dp(), run.tp(), run.pp(), 1, setup.zero(),
+                chunks > 1 ? PipelineSchedule.INTERLEAVED : PipelineSchedule.ONE_F_ONE_B,
+                chunks, setup.sequenceParallel() && run.tp() > 1);
         ClusterSpec sized = cluster.withNodes(run.gpus() / cluster.gpusPerNode());
         Experiment e = new Experiment(run.model(), model, sized, training, List.of(plan), Optional.empty());
         PlanPrediction p = Accountant.predict(e, plan);
-        double tflops = p.modelFlops() / p.time().stepSeconds() / run.gpus() / 1e12;
-        return new Row(run, p, tflops);
+        // Model FLOPs: Narayanan et al. 2021 72·B·s·L·h²(...); hardware FLOPs with full recompute: their eq. 3 (workload.Flops).
+        double flops = setup.hardwareFlops() ? p.hardwareFlops() : p.modelFlops();
+        return new Row(run, p, flops / p.time().stepSeconds() / run.gpus() / 1e12);
     }
 
     /** {@return the most chunks v (dividing layers/pp) that keep at least MIN_LAYERS_PER_CHUNK layers per chunk} */

@@ -119,7 +119,9 @@ class CliSmokeTest {
         CliRunner r = CliRunner.run("validate");
         assertEquals(0, r.exitCode());
         assertTrue(r.out().contains("462B"));
-        assertTrue(r.out().contains("mean absolute error"));
+        assertTrue(r.out().contains("held out: A100, Narayanan et al. 2021 Table 1, not used for calibration"));
+        assertTrue(r.out().contains("1008.0B"));
+        assertEquals(2, r.out().split("mean absolute error", -1).length - 1);
     }
 
     @Test
