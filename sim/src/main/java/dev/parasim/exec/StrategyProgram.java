@@ -144,7 +144,7 @@ public final class StrategyProgram implements RankProgram {
     @Override
     public void init(RankState rank) {
         PrecisionMode precision = strategy.precision();
-        int r = rank.rank();
+        int r = rank.dpIndex();
         for (int u = 0; u < model.units(); u++) {
             double[] init = model.initUnit(u, strategy.seed());
             int c = shard[u];

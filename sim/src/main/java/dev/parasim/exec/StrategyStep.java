@@ -36,7 +36,7 @@ final class StrategyStep implements Op {
             case BEGIN_STEP -> rank.beginStep();
             case END_STEP -> rank.endStep();
             case COMPUTE -> {
-                ExecModel.Pass pass = model.begin(rank.step(), rank.rank() * s.microBatches() + micro, s.microBatch(),
+                ExecModel.Pass pass = model.begin(rank.step(), rank.dpIndex() * s.microBatches() + micro, s.microBatch(),
                         s.precision().fp64Compute());
                 Buf[] params = new Buf[model.units()];
                 Buf[] grads = new Buf[model.units()];
@@ -53,15 +53,15 @@ final class StrategyStep implements Op {
                 Buf gt = rank.buf("gt" + u);
                 Buf g = rank.buf("g" + u);
                 int c = prog.shard[u];
-                for (int i = 0; i < c; i++) g.add(i, gt.get(rank.rank() * c + i));
+                for (int i = 0; i < c; i++) g.add(i, gt.get(rank.dpIndex() * c + i));
                 rank.free("gt" + u);
             }
             case ADAM -> adam(rank, prog);
-            case BEGIN_PASS -> rank.scratch = new Zero3Pass(model.begin(rank.step(), rank.rank() * s.microBatches() + micro,
+            case BEGIN_PASS -> rank.scratch = new Zero3Pass(model.begin(rank.step(), rank.dpIndex() * s.microBatches() + micro,
                     s.microBatch(), s.precision().fp64Compute()));
             case GATHER -> {
                 int c = prog.shard[u];
-                rank.alloc("pg" + u, MemCategory.PARAMS, working, prog.padded(u)).copyFrom(rank.buf("p" + u), 0, rank.rank() * c, c);
+                rank.alloc("pg" + u, MemCategory.PARAMS, working, prog.padded(u)).copyFrom(rank.buf("p" + u), 0, rank.dpIndex() * c, c);
             }
             case FORWARD -> {
                 Zero3Pass z = pass(rank);
@@ -134,7 +134,7 @@ final class StrategyStep implements Op {
         for (int u = 0; u < prog.size.length; u++) {
             boolean ddp = s.zero() == ZeroStage.DDP;
             int count = ddp ? prog.size[u] : prog.shard[u];
-            int own = rank.rank() * prog.shard[u];
+            int own = rank.dpIndex() * prog.shard[u];
             int pOff = ddp || s.zero() == ZeroStage.PARAMETERS ? 0 : own;
             int gOff = s.zero() == ZeroStage.OPTIMIZER ? own : 0;
             Buf p = rank.buf("p" + u);

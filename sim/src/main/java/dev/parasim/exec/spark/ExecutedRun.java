@@ -150,7 +150,7 @@ public final class ExecutedRun {
             int size = program.model().unitSize(u);
             int c = (int) dev.parasim.collective.Chunking.shard(size, n);
             var p = rank.buf((rank.has("w" + u) ? "w" : "p") + u);
-            int from = p.length() == c ? 0 : rank.rank() * c;
+            int from = p.length() == c ? 0 : rank.dpIndex() * c;
             out[u] = new double[c];
             for (int i = 0; i < c && from + i < p.length(); i++) out[u][i] = p.get(from + i);
         }
