@@ -34,6 +34,8 @@ public final class RankState implements Serializable {
     private long sentInFlight;
     private long takenInFlight;
     private long sentAtOpStart;
+    private int maxInFlight;
+    private long residentActivationPeak;
     private int pc;
     private int opRound;
     private int step;
@@ -72,6 +74,18 @@ public final class RankState implements Serializable {
 
     /** {@return the events of the last step, in program order} */
     public List<ExecEvent> events() { return events; }
+
+    /** Notes the micro-batch chunks (and their activation bytes) a pipeline stage holds between two passes. */
+    public void noteInFlight(int chunks, long bytes) {
+        maxInFlight = Math.max(maxInFlight, chunks);
+        residentActivationPeak = Math.max(residentActivationPeak, bytes);
+    }
+
+    /** {@return the most micro-batch chunks held between passes in the current (or last) step} */
+    public int maxInFlight() { return maxInFlight; }
+
+    /** {@return the most activation bytes held between passes in the current (or last) step} */
+    public long residentActivationPeak() { return residentActivationPeak; }
 
     /** Records an event of the current step. */
     public void record(ExecEvent event) { events.add(event); }
@@ -235,6 +249,8 @@ public final class RankState implements Serializable {
     public void beginStep() {
         counters.reset();
         events.clear();
+        maxInFlight = 0;
+        residentActivationPeak = 0;
         memory.resetPeaks();
         stepLoss = 0;
     }
