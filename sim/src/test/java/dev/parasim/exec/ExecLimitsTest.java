@@ -54,7 +54,7 @@ class ExecLimitsTest {
                 plans: [{name: a, dp: 2, pp: 4, schedule: interleaved, chunks: 2}]
                 execute: {steps: 1, seed: 1}
                 """, List.of()));
-        assertEquals("plans[0].schedule: interleaved needs micro-batches per step (6) to be a multiple of pp (4), found interleaved",
+        assertEquals("plans[0].schedule: interleaved needs micro-batches per step (6) to be a multiple of pp (4), found \"interleaved\"",
                 interleaved.getMessage());
     }
 
