@@ -41,9 +41,12 @@ public final class PipelineOp implements Op {
         return order;
     }
 
-    /** One round per pass at least; waiting for inputs adds more. */
+    /**
+     * {@return supersteps the op is expected to take}: one per pass plus the fill and drain of the
+     * pipeline, 2(p − 1) (a lower bound when stages wait longer; the engine runs on until all finish)
+     */
     @Override
-    public int rounds(int n) { return order().size(); }
+    public int rounds(int n) { return order().size() + 2 * (layout.pp() - 1); }
 
     @Override
     public boolean loggedAsCollective() { return false; }

@@ -5,14 +5,12 @@ import dev.parasim.analytic.CommVolume;
 import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.ExecutedResult;
-import dev.parasim.exec.PipelineExperiments;
 import dev.parasim.exec.RankComm;
 import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -25,13 +23,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class PipelineCountsMatchAccountantTest {
 
-    @ParameterizedTest(name = "{1}×pp{2} {3} v{4} zero {5}, L{0}, m{6}")
-    @CsvSource({"2,1,2,1f1b,1,0,2", "4,1,4,gpipe,1,0,4", "4,1,2,interleaved,2,0,2", "4,1,4,zb-h1,1,0,4",
-            "2,2,2,1f1b,1,0,2", "2,2,2,1f1b,1,1,2"})
-    void countedBytesEqualTheFormulasAndTheAccountant(int layers, int dp, int pp, String schedule, int v, int zero, int m) {
-        Experiment e = PipelineExperiments.tiny(layers, dp, pp, schedule, v, zero, m);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.parasim.exec.spark.PipelineRuns#all")
+    void countedBytesEqualTheFormulasAndTheAccountant(PipelineRuns.Config c) {
+        Experiment e = c.experiment();
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan, new ExecutedRun.Options(0, false));
+        ExecutedResult r = PipelineRuns.result(c);
+        int dp = c.dp(), pp = c.pp(), v = c.chunks(), m = c.m();
         long boundary = 2L * 8 * 16 * 4;   // b·s·h elements of fp32 per micro-batch per direction
         long wteAllReduce = Chunking.ringAllReduceElements(32L * 16, 2) * 4;
         assertEquals(dp * pp, r.perRank().size());
@@ -40,7 +38,6 @@ class PipelineCountsMatchAccountantTest {
             int s = detail.stage();
             long forward = (long) m * (s < pp - 1 ? v : v - 1), backward = (long) m * (s > 0 ? v : v - 1);
             long sendRecv = (forward + backward) * boundary;
-            System.out.printf("%s rank %d stage %d: sent %s%n", plan.name(), rank.rank(), s, rank.sentByKind());
             assertEquals(sendRecv, rank.sent(CollectiveKind.SEND_RECV), "rank " + rank.rank() + " sendRecv sent");
             assertEquals(sendRecv, rank.received(CollectiveKind.SEND_RECV), "rank " + rank.rank() + " sendRecv received");
             CommVolume predicted = CommModel.volume(e, CommModel.stage(e, plan, s));

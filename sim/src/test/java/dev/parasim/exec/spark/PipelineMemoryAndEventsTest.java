@@ -3,15 +3,13 @@ package dev.parasim.exec.spark;
 import dev.parasim.exec.ExecEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
-import dev.parasim.exec.PipelineExperiments;
 import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.memory.Activations;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -38,12 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PipelineMemoryAndEventsTest {
 
-    @ParameterizedTest(name = "pp{1} {2} v{3}, L{0}, m{4}")
-    @CsvSource({"2,2,gpipe,1,4", "4,4,1f1b,1,4", "4,4,zb-h1,1,4", "4,2,interleaved,2,4", "8,4,interleaved,2,4"})
-    void memoryFollowsTheScheduleAndTheLogIsComplete(int layers, int pp, String schedule, int v, int m) {
-        Experiment e = PipelineExperiments.tiny(layers, 1, pp, schedule, v, 0, m);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.parasim.exec.spark.PipelineRuns#all")
+    void memoryFollowsTheScheduleAndTheLogIsComplete(PipelineRuns.Config c) {
+        Experiment e = c.experiment();
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan, new ExecutedRun.Options(0, false));
+        ExecutedResult r = PipelineRuns.result(c);
+        int layers = c.layers(), pp = c.pp(), v = c.chunks(), m = c.m();
+        String schedule = c.schedule();
         ModelSpec model = e.model();
         int b = e.training().microBatch(), s = model.seqLen(), h = model.hidden(), bytes = 4;
         long bsh = (long) b * s * h, bs = (long) b * s;
@@ -51,9 +51,6 @@ class PipelineMemoryAndEventsTest {
         for (RankDetail d : r.ranks()) {
             int stage = d.stage();
             long inFlight = Math.round(Activations.layersInFlight(model, plan, m, stage) / layersPerChunk);
-            System.out.printf("%s stage %d: in flight %d (model %d), held %d B, peak %d B, %d events%n", plan.name(), stage,
-                    d.maxInFlight(), inFlight, d.residentActivationBytes(), d.memory().peak(MemCategory.ACTIVATIONS),
-                    d.events().size());
             assertEquals(inFlight, d.maxInFlight(), "stage " + stage + " in-flight micro-batch chunks");
             if (v == 1) {
                 long edges = stage == 0 ? bytes * bsh + 4 * bs : bytes * bsh;
