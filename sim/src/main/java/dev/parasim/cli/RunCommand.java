@@ -102,10 +102,15 @@ public final class RunCommand implements Callable<Integer> {
                         results.add(ExecutedRun.run(spark, e, plan, new ExecutedRun.Options(ranksPerPartition, true)));
                     }
                 Map<String, Map<String, Object>> executed = new LinkedHashMap<>();
-                for (ExecutedResult r : results) executed.put(r.plan(), ExecutedJson.executed(r));
+                Map<String, dev.parasim.timeline.Timeline> replayed = new LinkedHashMap<>();
+                for (int i = 0; i < results.size(); i++) {
+                    ExecutedResult r = results.get(i);
+                    executed.put(r.plan(), ExecutedJson.executed(r));
+                    replayed.put(r.plan(), dev.parasim.timeline.ExecutedReplay.of(e, e.plans().get(i), r.ranks()));
+                }
                 ReportWriter.Input predicted = ReportWriter.Input.predict(e, true);
                 Path report = new ReportWriter(clock, err).write(out, new ReportWriter.Input(e, predicted.predictions(),
-                        predicted.timelines(), executed, predicted.traces()));
+                        predicted.timelines(), executed, predicted.traces(), replayed));
                 if (json) {
                     stdout.println(Json.write(document(e, results)));
                 } else {

@@ -41,6 +41,8 @@ public record ExecEvent(Kind kind, String label, int microBatch, int chunk, int 
         /** a point-to-point receive */
         RECV,
         /** a whole collective on a group, with the bytes this rank sent */
-        COLLECTIVE
+        COLLECTIVE,
+        /** the optimizer update of what this rank owns */
+        OPTIMIZER
     }
 }
