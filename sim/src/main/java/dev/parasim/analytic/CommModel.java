@@ -37,7 +37,9 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  *   of the same volume; full recompute repeats the forward pair. Embedding: one forward AllReduce
  *   (ReduceScatter with SP); LM head: one backward AllReduce of its input (AllGather + ReduceScatter with SP).</li>
  * <li>PP (§4.1): per micro-batch and chunk, b·s·h/t activation elements to the next stage and as many
- *   gradient elements back (Megatron's scatter/gather), each boundary crossed v times when interleaved.</li>
+ *   gradient elements back (Megatron's scatter/gather), each boundary crossed v times when interleaved.
+ *   With a tied head and p > 1 the last stage keeps a copy of wte; once per step the first and last stage
+ *   all-reduce their wte gradients (V·h/t elements, ring of 2: Megatron's embedding group), before the DP sync.</li>
  * <li>CP: ring attention passes K and V around the cp ranks: (c−1) sends forward, twice that backward.</li>
  * </ul>
  */
@@ -151,6 +153,15 @@ public final class CommModel {
             ops.add(new CommOp(Axis.PP, SEND_RECV, FORWARD, forwardSends, bytes, cost.sendRecv(bytes, nextCrosses)));
         if (backwardSends > 0)
             ops.add(new CommOp(Axis.PP, SEND_RECV, BACKWARD, backwardSends, bytes, cost.sendRecv(bytes, prevCrosses)));
+        if (model.tiedEmbeddings() && (stage == 0 || stage == p - 1)) {
+            // Megatron's embedding group: the two wte copies' gradients, a ring AllReduce of 2 ranks.
+            long words = (long) model.vocab() * model.hidden() / plan.tp();
+            long gradBytes = e.training().precision().gradBytes();
+            boolean crosses = layout.node(layout.rank(0, 0, 0, 0)) != layout.node(layout.rank(0, 0, 0, p - 1));
+            GroupSpan pair = crosses ? new GroupSpan(2, 1, 2) : new GroupSpan(2, 2, 1);
+            ops.add(new CommOp(Axis.PP, ALL_REDUCE, GRADIENT_SYNC, 1, Chunking.ringAllReduceElements(words, 2) * gradBytes,
+                    cost.of(ALL_REDUCE, words * gradBytes, pair)));
+        }
     }
 
     static void contextParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, RankLayout layout, CollectiveCost cost) {

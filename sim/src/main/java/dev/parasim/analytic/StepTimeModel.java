@@ -57,7 +57,8 @@ public final class StepTimeModel {
                 }
                 case CP -> cpTime += perMicroBatch;
                 case PP -> {
-                    if (op.phase() == CommOp.Phase.FORWARD) sendForward = op.each().seconds();
+                    if (op.phase() == CommOp.Phase.GRADIENT_SYNC) gradientSync += op.count() * op.each().seconds();
+                    else if (op.phase() == CommOp.Phase.FORWARD) sendForward = op.each().seconds();
                     else sendBackward = op.each().seconds();
                 }
                 case DP -> {

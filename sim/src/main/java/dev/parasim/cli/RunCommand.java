@@ -89,15 +89,21 @@ public final class RunCommand implements Callable<Integer> {
                 List<ExecutedResult> results = new ArrayList<>();
                 if (e.execute().isPresent())
                     for (ParallelPlan plan : e.plans()) {
-                        err.printf(Locale.ROOT, "[run] %s: executing plan %s (dp %d) on Spark…%n", e.name(), plan.name(), plan.dp());
+                        err.printf(Locale.ROOT, "[run] %s: executing plan %s (dp %d, pp %d) on Spark…%n", e.name(), plan.name(),
+                                plan.dp(), plan.pp());
                         err.flush();
                         results.add(ExecutedRun.run(spark, e, plan, new ExecutedRun.Options(ranksPerPartition, true)));
                     }
                 Map<String, Map<String, Object>> executed = new LinkedHashMap<>();
-                for (ExecutedResult r : results) executed.put(r.plan(), ExecutedJson.executed(r));
+                Map<String, dev.parasim.timeline.Timeline> replayed = new LinkedHashMap<>();
+                for (int i = 0; i < results.size(); i++) {
+                    ExecutedResult r = results.get(i);
+                    executed.put(r.plan(), ExecutedJson.executed(r));
+                    replayed.put(r.plan(), dev.parasim.timeline.ExecutedReplay.of(e, e.plans().get(i), r.ranks()));
+                }
                 ReportWriter.Input predicted = ReportWriter.Input.predict(e, true);
                 Path report = new ReportWriter(clock, err).write(out, new ReportWriter.Input(e, predicted.predictions(),
-                        predicted.timelines(), executed, predicted.traces()));
+                        predicted.timelines(), executed, predicted.traces(), replayed));
                 if (json) {
                     stdout.println(Json.write(document(e, results)));
                 } else {
@@ -127,6 +133,14 @@ public final class RunCommand implements Callable<Integer> {
         b.append(String.format(Locale.ROOT, "plan %s: dp %d, %s, %d micro-batches/rank, %d partitions × %d ranks, %d supersteps/step, %.1f s%n",
                 r.plan(), r.dp(), r.precision().name().toLowerCase(Locale.ROOT).replace('_', '-'), r.microBatches(),
                 r.partitions(), r.ranksPerPartition(), r.superstepsPerStep(), r.seconds()));
+        if (r.pp() > 1) {
+            b.append(String.format(Locale.ROOT, "  pipeline: pp %d; per stage (its first rank) in-flight micro-batch chunks / activation bytes held / peak:", r.pp()));
+            for (dev.parasim.exec.RankDetail d : r.ranks())
+                if (d.dpIndex() == 0)
+                    b.append(String.format(Locale.ROOT, " [%d] %d / %,d / %,d", d.stage(), d.maxInFlight(), d.residentActivationBytes(),
+                            d.memory().peak(dev.parasim.exec.MemCategory.ACTIVATIONS)));
+            b.append(System.lineSeparator());
+        }
         b.append("  loss       ");
         for (double l : r.losses()) b.append(String.format(Locale.ROOT, " %.6f", l));
         b.append(System.lineSeparator()).append("  single rank");

@@ -31,5 +31,12 @@ final class Chunks {
         }
     }
 
+    /** {@return whether a ring step of round {@code round} on {@code group} has its predecessor's message} */
+    static boolean ready(RankState rank, RankGrid.Group group, int round) {
+        if (round == 0) return true;
+        int[] members = rank.group(group);
+        return members.length == 1 || rank.arrived(members[mod(rank.indexIn(group) - 1, members.length)], round - 1);
+    }
+
     static int mod(int a, int n) { return ((a % n) + n) % n; }
 }

@@ -28,6 +28,13 @@ public final class CommCounters implements Serializable {
         if (crossPartition) crossPartitionReceived += bytes;
     }
 
+    /** {@return payload bytes sent since the last reset} */
+    long totalSent() {
+        long total = 0;
+        for (long b : sentByKind) total += b;
+        return total;
+    }
+
     /** {@return an immutable snapshot, with tier names resolved by {@code topology}} */
     public RankComm snapshot(int rank, Topology topology) {
         return RankComm.of(rank, this, topology);

@@ -3,12 +3,15 @@ package dev.parasim.exec;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.SpecException;
+import dev.parasim.spec.ZeroStage;
 
 /**
  * What the executor can run. Models are limited to {@value #MAX_PARAMETERS} parameters: every rank
  * keeps real fp32/bf16 copies of params, grads and Adam state in one JVM per executor, and the
- * single-rank reference runs on the driver. Only data parallelism (with any ZeRO stage) is executed:
- * tp = pp = cp = 1.
+ * single-rank reference runs on the driver. Executed: data parallelism with any ZeRO stage, and
+ * pipeline parallelism (GPipe, 1F1B, interleaved, ZB-H1) composed with DDP or ZeRO-1; tp = cp = 1.
+ * The plan's own rules (pp·chunks divides the layers, interleaved needs m a multiple of pp, …) are
+ * checked when the experiment is loaded, before any Spark job.
  */
 public final class ExecLimits {
     public static final long MAX_PARAMETERS = 20_000_000L;
@@ -22,8 +25,8 @@ public final class ExecLimits {
             throw new SpecException("execute", "is required to run plans (execute: {steps, seed})", null);
         if (plan.tp() != 1)
             throw new SpecException(at + ".tp", "executed runs support only tp = 1 (tensor parallelism is not executed yet)", plan.tp());
-        if (plan.pp() != 1)
-            throw new SpecException(at + ".pp", "executed runs support only pp = 1 (pipeline parallelism is not executed yet)", plan.pp());
+        if (plan.pp() > 1 && plan.zero() != ZeroStage.DDP && plan.zero() != ZeroStage.OPTIMIZER)
+            throw new SpecException(at + ".zero", "executed pipelines (pp > 1) support zero 0 or 1", plan.zero().number());
         if (plan.cp() != 1)
             throw new SpecException(at + ".cp", "executed runs support only cp = 1", plan.cp());
         if (parameters > MAX_PARAMETERS)

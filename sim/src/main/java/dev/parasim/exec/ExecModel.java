@@ -18,6 +18,21 @@ public interface ExecModel extends Serializable {
     /** {@return unit u's initial flat parameters, a pure function of the seed} */
     double[] initUnit(int u, long seed);
 
+    /** {@return V·h, the elements of the tied word embedding wte, stored first in unit 0} */
+    int tiedHeadElements();
+
+    /** {@return elements of one [b·s, h] activation between units for {@code sequences} sequences} */
+    int activationElements(int sequences);
+
+    /**
+     * {@return forward matrix-product FLOPs of unit u for {@code sequences} sequences} (Narayanan et al.
+     * 2021 eq. 3 terms: 2·b·s·(4h² + 2hf) + 4·b·s²·h per layer; 0 for the embedding and the norm)
+     */
+    double forwardFlops(int u, int sequences);
+
+    /** {@return forward FLOPs of the tied LM head: 2·b·s·h·V} (Narayanan et al. 2021 eq. 3, logit term) */
+    double headFlops(int sequences);
+
     /** {@return the total parameter count Ψ} */
     default long parameters() {
         long total = 0;
@@ -46,6 +61,18 @@ public interface ExecModel extends Serializable {
 
         /** Adds unit u's parameter gradient into {@code grad}; unit 0 needs no parameters ({@code params} may be null). */
         void backward(int u, double[] params, double[] grad);
+
+        /** Sets the input of unit u ≥ 1 to {@code x} (b·s·h elements, received from the previous stage); the pass keeps it. */
+        void input(int u, double[] x);
+
+        /** {@return the output of unit u (b·s·h elements, to send to the next stage)} */
+        double[] output(int u);
+
+        /** Sets the gradient w.r.t. the output of the last unit this pass ran forward (received from the next stage). */
+        void outputGrad(double[] dy);
+
+        /** {@return the gradient w.r.t. the input of the last unit run backward (to send to the previous stage)} */
+        double[] inputGrad();
 
         /** {@return bytes of the activations (and saved tensors) this pass holds now} */
         long activationBytes();

@@ -19,13 +19,15 @@ import java.util.Map;
  *                           {@code SingleDeviceTrainer} (master weights; NaN if no reference was run)
  * @param perRank            each rank's counters for the last step
  * @param superstepsPerStep  supersteps (one Spark shuffle each, up to 16 chained per job) per optimizer step
+ * @param pp                 pipeline stages
+ * @param ranks              each rank's stage, memory, in-flight micro-batches and event log (last step)
  */
 public record ExecutedResult(String plan, int dp, int microBatches, PrecisionMode precision, int partitions,
                              int ranksPerPartition, long bytesPerGpu, Map<String, Long> byCollective,
                              Map<String, Long> byTier, long crossPartitionBytes, long sparkShuffleBytes,
                              MemoryReport memory, List<Double> losses, List<Double> singleRankLosses,
                              double maxRelativeParamDiffVsSingleRank, List<RankComm> perRank, int superstepsPerStep,
-                             double seconds) {
+                             double seconds, int pp, List<RankDetail> ranks) {
 
     public ExecutedResult {
         byCollective = Map.copyOf(byCollective);
@@ -33,5 +35,6 @@ public record ExecutedResult(String plan, int dp, int microBatches, PrecisionMod
         losses = List.copyOf(losses);
         singleRankLosses = List.copyOf(singleRankLosses);
         perRank = List.copyOf(perRank);
+        ranks = List.copyOf(ranks);
     }
 }

@@ -49,6 +49,21 @@ public final class GptExecModel implements ExecModel {
 
     @Override public int unitSize(int u) { return Math.toIntExact(gpt(false).layout().unitSize(u)); }
 
+    @Override public int tiedHeadElements() { return vocab * hidden; }
+
+    @Override public int activationElements(int sequences) { return sequences * seqLen * hidden; }
+
+    @Override
+    public double forwardFlops(int u, int sequences) {
+        if (u == 0 || u == layers + 1) return 0;
+        double bs = (double) sequences * seqLen;
+        // Narayanan et al. 2021 eq. 3 terms: QKV, projection and the two MLP GEMMs, plus scores and context.
+        return 2 * bs * (4.0 * hidden * hidden + 2.0 * hidden * ffnHidden) + 4 * bs * seqLen * hidden;
+    }
+
+    @Override
+    public double headFlops(int sequences) { return 2.0 * sequences * seqLen * hidden * vocab; }
+
     @Override
     public double[] initUnit(int u, long initSeed) {
         return gpt(true).initUnit(u, initSeed).toDoubleVector();
@@ -111,6 +126,26 @@ public final class GptExecModel implements ExecModel {
         private static void add(INDArray acc, double[] into) {
             double[] v = acc.toDoubleVector();
             for (int i = 0; i < v.length; i++) into[i] += v[i];
+        }
+
+        @Override
+        public void input(int u, double[] x) {
+            if (u < 1) throw new IllegalArgumentException("unit: the embedding reads tokens, not an input, found " + u);
+            acts[u - 1] = Activation.of(matrix(x));
+        }
+
+        @Override
+        public double[] output(int u) { return Nd4j.toFlattened('c', acts[u].value()).toDoubleVector(); }
+
+        @Override
+        public void outputGrad(double[] dy) { grad = Activation.of(matrix(dy)); }
+
+        @Override
+        public double[] inputGrad() { return Nd4j.toFlattened('c', grad.value()).toDoubleVector(); }
+
+        private INDArray matrix(double[] x) {
+            int h = gpt.config().hidden();
+            return Nd4j.createFromArray(x).castTo(gpt.dtype()).reshape('c', x.length / h, h);
         }
 
         @Override

@@ -28,9 +28,14 @@ public final class RankState implements Serializable {
     private final CommCounters counters = new CommCounters();
     private final List<StepReport> reports = new ArrayList<>();
     private final List<byte[]> outbox = new ArrayList<>();
-    private List<byte[]> inbox = new ArrayList<>();
+    /** Delivered messages not yet taken: a message waits here until its op and round come up. */
+    private final List<byte[]> mailbox = new ArrayList<>();
+    private final List<ExecEvent> events = new ArrayList<>();
     private long sentInFlight;
     private long takenInFlight;
+    private long sentAtOpStart;
+    private int maxInFlight;
+    private long residentActivationPeak;
     private int pc;
     private int opRound;
     private int step;
@@ -52,8 +57,44 @@ public final class RankState implements Serializable {
 
     public int rank() { return rank; }
 
-    /** {@return ranks in this rank's (data-parallel) group} */
-    public int groupSize() { return topology.world(); }
+    /** {@return ranks in this rank's data-parallel group} */
+    public int groupSize() { return topology.grid().dp(); }
+
+    /** {@return the members of this rank's group along {@code group}, in rank order} */
+    public int[] group(RankGrid.Group group) { return topology.grid().members(group, rank); }
+
+    /** {@return this rank's position in its group along {@code group}} */
+    public int indexIn(RankGrid.Group group) { return topology.grid().indexIn(group, rank); }
+
+    /** {@return this rank's data-parallel index (its shard of ZeRO-sharded state, its slice of the batch)} */
+    public int dpIndex() { return topology.grid().dpIndex(rank); }
+
+    /** {@return this rank's pipeline stage} */
+    public int stage() { return topology.grid().stage(rank); }
+
+    /** {@return the events of the last step, in program order} */
+    public List<ExecEvent> events() { return events; }
+
+    /** Notes the micro-batch chunks (and their activation bytes) a pipeline stage holds between two passes. */
+    public void noteInFlight(int chunks, long bytes) {
+        maxInFlight = Math.max(maxInFlight, chunks);
+        residentActivationPeak = Math.max(residentActivationPeak, bytes);
+    }
+
+    /** {@return the most micro-batch chunks held between passes in the current (or last) step} */
+    public int maxInFlight() { return maxInFlight; }
+
+    /** {@return the most activation bytes held between passes in the current (or last) step} */
+    public long residentActivationPeak() { return residentActivationPeak; }
+
+    /** Records an event of the current step. */
+    public void record(ExecEvent event) { events.add(event); }
+
+    /** {@return the op index the rank is at} */
+    public int pc() { return pc; }
+
+    /** {@return the round of the current op} */
+    public int opRound() { return opRound; }
 
     public Topology topology() { return topology; }
 
@@ -102,9 +143,17 @@ public final class RankState implements Serializable {
 
     /** Sends {@code payloadBytes} bytes written by {@code writer} to rank {@code dst}, counted under {@code kind}. */
     public void send(int dst, CollectiveKind kind, int payloadBytes, Consumer<ByteBuffer> writer) {
+        sendTagged(dst, kind, opRound, payloadBytes, writer);
+    }
+
+    /**
+     * Sends like {@link #send} but labels the message with {@code tag} instead of the current round
+     * (point-to-point ops that are not in lockstep, such as a pipeline's passes, match on the tag).
+     */
+    public void sendTagged(int dst, CollectiveKind kind, int tag, int payloadBytes, Consumer<ByteBuffer> writer) {
         byte[] wire = new byte[Wire.HEADER + payloadBytes];
         ByteBuffer out = ByteBuffer.wrap(wire).order(ByteOrder.LITTLE_ENDIAN);
-        Wire.header(out, rank, dst, pc, opRound, kind);
+        Wire.header(out, rank, dst, pc, tag, kind);
         writer.accept(out);
         if (out.position() != wire.length)
             throw new IllegalStateException("rank " + rank + ": wrote " + out.position() + " of " + wire.length + " bytes");
@@ -116,21 +165,34 @@ public final class RankState implements Serializable {
 
     /** {@return the payload of the message from {@code src} sent in the previous round of the current op} */
     public ByteBuffer take(int src) {
-        for (int i = 0; i < inbox.size(); i++) {
-            byte[] wire = inbox.get(i);
-            if (Wire.src(wire) != src) continue;
-            if (Wire.op(wire) != pc || Wire.round(wire) != opRound - 1)
-                throw new IllegalStateException("rank " + rank + " at op " + pc + " round " + opRound
-                        + " got a message for op " + Wire.op(wire) + " round " + Wire.round(wire) + " from " + src);
-            inbox.remove(i);
-            int payload = wire.length - Wire.HEADER;
-            counters.received(Wire.kind(wire), topology.tierIndex(src, rank),
-                    topology.partitionOf(src) != topology.partitionOf(rank), payload);
-            memory.alloc(MemCategory.COMM_BUFFERS, payload);
-            takenInFlight += payload;
-            return ByteBuffer.wrap(wire, Wire.HEADER, payload).slice().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer payload = poll(src, opRound - 1);
+        if (payload == null)
+            throw new IllegalStateException("rank " + rank + " at op " + pc + " round " + opRound + ": no message from " + src);
+        return payload;
+    }
+
+    /** {@return whether the message {@code src} sent with {@code tag} in the current op has arrived} */
+    public boolean arrived(int src, int tag) { return find(src, tag) >= 0; }
+
+    /** {@return the payload of the message {@code src} sent with {@code tag} in the current op, or null if it has not arrived} */
+    public ByteBuffer poll(int src, int tag) {
+        int i = find(src, tag);
+        if (i < 0) return null;
+        byte[] wire = mailbox.remove(i);
+        int payload = wire.length - Wire.HEADER;
+        counters.received(Wire.kind(wire), topology.tierIndex(src, rank),
+                topology.partitionOf(src) != topology.partitionOf(rank), payload);
+        memory.alloc(MemCategory.COMM_BUFFERS, payload);
+        takenInFlight += payload;
+        return ByteBuffer.wrap(wire, Wire.HEADER, payload).slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private int find(int src, int tag) {
+        for (int i = 0; i < mailbox.size(); i++) {
+            byte[] wire = mailbox.get(i);
+            if (Wire.src(wire) == src && Wire.op(wire) == pc && Wire.round(wire) == tag) return i;
         }
-        throw new IllegalStateException("rank " + rank + " at op " + pc + " round " + opRound + ": no message from " + src);
+        return -1;
     }
 
     /** {@return the messages sent this superstep, and forgets them} */
@@ -149,22 +211,34 @@ public final class RankState implements Serializable {
         opRound = 0;
     }
 
-    /** Runs ops until one waits for the next round's messages (or the step ends). */
+    /**
+     * Delivers {@code messages} and runs ops until one waits: for the next round's messages, or (if
+     * {@link Op#ready} says so) for messages of a group member that is behind. Messages for later ops
+     * wait in the mailbox; a message for an op the rank has finished is an error.
+     */
     public void run(List<byte[]> messages) {
         memory.free(MemCategory.COMM_BUFFERS, sentInFlight);   // last superstep's sends have been delivered
         sentInFlight = 0;
-        inbox = new ArrayList<>(messages);
+        mailbox.addAll(messages);
         List<Op> ops = program.ops();
         while (pc < ops.size()) {
-            boolean complete = ops.get(pc).advance(this, opRound);
+            Op op = ops.get(pc);
+            if (!op.ready(this, opRound)) return;
+            if (opRound == 0) sentAtOpStart = counters.totalSent();
+            boolean complete = op.advance(this, opRound);
             memory.free(MemCategory.COMM_BUFFERS, takenInFlight);
             takenInFlight = 0;
-            if (!inbox.isEmpty())
-                throw new IllegalStateException("rank " + rank + ": op " + pc + " left " + inbox.size() + " messages unread");
             if (!complete) {
                 opRound++;
                 return;
             }
+            for (byte[] w : mailbox)
+                if (Wire.op(w) <= pc)
+                    throw new IllegalStateException("rank " + rank + ": op " + pc + " (" + op + ") left a message from "
+                            + Wire.src(w) + " for op " + Wire.op(w) + " round " + Wire.round(w) + " unread");
+            if (op.loggedAsCollective())
+                events.add(new ExecEvent(ExecEvent.Kind.COLLECTIVE, op.toString(), -1, -1, -1, -1,
+                        counters.totalSent() - sentAtOpStart, 0, -1, opRound, ""));
             pc++;
             opRound = 0;
         }
@@ -174,6 +248,9 @@ public final class RankState implements Serializable {
 
     public void beginStep() {
         counters.reset();
+        events.clear();
+        maxInFlight = 0;
+        residentActivationPeak = 0;
         memory.resetPeaks();
         stepLoss = 0;
     }

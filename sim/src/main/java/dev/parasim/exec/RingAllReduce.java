@@ -13,17 +13,29 @@ public final class RingAllReduce implements Op {
     private final RingReduceScatter reduce;
     private final RingAllGather gather;
 
-    public RingAllReduce(List<Seg> segs) {
-        reduce = new RingReduceScatter(segs, CollectiveKind.ALL_REDUCE);
-        gather = new RingAllGather(segs, CollectiveKind.ALL_REDUCE);
+    private final RankGrid.Group group;
+
+    public RingAllReduce(List<Seg> segs) { this(segs, RankGrid.Group.DP); }
+
+    /** {@return the same collective on {@code group} instead of the data-parallel group} */
+    public RingAllReduce(List<Seg> segs, RankGrid.Group group) {
+        reduce = new RingReduceScatter(segs, CollectiveKind.ALL_REDUCE, group);
+        gather = new RingAllGather(segs, CollectiveKind.ALL_REDUCE, group);
+        this.group = group;
     }
+
+    @Override
+    public boolean ready(RankState rank, int round) { return Chunks.ready(rank, group, round); }
+
+    @Override
+    public String toString() { return "RingAllReduce[" + group + "]"; }
 
     @Override
     public int rounds(int n) { return 2 * (n - 1); }
 
     @Override
     public boolean advance(RankState rank, int round) {
-        int n = rank.groupSize();
+        int n = rank.group(group).length;
         if (n == 1) return true;
         if (round < n - 1) return reduce.advance(rank, round);
         if (round == n - 1) reduce.advance(rank, round);

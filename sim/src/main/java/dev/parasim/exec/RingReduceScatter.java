@@ -13,27 +13,39 @@ public final class RingReduceScatter implements Op {
     private static final long serialVersionUID = 1L;
     private final List<Seg> segs;
     private final CollectiveKind kind;
+    private final RankGrid.Group group;
 
-    public RingReduceScatter(List<Seg> segs) { this(segs, CollectiveKind.REDUCE_SCATTER); }
+    public RingReduceScatter(List<Seg> segs) { this(segs, CollectiveKind.REDUCE_SCATTER, RankGrid.Group.DP); }
 
-    RingReduceScatter(List<Seg> segs, CollectiveKind kind) {
+    /** {@return the same collective on {@code group} instead of the data-parallel group} */
+    public RingReduceScatter(List<Seg> segs, RankGrid.Group group) { this(segs, CollectiveKind.REDUCE_SCATTER, group); }
+
+    RingReduceScatter(List<Seg> segs, CollectiveKind kind, RankGrid.Group group) {
         this.segs = List.copyOf(segs);
         this.kind = kind;
+        this.group = group;
     }
+
+    @Override
+    public boolean ready(RankState rank, int round) { return Chunks.ready(rank, group, round); }
+
+    @Override
+    public String toString() { return getClass().getSimpleName() + "[" + group + "]"; }
 
     @Override
     public int rounds(int n) { return n - 1; }
 
     @Override
     public boolean advance(RankState rank, int round) {
-        int n = rank.groupSize();
-        int r = rank.rank();
+        int[] members = rank.group(group);
+        int n = members.length;
+        int r = rank.indexIn(group);
         if (n == 1) return true;
         if (round > 0)
-            Chunks.read(rank, segs, n, Chunks.mod(r - round - 1, n), 1, rank.take(Chunks.mod(r - 1, n)), true);
+            Chunks.read(rank, segs, n, Chunks.mod(r - round - 1, n), 1, rank.take(members[Chunks.mod(r - 1, n)]), true);
         if (round < n - 1) {
             int chunk = Chunks.mod(r - round - 1, n);
-            rank.send(Chunks.mod(r + 1, n), kind, Chunks.bytes(rank, segs, n, 1),
+            rank.send(members[Chunks.mod(r + 1, n)], kind, Chunks.bytes(rank, segs, n, 1),
                     out -> Chunks.write(rank, segs, n, chunk, 1, out));
         }
         return round == n - 1;

@@ -35,22 +35,35 @@ public final class StrategyProgram implements RankProgram {
 
     final ExecModel model;
     final Strategy strategy;
+    final StageLayout layout;
     final int[] size;
     final int[] shard;
     final List<int[]> buckets = new ArrayList<>();
     private final List<Op> ops;
 
     public StrategyProgram(ExecModel model, Strategy strategy) {
+        this(model, strategy, StageLayout.single(model));
+    }
+
+    /**
+     * The program of the ranks of one pipeline stage: the data-parallel strategy over the stage's local
+     * units, with the micro-batches run as a {@link PipelineOp} (pp > 1: DDP and ZeRO-1 only).
+     */
+    public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout) {
         this.model = model;
         this.strategy = strategy;
-        int units = model.units();
+        this.layout = layout;
+        if (layout.pp() > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
+            throw new IllegalArgumentException("zero: pipelines run DDP or ZeRO-1, found " + strategy.zero());
+        int units = layout.units().size();
         size = new int[units];
         shard = new int[units];
+        long total = 0;
         for (int u = 0; u < units; u++) {
-            size[u] = model.unitSize(u);
+            size[u] = layout.size(u);
             shard[u] = (int) dev.parasim.collective.Chunking.shard(size[u], strategy.dp());
+            total += size[u];
         }
-        long total = model.parameters();
         for (long start = 0; start < total; start += strategy.bucketElements())
             buckets.add(new int[] {(int) start, (int) Math.min(strategy.bucketElements(), total - start)});
         ops = List.copyOf(build());
@@ -59,6 +72,11 @@ public final class StrategyProgram implements RankProgram {
     public Strategy strategy() { return strategy; }
 
     public ExecModel model() { return model; }
+
+    public StageLayout layout() { return layout; }
+
+    /** {@return elements of local unit u (unpadded)} */
+    public int unitSize(int u) { return size[u]; }
 
     /** {@return P_u = n·c_u, the padded length of unit u} */
     int padded(int u) { return shard[u] * strategy.dp(); }
@@ -70,10 +88,19 @@ public final class StrategyProgram implements RankProgram {
         List<Op> out = new ArrayList<>();
         out.add(StrategyStep.of(StrategyStep.Action.BEGIN_STEP));
         int m = strategy.microBatches();
-        int units = model.units();
+        int units = size.length;
+        if (layout.pp() > 1) {
+            out.add(new PipelineOp(layout, m));
+            // Megatron's tied embedding: the first and last stage all-reduce their wte gradients before the DP sync.
+            if (layout.first() || layout.last()) {
+                int[] at = layout.first() ? layout.locate(0) : layout.headWeights();
+                out.add(new RingAllReduce(List.of(new Seg("g" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
+            }
+        }
         switch (strategy.zero()) {
             case DDP -> {
-                for (int k = 0; k < m; k++) out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+                if (layout.pp() == 1)
+                    for (int k = 0; k < m; k++) out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
                 out.add(StrategyStep.of(StrategyStep.Action.STAGE_BUCKETS));
                 List<Seg> segs = new ArrayList<>();
                 for (int k = 0; k < buckets.size(); k++)
@@ -82,7 +109,8 @@ public final class StrategyProgram implements RankProgram {
                 out.add(StrategyStep.of(StrategyStep.Action.UNSTAGE_BUCKETS));
             }
             case OPTIMIZER -> {
-                for (int k = 0; k < m; k++) out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+                if (layout.pp() == 1)
+                    for (int k = 0; k < m; k++) out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
                 out.add(new RingReduceScatter(unitSegs("g")));
             }
             case GRADIENTS -> {
@@ -137,16 +165,16 @@ public final class StrategyProgram implements RankProgram {
 
     private List<Seg> unitSegs(String prefix) {
         List<Seg> segs = new ArrayList<>();
-        for (int u = 0; u < model.units(); u++) segs.add(Seg.whole(prefix + u, padded(u)));
+        for (int u = 0; u < size.length; u++) segs.add(Seg.whole(prefix + u, padded(u)));
         return segs;
     }
 
     @Override
     public void init(RankState rank) {
         PrecisionMode precision = strategy.precision();
-        int r = rank.rank();
-        for (int u = 0; u < model.units(); u++) {
-            double[] init = model.initUnit(u, strategy.seed());
+        int r = rank.dpIndex();
+        for (int u = 0; u < size.length; u++) {
+            double[] init = layout.init(model, u, strategy.seed());
             int c = shard[u];
             switch (strategy.zero()) {
                 case DDP -> {

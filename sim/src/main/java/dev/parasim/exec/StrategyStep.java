@@ -36,7 +36,7 @@ final class StrategyStep implements Op {
             case BEGIN_STEP -> rank.beginStep();
             case END_STEP -> rank.endStep();
             case COMPUTE -> {
-                ExecModel.Pass pass = model.begin(rank.step(), rank.rank() * s.microBatches() + micro, s.microBatch(),
+                ExecModel.Pass pass = model.begin(rank.step(), rank.dpIndex() * s.microBatches() + micro, s.microBatch(),
                         s.precision().fp64Compute());
                 Buf[] params = new Buf[model.units()];
                 Buf[] grads = new Buf[model.units()];
@@ -47,26 +47,36 @@ final class StrategyStep implements Op {
                             : rank.buf("g" + v);
                 }
                 rank.addLoss(MicroBatch.run(model, pass, params, grads, rank));
+                double flops = model.headFlops(s.microBatch());
+                for (int v = 0; v < model.units(); v++) flops += model.forwardFlops(v, s.microBatch());
+                int last = model.units() - 1;
+                rank.record(pass(ExecEvent.Kind.F, micro, 0, last, flops, ""));
+                rank.record(pass(ExecEvent.Kind.BW, micro, 0, last, 2 * flops, rank.rank() + ":" + passLabel(ExecEvent.Kind.F, micro, 0, last)));
             }
             case STAGE_BUCKETS, UNSTAGE_BUCKETS -> buckets(rank, prog, action == Action.STAGE_BUCKETS);
             case ACCUMULATE -> {
                 Buf gt = rank.buf("gt" + u);
                 Buf g = rank.buf("g" + u);
                 int c = prog.shard[u];
-                for (int i = 0; i < c; i++) g.add(i, gt.get(rank.rank() * c + i));
+                for (int i = 0; i < c; i++) g.add(i, gt.get(rank.dpIndex() * c + i));
                 rank.free("gt" + u);
             }
-            case ADAM -> adam(rank, prog);
-            case BEGIN_PASS -> rank.scratch = new Zero3Pass(model.begin(rank.step(), rank.rank() * s.microBatches() + micro,
+            case ADAM -> {
+                adam(rank, prog);
+                rank.record(new ExecEvent(ExecEvent.Kind.OPTIMIZER, "adam", -1, -1, 0, model.units() - 1, 0, 0, -1, round, ""));
+            }
+            case BEGIN_PASS -> rank.scratch = new Zero3Pass(model.begin(rank.step(), rank.dpIndex() * s.microBatches() + micro,
                     s.microBatch(), s.precision().fp64Compute()));
             case GATHER -> {
                 int c = prog.shard[u];
-                rank.alloc("pg" + u, MemCategory.PARAMS, working, prog.padded(u)).copyFrom(rank.buf("p" + u), 0, rank.rank() * c, c);
+                rank.alloc("pg" + u, MemCategory.PARAMS, working, prog.padded(u)).copyFrom(rank.buf("p" + u), 0, rank.dpIndex() * c, c);
             }
             case FORWARD -> {
                 Zero3Pass z = pass(rank);
                 z.pass.forward(u, rank.buf("pg" + u).toDoubles(prog.size[u]));
                 z.meter(rank);
+                // The final norm (unit L+1) is logged with the head, as one pass over unit L+1 (see HEAD).
+                if (u < model.units() - 1) rank.record(pass(ExecEvent.Kind.F, micro, u, u, model.forwardFlops(u, s.microBatch()), ""));
             }
             case HEAD -> {
                 Zero3Pass z = pass(rank);
@@ -78,6 +88,11 @@ final class StrategyStep implements Op {
                 z.pass.headBackward(p0, g);
                 MicroBatch.addInto(gt, g);
                 z.meter(rank);
+                // The tied head runs as unit L+1's tail: forward then its backward, on the gathered unit 0.
+                int head = model.units() - 1;
+                double flops = model.headFlops(s.microBatch());
+                rank.record(pass(ExecEvent.Kind.F, micro, head, head, flops, ""));
+                rank.record(pass(ExecEvent.Kind.BW, micro, head, head, 2 * flops, ""));
             }
             case BACKWARD -> {
                 Zero3Pass z = pass(rank);
@@ -86,6 +101,7 @@ final class StrategyStep implements Op {
                 z.pass.backward(u, u == 0 ? null : rank.buf("pg" + u).toDoubles(prog.size[u]), g);
                 MicroBatch.addInto(gt, g);
                 z.meter(rank);
+                if (u < model.units() - 1) rank.record(pass(ExecEvent.Kind.BW, micro, u, u, 2 * model.forwardFlops(u, s.microBatch()), ""));
             }
             case RELEASE -> rank.free("pg" + u);
             case END_PASS -> {
@@ -95,6 +111,15 @@ final class StrategyStep implements Op {
             }
         }
         return true;
+    }
+
+    /** {@return a pass event of micro-batch {@code mb} over units first..last (data parallelism: chunk 0)} */
+    private static ExecEvent pass(ExecEvent.Kind kind, int mb, int first, int last, double flops, String dependsOn) {
+        return new ExecEvent(kind, passLabel(kind, mb, first, last), mb, 0, first, last, 0, flops, -1, 0, dependsOn);
+    }
+
+    private static String passLabel(ExecEvent.Kind kind, int mb, int first, int last) {
+        return kind + "" + mb + ".0 u" + first + (last == first ? "" : "-" + last);
     }
 
     private static Zero3Pass pass(RankState rank) {
@@ -134,7 +159,7 @@ final class StrategyStep implements Op {
         for (int u = 0; u < prog.size.length; u++) {
             boolean ddp = s.zero() == ZeroStage.DDP;
             int count = ddp ? prog.size[u] : prog.shard[u];
-            int own = rank.rank() * prog.shard[u];
+            int own = rank.dpIndex() * prog.shard[u];
             int pOff = ddp || s.zero() == ZeroStage.PARAMETERS ? 0 : own;
             int gOff = s.zero() == ZeroStage.OPTIMIZER ? own : 0;
             Buf p = rank.buf("p" + u);

@@ -33,9 +33,21 @@ public final class Activations {
     }
 
     /**
+     * {@return bytes one layer saves for one micro-batch when the model has no dropout, as the executed GPT
+     * (exec.model) saves them}: Korthikanti et al. 2022 eq. (1) without its dropout masks and dropout output
+     * (32·s·b·h + 2·a·s²·b at 2 B becomes s·b·(8h + 2f) + a·s²·b elements), plus the two LayerNorms' mean and
+     * 1/σ (4·s·b elements, which the paper neglects), at {@code elementBytes} each; no TP, SP or recompute.
+     */
+    public static long perLayerWithoutDropout(ModelSpec m, int microBatch, int elementBytes) {
+        long sb = (long) m.seqLen() * microBatch;
+        return elementBytes * (sb * (8L * m.hidden() + 2L * m.ffnHidden()) + (long) m.heads() * m.seqLen() * sb + 4 * sb);
+    }
+
+    /**
      * {@return layer-activations (in units of one layer for one micro-batch) stage {@code stage} holds at its peak}:
      * GPipe m·L/p; 1F1B and ZB-H1 min(m, p − stage)·L/p (first stage: L); interleaved
-     * min(m·v, 2(p − stage − 1) + (v − 1)·p + 1) chunks of L/(p·v) layers (first stage: L·(1 + (p−1)/(p·v))).
+     * min(m·v, 2(p − stage − 1) + (v − 1)·p + 1) chunks of L/(p·v) layers (first stage: L·(1 + (p−1)/(p·v))),
+     * all m·v chunks when m = p (Megatron's all-warm-up case).
      */
     public static double layersInFlight(ModelSpec m, ParallelPlan plan, int microBatches, int stage) {
         int p = plan.pp(), v = plan.chunks();
@@ -44,8 +56,9 @@ public final class Activations {
         return switch (plan.schedule()) {
             case GPIPE -> microBatches * layersPerStage;
             case ONE_F_ONE_B, ZB_H1 -> Math.min(microBatches, p - stage) * layersPerStage;
-            case INTERLEAVED -> Math.min((double) microBatches * v, 2.0 * (p - stage - 1) + (v - 1) * p + 1)
-                    * layersPerStage / v;
+            // Megatron runs every forward first when m = p (all warm-up), as program.PipelineOrder does.
+            case INTERLEAVED -> (microBatches == p ? (double) microBatches * v
+                    : Math.min((double) microBatches * v, 2.0 * (p - stage - 1) + (v - 1) * p + 1)) * layersPerStage / v;
         };
     }
 

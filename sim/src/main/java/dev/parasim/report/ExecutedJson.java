@@ -36,6 +36,22 @@ public final class ExecutedJson {
         comm.put("crossPartitionBytes", r.crossPartitionBytes());
         comm.put("sparkShuffleBytes", r.sparkShuffleBytes());
         m.put("comm", comm);
+        if (r.pp() > 1) {
+            // One entry per pipeline stage (its first rank): schedule-driven activations and the event count.
+            java.util.List<Map<String, Object>> stages = new java.util.ArrayList<>();
+            for (dev.parasim.exec.RankDetail d : r.ranks()) {
+                if (d.dpIndex() != 0) continue;
+                Map<String, Object> st = new LinkedHashMap<>();
+                st.put("stage", d.stage());
+                st.put("rank", d.rank());
+                st.put("maxInFlightMicroBatchChunks", d.maxInFlight());
+                st.put("activationBytesHeld", d.residentActivationBytes());
+                st.put("activationPeakBytes", d.memory().peak(dev.parasim.exec.MemCategory.ACTIVATIONS));
+                st.put("events", d.events().size());
+                stages.add(st);
+            }
+            m.put("pipelineStages", stages);
+        }
         MemoryReport mem = r.memory();
         Map<String, Object> memory = new LinkedHashMap<>();
         memory.put("paramsBytes", mem.paramsBytes());

@@ -40,6 +40,21 @@ final class ReportCharts {
 
     private ReportCharts() {}
 
+    /** {@return a Gantt per executed plan: its ranks' event logs replayed, one compute and one comm row per rank} */
+    static List<Spec> executed(List<PlanPrediction> predictions, Map<String, Timeline> executedTimelines) {
+        List<Spec> specs = new ArrayList<>();
+        for (PlanPrediction p : predictions) {
+            Timeline t = executedTimelines.get(p.plan().name());
+            if (t == null) continue;
+            String description = String.format(Locale.ROOT, "executed program, %d ranks", t.stages());
+            int height = Math.max(420, 170 + 40 * t.stages() * (hasComm(t) ? 2 : 1));
+            specs.add(new Spec("gantt-" + fileName(p.plan().name()) + "-executed", "What the executor ran for " + p.plan().name()
+                    + ", replayed at the cluster's speed (one row per rank)", 1500, height, () -> GanttChart.of(t, description),
+                    t.spans().size() > DENSE_SPANS));
+        }
+        return specs;
+    }
+
     static List<Spec> of(Experiment e, List<PlanPrediction> predictions, Map<String, Timeline> timelines) {
         List<Spec> specs = new ArrayList<>();
         String name = e.name();

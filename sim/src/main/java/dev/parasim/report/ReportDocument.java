@@ -30,7 +30,8 @@ final class ReportDocument {
     }
 
     static List<Block> build(Experiment e, List<PlanPrediction> predictions, Map<String, Timeline> timelines,
-                             Map<String, Map<String, Object>> executed, List<String> traceFiles,
+                             Map<String, Map<String, Object>> executed, Map<String, Timeline> executedTimelines,
+                             List<String> traceFiles,
                              List<ReportCharts.Spec> charts, Provenance provenance) {
         List<Block> blocks = new ArrayList<>();
         blocks.add(new Block.Heading(1, "ParaSim report: " + e.name()));
@@ -96,6 +97,25 @@ final class ReportDocument {
                 blocks.add(new Block.Heading(3, p.plan().name()));
                 blocks.add(executedTable(PredictionJson.plan(p), run));
             }
+        }
+
+        if (!executedTimelines.isEmpty()) {
+            blocks.add(new Block.Heading(2, "Executed program on the timeline"));
+            blocks.add(new Block.Paragraph("The timeline interpreter replays each rank's event log from the executed run "
+                    + "(passes, sends and receives, collectives, the optimizer) with the cost model's durations, and plays "
+                    + "the program ParaSim generates for the same plan. Pipeline passes land at the same times; the "
+                    + "executed program runs its gradient and parameter collectives after the last backward, blocking, "
+                    + "where the generated one overlaps them with compute, so its step is longer by that exposed time."));
+            List<List<String>> rows = new ArrayList<>();
+            for (PlanPrediction p : predictions) {
+                Timeline x = executedTimelines.get(p.plan().name()), g = timelines.get(p.plan().name());
+                if (x == null) continue;
+                rows.add(List.of(p.plan().name(), Units.seconds(x.stepSeconds()), g == null ? "—" : Units.seconds(g.stepSeconds()),
+                        Units.seconds(x.bubbleSeconds()), g == null ? "—" : Units.seconds(g.bubbleSeconds()),
+                        Units.seconds(x.exposedCommSeconds()), g == null ? "—" : Units.seconds(g.exposedCommSeconds())));
+            }
+            blocks.add(new Block.Table(List.of("plan", "step (executed)", "step (generated)", "bubble (executed)",
+                    "bubble (generated)", "exposed comm (executed)", "exposed comm (generated)"), rows, true));
         }
 
         blocks.add(new Block.Heading(2, "Charts"));

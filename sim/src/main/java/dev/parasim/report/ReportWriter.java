@@ -49,10 +49,14 @@ public final class ReportWriter {
      *
      * @param executed plan → fields counted by the executor (e.g. bytesPerGpu, byCollective, memory), compared with the prediction
      * @param traces   plan → Chrome trace JSON, written to traces/&lt;plan&gt;.json
+     * @param executedTimelines plan → the executed run's event log replayed on the timeline (one row per rank):
+     *                 a Gantt and traces/&lt;plan&gt;-executed.json each
      */
     public record Input(Experiment experiment, List<PlanPrediction> predictions, Map<String, Timeline> timelines,
-                        Map<String, Map<String, Object>> executed, Map<String, String> traces) {
+                        Map<String, Map<String, Object>> executed, Map<String, String> traces,
+                        Map<String, Timeline> executedTimelines) {
         public Input {
+            executedTimelines = executedTimelines == null ? Map.of() : new LinkedHashMap<>(executedTimelines);
             if (experiment == null) throw new IllegalArgumentException("experiment: is required");
             predictions = List.copyOf(predictions);
             if (predictions.isEmpty()) throw new IllegalArgumentException("predictions: must not be empty");
@@ -75,6 +79,12 @@ public final class ReportWriter {
                     traces.put(plan.name(), ChromeTrace.json(t));
                 }
             return new Input(experiment, Accountant.predict(experiment), timelines, Map.of(), traces);
+        }
+
+        /** A report without executed timelines. */
+        public Input(Experiment experiment, List<PlanPrediction> predictions, Map<String, Timeline> timelines,
+                     Map<String, Map<String, Object>> executed, Map<String, String> traces) {
+            this(experiment, predictions, timelines, executed, traces, Map.of());
         }
 
         /** {@return predictions only: no timelines, executed results or traces} */
@@ -151,7 +161,8 @@ public final class ReportWriter {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> plans = (List<Map<String, Object>>) results.get("plans");
         steps.add(new Step("results.csv", f -> text(f, Results.csv(plans))));
-        List<ReportCharts.Spec> charts = ReportCharts.of(e, in.predictions(), in.timelines());
+        List<ReportCharts.Spec> charts = new ArrayList<>(ReportCharts.of(e, in.predictions(), in.timelines()));
+        charts.addAll(ReportCharts.executed(in.predictions(), in.executedTimelines()));
         for (ReportCharts.Spec c : charts) {
             JFreeChart[] drawn = new JFreeChart[1];
             steps.add(new Step("charts/" + c.name() + ".png", f -> {
@@ -166,7 +177,13 @@ public final class ReportWriter {
             traceFiles.add(path);
             steps.add(new Step(path, f -> text(f, json)));
         });
-        List<Block> blocks = ReportDocument.build(e, in.predictions(), in.timelines(), in.executed(), traceFiles, charts, provenance);
+        in.executedTimelines().forEach((plan, timeline) -> {
+            String path = "traces/" + ReportCharts.fileName(plan) + "-executed.json";
+            traceFiles.add(path);
+            steps.add(new Step(path, f -> text(f, ChromeTrace.json(timeline))));
+        });
+        List<Block> blocks = ReportDocument.build(e, in.predictions(), in.timelines(), in.executed(), in.executedTimelines(),
+                traceFiles, charts, provenance);
         steps.add(new Step("report.md", f -> text(f, MarkdownRenderer.render(blocks))));
         steps.add(new Step("report.html", f -> text(f, HtmlRenderer.render("ParaSim report: " + e.name(), blocks))));
         return steps;

@@ -18,7 +18,7 @@ public final class ChromeTrace {
     public static String json(Timeline t) {
         List<Object> events = new ArrayList<>();
         for (int s = 0; s < t.stages(); s++) {
-            events.add(meta("process_name", s, 0, "stage " + s));
+            events.add(meta("process_name", s, 0, t.rowNoun() + " " + s));
             events.add(meta("process_sort_index", s, 0, s));
             for (Lane lane : Lane.values()) events.add(meta("thread_name", s, lane.ordinal(), lane.name().toLowerCase()));
         }

@@ -10,7 +10,10 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** What the executor refuses, with the field named: tensor/pipeline parallelism and models over the size limit. */
+/**
+ * What the executor refuses, with the field named: tensor parallelism, pipelines with ZeRO-2, models over
+ * the size limit; pipelines with DDP or ZeRO-1 pass, and invalid pipeline shapes fail when the spec loads.
+ */
 class ExecLimitsTest {
     private static Experiment parse(String model, String plan, boolean execute) {
         return SpecLoader.parse("""
@@ -25,14 +28,34 @@ class ExecLimitsTest {
     private static final String TINY = "{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}";
 
     @Test
-    void tensorAndPipelineParallelPlansAreRejected() {
+    void tensorParallelAndPipelinesWithZero2AreRejected() {
         Experiment tp = parse(TINY, "{name: a, dp: 4, tp: 2}", true);
         SpecException e = assertThrows(SpecException.class,
                 () -> ExecLimits.check(tp, tp.plans().get(0), ExecModels.parameters(tp.model())));
         assertEquals("plans[0].tp", e.path());
-        Experiment pp = parse(TINY, "{name: a, dp: 4, pp: 2}", true);
-        assertEquals("plans[0].pp", assertThrows(SpecException.class,
-                () -> ExecLimits.check(pp, pp.plans().get(0), ExecModels.parameters(pp.model()))).path());
+        Experiment pp = parse(TINY, "{name: a, dp: 4, pp: 2, zero: 1}", true);
+        ExecLimits.check(pp, pp.plans().get(0), ExecModels.parameters(pp.model()));
+        Experiment zero2 = parse(TINY, "{name: a, dp: 4, pp: 2, zero: 2}", true);
+        SpecException z = assertThrows(SpecException.class,
+                () -> ExecLimits.check(zero2, zero2.plans().get(0), ExecModels.parameters(zero2.model())));
+        assertEquals("plans[0].zero: executed pipelines (pp > 1) support zero 0 or 1, found 2", z.getMessage());
+    }
+
+    @Test
+    void invalidPipelineShapesFailWhenTheSpecLoads() {
+        SpecException tooDeep = assertThrows(SpecException.class, () -> parse(TINY, "{name: a, dp: 2, pp: 4}", true));
+        assertEquals("plans[0].pp: must not exceed model.layers (2), found 4", tooDeep.getMessage());
+        // 12 sequences / (microBatch 1 · dp 2) = 6 micro-batches per step: not a multiple of pp = 4.
+        SpecException interleaved = assertThrows(SpecException.class, () -> SpecLoader.parse("""
+                name: limits
+                model: {name: t, layers: 8, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                cluster: {preset: cpu-8}
+                training: {globalBatch: 12, microBatch: 1, precision: fp32}
+                plans: [{name: a, dp: 2, pp: 4, schedule: interleaved, chunks: 2}]
+                execute: {steps: 1, seed: 1}
+                """, List.of()));
+        assertEquals("plans[0].schedule: interleaved needs micro-batches per step (6) to be a multiple of pp (4), found \"interleaved\"",
+                interleaved.getMessage());
     }
 
     @Test

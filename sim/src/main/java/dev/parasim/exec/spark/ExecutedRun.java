@@ -9,6 +9,11 @@ import dev.parasim.exec.MemoryReport;
 import dev.parasim.exec.MemorySnapshot;
 import dev.parasim.exec.PrecisionMode;
 import dev.parasim.exec.RankComm;
+import dev.parasim.exec.RankDetail;
+import dev.parasim.exec.RankGrid;
+import dev.parasim.exec.RankPrograms;
+import dev.parasim.exec.StageLayout;
+import dev.parasim.exec.StagePrograms;
 import dev.parasim.exec.RankState;
 import dev.parasim.exec.StepReport;
 import dev.parasim.exec.Strategy;
@@ -59,12 +64,17 @@ public final class ExecutedRun {
         int m = e.microBatches(plan);
         Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), m, e.training().microBatch(), ex.seed(),
                 ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
+        RankGrid grid = new RankGrid(plan.dp(), plan.tp(), plan.pp());
+        int parallelism = spark.sparkContext().defaultParallelism();
         int rpp = options.ranksPerPartition() > 0 ? options.ranksPerPartition()
-                : Math.max(1, (plan.dp() + spark.sparkContext().defaultParallelism() - 1) / spark.sparkContext().defaultParallelism());
-        Topology topology = Topology.of(e.cluster(), plan.dp(), rpp);
+                : Math.max(1, (grid.world() + parallelism - 1) / parallelism);
+        Topology topology = Topology.of(e.cluster(), grid, rpp);
         long started = System.nanoTime();
-        StrategyProgram program = new StrategyProgram(model, strategy);
-        try (SuperstepEngine engine = new SuperstepEngine(spark, topology, program)) {
+        StrategyProgram[] stages = new StrategyProgram[plan.pp()];
+        for (int s = 0; s < plan.pp(); s++)
+            stages[s] = new StrategyProgram(model, strategy, StageLayout.of(model, s, plan.pp(), plan.chunks(), plan.schedule()));
+        RankPrograms programs = StagePrograms.of(stages, grid);
+        try (SuperstepEngine engine = new SuperstepEngine(spark, topology, programs)) {
             int supersteps = 0;
             int lastStepStart = 0;
             for (int step = 0; step < ex.steps(); step++) {
@@ -73,6 +83,7 @@ public final class ExecutedRun {
             }
             List<List<StepReport>> reports = engine.collect(r -> new ArrayList<>(r.reports()));
             List<double[][]> shards = engine.collect(r -> ownedParams((StrategyProgram) r.program(), r));
+            List<RankDetail> details = engine.collect(RankDetail::of);
             long shuffle = 0;
             for (Map.Entry<Integer, Long> s : engine.sparkShuffleBytesBySender().entrySet())
                 if (s.getKey() > lastStepStart) shuffle += s.getValue();
@@ -101,12 +112,16 @@ public final class ExecutedRun {
                 double[][] refParams = new double[model.units()][];
                 INDArray[] units = ref.unitParams();
                 for (int u = 0; u < units.length; u++) refParams[u] = units[u].toDoubleVector();
-                diff = maxRelativeDiff(assemble(program, shards), refParams);
+                diff = maxRelativeDiff(StagePrograms.assemble(stages, grid, shards), refParams);
+                double[] copy = StagePrograms.wteCopy(stages, grid, shards);
+                if (copy != null)
+                    diff = Math.max(diff, maxRelativeDiff(new double[][] {copy},
+                            new double[][] {java.util.Arrays.copyOf(refParams[0], copy.length)}));
             }
             return new ExecutedResult(plan.name(), plan.dp(), m, precision, topology.partitions(), rpp,
                     last.stream().mapToLong(RankComm::sent).max().orElse(0), maxOver(last, true), maxOver(last, false),
                     last.stream().mapToLong(RankComm::crossPartitionSent).sum(), shuffle, memoryReport(memory),
-                    losses, refLosses, diff, last, supersteps, seconds);
+                    losses, refLosses, diff, last, supersteps, seconds, plan.pp(), details);
         }
     }
 
@@ -141,32 +156,20 @@ public final class ExecutedRun {
         return worst;
     }
 
-    /** {@return rank r's shard [r·c_u, (r+1)·c_u) of every unit's master parameters (the working ones under fp32)} */
+    /** {@return rank r's shard [d·c_u, (d+1)·c_u) (d its data-parallel index) of every local unit's master parameters (the working ones under fp32)} */
     static double[][] ownedParams(StrategyProgram program, RankState rank) {
-        int units = program.model().units();
+        int units = program.layout().units().size();
         double[][] out = new double[units][];
         int n = program.strategy().dp();
         for (int u = 0; u < units; u++) {
-            int size = program.model().unitSize(u);
+            int size = program.unitSize(u);
             int c = (int) dev.parasim.collective.Chunking.shard(size, n);
             var p = rank.buf((rank.has("w" + u) ? "w" : "p") + u);
-            int from = p.length() == c ? 0 : rank.rank() * c;
+            int from = p.length() == c ? 0 : rank.dpIndex() * c;
             out[u] = new double[c];
             for (int i = 0; i < c && from + i < p.length(); i++) out[u][i] = p.get(from + i);
         }
         return out;
-    }
-
-    private static double[][] assemble(StrategyProgram program, List<double[][]> shards) {
-        int units = program.model().units();
-        double[][] full = new double[units][];
-        for (int u = 0; u < units; u++) {
-            int size = program.model().unitSize(u);
-            full[u] = new double[size];
-            int c = shards.get(0)[u].length;
-            for (int i = 0; i < size; i++) full[u][i] = shards.get(i / c)[u][i % c];
-        }
-        return full;
     }
 
     private static Map<String, Long> maxOver(List<RankComm> ranks, boolean byKind) {

@@ -1,6 +1,6 @@
 package dev.parasim.exec.spark;
 
-import dev.parasim.exec.RankProgram;
+import dev.parasim.exec.RankPrograms;
 import dev.parasim.exec.RankState;
 import dev.parasim.exec.Topology;
 import dev.parasim.exec.Wire;
@@ -30,13 +30,13 @@ public final class HostedPartition implements Serializable {
     /** Per superstep of the current batch: [generation, cross-partition bytes sent, in-partition bytes sent]. */
     private List<long[]> sentLog = new ArrayList<>();
 
-    HostedPartition(int partition, Topology topology, RankProgram program) {
+    HostedPartition(int partition, Topology topology, RankPrograms programs) {
         this.partition = partition;
         this.topology = topology;
         int first = partition * topology.ranksPerPartition();
         int last = Math.min(topology.world(), first + topology.ranksPerPartition());
         ranks = new RankState[last - first];
-        for (int r = first; r < last; r++) ranks[r - first] = new RankState(r, topology, program);
+        for (int r = first; r < last; r++) ranks[r - first] = new RankState(r, topology, programs.of(r));
     }
 
     public RankState[] ranks() { return ranks; }

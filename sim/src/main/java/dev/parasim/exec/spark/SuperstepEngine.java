@@ -1,6 +1,7 @@
 package dev.parasim.exec.spark;
 
 import dev.parasim.exec.RankProgram;
+import dev.parasim.exec.RankPrograms;
 import dev.parasim.exec.RankState;
 import dev.parasim.exec.Topology;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -33,7 +34,7 @@ public final class SuperstepEngine implements AutoCloseable {
 
     private final JavaSparkContext jsc;
     private final Topology topology;
-    private final RankProgram program;
+    private final RankPrograms programs;
     private final RankPartitioner partitioner;
     private final ShuffleMeter meter;
     private final String runId = "run-" + UUID.randomUUID();
@@ -44,16 +45,21 @@ public final class SuperstepEngine implements AutoCloseable {
     private int jobs;
 
     public SuperstepEngine(SparkSession spark, Topology topology, RankProgram program) {
+        this(spark, topology, RankPrograms.same(program, topology.world()));
+    }
+
+    /** An engine whose ranks may run different programs (pipeline stages). */
+    public SuperstepEngine(SparkSession spark, Topology topology, RankPrograms programs) {
         this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         this.topology = topology;
-        this.program = program;
+        this.programs = programs;
         this.partitioner = new RankPartitioner(topology);
         this.meter = ShuffleMeter.of(spark.sparkContext());
         int partitions = topology.partitions();
         List<Integer> ids = IntStream.range(0, partitions).boxed().toList();
         Topology t = topology;
         JavaRDD<HostedPartition> init = jsc.parallelize(ids, partitions)
-                .mapPartitionsWithIndex((index, ignored) -> List.of(new HostedPartition(index, t, program)).iterator(), true);
+                .mapPartitionsWithIndex((index, ignored) -> List.of(new HostedPartition(index, t, programs)).iterator(), true);
         materialize(init);
         state = init;
         crossPartitionSent.add(0L);
@@ -66,20 +72,23 @@ public final class SuperstepEngine implements AutoCloseable {
     public Topology topology() { return topology; }
 
     /**
-     * Runs one optimizer step: the program's {@link RankProgram#supersteps} supersteps, chained in
-     * batches of at most {@value #BATCH} per Spark job; {@return supersteps it took}
+     * Runs one optimizer step: the programs' expected {@link RankPrograms#supersteps} supersteps, chained
+     * in batches of at most {@value #BATCH} per Spark job, then further batches while a rank is still
+     * inside its step (ranks that wait for each other take longer than the estimate); {@return supersteps it took}
      */
     public int runStep() {
-        int total = program.supersteps(topology.world());
+        int expected = programs.supersteps();
+        int limit = 4 * expected + 4 * BATCH;
         int done = 0;
-        while (done < total) {
-            int batch = Math.min(BATCH, total - done);
-            long busy = run(batch, done == 0);
+        long busy = 1;
+        while (busy > 0) {
+            if (done >= limit)
+                throw new IllegalStateException(busy + " ranks are still inside the step after " + done + " supersteps");
+            int batch = done < expected ? Math.min(BATCH, expected - done) : BATCH;
+            busy = run(batch, done == 0);
             done += batch;
-            if (done == total && busy > 0)
-                throw new IllegalStateException(busy + " ranks are still inside the step after " + total + " supersteps");
         }
-        return total;
+        return done;
     }
 
     /** Runs one superstep (the first of a step if {@code startStep}); {@return how many ranks are still inside their step} */

@@ -68,8 +68,8 @@ public final class GanttChart {
         boolean comm = shown.stream().anyMatch(s -> s.lane() == Lane.COMM);
         List<String> rows = new ArrayList<>();
         for (int s = 0; s < timeline.stages(); s++) {
-            rows.add("stage " + s + (comm ? " compute" : ""));
-            if (comm) rows.add("stage " + s + " comm");
+            rows.add(timeline.rowNoun() + " " + s + (comm ? " compute" : ""));
+            if (comm) rows.add(timeline.rowNoun() + " " + s + " comm");
         }
         Map<SpanKind, XYIntervalSeries> series = new EnumMap<>(SpanKind.class);
         for (Span s : shown) series.computeIfAbsent(s.kind(), k -> new XYIntervalSeries(name(k), false, true));

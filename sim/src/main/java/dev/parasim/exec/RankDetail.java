@@ -1,0 +1,29 @@
+package dev.parasim.exec;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * One rank's account of the last step of an executed run.
+ *
+ * @param rank                    the rank
+ * @param stage                   its pipeline stage
+ * @param dpIndex                 its data-parallel index
+ * @param memory                  live and peak bytes per category
+ * @param maxInFlight             most micro-batch chunks whose activations it held between passes
+ * @param residentActivationBytes most activation bytes it held between passes (peak inside a pass excluded)
+ * @param events                  what it did, in order
+ */
+public record RankDetail(int rank, int stage, int dpIndex, MemorySnapshot memory, int maxInFlight,
+                         long residentActivationBytes, List<ExecEvent> events) implements Serializable {
+    public RankDetail {
+        events = List.copyOf(events);
+    }
+
+    /** {@return the detail of {@code rank} after its last step} */
+    public static RankDetail of(RankState rank) {
+        List<StepReport> reports = rank.reports();
+        return new RankDetail(rank.rank(), rank.stage(), rank.dpIndex(), reports.get(reports.size() - 1).memory(),
+                rank.maxInFlight(), rank.residentActivationPeak(), rank.events());
+    }
+}

@@ -1,0 +1,118 @@
+package dev.parasim.exec;
+
+import dev.parasim.spec.PipelineSchedule;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which parameters one pipeline stage holds, as its own units ("local units", the flat buffers its
+ * gradient sync and optimizer work on). With p stages and v chunks each there are P = p·v virtual
+ * stages of L/P layers; chunk c of stage s is virtual stage c·p + s (Megatron's interleaving). The
+ * first virtual stage also holds the embedding (model unit 0), the last the final norm (unit L+1)
+ * and, when p > 1, its own copy of the tied word embedding wte (Megatron: the copy's gradient is
+ * all-reduced with the first stage's). Local units, chunk by chunk: [embedding], layers…, [final
+ * norm + wte copy as one unit, as {@code workload.Parameters.stageUnits} counts it].
+ *
+ * @param stage      this stage s
+ * @param pp         stages p
+ * @param chunks     chunks per stage v
+ * @param schedule   the pipeline schedule (its pass order comes from {@code program.PipelineOrder})
+ * @param units      each local unit's parts, in storage order
+ * @param layers     L
+ * @param wteElements V·h, the tied word embedding (the first tensor of unit 0)
+ */
+public record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedule, List<List<Part>> units, int layers,
+                          int wteElements) implements Serializable {
+
+    /** Elements [offset, offset + length) of model unit {@code modelUnit}, stored consecutively in a local unit. */
+    public record Part(int modelUnit, int offset, int length) implements Serializable {
+        public Part {
+            if (offset < 0 || length <= 0) throw new IllegalArgumentException("part of unit " + modelUnit + ": bad bounds");
+        }
+    }
+
+    public StageLayout {
+        units = units.stream().map(List::copyOf).toList();
+        if (stage < 0 || stage >= pp) throw new IllegalArgumentException("stage: must be in [0, " + pp + "), found " + stage);
+        if (layers % (pp * chunks) != 0)
+            throw new IllegalArgumentException("layers: must be a multiple of pp·chunks = " + pp * chunks + ", found " + layers);
+    }
+
+    /** {@return the whole model on one stage: local unit u is model unit u} */
+    public static StageLayout single(ExecModel model) {
+        return of(model, 0, 1, 1, PipelineSchedule.ONE_F_ONE_B);
+    }
+
+    /** {@return stage {@code stage}'s layout of {@code model} in a pipeline of p stages, v chunks each} */
+    public static StageLayout of(ExecModel model, int stage, int p, int v, PipelineSchedule schedule) {
+        int layers = model.units() - 2;
+        int perChunk = layers / (p * v);
+        int wte = model.tiedHeadElements();
+        List<List<Part>> units = new ArrayList<>();
+        for (int c = 0; c < v; c++) {
+            int virtual = c * p + stage;
+            if (virtual == 0) units.add(List.of(new Part(0, 0, model.unitSize(0))));
+            for (int l = 0; l < perChunk; l++) {
+                int u = 1 + virtual * perChunk + l;
+                units.add(List.of(new Part(u, 0, model.unitSize(u))));
+            }
+            if (virtual == p * v - 1) {
+                int norm = layers + 1;
+                units.add(p == 1 ? List.of(new Part(norm, 0, model.unitSize(norm)))
+                        : List.of(new Part(norm, 0, model.unitSize(norm)), new Part(0, 0, wte)));
+            }
+        }
+        return new StageLayout(stage, p, v, schedule, units, layers, wte);
+    }
+
+    /** {@return elements of local unit u} */
+    public int size(int u) {
+        int total = 0;
+        for (Part part : units.get(u)) total += part.length();
+        return total;
+    }
+
+    public boolean first() { return stage == 0; }
+
+    public boolean last() { return stage == pp - 1; }
+
+    /** {@return virtual stage of chunk c: c·p + s} */
+    public int virtualStage(int chunk) { return chunk * pp + stage; }
+
+    /** {@return the model units chunk c runs, in forward order} */
+    public int[] chunkUnits(int chunk) {
+        int virtual = virtualStage(chunk), perChunk = layers / (pp * chunks);
+        int from = virtual == 0 ? 0 : 1 + virtual * perChunk;
+        int to = virtual == pp * chunks - 1 ? layers + 1 : (virtual + 1) * perChunk;
+        int[] out = new int[to - from + 1];
+        for (int i = 0; i < out.length; i++) out[i] = from + i;
+        return out;
+    }
+
+    /** {@return [local unit, offset] where model unit {@code modelUnit}'s parameters start (its full copy, not the wte copy)} */
+    public int[] locate(int modelUnit) {
+        for (int u = 0; u < units.size(); u++)
+            if (units.get(u).get(0).modelUnit() == modelUnit) return new int[] {u, 0};
+        throw new IllegalArgumentException("stage " + stage + " holds no model unit " + modelUnit);
+    }
+
+    /** {@return [local unit, offset] of the wte this stage's head reads: the copy on a last stage of p > 1, else unit 0's} */
+    public int[] headWeights() {
+        int u = units.size() - 1;
+        List<Part> head = units.get(u);
+        return head.size() == 2 ? new int[] {u, head.get(0).length()} : locate(0);
+    }
+
+    /** {@return the initial values of local unit u: its parts of the model's initial units} */
+    public double[] init(ExecModel model, int u, long seed) {
+        double[] out = new double[size(u)];
+        int at = 0;
+        for (Part part : units.get(u)) {
+            System.arraycopy(model.initUnit(part.modelUnit(), seed), part.offset(), out, at, part.length());
+            at += part.length();
+        }
+        return out;
+    }
+}

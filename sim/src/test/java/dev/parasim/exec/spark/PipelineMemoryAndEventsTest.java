@@ -1,0 +1,108 @@
+package dev.parasim.exec.spark;
+
+import dev.parasim.exec.ExecEvent;
+import dev.parasim.exec.ExecutedResult;
+import dev.parasim.exec.MemCategory;
+import dev.parasim.exec.RankDetail;
+import dev.parasim.memory.Activations;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.ParallelPlan;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Measured pipeline memory follows the schedule and the event log is complete.
+ * <ul>
+ * <li>The most micro-batch chunks a stage holds between passes equals the memory model's in-flight count
+ *     ({@code Activations.layersInFlight} / layers per chunk): GPipe m, 1F1B and ZB-H1 p − stage,
+ *     interleaved min(m·v, 2(p − s − 1) + (v − 1)·p + 1), or m·v when m = p (all warm-up, as Megatron).</li>
+ * <li>With one chunk per stage the activation bytes held between passes equal, to the byte, in-flight ×
+ *     (layers per stage × {@code Activations.perLayerWithoutDropout} + the stage's edge terms): the
+ *     embedding output and token ids on the first stage, the received input b·s·h on the others, the final
+ *     norm (b·s·h + 2·b·s) and the head (fp32 softmax b·s·V, the ids, the fp64 loss) on the last.</li>
+ * <li>Each rank logs one F and one BW (ZB-H1: one B and one W) per micro-batch per chunk; every send has
+ *     exactly one matching receive on its peer; a received pass depends on the sender's pass.</li>
+ * </ul>
+ */
+class PipelineMemoryAndEventsTest {
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.parasim.exec.spark.PipelineRuns#all")
+    void memoryFollowsTheScheduleAndTheLogIsComplete(PipelineRuns.Config c) {
+        Experiment e = c.experiment();
+        ParallelPlan plan = e.plans().get(0);
+        ExecutedResult r = PipelineRuns.result(c);
+        int layers = c.layers(), pp = c.pp(), v = c.chunks(), m = c.m();
+        String schedule = c.schedule();
+        ModelSpec model = e.model();
+        int b = e.training().microBatch(), s = model.seqLen(), h = model.hidden(), bytes = 4;
+        long bsh = (long) b * s * h, bs = (long) b * s;
+        double layersPerChunk = (double) layers / (pp * v);
+        for (RankDetail d : r.ranks()) {
+            int stage = d.stage();
+            long inFlight = Math.round(Activations.layersInFlight(model, plan, m, stage) / layersPerChunk);
+            assertEquals(inFlight, d.maxInFlight(), "stage " + stage + " in-flight micro-batch chunks");
+            if (v == 1) {
+                long edges = stage == 0 ? bytes * bsh + 4 * bs : bytes * bsh;
+                if (stage == pp - 1) edges += bytes * (bsh + 2 * bs) + bytes * bs * model.vocab() + 4 * bs + 8;
+                long perMicroBatch = (layers / pp) * Activations.perLayerWithoutDropout(model, b, bytes) + edges;
+                assertEquals(inFlight * perMicroBatch, d.residentActivationBytes(), "stage " + stage + " activation bytes held");
+            }
+            assertTrue(d.memory().peak(MemCategory.ACTIVATIONS) >= d.residentActivationBytes());
+            checkPasses(d, schedule, m, v);
+        }
+        checkMessages(r.ranks());
+    }
+
+    private static void checkPasses(RankDetail d, String schedule, int m, int v) {
+        Map<ExecEvent.Kind, Set<String>> seen = new HashMap<>();
+        for (ExecEvent ev : d.events()) {
+            if (ev.kind() == ExecEvent.Kind.SEND || ev.kind() == ExecEvent.Kind.RECV || ev.kind() == ExecEvent.Kind.COLLECTIVE)
+                continue;
+            assertTrue(seen.computeIfAbsent(ev.kind(), k -> new HashSet<>()).add(ev.microBatch() + "." + ev.chunk()),
+                    "rank " + d.rank() + " ran " + ev.label() + " twice");
+            assertTrue(ev.flops() > 0, ev.label() + " has FLOPs");
+        }
+        List<ExecEvent.Kind> kinds = schedule.equals("zb-h1") ? List.of(ExecEvent.Kind.F, ExecEvent.Kind.B, ExecEvent.Kind.W)
+                : List.of(ExecEvent.Kind.F, ExecEvent.Kind.BW);
+        assertEquals(Set.copyOf(kinds), seen.keySet(), "rank " + d.rank() + " pass kinds");
+        for (ExecEvent.Kind k : kinds) assertEquals(m * v, seen.get(k).size(), "rank " + d.rank() + " " + k + " passes");
+    }
+
+    private static void checkMessages(List<RankDetail> ranks) {
+        Map<String, Integer> sends = new HashMap<>();
+        Map<String, Set<String>> passes = new HashMap<>();
+        for (RankDetail d : ranks)
+            for (ExecEvent ev : d.events()) {
+                if (ev.kind() == ExecEvent.Kind.SEND) sends.merge(d.rank() + ">" + ev.peer() + ":" + ev.label(), 1, Integer::sum);
+                if (ev.kind() == ExecEvent.Kind.F || ev.kind() == ExecEvent.Kind.B || ev.kind() == ExecEvent.Kind.BW)
+                    passes.computeIfAbsent(String.valueOf(d.rank()), k -> new HashSet<>()).add(ev.label());
+            }
+        int recvs = 0;
+        for (RankDetail d : ranks)
+            for (ExecEvent ev : d.events()) {
+                if (ev.kind() != ExecEvent.Kind.RECV) continue;
+                recvs++;
+                assertEquals(1, sends.getOrDefault(ev.peer() + ">" + d.rank() + ":" + ev.label(), 0),
+                        "rank " + d.rank() + " received " + ev.label() + " from " + ev.peer() + " exactly once sent");
+                assertTrue(ev.bytes() > 0);
+            }
+        assertEquals(sends.size(), recvs, "every send is received");
+        for (RankDetail d : ranks)
+            for (ExecEvent ev : d.events()) {
+                if (ev.dependsOn().isEmpty() || ev.kind() == ExecEvent.Kind.W) continue;
+                String[] dep = ev.dependsOn().split(":");
+                assertTrue(passes.getOrDefault(dep[0], Set.of()).contains(dep[1]), ev.label() + " depends on " + ev.dependsOn());
+            }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.parasim.exec.spark;
+
+import dev.parasim.exec.ExecutedResult;
+import dev.parasim.exec.PipelineExperiments;
+import dev.parasim.exec.TestSpark;
+import dev.parasim.spec.Experiment;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The executed pipelines the pipeline tests check, each run once per test JVM (with the single-rank
+ * reference) and shared: pp 2 and 4 under every schedule, and dp 2 × pp 2 1F1B with DDP and ZeRO-1.
+ */
+final class PipelineRuns {
+    private PipelineRuns() {}
+
+    /** One pipelined plan of the tiny GPT (L layers, m micro-batches per replica, fp32). */
+    record Config(int layers, int dp, int pp, String schedule, int chunks, int zero, int m) {
+        Experiment experiment() { return PipelineExperiments.tiny(layers, dp, pp, schedule, chunks, zero, m); }
+
+        @Override
+        public String toString() {
+            return "dp" + dp + "·pp" + pp + " " + schedule + (chunks > 1 ? " v" + chunks : "") + " zero" + zero + " L" + layers + " m" + m;
+        }
+    }
+
+    static final List<Config> ALL = List.of(
+            new Config(2, 1, 2, "gpipe", 1, 0, 4), new Config(4, 1, 4, "gpipe", 1, 0, 4),
+            new Config(2, 1, 2, "1f1b", 1, 0, 2), new Config(4, 1, 4, "1f1b", 1, 0, 4),
+            new Config(4, 1, 2, "interleaved", 2, 0, 4), new Config(8, 1, 4, "interleaved", 2, 0, 4),
+            new Config(2, 1, 2, "zb-h1", 1, 0, 2), new Config(4, 1, 4, "zb-h1", 1, 0, 4),
+            new Config(2, 2, 2, "1f1b", 1, 0, 2), new Config(2, 2, 2, "1f1b", 1, 1, 2));
+
+    static List<Config> all() { return ALL; }
+
+    private static final Map<Config, ExecutedResult> RESULTS = new HashMap<>();
+
+    /** {@return the executed result of {@code c}, run on the shared SparkSession the first time it is asked for} */
+    static synchronized ExecutedResult result(Config c) {
+        return RESULTS.computeIfAbsent(c, k -> {
+            Experiment e = k.experiment();
+            ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, e.plans().get(0));
+            System.out.printf("%s: diff %.3g losses %s ref %s, %d supersteps/step, %.2f s%n", k,
+                    r.maxRelativeParamDiffVsSingleRank(), r.losses(), r.singleRankLosses(), r.superstepsPerStep(), r.seconds());
+            return r;
+        });
+    }
+}
