@@ -67,7 +67,8 @@ class PipelineMemoryAndEventsTest {
     private static void checkPasses(RankDetail d, String schedule, int m, int v) {
         Map<ExecEvent.Kind, Set<String>> seen = new HashMap<>();
         for (ExecEvent ev : d.events()) {
-            if (ev.kind() == ExecEvent.Kind.SEND || ev.kind() == ExecEvent.Kind.RECV || ev.kind() == ExecEvent.Kind.COLLECTIVE)
+            if (ev.kind() == ExecEvent.Kind.SEND || ev.kind() == ExecEvent.Kind.RECV || ev.kind() == ExecEvent.Kind.COLLECTIVE
+                    || ev.kind() == ExecEvent.Kind.OPTIMIZER)
                 continue;
             assertTrue(seen.computeIfAbsent(ev.kind(), k -> new HashSet<>()).add(ev.microBatch() + "." + ev.chunk()),
                     "rank " + d.rank() + " ran " + ev.label() + " twice");
@@ -77,6 +78,7 @@ class PipelineMemoryAndEventsTest {
                 : List.of(ExecEvent.Kind.F, ExecEvent.Kind.BW);
         assertEquals(Set.copyOf(kinds), seen.keySet(), "rank " + d.rank() + " pass kinds");
         for (ExecEvent.Kind k : kinds) assertEquals(m * v, seen.get(k).size(), "rank " + d.rank() + " " + k + " passes");
+        assertEquals(1, d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.OPTIMIZER).count(), "rank " + d.rank() + " optimizer steps");
     }
 
     private static void checkMessages(List<RankDetail> ranks) {
