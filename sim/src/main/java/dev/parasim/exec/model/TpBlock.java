@@ -63,10 +63,13 @@ public final class TpBlock {
         return region.gathered(attn.att().mmul(w.get("proj.w")));
     }
 
-    /** Forward 3: x2 = x + reduced proj + proj.b (bias added once, after the reduction); {@return ln2(x2) [local rows, h]}; caller gathers it. */
+    /**
+     * Forward 3: x2 = x + reduced proj + proj.b, the replicated bias added once after the reduction
+     * (Shoeybi et al. 2019 §3); {@return ln2(x2) [local rows, h]}; caller gathers it.
+     */
     public INDArray norm2(INDArray projReducedLocal) {
         region.checkRows("projReducedLocal", projReducedLocal, region.localRows());
-        INDArray x2 = projReducedLocal.addRowVector(w.get("proj.b")).addi(saved.get("x"));
+        INDArray x2 = projReducedLocal.addRowVector(w.get("proj.b")).addi(need("x"));
         LayerNorm.Out ln = LayerNorm.forward(x2, w.get("ln2.g"), w.get("ln2.b"));
         saved.put("x2", x2);
         saved.put("ln2.mean", ln.mean());
@@ -74,7 +77,10 @@ public final class TpBlock {
         return ln.y();
     }
 
-    /** Forward 4, fc1 column-parallel (f/t columns), gelu, fc2 row-parallel: {@return the partial fc2 output [b·s, h] (gathered order, no bias)}; caller reduces it. */
+    /**
+     * Forward 4, fc1 column-parallel (f/t columns), gelu, fc2 row-parallel (Shoeybi et al. 2019 §3, Fig. 3a):
+     * {@return the partial fc2 output [b·s, h] (gathered order, no bias)}; caller reduces it.
+     */
     public INDArray mlp(INDArray ln2Gathered) {
         INDArray y = region.natural(ln2Gathered);
         INDArray u = Linear.forward(y, w.get("fc1.w"), w.get("fc1.b"));
@@ -88,7 +94,7 @@ public final class TpBlock {
     /** Forward 5: {@return the block output x2 + reduced fc2 + fc2.b [local rows, h]} */
     public INDArray residual(INDArray fc2ReducedLocal) {
         region.checkRows("fc2ReducedLocal", fc2ReducedLocal, region.localRows());
-        return fc2ReducedLocal.addRowVector(w.get("fc2.b")).addi(saved.get("x2"));
+        return fc2ReducedLocal.addRowVector(w.get("fc2.b")).addi(need("x2"));
     }
 
     /**
@@ -99,33 +105,48 @@ public final class TpBlock {
     public INDArray mlpBackward(INDArray dOutGathered) {
         saved.put("dOut", region.local(dOutGathered).dup());
         INDArray dOut = region.natural(dOutGathered);
-        INDArray da = Linear.backward(saved.get("gelu.out"), w.get("fc2.w"), dOut, g.get("fc2.w"), g.get("fc2.b"));
-        INDArray du = Gelu.backward(saved.get("fc1.out"), da);
-        return region.gathered(Linear.backward(saved.get("ln2.y"), w.get("fc1.w"), du, g.get("fc1.w"), g.get("fc1.b")));
+        INDArray da = Linear.backward(need("gelu.out"), w.get("fc2.w"), dOut, g.get("fc2.w"), g.get("fc2.b"));
+        INDArray du = Gelu.backward(need("fc1.out"), da);
+        return region.gathered(Linear.backward(need("ln2.y"), w.get("fc1.w"), du, g.get("fc1.w"), g.get("fc1.b")));
     }
 
-    /** Backward 2: {@return dL/dx2 [local rows, h]} = ln2 backward of the reduced gradient + the residual dOut; caller gathers it. */
+    /**
+     * Backward 2: {@return dL/dx2 [local rows, h]} = ln2 backward of the reduced gradient + the residual
+     * dOut; caller gathers it.
+     */
     public INDArray norm2Backward(INDArray dLn2ReducedLocal) {
         region.checkRows("dLn2ReducedLocal", dLn2ReducedLocal, region.localRows());
-        INDArray dx2 = LayerNorm.backward(saved.get("x2"), saved.get("ln2.mean"), saved.get("ln2.rstd"), w.get("ln2.g"),
-                dLn2ReducedLocal, g.get("ln2.g"), g.get("ln2.b")).addi(saved.get("dOut"));
+        INDArray dx2 = LayerNorm.backward(need("x2"), need("ln2.mean"), need("ln2.rstd"), w.get("ln2.g"),
+                dLn2ReducedLocal, g.get("ln2.g"), g.get("ln2.b")).addi(need("dOut"));
         saved.put("dx2", dx2);
         return dx2;
     }
 
-    /** Backward 3, proj then attention then qkv on this rank's heads: {@return the partial gradient w.r.t. ln1's output [b·s, h] (gathered order)}; caller reduces it. */
+    /**
+     * Backward 3, proj then attention then qkv on this rank's heads: {@return the partial gradient
+     * w.r.t. ln1's output [b·s, h] (gathered order)}; caller reduces it.
+     */
     public INDArray attentionBackward(INDArray dx2Gathered) {
         INDArray dx2 = region.natural(dx2Gathered);
-        INDArray dAtt = Linear.backward(saved.get("att"), w.get("proj.w"), dx2, g.get("proj.w"), g.get("proj.b"));
-        INDArray dqkv = Attention.backward(dAtt, saved.get("q"), saved.get("k"), saved.get("v"), saved.get("p"),
+        INDArray dAtt = Linear.backward(need("att"), w.get("proj.w"), dx2, g.get("proj.w"), g.get("proj.b"));
+        INDArray dqkv = Attention.backward(dAtt, need("q"), need("k"), need("v"), need("p"),
                 region.b, region.s, localHeads);
-        return region.gathered(Linear.backward(saved.get("ln1.y"), w.get("qkv.w"), dqkv, g.get("qkv.w"), g.get("qkv.b")));
+        return region.gathered(Linear.backward(need("ln1.y"), w.get("qkv.w"), dqkv, g.get("qkv.w"), g.get("qkv.b")));
     }
 
-    /** Backward 4: {@return dL/dx, the block input gradient [local rows, h]} = ln1 backward of the reduced gradient + dx2. */
+    /**
+     * Backward 4: {@return dL/dx, the block input gradient [local rows, h]} = ln1 backward of the
+     * reduced gradient + dx2.
+     */
     public INDArray norm1Backward(INDArray dLn1ReducedLocal) {
         region.checkRows("dLn1ReducedLocal", dLn1ReducedLocal, region.localRows());
-        return LayerNorm.backward(saved.get("x"), saved.get("ln1.mean"), saved.get("ln1.rstd"), w.get("ln1.g"),
-                dLn1ReducedLocal, g.get("ln1.g"), g.get("ln1.b")).addi(saved.get("dx2"));
+        return LayerNorm.backward(need("x"), need("ln1.mean"), need("ln1.rstd"), w.get("ln1.g"),
+                dLn1ReducedLocal, g.get("ln1.g"), g.get("ln1.b")).addi(need("dx2"));
+    }
+
+    private INDArray need(String name) {
+        INDArray x = saved.get(name);
+        if (x == null) throw new IllegalStateException("phase order: " + name + " is not saved yet; run the phases in the order of the class doc");
+        return x;
     }
 }

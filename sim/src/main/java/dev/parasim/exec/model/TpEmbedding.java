@@ -30,7 +30,10 @@ public final class TpEmbedding {
                 w.get("wte").dataType());
     }
 
-    /** Forward 1: {@return the partial lookup [b·s, h] (gathered order)}: wte rows of tokens in this rank's vocabulary range, zero rows elsewhere; caller reduces it. */
+    /**
+     * Forward 1: {@return the partial lookup [b·s, h] (gathered order)}: wte rows of the tokens in this
+     * rank's vocabulary range, zero rows elsewhere (Shoeybi et al. 2019 §3); caller reduces it.
+     */
     public INDArray lookupPartial() {
         return oneHot.mmul(w.get("wte"));
     }
@@ -44,7 +47,10 @@ public final class TpEmbedding {
         return lookupReducedLocal.add(w.get("wpe").getRows(rows));
     }
 
-    /** Backward, from the gathered gradient of the embedding output: adds onehotᵀ·dx into this rank's wte rows and the local rows' sum over sequences into wpe. */
+    /**
+     * Backward, from the gathered gradient of the embedding output: adds onehotᵀ·dx into this rank's
+     * wte rows and the local rows' sum over sequences into wpe (partial under SEQUENCE).
+     */
     public void backward(INDArray dxGathered) {
         g.get("wte").addi(oneHot.transpose().mmul(dxGathered));
         int[] pos = region.positions();

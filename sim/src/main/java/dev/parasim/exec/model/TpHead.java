@@ -30,7 +30,10 @@ public final class TpHead {
     private INDArray probs;
     private INDArray globalMax;
 
-    /** The two per-token partial sums of {@link #partials}: Σ_v e^{z − m} over this rank's vocabulary and the target logit (0 unless this rank holds it), each [n]. */
+    /**
+     * The two per-token partial sums of {@link #partials}, each [n]: Σ_v e^{z − m} over this rank's
+     * vocabulary, and the target logit (0 unless this rank holds the target's wte row).
+     */
     public record SoftmaxPartials(INDArray sumExp, INDArray targetLogit) {}
 
     TpHead(TpRegion region, Map<String, INDArray> w, Map<String, INDArray> g, Batch batch, int vocab) {
@@ -59,7 +62,10 @@ public final class TpHead {
         return new SoftmaxPartials(sumExp, targetLogit);
     }
 
-    /** Step 3: {@return the mean cross-entropy} from the reduced Σ e^{z−m} [n] and target logits [n]; also finishes softmax(z_r) for backward. */
+    /**
+     * Step 3: {@return the mean cross-entropy} (1/n)·Σ_i (log S_i + m_i − z_i,target) from the reduced
+     * S = Σ e^{z−m} [n] and target logits [n]. Every rank must call it: it also finishes softmax(z_r).
+     */
     public double loss(INDArray sumExpReduced, INDArray targetLogitReduced) {
         long n = logits.rows();
         probs.diviColumnVector(sumExpReduced.reshape(n, 1));
@@ -67,7 +73,10 @@ public final class TpHead {
         return perToken.sumNumber().doubleValue() / n;
     }
 
-    /** Step 4: adds dzᵀ·y into this rank's wte rows, dz = (softmax − onehot)/n; {@return the partial dL/dy = dz·wte_r [n, h] (gathered order)}; caller reduces it. */
+    /**
+     * Step 4: adds dzᵀ·y into this rank's wte rows, dz = (softmax(z_r) − onehot_r)/n; {@return the
+     * partial dL/dy = dz·wte_r [n, h] (gathered order)}; caller reduces it.
+     */
     public INDArray backward() {
         long n = logits.rows();
         INDArray dz = probs.sub(targetOneHot).divi(n);
