@@ -29,6 +29,10 @@ public final class TpHead {
     private INDArray logits;
     private INDArray probs;
     private INDArray globalMax;
+    private Step next = Step.LOCAL_MAX;
+
+    /** The four steps, in the order they must run once each. */
+    private enum Step { LOCAL_MAX, PARTIALS, LOSS, BACKWARD, DONE }
 
     /**
      * The two per-token partial sums of {@link #partials}, each [n]: Σ_v e^{z − m} over this rank's
@@ -46,6 +50,7 @@ public final class TpHead {
 
     /** Step 1: logits of this rank's vocabulary; {@return their per-token max [n]}; caller MAX-AllReduces it. */
     public INDArray localMax(INDArray yGathered) {
+        advance(Step.LOCAL_MAX);
         region.checkRows("yGathered", yGathered, (long) region.b * region.s);
         y = yGathered;
         logits = yGathered.mmul(wte.transpose());
@@ -54,6 +59,7 @@ public final class TpHead {
 
     /** Step 2: {@return this rank's Σ e^{z−m} and target logits}, given the reduced max m [n]; caller SUM-AllReduces both. */
     public SoftmaxPartials partials(INDArray globalMax) {
+        advance(Step.PARTIALS);
         long n = logits.rows();
         probs = Transforms.exp(logits.subColumnVector(globalMax.reshape(n, 1)), false);
         INDArray sumExp = probs.sum(1);
@@ -67,6 +73,7 @@ public final class TpHead {
      * S = Σ e^{z−m} [n] and target logits [n]. Every rank must call it: it also finishes softmax(z_r).
      */
     public double loss(INDArray sumExpReduced, INDArray targetLogitReduced) {
+        advance(Step.LOSS);
         long n = logits.rows();
         probs.diviColumnVector(sumExpReduced.reshape(n, 1));
         INDArray perToken = Transforms.log(sumExpReduced, true).addi(globalMax.reshape(n)).subi(targetLogitReduced);
@@ -78,9 +85,15 @@ public final class TpHead {
      * partial dL/dy = dz·wte_r [n, h] (gathered order)}; caller reduces it.
      */
     public INDArray backward() {
+        advance(Step.BACKWARD);
         long n = logits.rows();
         INDArray dz = probs.sub(targetOneHot).divi(n);
         dwte.addi(dz.transpose().mmul(y));
         return dz.mmul(wte);
+    }
+
+    private void advance(Step step) {
+        if (next != step) throw new IllegalStateException("phase order: head step " + step + " called, expected " + next);
+        next = Step.values()[step.ordinal() + 1];
     }
 }

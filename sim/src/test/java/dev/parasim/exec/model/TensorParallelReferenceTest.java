@@ -1,6 +1,7 @@
 package dev.parasim.exec.model;
 
 import dev.parasim.collective.CollectiveKind;
+import dev.parasim.exec.model.TpCollective.ReduceOp;
 import dev.parasim.exec.model.TpCollective.Scope;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -9,8 +10,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,6 +100,11 @@ class TensorParallelReferenceTest {
         assertEquals(3, traffic.count(Scope.LOSS, CollectiveKind.ALL_REDUCE));
         assertEquals(3 * b * s, traffic.elements(Scope.LOSS, CollectiveKind.ALL_REDUCE));
         assertEquals(6 * b * s * (t - 1), traffic.ringElementsTimesT(Scope.LOSS));
+        assertEquals(List.of(ReduceOp.MAX, ReduceOp.SUM, ReduceOp.SUM), traffic.collectives().stream()
+                .filter(c -> c.scope() == Scope.LOSS).map(TpCollective::op).toList());
+        long[] layerSizes = traffic.collectives().stream().filter(c -> c.scope() == Scope.LAYER)
+                .mapToLong(TpCollective::elements).distinct().toArray();
+        assertArrayEquals(new long[] {bsh}, layerSizes, "every layer collective is on b·s·h elements");
         if (mode == TpMode.TENSOR) {
             assertEquals(4 * layers, traffic.count(Scope.LAYER, CollectiveKind.ALL_REDUCE));
             assertEquals(4 * layers * bsh, traffic.elements(Scope.LAYER, CollectiveKind.ALL_REDUCE));
