@@ -27,14 +27,29 @@ public final class TensorParallelReference {
     /** The mean loss, each rank's gradient shards [rank][unit] (SP-partial gradients already summed) and the collectives run. */
     public record Result(double loss, INDArray[][] gradShards, TpTraffic traffic) {}
 
-    /** {@return the loss, gradients and traffic of one micro-batch} given each rank's parameter shards [rank][unit] */
+    /**
+     * {@return the loss, gradients and traffic of one micro-batch} given each rank's parameter shards
+     * [rank][unit]: {@link #accumulate} into zero gradients, then {@link #reducePartialGrads}.
+     */
     public Result forwardBackward(INDArray[][] paramShards, Batch batch) {
-        int units = tp.gpt().layout().units(), layers = units - 2, fn = units - 1;
-        if (paramShards.length != t) throw new IllegalArgumentException("paramShards: must hold " + t + " ranks, found " + paramShards.length);
         TpTraffic traffic = new TpTraffic(t);
-        INDArray[][] grads = new INDArray[t][units];
-        for (int r = 0; r < t; r++) for (int u = 0; u < units; u++) grads[r][u] = tp.zeroShard(u);
+        INDArray[][] grads = new INDArray[t][tp.gpt().layout().units()];
+        for (int r = 0; r < t; r++) for (int u = 0; u < grads[r].length; u++) grads[r][u] = tp.zeroShard(u);
+        double loss = accumulate(paramShards, batch, grads, traffic);
+        reducePartialGrads(grads, traffic);
+        return new Result(loss, grads, traffic);
+    }
 
+    /**
+     * Runs one micro-batch on all ranks, adding each rank's gradients into {@code grads} [rank][unit]
+     * and recording the collectives in {@code traffic}; the SP partial gradients stay partial.
+     * {@return the mean loss}
+     */
+    public double accumulate(INDArray[][] paramShards, Batch batch, INDArray[][] grads, TpTraffic traffic) {
+        int units = tp.gpt().layout().units(), layers = units - 2, fn = units - 1;
+        if (paramShards.length != t || grads.length != t)
+            throw new IllegalArgumentException("paramShards and grads: must hold " + t + " ranks, found "
+                    + paramShards.length + " and " + grads.length);
         TpEmbedding[] emb = new TpEmbedding[t];
         for (int r = 0; r < t; r++) emb[r] = tp.embedding(r, paramShards[r][0], grads[r][0], batch);
         INDArray[] x = reduce(traffic, Scope.EMBEDDING, "embedding.lookup", map(r -> emb[r].lookupPartial()));
@@ -81,12 +96,16 @@ public final class TensorParallelReference {
         INDArray[] dEmb = gather(traffic, Scope.EMBEDDING, "embedding.dOut", dx);
         for (int r = 0; r < t; r++) emb[r].backward(dEmb[r]);
 
-        if (tp.mode().gathers()) sumPartialGrads(traffic, grads);
-        return new Result(loss, grads, traffic);
+        return loss;
     }
 
-    /** Under SEQUENCE: SUM-AllReduce of every gradient {@link TpShards#sequenceParallelPartialGrads} lists. */
-    private void sumPartialGrads(TpTraffic traffic, INDArray[][] grads) {
+    /**
+     * Once per step, after the last micro-batch: under SEQUENCE, SUM-AllReduce over the ranks of every
+     * gradient {@link TpShards#sequenceParallelPartialGrads} lists (Korthikanti et al. 2022 §4.2.2);
+     * nothing under TENSOR.
+     */
+    public void reducePartialGrads(INDArray[][] grads, TpTraffic traffic) {
+        if (!tp.mode().gathers()) return;
         TpShards shards = tp.shards();
         for (int u = 0; u < grads[0].length; u++) {
             for (String name : shards.sequenceParallelPartialGrads(u)) {

@@ -144,6 +144,19 @@ public final class TpBlock {
                 dLn1ReducedLocal, g.get("ln1.g"), g.get("ln1.b")).addi(need("dx2"));
     }
 
+    /**
+     * {@return bytes of the tensors this rank keeps for backward after forward 5}: under TENSOR
+     * b·s·h·(4 + 4/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s elements — Korthikanti et al. 2022 Table 2's
+     * tensor-parallel row without dropout masks; under SEQUENCE the block input, x2 and LayerNorm
+     * statistics shrink t-fold but the gathered ln1/ln2 outputs (qkv and fc1 inputs) are kept whole,
+     * b·s·h·(2 + 6/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t, instead of re-gathered in backward (§4.2.3).
+     */
+    public long savedBytes() {
+        long bytes = 0;
+        for (INDArray x : saved.values()) bytes += x.length() * x.dataType().width();
+        return bytes;
+    }
+
     private INDArray need(String name) {
         INDArray x = saved.get(name);
         if (x == null) throw new IllegalStateException("phase order: " + name + " is not saved yet; run the phases in the order of the class doc");

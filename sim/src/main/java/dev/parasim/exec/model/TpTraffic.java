@@ -10,7 +10,11 @@ public final class TpTraffic {
     private final int t;
     private final List<TpCollective> collectives = new ArrayList<>();
 
-    TpTraffic(int t) { this.t = t; }
+    /** An empty ledger for a group of t ranks. */
+    public TpTraffic(int t) {
+        if (t < 1) throw new IllegalArgumentException("t: must be positive, found " + t);
+        this.t = t;
+    }
 
     void add(TpCollective c) { collectives.add(c); }
 

@@ -48,6 +48,8 @@ class TpBlockTest {
         INDArray[] y2 = gather(mode, map(r -> blk[r].norm2(p[r])));
         INDArray[] p2 = reduce(mode, map(r -> blk[r].mlp(y2[r])));
         INDArray[] out = map(r -> blk[r].residual(p2[r]));
+        long[] savedAfterForward = new long[T];
+        for (int r = 0; r < T; r++) savedAfterForward[r] = blk[r].savedBytes();
         INDArray[] g = gather(mode, douts);
         INDArray[] d2 = reduce(mode, map(r -> blk[r].mlpBackward(g[r])));
         INDArray[] dx2 = gather(mode, map(r -> blk[r].norm2Backward(d2[r])));
@@ -59,6 +61,11 @@ class TpBlockTest {
             assertClose(localRows(mode, act.value(), r), out[r], "output rows of rank " + r);
             assertClose(localRows(mode, dx, r), dxs[r], "input gradient rows of rank " + r);
         }
+        long bs = (long) B * s, f = CONFIG.ffnHidden(), heads = CONFIG.heads();
+        long savedElements = mode == TpMode.TENSOR
+                ? bs * h * (4 + 4 / T) + 2 * bs * f / T + heads / T * B * s * s + 4 * bs
+                : bs * h * (2 + 6 / T) + 2 * bs * f / T + heads / T * B * s * s + 4 * bs / T;
+        for (int r = 0; r < T; r++) assertEquals(savedElements * 8, savedAfterForward[r], "rank " + r);
         if (mode == TpMode.SEQUENCE) sumPartialGrads(tp, grads);
         assertClose(fullGrad, tp.shards().reassemble(1, grads), "parameter gradient");
     }
