@@ -23,11 +23,21 @@ public final class TensorParallel implements java.io.Serializable {
     private final Gpt gpt;
     private final TpShards shards;
     private final TpMode mode;
+    private final TpSavedInput savedInput;
 
+    /** Tensor parallelism of degree t in {@code mode}, column-parallel layers keeping their gathered input. */
     public TensorParallel(GptConfig config, DataType dtype, int t, TpMode mode) {
+        this(config, dtype, t, mode, TpSavedInput.GATHERED);
+    }
+
+    /** As above, choosing what column-parallel layers keep for backward; LOCAL needs mode SEQUENCE. */
+    public TensorParallel(GptConfig config, DataType dtype, int t, TpMode mode, TpSavedInput savedInput) {
+        if (savedInput == TpSavedInput.LOCAL && !mode.gathers())
+            throw new IllegalArgumentException("savedInput: LOCAL needs mode SEQUENCE, found " + mode);
         this.gpt = new Gpt(config, dtype);
         this.shards = new TpShards(config, t);
         this.mode = mode;
+        this.savedInput = savedInput;
     }
 
     public Gpt gpt() { return gpt; }
@@ -35,6 +45,8 @@ public final class TensorParallel implements java.io.Serializable {
     public TpShards shards() { return shards; }
 
     public TpMode mode() { return mode; }
+
+    public TpSavedInput savedInput() { return savedInput; }
 
     /** {@return the TP degree t} */
     public int degree() { return shards.degree(); }
@@ -60,7 +72,7 @@ public final class TensorParallel implements java.io.Serializable {
         if (u < 1 || u > gpt.config().layers())
             throw new IllegalArgumentException("unit: must be a block in [1, " + gpt.config().layers() + "], found " + u);
         return new TpBlock(region(r, batch), views(u, unitShard, "unitShard"), views(u, unitGradShard, "unitGradShard"),
-                gpt.config().heads() / degree());
+                gpt.config().heads() / degree(), savedInput);
     }
 
     /** {@return rank r's share of the tied LM head and parallel cross-entropy for {@code batch}; it reads and adds into unit 0} */

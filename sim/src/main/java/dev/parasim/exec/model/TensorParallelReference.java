@@ -47,6 +47,7 @@ public final class TensorParallelReference {
      */
     public double accumulate(INDArray[][] paramShards, Batch batch, INDArray[][] grads, TpTraffic traffic) {
         int units = tp.gpt().layout().units(), layers = units - 2, fn = units - 1;
+        boolean regather = tp.savedInput() == TpSavedInput.LOCAL;
         if (paramShards.length != t || grads.length != t)
             throw new IllegalArgumentException("paramShards and grads: must hold " + t + " ranks, found "
                     + paramShards.length + " and " + grads.length);
@@ -88,9 +89,13 @@ public final class TensorParallelReference {
         for (int u = layers; u >= 1; u--) {
             TpBlock[] blk = blocks[u];
             INDArray[] dOut = gather(traffic, Scope.LAYER, "block.dOut", dx);
-            INDArray[] d2 = reduce(traffic, Scope.LAYER, "fc1.dInput", map(r -> blk[r].mlpBackward(dOut[r])));
+            INDArray[] ln2 = regather ? gather(traffic, Scope.LAYER, "ln2.out.again", map(r -> blk[r].ln2OutputLocal())) : null;
+            INDArray[] d2 = reduce(traffic, Scope.LAYER, "fc1.dInput",
+                    map(r -> regather ? blk[r].mlpBackward(dOut[r], ln2[r]) : blk[r].mlpBackward(dOut[r])));
             INDArray[] dx2 = gather(traffic, Scope.LAYER, "block.dx2", map(r -> blk[r].norm2Backward(d2[r])));
-            INDArray[] d1 = reduce(traffic, Scope.LAYER, "qkv.dInput", map(r -> blk[r].attentionBackward(dx2[r])));
+            INDArray[] ln1 = regather ? gather(traffic, Scope.LAYER, "ln1.out.again", map(r -> blk[r].ln1OutputLocal())) : null;
+            INDArray[] d1 = reduce(traffic, Scope.LAYER, "qkv.dInput",
+                    map(r -> regather ? blk[r].attentionBackward(dx2[r], ln1[r]) : blk[r].attentionBackward(dx2[r])));
             dx = map(r -> blk[r].norm1Backward(d1[r]));
         }
         INDArray[] dEmb = gather(traffic, Scope.EMBEDDING, "embedding.dOut", dx);

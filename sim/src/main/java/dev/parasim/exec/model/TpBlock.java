@@ -8,28 +8,35 @@ import java.util.Map;
 /**
  * One rank's share of one transformer block for one micro-batch, in phases separated by the
  * collectives the caller runs (Shoeybi et al. 2019 §3, Fig. 3; Korthikanti et al. 2022 §4.2.2, Fig. 5).
- * "Local" tensors have {@link TpRegion#localRows()} rows; "gathered" tensors [b·s, h] are in gathered
- * order. Between phases the caller runs, with G = AllGather under SEQUENCE and the identity under
- * TENSOR, and R = {@link TpMode#reduceKind()} (sum AllReduce, or ReduceScatter into t contiguous chunks):
+ * "Local" tensors have b·s rows under TENSOR and b·s/t under SEQUENCE, row i·(s/t) + j being token
+ * r·s/t + j of sequence i. "Gathered" tensors have b·s rows: natural order (i·s + tok) under TENSOR,
+ * the t local blocks stacked in rank order under SEQUENCE — what an AllGather of the local blocks
+ * returns, and what a ReduceScatter into t equal contiguous chunks splits back. Between phases the
+ * caller runs G = AllGather (SEQUENCE) or nothing (TENSOR), and R = {@link TpMode#reduceKind()}:
+ * sum-AllReduce (TENSOR) or sum-ReduceScatter (SEQUENCE):
  * <pre>
- * forward:  y = norm1(x)             G(y)  → attention      R(out) → norm2
- *           y = norm2(...)           G(y)  → mlp            R(out) → residual → block output (local)
- * backward: dOut (local)             G     → mlpBackward    R(out) → norm2Backward
- *           dx2 = norm2Backward(...) G     → attentionBackward R(out) → norm1Backward → block input grad (local)
+ * forward:  y = norm1(x)             G(y)  → attention          R(out) → norm2
+ *           y = norm2(...)           G(y)  → mlp                R(out) → residual → block output (local)
+ * backward: dOut (local)             G     → mlpBackward        R(out) → norm2Backward
+ *           dx2 = norm2Backward(...) G     → attentionBackward  R(out) → norm1Backward → input grad (local)
  * </pre>
  * Four R per block (2 forward, 2 backward), each on b·s·h elements; under SEQUENCE also four G of
- * b·s·h gathered elements. Parameter gradients are added into the rank's shard accumulator; under
- * SEQUENCE the ln1/ln2 gradients are partial (see {@link TpShards#sequenceParallelPartialGrads}).
- * Phases must run in the order above, each once.
+ * b·s·h gathered elements. With {@link TpSavedInput#LOCAL} the caller also runs G(ln2OutputLocal())
+ * before mlpBackward and G(ln1OutputLocal()) before attentionBackward, passing them as second argument.
+ * Parameter gradients are added into the rank's shard accumulator; under SEQUENCE the ln1/ln2
+ * gradients are partial (see {@link TpShards#sequenceParallelPartialGrads}). Phases run once each,
+ * in the order above.
  */
 public final class TpBlock {
     private final TpRegion region;
     private final Map<String, INDArray> w;
     private final Map<String, INDArray> g;
     private final int localHeads;
+    private final boolean regather;
     private final Map<String, INDArray> saved = new HashMap<>();
 
-    TpBlock(TpRegion region, Map<String, INDArray> w, Map<String, INDArray> g, int localHeads) {
+    TpBlock(TpRegion region, Map<String, INDArray> w, Map<String, INDArray> g, int localHeads, TpSavedInput savedInput) {
+        this.regather = savedInput == TpSavedInput.LOCAL;
         this.region = region;
         this.w = w;
         this.g = g;
@@ -43,6 +50,7 @@ public final class TpBlock {
         saved.put("x", xLocal);
         saved.put("ln1.mean", ln.mean());
         saved.put("ln1.rstd", ln.rstd());
+        if (regather) saved.put("ln1.yLocal", ln.y());
         return ln.y();
     }
 
@@ -54,7 +62,7 @@ public final class TpBlock {
         INDArray y = region.natural(ln1Gathered);
         INDArray qkv = Linear.forward(y, w.get("qkv.w"), w.get("qkv.b"));
         Attention.Out attn = Attention.forward(qkv, region.b, region.s, localHeads);
-        saved.put("ln1.y", y);
+        if (!regather) saved.put("ln1.y", y);
         saved.put("q", attn.q());
         saved.put("k", attn.k());
         saved.put("v", attn.v());
@@ -74,6 +82,7 @@ public final class TpBlock {
         saved.put("x2", x2);
         saved.put("ln2.mean", ln.mean());
         saved.put("ln2.rstd", ln.rstd());
+        if (regather) saved.put("ln2.yLocal", ln.y());
         return ln.y();
     }
 
@@ -85,7 +94,7 @@ public final class TpBlock {
         INDArray y = region.natural(ln2Gathered);
         INDArray u = Linear.forward(y, w.get("fc1.w"), w.get("fc1.b"));
         INDArray a = Gelu.forward(u);
-        saved.put("ln2.y", y);
+        if (!regather) saved.put("ln2.y", y);
         saved.put("fc1.out", u);
         saved.put("gelu.out", a);
         return region.gathered(a.mmul(w.get("fc2.w")));
@@ -103,11 +112,20 @@ public final class TpBlock {
      * (gathered order)}; caller reduces it (the f conjugate of Shoeybi et al. 2019 §3).
      */
     public INDArray mlpBackward(INDArray dOutGathered) {
+        return mlpBackward(dOutGathered, null);
+    }
+
+    /**
+     * Backward 1 under {@link TpSavedInput#LOCAL}: as {@link #mlpBackward(INDArray)}, with fc1's input
+     * AllGathered again by the caller from {@link #ln2OutputLocal()} (Korthikanti et al. 2022 §4.2.3).
+     */
+    public INDArray mlpBackward(INDArray dOutGathered, INDArray ln2Regathered) {
+        INDArray ln2 = columnInput("ln2", ln2Regathered);
         saved.put("dOut", region.local(dOutGathered).dup());
         INDArray dOut = region.natural(dOutGathered);
         INDArray da = Linear.backward(need("gelu.out"), w.get("fc2.w"), dOut, g.get("fc2.w"), g.get("fc2.b"));
         INDArray du = Gelu.backward(need("fc1.out"), da);
-        return region.gathered(Linear.backward(need("ln2.y"), w.get("fc1.w"), du, g.get("fc1.w"), g.get("fc1.b")));
+        return region.gathered(Linear.backward(ln2, w.get("fc1.w"), du, g.get("fc1.w"), g.get("fc1.b")));
     }
 
     /**
@@ -127,11 +145,17 @@ public final class TpBlock {
      * w.r.t. ln1's output [b·s, h] (gathered order)}; caller reduces it.
      */
     public INDArray attentionBackward(INDArray dx2Gathered) {
+        return attentionBackward(dx2Gathered, null);
+    }
+
+    /** Backward 3 under {@link TpSavedInput#LOCAL}: qkv's input AllGathered again by the caller from {@link #ln1OutputLocal()}. */
+    public INDArray attentionBackward(INDArray dx2Gathered, INDArray ln1Regathered) {
+        INDArray ln1 = columnInput("ln1", ln1Regathered);
         INDArray dx2 = region.natural(dx2Gathered);
         INDArray dAtt = Linear.backward(need("att"), w.get("proj.w"), dx2, g.get("proj.w"), g.get("proj.b"));
         INDArray dqkv = Attention.backward(dAtt, need("q"), need("k"), need("v"), need("p"),
                 region.b, region.s, localHeads);
-        return region.gathered(Linear.backward(need("ln1.y"), w.get("qkv.w"), dqkv, g.get("qkv.w"), g.get("qkv.b")));
+        return region.gathered(Linear.backward(ln1, w.get("qkv.w"), dqkv, g.get("qkv.w"), g.get("qkv.b")));
     }
 
     /**
@@ -155,6 +179,25 @@ public final class TpBlock {
         long bytes = 0;
         for (INDArray x : saved.values()) bytes += x.length() * x.dataType().width();
         return bytes;
+    }
+
+    /** {@return ln1's local output [b·s/t, h]}, saved under {@link TpSavedInput#LOCAL} for the caller to AllGather before attentionBackward */
+    public INDArray ln1OutputLocal() { return localOutput("ln1"); }
+
+    /** {@return ln2's local output [b·s/t, h]}, saved under {@link TpSavedInput#LOCAL} for the caller to AllGather before mlpBackward */
+    public INDArray ln2OutputLocal() { return localOutput("ln2"); }
+
+    private INDArray localOutput(String ln) {
+        if (!regather) throw new IllegalStateException("savedInput: " + ln + "'s local output is kept only under LOCAL, found GATHERED");
+        return need(ln + ".yLocal");
+    }
+
+    /** {@return the natural-order input of the column-parallel layer after {@code ln}: saved, or re-gathered by the caller} */
+    private INDArray columnInput(String ln, INDArray regathered) {
+        if (regather != (regathered != null))
+            throw new IllegalArgumentException(ln + "Regathered: must be given exactly under savedInput LOCAL, found "
+                    + (regathered == null ? "none" : "a tensor") + " under " + (regather ? "LOCAL" : "GATHERED"));
+        return regather ? region.natural(regathered) : need(ln + ".y");
     }
 
     private INDArray need(String name) {

@@ -24,8 +24,12 @@ class TensorParallelReferenceTest {
     private static final int B = 3;
 
     static Stream<Arguments> plans() {
-        return Stream.of(Arguments.of(2, TpMode.TENSOR), Arguments.of(4, TpMode.TENSOR),
-                Arguments.of(2, TpMode.SEQUENCE), Arguments.of(4, TpMode.SEQUENCE));
+        return Stream.of(Arguments.of(2, TpMode.TENSOR, TpSavedInput.GATHERED),
+                Arguments.of(4, TpMode.TENSOR, TpSavedInput.GATHERED),
+                Arguments.of(2, TpMode.SEQUENCE, TpSavedInput.GATHERED),
+                Arguments.of(4, TpMode.SEQUENCE, TpSavedInput.GATHERED),
+                Arguments.of(2, TpMode.SEQUENCE, TpSavedInput.LOCAL),
+                Arguments.of(4, TpMode.SEQUENCE, TpSavedInput.LOCAL));
     }
 
     /** {@return GPT-2 init of seed 7 perturbed by 0.3·N(0, 1), so LayerNorm gains and biases matter} */
@@ -37,20 +41,20 @@ class TensorParallelReferenceTest {
         return p;
     }
 
-    @ParameterizedTest(name = "t={0} {1} fp64")
+    @ParameterizedTest(name = "t={0} {1} {2} fp64")
     @MethodSource("plans")
-    void fp64MatchesTheUnshardedModel(int t, TpMode mode) {
-        compare(t, mode, DataType.DOUBLE, 1e-12, 1e-10);
+    void fp64MatchesTheUnshardedModel(int t, TpMode mode, TpSavedInput savedInput) {
+        compare(new TensorParallel(CONFIG, DataType.DOUBLE, t, mode, savedInput), 1e-12, 1e-10);
     }
 
-    @ParameterizedTest(name = "t={0} {1} fp32")
+    @ParameterizedTest(name = "t={0} {1} {2} fp32")
     @MethodSource("plans")
-    void fp32MatchesTheUnshardedModel(int t, TpMode mode) {
-        compare(t, mode, DataType.FLOAT, 1e-5, 1e-5);
+    void fp32MatchesTheUnshardedModel(int t, TpMode mode, TpSavedInput savedInput) {
+        compare(new TensorParallel(CONFIG, DataType.FLOAT, t, mode, savedInput), 1e-5, 1e-5);
     }
 
-    private static void compare(int t, TpMode mode, DataType dtype, double lossTolerance, double gradTolerance) {
-        TensorParallel tp = new TensorParallel(CONFIG, dtype, t, mode);
+    private static void compare(TensorParallel tp, double lossTolerance, double gradTolerance) {
+        int t = tp.degree();
         Gpt gpt = tp.gpt();
         INDArray[] params = perturbedParams(gpt);
         Batch batch = SyntheticData.of(CONFIG, 5).batch(0, 0, B);
@@ -79,10 +83,10 @@ class TensorParallelReferenceTest {
         }
     }
 
-    @ParameterizedTest(name = "t={0} {1}")
+    @ParameterizedTest(name = "t={0} {1} {2}")
     @MethodSource("plans")
-    void collectivesMoveTheMegatronVolumes(int t, TpMode mode) {
-        TensorParallel tp = new TensorParallel(CONFIG, DataType.DOUBLE, t, mode);
+    void collectivesMoveTheMegatronVolumes(int t, TpMode mode, TpSavedInput savedInput) {
+        TensorParallel tp = new TensorParallel(CONFIG, DataType.DOUBLE, t, mode, savedInput);
         INDArray[] params = perturbedParams(tp.gpt());
         Batch batch = SyntheticData.of(CONFIG, 5).batch(0, 0, B);
         INDArray[][] shards = new INDArray[t][params.length];
@@ -90,9 +94,11 @@ class TensorParallelReferenceTest {
         TpTraffic traffic = new TensorParallelReference(tp).forwardBackward(shards, batch).traffic();
 
         long b = B, s = CONFIG.seqLen(), h = CONFIG.hidden(), layers = CONFIG.layers(), bsh = b * s * h;
-        // Narayanan et al. 2021 §3.2: 8·b·s·h·(t−1)/t elements per layer per micro-batch, the same with SP.
-        assertEquals(layers * 8 * bsh * (t - 1), traffic.ringElementsTimesT(Scope.LAYER));
-        assertEquals(layers * 8.0 * bsh * (t - 1) / t, traffic.ringElementsPerRank(Scope.LAYER));
+        // Narayanan et al. 2021 §3.2: 8·b·s·h·(t−1)/t elements per layer per micro-batch, the same with SP;
+        // re-gathering the two column-parallel inputs in backward (Korthikanti et al. 2022 §4.2.3) adds 2·b·s·h·(t−1)/t.
+        long perLayer = savedInput == TpSavedInput.LOCAL ? 10 : 8;
+        assertEquals(layers * perLayer * bsh * (t - 1), traffic.ringElementsTimesT(Scope.LAYER));
+        assertEquals(layers * (double) perLayer * bsh * (t - 1) / t, traffic.ringElementsPerRank(Scope.LAYER));
         // Embedding (forward reduce, SP backward gather) and head (SP forward gather, backward reduce): 2·b·s·h·(t−1)/t each.
         assertEquals(2 * bsh * (t - 1), traffic.ringElementsTimesT(Scope.EMBEDDING));
         assertEquals(2 * bsh * (t - 1), traffic.ringElementsTimesT(Scope.HEAD));
@@ -112,14 +118,15 @@ class TensorParallelReferenceTest {
             assertEquals(0, traffic.ringElementsTimesT(Scope.PARAM_GRADS));
             assertEquals(3 + 4 * layers + 2, traffic.collectives().size());
         } else {
-            assertEquals(4 * layers, traffic.count(Scope.LAYER, CollectiveKind.ALL_GATHER));
+            long gathers = savedInput == TpSavedInput.LOCAL ? 6 * layers : 4 * layers;
+            assertEquals(gathers, traffic.count(Scope.LAYER, CollectiveKind.ALL_GATHER));
             assertEquals(4 * layers, traffic.count(Scope.LAYER, CollectiveKind.REDUCE_SCATTER));
-            assertEquals(4 * layers * bsh, traffic.elements(Scope.LAYER, CollectiveKind.ALL_GATHER));
+            assertEquals(gathers * bsh, traffic.elements(Scope.LAYER, CollectiveKind.ALL_GATHER));
             assertEquals(4 * layers * bsh, traffic.elements(Scope.LAYER, CollectiveKind.REDUCE_SCATTER));
             assertEquals(0, traffic.count(Scope.LAYER, CollectiveKind.ALL_REDUCE));
             // Per step: ln1, ln2 gains and biases per layer, lnf, and wpe — (4L + 2)·h + s·h elements.
             assertEquals((4 * layers + 2) * h + s * h, traffic.elements(Scope.PARAM_GRADS, CollectiveKind.ALL_REDUCE));
-            assertEquals(3 + 8 * layers + 4 + 4 * layers + 3, traffic.collectives().size());
+            assertEquals(3 + 4 * layers + gathers + 4 + 4 * layers + 3, traffic.collectives().size());
         }
     }
 }

@@ -2,11 +2,14 @@ package dev.parasim.exec.model;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,10 +24,16 @@ class TpBlockTest {
     private static final int T = 2;
     private static final int B = 2;
 
-    @ParameterizedTest
-    @EnumSource(TpMode.class)
-    void phasesReproduceTheBlockOnEachRanksRows(TpMode mode) {
-        TensorParallel tp = new TensorParallel(CONFIG, DataType.DOUBLE, T, mode);
+    static Stream<Arguments> variants() {
+        return Stream.of(Arguments.of(TpMode.TENSOR, TpSavedInput.GATHERED), Arguments.of(TpMode.SEQUENCE, TpSavedInput.GATHERED),
+                Arguments.of(TpMode.SEQUENCE, TpSavedInput.LOCAL));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("variants")
+    void phasesReproduceTheBlockOnEachRanksRows(TpMode mode, TpSavedInput savedInput) {
+        TensorParallel tp = new TensorParallel(CONFIG, DataType.DOUBLE, T, mode, savedInput);
+        boolean again = savedInput == TpSavedInput.LOCAL;
         Gpt gpt = tp.gpt();
         INDArray params = TensorParallelReferenceTest.perturbedParams(gpt)[1];
         Batch batch = SyntheticData.of(CONFIG, 2).batch(0, 0, B);
@@ -51,9 +60,11 @@ class TpBlockTest {
         long[] savedAfterForward = new long[T];
         for (int r = 0; r < T; r++) savedAfterForward[r] = blk[r].savedBytes();
         INDArray[] g = gather(mode, douts);
-        INDArray[] d2 = reduce(mode, map(r -> blk[r].mlpBackward(g[r])));
+        INDArray[] ln2 = again ? gather(mode, map(r -> blk[r].ln2OutputLocal())) : null;
+        INDArray[] d2 = reduce(mode, map(r -> again ? blk[r].mlpBackward(g[r], ln2[r]) : blk[r].mlpBackward(g[r])));
         INDArray[] dx2 = gather(mode, map(r -> blk[r].norm2Backward(d2[r])));
-        INDArray[] d1 = reduce(mode, map(r -> blk[r].attentionBackward(dx2[r])));
+        INDArray[] ln1 = again ? gather(mode, map(r -> blk[r].ln1OutputLocal())) : null;
+        INDArray[] d1 = reduce(mode, map(r -> again ? blk[r].attentionBackward(dx2[r], ln1[r]) : blk[r].attentionBackward(dx2[r])));
         INDArray[] dxs = map(r -> blk[r].norm1Backward(d1[r]));
 
         for (int r = 0; r < T; r++) {
@@ -62,8 +73,10 @@ class TpBlockTest {
             assertClose(localRows(mode, dx, r), dxs[r], "input gradient rows of rank " + r);
         }
         long bs = (long) B * s, f = CONFIG.ffnHidden(), heads = CONFIG.heads();
+        // Korthikanti et al. 2022 Table 2 without dropout masks: TP keeps 4·b·s·h whole; SP with LOCAL divides everything by t.
         long savedElements = mode == TpMode.TENSOR
                 ? bs * h * (4 + 4 / T) + 2 * bs * f / T + heads / T * B * s * s + 4 * bs
+                : again ? bs * h * 8 / T + 2 * bs * f / T + heads / T * B * s * s + 4 * bs / T
                 : bs * h * (2 + 6 / T) + 2 * bs * f / T + heads / T * B * s * s + 4 * bs / T;
         for (int r = 0; r < T; r++) assertEquals(savedElements * 8, savedAfterForward[r], "rank " + r);
         if (mode == TpMode.SEQUENCE) sumPartialGrads(tp, grads);
@@ -79,6 +92,10 @@ class TpBlockTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> blk.norm2(rows));
         assertTrue(e.getMessage().startsWith("phase order: x is not saved yet"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> blk.norm1(rows.get(NDArrayIndex.interval(0, 3), NDArrayIndex.all())));
+        assertEquals("savedInput: ln1's local output is kept only under LOCAL, found GATHERED",
+                assertThrows(IllegalStateException.class, blk::ln1OutputLocal).getMessage());
+        assertEquals("savedInput: LOCAL needs mode SEQUENCE, found TENSOR", assertThrows(IllegalArgumentException.class,
+                () -> new TensorParallel(CONFIG, DataType.DOUBLE, T, TpMode.TENSOR, TpSavedInput.LOCAL)).getMessage());
     }
 
     /** Under SEQUENCE, rank r holds tokens [r·s/t, (r+1)·s/t) of every sequence, sequence-major. */
