@@ -17,6 +17,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * backward:              dy = R(h.backward()) → finalNormBackward → blocks L..1 → e.backward(G(dx))
  * after the step's last micro-batch, under SEQUENCE: SUM-AllReduce of {@link TpShards#sequenceParallelPartialGrads}
  * </pre>
+ * Buffers are [rows, h] c-order, so a flat AllGather of the local buffers in rank order and a flat
+ * ReduceScatter into t equal contiguous chunks are exactly G and R. {@link TpSavedInput} chooses,
+ * under SEQUENCE, whether column-parallel layers keep gathered inputs or re-gather them in backward.
  * Instances are immutable and serialisable; phase objects are per rank and per micro-batch.
  */
 public final class TensorParallel implements java.io.Serializable {

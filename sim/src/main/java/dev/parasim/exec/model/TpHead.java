@@ -17,8 +17,10 @@ import java.util.Map;
  * loss(S, z_t) = mean(log S + m − z_t)       (the same on every rank)
  * dy_r = backward()           → R of [n, h] (AllReduce / ReduceScatter) → final-norm backward
  * </pre>
- * The max-AllReduce only keeps e^{z−m} in range; any common shift gives the same loss. The two sum
- * AllReduces may be fused into one of 2n elements. Rows are in gathered order throughout.
+ * The max-AllReduce only keeps e^{z−m} in range; any shift common to all ranks gives the same loss.
+ * A backend without a MAX reduction can AllGather the t local maxima instead (t·n gathered elements)
+ * and take {@link #maxOverRanks}, the same values bit for bit. The two sum AllReduces may be fused into
+ * one of 2n elements. Rows are in gathered order throughout.
  */
 public final class TpHead {
     private final TpRegion region;
@@ -95,5 +97,12 @@ public final class TpHead {
     private void advance(Step step) {
         if (next != step) throw new IllegalStateException("phase order: head step " + step + " called, expected " + next);
         next = Step.values()[step.ordinal() + 1];
+    }
+
+    /** {@return the elementwise max [n] over the t rank blocks of an AllGather of the local maxima [t·n]} */
+    public static INDArray maxOverRanks(INDArray gatheredMaxima, int t) {
+        if (gatheredMaxima.length() % t != 0)
+            throw new IllegalArgumentException("gatheredMaxima: length must be a multiple of t (" + t + "), found " + gatheredMaxima.length());
+        return gatheredMaxima.reshape('c', t, gatheredMaxima.length() / t).max(0);
     }
 }
