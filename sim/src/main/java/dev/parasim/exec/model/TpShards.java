@@ -100,8 +100,8 @@ public final class TpShards implements java.io.Serializable {
     }
 
     /** {@return short names of unit u's tensors, in storage order} */
-    public static List<String> fullNames(TpShards shards, int u) {
-        return shards.units.get(u).stream().map(ParamLayout.Tensor::name).toList();
+    public List<String> names(int u) {
+        return units.get(u).stream().map(ParamLayout.Tensor::name).toList();
     }
 
     /** {@return every shard tensor of unit u as a view of {@code shardFlat}, by short name} */

@@ -75,7 +75,7 @@ class TensorParallelReferenceTest {
             assertTrue(scale > 1e-3, "unit " + u + " has a real gradient, max " + scale);
             double error = got.sub(reference[u]).amaxNumber().doubleValue() / scale;
             assertTrue(error <= gradTolerance, "unit " + u + " relative error " + error);
-            for (String name : TpShards.fullNames(tp.shards(), u))
+            for (String name : tp.shards().names(u))
                 if (TpShards.split(name) == TpShards.Split.REPLICATED)
                     for (int r = 1; r < t; r++)
                         assertEquals(tp.shards().views(u, perRank[0]).get(name), tp.shards().views(u, perRank[r]).get(name),

@@ -64,7 +64,7 @@ class TensorParallelTrainingTest {
             double error = moved.sub(params[u]).amaxNumber().doubleValue() / params[u].amaxNumber().doubleValue();
             assertTrue(error < 1e-10, "unit " + u + " relative error " + error);
             assertTrue(params[u].sub(initial[u]).amaxNumber().doubleValue() > 1e-2, "unit " + u + " was trained");
-            for (String name : TpShards.fullNames(tp.shards(), u))
+            for (String name : tp.shards().names(u))
                 if (TpShards.split(name) == TpShards.Split.REPLICATED)
                     assertEquals(tp.shards().views(u, perRank[0]).get(name), tp.shards().views(u, perRank[1]).get(name),
                             "replicated " + name + " stays identical on both ranks");
