@@ -154,4 +154,16 @@ public final class Buf implements Serializable {
             }
         }
     }
+
+    /** Reads {@code count} elements into positions {@code from…}, keeping the larger of each pair; padding is skipped. */
+    public void decodeMax(ByteBuffer in, int from, int count, int end) {
+        for (int i = from; i < from + count; i++) {
+            double v = switch (type) {
+                case F64 -> in.getDouble();
+                case F32 -> in.getFloat();
+                case BF16 -> Bf16.value(in.getShort());
+            };
+            if (i < end && v > get(i)) set(i, v);
+        }
+    }
 }

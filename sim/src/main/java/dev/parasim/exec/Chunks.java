@@ -38,5 +38,13 @@ final class Chunks {
         return members.length == 1 || rank.arrived(members[mod(rank.indexIn(group) - 1, members.length)], round - 1);
     }
 
+    /** Reads chunks [first, first + count) of every segment, keeping the element-wise maximum. */
+    static void readMax(RankState rank, List<Seg> segs, int n, int first, int count, ByteBuffer in) {
+        for (Seg s : segs) {
+            int c = s.chunk(n);
+            rank.buf(s.buffer()).decodeMax(in, s.offset() + first * c, count * c, s.end());
+        }
+    }
+
     static int mod(int a, int n) { return ((a % n) + n) % n; }
 }

@@ -23,6 +23,7 @@ public final class GptExecModel implements ExecModel {
     private transient Gpt fp32;
     private transient Gpt fp64;
     private transient SyntheticData data;
+    private transient java.util.Map<java.util.List<Object>, dev.parasim.exec.model.TensorParallel> tensorParallel;
 
     public GptExecModel(GptConfig c, long seed) {
         this.layers = c.layers();
@@ -43,6 +44,17 @@ public final class GptExecModel implements ExecModel {
 
     private synchronized SyntheticData data() {
         return data != null ? data : (data = SyntheticData.of(config(), seed));
+    }
+
+    /** {@return global micro-batch {@code index} of step {@code step}: {@code sequences} sequences of the synthetic data} */
+    public Batch batch(long step, int index, int sequences) { return data().batch(step, index, sequences); }
+
+    /** {@return the model split Megatron-style over t ranks (FLOAT arithmetic, DOUBLE for fp64); built once per JVM} */
+    public synchronized dev.parasim.exec.model.TensorParallel tensorParallel(int t, dev.parasim.exec.model.TpMode mode,
+                                                                            boolean doublePrecision) {
+        if (tensorParallel == null) tensorParallel = new java.util.HashMap<>();
+        return tensorParallel.computeIfAbsent(java.util.List.of(t, mode, doublePrecision), k -> new dev.parasim.exec.model.TensorParallel(
+                config(), doublePrecision ? DataType.DOUBLE : DataType.FLOAT, t, mode));
     }
 
     @Override public int units() { return layers + 2; }

@@ -18,8 +18,13 @@ public final class RingAllReduce implements Op {
     public RingAllReduce(List<Seg> segs) { this(segs, RankGrid.Group.DP); }
 
     /** {@return the same collective on {@code group} instead of the data-parallel group} */
-    public RingAllReduce(List<Seg> segs, RankGrid.Group group) {
-        reduce = new RingReduceScatter(segs, CollectiveKind.ALL_REDUCE, group);
+    public RingAllReduce(List<Seg> segs, RankGrid.Group group) { this(segs, group, false); }
+
+    /** {@return a ring AllReduce on {@code group} that takes the element-wise maximum (the same bytes as a sum)} */
+    public static RingAllReduce max(List<Seg> segs, RankGrid.Group group) { return new RingAllReduce(segs, group, true); }
+
+    private RingAllReduce(List<Seg> segs, RankGrid.Group group, boolean max) {
+        reduce = new RingReduceScatter(segs, CollectiveKind.ALL_REDUCE, group, max);
         gather = new RingAllGather(segs, CollectiveKind.ALL_REDUCE, group);
         this.group = group;
     }

@@ -14,16 +14,21 @@ public final class RingReduceScatter implements Op {
     private final List<Seg> segs;
     private final CollectiveKind kind;
     private final RankGrid.Group group;
+    private final boolean max;
 
     public RingReduceScatter(List<Seg> segs) { this(segs, CollectiveKind.REDUCE_SCATTER, RankGrid.Group.DP); }
 
     /** {@return the same collective on {@code group} instead of the data-parallel group} */
     public RingReduceScatter(List<Seg> segs, RankGrid.Group group) { this(segs, CollectiveKind.REDUCE_SCATTER, group); }
 
-    RingReduceScatter(List<Seg> segs, CollectiveKind kind, RankGrid.Group group) {
+    RingReduceScatter(List<Seg> segs, CollectiveKind kind, RankGrid.Group group) { this(segs, kind, group, false); }
+
+    /** A ring reduce-scatter that keeps the element-wise maximum instead of the sum when {@code max}. */
+    RingReduceScatter(List<Seg> segs, CollectiveKind kind, RankGrid.Group group, boolean max) {
         this.segs = List.copyOf(segs);
         this.kind = kind;
         this.group = group;
+        this.max = max;
     }
 
     @Override
@@ -41,8 +46,11 @@ public final class RingReduceScatter implements Op {
         int n = members.length;
         int r = rank.indexIn(group);
         if (n == 1) return true;
-        if (round > 0)
-            Chunks.read(rank, segs, n, Chunks.mod(r - round - 1, n), 1, rank.take(members[Chunks.mod(r - 1, n)]), true);
+        if (round > 0) {
+            java.nio.ByteBuffer in = rank.take(members[Chunks.mod(r - 1, n)]);
+            if (max) Chunks.readMax(rank, segs, n, Chunks.mod(r - round - 1, n), 1, in);
+            else Chunks.read(rank, segs, n, Chunks.mod(r - round - 1, n), 1, in, true);
+        }
         if (round < n - 1) {
             int chunk = Chunks.mod(r - round - 1, n);
             rank.send(members[Chunks.mod(r + 1, n)], kind, Chunks.bytes(rank, segs, n, 1),

@@ -2,45 +2,56 @@ package dev.parasim.exec;
 
 import java.util.List;
 
-/** The programs of a pipelined run: every rank runs its stage's {@link StrategyProgram}. */
+/** The programs of a run on a dp × tp × pp grid: every rank runs the {@link StrategyProgram} of its stage and TP index. */
 public final class StagePrograms implements RankPrograms {
     private static final long serialVersionUID = 1L;
 
-    private final StrategyProgram[] stages;
+    private final StrategyProgram[][] programs;
     private final RankGrid grid;
     private final int supersteps;
 
-    private StagePrograms(StrategyProgram[] stages, RankGrid grid) {
-        if (stages.length != grid.pp())
-            throw new IllegalArgumentException("stages: must be pp = " + grid.pp() + ", found " + stages.length);
-        this.stages = stages.clone();
+    private StagePrograms(StrategyProgram[][] programs, RankGrid grid) {
+        if (programs.length != grid.pp() || programs[0].length != grid.tp())
+            throw new IllegalArgumentException("programs: must be pp × tp = " + grid.pp() + " × " + grid.tp() + ", found "
+                    + programs.length + " × " + programs[0].length);
+        this.programs = programs.clone();
         this.grid = grid;
         int most = 0;
-        for (StrategyProgram s : stages) most = Math.max(most, s.supersteps(grid.dp()));
+        for (StrategyProgram[] stage : programs)
+            for (StrategyProgram s : stage) most = Math.max(most, s.supersteps(Math.max(grid.dp(), grid.tp())));
         this.supersteps = most;
     }
 
-    /** {@return the programs of {@code grid}'s ranks, stage s running {@code stages[s]}} */
-    public static StagePrograms of(StrategyProgram[] stages, RankGrid grid) { return new StagePrograms(stages, grid); }
+    /** {@return the programs of {@code grid}'s ranks, stage s and TP index i running {@code programs[s][i]}} */
+    public static StagePrograms of(StrategyProgram[][] programs, RankGrid grid) { return new StagePrograms(programs, grid); }
 
     @Override
-    public RankProgram of(int rank) { return stages[grid.stage(rank)]; }
+    public RankProgram of(int rank) { return programs[grid.stage(rank)][grid.tpIndex(rank)]; }
 
     @Override
     public int supersteps() { return supersteps; }
 
     /**
      * {@return the model's units put back together from every rank's owned shards of its local units}
-     * ({@code shards} in rank order); the last stage's wte copy is skipped (see {@link #wteCopy}).
+     * ({@code shards} in rank order; TP shards reassembled by {@code exec.model.TpShards}); the last
+     * stage's wte copy is skipped (see {@link #wteCopy}).
      */
-    public static double[][] assemble(StrategyProgram[] stages, RankGrid grid, List<double[][]> shards) {
-        ExecModel model = stages[0].model();
+    public static double[][] assemble(StrategyProgram[][] programs, RankGrid grid, List<double[][]> shards) {
+        ExecModel model = programs[0][0].model();
         double[][] full = new double[model.units()][];
         for (int u = 0; u < full.length; u++) full[u] = new double[model.unitSize(u)];
-        for (int s = 0; s < stages.length; s++) {
-            StageLayout layout = stages[s].layout();
+        for (int s = 0; s < programs.length; s++) {
+            StageLayout layout = programs[s][0].layout();
             for (int u = 0; u < layout.units().size(); u++) {
-                double[] local = local(stages[s], grid, shards, s, u);
+                double[] local;
+                if (grid.tp() > 1) {
+                    org.nd4j.linalg.api.ndarray.INDArray[] parts = new org.nd4j.linalg.api.ndarray.INDArray[grid.tp()];
+                    for (int i = 0; i < parts.length; i++)
+                        parts[i] = org.nd4j.linalg.factory.Nd4j.createFromArray(local(programs[s][i], grid, shards, s, i, u));
+                    local = programs[s][0].tensorParallel().shards().reassemble(u, parts).toDoubleVector();
+                } else {
+                    local = local(programs[s][0], grid, shards, s, 0, u);
+                }
                 int at = 0;
                 for (StageLayout.Part part : layout.units().get(u)) {
                     boolean copy = part.modelUnit() == 0 && layout.units().get(u).get(0).modelUnit() != 0;
@@ -53,20 +64,20 @@ public final class StagePrograms implements RankPrograms {
     }
 
     /** {@return the last stage's copy of wte (null when pp = 1)} */
-    public static double[] wteCopy(StrategyProgram[] stages, RankGrid grid, List<double[][]> shards) {
-        if (stages.length == 1) return null;
-        StrategyProgram last = stages[stages.length - 1];
+    public static double[] wteCopy(StrategyProgram[][] programs, RankGrid grid, List<double[][]> shards) {
+        if (programs.length == 1) return null;
+        StrategyProgram last = programs[programs.length - 1][0];
         int[] at = last.layout().headWeights();
-        double[] local = local(last, grid, shards, stages.length - 1, at[0]);
+        double[] local = local(last, grid, shards, programs.length - 1, 0, at[0]);
         return java.util.Arrays.copyOfRange(local, at[1], at[1] + last.layout().wteElements());
     }
 
-    /** Local unit u of stage s from its dp ranks' shards (tp index 0). */
-    private static double[] local(StrategyProgram stage, RankGrid grid, List<double[][]> shards, int s, int u) {
-        int size = stage.unitSize(u);
+    /** Local unit u of stage s, TP index i, from its dp ranks' shards. */
+    private static double[] local(StrategyProgram program, RankGrid grid, List<double[][]> shards, int s, int i, int u) {
+        int size = program.unitSize(u);
         double[] out = new double[size];
-        int c = shards.get(grid.rank(0, 0, s))[u].length;
-        for (int i = 0; i < size; i++) out[i] = shards.get(grid.rank(0, i / c, s))[u][i % c];
+        int c = shards.get(grid.rank(i, 0, s))[u].length;
+        for (int k = 0; k < size; k++) out[k] = shards.get(grid.rank(i, k / c, s))[u][k % c];
         return out;
     }
 }

@@ -36,6 +36,10 @@ public final class StrategyProgram implements RankProgram {
     final ExecModel model;
     final Strategy strategy;
     final StageLayout layout;
+    /** Tensor-parallel degree t of the ranks running this program (1: no TP), their mode, and their TP index. */
+    final int tp;
+    final dev.parasim.exec.model.TpMode tpMode;
+    final int tpRank;
     final int[] size;
     final int[] shard;
     final List<int[]> buckets = new ArrayList<>();
@@ -50,9 +54,25 @@ public final class StrategyProgram implements RankProgram {
      * units, with the micro-batches run as a {@link PipelineOp} (pp > 1: DDP and ZeRO-1 only).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout) {
+        this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, 0);
+    }
+
+    /**
+     * The program of TP rank {@code tpRank} of t (pp = 1): its local units are its Megatron shards
+     * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases between ring
+     * AllReduces on the TP group; DP sync and Adam work on the shards (DDP or ZeRO-1).
+     */
+    public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
+                           dev.parasim.exec.model.TpMode tpMode, int tpRank) {
         this.model = model;
         this.strategy = strategy;
         this.layout = layout;
+        this.tp = tp;
+        this.tpMode = tpMode;
+        this.tpRank = tpRank;
+        if (tp > 1 && (layout.pp() > 1 || tpMode != dev.parasim.exec.model.TpMode.TENSOR
+                || (strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)))
+            throw new IllegalArgumentException("tp: executed with pp = 1, no sequence parallelism, zero 0 or 1, found tp " + tp);
         if (layout.pp() > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
             throw new IllegalArgumentException("zero: pipelines run DDP or ZeRO-1, found " + strategy.zero());
         int units = layout.units().size();
@@ -60,7 +80,7 @@ public final class StrategyProgram implements RankProgram {
         shard = new int[units];
         long total = 0;
         for (int u = 0; u < units; u++) {
-            size[u] = layout.size(u);
+            size[u] = tp > 1 ? Math.toIntExact(tensorParallel().shards().shardSize(u)) : layout.size(u);
             shard[u] = (int) dev.parasim.collective.Chunking.shard(size[u], strategy.dp());
             total += size[u];
         }
@@ -74,6 +94,14 @@ public final class StrategyProgram implements RankProgram {
     public ExecModel model() { return model; }
 
     public StageLayout layout() { return layout; }
+
+    /** {@return the model split over this program's TP group (t = 1 included)} */
+    public dev.parasim.exec.model.TensorParallel tensorParallel() {
+        return ((GptExecModel) model).tensorParallel(tp, tpMode, strategy.precision().fp64Compute());
+    }
+
+    /** {@return the tensor-parallel degree of the ranks running this program} */
+    public int tp() { return tp; }
 
     /** {@return elements of local unit u (unpadded)} */
     public int unitSize(int u) { return size[u]; }
@@ -99,8 +127,7 @@ public final class StrategyProgram implements RankProgram {
         }
         switch (strategy.zero()) {
             case DDP -> {
-                if (layout.pp() == 1)
-                    for (int k = 0; k < m; k++) out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+                if (layout.pp() == 1) computeAll(out, m);
                 out.add(StrategyStep.of(StrategyStep.Action.STAGE_BUCKETS));
                 List<Seg> segs = new ArrayList<>();
                 for (int k = 0; k < buckets.size(); k++)
@@ -109,8 +136,7 @@ public final class StrategyProgram implements RankProgram {
                 out.add(StrategyStep.of(StrategyStep.Action.UNSTAGE_BUCKETS));
             }
             case OPTIMIZER -> {
-                if (layout.pp() == 1)
-                    for (int k = 0; k < m; k++) out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+                if (layout.pp() == 1) computeAll(out, m);
                 out.add(new RingReduceScatter(unitSegs("g")));
             }
             case GRADIENTS -> {
@@ -129,6 +155,16 @@ public final class StrategyProgram implements RankProgram {
             out.add(new RingAllGather(unitSegs("p")));
         out.add(StrategyStep.of(StrategyStep.Action.END_STEP));
         return out;
+    }
+
+    /** The m micro-batches of a single-stage program: one COMPUTE op each, or TP phases and collectives when t > 1. */
+    private void computeAll(List<Op> out, int m) {
+        for (int k = 0; k < m; k++) {
+            if (tp > 1)
+                TpStep.microBatch(out, k, layout.layers(), strategy.microBatch() * ((GptExecModel) model).config().seqLen(),
+                        model.activationElements(strategy.microBatch()));
+            else out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+        }
     }
 
     private void zero3MicroBatch(List<Op> out, int k) {
@@ -174,7 +210,8 @@ public final class StrategyProgram implements RankProgram {
         PrecisionMode precision = strategy.precision();
         int r = rank.dpIndex();
         for (int u = 0; u < size.length; u++) {
-            double[] init = layout.init(model, u, strategy.seed());
+            double[] init = tp > 1 ? tensorParallel().initShard(u, strategy.seed(), tpRank).toDoubleVector()
+                    : layout.init(model, u, strategy.seed());
             int c = shard[u];
             switch (strategy.zero()) {
                 case DDP -> {

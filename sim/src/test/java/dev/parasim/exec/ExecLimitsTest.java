@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * What the executor refuses, with the field named: tensor parallelism, pipelines with ZeRO-2, models over
+ * What the executor refuses, with the field named: TP with pp > 1 or SP, pipelines with ZeRO-2, models over
  * the size limit; pipelines with DDP or ZeRO-1 pass, and invalid pipeline shapes fail when the spec loads.
  */
 class ExecLimitsTest {
@@ -28,11 +28,16 @@ class ExecLimitsTest {
     private static final String TINY = "{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}";
 
     @Test
-    void tensorParallelAndPipelinesWithZero2AreRejected() {
-        Experiment tp = parse(TINY, "{name: a, dp: 4, tp: 2}", true);
+    void unsupportedTensorParallelCombosAndPipelinesWithZero2AreRejected() {
+        Experiment tp = parse(TINY, "{name: a, dp: 4, tp: 2, zero: 1}", true);
+        ExecLimits.check(tp, tp.plans().get(0), ExecModels.parameters(tp.model()));
+        Experiment tpPp = parse(TINY, "{name: a, dp: 2, tp: 2, pp: 2}", true);
         SpecException e = assertThrows(SpecException.class,
-                () -> ExecLimits.check(tp, tp.plans().get(0), ExecModels.parameters(tp.model())));
+                () -> ExecLimits.check(tpPp, tpPp.plans().get(0), ExecModels.parameters(tpPp.model())));
         assertEquals("plans[0].tp", e.path());
+        Experiment sp = parse(TINY, "{name: a, dp: 4, tp: 2, sequenceParallel: true}", true);
+        assertEquals("plans[0].sequenceParallel", assertThrows(SpecException.class,
+                () -> ExecLimits.check(sp, sp.plans().get(0), ExecModels.parameters(sp.model()))).path());
         Experiment pp = parse(TINY, "{name: a, dp: 4, pp: 2, zero: 1}", true);
         ExecLimits.check(pp, pp.plans().get(0), ExecModels.parameters(pp.model()));
         Experiment zero2 = parse(TINY, "{name: a, dp: 4, pp: 2, zero: 2}", true);

@@ -24,6 +24,7 @@ import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
 import dev.parasim.exec.model.SingleDeviceTrainer;
+import dev.parasim.exec.model.TpMode;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.apache.spark.sql.SparkSession;
@@ -70,9 +71,11 @@ public final class ExecutedRun {
                 : Math.max(1, (grid.world() + parallelism - 1) / parallelism);
         Topology topology = Topology.of(e.cluster(), grid, rpp);
         long started = System.nanoTime();
-        StrategyProgram[] stages = new StrategyProgram[plan.pp()];
+        StrategyProgram[][] stages = new StrategyProgram[plan.pp()][plan.tp()];
         for (int s = 0; s < plan.pp(); s++)
-            stages[s] = new StrategyProgram(model, strategy, StageLayout.of(model, s, plan.pp(), plan.chunks(), plan.schedule()));
+            for (int i = 0; i < plan.tp(); i++)
+                stages[s][i] = new StrategyProgram(model, strategy, StageLayout.of(model, s, plan.pp(), plan.chunks(), plan.schedule()),
+                        plan.tp(), TpMode.TENSOR, i);
         RankPrograms programs = StagePrograms.of(stages, grid);
         try (SuperstepEngine engine = new SuperstepEngine(spark, topology, programs)) {
             int supersteps = 0;
