@@ -8,8 +8,8 @@ import java.util.Map;
  * moves the same bytes).
  *
  * @param bytesPerGpu        max over ranks of payload bytes sent per step
- * @param byCollective       max over ranks of bytes sent per step, by collective label
- * @param byTier             max over ranks of bytes sent per step, by link-tier name
+ * @param byCollective       bytes the busiest rank (most bytes sent; lowest rank on ties) sent per step, by collective label
+ * @param byTier             the same rank's bytes by link-tier name
  * @param crossPartitionBytes payload bytes all ranks sent to ranks of other Spark partitions per step
  * @param sparkShuffleBytes  Spark's shuffle-write bytes per step (serialized messages, headers included;
  *                           compressed sizes unless the session sets spark.shuffle.compress=false)

@@ -122,7 +122,7 @@ public final class ExecutedRun {
                             new double[][] {java.util.Arrays.copyOf(refParams[0], copy.length)}));
             }
             return new ExecutedResult(plan.name(), plan.dp(), m, precision, topology.partitions(), rpp,
-                    last.stream().mapToLong(RankComm::sent).max().orElse(0), maxOver(last, true), maxOver(last, false),
+                    busiest(last).sent(), busiest(last).sentByKind(), busiest(last).sentByTier(),
                     last.stream().mapToLong(RankComm::crossPartitionSent).sum(), shuffle, memoryReport(memory),
                     losses, refLosses, diff, last, supersteps, seconds, plan.pp(), details);
         }
@@ -175,10 +175,14 @@ public final class ExecutedRun {
         return out;
     }
 
-    private static Map<String, Long> maxOver(List<RankComm> ranks, boolean byKind) {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (RankComm r : ranks) (byKind ? r.sentByKind() : r.sentByTier()).forEach((k, v) -> out.merge(k, v, Math::max));
-        return out;
+    /**
+     * {@return the rank that sent the most (the lowest such rank on ties)}: its bytes by collective and tier are
+     * the run's, as the accountant reports the busiest stage's (a middle pipeline stage sends both ways).
+     */
+    private static RankComm busiest(List<RankComm> ranks) {
+        RankComm best = ranks.get(0);
+        for (RankComm r : ranks) if (r.sent() > best.sent()) best = r;
+        return best;
     }
 
     private static MemoryReport memoryReport(List<MemorySnapshot> ranks) {

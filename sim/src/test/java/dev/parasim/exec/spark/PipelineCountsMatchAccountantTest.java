@@ -46,5 +46,10 @@ class PipelineCountsMatchAccountantTest {
             if (dp == 1 && (s == 0 || s == pp - 1))
                 assertEquals(wteAllReduce, rank.sent(CollectiveKind.ALL_REDUCE), "wte all-reduce, rank " + rank.rank());
         }
+        // What the report compares: the busiest rank's bytes by collective are the accountant's busiest stage's.
+        var busiest = dev.parasim.analytic.Accountant.predict(e, plan).comm();
+        assertEquals(busiest.bytesPerGpu(), r.bytesPerGpu());
+        for (CollectiveKind kind : CollectiveKind.values())
+            assertEquals(busiest.bytes(kind), r.byCollective().getOrDefault(kind.label(), 0L), "busiest rank's " + kind.label());
     }
 }
