@@ -31,9 +31,15 @@ public final class PipelineOp implements Op {
     /** The stage's pass order, looked up again where the op runs (program.PassRef is not serializable). */
     private transient List<PassRef> order;
 
-    public PipelineOp(StageLayout layout, int microBatches) {
+    private final int tp;
+
+    public PipelineOp(StageLayout layout, int microBatches) { this(layout, microBatches, 1); }
+
+    /** The stage's passes on a TP group of {@code tp} ranks (each pass then runs TP collectives). */
+    public PipelineOp(StageLayout layout, int microBatches, int tp) {
         this.layout = layout;
         this.microBatches = microBatches;
+        this.tp = tp;
     }
 
     /** {@return the stage's pass order} */
@@ -48,7 +54,18 @@ public final class PipelineOp implements Op {
      * pipeline, 2(p − 1) (a lower bound when stages wait longer; the engine runs on until all finish)
      */
     @Override
-    public int rounds(int n) { return order().size() + 2 * (layout.pp() - 1); }
+    public int rounds(int n) {
+        if (tp == 1) return order().size() + 2 * (layout.pp() - 1);
+        // A TP pass takes one superstep plus its collectives' rounds; fill and drain take 2(p − 1) of the longest.
+        int total = 0, longest = 0;
+        for (PassRef ref : order()) {
+            int pass = 1;
+            for (Op op : TpStagePass.ops(ref, layout, tp, 1, 1)) pass += op.rounds(tp);
+            total += pass;
+            longest = Math.max(longest, pass);
+        }
+        return total + 2 * (layout.pp() - 1) * longest;
+    }
 
     @Override
     public boolean loggedAsCollective() { return false; }
@@ -127,6 +144,7 @@ public final class PipelineOp implements Op {
                 flops * scale, -1, live.innerStart, ""));
         live.inner = null;
         live.next++;
+        rank.noteInFlight(live.tp.size(), 0);
         if (live.next < order.size()) return false;
         rank.free("tpx");
         rank.free("tpl");

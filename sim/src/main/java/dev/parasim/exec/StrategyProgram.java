@@ -129,7 +129,7 @@ public final class StrategyProgram implements RankProgram {
         int m = strategy.microBatches();
         int units = size.length;
         if (layout.pp() > 1) {
-            out.add(new PipelineOp(layout, m));
+            out.add(new PipelineOp(layout, m, tp));
             // Megatron's tied embedding: the first and last stage all-reduce their wte gradients before the DP sync.
             if (layout.first() || layout.last()) {
                 int[] at = layout.first() ? layout.locate(0) : layout.headWeights();

@@ -7,6 +7,7 @@ import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.RankComm;
 import dev.parasim.exec.RankDetail;
 import dev.parasim.exec.TestSpark;
+import dev.parasim.memory.Activations;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.load.SpecLoader;
@@ -22,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 3D plans (TP groups inside pipeline stages, composed with DP) train like one rank: parameters within
  * 1e-5 (fp32) and equal losses after 3 steps; per rank every collective kind's bytes equal
  * {@code CommModel.stage} for its stage — SendRecv b·s·h/t per boundary per micro-batch per direction,
- * the receiving TP group's AllGather of the slices, TP AllReduces, the wte AllReduce and the DP sync.
+ * the receiving TP group's AllGather of the slices, TP AllReduces, the wte AllReduce and the DP sync — and
+ * each stage holds as many micro-batch chunks at once as the memory model's in-flight count.
  */
 class ThreeDimensionalRunsTest {
 
@@ -57,6 +59,8 @@ class ThreeDimensionalRunsTest {
             int s = d.stage(), v = chunks;
             long sends = (long) m * (s < pp - 1 ? v : v - 1) + (long) m * (s > 0 ? v : v - 1);
             assertEquals(sends * slice, rank.sent(CollectiveKind.SEND_RECV), "rank " + rank.rank() + " sendRecv");
+            long inFlight = Math.round(Activations.layersInFlight(e.model(), plan, m, s) / ((double) layers / (pp * chunks)));
+            assertEquals(inFlight, d.maxInFlight(), "rank " + rank.rank() + " in-flight micro-batch chunks");
             CommVolume predicted = CommModel.volume(e, CommModel.stage(e, plan, s));
             for (CollectiveKind kind : CollectiveKind.values())
                 assertEquals(predicted.bytes(kind), rank.sent(kind), "accountant vs executed " + kind.label() + ", rank " + rank.rank());
