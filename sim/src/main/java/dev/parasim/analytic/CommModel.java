@@ -39,7 +39,8 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  * <li>PP (§4.1): per micro-batch and chunk, b·s·h/t activation elements to the next stage and as many
  *   gradient elements back (Megatron's scatter/gather), each boundary crossed v times when interleaved.
  *   With a tied head and p > 1 the last stage keeps a copy of wte; once per step the first and last stage
- *   all-reduce their wte gradients (V·h/t elements, ring of 2: Megatron's embedding group), before the DP sync.</li>
+ *   all-reduce their wte gradients (V·h/t elements, ring of 2: Megatron's embedding group), before the DP sync.
+ *   With t > 1 each received slice is AllGathered over the TP group (b·s·h elements gathered).</li>
  * <li>CP: ring attention passes K and V around the cp ranks: (c−1) sends forward, twice that backward.</li>
  * </ul>
  */
@@ -153,6 +154,15 @@ public final class CommModel {
             ops.add(new CommOp(Axis.PP, SEND_RECV, FORWARD, forwardSends, bytes, cost.sendRecv(bytes, nextCrosses)));
         if (backwardSends > 0)
             ops.add(new CommOp(Axis.PP, SEND_RECV, BACKWARD, backwardSends, bytes, cost.sendRecv(bytes, prevCrosses)));
+        if (plan.tp() > 1) {
+            // Scatter/gather (Narayanan et al. 2021 §4.1): each received b·s·h/t slice is AllGathered over the TP group.
+            long full = (long) e.training().microBatch() * (model.seqLen() / plan.cp()) * model.hidden();
+            long forwardRecvs = (long) m * (stage > 0 ? v : v - 1), backwardRecvs = (long) m * (stage < p - 1 ? v : v - 1);
+            long gathered = Chunking.ringReduceScatterElements(full, plan.tp()) * e.training().precision().activationBytes();
+            Transfer gather = cost.of(ALL_GATHER, full * e.training().precision().activationBytes(), layout.span(Axis.TP));
+            if (forwardRecvs > 0) ops.add(new CommOp(Axis.TP, ALL_GATHER, FORWARD, forwardRecvs, gathered, gather));
+            if (backwardRecvs > 0) ops.add(new CommOp(Axis.TP, ALL_GATHER, BACKWARD, backwardRecvs, gathered, gather));
+        }
         if (model.tiedEmbeddings() && (stage == 0 || stage == p - 1)) {
             // Megatron's embedding group: the two wte copies' gradients, a ring AllReduce of 2 ranks.
             long words = (long) model.vocab() * model.hidden() / plan.tp();

@@ -136,7 +136,7 @@ public final class RunCommand implements Callable<Integer> {
         if (r.pp() > 1) {
             b.append(String.format(Locale.ROOT, "  pipeline: pp %d; per stage (its first rank) in-flight micro-batch chunks / activation bytes held / peak:", r.pp()));
             for (dev.parasim.exec.RankDetail d : r.ranks())
-                if (d.dpIndex() == 0)
+                if (d.dpIndex() == 0 && d.tpIndex() == 0)
                     b.append(String.format(Locale.ROOT, " [%d] %d / %,d / %,d", d.stage(), d.maxInFlight(), d.residentActivationBytes(),
                             d.memory().peak(dev.parasim.exec.MemCategory.ACTIVATIONS)));
             b.append(System.lineSeparator());

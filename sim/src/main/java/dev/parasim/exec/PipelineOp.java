@@ -7,6 +7,8 @@ import dev.parasim.program.PassRef;
 import dev.parasim.program.PipelineOrder;
 
 import java.nio.ByteBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +31,15 @@ public final class PipelineOp implements Op {
     /** The stage's pass order, looked up again where the op runs (program.PassRef is not serializable). */
     private transient List<PassRef> order;
 
-    public PipelineOp(StageLayout layout, int microBatches) {
+    private final int tp;
+
+    public PipelineOp(StageLayout layout, int microBatches) { this(layout, microBatches, 1); }
+
+    /** The stage's passes on a TP group of {@code tp} ranks (each pass then runs TP collectives). */
+    public PipelineOp(StageLayout layout, int microBatches, int tp) {
         this.layout = layout;
         this.microBatches = microBatches;
+        this.tp = tp;
     }
 
     /** {@return the stage's pass order} */
@@ -46,7 +54,18 @@ public final class PipelineOp implements Op {
      * pipeline, 2(p − 1) (a lower bound when stages wait longer; the engine runs on until all finish)
      */
     @Override
-    public int rounds(int n) { return order().size() + 2 * (layout.pp() - 1); }
+    public int rounds(int n) {
+        if (tp == 1) return order().size() + 2 * (layout.pp() - 1);
+        // A TP pass takes one superstep plus its collectives' rounds; fill and drain take 2(p − 1) of the longest.
+        int total = 0, longest = 0;
+        for (PassRef ref : order()) {
+            int pass = 1;
+            for (Op op : TpStagePass.ops(ref, layout, tp, 1, 1)) pass += op.rounds(tp);
+            total += pass;
+            longest = Math.max(longest, pass);
+        }
+        return total + 2 * (layout.pp() - 1) * longest;
+    }
 
     @Override
     public boolean loggedAsCollective() { return false; }
@@ -58,8 +77,9 @@ public final class PipelineOp implements Op {
 
     @Override
     public boolean advance(RankState rank, int round) {
-        if (round == 0) rank.scratch = new Live();
+        if (round == 0) rank.scratch = new Live(this);
         Live live = live(rank);
+        if (program(rank).tp() > 1) return advanceTensorParallel(rank, live, round);
         List<PassRef> order = order();
         PassRef ref = order.get(live.next);
         boolean ran = switch (ref.pass()) {
@@ -74,6 +94,93 @@ public final class PipelineOp implements Op {
             throw new IllegalStateException("rank " + rank.rank() + ": micro-batches still live after the step: " + live.passes.keySet());
         rank.scratch = null;
         return true;
+    }
+
+    /**
+     * A TP stage: the current pass is a list of ops ({@link TpStagePass}) whose collectives take one round
+     * per superstep; a pass starts only when its pipeline input has arrived.
+     */
+    private boolean advanceTensorParallel(RankState rank, Live live, int round) {
+        StrategyProgram prog = program(rank);
+        int tokens = prog.strategy.microBatch() * ((GptExecModel) prog.model).config().seqLen();
+        int activation = prog.model.activationElements(prog.strategy.microBatch());
+        if (round == 0) {
+            rank.alloc("tpx", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
+            rank.alloc("tpl", MemCategory.COMM_BUFFERS, Dtype.F32, 2 * tokens);
+        }
+        List<PassRef> order = order();
+        if (live.inner == null) {
+            PassRef ref = order.get(live.next);
+            int p = layout.pp(), v = layout.chunks(), virtual = layout.virtualStage(ref.chunk());
+            if (ref.pass() == Pass.F && virtual > 0
+                    && !rank.arrived(peer(rank, layout.stage() > 0 ? layout.stage() - 1 : p - 1), tag(Pass.F, ref.microBatch(), ref.chunk(), v)))
+                return false;
+            if ((ref.pass() == Pass.B || ref.pass() == Pass.BW) && virtual < p * v - 1
+                    && !rank.arrived(peer(rank, layout.stage() < p - 1 ? layout.stage() + 1 : 0), tag(Pass.B, ref.microBatch(), ref.chunk(), v)))
+                return false;
+            live.inner = TpStagePass.ops(ref, layout, prog.tp(), tokens, activation);
+            live.innerPc = 0;
+            live.innerRound = 0;
+            live.innerStart = round;
+        }
+        while (live.innerPc < live.inner.size()) {
+            Op op = live.inner.get(live.innerPc);
+            boolean complete = op.advance(rank, live.innerRound);
+            if (!complete) {
+                live.innerRound++;
+                return false;
+            }
+            live.innerPc++;
+            live.innerRound = 0;
+        }
+        PassRef ref = order.get(live.next);
+        int[] units = layout.chunkUnits(ref.chunk());
+        double flops = 0;
+        for (int u : units) flops += prog.model.forwardFlops(u, prog.strategy.microBatch()) / prog.tp();
+        ExecEvent.Kind kind = switch (ref.pass()) { case F -> ExecEvent.Kind.F; case B -> ExecEvent.Kind.B;
+            case W -> ExecEvent.Kind.W; case BW -> ExecEvent.Kind.BW; };
+        double scale = ref.pass() == Pass.BW ? 2 : 1;
+        rank.record(event(kind, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1], 0,
+                flops * scale, -1, live.innerStart, ""));
+        live.inner = null;
+        live.next++;
+        rank.noteInFlight(live.tp.size(), 0);
+        if (live.next < order.size()) return false;
+        rank.free("tpx");
+        rank.free("tpl");
+        rank.scratch = null;
+        return true;
+    }
+
+    /** Receives this TP rank's 1/t slice of the pass's input into its chunk of {@code tpx} (the TP group then AllGathers). */
+    void receive(RankState rank, Pass pass, int mb, int chunk, int r) {
+        int p = layout.pp();
+        int from = pass == Pass.F ? peer(rank, layout.stage() > 0 ? layout.stage() - 1 : p - 1)
+                : peer(rank, layout.stage() < p - 1 ? layout.stage() + 1 : 0);
+        ByteBuffer in = rank.poll(from, tag(pass == Pass.F ? Pass.F : Pass.B, mb, chunk, layout.chunks()));
+        if (in == null) throw new IllegalStateException("rank " + rank.rank() + ": no input for " + pass + mb + "." + chunk);
+        Buf x = rank.buf("tpx");
+        int t = program(rank).tp(), c = (x.length() + t - 1) / t;
+        x.decode(in, r * c, c, x.length(), false);
+        rank.record(event(ExecEvent.Kind.RECV, new PassRef(pass, mb, chunk).toString(), mb, chunk, -1, -1,
+                (long) c * x.type().bytes(), 0, from, rank.opRound(), ""));
+    }
+
+    /** Sends this TP rank's 1/t slice of {@code value} (b·s·h elements) to the rank of the same TP index on the next (F) or previous stage. */
+    void sendSlice(RankState rank, Pass pass, int mb, int chunk, int r, INDArray value) {
+        int p = layout.pp(), v = layout.chunks();
+        boolean forward = pass == Pass.F;
+        int to = forward ? peer(rank, layout.stage() < p - 1 ? layout.stage() + 1 : 0)
+                : peer(rank, layout.stage() > 0 ? layout.stage() - 1 : p - 1);
+        int next = forward ? (layout.stage() < p - 1 ? chunk : chunk + 1) : (layout.stage() > 0 ? chunk : chunk - 1);
+        double[] all = Nd4j.toFlattened('c', value).toDoubleVector();
+        int t = program(rank).tp(), c = (all.length + t - 1) / t;
+        Buf staged = Buf.of(program(rank).strategy.precision().working(), all.length, all);
+        int bytes = c * staged.type().bytes();
+        rank.sendTagged(to, CollectiveKind.SEND_RECV, tag(forward ? Pass.F : Pass.B, mb, next, v), bytes,
+                out -> staged.encode(out, r * c, c, all.length));
+        rank.record(event(ExecEvent.Kind.SEND, new PassRef(pass, mb, next).toString(), mb, chunk, -1, -1, bytes, 0, to,
+                rank.opRound(), ""));
     }
 
     private boolean forward(RankState rank, Live live, PassRef ref, int round) {
@@ -234,7 +341,7 @@ public final class PipelineOp implements Op {
         return new ExecEvent(kind, label, mb, chunk, first, last, bytes, flops, peer, round, dep);
     }
 
-    private static long key(int mb, int chunk) { return ((long) mb << 16) | chunk; }
+    static long key(int mb, int chunk) { return ((long) mb << 16) | chunk; }
 
     private static Live live(RankState rank) {
         if (!(rank.scratch instanceof Live l))
@@ -251,10 +358,20 @@ public final class PipelineOp implements Op {
      * (with their activations), pending weight gradients, and the activation bytes metered.
      */
     static final class Live {
+        final PipelineOp op;
         final Map<Long, ExecModel.Pass> passes = new HashMap<>();
         final Map<Long, Pending> pending = new HashMap<>();
+        /** TP stages: live micro-batch chunks' phase objects, ZB-H1's held ones, and the current pass's ops. */
+        final Map<Long, TpStagePass.Live> tp = new HashMap<>();
+        final Map<Long, TpStagePass.Live> tpPending = new HashMap<>();
+        List<Op> inner;
+        int innerPc;
+        int innerRound;
+        int innerStart;
         int next;
         long metered;
+
+        Live(PipelineOp op) { this.op = op; }
 
         /** Meters the change in activation bytes of every live pass. */
         void meter(RankState rank) {

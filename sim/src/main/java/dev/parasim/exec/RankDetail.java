@@ -9,12 +9,14 @@ import java.util.List;
  * @param rank                    the rank
  * @param stage                   its pipeline stage
  * @param dpIndex                 its data-parallel index
+ * @param tpIndex                 its tensor-parallel index
  * @param memory                  live and peak bytes per category
  * @param maxInFlight             most micro-batch chunks whose activations it held between passes
- * @param residentActivationBytes most activation bytes it held between passes (peak inside a pass excluded)
+ * @param residentActivationBytes most activation bytes it held between passes (peak inside a pass excluded;
+ *                                0 on TP stages, whose passes do not meter activations)
  * @param events                  what it did, in order
  */
-public record RankDetail(int rank, int stage, int dpIndex, MemorySnapshot memory, int maxInFlight,
+public record RankDetail(int rank, int stage, int dpIndex, int tpIndex, MemorySnapshot memory, int maxInFlight,
                          long residentActivationBytes, List<ExecEvent> events) implements Serializable {
     public RankDetail {
         events = List.copyOf(events);
@@ -23,7 +25,8 @@ public record RankDetail(int rank, int stage, int dpIndex, MemorySnapshot memory
     /** {@return the detail of {@code rank} after its last step} */
     public static RankDetail of(RankState rank) {
         List<StepReport> reports = rank.reports();
-        return new RankDetail(rank.rank(), rank.stage(), rank.dpIndex(), reports.get(reports.size() - 1).memory(),
+        return new RankDetail(rank.rank(), rank.stage(), rank.dpIndex(), rank.topology().grid().tpIndex(rank.rank()),
+                reports.get(reports.size() - 1).memory(),
                 rank.maxInFlight(), rank.residentActivationPeak(), rank.events());
     }
 }

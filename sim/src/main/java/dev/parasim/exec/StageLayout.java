@@ -47,21 +47,29 @@ public record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedu
 
     /** {@return stage {@code stage}'s layout of {@code model} in a pipeline of p stages, v chunks each} */
     public static StageLayout of(ExecModel model, int stage, int p, int v, PipelineSchedule schedule) {
+        return of(model, stage, p, v, schedule, model::unitSize, model.tiedHeadElements());
+    }
+
+    /**
+     * {@return the layout over units of {@code unitSize(u)} elements whose first {@code wte} elements of
+     * unit 0 are the word embedding} (a TP rank's shards: {@code exec.model.TpShards}, wte = V·h/t)
+     */
+    public static StageLayout of(ExecModel model, int stage, int p, int v, PipelineSchedule schedule,
+                                 java.util.function.IntUnaryOperator unitSize, int wte) {
         int layers = model.units() - 2;
         int perChunk = layers / (p * v);
-        int wte = model.tiedHeadElements();
         List<List<Part>> units = new ArrayList<>();
         for (int c = 0; c < v; c++) {
             int virtual = c * p + stage;
-            if (virtual == 0) units.add(List.of(new Part(0, 0, model.unitSize(0))));
+            if (virtual == 0) units.add(List.of(new Part(0, 0, unitSize.applyAsInt(0))));
             for (int l = 0; l < perChunk; l++) {
                 int u = 1 + virtual * perChunk + l;
-                units.add(List.of(new Part(u, 0, model.unitSize(u))));
+                units.add(List.of(new Part(u, 0, unitSize.applyAsInt(u))));
             }
             if (virtual == p * v - 1) {
                 int norm = layers + 1;
-                units.add(p == 1 ? List.of(new Part(norm, 0, model.unitSize(norm)))
-                        : List.of(new Part(norm, 0, model.unitSize(norm)), new Part(0, 0, wte)));
+                units.add(p == 1 ? List.of(new Part(norm, 0, unitSize.applyAsInt(norm)))
+                        : List.of(new Part(norm, 0, unitSize.applyAsInt(norm)), new Part(0, 0, wte)));
             }
         }
         return new StageLayout(stage, p, v, schedule, units, layers, wte);
@@ -107,10 +115,15 @@ public record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedu
 
     /** {@return the initial values of local unit u: its parts of the model's initial units} */
     public double[] init(ExecModel model, int u, long seed) {
+        return init(unit -> model.initUnit(unit, seed), u);
+    }
+
+    /** {@return the initial values of local unit u from {@code unitInit} (a model unit's, or a TP rank's shard of it)} */
+    public double[] init(java.util.function.IntFunction<double[]> unitInit, int u) {
         double[] out = new double[size(u)];
         int at = 0;
         for (Part part : units.get(u)) {
-            System.arraycopy(model.initUnit(part.modelUnit(), seed), part.offset(), out, at, part.length());
+            System.arraycopy(unitInit.apply(part.modelUnit()), part.offset(), out, at, part.length());
             at += part.length();
         }
         return out;

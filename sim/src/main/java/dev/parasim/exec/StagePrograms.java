@@ -38,38 +38,54 @@ public final class StagePrograms implements RankPrograms {
      */
     public static double[][] assemble(StrategyProgram[][] programs, RankGrid grid, List<double[][]> shards) {
         ExecModel model = programs[0][0].model();
-        double[][] full = new double[model.units()][];
-        for (int u = 0; u < full.length; u++) full[u] = new double[model.unitSize(u)];
+        int t = grid.tp();
+        // Per model unit and TP index, the shard put together from the stages' local units (the wte copy skipped).
+        double[][][] byUnit = new double[model.units()][t][];
         for (int s = 0; s < programs.length; s++) {
             StageLayout layout = programs[s][0].layout();
             for (int u = 0; u < layout.units().size(); u++) {
-                double[] local;
-                if (grid.tp() > 1) {
-                    org.nd4j.linalg.api.ndarray.INDArray[] parts = new org.nd4j.linalg.api.ndarray.INDArray[grid.tp()];
-                    for (int i = 0; i < parts.length; i++)
-                        parts[i] = org.nd4j.linalg.factory.Nd4j.createFromArray(local(programs[s][i], grid, shards, s, i, u));
-                    local = programs[s][0].tensorParallel().shards().reassemble(u, parts).toDoubleVector();
-                } else {
-                    local = local(programs[s][0], grid, shards, s, 0, u);
-                }
-                int at = 0;
-                for (StageLayout.Part part : layout.units().get(u)) {
-                    boolean copy = part.modelUnit() == 0 && layout.units().get(u).get(0).modelUnit() != 0;
-                    if (!copy) System.arraycopy(local, at, full[part.modelUnit()], part.offset(), part.length());
-                    at += part.length();
+                for (int i = 0; i < t; i++) {
+                    double[] local = local(programs[s][i], grid, shards, s, i, u);
+                    int at = 0;
+                    for (StageLayout.Part part : layout.units().get(u)) {
+                        boolean copy = part.modelUnit() == 0 && layout.units().get(u).get(0).modelUnit() != 0;
+                        if (!copy) {
+                            double[] target = byUnit[part.modelUnit()][i];
+                            if (target == null) target = byUnit[part.modelUnit()][i] = new double[part.offset() + part.length()];
+                            System.arraycopy(local, at, target, part.offset(), part.length());
+                        }
+                        at += part.length();
+                    }
                 }
             }
         }
+        double[][] full = new double[model.units()][];
+        for (int u = 0; u < full.length; u++) full[u] = t == 1 ? byUnit[u][0] : reassemble(programs[0][0], u, byUnit[u]);
         return full;
     }
 
-    /** {@return the last stage's copy of wte (null when pp = 1)} */
+    private static double[] reassemble(StrategyProgram program, int u, double[][] parts) {
+        org.nd4j.linalg.api.ndarray.INDArray[] nd = new org.nd4j.linalg.api.ndarray.INDArray[parts.length];
+        for (int i = 0; i < parts.length; i++) nd[i] = org.nd4j.linalg.factory.Nd4j.createFromArray(parts[i]);
+        return program.tensorParallel().shards().reassemble(u, nd).toDoubleVector();
+    }
+
+    /** {@return the last stage's copy of wte, TP shards reassembled (null when pp = 1)} */
     public static double[] wteCopy(StrategyProgram[][] programs, RankGrid grid, List<double[][]> shards) {
         if (programs.length == 1) return null;
-        StrategyProgram last = programs[programs.length - 1][0];
-        int[] at = last.layout().headWeights();
-        double[] local = local(last, grid, shards, programs.length - 1, 0, at[0]);
-        return java.util.Arrays.copyOfRange(local, at[1], at[1] + last.layout().wteElements());
+        int t = grid.tp();
+        double[][] parts = new double[t][];
+        int wte = 0;
+        for (int i = 0; i < t; i++) {
+            StrategyProgram last = programs[programs.length - 1][i];
+            int[] at = last.layout().headWeights();
+            wte = last.layout().wteElements();
+            double[] local = local(last, grid, shards, programs.length - 1, i, at[0]);
+            parts[i] = new double[t == 1 ? wte : Math.toIntExact(last.tensorParallel().shards().shardSize(0))];
+            System.arraycopy(local, at[1], parts[i], 0, wte);
+        }
+        if (t == 1) return parts[0];
+        return java.util.Arrays.copyOf(reassemble(programs[0][0], 0, parts), wte * t);
     }
 
     /** Local unit u of stage s, TP index i, from its dp ranks' shards. */

@@ -70,9 +70,9 @@ public final class StrategyProgram implements RankProgram {
         this.tp = tp;
         this.tpMode = tpMode;
         this.tpRank = tpRank;
-        if (tp > 1 && (layout.pp() > 1 || tpMode != dev.parasim.exec.model.TpMode.TENSOR
+        if (tp > 1 && (tpMode != dev.parasim.exec.model.TpMode.TENSOR
                 || (strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)))
-            throw new IllegalArgumentException("tp: executed with pp = 1, no sequence parallelism, zero 0 or 1, found tp " + tp);
+            throw new IllegalArgumentException("tp: executed without sequence parallelism, with zero 0 or 1, found tp " + tp);
         if (layout.pp() > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
             throw new IllegalArgumentException("zero: pipelines run DDP or ZeRO-1, found " + strategy.zero());
         int units = layout.units().size();
@@ -80,7 +80,7 @@ public final class StrategyProgram implements RankProgram {
         shard = new int[units];
         long total = 0;
         for (int u = 0; u < units; u++) {
-            size[u] = tp > 1 ? Math.toIntExact(tensorParallel().shards().shardSize(u)) : layout.size(u);
+            size[u] = layout.size(u);
             shard[u] = (int) dev.parasim.collective.Chunking.shard(size[u], strategy.dp());
             total += size[u];
         }
@@ -103,6 +103,17 @@ public final class StrategyProgram implements RankProgram {
     /** {@return the tensor-parallel degree of the ranks running this program} */
     public int tp() { return tp; }
 
+    /** {@return this program's TP index} */
+    public int tpRank() { return tpRank; }
+
+    /** {@return stage {@code stage}'s layout for a TP rank of {@code model} split over t ranks (its shards as units)} */
+    public static StageLayout layout(GptExecModel model, int stage, int p, int v, dev.parasim.spec.PipelineSchedule schedule,
+                                     int t, boolean fp64) {
+        if (t == 1) return StageLayout.of(model, stage, p, v, schedule);
+        dev.parasim.exec.model.TpShards shards = model.tensorParallel(t, dev.parasim.exec.model.TpMode.TENSOR, fp64).shards();
+        return StageLayout.of(model, stage, p, v, schedule, u -> Math.toIntExact(shards.shardSize(u)), model.tiedHeadElements() / t);
+    }
+
     /** {@return elements of local unit u (unpadded)} */
     public int unitSize(int u) { return size[u]; }
 
@@ -118,7 +129,7 @@ public final class StrategyProgram implements RankProgram {
         int m = strategy.microBatches();
         int units = size.length;
         if (layout.pp() > 1) {
-            out.add(new PipelineOp(layout, m));
+            out.add(new PipelineOp(layout, m, tp));
             // Megatron's tied embedding: the first and last stage all-reduce their wte gradients before the DP sync.
             if (layout.first() || layout.last()) {
                 int[] at = layout.first() ? layout.locate(0) : layout.headWeights();
@@ -210,7 +221,7 @@ public final class StrategyProgram implements RankProgram {
         PrecisionMode precision = strategy.precision();
         int r = rank.dpIndex();
         for (int u = 0; u < size.length; u++) {
-            double[] init = tp > 1 ? tensorParallel().initShard(u, strategy.seed(), tpRank).toDoubleVector()
+            double[] init = tp > 1 ? layout.init(v -> tensorParallel().initShard(v, strategy.seed(), tpRank).toDoubleVector(), u)
                     : layout.init(model, u, strategy.seed());
             int c = shard[u];
             switch (strategy.zero()) {

@@ -40,7 +40,7 @@ public final class ExecutedJson {
             // One entry per pipeline stage (its first rank): schedule-driven activations and the event count.
             java.util.List<Map<String, Object>> stages = new java.util.ArrayList<>();
             for (dev.parasim.exec.RankDetail d : r.ranks()) {
-                if (d.dpIndex() != 0) continue;
+                if (d.dpIndex() != 0 || d.tpIndex() != 0) continue;
                 Map<String, Object> st = new LinkedHashMap<>();
                 st.put("stage", d.stage());
                 st.put("rank", d.rank());

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * What the executor refuses, with the field named: TP with pp > 1 or SP, pipelines with ZeRO-2, models over
+ * What the executor refuses, with the field named: SP, TP or pipelines with ZeRO-2, models over
  * the size limit; pipelines with DDP or ZeRO-1 pass, and invalid pipeline shapes fail when the spec loads.
  */
 class ExecLimitsTest {
@@ -31,10 +31,11 @@ class ExecLimitsTest {
     void unsupportedTensorParallelCombosAndPipelinesWithZero2AreRejected() {
         Experiment tp = parse(TINY, "{name: a, dp: 4, tp: 2, zero: 1}", true);
         ExecLimits.check(tp, tp.plans().get(0), ExecModels.parameters(tp.model()));
-        Experiment tpPp = parse(TINY, "{name: a, dp: 2, tp: 2, pp: 2}", true);
-        SpecException e = assertThrows(SpecException.class,
-                () -> ExecLimits.check(tpPp, tpPp.plans().get(0), ExecModels.parameters(tpPp.model())));
-        assertEquals("plans[0].tp", e.path());
+        Experiment tpPp = parse(TINY, "{name: a, dp: 2, tp: 2, pp: 2, zero: 1}", true);
+        ExecLimits.check(tpPp, tpPp.plans().get(0), ExecModels.parameters(tpPp.model()));
+        Experiment tpZero2 = parse(TINY, "{name: a, dp: 4, tp: 2, zero: 2}", true);
+        assertEquals("plans[0].zero", assertThrows(SpecException.class,
+                () -> ExecLimits.check(tpZero2, tpZero2.plans().get(0), ExecModels.parameters(tpZero2.model()))).path());
         Experiment sp = parse(TINY, "{name: a, dp: 4, tp: 2, sequenceParallel: true}", true);
         assertEquals("plans[0].sequenceParallel", assertThrows(SpecException.class,
                 () -> ExecLimits.check(sp, sp.plans().get(0), ExecModels.parameters(sp.model()))).path());

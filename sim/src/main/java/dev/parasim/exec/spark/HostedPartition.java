@@ -27,7 +27,7 @@ public final class HostedPartition implements Serializable {
     private List<byte[]> local = new ArrayList<>();
     private List<byte[]> remote = new ArrayList<>();
     private int generation;
-    /** Per superstep of the current batch: [generation, cross-partition bytes sent, in-partition bytes sent]. */
+    /** Per superstep of the current batch: [generation, cross-partition bytes sent, in-partition bytes sent, ranks still busy]. */
     private List<long[]> sentLog = new ArrayList<>();
 
     HostedPartition(int partition, Topology topology, RankPrograms programs) {
@@ -74,20 +74,22 @@ public final class HostedPartition implements Serializable {
         long localBytes = 0;
         for (byte[] w : local) localBytes += Wire.payload(w);
         if (batchStart) sentLog = new ArrayList<>();
-        sentLog.add(new long[] {generation, remoteBytes, localBytes});
+        long busy = 0;
+        for (RankState r : ranks) if (!r.done()) busy++;
+        sentLog.add(new long[] {generation, remoteBytes, localBytes, busy});
         return this;
     }
 
     /**
      * {@return [ranks still in their step], then one [generation, cross-partition bytes, in-partition
-     * bytes] triple per superstep of the last batch, flattened}
+     * bytes, ranks still busy after it] quadruple per superstep of the last batch, flattened}
      */
     long[] status() {
         long busy = 0;
         for (RankState r : ranks) if (!r.done()) busy++;
-        long[] out = new long[1 + 3 * sentLog.size()];
+        long[] out = new long[1 + 4 * sentLog.size()];
         out[0] = busy;
-        for (int i = 0; i < sentLog.size(); i++) System.arraycopy(sentLog.get(i), 0, out, 1 + 3 * i, 3);
+        for (int i = 0; i < sentLog.size(); i++) System.arraycopy(sentLog.get(i), 0, out, 1 + 4 * i, 4);
         return out;
     }
 }

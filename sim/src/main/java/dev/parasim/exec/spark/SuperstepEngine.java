@@ -43,6 +43,8 @@ public final class SuperstepEngine implements AutoCloseable {
     private JavaRDD<HostedPartition> state;
     private int generation;
     private int jobs;
+    /** The first superstep of the current step after which no rank was busy (−1 until then). */
+    private int firstIdle = -1;
 
     public SuperstepEngine(SparkSession spark, Topology topology, RankProgram program) {
         this(spark, topology, RankPrograms.same(program, topology.world()));
@@ -74,11 +76,14 @@ public final class SuperstepEngine implements AutoCloseable {
     /**
      * Runs one optimizer step: the programs' expected {@link RankPrograms#supersteps} supersteps, chained
      * in batches of at most {@value #BATCH} per Spark job, then further batches while a rank is still
-     * inside its step (ranks that wait for each other take longer than the estimate); {@return supersteps it took}
+     * inside its step (ranks that wait for each other take longer than the estimate); {@return supersteps
+     * until every rank had finished its step} (later supersteps of the last batch idle)
      */
     public int runStep() {
         int expected = programs.supersteps();
         int limit = 4 * expected + 4 * BATCH;
+        int start = generation;
+        firstIdle = -1;
         int done = 0;
         long busy = 1;
         while (busy > 0) {
@@ -88,7 +93,7 @@ public final class SuperstepEngine implements AutoCloseable {
             busy = run(batch, done == 0);
             done += batch;
         }
-        return done;
+        return firstIdle - start;
     }
 
     /** Runs one superstep (the first of a step if {@code startStep}); {@return how many ranks are still inside their step} */
@@ -120,9 +125,12 @@ public final class SuperstepEngine implements AutoCloseable {
         state = current;
         generation += count;
         Map<Integer, long[]> bySuperstep = new TreeMap<>();
-        for (int i = 1; i + 2 < status.length; i += 3)
-            bySuperstep.merge((int) status[i], new long[] {status[i + 1], status[i + 2]},
-                    (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+        for (int i = 1; i + 3 < status.length; i += 4)
+            bySuperstep.merge((int) status[i], new long[] {status[i + 1], status[i + 2], status[i + 3]},
+                    (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+        bySuperstep.forEach((gen, v) -> {
+            if (v[2] == 0 && firstIdle < 0) firstIdle = gen;
+        });
         bySuperstep.values().forEach(v -> {
             crossPartitionSent.add(v[0]);
             inPartitionSent.add(v[1]);

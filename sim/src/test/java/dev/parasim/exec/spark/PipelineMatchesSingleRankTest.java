@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Executed pipelines train exactly like one rank (SingleDeviceTrainer): after 3 Adam steps every unit's
  * parameters — and the last stage's copy of the tied wte — agree to 1e-5 of the unit's largest parameter
  * in fp32, and so do the per-step losses; for pp 2 and 4 under every schedule, and with DP composed
- * (dp 2 × pp 2, DDP and ZeRO-1).
+ * (dp 2 × pp 2 DDP and ZeRO-1, dp 4 × pp 2, dp 2 × pp 2 interleaved ZeRO-1).
  */
 class PipelineMatchesSingleRankTest {
 

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * The executed pipelines the pipeline tests check, each run once per test JVM (with the single-rank
- * reference) and shared: pp 2 and 4 under every schedule, and dp 2 × pp 2 1F1B with DDP and ZeRO-1.
+ * reference) and shared: pp 2 and 4 under every schedule; dp 2 × pp 2 1F1B with DDP and ZeRO-1, dp 4 × pp 2
+ * 1F1B, and dp 2 × pp 2 interleaved with ZeRO-1.
  */
 final class PipelineRuns {
     private PipelineRuns() {}
@@ -31,7 +32,8 @@ final class PipelineRuns {
             new Config(2, 1, 2, "1f1b", 1, 0, 2), new Config(4, 1, 4, "1f1b", 1, 0, 4),
             new Config(4, 1, 2, "interleaved", 2, 0, 4), new Config(8, 1, 4, "interleaved", 2, 0, 4),
             new Config(2, 1, 2, "zb-h1", 1, 0, 2), new Config(4, 1, 4, "zb-h1", 1, 0, 4),
-            new Config(2, 2, 2, "1f1b", 1, 0, 2), new Config(2, 2, 2, "1f1b", 1, 1, 2));
+            new Config(2, 2, 2, "1f1b", 1, 0, 2), new Config(2, 2, 2, "1f1b", 1, 1, 2),
+            new Config(2, 4, 2, "1f1b", 1, 0, 2), new Config(4, 2, 2, "interleaved", 2, 1, 2));
 
     static List<Config> all() { return ALL; }
 

@@ -40,7 +40,7 @@ class TensorParallelRunsTest {
     }
 
     @ParameterizedTest(name = "tp {3} × dp {2}, zero {4}, L{0}, heads {1}")
-    @CsvSource({"2,2,1,2,0,2", "2,2,2,2,0,2", "2,2,2,2,1,2", "2,4,1,4,0,2"})
+    @CsvSource({"2,2,1,2,0,2", "2,2,2,2,1,2", "2,4,1,4,0,2"})
     void matchesSingleRankAndCountsMatch(int layers, int heads, int dp, int tp, int zero, int m) {
         Experiment e = tiny(layers, heads, dp, tp, zero, m);
         ParallelPlan plan = e.plans().get(0);
