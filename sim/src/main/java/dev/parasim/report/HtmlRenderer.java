@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /** Renders report blocks as one self-contained HTML page (inline CSS, no scripts, no external fetches). */
 final class HtmlRenderer {
-    private static final Pattern NUMBER = Pattern.compile("[−+-]?[0-9][0-9,.]*(e[−+-]?[0-9]+)?\\s*(%|[a-zA-Z/]{1,6})?( \\(.*\\))?");
+    private static final Pattern NUMBER = Pattern.compile("[−+-]?[0-9][0-9,.]*(e[−+-]?[0-9]+)?\\s*(%|[a-zA-Zµ/]{1,6})?( \\(.*\\))?");
 
     static final String CSS = """
             :root { color-scheme: light; }
@@ -91,7 +91,7 @@ final class HtmlRenderer {
         out.append("</tbody>\n</table></div>\n");
     }
 
-    /** {@return whether a cell reads as a number, possibly with a unit: "59.92 GB", "52.6%", "1,024"} */
+    /** {@return whether a cell reads as a number, possibly with a unit: "59.92 GB", "52.6%", "1,024", "12.5 µs"} */
     static boolean numeric(String cell) {
         return NUMBER.matcher(cell.trim()).matches();
     }

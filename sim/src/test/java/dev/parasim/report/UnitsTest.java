@@ -2,7 +2,10 @@ package dev.parasim.report;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UnitsTest {
     @Test
@@ -24,5 +27,12 @@ class UnitsTest {
         assertEquals("0.000 s", Units.seconds(0));
         assertEquals("1.147 ms", Units.seconds(0.0011472));
         assertEquals("12.5 µs", Units.seconds(12.5e-6));
+    }
+
+    @Test
+    void everyUnitReadsAsANumberSoTablesAlignIt() {
+        for (String cell : List.of(Units.bytes(999), Units.bytes(112_128), Units.count(28_032), Units.seconds(40.29),
+                Units.seconds(0.0011472), Units.seconds(12.5e-6)))
+            assertTrue(HtmlRenderer.numeric(cell), cell);
     }
 }
