@@ -59,8 +59,10 @@ public final class StrategyProgram implements RankProgram {
 
     /**
      * The program of TP rank {@code tpRank} of t (pp = 1): its local units are its Megatron shards
-     * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases between ring
-     * AllReduces on the TP group; DP sync and Adam work on the shards (DDP or ZeRO-1).
+     * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases between the TP
+     * group's collectives (ring AllReduces, or under sequence parallelism ReduceScatters and AllGathers,
+     * then once per step the AllReduce of the SP-partial gradients); DP sync and Adam work on the shards
+     * (DDP or ZeRO-1).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
                            dev.parasim.exec.model.TpMode tpMode, int tpRank) {
@@ -70,9 +72,10 @@ public final class StrategyProgram implements RankProgram {
         this.tp = tp;
         this.tpMode = tpMode;
         this.tpRank = tpRank;
-        if (tp > 1 && (tpMode != dev.parasim.exec.model.TpMode.TENSOR
-                || (strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)))
-            throw new IllegalArgumentException("tp: executed without sequence parallelism, with zero 0 or 1, found tp " + tp);
+        if (tp > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
+            throw new IllegalArgumentException("tp: executed with zero 0 or 1, found tp " + tp + " with " + strategy.zero());
+        if (tpMode.gathers() && layout.pp() > 1)
+            throw new IllegalArgumentException("tpMode: sequence parallelism is executed for pp = 1, found pp " + layout.pp());
         if (layout.pp() > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
             throw new IllegalArgumentException("zero: pipelines run DDP or ZeRO-1, found " + strategy.zero());
         int units = layout.units().size();
@@ -172,10 +175,11 @@ public final class StrategyProgram implements RankProgram {
     private void computeAll(List<Op> out, int m) {
         for (int k = 0; k < m; k++) {
             if (tp > 1)
-                TpStep.microBatch(out, k, layout.layers(), strategy.microBatch() * ((GptExecModel) model).config().seqLen(),
+                TpStep.microBatch(out, tpMode, k, layout.layers(), strategy.microBatch() * ((GptExecModel) model).config().seqLen(),
                         model.activationElements(strategy.microBatch()));
             else out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
         }
+        if (tp > 1) TpStep.partialGradSync(out, tpMode, tensorParallel().shards());
     }
 
     private void zero3MicroBatch(List<Op> out, int k) {

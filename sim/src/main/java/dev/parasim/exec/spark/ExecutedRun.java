@@ -75,7 +75,7 @@ public final class ExecutedRun {
         for (int s = 0; s < plan.pp(); s++)
             for (int i = 0; i < plan.tp(); i++)
                 stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
-                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), TpMode.TENSOR, i);
+                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i);
         RankPrograms programs = StagePrograms.of(stages, grid);
         try (SuperstepEngine engine = new SuperstepEngine(spark, topology, programs)) {
             int supersteps = 0;
