@@ -125,11 +125,15 @@ public final class PipelineOp implements Op {
         }
         while (live.innerPc < live.inner.size()) {
             Op op = live.inner.get(live.innerPc);
+            if (live.innerRound == 0) live.innerSent = rank.sentThisStep();
             boolean complete = op.advance(rank, live.innerRound);
             if (!complete) {
                 live.innerRound++;
                 return false;
             }
+            if (op.loggedAsCollective())        // a TP collective inside the pass, e.g. RingAllReduce[TP], for the replay's comm lane
+                rank.record(event(ExecEvent.Kind.COLLECTIVE, op.toString(), -1, -1, -1, -1, rank.sentThisStep() - live.innerSent, 0,
+                        -1, round, ""));
             live.innerPc++;
             live.innerRound = 0;
         }
@@ -144,7 +148,7 @@ public final class PipelineOp implements Op {
                 flops * scale, -1, live.innerStart, ""));
         live.inner = null;
         live.next++;
-        rank.noteInFlight(live.tp.size(), 0);
+        rank.noteInFlight(live.tp.size(), rank.memory().live(MemCategory.ACTIVATIONS));
         if (live.next < order.size()) return false;
         rank.free("tpx");
         rank.free("tpl");
@@ -368,6 +372,7 @@ public final class PipelineOp implements Op {
         int innerPc;
         int innerRound;
         int innerStart;
+        long innerSent;
         int next;
         long metered;
 

@@ -21,6 +21,8 @@ import java.util.List;
  * {@link PipelineOp} one collective round per superstep. Across a stage boundary each TP rank sends
  * only its 1/t slice of the b·s·h activation (or gradient) to the rank of the same TP index, and the
  * receiving TP group AllGathers the slices (Narayanan et al. 2021 §4.1, the scatter/gather optimisation).
+ * A block's saved tensors ({@link TpBlock#savedBytes()}) are metered as activations from the end of its
+ * forward to the end of its backward; {@link PipelineOp} logs each inner collective as a COLLECTIVE event.
  */
 final class TpStagePass {
     private TpStagePass() {}
@@ -94,6 +96,8 @@ final class TpStagePass {
         INDArray[] grads;
         TpEmbedding emb;
         TpBlock[] blocks;
+        /** Bytes metered as activations per block, from the end of its forward to the end of its backward. */
+        long[] metered;
         Activation norm;
         TpHead head;
         INDArray x;
@@ -149,7 +153,11 @@ final class TpStagePass {
                     write(rank, "tpx", live.blocks[u].attention(live.blocks[u].norm1(live.x)));
                 }
                 case MLP -> write(rank, "tpx", live.blocks[u].mlp(live.blocks[u].norm2(read(rank, live))));
-                case RESIDUAL -> live.x = live.blocks[u].residual(read(rank, live));
+                case RESIDUAL -> {
+                    live.x = live.blocks[u].residual(read(rank, live));
+                    live.metered[u] = live.blocks[u].savedBytes();
+                    rank.meter(MemCategory.ACTIVATIONS, live.metered[u]);
+                }
                 case HEAD_MAX -> {
                     live.norm = tp.finalNormForward(live.params[u], live.x);
                     live.head = tp.head(r, live.params[0], live.grads[0], live.batch);
@@ -175,6 +183,7 @@ final class TpStagePass {
                 case NORM1_BACK -> {
                     live.x = live.blocks[u].norm1Backward(read(rank, live));
                     live.blocks[u] = null;
+                    rank.meter(MemCategory.ACTIVATIONS, -live.metered[u]);
                 }
                 case EMBED_BACK -> live.emb.backward(live.x);
                 case END_BACKWARD -> {
@@ -197,6 +206,7 @@ final class TpStagePass {
             live.params = new INDArray[units];
             live.grads = new INDArray[units];
             live.blocks = new TpBlock[units];
+            live.metered = new long[units];
             for (int v : layout.chunkUnits(chunk)) {
                 int[] at = layout.locate(v);
                 live.params[v] = rank.buf("p" + at[0]).toNd(at[1], Math.toIntExact(tp.shards().shardSize(v)), live.dtype);
