@@ -41,7 +41,8 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  *   gradient elements back (Megatron's scatter/gather), each boundary crossed v times when interleaved.
  *   With a tied head and p > 1 the last stage keeps a copy of wte; once per step the first and last stage
  *   all-reduce their wte gradients (V·h/t elements, ring of 2: Megatron's embedding group), before the DP sync.
- *   With t > 1 each received slice is AllGathered over the TP group (b·s·h elements gathered).</li>
+ *   With t > 1 each received slice is AllGathered over the TP group (b·s·h elements gathered), unless SP
+ *   already holds it as the rank's sequence shard.</li>
  * <li>CP: ring attention passes K and V around the cp ranks: (c−1) sends forward, twice that backward.</li>
  * </ul>
  */
@@ -176,8 +177,9 @@ public final class CommModel {
             ops.add(new CommOp(Axis.PP, SEND_RECV, FORWARD, forwardSends, bytes, cost.sendRecv(bytes, nextCrosses)));
         if (backwardSends > 0)
             ops.add(new CommOp(Axis.PP, SEND_RECV, BACKWARD, backwardSends, bytes, cost.sendRecv(bytes, prevCrosses)));
-        if (plan.tp() > 1) {
-            // Scatter/gather (Narayanan et al. 2021 §4.1): each received b·s·h/t slice is AllGathered over the TP group.
+        if (plan.tp() > 1 && !plan.sequenceParallel()) {
+            // Scatter/gather (Narayanan et al. 2021 §4.1): each received b·s·h/t slice is AllGathered over the TP group;
+            // with SP the slice is already the rank's sequence shard (Korthikanti et al. 2022 §4.2.2), no gather.
             long full = (long) e.training().microBatch() * (model.seqLen() / plan.cp()) * model.hidden();
             long forwardRecvs = (long) m * (stage > 0 ? v : v - 1), backwardRecvs = (long) m * (stage < p - 1 ? v : v - 1);
             long gathered = Chunking.ringReduceScatterElements(full, plan.tp()) * e.training().precision().activationBytes();

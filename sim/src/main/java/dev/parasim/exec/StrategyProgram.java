@@ -58,11 +58,11 @@ public final class StrategyProgram implements RankProgram {
     }
 
     /**
-     * The program of TP rank {@code tpRank} of t (pp = 1): its local units are its Megatron shards
-     * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases between the TP
-     * group's collectives (ring AllReduces, or under sequence parallelism ReduceScatters and AllGathers,
-     * then once per step the AllReduce of the SP-partial gradients); DP sync and Adam work on the shards
-     * (DDP or ZeRO-1).
+     * The program of TP rank {@code tpRank} of t: its local units are its Megatron shards
+     * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases (pp = 1) or
+     * {@link TpStagePass} passes (pp > 1) between the TP group's collectives (ring AllReduces, or under
+     * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
+     * SP-partial gradients); DP sync and Adam work on the shards (DDP or ZeRO-1).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
                            dev.parasim.exec.model.TpMode tpMode, int tpRank) {
@@ -74,8 +74,6 @@ public final class StrategyProgram implements RankProgram {
         this.tpRank = tpRank;
         if (tp > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
             throw new IllegalArgumentException("tp: executed with zero 0 or 1, found tp " + tp + " with " + strategy.zero());
-        if (tpMode.gathers() && layout.pp() > 1)
-            throw new IllegalArgumentException("tpMode: sequence parallelism is executed for pp = 1, found pp " + layout.pp());
         if (layout.pp() > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
             throw new IllegalArgumentException("zero: pipelines run DDP or ZeRO-1, found " + strategy.zero());
         int units = layout.units().size();
@@ -132,12 +130,13 @@ public final class StrategyProgram implements RankProgram {
         int m = strategy.microBatches();
         int units = size.length;
         if (layout.pp() > 1) {
-            out.add(new PipelineOp(layout, m, tp));
+            out.add(new PipelineOp(layout, m, tp, tpMode));
             // Megatron's tied embedding: the first and last stage all-reduce their wte gradients before the DP sync.
             if (layout.first() || layout.last()) {
                 int[] at = layout.first() ? layout.locate(0) : layout.headWeights();
                 out.add(new RingAllReduce(List.of(new Seg("g" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
             }
+            if (tp > 1) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout);
         }
         switch (strategy.zero()) {
             case DDP -> {
@@ -179,7 +178,7 @@ public final class StrategyProgram implements RankProgram {
                         model.activationElements(strategy.microBatch()));
             else out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
         }
-        if (tp > 1) TpStep.partialGradSync(out, tpMode, tensorParallel().shards());
+        if (tp > 1) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout);
     }
 
     private void zero3MicroBatch(List<Op> out, int k) {

@@ -83,15 +83,19 @@ final class TpStep implements Op {
     /**
      * Appends, under SEQUENCE, the once-per-step SUM AllReduce over the TP group of the gradients only
      * partial on each rank (LayerNorm gains and biases, wpe: {@link TpShards#sequenceParallelPartialGrads},
-     * Korthikanti et al. 2022 §4.2.2), one segment per tensor of the accumulated {@code g} buffers.
+     * Korthikanti et al. 2022 §4.2.2), one segment per tensor of the stage's accumulated {@code g} buffers.
      */
-    static void partialGradSync(List<Op> out, TpMode mode, TpShards shards) {
+    static void partialGradSync(List<Op> out, TpMode mode, TpShards shards, StageLayout layout) {
         if (!mode.gathers()) return;
         List<Seg> segs = new ArrayList<>();
-        for (int u = 0; u < shards.fullLayout().units(); u++)
+        for (List<StageLayout.Part> local : layout.units()) {
+            int u = local.get(0).modelUnit();
+            int[] at = layout.locate(u);
             for (String name : shards.sequenceParallelPartialGrads(u))
                 for (var t : shards.tensors(u))
-                    if (t.name().equals(name)) segs.add(new Seg("g" + u, Math.toIntExact(t.offset()), Math.toIntExact(t.elements())));
+                    if (t.name().equals(name))
+                        segs.add(new Seg("g" + at[0], at[1] + Math.toIntExact(t.offset()), Math.toIntExact(t.elements())));
+        }
         out.add(new RingAllReduce(segs, RankGrid.Group.TP));
     }
 
