@@ -34,7 +34,7 @@ final class TpStagePass {
      * boundary slice is AllGathered under TENSOR; under SEQUENCE it already is the rank's local rows
      * (Korthikanti et al. 2022 §4.2.2: the pipeline sends the sequence-parallel shard as it is).
      */
-    static List<Op> ops(PassRef ref, StageLayout layout, int tp, TpMode mode, int tokens, int activation) {
+    static List<Op> ops(PassRef ref, StageLayout layout, int tp, TpMode mode, boolean regather, int tokens, int activation) {
         List<Op> out = new ArrayList<>();
         int c = ref.chunk();
         int virtual = layout.virtualStage(c), last = layout.pp() * layout.chunks() - 1;
@@ -43,6 +43,7 @@ final class TpStagePass {
         Op reduce = mode.gathers() ? new RingReduceScatter(x, RankGrid.Group.TP) : new RingAllReduce(x, RankGrid.Group.TP);
         Op gather = mode.gathers() ? new RingAllGather(x, RankGrid.Group.TP) : null;
         Op takeInput = mode.gathers() ? null : new RingAllGather(x, RankGrid.Group.TP);
+        Op again = regather ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
         if (ref.pass() == Pass.F) {
             out.add(new Phase(Phase.Action.BEGIN, -1, ref));
             if (virtual == 0) add(out, reduce, new Phase(Phase.Action.EMBED, 0, ref));
@@ -78,8 +79,10 @@ final class TpStagePass {
             int u = units[i];
             if (u == 0 || u == layout.layers() + 1) continue;
             add(out, new Phase(Phase.Action.DOUT, u, ref), gather);
+            if (regather) add(out, new Phase(Phase.Action.REGATHER_LN2, u, ref), again);
             add(out, new Phase(Phase.Action.MLP_BACK, u, ref), reduce);
             add(out, new Phase(Phase.Action.NORM2_BACK, u, ref), gather);
+            if (regather) add(out, new Phase(Phase.Action.REGATHER_LN1, u, ref), again);
             add(out, new Phase(Phase.Action.ATTENTION_BACK, u, ref), reduce);
             out.add(new Phase(Phase.Action.NORM1_BACK, u, ref));
         }
@@ -120,8 +123,8 @@ final class TpStagePass {
         private static final long serialVersionUID = 1L;
 
         enum Action { BEGIN, EMBED, TAKE_INPUT, NORM1, ATTENTION, NORM2, MLP, RESIDUAL, FINAL_NORM, HEAD_MAX, HEAD_PARTIALS,
-            HEAD_LOSS, SEND, BEGIN_BACKWARD, NORM_BACK, DOUT, MLP_BACK, NORM2_BACK, ATTENTION_BACK, NORM1_BACK, EMBED_BACK,
-            END_BACKWARD, WEIGHTS }
+            HEAD_LOSS, SEND, BEGIN_BACKWARD, NORM_BACK, DOUT, REGATHER_LN2, MLP_BACK, NORM2_BACK, REGATHER_LN1, ATTENTION_BACK,
+            NORM1_BACK, EMBED_BACK, END_BACKWARD, WEIGHTS }
 
         private final Action action;
         private final int unit;
@@ -197,9 +200,15 @@ final class TpStagePass {
                 }
                 case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
                 case DOUT -> toGather(rank, live, tp, r, live.x);
-                case MLP_BACK -> write(rank, "tpx", live.blocks[u].mlpBackward(gathered(rank, live, tp)));
+                case REGATHER_LN2 -> toGatherAgain(rank, tp, r, live.blocks[u].ln2OutputLocal());
+                case REGATHER_LN1 -> toGatherAgain(rank, tp, r, live.blocks[u].ln1OutputLocal());
+                case MLP_BACK -> write(rank, "tpx", rank.has("tpy")
+                        ? live.blocks[u].mlpBackward(gathered(rank, live, tp), regathered(rank, live))
+                        : live.blocks[u].mlpBackward(gathered(rank, live, tp)));
                 case NORM2_BACK -> toGather(rank, live, tp, r, live.blocks[u].norm2Backward(local(rank, live, tp, r)));
-                case ATTENTION_BACK -> write(rank, "tpx", live.blocks[u].attentionBackward(gathered(rank, live, tp)));
+                case ATTENTION_BACK -> write(rank, "tpx", rank.has("tpy")
+                        ? live.blocks[u].attentionBackward(gathered(rank, live, tp), regathered(rank, live))
+                        : live.blocks[u].attentionBackward(gathered(rank, live, tp)));
                 case NORM1_BACK -> {
                     live.x = live.blocks[u].norm1Backward(local(rank, live, tp, r));
                     live.blocks[u] = null;
@@ -271,6 +280,19 @@ final class TpStagePass {
             }
             Buf b = rank.buf("tpx");
             b.setFrom(Nd4j.toFlattened('c', localRows), r * (b.length() / tp.degree()));
+        }
+
+        /** Leaves a column-parallel layer's local input in this rank's chunk of {@code tpy} for its backward re-gather. */
+        private static void toGatherAgain(RankState rank, TensorParallel tp, int r, INDArray localRows) {
+            Buf b = rank.buf("tpy");
+            b.setFrom(Nd4j.toFlattened('c', localRows), r * (b.length() / tp.degree()));
+        }
+
+        /** {@return the re-gathered column-parallel input in {@code tpy}} */
+        private static INDArray regathered(RankState rank, Live live) {
+            Buf b = rank.buf("tpy");
+            int h = b.length() / (live.batch.sequences() * live.batch.seqLen());
+            return b.toNd(0, b.length(), live.dtype).reshape('c', b.length() / h, h);
         }
 
         /** {@return the result of G: all of {@code tpx} (SEQUENCE) or the tensor left by {@link #toGather} (TENSOR)} */

@@ -31,7 +31,7 @@ final class TpStep implements Op {
     private static final long serialVersionUID = 1L;
 
     enum Action { BEGIN, EMBED, NORM1, ATTENTION, NORM2, MLP, RESIDUAL, FINAL_NORM, HEAD_MAX, HEAD_PARTIALS, HEAD_LOSS,
-        NORM_BACK, DOUT, MLP_BACK, NORM2_BACK, ATTENTION_BACK, NORM1_BACK, EMBED_DOUT, END }
+        NORM_BACK, DOUT, REGATHER_LN2, MLP_BACK, NORM2_BACK, REGATHER_LN1, ATTENTION_BACK, NORM1_BACK, EMBED_DOUT, END }
 
     private final Action action;
     private final int unit;
@@ -46,12 +46,15 @@ final class TpStep implements Op {
     /**
      * Appends one micro-batch's phases and TP collectives: per layer 2 R forward and 2 backward (and under
      * SEQUENCE 2 G each way), R after the embedding lookup and the head's backward, G before the head and
-     * the embedding backward, and the cross-entropy's MAX and fused SUM AllReduces of b·s fp32.
+     * the embedding backward, and the cross-entropy's MAX and fused SUM AllReduces of b·s fp32. With
+     * {@code regather} (SEQUENCE, {@code TpSavedInput.LOCAL}) the ln2 and ln1 outputs are AllGathered again
+     * (buffer {@code tpy}) before fc1's and qkv's backward (Korthikanti et al. 2022 §4.2.3).
      */
-    static void microBatch(List<Op> out, TpMode mode, int micro, int layers, int tokens, int activation) {
+    static void microBatch(List<Op> out, TpMode mode, boolean regather, int micro, int layers, int tokens, int activation) {
         List<Seg> x = List.of(Seg.whole("tpx", activation));
         Op reduce = mode.gathers() ? new RingReduceScatter(x, RankGrid.Group.TP) : new RingAllReduce(x, RankGrid.Group.TP);
         Op gather = mode.gathers() ? new RingAllGather(x, RankGrid.Group.TP) : null;
+        Op again = regather ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
         out.add(new TpStep(Action.BEGIN, -1, micro));
         out.add(reduce);
         out.add(new TpStep(Action.EMBED, 0, micro));
@@ -71,8 +74,10 @@ final class TpStep implements Op {
         out.add(new TpStep(Action.NORM_BACK, layers + 1, micro));
         for (int u = layers; u >= 1; u--) {
             add(out, new TpStep(Action.DOUT, u, micro), gather);
+            if (regather) add(out, new TpStep(Action.REGATHER_LN2, u, micro), again);
             add(out, new TpStep(Action.MLP_BACK, u, micro), reduce);
             add(out, new TpStep(Action.NORM2_BACK, u, micro), gather);
+            if (regather) add(out, new TpStep(Action.REGATHER_LN1, u, micro), again);
             add(out, new TpStep(Action.ATTENTION_BACK, u, micro), reduce);
             out.add(new TpStep(Action.NORM1_BACK, u, micro));
         }
@@ -156,9 +161,14 @@ final class TpStep implements Op {
             }
             case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live), live.grads[u]);
             case DOUT, EMBED_DOUT -> toGather(rank, live, live.x);
-            case MLP_BACK -> write(rank, live.blocks[u].mlpBackward(gathered(rank, live)));
+            case REGATHER_LN2 -> writeAt(rank, "tpy", live.blocks[u].ln2OutputLocal(), live.localFrom);
+            case REGATHER_LN1 -> writeAt(rank, "tpy", live.blocks[u].ln1OutputLocal(), live.localFrom);
+            case MLP_BACK -> write(rank, live.regather ? live.blocks[u].mlpBackward(gathered(rank, live), regathered(rank, live))
+                    : live.blocks[u].mlpBackward(gathered(rank, live)));
             case NORM2_BACK -> toGather(rank, live, live.blocks[u].norm2Backward(local(rank, live)));
-            case ATTENTION_BACK -> write(rank, live.blocks[u].attentionBackward(gathered(rank, live)));
+            case ATTENTION_BACK -> write(rank, live.regather
+                    ? live.blocks[u].attentionBackward(gathered(rank, live), regathered(rank, live))
+                    : live.blocks[u].attentionBackward(gathered(rank, live)));
             case NORM1_BACK -> {
                 live.x = live.blocks[u].norm1Backward(local(rank, live));
                 live.blocks[u] = null;
@@ -173,6 +183,7 @@ final class TpStep implements Op {
                 }
                 rank.free("tpx");
                 rank.free("tpl");
+                if (live.regather) rank.free("tpy");
                 rank.scratch = null;
             }
             case BEGIN -> throw new AssertionError("handled above");
@@ -207,6 +218,8 @@ final class TpStep implements Op {
         live.forwardFlops = flops / tp.degree();
         rank.alloc("tpx", MemCategory.COMM_BUFFERS, s.precision().working(), live.activation);
         rank.alloc("tpl", MemCategory.COMM_BUFFERS, Dtype.F32, 2 * live.tokens);
+        live.regather = tp.savedInput() == dev.parasim.exec.model.TpSavedInput.LOCAL;
+        if (live.regather) rank.alloc("tpy", MemCategory.COMM_BUFFERS, s.precision().working(), live.activation);
         return live;
     }
 
@@ -247,6 +260,11 @@ final class TpStep implements Op {
         return rank.buf("tpx").toNd(from, count, live.dtype).reshape('c', count / live.hidden, live.hidden);
     }
 
+    /** {@return the AllGathered {@code tpy}: a column-parallel layer's input gathered again for its backward} */
+    private static INDArray regathered(RankState rank, Live live) {
+        return rank.buf("tpy").toNd(0, live.activation, live.dtype).reshape('c', live.activation / live.hidden, live.hidden);
+    }
+
     private static INDArray vector(RankState rank, Live live, int from) {
         return rank.buf("tpl").toNd(from, live.tokens, live.dtype);
     }
@@ -265,6 +283,7 @@ final class TpStep implements Op {
         INDArray x;
         INDArray pending;
         boolean gathers;
+        boolean regather;
         int tokens;
         int activation;
         int hidden;

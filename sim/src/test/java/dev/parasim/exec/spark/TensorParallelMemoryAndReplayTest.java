@@ -28,18 +28,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>each rank's peak metered activations are L blocks' saved tensors, exactly the closed form of
  *   Korthikanti et al. 2022 Table 2 without dropout masks, in elements per block: plain TP
  *   b·s·h·(4 + 4/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s; SP (gathered qkv/fc1 inputs kept)
- *   b·s·h·(2 + 6/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t; the edge terms are zero (the embedding's one-hot,
+ *   b·s·h·(2 + 6/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t; SP keeping local inputs ({@code spLocalInputs},
+ *   Korthikanti's SP row) 8·b·s·h/t + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t; the edge terms are zero (the embedding's one-hot,
  *   the final norm and the head's logits are not metered), and nothing is left after the step;</li>
  * <li>the replay has one F and one BW per micro-batch per rank and every TP collective on the comm lane
  *   as a TP span: per micro-batch 4L + 4 AllReduces (plain TP), or 4L + 2 ReduceScatters, 4L + 2
- *   AllGathers and 2 AllReduces plus the step's SP-gradient AllReduce (SP).</li>
+ *   AllGathers and 2 AllReduces plus the step's SP-gradient AllReduce (SP), and 2L more AllGathers
+ *   (the backward re-gathers) with local inputs.</li>
  * </ul>
  */
 class TensorParallelMemoryAndReplayTest {
 
-    @ParameterizedTest(name = "tp2, sequenceParallel {0}")
-    @CsvSource({"false", "true"})
-    void activationsMatchClosedFormAndReplayHasPassesAndTpCollectives(boolean sp) {
+    @ParameterizedTest(name = "tp2, sequenceParallel {0}, local inputs {1}")
+    @CsvSource({"false,false", "true,false", "true,true"})
+    void activationsMatchClosedFormAndReplayHasPassesAndTpCollectives(boolean sp, boolean local) {
         int m = 2, t = 2;
         Experiment e = SpecLoader.parse("""
                 name: exec-tp-memory
@@ -48,14 +50,15 @@ class TensorParallelMemoryAndReplayTest {
                 training: {globalBatch: 4, microBatch: 2, precision: fp32}
                 plans:
                   - {name: tp2, dp: 1, tp: 2, sequenceParallel: %s}
-                execute: {steps: 1, seed: 5}
-                """.formatted(sp), List.of());
+                execute: {steps: 1, seed: 5, spLocalInputs: %s}
+                """.formatted(sp, local), List.of());
         ParallelPlan plan = e.plans().get(0);
         ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
         ModelSpec model = e.model();
         long b = 2, s = model.seqLen(), h = model.hidden(), f = model.ffnHidden(), a = model.heads(), layers = model.layers();
         // Korthikanti et al. 2022 Table 2 (tensor parallel, resp. sequence parallel keeping gathered inputs), no dropout masks.
-        long perBlock = sp ? b * s * h * 2 + 6 * b * s * h / t + 2 * b * s * f / t + a / t * b * s * s + 4 * b * s / t
+        long perBlock = local ? 8 * b * s * h / t + 2 * b * s * f / t + a / t * b * s * s + 4 * b * s / t
+                : sp ? b * s * h * 2 + 6 * b * s * h / t + 2 * b * s * f / t + a / t * b * s * s + 4 * b * s / t
                 : b * s * h * 4 + 4 * b * s * h / t + 2 * b * s * f / t + a / t * b * s * s + 4 * b * s;
         Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
         for (RankDetail d : r.ranks()) {
@@ -70,11 +73,12 @@ class TensorParallelMemoryAndReplayTest {
             assertEquals(m, compute.stream().filter(x -> x.kind() == SpanKind.BACKWARD).count());
             List<Span> comm = replay.lane(d.rank(), Lane.COMM);
             assertTrue(comm.stream().allMatch(x -> x.kind() == SpanKind.TP_COMM && x.label().endsWith("[TP]")), "TP spans only");
-            long expected = sp ? m * (2 * (4 * layers + 2) + 2) + 1 : m * (4 * layers + 4);
+            long regathers = local ? m * 2 * layers : 0;
+            long expected = sp ? m * (2 * (4 * layers + 2) + 2) + 1 + regathers : m * (4 * layers + 4);
             assertEquals(expected, comm.size(), "TP collectives on rank " + d.rank());
             if (sp) {
                 assertEquals(m * (4 * layers + 2), comm.stream().filter(x -> x.label().equals("RingReduceScatter[TP]")).count());
-                assertEquals(m * (4 * layers + 2), comm.stream().filter(x -> x.label().equals("RingAllGather[TP]")).count());
+                assertEquals(m * (4 * layers + 2) + regathers, comm.stream().filter(x -> x.label().equals("RingAllGather[TP]")).count());
             }
         }
         assertTrue(replay.exposedCommSeconds() > 0);
