@@ -23,7 +23,8 @@ import java.util.List;
  * only its 1/t slice of the b·s·h activation (or gradient) to the rank of the same TP index, and the
  * receiving TP group AllGathers the slices (Narayanan et al. 2021 §4.1, the scatter/gather optimisation).
  * A block's saved tensors ({@link TpBlock#savedBytes()}) are metered as activations from the end of its
- * forward to the end of its backward; {@link PipelineOp} logs each inner collective as a COLLECTIVE event.
+ * forward to the end of its backward, the head's logits and softmax ({@link TpHead#savedBytes()}) from its
+ * softmax partials to its backward; {@link PipelineOp} logs each inner collective as a COLLECTIVE event.
  */
 final class TpStagePass {
     private TpStagePass() {}
@@ -111,6 +112,8 @@ final class TpStagePass {
         TpBlock[] blocks;
         /** Bytes metered as activations per block, from the end of its forward to the end of its backward. */
         long[] metered;
+        /** Bytes of the head's logits and softmax metered from its softmax partials to its backward. */
+        long headMetered;
         Activation norm;
         TpHead head;
         INDArray x;
@@ -188,6 +191,8 @@ final class TpStagePass {
                     TpHead.SoftmaxPartials parts = live.head.partials(vector(rank, live, 0));
                     rank.buf("tpl").setFrom(parts.sumExp(), 0);
                     rank.buf("tpl").setFrom(parts.targetLogit(), tokens(rank));
+                    live.headMetered = live.head.savedBytes();
+                    rank.meter(MemCategory.ACTIVATIONS, live.headMetered);
                 }
                 case HEAD_LOSS -> {
                     double loss = live.head.loss(vector(rank, live, 0), vector(rank, live, tokens(rank)));
@@ -195,8 +200,12 @@ final class TpStagePass {
                 }
                 case SEND -> op.sendSlice(rank, pass, micro, chunk, r, live.x, tp.mode().gathers());
                 case BEGIN_BACKWARD -> {
-                    if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) write(rank, "tpx", live.head.backward());
-                    else op.receive(rank, pass, micro, chunk, r);
+                    if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) {
+                        write(rank, "tpx", live.head.backward());
+                        rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
+                    } else {
+                        op.receive(rank, pass, micro, chunk, r);
+                    }
                 }
                 case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
                 case DOUT -> toGather(rank, live, tp, r, live.x);

@@ -25,7 +25,8 @@ import java.util.List;
  * cross-entropy's max, Σe^z and target logit. The phase objects live in {@link RankState#scratch}
  * between supersteps. Each micro-batch logs one F (at its start) and one BW (at the head's backward)
  * event with this rank's FLOPs; a block's saved tensors ({@link TpBlock#savedBytes()}) are metered as
- * activations from the end of its forward to the end of its backward.
+ * activations from the end of its forward to the end of its backward, the head's logits and softmax
+ * ({@link TpHead#savedBytes()}) from the softmax partials to the head's backward.
  */
 final class TpStep implements Op {
     private static final long serialVersionUID = 1L;
@@ -152,12 +153,15 @@ final class TpStep implements Op {
                 TpHead.SoftmaxPartials parts = live.head.partials(vector(rank, live, 0));
                 writeAt(rank, "tpl", parts.sumExp(), 0);
                 writeAt(rank, "tpl", parts.targetLogit(), live.tokens);
+                live.headMetered = live.head.savedBytes();
+                rank.meter(MemCategory.ACTIVATIONS, live.headMetered);
             }
             case HEAD_LOSS -> {
                 double loss = live.head.loss(vector(rank, live, 0), vector(rank, live, live.tokens));
                 if (r == 0) rank.addLoss(loss);
                 rank.record(pass(ExecEvent.Kind.BW, live, rank.rank() + ":" + label(ExecEvent.Kind.F, live)));
                 write(rank, live.head.backward());
+                rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
             }
             case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live), live.grads[u]);
             case DOUT, EMBED_DOUT -> toGather(rank, live, live.x);
@@ -278,6 +282,7 @@ final class TpStep implements Op {
         TpEmbedding emb;
         TpBlock[] blocks;
         long[] metered;
+        long headMetered;
         Activation norm;
         TpHead head;
         INDArray x;

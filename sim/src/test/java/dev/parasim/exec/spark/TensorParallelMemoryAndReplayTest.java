@@ -29,8 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   Korthikanti et al. 2022 Table 2 without dropout masks, in elements per block: plain TP
  *   b·s·h·(4 + 4/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s; SP (gathered qkv/fc1 inputs kept)
  *   b·s·h·(2 + 6/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t; SP keeping local inputs ({@code spLocalInputs},
- *   Korthikanti's SP row) 8·b·s·h/t + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t; the edge terms are zero (the embedding's one-hot,
- *   the final norm and the head's logits are not metered), and nothing is left after the step;</li>
+ *   Korthikanti's SP row) 8·b·s·h/t + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t; plus one edge term, the head's logits
+ *   and softmax 2·b·s·V/t (the embedding's one-hot and the final norm are not metered); nothing is left after
+ *   the step;</li>
  * <li>the replay has one F and one BW per micro-batch per rank and every TP collective on the comm lane
  *   as a TP span: per micro-batch 4L + 4 AllReduces (plain TP), or 4L + 2 ReduceScatters, 4L + 2
  *   AllGathers and 2 AllReduces plus the step's SP-gradient AllReduce (SP), and 2L more AllGathers
@@ -62,7 +63,9 @@ class TensorParallelMemoryAndReplayTest {
                 : b * s * h * 4 + 4 * b * s * h / t + 2 * b * s * f / t + a / t * b * s * s + 4 * b * s;
         Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
         for (RankDetail d : r.ranks()) {
-            assertEquals(layers * perBlock * 4, d.memory().peak(MemCategory.ACTIVATIONS), "rank " + d.rank() + " peak activations");
+            // Edge term: the head's logits and softmax, 2·b·s·V/t, held while every block still waits for its backward.
+            long head = 2 * b * s * model.vocab() / t;
+            assertEquals((layers * perBlock + head) * 4, d.memory().peak(MemCategory.ACTIVATIONS), "rank " + d.rank() + " peak activations");
             assertEquals(0, d.memory().live(MemCategory.ACTIVATIONS), "rank " + d.rank() + " activations after the step");
             long forward = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.F).count();
             long backward = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.BW).count();
@@ -82,5 +85,36 @@ class TensorParallelMemoryAndReplayTest {
             }
         }
         assertTrue(replay.exposedCommSeconds() > 0);
+    }
+
+    /**
+     * tp2·pp2 1F1B with SP, 2 micro-batches: every rank replays one F and one BW per micro-batch, and its
+     * TP collectives land on the comm lane — per micro-batch 10 on the first stage (the lookup's
+     * ReduceScatter, 4 per layer each way, the embedding gradient's AllGather) and 12 on the last (4 per
+     * layer each way, the head's AllGather, the cross-entropy's 2 AllReduces, the head gradient's
+     * ReduceScatter), plus the step's SP-gradient AllReduce.
+     */
+    @org.junit.jupiter.api.Test
+    void threeDimensionalSequenceParallelRunReplaysItsTpCollectives() {
+        int m = 2;
+        Experiment e = SpecLoader.parse("""
+                name: exec-sp-3d-replay
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
+                training: {globalBatch: 4, microBatch: 2, precision: fp32}
+                plans:
+                  - {name: tp2-pp2-sp, dp: 1, tp: 2, pp: 2, schedule: 1f1b, sequenceParallel: true}
+                execute: {steps: 1, seed: 5}
+                """, List.of());
+        ParallelPlan plan = e.plans().get(0);
+        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
+        for (RankDetail d : r.ranks()) {
+            List<Span> compute = replay.lane(d.rank(), Lane.COMPUTE);
+            assertEquals(m, compute.stream().filter(x -> x.kind() == SpanKind.FORWARD).count(), "rank " + d.rank());
+            assertEquals(m, compute.stream().filter(x -> x.kind() == SpanKind.BACKWARD).count(), "rank " + d.rank());
+            long tp = replay.lane(d.rank(), Lane.COMM).stream().filter(x -> x.kind() == SpanKind.TP_COMM).count();
+            assertEquals(m * (d.stage() == 0 ? 10 : 12) + 1, tp, "TP collectives on rank " + d.rank());
+        }
     }
 }
