@@ -35,12 +35,14 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  * <li>TP (Narayanan et al. 2021 §3.2): per layer per micro-batch 2 AllReduces forward + 2 backward on
  *   b·s·h elements (8·b·s·h·(t−1)/t sent); with sequence parallelism AllGather + ReduceScatter pairs
  *   of the same volume; full recompute repeats the forward pair. Embedding: one forward AllReduce
- *   (ReduceScatter with SP); LM head: one backward AllReduce of its input (AllGather + ReduceScatter with SP).</li>
+ *   (ReduceScatter with SP); LM head: one backward AllReduce of its input (AllGather + ReduceScatter with SP).
+ *   With SP, once per step, an AllReduce of the LayerNorm and wpe gradients (Korthikanti et al. 2022 §4.2.2).</li>
  * <li>PP (§4.1): per micro-batch and chunk, b·s·h/t activation elements to the next stage and as many
  *   gradient elements back (Megatron's scatter/gather), each boundary crossed v times when interleaved.
  *   With a tied head and p > 1 the last stage keeps a copy of wte; once per step the first and last stage
  *   all-reduce their wte gradients (V·h/t elements, ring of 2: Megatron's embedding group), before the DP sync.
- *   With t > 1 each received slice is AllGathered over the TP group (b·s·h elements gathered).</li>
+ *   With t > 1 each received slice is AllGathered over the TP group (b·s·h elements gathered), unless SP
+ *   already holds it as the rank's sequence shard.</li>
  * <li>CP: ring attention passes K and V around the cp ranks: (c−1) sends forward, twice that backward.</li>
  * </ul>
  */
@@ -123,6 +125,14 @@ public final class CommModel {
             ops.add(new CommOp(Axis.TP, REDUCE_SCATTER, FORWARD, m * (layers * forwardPerLayer + first), sent, rs));
             ops.add(new CommOp(Axis.TP, ALL_GATHER, BACKWARD, m * (layers * 2 + first), sent, ag));
             ops.add(new CommOp(Axis.TP, REDUCE_SCATTER, BACKWARD, m * (layers * 2 + last), sent, rs));
+            // SP leaves LayerNorm and wpe gradients partial per rank: one sum-AllReduce per step (Korthikanti et al. 2022 §4.2.2).
+            int gradBytes = e.training().precision().gradBytes();
+            long partialSent = 0, partial = 0;
+            for (long tensor : sequenceParallelPartialGrads(model, layers, first == 1, last == 1)) {
+                partialSent += Chunking.ringAllReduceElements(tensor, t) * gradBytes;
+                partial += tensor;
+            }
+            ops.add(new CommOp(Axis.TP, ALL_REDUCE, GRADIENT_SYNC, 1, partialSent, cost.of(ALL_REDUCE, partial * gradBytes, span)));
         } else {
             long sent = Chunking.ringAllReduceElements(elements, t) * bytes;
             Transfer ar = cost.of(ALL_REDUCE, elements * bytes, span);
@@ -135,6 +145,19 @@ public final class CommModel {
             ops.add(new CommOp(Axis.TP, ALL_REDUCE, FORWARD, 3L * m, Chunking.ringAllReduceElements(tokens, t) * 4,
                     cost.of(ALL_REDUCE, tokens * 4.0, span)));
         }
+    }
+
+    /**
+     * {@return the elements of each gradient tensor a stage's rank holds only partially under sequence
+     * parallelism}, each all-reduced on its own: per layer ln1 and ln2 gains and biases (h each), wpe (s·h)
+     * on the first stage, the final norm's gain and bias on the last (Korthikanti et al. 2022 §4.2.2)
+     */
+    static List<Long> sequenceParallelPartialGrads(ModelSpec model, long layers, boolean first, boolean last) {
+        List<Long> tensors = new ArrayList<>();
+        if (first) tensors.add((long) model.seqLen() * model.hidden());
+        for (long l = 0; l < 4 * layers; l++) tensors.add((long) model.hidden());
+        if (last) for (int k = 0; k < 2; k++) tensors.add((long) model.hidden());
+        return tensors;
     }
 
     static void pipelineParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,
@@ -154,8 +177,9 @@ public final class CommModel {
             ops.add(new CommOp(Axis.PP, SEND_RECV, FORWARD, forwardSends, bytes, cost.sendRecv(bytes, nextCrosses)));
         if (backwardSends > 0)
             ops.add(new CommOp(Axis.PP, SEND_RECV, BACKWARD, backwardSends, bytes, cost.sendRecv(bytes, prevCrosses)));
-        if (plan.tp() > 1) {
-            // Scatter/gather (Narayanan et al. 2021 §4.1): each received b·s·h/t slice is AllGathered over the TP group.
+        if (plan.tp() > 1 && !plan.sequenceParallel()) {
+            // Scatter/gather (Narayanan et al. 2021 §4.1): each received b·s·h/t slice is AllGathered over the TP group;
+            // with SP the slice is already the rank's sequence shard (Korthikanti et al. 2022 §4.2.2), no gather.
             long full = (long) e.training().microBatch() * (model.seqLen() / plan.cp()) * model.hidden();
             long forwardRecvs = (long) m * (stage > 0 ? v : v - 1), backwardRecvs = (long) m * (stage < p - 1 ? v : v - 1);
             long gathered = Chunking.ringReduceScatterElements(full, plan.tp()) * e.training().precision().activationBytes();

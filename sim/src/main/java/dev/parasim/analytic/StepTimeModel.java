@@ -52,7 +52,8 @@ public final class StepTimeModel {
             double perMicroBatch = op.count() * op.each().seconds() / m;
             switch (op.axis()) {
                 case TP -> {
-                    if (op.phase() == CommOp.Phase.FORWARD) forwardExposed += (1 - tpHidden) * perMicroBatch;
+                    if (op.phase() == CommOp.Phase.GRADIENT_SYNC) gradientSync += op.count() * op.each().seconds();
+                    else if (op.phase() == CommOp.Phase.FORWARD) forwardExposed += (1 - tpHidden) * perMicroBatch;
                     else backwardExposed += (1 - tpHidden) * perMicroBatch;
                 }
                 case CP -> cpTime += perMicroBatch;

@@ -10,7 +10,7 @@ import dev.parasim.spec.ZeroStage;
  * keeps real fp32/bf16 copies of params, grads and Adam state in one JVM per executor, and the
  * single-rank reference runs on the driver. Executed: data parallelism with any ZeRO stage, and
  * pipeline parallelism (GPipe, 1F1B, interleaved, ZB-H1) composed with DDP or ZeRO-1, and Megatron tensor
- * parallelism (no SP) composed with both (3D); cp = 1.
+ * parallelism composed with both (3D), with or without sequence parallelism; cp = 1.
  * The plan's own rules (pp·chunks divides the layers, interleaved needs m a multiple of pp, …) are
  * checked when the experiment is loaded, before any Spark job.
  */
@@ -24,8 +24,6 @@ public final class ExecLimits {
         String at = "plans[" + Math.max(0, e.plans().indexOf(plan)) + "]";
         if (e.execute().isEmpty())
             throw new SpecException("execute", "is required to run plans (execute: {steps, seed})", null);
-        if (plan.sequenceParallel())
-            throw new SpecException(at + ".sequenceParallel", "executed runs do not run sequence parallelism", true);
         if (plan.tp() > 1 && plan.zero() != ZeroStage.DDP && plan.zero() != ZeroStage.OPTIMIZER)
             throw new SpecException(at + ".zero", "executed tensor parallelism (tp > 1) supports zero 0 or 1", plan.zero().number());
         if (plan.pp() > 1 && plan.zero() != ZeroStage.DDP && plan.zero() != ZeroStage.OPTIMIZER)

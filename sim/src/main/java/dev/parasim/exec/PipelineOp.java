@@ -1,6 +1,7 @@
 package dev.parasim.exec;
 
 import dev.parasim.collective.CollectiveKind;
+import dev.parasim.exec.model.TpMode;
 import dev.parasim.program.Dependencies;
 import dev.parasim.program.Pass;
 import dev.parasim.program.PassRef;
@@ -32,14 +33,21 @@ public final class PipelineOp implements Op {
     private transient List<PassRef> order;
 
     private final int tp;
+    private final TpMode tpMode;
+    private final boolean regather;
 
-    public PipelineOp(StageLayout layout, int microBatches) { this(layout, microBatches, 1); }
+    public PipelineOp(StageLayout layout, int microBatches) { this(layout, microBatches, 1, TpMode.TENSOR, false); }
 
-    /** The stage's passes on a TP group of {@code tp} ranks (each pass then runs TP collectives). */
-    public PipelineOp(StageLayout layout, int microBatches, int tp) {
+    /**
+     * The stage's passes on a TP group of {@code tp} ranks in {@code tpMode} (each pass then runs TP
+     * collectives), re-gathering the qkv/fc1 inputs in backward when {@code regather}.
+     */
+    public PipelineOp(StageLayout layout, int microBatches, int tp, TpMode tpMode, boolean regather) {
         this.layout = layout;
         this.microBatches = microBatches;
         this.tp = tp;
+        this.tpMode = tpMode;
+        this.regather = regather;
     }
 
     /** {@return the stage's pass order} */
@@ -60,7 +68,7 @@ public final class PipelineOp implements Op {
         int total = 0, longest = 0;
         for (PassRef ref : order()) {
             int pass = 1;
-            for (Op op : TpStagePass.ops(ref, layout, tp, 1, 1)) pass += op.rounds(tp);
+            for (Op op : TpStagePass.ops(ref, layout, tp, tpMode, regather, 1, 1)) pass += op.rounds(tp);
             total += pass;
             longest = Math.max(longest, pass);
         }
@@ -107,6 +115,7 @@ public final class PipelineOp implements Op {
         if (round == 0) {
             rank.alloc("tpx", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
             rank.alloc("tpl", MemCategory.COMM_BUFFERS, Dtype.F32, 2 * tokens);
+            if (regather) rank.alloc("tpy", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
         }
         List<PassRef> order = order();
         if (live.inner == null) {
@@ -118,18 +127,22 @@ public final class PipelineOp implements Op {
             if ((ref.pass() == Pass.B || ref.pass() == Pass.BW) && virtual < p * v - 1
                     && !rank.arrived(peer(rank, layout.stage() < p - 1 ? layout.stage() + 1 : 0), tag(Pass.B, ref.microBatch(), ref.chunk(), v)))
                 return false;
-            live.inner = TpStagePass.ops(ref, layout, prog.tp(), tokens, activation);
+            live.inner = TpStagePass.ops(ref, layout, prog.tp(), tpMode, regather, tokens, activation);
             live.innerPc = 0;
             live.innerRound = 0;
             live.innerStart = round;
         }
         while (live.innerPc < live.inner.size()) {
             Op op = live.inner.get(live.innerPc);
+            if (live.innerRound == 0) live.innerSent = rank.sentThisStep();
             boolean complete = op.advance(rank, live.innerRound);
             if (!complete) {
                 live.innerRound++;
                 return false;
             }
+            if (op.loggedAsCollective())        // a TP collective inside the pass, e.g. RingAllReduce[TP], for the replay's comm lane
+                rank.record(event(ExecEvent.Kind.COLLECTIVE, op.toString(), -1, -1, -1, -1, rank.sentThisStep() - live.innerSent, 0,
+                        -1, round, ""));
             live.innerPc++;
             live.innerRound = 0;
         }
@@ -144,10 +157,11 @@ public final class PipelineOp implements Op {
                 flops * scale, -1, live.innerStart, ""));
         live.inner = null;
         live.next++;
-        rank.noteInFlight(live.tp.size(), 0);
+        rank.noteInFlight(live.tp.size(), rank.memory().live(MemCategory.ACTIVATIONS));
         if (live.next < order.size()) return false;
         rank.free("tpx");
         rank.free("tpl");
+        if (regather) rank.free("tpy");
         rank.scratch = null;
         return true;
     }
@@ -166,19 +180,22 @@ public final class PipelineOp implements Op {
                 (long) c * x.type().bytes(), 0, from, rank.opRound(), ""));
     }
 
-    /** Sends this TP rank's 1/t slice of {@code value} (b·s·h elements) to the rank of the same TP index on the next (F) or previous stage. */
-    void sendSlice(RankState rank, Pass pass, int mb, int chunk, int r, INDArray value) {
+    /**
+     * Sends this TP rank's 1/t slice of {@code value} (b·s·h elements; under sequence parallelism, {@code local},
+     * the rank's own b·s/t rows, sent whole) to the rank of the same TP index on the next (F) or previous stage.
+     */
+    void sendSlice(RankState rank, Pass pass, int mb, int chunk, int r, INDArray value, boolean local) {
         int p = layout.pp(), v = layout.chunks();
         boolean forward = pass == Pass.F;
         int to = forward ? peer(rank, layout.stage() < p - 1 ? layout.stage() + 1 : 0)
                 : peer(rank, layout.stage() > 0 ? layout.stage() - 1 : p - 1);
         int next = forward ? (layout.stage() < p - 1 ? chunk : chunk + 1) : (layout.stage() > 0 ? chunk : chunk - 1);
         double[] all = Nd4j.toFlattened('c', value).toDoubleVector();
-        int t = program(rank).tp(), c = (all.length + t - 1) / t;
+        int t = program(rank).tp(), c = local ? all.length : (all.length + t - 1) / t, from = local ? 0 : r * c;
         Buf staged = Buf.of(program(rank).strategy.precision().working(), all.length, all);
         int bytes = c * staged.type().bytes();
         rank.sendTagged(to, CollectiveKind.SEND_RECV, tag(forward ? Pass.F : Pass.B, mb, next, v), bytes,
-                out -> staged.encode(out, r * c, c, all.length));
+                out -> staged.encode(out, from, c, all.length));
         rank.record(event(ExecEvent.Kind.SEND, new PassRef(pass, mb, next).toString(), mb, chunk, -1, -1, bytes, 0, to,
                 rank.opRound(), ""));
     }
@@ -368,6 +385,7 @@ public final class PipelineOp implements Op {
         int innerPc;
         int innerRound;
         int innerStart;
+        long innerSent;
         int next;
         long metered;
 

@@ -13,7 +13,7 @@ import java.util.List;
  * @param memory                  live and peak bytes per category
  * @param maxInFlight             most micro-batch chunks whose activations it held between passes
  * @param residentActivationBytes most activation bytes it held between passes (peak inside a pass excluded;
- *                                0 on TP stages, whose passes do not meter activations)
+ *                                on TP stages the saved bytes of the blocks whose backward has not run)
  * @param events                  what it did, in order
  */
 public record RankDetail(int rank, int stage, int dpIndex, int tpIndex, MemorySnapshot memory, int maxInFlight,

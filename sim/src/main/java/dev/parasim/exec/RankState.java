@@ -90,6 +90,9 @@ public final class RankState implements Serializable {
     /** Records an event of the current step. */
     public void record(ExecEvent event) { events.add(event); }
 
+    /** {@return payload bytes this rank has sent so far in the current step} */
+    public long sentThisStep() { return counters.totalSent(); }
+
     /** {@return the op index the rank is at} */
     public int pc() { return pc; }
 

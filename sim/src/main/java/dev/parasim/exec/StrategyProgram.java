@@ -39,6 +39,7 @@ public final class StrategyProgram implements RankProgram {
     /** Tensor-parallel degree t of the ranks running this program (1: no TP), their mode, and their TP index. */
     final int tp;
     final dev.parasim.exec.model.TpMode tpMode;
+    final dev.parasim.exec.model.TpSavedInput tpSavedInput;
     final int tpRank;
     final int[] size;
     final int[] shard;
@@ -54,25 +55,30 @@ public final class StrategyProgram implements RankProgram {
      * units, with the micro-batches run as a {@link PipelineOp} (pp > 1: DDP and ZeRO-1 only).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout) {
-        this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, 0);
+        this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, dev.parasim.exec.model.TpSavedInput.GATHERED, 0);
     }
 
     /**
-     * The program of TP rank {@code tpRank} of t (pp = 1): its local units are its Megatron shards
-     * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases between ring
-     * AllReduces on the TP group; DP sync and Adam work on the shards (DDP or ZeRO-1).
+     * The program of TP rank {@code tpRank} of t: its local units are its Megatron shards
+     * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases (pp = 1) or
+     * {@link TpStagePass} passes (pp > 1) between the TP group's collectives (ring AllReduces, or under
+     * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
+     * SP-partial gradients; with {@code savedInput} LOCAL also the backward re-gathers of the qkv/fc1
+     * inputs); DP sync and Adam work on the shards (DDP or ZeRO-1).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
-                           dev.parasim.exec.model.TpMode tpMode, int tpRank) {
+                           dev.parasim.exec.model.TpMode tpMode, dev.parasim.exec.model.TpSavedInput savedInput, int tpRank) {
         this.model = model;
         this.strategy = strategy;
         this.layout = layout;
         this.tp = tp;
         this.tpMode = tpMode;
+        this.tpSavedInput = savedInput;
+        if (savedInput == dev.parasim.exec.model.TpSavedInput.LOCAL && !tpMode.gathers())
+            throw new IllegalArgumentException("savedInput: LOCAL needs sequence parallelism, found " + tpMode);
         this.tpRank = tpRank;
-        if (tp > 1 && (tpMode != dev.parasim.exec.model.TpMode.TENSOR
-                || (strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)))
-            throw new IllegalArgumentException("tp: executed without sequence parallelism, with zero 0 or 1, found tp " + tp);
+        if (tp > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
+            throw new IllegalArgumentException("tp: executed with zero 0 or 1, found tp " + tp + " with " + strategy.zero());
         if (layout.pp() > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
             throw new IllegalArgumentException("zero: pipelines run DDP or ZeRO-1, found " + strategy.zero());
         int units = layout.units().size();
@@ -97,7 +103,7 @@ public final class StrategyProgram implements RankProgram {
 
     /** {@return the model split over this program's TP group (t = 1 included)} */
     public dev.parasim.exec.model.TensorParallel tensorParallel() {
-        return ((GptExecModel) model).tensorParallel(tp, tpMode, strategy.precision().fp64Compute());
+        return ((GptExecModel) model).tensorParallel(tp, tpMode, tpSavedInput, strategy.precision().fp64Compute());
     }
 
     /** {@return the tensor-parallel degree of the ranks running this program} */
@@ -129,12 +135,13 @@ public final class StrategyProgram implements RankProgram {
         int m = strategy.microBatches();
         int units = size.length;
         if (layout.pp() > 1) {
-            out.add(new PipelineOp(layout, m, tp));
+            out.add(new PipelineOp(layout, m, tp, tpMode, tpSavedInput == dev.parasim.exec.model.TpSavedInput.LOCAL));
             // Megatron's tied embedding: the first and last stage all-reduce their wte gradients before the DP sync.
             if (layout.first() || layout.last()) {
                 int[] at = layout.first() ? layout.locate(0) : layout.headWeights();
                 out.add(new RingAllReduce(List.of(new Seg("g" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
             }
+            if (tp > 1) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout);
         }
         switch (strategy.zero()) {
             case DDP -> {
@@ -172,10 +179,11 @@ public final class StrategyProgram implements RankProgram {
     private void computeAll(List<Op> out, int m) {
         for (int k = 0; k < m; k++) {
             if (tp > 1)
-                TpStep.microBatch(out, k, layout.layers(), strategy.microBatch() * ((GptExecModel) model).config().seqLen(),
+                TpStep.microBatch(out, tpMode, tpSavedInput == dev.parasim.exec.model.TpSavedInput.LOCAL, k, layout.layers(), strategy.microBatch() * ((GptExecModel) model).config().seqLen(),
                         model.activationElements(strategy.microBatch()));
             else out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
         }
+        if (tp > 1) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout);
     }
 
     private void zero3MicroBatch(List<Op> out, int k) {

@@ -6,6 +6,7 @@ import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpEmbedding;
 import dev.parasim.exec.model.TpHead;
+import dev.parasim.exec.model.TpMode;
 import dev.parasim.program.Pass;
 import dev.parasim.program.PassRef;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,35 +22,43 @@ import java.util.List;
  * {@link PipelineOp} one collective round per superstep. Across a stage boundary each TP rank sends
  * only its 1/t slice of the b·s·h activation (or gradient) to the rank of the same TP index, and the
  * receiving TP group AllGathers the slices (Narayanan et al. 2021 §4.1, the scatter/gather optimisation).
+ * A block's saved tensors ({@link TpBlock#savedBytes()}) are metered as activations from the end of its
+ * forward to the end of its backward, the head's logits and softmax ({@link TpHead#savedBytes()}) from its
+ * softmax partials to its backward; {@link PipelineOp} logs each inner collective as a COLLECTIVE event.
  */
 final class TpStagePass {
     private TpStagePass() {}
 
-    /** {@return the ops of pass {@code ref} on a TP rank of {@code layout}'s stage} */
-    static List<Op> ops(PassRef ref, StageLayout layout, int tp, int tokens, int activation) {
+    /**
+     * {@return the ops of pass {@code ref} on a TP rank of {@code layout}'s stage}: R is a ring AllReduce
+     * (TENSOR) or ReduceScatter (SEQUENCE), G nothing (TENSOR) or a ring AllGather (SEQUENCE). A received
+     * boundary slice is AllGathered under TENSOR; under SEQUENCE it already is the rank's local rows
+     * (Korthikanti et al. 2022 §4.2.2: the pipeline sends the sequence-parallel shard as it is).
+     */
+    static List<Op> ops(PassRef ref, StageLayout layout, int tp, TpMode mode, boolean regather, int tokens, int activation) {
         List<Op> out = new ArrayList<>();
         int c = ref.chunk();
         int virtual = layout.virtualStage(c), last = layout.pp() * layout.chunks() - 1;
         int[] units = layout.chunkUnits(c);
         List<Seg> x = List.of(Seg.whole("tpx", activation));
+        Op reduce = mode.gathers() ? new RingReduceScatter(x, RankGrid.Group.TP) : new RingAllReduce(x, RankGrid.Group.TP);
+        Op gather = mode.gathers() ? new RingAllGather(x, RankGrid.Group.TP) : null;
+        Op takeInput = mode.gathers() ? null : new RingAllGather(x, RankGrid.Group.TP);
+        Op again = regather ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
         if (ref.pass() == Pass.F) {
             out.add(new Phase(Phase.Action.BEGIN, -1, ref));
-            if (virtual == 0) {
-                out.add(new RingAllReduce(x, RankGrid.Group.TP));
-                out.add(new Phase(Phase.Action.EMBED, 0, ref));
-            } else {
-                out.add(new RingAllGather(x, RankGrid.Group.TP));
-                out.add(new Phase(Phase.Action.TAKE_INPUT, -1, ref));
-            }
+            if (virtual == 0) add(out, reduce, new Phase(Phase.Action.EMBED, 0, ref));
+            else add(out, takeInput, new Phase(Phase.Action.TAKE_INPUT, -1, ref));
             for (int u : units) {
                 if (u == 0 || u == layout.layers() + 1) continue;
-                out.add(new Phase(Phase.Action.ATTENTION, u, ref));
-                out.add(new RingAllReduce(x, RankGrid.Group.TP));
-                out.add(new Phase(Phase.Action.MLP, u, ref));
-                out.add(new RingAllReduce(x, RankGrid.Group.TP));
+                add(out, new Phase(Phase.Action.NORM1, u, ref), gather);
+                add(out, new Phase(Phase.Action.ATTENTION, u, ref), reduce);
+                add(out, new Phase(Phase.Action.NORM2, u, ref), gather);
+                add(out, new Phase(Phase.Action.MLP, u, ref), reduce);
                 out.add(new Phase(Phase.Action.RESIDUAL, u, ref));
             }
             if (virtual == last) {
+                add(out, new Phase(Phase.Action.FINAL_NORM, layout.layers() + 1, ref), gather);
                 out.add(new Phase(Phase.Action.HEAD_MAX, layout.layers() + 1, ref));
                 out.add(RingAllReduce.max(List.of(new Seg("tpl", 0, tokens)), RankGrid.Group.TP));
                 out.add(new Phase(Phase.Action.HEAD_PARTIALS, -1, ref));
@@ -65,25 +74,32 @@ final class TpStagePass {
             return out;
         }
         out.add(new Phase(Phase.Action.BEGIN_BACKWARD, -1, ref));
-        if (virtual == last) {
-            out.add(new RingAllReduce(x, RankGrid.Group.TP));
-            out.add(new Phase(Phase.Action.NORM_BACK, layout.layers() + 1, ref));
-        } else {
-            out.add(new RingAllGather(x, RankGrid.Group.TP));
-            out.add(new Phase(Phase.Action.TAKE_INPUT, -1, ref));
-        }
+        if (virtual == last) add(out, reduce, new Phase(Phase.Action.NORM_BACK, layout.layers() + 1, ref));
+        else add(out, takeInput, new Phase(Phase.Action.TAKE_INPUT, -1, ref));
         for (int i = units.length - 1; i >= 0; i--) {
             int u = units[i];
             if (u == 0 || u == layout.layers() + 1) continue;
-            out.add(new Phase(Phase.Action.MLP_BACK, u, ref));
-            out.add(new RingAllReduce(x, RankGrid.Group.TP));
-            out.add(new Phase(Phase.Action.ATTENTION_BACK, u, ref));
-            out.add(new RingAllReduce(x, RankGrid.Group.TP));
+            add(out, new Phase(Phase.Action.DOUT, u, ref), gather);
+            if (regather) add(out, new Phase(Phase.Action.REGATHER_LN2, u, ref), again);
+            add(out, new Phase(Phase.Action.MLP_BACK, u, ref), reduce);
+            add(out, new Phase(Phase.Action.NORM2_BACK, u, ref), gather);
+            if (regather) add(out, new Phase(Phase.Action.REGATHER_LN1, u, ref), again);
+            add(out, new Phase(Phase.Action.ATTENTION_BACK, u, ref), reduce);
             out.add(new Phase(Phase.Action.NORM1_BACK, u, ref));
         }
-        out.add(new Phase(virtual == 0 ? Phase.Action.EMBED_BACK : Phase.Action.SEND, -1, ref));
+        if (virtual == 0) {
+            add(out, new Phase(Phase.Action.DOUT, 0, ref), gather);
+            out.add(new Phase(Phase.Action.EMBED_BACK, -1, ref));
+        } else {
+            out.add(new Phase(Phase.Action.SEND, -1, ref));
+        }
         out.add(new Phase(Phase.Action.END_BACKWARD, -1, ref));
         return out;
+    }
+
+    private static void add(List<Op> out, Op first, Op second) {
+        if (first != null) out.add(first);
+        if (second != null) out.add(second);
     }
 
     /** One micro-batch chunk's TP phase objects, parameter and gradient arrays (by model unit; −1: the head's wte copy). */
@@ -94,17 +110,24 @@ final class TpStagePass {
         INDArray[] grads;
         TpEmbedding emb;
         TpBlock[] blocks;
+        /** Bytes metered as activations per block, from the end of its forward to the end of its backward. */
+        long[] metered;
+        /** Bytes of the head's logits and softmax metered from its softmax partials to its backward. */
+        long headMetered;
         Activation norm;
         TpHead head;
         INDArray x;
+        /** Under TENSOR, the tensor a G (the identity) hands to the next phase. */
+        INDArray pending;
     }
 
     /** A local phase of a TP stage pass. */
     static final class Phase implements Op {
         private static final long serialVersionUID = 1L;
 
-        enum Action { BEGIN, EMBED, TAKE_INPUT, ATTENTION, MLP, RESIDUAL, HEAD_MAX, HEAD_PARTIALS, HEAD_LOSS, SEND,
-            BEGIN_BACKWARD, NORM_BACK, MLP_BACK, ATTENTION_BACK, NORM1_BACK, EMBED_BACK, END_BACKWARD, WEIGHTS }
+        enum Action { BEGIN, EMBED, TAKE_INPUT, NORM1, ATTENTION, NORM2, MLP, RESIDUAL, FINAL_NORM, HEAD_MAX, HEAD_PARTIALS,
+            HEAD_LOSS, SEND, BEGIN_BACKWARD, NORM_BACK, DOUT, REGATHER_LN2, MLP_BACK, NORM2_BACK, REGATHER_LN1, ATTENTION_BACK,
+            NORM1_BACK, EMBED_BACK, END_BACKWARD, WEIGHTS }
 
         private final Action action;
         private final int unit;
@@ -142,41 +165,65 @@ final class TpStagePass {
                         op.receive(rank, Pass.F, micro, chunk, r);
                     }
                 }
-                case EMBED -> live.x = live.emb.addPositions(read(rank, live));
-                case TAKE_INPUT -> live.x = read(rank, live);
-                case ATTENTION -> {
+                case EMBED -> live.x = live.emb.addPositions(local(rank, live, tp, r));
+                case TAKE_INPUT -> live.x = local(rank, live, tp, r);
+                case NORM1 -> {
                     live.blocks[u] = tp.block(u, r, live.params[u], live.grads[u], live.batch);
-                    write(rank, "tpx", live.blocks[u].attention(live.blocks[u].norm1(live.x)));
+                    toGather(rank, live, tp, r, live.blocks[u].norm1(live.x));
                 }
-                case MLP -> write(rank, "tpx", live.blocks[u].mlp(live.blocks[u].norm2(read(rank, live))));
-                case RESIDUAL -> live.x = live.blocks[u].residual(read(rank, live));
-                case HEAD_MAX -> {
+                case ATTENTION -> write(rank, "tpx", live.blocks[u].attention(gathered(rank, live, tp)));
+                case NORM2 -> toGather(rank, live, tp, r, live.blocks[u].norm2(local(rank, live, tp, r)));
+                case MLP -> write(rank, "tpx", live.blocks[u].mlp(gathered(rank, live, tp)));
+                case RESIDUAL -> {
+                    live.x = live.blocks[u].residual(local(rank, live, tp, r));
+                    live.metered[u] = live.blocks[u].savedBytes();
+                    rank.meter(MemCategory.ACTIVATIONS, live.metered[u]);
+                }
+                case FINAL_NORM -> {
                     live.norm = tp.finalNormForward(live.params[u], live.x);
+                    toGather(rank, live, tp, r, live.norm.value());
+                }
+                case HEAD_MAX -> {
                     live.head = tp.head(r, live.params[0], live.grads[0], live.batch);
-                    rank.buf("tpl").setFrom(live.head.localMax(live.norm.value()), 0);
+                    rank.buf("tpl").setFrom(live.head.localMax(gathered(rank, live, tp)), 0);
                 }
                 case HEAD_PARTIALS -> {
                     TpHead.SoftmaxPartials parts = live.head.partials(vector(rank, live, 0));
                     rank.buf("tpl").setFrom(parts.sumExp(), 0);
                     rank.buf("tpl").setFrom(parts.targetLogit(), tokens(rank));
+                    live.headMetered = live.head.savedBytes();
+                    rank.meter(MemCategory.ACTIVATIONS, live.headMetered);
                 }
                 case HEAD_LOSS -> {
                     double loss = live.head.loss(vector(rank, live, 0), vector(rank, live, tokens(rank)));
                     if (r == 0) rank.addLoss(loss);
                 }
-                case SEND -> op.sendSlice(rank, pass, micro, chunk, r, live.x);
+                case SEND -> op.sendSlice(rank, pass, micro, chunk, r, live.x, tp.mode().gathers());
                 case BEGIN_BACKWARD -> {
-                    if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) write(rank, "tpx", live.head.backward());
-                    else op.receive(rank, pass, micro, chunk, r);
+                    if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) {
+                        write(rank, "tpx", live.head.backward());
+                        rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
+                    } else {
+                        op.receive(rank, pass, micro, chunk, r);
+                    }
                 }
-                case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, read(rank, live), live.grads[u]);
-                case MLP_BACK -> write(rank, "tpx", live.blocks[u].mlpBackward(live.x));
-                case ATTENTION_BACK -> write(rank, "tpx", live.blocks[u].attentionBackward(live.blocks[u].norm2Backward(read(rank, live))));
+                case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
+                case DOUT -> toGather(rank, live, tp, r, live.x);
+                case REGATHER_LN2 -> toGatherAgain(rank, tp, r, live.blocks[u].ln2OutputLocal());
+                case REGATHER_LN1 -> toGatherAgain(rank, tp, r, live.blocks[u].ln1OutputLocal());
+                case MLP_BACK -> write(rank, "tpx", rank.has("tpy")
+                        ? live.blocks[u].mlpBackward(gathered(rank, live, tp), regathered(rank, live))
+                        : live.blocks[u].mlpBackward(gathered(rank, live, tp)));
+                case NORM2_BACK -> toGather(rank, live, tp, r, live.blocks[u].norm2Backward(local(rank, live, tp, r)));
+                case ATTENTION_BACK -> write(rank, "tpx", rank.has("tpy")
+                        ? live.blocks[u].attentionBackward(gathered(rank, live, tp), regathered(rank, live))
+                        : live.blocks[u].attentionBackward(gathered(rank, live, tp)));
                 case NORM1_BACK -> {
-                    live.x = live.blocks[u].norm1Backward(read(rank, live));
+                    live.x = live.blocks[u].norm1Backward(local(rank, live, tp, r));
                     live.blocks[u] = null;
+                    rank.meter(MemCategory.ACTIVATIONS, -live.metered[u]);
                 }
-                case EMBED_BACK -> live.emb.backward(live.x);
+                case EMBED_BACK -> live.emb.backward(gathered(rank, live, tp));
                 case END_BACKWARD -> {
                     pipe.tp.remove(key);
                     if (pass == Pass.B) pipe.tpPending.put(key, live);
@@ -197,6 +244,7 @@ final class TpStagePass {
             live.params = new INDArray[units];
             live.grads = new INDArray[units];
             live.blocks = new TpBlock[units];
+            live.metered = new long[units];
             for (int v : layout.chunkUnits(chunk)) {
                 int[] at = layout.locate(v);
                 live.params[v] = rank.buf("p" + at[0]).toNd(at[1], Math.toIntExact(tp.shards().shardSize(v)), live.dtype);
@@ -233,10 +281,48 @@ final class TpStagePass {
             rank.buf(buffer).setFrom(Nd4j.toFlattened('c', value), 0);
         }
 
-        private static INDArray read(RankState rank, Live live) {
+        /** Leaves local rows for G: in this rank's chunk of {@code tpx} (SEQUENCE), or in the phase objects (TENSOR). */
+        private static void toGather(RankState rank, Live live, TensorParallel tp, int r, INDArray localRows) {
+            if (!tp.mode().gathers()) {
+                live.pending = localRows;
+                return;
+            }
             Buf b = rank.buf("tpx");
-            int rows = live.batch.sequences() * live.batch.seqLen();
-            return b.toNd(0, b.length(), live.dtype).reshape('c', rows, b.length() / rows);
+            b.setFrom(Nd4j.toFlattened('c', localRows), r * (b.length() / tp.degree()));
+        }
+
+        /** Leaves a column-parallel layer's local input in this rank's chunk of {@code tpy} for its backward re-gather. */
+        private static void toGatherAgain(RankState rank, TensorParallel tp, int r, INDArray localRows) {
+            Buf b = rank.buf("tpy");
+            b.setFrom(Nd4j.toFlattened('c', localRows), r * (b.length() / tp.degree()));
+        }
+
+        /** {@return the re-gathered column-parallel input in {@code tpy}} */
+        private static INDArray regathered(RankState rank, Live live) {
+            Buf b = rank.buf("tpy");
+            int h = b.length() / (live.batch.sequences() * live.batch.seqLen());
+            return b.toNd(0, b.length(), live.dtype).reshape('c', b.length() / h, h);
+        }
+
+        /** {@return the result of G: all of {@code tpx} (SEQUENCE) or the tensor left by {@link #toGather} (TENSOR)} */
+        private static INDArray gathered(RankState rank, Live live, TensorParallel tp) {
+            if (tp.mode().gathers()) return rows(rank, live, 0, rank.buf("tpx").length());
+            INDArray x = live.pending;
+            live.pending = null;
+            return x;
+        }
+
+        /** {@return the result of R (or a received boundary slice): this rank's local rows of {@code tpx}, all of it under TENSOR} */
+        private static INDArray local(RankState rank, Live live, TensorParallel tp, int r) {
+            int length = rank.buf("tpx").length();
+            if (!tp.mode().gathers()) return rows(rank, live, 0, length);
+            int c = length / tp.degree();
+            return rows(rank, live, r * c, c);
+        }
+
+        private static INDArray rows(RankState rank, Live live, int from, int count) {
+            int h = rank.buf("tpx").length() / (live.batch.sequences() * live.batch.seqLen());
+            return rank.buf("tpx").toNd(from, count, live.dtype).reshape('c', count / h, h);
         }
 
         private static INDArray vector(RankState rank, Live live, int from) {

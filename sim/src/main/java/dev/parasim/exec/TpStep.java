@@ -6,24 +6,33 @@ import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpEmbedding;
 import dev.parasim.exec.model.TpHead;
+import dev.parasim.exec.model.TpMode;
+import dev.parasim.exec.model.TpShards;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A local phase of one micro-batch of a tensor-parallel rank (Megatron, Shoeybi et al. 2019 §3): the
- * {@link TensorParallel} phases between the TP group's collectives, which the program runs as ring
- * AllReduces on {@link RankGrid.Group#TP} over the buffer {@code tpx} (b·s·h elements of the working
- * type: the f/g operators) and {@code tpl} (2·b·s fp32: the parallel cross-entropy's max, Σe^z and
- * target logit). The phase objects live in {@link RankState#scratch} between supersteps.
+ * A local phase of one micro-batch of a tensor-parallel rank (Megatron, Shoeybi et al. 2019 §3;
+ * sequence parallelism, Korthikanti et al. 2022 §4.2.2): the {@link TensorParallel} phases between the
+ * TP group's collectives on {@link RankGrid.Group#TP}. The buffer {@code tpx} (b·s·h elements of the
+ * working type) carries R — a ring AllReduce (TENSOR) or ReduceScatter (SEQUENCE, rank r keeping chunk
+ * r, its b·s/t local rows) — and G, a ring AllGather of the local rows under SEQUENCE (nothing under
+ * TENSOR, where the tensor stays in the phase objects); {@code tpl} (2·b·s fp32) the parallel
+ * cross-entropy's max, Σe^z and target logit. The phase objects live in {@link RankState#scratch}
+ * between supersteps. Each micro-batch logs one F (at its start) and one BW (at the head's backward)
+ * event with this rank's FLOPs; a block's saved tensors ({@link TpBlock#savedBytes()}) are metered as
+ * activations from the end of its forward to the end of its backward, the head's logits and softmax
+ * ({@link TpHead#savedBytes()}) from the softmax partials to the head's backward.
  */
 final class TpStep implements Op {
     private static final long serialVersionUID = 1L;
 
-    enum Action { BEGIN, EMBED, ATTENTION, MLP, RESIDUAL, HEAD_MAX, HEAD_PARTIALS, HEAD_LOSS, NORM_BACK, MLP_BACK, ATTENTION_BACK,
-        NORM1_BACK, END }
+    enum Action { BEGIN, EMBED, NORM1, ATTENTION, NORM2, MLP, RESIDUAL, FINAL_NORM, HEAD_MAX, HEAD_PARTIALS, HEAD_LOSS,
+        NORM_BACK, DOUT, REGATHER_LN2, MLP_BACK, NORM2_BACK, REGATHER_LN1, ATTENTION_BACK, NORM1_BACK, EMBED_DOUT, END }
 
     private final Action action;
     private final int unit;
@@ -35,34 +44,70 @@ final class TpStep implements Op {
         this.micro = micro;
     }
 
-    /** Appends one micro-batch's phases and TP collectives (TENSOR mode: 2 + 4·L + 1 AllReduces of b·s·h, 2 of b·s fp32). */
-    static void microBatch(List<Op> out, int micro, int layers, int tokens, int activation) {
+    /**
+     * Appends one micro-batch's phases and TP collectives: per layer 2 R forward and 2 backward (and under
+     * SEQUENCE 2 G each way), R after the embedding lookup and the head's backward, G before the head and
+     * the embedding backward, and the cross-entropy's MAX and fused SUM AllReduces of b·s fp32. With
+     * {@code regather} (SEQUENCE, {@code TpSavedInput.LOCAL}) the ln2 and ln1 outputs are AllGathered again
+     * (buffer {@code tpy}) before fc1's and qkv's backward (Korthikanti et al. 2022 §4.2.3).
+     */
+    static void microBatch(List<Op> out, TpMode mode, boolean regather, int micro, int layers, int tokens, int activation) {
         List<Seg> x = List.of(Seg.whole("tpx", activation));
+        Op reduce = mode.gathers() ? new RingReduceScatter(x, RankGrid.Group.TP) : new RingAllReduce(x, RankGrid.Group.TP);
+        Op gather = mode.gathers() ? new RingAllGather(x, RankGrid.Group.TP) : null;
+        Op again = regather ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
         out.add(new TpStep(Action.BEGIN, -1, micro));
-        out.add(new RingAllReduce(x, RankGrid.Group.TP));
+        out.add(reduce);
         out.add(new TpStep(Action.EMBED, 0, micro));
         for (int u = 1; u <= layers; u++) {
-            out.add(new TpStep(Action.ATTENTION, u, micro));
-            out.add(new RingAllReduce(x, RankGrid.Group.TP));
-            out.add(new TpStep(Action.MLP, u, micro));
-            out.add(new RingAllReduce(x, RankGrid.Group.TP));
+            add(out, new TpStep(Action.NORM1, u, micro), gather);
+            add(out, new TpStep(Action.ATTENTION, u, micro), reduce);
+            add(out, new TpStep(Action.NORM2, u, micro), gather);
+            add(out, new TpStep(Action.MLP, u, micro), reduce);
             out.add(new TpStep(Action.RESIDUAL, u, micro));
         }
+        add(out, new TpStep(Action.FINAL_NORM, layers + 1, micro), gather);
         out.add(new TpStep(Action.HEAD_MAX, layers + 1, micro));
         out.add(RingAllReduce.max(List.of(new Seg("tpl", 0, tokens)), RankGrid.Group.TP));
         out.add(new TpStep(Action.HEAD_PARTIALS, layers + 1, micro));
         out.add(new RingAllReduce(List.of(new Seg("tpl", 0, tokens), new Seg("tpl", tokens, tokens)), RankGrid.Group.TP));
-        out.add(new TpStep(Action.HEAD_LOSS, layers + 1, micro));
-        out.add(new RingAllReduce(x, RankGrid.Group.TP));
+        add(out, new TpStep(Action.HEAD_LOSS, layers + 1, micro), reduce);
         out.add(new TpStep(Action.NORM_BACK, layers + 1, micro));
         for (int u = layers; u >= 1; u--) {
-            out.add(new TpStep(Action.MLP_BACK, u, micro));
-            out.add(new RingAllReduce(x, RankGrid.Group.TP));
-            out.add(new TpStep(Action.ATTENTION_BACK, u, micro));
-            out.add(new RingAllReduce(x, RankGrid.Group.TP));
+            add(out, new TpStep(Action.DOUT, u, micro), gather);
+            if (regather) add(out, new TpStep(Action.REGATHER_LN2, u, micro), again);
+            add(out, new TpStep(Action.MLP_BACK, u, micro), reduce);
+            add(out, new TpStep(Action.NORM2_BACK, u, micro), gather);
+            if (regather) add(out, new TpStep(Action.REGATHER_LN1, u, micro), again);
+            add(out, new TpStep(Action.ATTENTION_BACK, u, micro), reduce);
             out.add(new TpStep(Action.NORM1_BACK, u, micro));
         }
+        add(out, new TpStep(Action.EMBED_DOUT, 0, micro), gather);
         out.add(new TpStep(Action.END, 0, micro));
+    }
+
+    /**
+     * Appends, under SEQUENCE, the once-per-step SUM AllReduce over the TP group of the gradients only
+     * partial on each rank (LayerNorm gains and biases, wpe: {@link TpShards#sequenceParallelPartialGrads},
+     * Korthikanti et al. 2022 §4.2.2), one segment per tensor of the stage's accumulated {@code g} buffers.
+     */
+    static void partialGradSync(List<Op> out, TpMode mode, TpShards shards, StageLayout layout) {
+        if (!mode.gathers()) return;
+        List<Seg> segs = new ArrayList<>();
+        for (List<StageLayout.Part> local : layout.units()) {
+            int u = local.get(0).modelUnit();
+            int[] at = layout.locate(u);
+            for (String name : shards.sequenceParallelPartialGrads(u))
+                for (var t : shards.tensors(u))
+                    if (t.name().equals(name))
+                        segs.add(new Seg("g" + at[0], at[1] + Math.toIntExact(t.offset()), Math.toIntExact(t.elements())));
+        }
+        out.add(new RingAllReduce(segs, RankGrid.Group.TP));
+    }
+
+    private static void add(List<Op> out, Op phase, Op collective) {
+        out.add(phase);
+        if (collective != null) out.add(collective);
     }
 
     @Override
@@ -71,10 +116,11 @@ final class TpStep implements Op {
         TensorParallel tp = prog.tensorParallel();
         int r = rank.topology().grid().tpIndex(rank.rank());
         if (action == Action.BEGIN) {
-            rank.scratch = begin(rank, prog, tp);
+            rank.scratch = begin(rank, prog, tp, r);
             Live live = (Live) rank.scratch;
             live.emb = tp.embedding(r, live.params[0], live.grads[0], live.batch);
-            write(rank, "tpx", live.emb.lookupPartial());
+            write(rank, live.emb.lookupPartial());
+            rank.record(pass(ExecEvent.Kind.F, live, ""));
             return true;
         }
         if (!(rank.scratch instanceof Live live))
@@ -82,39 +128,58 @@ final class TpStep implements Op {
                     + "(its partition was serialized between supersteps)");
         int u = unit;
         switch (action) {
-            case EMBED -> live.x = live.emb.addPositions(read(rank, live, "tpx", 0, live.activation));
-            case ATTENTION -> {
+            case EMBED -> live.x = live.emb.addPositions(local(rank, live));
+            case NORM1 -> {
                 live.blocks[u] = tp.block(u, r, live.params[u], live.grads[u], live.batch);
-                write(rank, "tpx", live.blocks[u].attention(live.blocks[u].norm1(live.x)));
+                toGather(rank, live, live.blocks[u].norm1(live.x));
             }
-            case MLP -> write(rank, "tpx", live.blocks[u].mlp(live.blocks[u].norm2(read(rank, live, "tpx", 0, live.activation))));
-            case RESIDUAL -> live.x = live.blocks[u].residual(read(rank, live, "tpx", 0, live.activation));
-            case HEAD_MAX -> {
+            case ATTENTION -> write(rank, live.blocks[u].attention(gathered(rank, live)));
+            case NORM2 -> toGather(rank, live, live.blocks[u].norm2(local(rank, live)));
+            case MLP -> write(rank, live.blocks[u].mlp(gathered(rank, live)));
+            case RESIDUAL -> {
+                live.x = live.blocks[u].residual(local(rank, live));
+                live.metered[u] = live.blocks[u].savedBytes();
+                rank.meter(MemCategory.ACTIVATIONS, live.metered[u]);
+            }
+            case FINAL_NORM -> {
                 live.norm = tp.finalNormForward(live.params[u], live.x);
+                toGather(rank, live, live.norm.value());
+            }
+            case HEAD_MAX -> {
                 live.head = tp.head(r, live.params[0], live.grads[0], live.batch);
-                writeAt(rank, "tpl", live.head.localMax(live.norm.value()), 0);
+                writeAt(rank, "tpl", live.head.localMax(gathered(rank, live)), 0);
             }
             case HEAD_PARTIALS -> {
                 TpHead.SoftmaxPartials parts = live.head.partials(vector(rank, live, 0));
                 writeAt(rank, "tpl", parts.sumExp(), 0);
                 writeAt(rank, "tpl", parts.targetLogit(), live.tokens);
+                live.headMetered = live.head.savedBytes();
+                rank.meter(MemCategory.ACTIVATIONS, live.headMetered);
             }
             case HEAD_LOSS -> {
                 double loss = live.head.loss(vector(rank, live, 0), vector(rank, live, live.tokens));
                 if (r == 0) rank.addLoss(loss);
-                write(rank, "tpx", live.head.backward());
+                rank.record(pass(ExecEvent.Kind.BW, live, rank.rank() + ":" + label(ExecEvent.Kind.F, live)));
+                write(rank, live.head.backward());
+                rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
             }
-            case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, read(rank, live, "tpx", 0, live.activation),
-                    live.grads[u]);
-            case MLP_BACK -> write(rank, "tpx", live.blocks[u].mlpBackward(live.x));
-            case ATTENTION_BACK -> write(rank, "tpx",
-                    live.blocks[u].attentionBackward(live.blocks[u].norm2Backward(read(rank, live, "tpx", 0, live.activation))));
+            case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live), live.grads[u]);
+            case DOUT, EMBED_DOUT -> toGather(rank, live, live.x);
+            case REGATHER_LN2 -> writeAt(rank, "tpy", live.blocks[u].ln2OutputLocal(), live.localFrom);
+            case REGATHER_LN1 -> writeAt(rank, "tpy", live.blocks[u].ln1OutputLocal(), live.localFrom);
+            case MLP_BACK -> write(rank, live.regather ? live.blocks[u].mlpBackward(gathered(rank, live), regathered(rank, live))
+                    : live.blocks[u].mlpBackward(gathered(rank, live)));
+            case NORM2_BACK -> toGather(rank, live, live.blocks[u].norm2Backward(local(rank, live)));
+            case ATTENTION_BACK -> write(rank, live.regather
+                    ? live.blocks[u].attentionBackward(gathered(rank, live), regathered(rank, live))
+                    : live.blocks[u].attentionBackward(gathered(rank, live)));
             case NORM1_BACK -> {
-                live.x = live.blocks[u].norm1Backward(read(rank, live, "tpx", 0, live.activation));
+                live.x = live.blocks[u].norm1Backward(local(rank, live));
                 live.blocks[u] = null;
+                rank.meter(MemCategory.ACTIVATIONS, -live.metered[u]);
             }
             case END -> {
-                live.emb.backward(live.x);
+                live.emb.backward(gathered(rank, live));
                 for (int v = 0; v < live.grads.length; v++) {
                     Buf g = rank.buf("g" + v);
                     double[] values = live.grads[v].toDoubleVector();
@@ -122,6 +187,7 @@ final class TpStep implements Op {
                 }
                 rank.free("tpx");
                 rank.free("tpl");
+                if (live.regather) rank.free("tpy");
                 rank.scratch = null;
             }
             case BEGIN -> throw new AssertionError("handled above");
@@ -129,7 +195,7 @@ final class TpStep implements Op {
         return true;
     }
 
-    private Live begin(RankState rank, StrategyProgram prog, TensorParallel tp) {
+    private Live begin(RankState rank, StrategyProgram prog, TensorParallel tp, int r) {
         Strategy s = prog.strategy;
         GptExecModel model = (GptExecModel) prog.model;
         Live live = new Live();
@@ -143,22 +209,64 @@ final class TpStep implements Op {
             live.grads[v] = tp.zeroShard(v);
         }
         live.blocks = new TpBlock[units];
+        live.metered = new long[units];
         live.tokens = s.microBatch() * model.config().seqLen();
         live.activation = model.activationElements(s.microBatch());
         live.hidden = model.config().hidden();
+        live.gathers = tp.mode().gathers();
+        live.localRows = Math.toIntExact(tp.localRows(s.microBatch(), model.config().seqLen()));
+        live.localFrom = live.gathers ? r * live.localRows * live.hidden : 0;
+        live.last = units - 1;
+        double flops = model.headFlops(s.microBatch());
+        for (int v = 0; v < units; v++) flops += model.forwardFlops(v, s.microBatch());
+        live.forwardFlops = flops / tp.degree();
         rank.alloc("tpx", MemCategory.COMM_BUFFERS, s.precision().working(), live.activation);
         rank.alloc("tpl", MemCategory.COMM_BUFFERS, Dtype.F32, 2 * live.tokens);
+        live.regather = tp.savedInput() == dev.parasim.exec.model.TpSavedInput.LOCAL;
+        if (live.regather) rank.alloc("tpy", MemCategory.COMM_BUFFERS, s.precision().working(), live.activation);
         return live;
     }
 
-    private static void write(RankState rank, String buffer, INDArray value) { writeAt(rank, buffer, value, 0); }
+    /** {@return a pass event over all units; the backward does twice the forward's FLOPs (Narayanan et al. 2021 eq. 3)} */
+    private ExecEvent pass(ExecEvent.Kind kind, Live live, String dependsOn) {
+        double flops = kind == ExecEvent.Kind.F ? live.forwardFlops : 2 * live.forwardFlops;
+        return new ExecEvent(kind, label(kind, live), micro, 0, 0, live.last, 0, flops, -1, 0, dependsOn);
+    }
+
+    private String label(ExecEvent.Kind kind, Live live) { return kind + "" + micro + ".0 u0-" + live.last; }
+
+    /** Leaves the local rows for G: in this rank's chunk of {@code tpx} (SEQUENCE), or in the phase objects (TENSOR). */
+    private static void toGather(RankState rank, Live live, INDArray localRows) {
+        if (live.gathers) writeAt(rank, "tpx", localRows, live.localFrom);
+        else live.pending = localRows;
+    }
+
+    /** {@return the result of G: all of {@code tpx} (SEQUENCE) or the tensor left by {@link #toGather} (TENSOR)} */
+    private static INDArray gathered(RankState rank, Live live) {
+        if (live.gathers) return read(rank, live, 0, live.activation);
+        INDArray x = live.pending;
+        live.pending = null;
+        return x;
+    }
+
+    /** {@return the result of R: this rank's chunk of {@code tpx} (its local rows)} */
+    private static INDArray local(RankState rank, Live live) {
+        return read(rank, live, live.localFrom, live.localRows * live.hidden);
+    }
+
+    private static void write(RankState rank, INDArray value) { writeAt(rank, "tpx", value, 0); }
 
     private static void writeAt(RankState rank, String buffer, INDArray value, int at) {
         rank.buf(buffer).setFrom(Nd4j.toFlattened('c', value), at);
     }
 
-    private static INDArray read(RankState rank, Live live, String buffer, int from, int count) {
-        return rank.buf(buffer).toNd(from, count, live.dtype).reshape('c', count / live.hidden, live.hidden);
+    private static INDArray read(RankState rank, Live live, int from, int count) {
+        return rank.buf("tpx").toNd(from, count, live.dtype).reshape('c', count / live.hidden, live.hidden);
+    }
+
+    /** {@return the AllGathered {@code tpy}: a column-parallel layer's input gathered again for its backward} */
+    private static INDArray regathered(RankState rank, Live live) {
+        return rank.buf("tpy").toNd(0, live.activation, live.dtype).reshape('c', live.activation / live.hidden, live.hidden);
     }
 
     private static INDArray vector(RankState rank, Live live, int from) {
@@ -173,12 +281,21 @@ final class TpStep implements Op {
         INDArray[] grads;
         TpEmbedding emb;
         TpBlock[] blocks;
+        long[] metered;
+        long headMetered;
         Activation norm;
         TpHead head;
         INDArray x;
+        INDArray pending;
+        boolean gathers;
+        boolean regather;
         int tokens;
         int activation;
         int hidden;
+        int localRows;
+        int localFrom;
+        int last;
+        double forwardFlops;
     }
 
     @Override

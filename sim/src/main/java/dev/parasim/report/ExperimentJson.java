@@ -52,6 +52,7 @@ public final class ExperimentJson {
             m.put("seed", x.seed());
             m.put("learningRate", x.learningRate());
             m.put("fp64", x.fp64());
+            if (x.spLocalInputs()) m.put("spLocalInputs", true);
             doc.put("execute", m);
         });
         return doc;

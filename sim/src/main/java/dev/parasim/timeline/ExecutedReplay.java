@@ -150,7 +150,7 @@ public final class ExecutedReplay {
             return a;
         });
         int self = grid.indexIn(group, r);
-        if (Double.isNaN(at[self])) at[self] = Math.max(l.compute, l.comm);
+        if (Double.isNaN(at[self])) at[self] = Math.max(Math.max(l.compute, l.comm), l.received);   // e.g. a TP AllGather of a received slice
         for (double a : at) if (Double.isNaN(a)) return false;      // a member has not reached it yet
         double start = 0;
         for (double a : at) start = Math.max(start, a);

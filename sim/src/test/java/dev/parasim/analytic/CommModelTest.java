@@ -87,6 +87,34 @@ class CommModelTest {
     }
 
     @Test
+    void sequenceParallelAddsOneStepAllReduceOfLayerNormAndWpeGradsAndNoBoundaryGather() {
+        Experiment e = Fixtures.experiment("""
+                name: sp
+                model: {preset: gpt3-175b}
+                cluster: {preset: dgx-a100-80g, nodes: 4}
+                training: {globalBatch: 16, microBatch: 2, precision: bf16-mixed}
+                plans: [{name: sp, dp: 2, tp: 8, pp: 2, sequenceParallel: true}]
+                """);
+        var plan = e.plans().get(0);
+        long h = 12288, layersPerStage = 48;
+        for (int stage = 0; stage < 2; stage++) {
+            var ops = CommModel.stage(e, plan, stage);
+            CommOp sync = ops.stream().filter(o -> o.axis() == dev.parasim.plan.Axis.TP && o.phase() == CommOp.Phase.GRADIENT_SYNC)
+                    .findFirst().orElseThrow();
+            // Korthikanti et al. 2022 §4.2.2: 4 LayerNorm vectors per layer, + wpe (s·h) on the first stage, + lnf's 2 on the last.
+            long partial = stage == 0 ? 4 * layersPerStage * Chunking.ringAllReduceElements(h, 8) + Chunking.ringAllReduceElements(2048 * h, 8)
+                    : (4 * layersPerStage + 2) * Chunking.ringAllReduceElements(h, 8);
+            assertEquals(CollectiveKind.ALL_REDUCE, sync.kind());
+            assertEquals(1, sync.count());
+            assertEquals(partial * 2, sync.bytes());   // bf16 gradients
+            // The boundary slice is already the rank's sequence shard: no TP AllGather outside the layers' 2 + 2 per layer.
+            long gathers = ops.stream().filter(o -> o.axis() == dev.parasim.plan.Axis.TP && o.kind() == CollectiveKind.ALL_GATHER)
+                    .mapToLong(CommOp::count).sum();
+            assertEquals(e.microBatches(plan) * (4 * layersPerStage + 1), gathers, "stage " + stage);
+        }
+    }
+
+    @Test
     void tierBytesAddUpToTheTotal() {
         Experiment e = Fixtures.experiment(Fixtures.GPT3);
         for (var p : Accountant.predict(e)) {

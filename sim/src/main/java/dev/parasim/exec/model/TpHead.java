@@ -94,6 +94,15 @@ public final class TpHead {
         return dz.mmul(wte);
     }
 
+    /**
+     * {@return bytes of the [n, V/t] logits and softmax this rank keeps from {@link #partials} until
+     * {@link #backward}}: 2·n·V/t elements (0 before partials) — the head's edge term of activation memory
+     */
+    public long savedBytes() {
+        if (probs == null) return 0;
+        return (logits.length() + probs.length()) * logits.dataType().width();
+    }
+
     private void advance(Step step) {
         if (next != step) throw new IllegalStateException("phase order: head step " + step + " called, expected " + next);
         next = Step.values()[step.ordinal() + 1];
