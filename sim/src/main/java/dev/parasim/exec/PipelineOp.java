@@ -379,8 +379,8 @@ public final class PipelineOp implements Op {
         final Map<Long, ExecModel.Pass> passes = new HashMap<>();
         final Map<Long, Pending> pending = new HashMap<>();
         /** TP stages: live micro-batch chunks' phase objects, ZB-H1's held ones, and the current pass's ops. */
-        final Map<Long, TpStagePass.Live> tp = new HashMap<>();
-        final Map<Long, TpStagePass.Live> tpPending = new HashMap<>();
+        final Map<Long, TpPassState> tp = new HashMap<>();
+        final Map<Long, TpPassState> tpPending = new HashMap<>();
         List<Op> inner;
         int innerPc;
         int innerRound;

@@ -1,15 +1,11 @@
 package dev.parasim.exec;
 
-import dev.parasim.exec.model.Activation;
-import dev.parasim.exec.model.Batch;
 import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
-import dev.parasim.exec.model.TpEmbedding;
 import dev.parasim.exec.model.TpHead;
 import dev.parasim.exec.model.TpMode;
 import dev.parasim.program.Pass;
 import dev.parasim.program.PassRef;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -102,25 +98,6 @@ final class TpStagePass {
         if (second != null) out.add(second);
     }
 
-    /** One micro-batch chunk's TP phase objects, parameter and gradient arrays (by model unit; −1: the head's wte copy). */
-    static final class Live {
-        Batch batch;
-        DataType dtype;
-        INDArray[] params;
-        INDArray[] grads;
-        TpEmbedding emb;
-        TpBlock[] blocks;
-        /** Bytes metered as activations per block, from the end of its forward to the end of its backward. */
-        long[] metered;
-        /** Bytes of the head's logits and softmax metered from its softmax partials to its backward. */
-        long headMetered;
-        Activation norm;
-        TpHead head;
-        INDArray x;
-        /** Under TENSOR, the tensor a G (the identity) hands to the next phase. */
-        INDArray pending;
-    }
-
     /** A local phase of a TP stage pass. */
     static final class Phase implements Op {
         private static final long serialVersionUID = 1L;
@@ -153,7 +130,7 @@ final class TpStagePass {
             int r = prog.tpRank();
             int u = unit;
             long key = PipelineOp.key(micro, chunk);
-            Live live = pipe.tp.get(key);
+            TpPassState live = pipe.tp.get(key);
             switch (action) {
                 case BEGIN -> {
                     live = begin(rank, prog, tp, layout);
@@ -234,10 +211,10 @@ final class TpStagePass {
             return true;
         }
 
-        private Live begin(RankState rank, StrategyProgram prog, TensorParallel tp, StageLayout layout) {
+        private TpPassState begin(RankState rank, StrategyProgram prog, TensorParallel tp, StageLayout layout) {
             Strategy s = prog.strategy;
             GptExecModel model = (GptExecModel) prog.model;
-            Live live = new Live();
+            TpPassState live = new TpPassState();
             live.batch = model.batch(rank.step(), rank.dpIndex() * s.microBatches() + micro, s.microBatch());
             live.dtype = tp.gpt().dtype();
             int units = model.units();
@@ -263,7 +240,7 @@ final class TpStagePass {
         }
 
         /** Adds a pass's gradients into the local gradient buffers (the head's wte gradient into the wte copy on a last stage). */
-        private void addGrads(RankState rank, StageLayout layout, Live live) {
+        private void addGrads(RankState rank, StageLayout layout, TpPassState live) {
             for (int v = 0; v < live.grads.length; v++) {
                 if (live.grads[v] == null) continue;
                 boolean copy = v == 0 && !layout.first();
@@ -282,7 +259,7 @@ final class TpStagePass {
         }
 
         /** Leaves local rows for G: in this rank's chunk of {@code tpx} (SEQUENCE), or in the phase objects (TENSOR). */
-        private static void toGather(RankState rank, Live live, TensorParallel tp, int r, INDArray localRows) {
+        private static void toGather(RankState rank, TpPassState live, TensorParallel tp, int r, INDArray localRows) {
             if (!tp.mode().gathers()) {
                 live.pending = localRows;
                 return;
@@ -298,14 +275,14 @@ final class TpStagePass {
         }
 
         /** {@return the re-gathered column-parallel input in {@code tpy}} */
-        private static INDArray regathered(RankState rank, Live live) {
+        private static INDArray regathered(RankState rank, TpPassState live) {
             Buf b = rank.buf("tpy");
             int h = b.length() / (live.batch.sequences() * live.batch.seqLen());
             return b.toNd(0, b.length(), live.dtype).reshape('c', b.length() / h, h);
         }
 
         /** {@return the result of G: all of {@code tpx} (SEQUENCE) or the tensor left by {@link #toGather} (TENSOR)} */
-        private static INDArray gathered(RankState rank, Live live, TensorParallel tp) {
+        private static INDArray gathered(RankState rank, TpPassState live, TensorParallel tp) {
             if (tp.mode().gathers()) return rows(rank, live, 0, rank.buf("tpx").length());
             INDArray x = live.pending;
             live.pending = null;
@@ -313,19 +290,19 @@ final class TpStagePass {
         }
 
         /** {@return the result of R (or a received boundary slice): this rank's local rows of {@code tpx}, all of it under TENSOR} */
-        private static INDArray local(RankState rank, Live live, TensorParallel tp, int r) {
+        private static INDArray local(RankState rank, TpPassState live, TensorParallel tp, int r) {
             int length = rank.buf("tpx").length();
             if (!tp.mode().gathers()) return rows(rank, live, 0, length);
             int c = length / tp.degree();
             return rows(rank, live, r * c, c);
         }
 
-        private static INDArray rows(RankState rank, Live live, int from, int count) {
+        private static INDArray rows(RankState rank, TpPassState live, int from, int count) {
             int h = rank.buf("tpx").length() / (live.batch.sequences() * live.batch.seqLen());
             return rank.buf("tpx").toNd(from, count, live.dtype).reshape('c', count / h, h);
         }
 
-        private static INDArray vector(RankState rank, Live live, int from) {
+        private static INDArray vector(RankState rank, TpPassState live, int from) {
             return rank.buf("tpl").toNd(from, tokens(rank), live.dtype);
         }
 

@@ -1,14 +1,10 @@
 package dev.parasim.exec;
 
-import dev.parasim.exec.model.Activation;
-import dev.parasim.exec.model.Batch;
 import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
-import dev.parasim.exec.model.TpEmbedding;
 import dev.parasim.exec.model.TpHead;
 import dev.parasim.exec.model.TpMode;
 import dev.parasim.exec.model.TpShards;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -273,20 +269,8 @@ final class TpStep implements Op {
         return rank.buf("tpl").toNd(from, live.tokens, live.dtype);
     }
 
-    /** One micro-batch's TP phase objects and the tensors between them. */
-    static final class Live {
-        Batch batch;
-        DataType dtype;
-        INDArray[] params;
-        INDArray[] grads;
-        TpEmbedding emb;
-        TpBlock[] blocks;
-        long[] metered;
-        long headMetered;
-        Activation norm;
-        TpHead head;
-        INDArray x;
-        INDArray pending;
+    /** A pp = 1 micro-batch's TP state, plus what TpStep needs to move tensors through its buffers and log the pass. */
+    static final class Live extends TpPassState {
         boolean gathers;
         boolean regather;
         int tokens;

@@ -1,0 +1,33 @@
+package dev.parasim.exec;
+
+import dev.parasim.exec.model.Activation;
+import dev.parasim.exec.model.Batch;
+import dev.parasim.exec.model.TpBlock;
+import dev.parasim.exec.model.TpEmbedding;
+import dev.parasim.exec.model.TpHead;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One micro-batch (chunk) of a tensor-parallel pass, kept on the rank between the supersteps of its
+ * phases: the TP phase objects, the parameter and gradient arrays (by model unit; −1: the last stage's
+ * wte copy), the activation bytes metered so far, and the tensor handed from one phase to the next.
+ * Shared by {@link TpStep} (pp = 1) and {@link TpStagePass} (TP inside pipeline stages).
+ */
+class TpPassState {
+    Batch batch;
+    DataType dtype;
+    INDArray[] params;
+    INDArray[] grads;
+    TpEmbedding emb;
+    TpBlock[] blocks;
+    /** Bytes metered as activations per block, from the end of its forward to the end of its backward. */
+    long[] metered;
+    /** Bytes of the head's logits and softmax metered from its softmax partials to its backward. */
+    long headMetered;
+    Activation norm;
+    TpHead head;
+    INDArray x;
+    /** Under TENSOR, the tensor a G (the identity) hands to the next phase. */
+    INDArray pending;
+}
