@@ -25,9 +25,9 @@ public record Calibration(double gemmEfficiency, double gemmHalfSize, double att
     /**
      * The project's single global calibration. Attention efficiency (FlashAttention-2 class kernels), HBM
      * efficiency and launch overhead are set from public kernel measurements; GEMM efficiency, half size,
-     * element-wise bytes, TP and DP overlap were fitted once to megatron-core-h100.csv (mean 6.3%,
-     * max 12.1% error) and checked on A100 runs they were not fitted to (Narayanan et al. 2021 Table 1,
-     * narayanan-2021-a100.csv: mean 9.7%, max 17.7%; see Validation.heldOutA100).
+     * element-wise bytes, TP and DP overlap were fitted once to megatron-core-h100.csv (mean 6.2%,
+     * max 11.9% error) and checked on A100 runs they were not fitted to (Narayanan et al. 2021 Table 1,
+     * narayanan-2021-a100.csv: mean 10.0%, max 17.7%; see Validation.heldOutA100).
      */
     public static final Calibration DEFAULT = new Calibration(0.68, 68, 0.40, 0.80, 400, 0.52, 1.0, 4);
 
