@@ -25,8 +25,10 @@ import java.util.Map;
  * <ul>
  * <li>A pass (F, B, W, BW) runs on the rank's compute lane for the cost of its units: embedding, layers,
  *     final norm with the LM head ({@link ComputeCost}), after any receive it waits for.</li>
- * <li>A send runs on the sender's comm lane once its pass is done and the lane is free (sends queue, as in
- *     {@link PipelineSimulator}); the matching receive completes when the send does.</li>
+ * <li>A send runs on the sender's comm lane once the pass that produced it is done and the lane is free
+ *     (sends queue, as in {@link PipelineSimulator}); the matching receive completes when the send does. A
+ *     tensor-parallel stage logs its slice's send inside the pass, before the pass's own event: such a send
+ *     waits for that pass.</li>
  * <li>A collective blocks every member of its group (found from the op's group and {@code RankGrid}):
  *     it starts when the last member reaches it and lasts the α-β time of a ring ({@link CollectiveCost})
  *     for the payload its logged bytes imply. The executed program does not overlap it with compute.</li>
@@ -83,6 +85,11 @@ public final class ExecutedReplay {
                     remaining--;
                     progress = true;
                 }
+                if (l.next == events.size() && !l.deferred.isEmpty()) {   // a send whose pass never showed: send it last
+                    for (ExecEvent send : l.deferred) send(r, send, l, delivered, spans);
+                    l.deferred.clear();
+                    progress = true;
+                }
             }
             if (!progress) throw new IllegalStateException("executed event logs deadlock on replay: no rank can run its next event");
         }
@@ -109,6 +116,14 @@ public final class ExecutedReplay {
                 l.compute = end;
                 l.computeBusy += end - start;
                 l.received = 0;
+                l.played.add(passKey(ev.kind().name(), ev.microBatch(), ev.chunk()));
+                for (var it = l.deferred.iterator(); it.hasNext(); ) {
+                    ExecEvent send = it.next();
+                    if (l.played.contains(producer(send))) {
+                        send(r, send, l, delivered, spans);
+                        it.remove();
+                    }
+                }
             }
             case OPTIMIZER -> {
                 double start = Math.max(l.compute, l.received), end = start + stageCosts.get(ranks.get(r).stage()).optimizer();
@@ -117,13 +132,8 @@ public final class ExecutedReplay {
                 l.computeBusy += end - start;
             }
             case SEND -> {
-                double start = Math.max(l.compute, l.comm);
-                double end = start + links.sendRecv(ev.bytes(), node(r) != node(ev.peer())).seconds();
-                if (end > start)
-                    spans.add(new Span(r, Lane.COMM, SpanKind.PP_SEND, ev.microBatch(), Math.max(0, ev.chunk()), start, end,
-                            "send " + ev.label() + " → rank " + ev.peer()));
-                l.comm = end;
-                delivered.put(r + ">" + ev.peer() + ":" + ev.label(), end);
+                if (l.played.contains(producer(ev))) send(r, ev, l, delivered, spans);
+                else l.deferred.add(ev);
             }
             case RECV -> {
                 Double at = delivered.get(ev.peer() + ">" + r + ":" + ev.label());
@@ -135,6 +145,29 @@ public final class ExecutedReplay {
             }
         }
         return true;
+    }
+
+    /** Plays a send on rank r's comm lane, after what the rank has computed so far. */
+    private void send(int r, ExecEvent ev, Lanes l, Map<String, Double> delivered, List<Span> spans) {
+        double start = Math.max(l.compute, l.comm);
+        double end = start + links.sendRecv(ev.bytes(), node(r) != node(ev.peer())).seconds();
+        if (end > start)
+            spans.add(new Span(r, Lane.COMM, SpanKind.PP_SEND, ev.microBatch(), Math.max(0, ev.chunk()), start, end,
+                    "send " + ev.label() + " → rank " + ev.peer()));
+        l.comm = end;
+        delivered.put(r + ">" + ev.peer() + ":" + ev.label(), end);
+    }
+
+    /** {@return the pass that produced a send: its label's pass (F, B or BW) and micro-batch on the sender's chunk} */
+    private static String producer(ExecEvent send) {
+        String label = send.label();
+        int digits = 0;
+        while (digits < label.length() && Character.isLetter(label.charAt(digits))) digits++;
+        return passKey(label.substring(0, digits), send.microBatch(), send.chunk());
+    }
+
+    private static String passKey(String pass, int microBatch, int chunk) {
+        return pass + microBatch + "." + Math.max(0, chunk);
     }
 
     /** A blocking collective: waits for every member, then occupies all of them for the ring's time. */
@@ -226,6 +259,9 @@ public final class ExecutedReplay {
         int next;
         double compute, comm, received, computeBusy, exposedComm;
         final Map<String, Integer> occurrences = new HashMap<>();
+        /** Passes played so far ("F3.0"), and sends logged before the pass that produced them. */
+        final java.util.Set<String> played = new java.util.HashSet<>();
+        final List<ExecEvent> deferred = new ArrayList<>();
 
         double end() { return Math.max(compute, comm); }
     }

@@ -116,5 +116,40 @@ class TensorParallelMemoryAndReplayTest {
             long tp = replay.lane(d.rank(), Lane.COMM).stream().filter(x -> x.kind() == SpanKind.TP_COMM).count();
             assertEquals(m * (d.stage() == 0 ? 10 : 12) + 1, tp, "TP collectives on rank " + d.rank());
         }
+        assertInputsFollowTheirProducers(replay);
+    }
+
+    /** tp2·pp2 1F1B without SP: the slices a stage sends (logged inside its pass) still leave after that pass. */
+    @org.junit.jupiter.api.Test
+    void threeDimensionalSlicesLeaveAfterTheirPass() {
+        Experiment e = SpecLoader.parse("""
+                name: exec-tp-3d-replay
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
+                training: {globalBatch: 4, microBatch: 2, precision: fp32}
+                plans:
+                  - {name: tp2-pp2, dp: 1, tp: 2, pp: 2, schedule: 1f1b}
+                execute: {steps: 1, seed: 5}
+                """, List.of());
+        ParallelPlan plan = e.plans().get(0);
+        assertInputsFollowTheirProducers(ExecutedReplay.of(e, plan, ExecutedRun.run(TestSpark.session(), e, plan).ranks()));
+    }
+
+    /** Every slice a rank sends leaves after the pass that produced it has ended on that rank. */
+    private static void assertInputsFollowTheirProducers(Timeline replay) {
+        int sends = 0;
+        for (int rank = 0; rank < replay.stages(); rank++) {
+            List<Span> compute = replay.lane(rank, Lane.COMPUTE);
+            for (Span send : replay.lane(rank, Lane.COMM)) {
+                if (send.kind() != SpanKind.PP_SEND) continue;
+                SpanKind producer = send.label().startsWith("send F") ? SpanKind.FORWARD : SpanKind.BACKWARD;
+                Span pass = compute.stream().filter(x -> x.kind() == producer && x.microBatch() == send.microBatch()
+                        && x.chunk() == send.chunk()).findFirst().orElseThrow();
+                assertTrue(pass.endSeconds() <= send.startSeconds(), "rank " + rank + ": " + send.label() + " at "
+                        + send.startSeconds() + " before its pass ended at " + pass.endSeconds());
+                sends++;
+            }
+        }
+        assertTrue(sends > 0, "the pipeline sent something");
     }
 }
