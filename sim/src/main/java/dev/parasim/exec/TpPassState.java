@@ -4,6 +4,7 @@ import dev.parasim.exec.model.Activation;
 import dev.parasim.exec.model.Batch;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpEmbedding;
+import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpHead;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,4 +31,15 @@ class TpPassState {
     INDArray x;
     /** Under TENSOR, the tensor a G (the identity) hands to the next phase. */
     INDArray pending;
+
+    /** Starts micro-batch {@code micro} of this rank's step: its tokens, the dtype, empty arrays for {@code units} units. */
+    void start(RankState rank, StrategyProgram prog, TensorParallel tp, int micro, int units) {
+        Strategy s = prog.strategy;
+        batch = ((GptExecModel) prog.model).batch(rank.step(), rank.dpIndex() * s.microBatches() + micro, s.microBatch());
+        dtype = tp.gpt().dtype();
+        params = new INDArray[units];
+        grads = new INDArray[units];
+        blocks = new TpBlock[units];
+        metered = new long[units];
+    }
 }

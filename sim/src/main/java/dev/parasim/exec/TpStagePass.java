@@ -212,16 +212,8 @@ final class TpStagePass {
         }
 
         private TpPassState begin(RankState rank, StrategyProgram prog, TensorParallel tp, StageLayout layout) {
-            Strategy s = prog.strategy;
-            GptExecModel model = (GptExecModel) prog.model;
             TpPassState live = new TpPassState();
-            live.batch = model.batch(rank.step(), rank.dpIndex() * s.microBatches() + micro, s.microBatch());
-            live.dtype = tp.gpt().dtype();
-            int units = model.units();
-            live.params = new INDArray[units];
-            live.grads = new INDArray[units];
-            live.blocks = new TpBlock[units];
-            live.metered = new long[units];
+            live.start(rank, prog, tp, micro, prog.model.units());
             for (int v : layout.chunkUnits(chunk)) {
                 int[] at = layout.locate(v);
                 live.params[v] = rank.buf("p" + at[0]).toNd(at[1], Math.toIntExact(tp.shards().shardSize(v)), live.dtype);

@@ -195,17 +195,12 @@ final class TpStep implements Op {
         Strategy s = prog.strategy;
         GptExecModel model = (GptExecModel) prog.model;
         Live live = new Live();
-        live.batch = model.batch(rank.step(), rank.dpIndex() * s.microBatches() + micro, s.microBatch());
-        live.dtype = tp.gpt().dtype();
         int units = prog.size.length;
-        live.params = new INDArray[units];
-        live.grads = new INDArray[units];
+        live.start(rank, prog, tp, micro, units);
         for (int v = 0; v < units; v++) {
             live.params[v] = rank.buf("p" + v).toNd(0, prog.size[v], live.dtype);
             live.grads[v] = tp.zeroShard(v);
         }
-        live.blocks = new TpBlock[units];
-        live.metered = new long[units];
         live.tokens = s.microBatch() * model.config().seqLen();
         live.activation = model.activationElements(s.microBatch());
         live.hidden = model.config().hidden();
