@@ -58,4 +58,37 @@ class PipelineOrderTest {
             assertEquals(Activations.layersInFlight(model, plan, m, stage), peak * layersPerChunk, 1e-9, "stage " + stage);
         }
     }
+    @ParameterizedTest
+    @CsvSource({"GPIPE, 4, 6, 1", "ONE_F_ONE_B, 4, 6, 1", "INTERLEAVED, 4, 8, 2", "ZB_H1, 4, 6, 1", "ONE_F_ONE_B, 1, 3, 1"})
+    void compiledOrderKeepsEachStagesOrderAndPutsEveryPassAfterItsInput(PipelineSchedule schedule, int p, int m, int v) {
+        List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
+        CompiledOrder compiled = CompiledOrder.of(orders, v);
+        assertEquals(orders.stream().mapToInt(List::size).sum(), compiled.size());
+        int[] next = new int[p];
+        java.util.Map<Dependencies.StagePass, Integer> position = new java.util.HashMap<>();
+        for (int i = 0; i < compiled.size(); i++) {
+            int code = compiled.op()[i], stage = code >>> 3;
+            PassRef ref = orders.get(stage).get(next[stage]++);
+            assertEquals(ref.pass().ordinal(), (code >>> 1) & 3, "pass kind at " + i);
+            assertEquals(Dependencies.consumerStage(stage, ref, p, v) >= 0, (code & 1) == 1, "consumer flag at " + i);
+            Dependencies.StagePass dep = Dependencies.of(stage, ref, p, v);
+            if (dep != null) {
+                Integer at = position.get(dep);
+                org.junit.jupiter.api.Assertions.assertNotNull(at, ref + " on stage " + stage + " before its input " + dep);
+                assertEquals(dep.stage() == stage ? -1 : at, compiled.dependency()[i]);
+            }
+            position.put(new Dependencies.StagePass(stage, ref), i);
+        }
+        for (int s = 0; s < p; s++) assertEquals(orders.get(s).size(), next[s]);
+    }
+
+    @Test
+    void anOrderThatWaitsForItselfIsRejectedWhenCompiled() {
+        // Stage 0 runs micro-batch 0's backward before its forward: stage 1 can never start.
+        List<List<PassRef>> orders = List.of(
+                List.of(new PassRef(Pass.BW, 0, 0), new PassRef(Pass.F, 0, 0)),
+                List.of(new PassRef(Pass.F, 0, 0), new PassRef(Pass.BW, 0, 0)));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> CompiledOrder.of(orders, 1));
+        assertEquals("pipeline order deadlocks: no stage can run its next pass", e.getMessage());
+    }
 }
