@@ -23,7 +23,7 @@ class RunCommandTest {
         Path file = dir.resolve("tiny.yaml");
         Files.writeString(file, """
                 name: tiny-run
-                model: {name: tiny-gpt, layers: 1, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 1, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 1}
                 training: {globalBatch: 8, microBatch: 2, precision: bf16-mixed}
                 plans:

@@ -38,7 +38,7 @@ class SequenceParallelRunsTest {
     private static Experiment tiny(int heads, int dp, int tp, int pp, int zero, int m, boolean local) {
         return SpecLoader.parse("""
                 name: exec-sp-test
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: %d, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: %d, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: %d}
                 training: {globalBatch: %d, microBatch: 2, precision: fp32, bucketMB: 0.004}
                 plans:

@@ -46,7 +46,7 @@ class TensorParallelMemoryAndReplayTest {
         int m = 2, t = 2;
         Experiment e = SpecLoader.parse("""
                 name: exec-tp-memory
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 1}
                 training: {globalBatch: 4, microBatch: 2, precision: fp32}
                 plans:
@@ -99,7 +99,7 @@ class TensorParallelMemoryAndReplayTest {
         int m = 2;
         Experiment e = SpecLoader.parse("""
                 name: exec-sp-3d-replay
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
                 training: {globalBatch: 4, microBatch: 2, precision: fp32}
                 plans:
@@ -124,7 +124,7 @@ class TensorParallelMemoryAndReplayTest {
     void threeDimensionalSlicesLeaveAfterTheirPass() {
         Experiment e = SpecLoader.parse("""
                 name: exec-tp-3d-replay
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
                 training: {globalBatch: 4, microBatch: 2, precision: fp32}
                 plans:

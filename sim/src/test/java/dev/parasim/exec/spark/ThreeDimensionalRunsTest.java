@@ -34,7 +34,7 @@ class ThreeDimensionalRunsTest {
     private static Experiment tiny(int layers, int dp, int tp, int pp, String schedule, int chunks, int zero, int m, boolean fp64) {
         return SpecLoader.parse("""
                 name: exec-3d-test
-                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: %d}
                 training: {globalBatch: %d, microBatch: 2, precision: fp32, bucketMB: 0.004}
                 plans:
