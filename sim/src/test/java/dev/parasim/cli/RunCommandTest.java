@@ -60,6 +60,29 @@ class RunCommandTest {
     }
 
     @Test
+    void executedActivationsEqualThePredictedOnesStageByStage() throws IOException {
+        TestSpark.session();
+        Path file = dir.resolve("parallel.yaml");
+        Files.writeString(file, """
+                name: tiny-parallel-run
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
+                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 1}
+                training: {globalBatch: 4, microBatch: 2, precision: fp32}
+                plans:
+                  - {name: pp2, dp: 1, pp: 2, schedule: 1f1b}
+                  - {name: tp2, dp: 1, tp: 2}
+                execute: {steps: 1, seed: 3}
+                """);
+        CliRunner json = CliRunner.run("run", file.toString(), "--json", "--out", dir.resolve("out-parallel").toString());
+        assertEquals(0, json.exitCode(), json.err());
+        for (JsonNode plan : Json.mapper().readTree(json.out()).get("plans")) {
+            JsonNode predicted = plan.get("memory"), executed = plan.get("executed").get("memory");
+            assertEquals(predicted.get("activationsBytesByStage"), executed.get("activationsBytesByStage"), plan.get("name").asText());
+            assertEquals(predicted.get("activationsBytes").asLong(), executed.get("activationsBytes").asLong(), plan.get("name").asText());
+        }
+    }
+
+    @Test
     void runWithoutAnExecuteBlockPredictsAndWritesTheReport(@org.junit.jupiter.api.io.TempDir Path out) throws IOException {
         CliRunner r = CliRunner.run("run", experiment(false).toString(), "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
