@@ -74,7 +74,7 @@ public interface ExecModel extends Serializable {
         /** {@return the gradient w.r.t. the input of the last unit run backward (to send to the previous stage)} */
         double[] inputGrad();
 
-        /** {@return bytes of the activations (and saved tensors) this pass holds now} */
+        /** {@return bytes of the activations (and saved tensors) this pass holds now for its backward} */
         long activationBytes();
     }
 }

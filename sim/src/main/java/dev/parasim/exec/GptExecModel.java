@@ -167,12 +167,15 @@ public final class GptExecModel implements ExecModel {
             return Nd4j.createFromArray(x).castTo(gpt.dtype()).reshape('c', x.length / h, h);
         }
 
+        /**
+         * The units' live activations and the head's softmax: what the forward keeps for the backward. The loss
+         * (the head's value) is returned, not kept; the gradient flowing back is a transient of the backward.
+         */
         @Override
         public long activationBytes() {
             long bytes = 0;
             for (Activation a : acts) if (a != null) bytes += a.bytes();
-            if (head != null) bytes += head.bytes();
-            if (grad != null) bytes += grad.bytes();
+            if (head != null) bytes += head.savedBytes();
             return bytes;
         }
     }

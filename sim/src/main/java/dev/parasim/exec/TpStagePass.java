@@ -19,8 +19,9 @@ import java.util.List;
  * only its 1/t slice of the b·s·h activation (or gradient) to the rank of the same TP index, and the
  * receiving TP group AllGathers the slices (Narayanan et al. 2021 §4.1, the scatter/gather optimisation).
  * A block's saved tensors ({@link TpBlock#savedBytes()}) are metered as activations from the end of its
- * forward to the end of its backward, the head's logits and softmax ({@link TpHead#savedBytes()}) from its
- * softmax partials to its backward; {@link PipelineOp} logs each inner collective as a COLLECTIVE event.
+ * forward to the end of its backward, the chunk's output (and on the last chunk the final norm's activation)
+ * from the end of its forward until the backward replaces it, the head's softmax ({@link TpHead#savedBytes()})
+ * from its softmax partials to its backward; {@link PipelineOp} logs each inner collective as a COLLECTIVE event.
  */
 final class TpStagePass {
     private TpStagePass() {}
@@ -143,7 +144,10 @@ final class TpStagePass {
                     }
                 }
                 case EMBED -> live.x = live.emb.addPositions(local(rank, live, tp, r));
-                case TAKE_INPUT -> live.x = local(rank, live, tp, r);
+                case TAKE_INPUT -> {
+                    if (pass != Pass.F) live.releaseEdges(rank);   // the output gradient replaces the chunk's output
+                    live.x = local(rank, live, tp, r);
+                }
                 case NORM1 -> {
                     live.blocks[u] = tp.block(u, r, live.params[u], live.grads[u], live.batch);
                     toGather(rank, live, tp, r, live.blocks[u].norm1(live.x));
@@ -158,6 +162,7 @@ final class TpStagePass {
                 }
                 case FINAL_NORM -> {
                     live.norm = tp.finalNormForward(live.params[u], live.x);
+                    live.meterEdges(rank);
                     toGather(rank, live, tp, r, live.norm.value());
                 }
                 case HEAD_MAX -> {
@@ -175,7 +180,10 @@ final class TpStagePass {
                     double loss = live.head.loss(vector(rank, live, 0), vector(rank, live, tokens(rank)));
                     if (r == 0) rank.addLoss(loss);
                 }
-                case SEND -> op.sendSlice(rank, pass, micro, chunk, r, live.x, tp.mode().gathers());
+                case SEND -> {
+                    op.sendSlice(rank, pass, micro, chunk, r, live.x, tp.mode().gathers());
+                    if (pass == Pass.F) live.meterEdges(rank);   // the chunk keeps its output until the gradient arrives
+                }
                 case BEGIN_BACKWARD -> {
                     if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) {
                         write(rank, "tpx", live.head.backward());
@@ -184,7 +192,10 @@ final class TpStagePass {
                         op.receive(rank, pass, micro, chunk, r);
                     }
                 }
-                case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
+                case NORM_BACK -> {
+                    live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
+                    live.releaseEdges(rank);
+                }
                 case DOUT -> toGather(rank, live, tp, r, live.x);
                 case REGATHER_LN2 -> toGatherAgain(rank, tp, r, live.blocks[u].ln2OutputLocal());
                 case REGATHER_LN1 -> toGatherAgain(rank, tp, r, live.blocks[u].ln1OutputLocal());

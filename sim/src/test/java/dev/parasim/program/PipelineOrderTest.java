@@ -45,7 +45,7 @@ class PipelineOrderTest {
     @CsvSource({"gpipe, 4, 8, 1", "1f1b, 4, 8, 1", "1f1b, 8, 4, 1", "zb-h1, 4, 8, 1", "interleaved, 4, 8, 2", "interleaved, 2, 6, 3"})
     void peakInFlightMatchesTheMemoryModel(String label, int p, int m, int v) {
         PipelineSchedule schedule = java.util.Arrays.stream(PipelineSchedule.values()).filter(s -> s.label().equals(label)).findFirst().orElseThrow();
-        ModelSpec model = new ModelSpec("m", p * v * 3, 64, 4, 4, 256, 100, 32, MlpKind.GELU, true);
+        ModelSpec model = new ModelSpec("m", p * v * 3, 64, 4, 4, 256, 100, 32, MlpKind.GELU, true, true);
         ParallelPlan plan = new ParallelPlan("p", 1, 1, p, 1, ZeroStage.DDP, schedule, v, false);
         List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
         for (int stage = 0; stage < p; stage++) {
