@@ -90,12 +90,14 @@ public final class PipelineOp implements Op {
         if (program(rank).tp() > 1) return advanceTensorParallel(rank, live, round);
         List<PassRef> order = order();
         PassRef ref = order.get(live.next);
-        boolean ran = switch (ref.pass()) {
+        if (live.zero == null) live.zero = ZeroPasses.around(program(rank), ref);
+        boolean ran = live.zero.advance(rank, round, () -> switch (ref.pass()) {
             case F -> forward(rank, live, ref, round);
             case B, BW -> backward(rank, live, ref, round);
             case W -> weights(rank, live, ref, round);
-        };
+        });
         if (!ran) return false;
+        live.zero = null;
         live.next++;
         if (live.next < order.size()) return false;
         if (!live.passes.isEmpty() || !live.pending.isEmpty())
@@ -127,7 +129,7 @@ public final class PipelineOp implements Op {
             if ((ref.pass() == Pass.B || ref.pass() == Pass.BW) && virtual < p * v - 1
                     && !rank.arrived(peer(rank, layout.stage() < p - 1 ? layout.stage() + 1 : 0), tag(Pass.B, ref.microBatch(), ref.chunk(), v)))
                 return false;
-            live.inner = TpStagePass.ops(ref, layout, prog.tp(), tpMode, regather, tokens, activation);
+            live.inner = ZeroPasses.around(prog, ref, TpStagePass.ops(ref, layout, prog.tp(), tpMode, regather, tokens, activation));
             live.innerPc = 0;
             live.innerRound = 0;
             live.innerStart = round;
@@ -314,14 +316,14 @@ public final class PipelineOp implements Op {
     private void addGrads(RankState rank, StrategyProgram prog, Map<Integer, double[]> grads) {
         for (Map.Entry<Integer, double[]> e : grads.entrySet()) {
             int[] at = e.getKey() < 0 ? layout.headWeights() : layout.locate(e.getKey());
-            Buf g = rank.buf("g" + at[0]);
+            Buf g = rank.buf(prog.gradBuffer(at[0]));
             double[] values = e.getValue();
             for (int i = 0; i < values.length; i++) g.add(at[1] + i, values[i]);
         }
     }
 
     private static double[] params(RankState rank, StrategyProgram prog, int[] at, int length) {
-        Buf p = rank.buf("p" + at[0]);
+        Buf p = rank.buf(prog.paramBuffer(at[0]));
         double[] out = new double[length];
         for (int i = 0; i < length; i++) out[i] = p.get(at[1] + i);
         return out;
@@ -381,6 +383,8 @@ public final class PipelineOp implements Op {
         /** TP stages: live micro-batch chunks' phase objects, ZB-H1's held ones, and the current pass's ops. */
         final Map<Long, TpPassState> tp = new HashMap<>();
         final Map<Long, TpPassState> tpPending = new HashMap<>();
+        /** The current pass with its ZeRO-2/3 ops before and after it ({@link ZeroPasses}; stages without TP). */
+        ZeroPasses.Around zero;
         List<Op> inner;
         int innerPc;
         int innerRound;
