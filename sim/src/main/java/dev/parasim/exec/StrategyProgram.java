@@ -27,6 +27,10 @@ import java.util.List;
  *     embedding forward, its second the head forward + head backward; the embedding backward needs no
  *     params. Per step AllGather 2m(n−1)·Σc_u, ReduceScatter m(n−1)·Σc_u.</li>
  * </ul>
+ * With tp or pp > 1 the units are the stage's local units (TP shards under tp > 1) and ZeRO-2/3's ops run
+ * around each pass instead ({@link ZeroPasses}: per chunk of a pipeline, per forward and backward of a TP
+ * micro-batch), with the same bytes per step; under ZeRO-2/3 the tied wte's gradient is all-reduced between
+ * the first and last stage after the DP sync, on the tied unit's gradient all-gathered over DP again.
  * Rank r's k-th micro-batch is global micro-batch r·m + k (its own disjoint slice of the global
  * batch). Gradients are sums of micro-batch means until Adam divides them by n·m once.
  */
@@ -52,7 +56,7 @@ public final class StrategyProgram implements RankProgram {
 
     /**
      * The program of the ranks of one pipeline stage: the data-parallel strategy over the stage's local
-     * units, with the micro-batches run as a {@link PipelineOp} (pp > 1: DDP and ZeRO-1 only).
+     * units, with the micro-batches run as a {@link PipelineOp} (pp > 1).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout) {
         this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, dev.parasim.exec.model.TpSavedInput.GATHERED, 0);
@@ -64,7 +68,7 @@ public final class StrategyProgram implements RankProgram {
      * {@link TpStagePass} passes (pp > 1) between the TP group's collectives (ring AllReduces, or under
      * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
      * SP-partial gradients; with {@code savedInput} LOCAL also the backward re-gathers of the qkv/fc1
-     * inputs); DP sync and Adam work on the shards (DDP or ZeRO-1).
+     * inputs); DP sync and Adam work on the shards (any ZeRO stage).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
                            dev.parasim.exec.model.TpMode tpMode, dev.parasim.exec.model.TpSavedInput savedInput, int tpRank) {

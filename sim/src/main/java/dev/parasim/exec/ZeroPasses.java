@@ -50,15 +50,6 @@ final class ZeroPasses {
         return out;
     }
 
-    /** {@return pass {@code ref}'s own ops with the ZeRO ops before and after them} */
-    static List<Op> around(StrategyProgram prog, PassRef ref, List<Op> passOps) {
-        int[] units = localUnits(prog.layout, ref.chunk());
-        List<Op> out = before(prog, ref.pass(), units);
-        out.addAll(passOps);
-        out.addAll(after(prog, ref.pass(), units));
-        return out;
-    }
-
     /** ZeRO-3: the AllGather of units' parameter shards into transient padded buffers, sharing rounds. */
     static void gather(List<Op> out, StrategyProgram prog, int[] units) {
         List<Seg> segs = new ArrayList<>();
@@ -82,27 +73,27 @@ final class ZeroPasses {
     private static boolean addsWeightGrads(Pass pass) { return pass == Pass.BW || pass == Pass.W; }
 
     /**
-     * {@return the ZeRO ops around pipeline pass {@code ref} of a stage without TP, as a pass run by a
-     * {@link PipelineOp}}: the ops before it (which need no input), the pass once its input has arrived,
-     * then the ops after it, each collective one round per superstep
+     * One pipeline pass between its ZeRO ops, kept across supersteps (DDP and ZeRO-1: none): the ops before it
+     * (they need no pipeline input, so ZeRO-3's gather runs while the input is on its way), the pass until it
+     * is done, then the ops after it, each collective one round per superstep.
      */
-    static Around around(StrategyProgram prog, PassRef ref) {
-        int[] units = localUnits(prog.layout, ref.chunk());
-        return new Around(new OpSequence(before(prog, ref.pass(), units)), new OpSequence(after(prog, ref.pass(), units)));
-    }
-
-    /** One pass between the ZeRO ops before and after it, kept across supersteps (DDP and ZeRO-1: both empty). */
     static final class Around {
         private final OpSequence before;
         private final OpSequence after;
         private boolean passed;
 
-        Around(OpSequence before, OpSequence after) {
+        private Around(OpSequence before, OpSequence after) {
             this.before = before;
             this.after = after;
         }
 
-        /** Runs what can run this superstep; {@code pass} runs the pass (false: its input has not arrived). {@return true when all is done} */
+        /** {@return pass {@code ref} of a pipeline stage between its ZeRO ops} */
+        static Around of(StrategyProgram prog, PassRef ref) {
+            int[] units = localUnits(prog.layout, ref.chunk());
+            return new Around(new OpSequence(before(prog, ref.pass(), units)), new OpSequence(after(prog, ref.pass(), units)));
+        }
+
+        /** Runs what can run this superstep; {@code pass} advances the pass (false: not done yet). {@return true when all is done} */
         boolean advance(RankState rank, int round, BooleanSupplier pass) {
             if (!passed) {
                 if (!before.run(rank, round) || !pass.getAsBoolean()) return false;

@@ -32,7 +32,7 @@ class ExecLimitsTest {
     void everyZeroStageComposesWithTensorAndPipelineParallelism() {
         for (int zero = 0; zero <= 3; zero++)
             for (String shape : List.of("dp: 4, tp: 2", "dp: 4, pp: 2", "dp: 2, tp: 2, pp: 2",
-                    "dp: 2, pp: 2, schedule: zb-h1", "dp: 4, tp: 2, sequenceParallel: true",
+                    "dp: 4, pp: 2, schedule: zb-h1", "dp: 4, tp: 2, sequenceParallel: true",
                     "dp: 2, tp: 2, pp: 2, sequenceParallel: true")) {
                 Experiment e = parse(TINY, "{name: a, " + shape + ", zero: " + zero + "}", true);
                 ExecLimits.check(e, e.plans().get(0), ExecModels.parameters(e.model()));

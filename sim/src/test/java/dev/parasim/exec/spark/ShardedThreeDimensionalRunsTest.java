@@ -3,6 +3,7 @@ package dev.parasim.exec.spark;
 import dev.parasim.analytic.CommModel;
 import dev.parasim.analytic.CommVolume;
 import dev.parasim.collective.CollectiveKind;
+import dev.parasim.exec.ExecEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankComm;
@@ -13,6 +14,10 @@ import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.load.SpecLoader;
+import dev.parasim.timeline.ExecutedReplay;
+import dev.parasim.timeline.Lane;
+import dev.parasim.timeline.SpanKind;
+import dev.parasim.timeline.Timeline;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -27,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * equal {@code CommModel.stage} for its stage (the per-micro-batch ReduceScatters, ZeRO-3's forward and
  * backward AllGathers of each chunk's units, the tied unit's gradient AllGather before the wte AllReduce,
  * TP and pipeline traffic), and the parameters, gradients and optimizer state each rank holds after the
- * step equal {@code MemoryModel.stage}'s ZeRO model states.
+ * step equal {@code MemoryModel.stage}'s ZeRO model states. The timeline replays the run with every DP
+ * collective the ranks logged (those inside pipeline passes included) on their comm lanes.
  */
 class ShardedThreeDimensionalRunsTest {
 
@@ -70,6 +76,14 @@ class ShardedThreeDimensionalRunsTest {
             assertEquals(states.paramsBytes(), d.memory().live(MemCategory.PARAMS), "params bytes, rank " + rank.rank());
             assertEquals(states.gradsBytes(), d.memory().live(MemCategory.GRADS), "grads bytes, rank " + rank.rank());
             assertEquals(states.optimizerBytes(), d.memory().live(MemCategory.OPTIMIZER), "optimizer bytes, rank " + rank.rank());
+        }
+        Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
+        for (RankDetail d : r.ranks()) {
+            long logged = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.COLLECTIVE && ev.label().endsWith("[DP]")).count();
+            long replayed = replay.lane(d.rank(), Lane.COMM).stream()
+                    .filter(span -> span.kind() == SpanKind.DP_COMM && span.label().endsWith("[DP]")).count();
+            assertTrue(logged >= m, "rank " + d.rank() + " logs its per-micro-batch DP collectives, found " + logged);
+            assertEquals(logged, replayed, "rank " + d.rank() + " replayed DP collectives");
         }
     }
 }
