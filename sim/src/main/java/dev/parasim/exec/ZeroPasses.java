@@ -51,7 +51,7 @@ final class ZeroPasses {
     }
 
     /** ZeRO-3: the AllGather of units' parameter shards into transient padded buffers, sharing rounds. */
-    static void gather(List<Op> out, StrategyProgram prog, int[] units) {
+    private static void gather(List<Op> out, StrategyProgram prog, int[] units) {
         List<Seg> segs = new ArrayList<>();
         for (int u : units) {
             out.add(StrategyStep.of(StrategyStep.Action.GATHER, u, -1));
