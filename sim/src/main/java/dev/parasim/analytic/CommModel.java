@@ -36,11 +36,13 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  *   b·s·h elements (8·b·s·h·(t−1)/t sent); with sequence parallelism AllGather + ReduceScatter pairs
  *   of the same volume; full recompute repeats the forward pair. Embedding: one forward AllReduce
  *   (ReduceScatter with SP); LM head: one backward AllReduce of its input (AllGather + ReduceScatter with SP).
- *   With SP, once per step, an AllReduce of the LayerNorm and wpe gradients (Korthikanti et al. 2022 §4.2.2).</li>
+ *   With SP, once per step, an AllReduce of the LayerNorm and wpe gradients (Korthikanti et al. 2022 §4.2.2); under
+ *   ZeRO-2/3 after every micro-batch instead, before its ReduceScatter.</li>
  * <li>PP (§4.1): per micro-batch and chunk, b·s·h/t activation elements to the next stage and as many
  *   gradient elements back (Megatron's scatter/gather), each boundary crossed v times when interleaved.
  *   With a tied head and p > 1 the last stage keeps a copy of wte; once per step the first and last stage
- *   all-reduce their wte gradients (V·h/t elements, ring of 2: Megatron's embedding group), before the DP sync.
+ *   all-reduce their wte gradients (V·h/t elements, ring of 2: Megatron's embedding group), before the DP sync;
+ *   under ZeRO-2/3 after it, once the tied unit's reduced gradient shards are AllGathered over DP.
  *   With t > 1 each received slice is AllGathered over the TP group (b·s·h elements gathered), unless SP
  *   already holds it as the rank's sequence shard.</li>
  * <li>CP: ring attention passes K and V around the cp ranks: (c−1) sends forward, twice that backward.</li>
@@ -132,7 +134,11 @@ public final class CommModel {
                 partialSent += Chunking.ringAllReduceElements(tensor, t) * gradBytes;
                 partial += tensor;
             }
-            ops.add(new CommOp(Axis.TP, ALL_REDUCE, GRADIENT_SYNC, 1, partialSent, cost.of(ALL_REDUCE, partial * gradBytes, span)));
+            // Under ZeRO-2/3 the gradients are reduce-scattered after every micro-batch, so the partial ones are summed
+            // over TP before each of those (the shards kept after the step do not line up with the tensors).
+            boolean perMicroBatch = shardsGrads(plan);
+            ops.add(new CommOp(Axis.TP, ALL_REDUCE, perMicroBatch ? BACKWARD : GRADIENT_SYNC, perMicroBatch ? m : 1, partialSent,
+                    cost.of(ALL_REDUCE, partial * gradBytes, span)));
         } else {
             long sent = Chunking.ringAllReduceElements(elements, t) * bytes;
             Transfer ar = cost.of(ALL_REDUCE, elements * bytes, span);
@@ -195,7 +201,22 @@ public final class CommModel {
             GroupSpan pair = crosses ? new GroupSpan(2, 1, 2) : new GroupSpan(2, 2, 1);
             ops.add(new CommOp(Axis.PP, ALL_REDUCE, GRADIENT_SYNC, 1, Chunking.ringAllReduceElements(words, 2) * gradBytes,
                     cost.of(ALL_REDUCE, words * gradBytes, pair)));
+            int n = plan.dp() * plan.cp();
+            if (shardsGrads(plan) && n > 1) {
+                // ZeRO-2/3: the reduced shards of unit 0 (wte + wpe) and of the last stage's final norm + wte copy cover
+                // different parts of wte, so the tied unit's gradient is first AllGathered over DP (Megatron-core's
+                // finalize_model_grads unshards the FSDP word-embedding gradient the same way), then all-reduced.
+                long[] units = Parameters.stageUnits(model, plan.tp(), p, stage);
+                long tied = Chunking.shard(stage == 0 ? units[0] : units[units.length - 1], n);
+                ops.add(new CommOp(Axis.DP, ALL_GATHER, GRADIENT_SYNC, 1, (n - 1) * tied * gradBytes,
+                        cost.of(ALL_GATHER, n * tied * gradBytes, layout.dataSpan())));
+            }
         }
+    }
+
+    /** {@return whether the plan's gradients are sharded and reduce-scattered after every micro-batch (ZeRO-2 and 3)} */
+    private static boolean shardsGrads(ParallelPlan plan) {
+        return plan.zero() == dev.parasim.spec.ZeroStage.GRADIENTS || plan.zero() == dev.parasim.spec.ZeroStage.PARAMETERS;
     }
 
     static void contextParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, RankLayout layout, CollectiveCost cost) {

@@ -4,15 +4,14 @@ import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
-import dev.parasim.spec.ZeroStage;
 
 /**
  * What the executor can run. Models are limited to {@value #MAX_PARAMETERS} parameters: every rank
  * keeps real fp32/bf16 copies of params, grads and Adam state in one JVM per executor, and the
- * single-rank reference runs on the driver. Executed: data parallelism with any ZeRO stage, and
- * pipeline parallelism (GPipe, 1F1B, interleaved, ZB-H1) composed with DDP or ZeRO-1, and Megatron tensor
- * parallelism composed with both (3D), with or without sequence parallelism; cp = 1. The executed GPT has no
- * dropout and recomputes nothing, so the model must say {@code dropout: false} and the training
+ * single-rank reference runs on the driver. Executed: any dp × tp × pp — data parallelism with any ZeRO
+ * stage (DDP, ZeRO-1/2/3), pipeline parallelism (GPipe, 1F1B, interleaved, ZB-H1) and Megatron tensor
+ * parallelism with or without sequence parallelism, each composed with the others; cp = 1. The executed GPT
+ * has no dropout and recomputes nothing, so the model must say {@code dropout: false} and the training
  * {@code recompute: none}: the accountant then predicts the activations the executor holds.
  * The plan's own rules (pp·chunks divides the layers, interleaved needs m a multiple of pp, …) are
  * checked when the experiment is loaded, before any Spark job.
@@ -27,10 +26,6 @@ public final class ExecLimits {
         String at = "plans[" + Math.max(0, e.plans().indexOf(plan)) + "]";
         if (e.execute().isEmpty())
             throw new SpecException("execute", "is required to run plans (execute: {steps, seed})", null);
-        if (plan.tp() > 1 && plan.zero() != ZeroStage.DDP && plan.zero() != ZeroStage.OPTIMIZER)
-            throw new SpecException(at + ".zero", "executed tensor parallelism (tp > 1) supports zero 0 or 1", plan.zero().number());
-        if (plan.pp() > 1 && plan.zero() != ZeroStage.DDP && plan.zero() != ZeroStage.OPTIMIZER)
-            throw new SpecException(at + ".zero", "executed pipelines (pp > 1) support zero 0 or 1", plan.zero().number());
         if (plan.cp() != 1)
             throw new SpecException(at + ".cp", "executed runs support only cp = 1", plan.cp());
         if (parameters > MAX_PARAMETERS)

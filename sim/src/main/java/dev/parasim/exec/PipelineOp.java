@@ -22,7 +22,8 @@ import java.util.Map;
  * per boundary per micro-batch per direction, tagged with the receiver's pass. A micro-batch's
  * activations live from its forward to its backward (BW, or B under ZB-H1), so the measured activation
  * peak follows the schedule. ZB-H1's B computes the weight gradient with the input gradient (the model's
- * backward is fused) and holds it until W adds it into the gradient buffers.
+ * backward is fused) and holds it until W adds it into the gradient buffers. Under ZeRO-2/3 each pass
+ * runs between the ZeRO ops of {@link ZeroPasses} (gathers before, reduce-scatters after), one round per superstep.
  */
 public final class PipelineOp implements Op {
     private static final long serialVersionUID = 1L;
@@ -90,12 +91,14 @@ public final class PipelineOp implements Op {
         if (program(rank).tp() > 1) return advanceTensorParallel(rank, live, round);
         List<PassRef> order = order();
         PassRef ref = order.get(live.next);
-        boolean ran = switch (ref.pass()) {
+        if (live.zero == null) live.zero = ZeroPasses.Around.of(program(rank), ref);
+        boolean ran = live.zero.advance(rank, round, () -> switch (ref.pass()) {
             case F -> forward(rank, live, ref, round);
             case B, BW -> backward(rank, live, ref, round);
             case W -> weights(rank, live, ref, round);
-        };
+        });
         if (!ran) return false;
+        live.zero = null;
         live.next++;
         if (live.next < order.size()) return false;
         if (!live.passes.isEmpty() || !live.pending.isEmpty())
@@ -118,8 +121,25 @@ public final class PipelineOp implements Op {
             if (regather) rank.alloc("tpy", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
         }
         List<PassRef> order = order();
+        PassRef current = order.get(live.next);
+        if (live.zero == null) live.zero = ZeroPasses.Around.of(prog, current);
+        if (!live.zero.advance(rank, round, () -> tensorParallelPass(rank, live, prog, current, round, tokens, activation)))
+            return false;
+        live.zero = null;
+        live.next++;
+        rank.noteInFlight(live.tp.size(), rank.memory().live(MemCategory.ACTIVATIONS));
+        if (live.next < order.size()) return false;
+        rank.free("tpx");
+        rank.free("tpl");
+        if (regather) rank.free("tpy");
+        rank.scratch = null;
+        return true;
+    }
+
+    /** Runs TP pass {@code ref}'s ops once its pipeline input has arrived; {@return true when the pass is done and logged} */
+    private boolean tensorParallelPass(RankState rank, Live live, StrategyProgram prog, PassRef ref, int round, int tokens,
+                                       int activation) {
         if (live.inner == null) {
-            PassRef ref = order.get(live.next);
             int p = layout.pp(), v = layout.chunks(), virtual = layout.virtualStage(ref.chunk());
             if (ref.pass() == Pass.F && virtual > 0
                     && !rank.arrived(peer(rank, layout.stage() > 0 ? layout.stage() - 1 : p - 1), tag(Pass.F, ref.microBatch(), ref.chunk(), v)))
@@ -146,7 +166,6 @@ public final class PipelineOp implements Op {
             live.innerPc++;
             live.innerRound = 0;
         }
-        PassRef ref = order.get(live.next);
         int[] units = layout.chunkUnits(ref.chunk());
         double flops = 0;
         for (int u : units) flops += prog.model.forwardFlops(u, prog.strategy.microBatch()) / prog.tp();
@@ -156,13 +175,6 @@ public final class PipelineOp implements Op {
         rank.record(event(kind, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1], 0,
                 flops * scale, -1, live.innerStart, ""));
         live.inner = null;
-        live.next++;
-        rank.noteInFlight(live.tp.size(), rank.memory().live(MemCategory.ACTIVATIONS));
-        if (live.next < order.size()) return false;
-        rank.free("tpx");
-        rank.free("tpl");
-        if (regather) rank.free("tpy");
-        rank.scratch = null;
         return true;
     }
 
@@ -314,14 +326,14 @@ public final class PipelineOp implements Op {
     private void addGrads(RankState rank, StrategyProgram prog, Map<Integer, double[]> grads) {
         for (Map.Entry<Integer, double[]> e : grads.entrySet()) {
             int[] at = e.getKey() < 0 ? layout.headWeights() : layout.locate(e.getKey());
-            Buf g = rank.buf("g" + at[0]);
+            Buf g = rank.buf(prog.gradBuffer(at[0]));
             double[] values = e.getValue();
             for (int i = 0; i < values.length; i++) g.add(at[1] + i, values[i]);
         }
     }
 
     private static double[] params(RankState rank, StrategyProgram prog, int[] at, int length) {
-        Buf p = rank.buf("p" + at[0]);
+        Buf p = rank.buf(prog.paramBuffer(at[0]));
         double[] out = new double[length];
         for (int i = 0; i < length; i++) out[i] = p.get(at[1] + i);
         return out;
@@ -381,6 +393,8 @@ public final class PipelineOp implements Op {
         /** TP stages: live micro-batch chunks' phase objects, ZB-H1's held ones, and the current pass's ops. */
         final Map<Long, TpPassState> tp = new HashMap<>();
         final Map<Long, TpPassState> tpPending = new HashMap<>();
+        /** The current pass with its ZeRO-2/3 ops before and after it ({@link ZeroPasses}). */
+        ZeroPasses.Around zero;
         List<Op> inner;
         int innerPc;
         int innerRound;

@@ -27,6 +27,10 @@ import java.util.List;
  *     embedding forward, its second the head forward + head backward; the embedding backward needs no
  *     params. Per step AllGather 2m(n−1)·Σc_u, ReduceScatter m(n−1)·Σc_u.</li>
  * </ul>
+ * With tp or pp > 1 the units are the stage's local units (TP shards under tp > 1) and ZeRO-2/3's ops run
+ * around each pass instead ({@link ZeroPasses}: per chunk of a pipeline, per forward and backward of a TP
+ * micro-batch), with the same bytes per step; under ZeRO-2/3 the tied wte's gradient is all-reduced between
+ * the first and last stage after the DP sync, on the tied unit's gradient all-gathered over DP again.
  * Rank r's k-th micro-batch is global micro-batch r·m + k (its own disjoint slice of the global
  * batch). Gradients are sums of micro-batch means until Adam divides them by n·m once.
  */
@@ -52,7 +56,7 @@ public final class StrategyProgram implements RankProgram {
 
     /**
      * The program of the ranks of one pipeline stage: the data-parallel strategy over the stage's local
-     * units, with the micro-batches run as a {@link PipelineOp} (pp > 1: DDP and ZeRO-1 only).
+     * units, with the micro-batches run as a {@link PipelineOp} (pp > 1).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout) {
         this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, dev.parasim.exec.model.TpSavedInput.GATHERED, 0);
@@ -64,7 +68,7 @@ public final class StrategyProgram implements RankProgram {
      * {@link TpStagePass} passes (pp > 1) between the TP group's collectives (ring AllReduces, or under
      * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
      * SP-partial gradients; with {@code savedInput} LOCAL also the backward re-gathers of the qkv/fc1
-     * inputs); DP sync and Adam work on the shards (DDP or ZeRO-1).
+     * inputs); DP sync and Adam work on the shards (any ZeRO stage).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
                            dev.parasim.exec.model.TpMode tpMode, dev.parasim.exec.model.TpSavedInput savedInput, int tpRank) {
@@ -77,10 +81,6 @@ public final class StrategyProgram implements RankProgram {
         if (savedInput == dev.parasim.exec.model.TpSavedInput.LOCAL && !tpMode.gathers())
             throw new IllegalArgumentException("savedInput: LOCAL needs sequence parallelism, found " + tpMode);
         this.tpRank = tpRank;
-        if (tp > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
-            throw new IllegalArgumentException("tp: executed with zero 0 or 1, found tp " + tp + " with " + strategy.zero());
-        if (layout.pp() > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
-            throw new IllegalArgumentException("zero: pipelines run DDP or ZeRO-1, found " + strategy.zero());
         int units = layout.units().size();
         size = new int[units];
         shard = new int[units];
@@ -126,6 +126,18 @@ public final class StrategyProgram implements RankProgram {
     /** {@return P_u = n·c_u, the padded length of unit u} */
     int padded(int u) { return shard[u] * strategy.dp(); }
 
+    /** {@return whether parameters are sharded and gathered for each pass (ZeRO-3)} */
+    boolean gathersParams() { return strategy.zero() == ZeroStage.PARAMETERS; }
+
+    /** {@return whether gradients are sharded and reduce-scattered after every micro-batch (ZeRO-2 and 3)} */
+    boolean shardsGrads() { return strategy.zero() == ZeroStage.GRADIENTS || strategy.zero() == ZeroStage.PARAMETERS; }
+
+    /** {@return the buffer a pass reads local unit u's parameters from: its gathered copy under ZeRO-3, else its own} */
+    String paramBuffer(int u) { return (gathersParams() ? "pg" : "p") + u; }
+
+    /** {@return the buffer a pass adds local unit u's gradients into: a transient padded one under ZeRO-2/3, else the accumulated one} */
+    String gradBuffer(int u) { return (shardsGrads() ? "gt" : "g") + u; }
+
     @Override
     public List<Op> ops() { return ops; }
 
@@ -136,16 +148,25 @@ public final class StrategyProgram implements RankProgram {
         int units = size.length;
         if (layout.pp() > 1) {
             out.add(new PipelineOp(layout, m, tp, tpMode, tpSavedInput == dev.parasim.exec.model.TpSavedInput.LOCAL));
-            // Megatron's tied embedding: the first and last stage all-reduce their wte gradients before the DP sync.
-            if (layout.first() || layout.last()) {
-                int[] at = layout.first() ? layout.locate(0) : layout.headWeights();
-                out.add(new RingAllReduce(List.of(new Seg("g" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
+            if (layout.first() || layout.last()) tiedEmbeddingSync(out);
+            if (tp > 1 && !shardsGrads()) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
+        } else if (tp > 1) {
+            tensorParallelMicroBatches(out, m);
+        } else {
+            for (int k = 0; k < m; k++) {
+                switch (strategy.zero()) {
+                    case DDP, OPTIMIZER -> out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+                    case GRADIENTS -> {
+                        out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+                        out.add(new RingReduceScatter(unitSegs("gt")));
+                        for (int u = 0; u < units; u++) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, k));
+                    }
+                    case PARAMETERS -> zero3MicroBatch(out, k);
+                }
             }
-            if (tp > 1) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout);
         }
         switch (strategy.zero()) {
             case DDP -> {
-                if (layout.pp() == 1) computeAll(out, m);
                 out.add(StrategyStep.of(StrategyStep.Action.STAGE_BUCKETS));
                 List<Seg> segs = new ArrayList<>();
                 for (int k = 0; k < buckets.size(); k++)
@@ -153,20 +174,8 @@ public final class StrategyProgram implements RankProgram {
                 out.add(new RingAllReduce(segs));
                 out.add(StrategyStep.of(StrategyStep.Action.UNSTAGE_BUCKETS));
             }
-            case OPTIMIZER -> {
-                if (layout.pp() == 1) computeAll(out, m);
-                out.add(new RingReduceScatter(unitSegs("g")));
-            }
-            case GRADIENTS -> {
-                for (int k = 0; k < m; k++) {
-                    out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
-                    out.add(new RingReduceScatter(unitSegs("gt")));
-                    for (int u = 0; u < units; u++) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, k));
-                }
-            }
-            case PARAMETERS -> {
-                for (int k = 0; k < m; k++) zero3MicroBatch(out, k);
-            }
+            case OPTIMIZER -> out.add(new RingReduceScatter(unitSegs("g")));
+            case GRADIENTS, PARAMETERS -> { }   // reduce-scattered after every micro-batch
         }
         out.add(StrategyStep.of(StrategyStep.Action.ADAM));
         if (strategy.zero() == ZeroStage.OPTIMIZER || strategy.zero() == ZeroStage.GRADIENTS)
@@ -175,15 +184,44 @@ public final class StrategyProgram implements RankProgram {
         return out;
     }
 
-    /** The m micro-batches of a single-stage program: one COMPUTE op each, or TP phases and collectives when t > 1. */
-    private void computeAll(List<Op> out, int m) {
-        for (int k = 0; k < m; k++) {
-            if (tp > 1)
-                TpStep.microBatch(out, tpMode, tpSavedInput == dev.parasim.exec.model.TpSavedInput.LOCAL, k, layout.layers(), strategy.microBatch() * ((GptExecModel) model).config().seqLen(),
-                        model.activationElements(strategy.microBatch()));
-            else out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
+    /**
+     * Megatron's tied embedding: the first and last stage all-reduce their wte gradients, before the DP sync
+     * (DDP, ZeRO-1). Under ZeRO-2/3 the DP sync has already reduce-scattered them, and the two stages' shards
+     * cover different parts of wte (unit 0 is wte + wpe, the last stage's unit final norm + wte copy), so, as
+     * Megatron-core's {@code finalize_model_grads} does for its FSDP (unshard the word-embedding gradient,
+     * all-reduce it over the embedding group, reshard), each rank AllGathers the unit's reduced gradient over
+     * the DP group, all-reduces its wte part with the other stage and keeps its own shard again.
+     */
+    private void tiedEmbeddingSync(List<Op> out) {
+        int[] at = layout.first() ? layout.locate(0) : layout.headWeights();
+        if (!shardsGrads()) {
+            out.add(new RingAllReduce(List.of(new Seg("g" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
+            return;
         }
-        if (tp > 1) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout);
+        out.add(StrategyStep.of(StrategyStep.Action.UNSHARD_GRAD, at[0], -1));
+        out.add(new RingAllGather(List.of(Seg.whole("gt" + at[0], padded(at[0])))));
+        out.add(new RingAllReduce(List.of(new Seg("gt" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
+        out.add(StrategyStep.of(StrategyStep.Action.RESHARD_GRAD, at[0], -1));
+    }
+
+    /**
+     * The m micro-batches of a tensor-parallel program (pp = 1), each its {@link TpStep} phases and TP
+     * collectives, with the ZeRO-2/3 ops of {@link ZeroPasses} around its forward (up to the head's loss and
+     * backward) and its backward (the final norm, the blocks, the embedding); then, for DDP and ZeRO-1 under
+     * SEQUENCE, the step's AllReduce of the SP-partial gradients.
+     */
+    private void tensorParallelMicroBatches(List<Op> out, int m) {
+        int[] all = ZeroPasses.allUnits(layout);
+        for (int k = 0; k < m; k++) {
+            out.addAll(ZeroPasses.before(this, dev.parasim.program.Pass.F, all));
+            List<Op> between = new ArrayList<>(ZeroPasses.after(this, dev.parasim.program.Pass.F, all));
+            between.addAll(ZeroPasses.before(this, dev.parasim.program.Pass.BW, all));
+            TpStep.microBatch(out, tpMode, tpSavedInput == dev.parasim.exec.model.TpSavedInput.LOCAL, k, layout.layers(),
+                    strategy.microBatch() * ((GptExecModel) model).config().seqLen(), model.activationElements(strategy.microBatch()),
+                    between, gathersParams());
+            out.addAll(ZeroPasses.after(this, dev.parasim.program.Pass.BW, all));
+        }
+        if (!shardsGrads()) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout, all, "g");
     }
 
     private void zero3MicroBatch(List<Op> out, int k) {

@@ -8,7 +8,7 @@ final class StrategyStep implements Op {
 
     enum Action {
         BEGIN_STEP, COMPUTE, STAGE_BUCKETS, UNSTAGE_BUCKETS, ACCUMULATE, ADAM, END_STEP,
-        BEGIN_PASS, GATHER, FORWARD, HEAD, BACKWARD, RELEASE, END_PASS
+        BEGIN_PASS, GATHER, FORWARD, HEAD, BACKWARD, RELEASE, END_PASS, GRAD_BUFFER, UNSHARD_GRAD, RESHARD_GRAD
     }
 
     private final Action action;
@@ -104,6 +104,17 @@ final class StrategyStep implements Op {
                 if (u < model.units() - 1) rank.record(pass(ExecEvent.Kind.BW, micro, u, u, 2 * model.forwardFlops(u, s.microBatch()), ""));
             }
             case RELEASE -> rank.free("pg" + u);
+            case GRAD_BUFFER -> rank.alloc("gt" + u, MemCategory.GRADS, working, prog.padded(u));
+            case UNSHARD_GRAD -> {
+                // The reduced gradient shard, placed at this rank's chunk of a padded unit for the DP AllGather.
+                int c = prog.shard[u];
+                rank.alloc("gt" + u, MemCategory.GRADS, working, prog.padded(u)).copyFrom(rank.buf("g" + u), 0, rank.dpIndex() * c, c);
+            }
+            case RESHARD_GRAD -> {
+                int c = prog.shard[u];
+                rank.buf("g" + u).copyFrom(rank.buf("gt" + u), rank.dpIndex() * c, 0, c);
+                rank.free("gt" + u);
+            }
             case END_PASS -> {
                 Zero3Pass z = pass(rank);
                 rank.meter(MemCategory.ACTIVATIONS, -z.metered);

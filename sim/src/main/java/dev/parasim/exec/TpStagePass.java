@@ -185,6 +185,7 @@ final class TpStagePass {
                     if (pass == Pass.F) live.meterEdges(rank);   // the chunk keeps its output until the gradient arrives
                 }
                 case BEGIN_BACKWARD -> {
+                    if (prog.gathersParams()) load(rank, prog, tp, layout, live);
                     if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) {
                         write(rank, "tpx", live.head.backward());
                         rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
@@ -226,20 +227,38 @@ final class TpStagePass {
             TpPassState live = new TpPassState();
             live.start(rank, prog, tp, micro, prog.model.units());
             for (int v : layout.chunkUnits(chunk)) {
-                int[] at = layout.locate(v);
-                live.params[v] = rank.buf("p" + at[0]).toNd(at[1], Math.toIntExact(tp.shards().shardSize(v)), live.dtype);
+                live.params[v] = tp.zeroShard(v);
                 live.grads[v] = tp.zeroShard(v);
             }
-            if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1 && live.params[0] == null) {
+            if (headReadsCopy(layout)) {
                 // The last stage's head reads its wte copy through a unit-0-shaped shard (wpe rows zero, unused).
-                int[] at = layout.headWeights();
-                INDArray unit0 = tp.zeroShard(0);
-                unit0.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, layout.wteElements()))
-                        .assign(rank.buf("p" + at[0]).toNd(at[1], layout.wteElements(), live.dtype));
-                live.params[0] = unit0;
+                live.params[0] = tp.zeroShard(0);
                 live.grads[0] = tp.zeroShard(0);
             }
+            load(rank, prog, tp, layout, live);
             return live;
+        }
+
+        /** {@return whether this chunk's head reads the last stage's wte copy (the chunk does not hold unit 0)} */
+        private boolean headReadsCopy(StageLayout layout) {
+            return layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1 && layout.virtualStage(chunk) != 0;
+        }
+
+        /**
+         * Copies the chunk's parameters from the rank's buffers (gathered ones under ZeRO-3) into the pass's
+         * arrays in place, so the phase objects' views see them: at the forward's start, and under ZeRO-3 again
+         * at the backward's, from the parameters gathered again for it.
+         */
+        private void load(RankState rank, StrategyProgram prog, TensorParallel tp, StageLayout layout, TpPassState live) {
+            for (int v : layout.chunkUnits(chunk)) {
+                int[] at = layout.locate(v);
+                live.params[v].assign(rank.buf(prog.paramBuffer(at[0])).toNd(at[1], Math.toIntExact(tp.shards().shardSize(v)), live.dtype));
+            }
+            if (headReadsCopy(layout)) {
+                int[] at = layout.headWeights();
+                live.params[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, layout.wteElements()))
+                        .assign(rank.buf(prog.paramBuffer(at[0])).toNd(at[1], layout.wteElements(), live.dtype));
+            }
         }
 
         /** Adds a pass's gradients into the local gradient buffers (the head's wte gradient into the wte copy on a last stage). */
@@ -250,7 +269,7 @@ final class TpStagePass {
                 int[] at = copy ? layout.headWeights() : layout.locate(v);
                 double[] values = live.grads[v].toDoubleVector();
                 int count = copy ? layout.wteElements() : values.length;
-                Buf g = rank.buf("g" + at[0]);
+                Buf g = rank.buf(((StrategyProgram) rank.program()).gradBuffer(at[0]));
                 for (int i = 0; i < count; i++) g.add(at[1] + i, values[i]);
             }
         }

@@ -29,7 +29,7 @@ final class TpStep implements Op {
     private static final long serialVersionUID = 1L;
 
     enum Action { BEGIN, EMBED, NORM1, ATTENTION, NORM2, MLP, RESIDUAL, FINAL_NORM, HEAD_MAX, HEAD_PARTIALS, HEAD_LOSS,
-        NORM_BACK, DOUT, REGATHER_LN2, MLP_BACK, NORM2_BACK, REGATHER_LN1, ATTENTION_BACK, NORM1_BACK, EMBED_DOUT, END }
+        NORM_BACK, DOUT, REGATHER_LN2, MLP_BACK, NORM2_BACK, REGATHER_LN1, ATTENTION_BACK, NORM1_BACK, EMBED_DOUT, END, RELOAD }
 
     private final Action action;
     private final int unit;
@@ -46,9 +46,12 @@ final class TpStep implements Op {
      * SEQUENCE 2 G each way), R after the embedding lookup and the head's backward, G before the head and
      * the embedding backward, and the cross-entropy's MAX and fused SUM AllReduces of b·s fp32. With
      * {@code regather} (SEQUENCE, {@code TpSavedInput.LOCAL}) the ln2 and ln1 outputs are AllGathered again
-     * (buffer {@code tpy}) before fc1's and qkv's backward (Korthikanti et al. 2022 §4.2.3).
+     * (buffer {@code tpy}) before fc1's and qkv's backward (Korthikanti et al. 2022 §4.2.3). {@code between}
+     * runs after the head's backward, before the final norm's (the ZeRO ops ending the forward and starting the
+     * backward); with {@code reload} (ZeRO-3) the phases then read their parameters again from the re-gathered buffers.
      */
-    static void microBatch(List<Op> out, TpMode mode, boolean regather, int micro, int layers, int tokens, int activation) {
+    static void microBatch(List<Op> out, TpMode mode, boolean regather, int micro, int layers, int tokens, int activation,
+                           List<Op> between, boolean reload) {
         List<Seg> x = List.of(Seg.whole("tpx", activation));
         Op reduce = mode.gathers() ? new RingReduceScatter(x, RankGrid.Group.TP) : new RingAllReduce(x, RankGrid.Group.TP);
         Op gather = mode.gathers() ? new RingAllGather(x, RankGrid.Group.TP) : null;
@@ -69,6 +72,8 @@ final class TpStep implements Op {
         out.add(new TpStep(Action.HEAD_PARTIALS, layers + 1, micro));
         out.add(new RingAllReduce(List.of(new Seg("tpl", 0, tokens), new Seg("tpl", tokens, tokens)), RankGrid.Group.TP));
         add(out, new TpStep(Action.HEAD_LOSS, layers + 1, micro), reduce);
+        out.addAll(between);
+        if (reload) out.add(new TpStep(Action.RELOAD, -1, micro));
         out.add(new TpStep(Action.NORM_BACK, layers + 1, micro));
         for (int u = layers; u >= 1; u--) {
             add(out, new TpStep(Action.DOUT, u, micro), gather);
@@ -84,20 +89,21 @@ final class TpStep implements Op {
     }
 
     /**
-     * Appends, under SEQUENCE, the once-per-step SUM AllReduce over the TP group of the gradients only
-     * partial on each rank (LayerNorm gains and biases, wpe: {@link TpShards#sequenceParallelPartialGrads},
-     * Korthikanti et al. 2022 §4.2.2), one segment per tensor of the stage's accumulated {@code g} buffers.
+     * Appends, under SEQUENCE, the SUM AllReduce over the TP group of the gradients only partial on each rank
+     * (LayerNorm gains and biases, wpe: {@link TpShards#sequenceParallelPartialGrads}, Korthikanti et al.
+     * 2022 §4.2.2), one segment per tensor of local units {@code units}' buffers {@code prefix<u>}: once per
+     * step on the accumulated {@code g} (DDP, ZeRO-1), after every micro-batch on the transient {@code gt} (ZeRO-2/3).
      */
-    static void partialGradSync(List<Op> out, TpMode mode, TpShards shards, StageLayout layout) {
+    static void partialGradSync(List<Op> out, TpMode mode, TpShards shards, StageLayout layout, int[] units, String prefix) {
         if (!mode.gathers()) return;
         List<Seg> segs = new ArrayList<>();
-        for (List<StageLayout.Part> local : layout.units()) {
-            int u = local.get(0).modelUnit();
+        for (int local : units) {
+            int u = layout.units().get(local).get(0).modelUnit();
             int[] at = layout.locate(u);
             for (String name : shards.sequenceParallelPartialGrads(u))
                 for (var t : shards.tensors(u))
                     if (t.name().equals(name))
-                        segs.add(new Seg("g" + at[0], at[1] + Math.toIntExact(t.offset()), Math.toIntExact(t.elements())));
+                        segs.add(new Seg(prefix + at[0], at[1] + Math.toIntExact(t.offset()), Math.toIntExact(t.elements())));
         }
         out.add(new RingAllReduce(segs, RankGrid.Group.TP));
     }
@@ -182,7 +188,7 @@ final class TpStep implements Op {
             case END -> {
                 live.emb.backward(gathered(rank, live));
                 for (int v = 0; v < live.grads.length; v++) {
-                    Buf g = rank.buf("g" + v);
+                    Buf g = rank.buf(prog.gradBuffer(v));
                     double[] values = live.grads[v].toDoubleVector();
                     for (int i = 0; i < values.length; i++) g.add(i, values[i]);
                 }
@@ -190,6 +196,10 @@ final class TpStep implements Op {
                 rank.free("tpl");
                 if (live.regather) rank.free("tpy");
                 rank.scratch = null;
+            }
+            case RELOAD -> {
+                for (int v = 0; v < live.params.length; v++)
+                    live.params[v].assign(rank.buf(prog.paramBuffer(v)).toNd(0, prog.size[v], live.dtype));
             }
             case BEGIN -> throw new AssertionError("handled above");
         }
@@ -203,7 +213,7 @@ final class TpStep implements Op {
         int units = prog.size.length;
         live.start(rank, prog, tp, micro, units);
         for (int v = 0; v < units; v++) {
-            live.params[v] = rank.buf("p" + v).toNd(0, prog.size[v], live.dtype);
+            live.params[v] = rank.buf(prog.paramBuffer(v)).toNd(0, prog.size[v], live.dtype);
             live.grads[v] = tp.zeroShard(v);
         }
         live.tokens = s.microBatch() * model.config().seqLen();

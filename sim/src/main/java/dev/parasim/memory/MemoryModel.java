@@ -39,11 +39,17 @@ public final class MemoryModel {
                 e.training().recompute(), e.training().precision().activationBytes(), stage));
     }
 
+    /** {@return the persistent parameter, gradient and optimizer bytes of one rank of {@code stage}} */
+    public static ModelStates modelStates(Experiment e, ParallelPlan plan, int stage) {
+        long[] units = Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage);
+        return modelStates(units, plan.dp() * plan.cp(), plan.zero(), e.training().precision(), e.training().optimizer());
+    }
+
     private static MemoryBreakdown stage(Experiment e, ParallelPlan plan, int stage, List<Long> activationsByStage) {
         ModelSpec m = e.model();
         Precision precision = e.training().precision();
         long[] units = Parameters.stageUnits(m, plan.tp(), plan.pp(), stage);
-        ModelStates states = modelStates(units, plan.dp() * plan.cp(), plan.zero(), precision, e.training().optimizer());
+        ModelStates states = modelStates(e, plan, stage);
         return new MemoryBreakdown(states.paramsBytes(), states.gradsBytes(), states.optimizerBytes(),
                 activationsByStage.get(stage), commBufferBytes(units, plan, precision), e.cluster().gpu().memoryBytes(), stage,
                 activationsByStage);

@@ -2,7 +2,9 @@ package dev.parasim.spec;
 
 /**
  * How one experiment is laid over the cluster: degrees of data, tensor, pipeline and context
- * parallelism, the ZeRO stage of the data-parallel part and the pipeline schedule.
+ * parallelism, the ZeRO stage of the data-parallel part and the pipeline schedule. Any ZeRO stage composes
+ * with any tp and pp (ZeRO-3 with pipelines as PyTorch FSDP with pipeline stages, e.g. torchtitan, or
+ * Megatron-core's FSDP; DeepSpeed's engine alone refuses ZeRO-2/3 with its pipeline).
  *
  * @param chunks virtual pipeline chunks per rank (v); more than 1 only with the interleaved schedule
  */
@@ -24,8 +26,6 @@ public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStag
             throw new SpecException("schedule", "interleaved needs pp > 1", schedule.label());
         if (sequenceParallel && tp == 1)
             throw new SpecException("sequenceParallel", "needs tp > 1", true);
-        if (zero == ZeroStage.PARAMETERS && pp > 1)
-            throw new SpecException("zero", "stage 3 cannot be combined with pp > 1 (as in DeepSpeed)", 3);
     }
 
     public int world() { return dp * tp * pp * cp; }

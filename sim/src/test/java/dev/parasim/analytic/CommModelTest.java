@@ -115,6 +115,41 @@ class CommModelTest {
     }
 
     @Test
+    void shardedGradientsAllGatherTheTiedUnitBeforeTheWteAllReduceAndSumSpPartialsEveryMicroBatch() {
+        Experiment e = Fixtures.experiment("""
+                name: zero-pp
+                model: {preset: gpt3-175b}
+                cluster: {preset: dgx-a100-80g, nodes: 4}
+                training: {globalBatch: 16, microBatch: 2, precision: bf16-mixed}
+                plans:
+                  - {name: z1, dp: 2, tp: 8, pp: 2, zero: 1, sequenceParallel: true}
+                  - {name: z2, dp: 2, tp: 8, pp: 2, zero: 2, sequenceParallel: true}
+                  - {name: z3, dp: 2, tp: 8, pp: 2, zero: 3, sequenceParallel: true}
+                """);
+        int m = e.microBatches(e.plans().get(0));
+        for (int stage = 0; stage < 2; stage++) {
+            long[] units = Parameters.stageUnits(e.model(), 8, 2, stage);
+            long tied = Chunking.shard(stage == 0 ? units[0] : units[units.length - 1], 2);
+            var z1 = CommModel.stage(e, e.plans().get(0), stage);
+            CommOp spOnce = z1.stream().filter(o -> o.axis() == dev.parasim.plan.Axis.TP && o.phase() == CommOp.Phase.GRADIENT_SYNC)
+                    .findFirst().orElseThrow();
+            assertEquals(0, z1.stream().filter(o -> o.axis() == dev.parasim.plan.Axis.DP && o.phase() == CommOp.Phase.GRADIENT_SYNC
+                    && o.kind() == CollectiveKind.ALL_GATHER).count(), "ZeRO-1 all-reduces wte before its DP sync");
+            for (int plan = 1; plan <= 2; plan++) {
+                var ops = CommModel.stage(e, e.plans().get(plan), stage);
+                CommOp unshard = ops.stream().filter(o -> o.axis() == dev.parasim.plan.Axis.DP && o.phase() == CommOp.Phase.GRADIENT_SYNC
+                        && o.kind() == CollectiveKind.ALL_GATHER).findFirst().orElseThrow();
+                assertEquals(1, unshard.count());
+                assertEquals(1 * tied * 2, unshard.bytes(), "(n−1)·⌈Ψ_tied/n⌉ bf16 gradient elements, stage " + stage);
+                CommOp sp = ops.stream().filter(o -> o.axis() == dev.parasim.plan.Axis.TP && o.kind() == CollectiveKind.ALL_REDUCE
+                        && o.phase() == CommOp.Phase.BACKWARD).findFirst().orElseThrow();
+                assertEquals(m, sp.count(), "SP partials summed before every micro-batch's ReduceScatter");
+                assertEquals(spOnce.bytes(), sp.bytes());
+            }
+        }
+    }
+
+    @Test
     void tierBytesAddUpToTheTotal() {
         Experiment e = Fixtures.experiment(Fixtures.GPT3);
         for (var p : Accountant.predict(e)) {

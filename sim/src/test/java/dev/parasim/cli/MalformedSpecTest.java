@@ -52,7 +52,6 @@ class MalformedSpecTest {
                 Arguments.of("cluster.tiers[1].efficiency=1.5", "cluster.tiers[1].efficiency: must be in (0, 1], found 1.5"),
                 Arguments.of("plans[1].name=ddp", "plans[1].name: must be unique, found \"ddp\""),
                 Arguments.of("plans[0].sequenceParallel=true", "plans[0].sequenceParallel: needs tp > 1, found true"),
-                Arguments.of("plans[2].zero=3", "plans[2].zero: stage 3 cannot be combined with pp > 1 (as in DeepSpeed), found 3"),
                 Arguments.of("model.hidden=12290", "model.heads: must divide hidden (12290), found 96"),
                 Arguments.of("plans[5].tp=4", "--set plans[5].tp: index must be below 3, found 5"),
                 Arguments.of("training.microBatch=-2", "training.microBatch: must be positive, found -2"),

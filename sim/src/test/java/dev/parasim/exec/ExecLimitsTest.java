@@ -11,8 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * What the executor refuses, with the field named: TP or pipelines with ZeRO-2, models over
- * the size limit, dropout and recomputation (the executed GPT has neither); pipelines with DDP or ZeRO-1 pass, and invalid pipeline shapes fail when the spec loads.
+ * What the executor refuses, with the field named: context parallelism, models over the size limit, dropout
+ * and recomputation (the executed GPT has neither); every ZeRO stage with TP, pipelines, both and sequence
+ * parallelism passes, and invalid pipeline shapes fail when the spec loads.
  */
 class ExecLimitsTest {
     private static Experiment parse(String model, String plan, boolean execute) {
@@ -28,24 +29,22 @@ class ExecLimitsTest {
     private static final String TINY = "{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}";
 
     @Test
-    void unsupportedTensorParallelCombosAndPipelinesWithZero2AreRejected() {
-        Experiment tp = parse(TINY, "{name: a, dp: 4, tp: 2, zero: 1}", true);
-        ExecLimits.check(tp, tp.plans().get(0), ExecModels.parameters(tp.model()));
-        Experiment tpPp = parse(TINY, "{name: a, dp: 2, tp: 2, pp: 2, zero: 1}", true);
-        ExecLimits.check(tpPp, tpPp.plans().get(0), ExecModels.parameters(tpPp.model()));
-        Experiment tpZero2 = parse(TINY, "{name: a, dp: 4, tp: 2, zero: 2}", true);
-        assertEquals("plans[0].zero", assertThrows(SpecException.class,
-                () -> ExecLimits.check(tpZero2, tpZero2.plans().get(0), ExecModels.parameters(tpZero2.model()))).path());
-        Experiment sp = parse(TINY, "{name: a, dp: 4, tp: 2, sequenceParallel: true}", true);
-        ExecLimits.check(sp, sp.plans().get(0), ExecModels.parameters(sp.model()));
-        Experiment spPp = parse(TINY, "{name: a, dp: 2, tp: 2, pp: 2, sequenceParallel: true}", true);
-        ExecLimits.check(spPp, spPp.plans().get(0), ExecModels.parameters(spPp.model()));
-        Experiment pp = parse(TINY, "{name: a, dp: 4, pp: 2, zero: 1}", true);
-        ExecLimits.check(pp, pp.plans().get(0), ExecModels.parameters(pp.model()));
-        Experiment zero2 = parse(TINY, "{name: a, dp: 4, pp: 2, zero: 2}", true);
+    void everyZeroStageComposesWithTensorAndPipelineParallelism() {
+        for (int zero = 0; zero <= 3; zero++)
+            for (String shape : List.of("dp: 4, tp: 2", "dp: 4, pp: 2", "dp: 2, tp: 2, pp: 2",
+                    "dp: 4, pp: 2, schedule: zb-h1", "dp: 4, tp: 2, sequenceParallel: true",
+                    "dp: 2, tp: 2, pp: 2, sequenceParallel: true")) {
+                Experiment e = parse(TINY, "{name: a, " + shape + ", zero: " + zero + "}", true);
+                ExecLimits.check(e, e.plans().get(0), ExecModels.parameters(e.model()));
+            }
+    }
+
+    @Test
+    void contextParallelismIsRejected() {
+        Experiment cp = parse(TINY, "{name: a, dp: 4, cp: 2}", true);
         SpecException z = assertThrows(SpecException.class,
-                () -> ExecLimits.check(zero2, zero2.plans().get(0), ExecModels.parameters(zero2.model())));
-        assertEquals("plans[0].zero: executed pipelines (pp > 1) support zero 0 or 1, found 2", z.getMessage());
+                () -> ExecLimits.check(cp, cp.plans().get(0), ExecModels.parameters(cp.model())));
+        assertEquals("plans[0].cp: executed runs support only cp = 1, found 2", z.getMessage());
     }
 
     @Test

@@ -141,7 +141,9 @@ class SweepJobTest {
         Map<String, Long> rejected = new TreeMap<>();
         for (Row r : SweepQueries.rejected(outcome.results()).collectAsList()) rejected.put(r.getString(0), r.getLong(1));
         assertTrue(rejected.containsKey("constraint: tp must stay within a node (8 GPUs)"), rejected.toString());
-        assertTrue(rejected.containsKey("plan.zero: stage 3 cannot be combined with pp > 1 (as in DeepSpeed)"), rejected.toString());
+        // ZeRO-3 composes with pipelines (FSDP with pipeline stages): such plans are evaluated, not rejected.
+        assertTrue(plain.stream().anyMatch(r -> r.zero() == 3 && r.pp() > 1 && !r.status().equals(SweepResult.INVALID)),
+                "a ZeRO-3 plan with pp > 1 is evaluated");
     }
 
     @Test
