@@ -1,13 +1,10 @@
 package dev.parasim.memory;
 
-import dev.parasim.program.PassRef;
 import dev.parasim.program.PipelineOrder;
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Recompute;
-
-import java.util.List;
 
 /**
  * Activation memory: the tensors a micro-batch keeps from its forward to its backward. Per layer, Korthikanti
@@ -120,7 +117,8 @@ public final class Activations {
      * {@return activation bytes stage {@code stage} holds at its peak}: with one chunk per stage, the in-flight count
      * ({@link #layersInFlight} / (L/p)) times the stage's {@link #chunkBytes}; interleaved, whose chunks differ (the
      * first holds the embedding's edge, the last the head's), the most that the stage's pass order
-     * ({@link PipelineOrder#of}) keeps at once, adding a chunk at its F and releasing it at its B or BW.
+     * ({@link PipelineOrder#of}) keeps at once, adding a chunk at its F and releasing it at its B or BW
+     * (over {@link PipelineOrder#inFlightPeaks}, the order's possible peaks, computed once per shape).
      */
     public static double stageBytes(ModelSpec m, ParallelPlan plan, int microBatch, int microBatches, Recompute recompute,
                                     int activationBytes, int stage) {
@@ -131,14 +129,11 @@ public final class Activations {
         }
         double[] bytes = new double[v];
         for (int c = 0; c < v; c++) bytes[c] = chunkBytes(m, plan, microBatch, recompute, activationBytes, c * p + stage);
-        List<PassRef> order = PipelineOrder.of(plan.schedule(), p, microBatches, v).get(stage);
-        double live = 0, peak = 0;
-        for (PassRef ref : order) {
-            switch (ref.pass()) {
-                case F -> peak = Math.max(peak, live += bytes[ref.chunk()]);
-                case B, BW -> live -= bytes[ref.chunk()];
-                case W -> { }
-            }
+        double peak = 0;
+        for (int[] inFlight : PipelineOrder.inFlightPeaks(plan.schedule(), p, microBatches, v).get(stage)) {
+            double held = 0;
+            for (int c = 0; c < v; c++) held += inFlight[c] * bytes[c];
+            peak = Math.max(peak, held);
         }
         return peak;
     }

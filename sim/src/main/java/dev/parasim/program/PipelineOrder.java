@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PipelineOrder {
     private static final Map<List<Object>, List<List<PassRef>>> CACHE = new ConcurrentHashMap<>();
     private static final Map<List<Object>, CompiledOrder> COMPILED = new ConcurrentHashMap<>();
+    private static final Map<List<Object>, List<int[][]>> PEAKS = new ConcurrentHashMap<>();
 
     private PipelineOrder() {}
 
@@ -33,6 +34,44 @@ public final class PipelineOrder {
     /** {@return the orders flattened for fast replay (computed once per shape)} */
     public static CompiledOrder compiled(PipelineSchedule schedule, int p, int m, int v) {
         return COMPILED.computeIfAbsent(List.of(schedule, p, m, v), k -> CompiledOrder.of(of(schedule, p, m, v), v));
+    }
+
+    /**
+     * {@return per stage, the chunks in flight (count per chunk) at the moments its activation memory can peak}:
+     * after each forward, keeping only count vectors that no other one dominates, so that for any per-chunk
+     * bytes the peak is the largest dot product with one of them (computed once per shape; sweeps ask for
+     * every interleaved plan). A chunk enters at its F and leaves at its B or BW.
+     */
+    public static List<int[][]> inFlightPeaks(PipelineSchedule schedule, int p, int m, int v) {
+        return PEAKS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
+            List<int[][]> peaks = new ArrayList<>();
+            for (List<PassRef> order : of(schedule, p, m, v)) peaks.add(undominated(order, v));
+            return List.copyOf(peaks);
+        });
+    }
+
+    private static int[][] undominated(List<PassRef> order, int v) {
+        List<int[]> kept = new ArrayList<>();
+        int[] live = new int[v];
+        for (PassRef ref : order) {
+            switch (ref.pass()) {
+                case F -> {
+                    live[ref.chunk()]++;
+                    if (kept.stream().anyMatch(k -> dominates(k, live))) continue;
+                    kept.removeIf(k -> dominates(live, k));
+                    kept.add(live.clone());
+                }
+                case B, BW -> live[ref.chunk()]--;
+                case W -> { }
+            }
+        }
+        return kept.toArray(int[][]::new);
+    }
+
+    /** {@return whether {@code a} holds at least as many of every chunk as {@code b}} */
+    private static boolean dominates(int[] a, int[] b) {
+        for (int c = 0; c < a.length; c++) if (a[c] < b[c]) return false;
+        return true;
     }
 
     static List<List<PassRef>> generate(PipelineSchedule schedule, int p, int m, int v) {

@@ -91,4 +91,30 @@ class PipelineOrderTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> CompiledOrder.of(orders, 1));
         assertEquals("pipeline order deadlocks: no stage can run its next pass", e.getMessage());
     }
+    @Test
+    void inFlightPeaksGiveTheWalkedPeakForAnyPerChunkBytes() {
+        java.util.Random random = new java.util.Random(7);
+        for (int p = 2; p <= 6; p++)
+            for (int v = 2; v <= 4; v++)
+                for (int m = p; m <= 4 * p; m += p) {
+                    List<int[][]> peaks = PipelineOrder.inFlightPeaks(PipelineSchedule.INTERLEAVED, p, m, v);
+                    for (int stage = 0; stage < p; stage++)
+                        for (int trial = 0; trial < 5; trial++) {
+                            long[] bytes = new long[v];
+                            for (int c = 0; c < v; c++) bytes[c] = 1 + random.nextInt(1000);
+                            long live = 0, walked = 0;
+                            for (PassRef ref : PipelineOrder.of(PipelineSchedule.INTERLEAVED, p, m, v).get(stage)) {
+                                live += ref.pass() == Pass.F ? bytes[ref.chunk()] : -bytes[ref.chunk()];
+                                walked = Math.max(walked, live);
+                            }
+                            long fromPeaks = 0;
+                            for (int[] inFlight : peaks.get(stage)) {
+                                long held = 0;
+                                for (int c = 0; c < v; c++) held += inFlight[c] * bytes[c];
+                                fromPeaks = Math.max(fromPeaks, held);
+                            }
+                            assertEquals(walked, fromPeaks, "p " + p + " v " + v + " m " + m + " stage " + stage);
+                        }
+                }
+    }
 }
