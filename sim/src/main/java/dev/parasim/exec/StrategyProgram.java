@@ -39,7 +39,6 @@ public final class StrategyProgram implements RankProgram {
     /** Tensor-parallel degree t of the ranks running this program (1: no TP), their mode, and their TP index. */
     final int tp;
     final dev.parasim.exec.model.TpMode tpMode;
-    final dev.parasim.exec.model.TpSavedInput tpSavedInput;
     final int tpRank;
     final int[] size;
     final int[] shard;
@@ -55,7 +54,7 @@ public final class StrategyProgram implements RankProgram {
      * units, with the micro-batches run as a {@link PipelineOp} (pp > 1: DDP and ZeRO-1 only).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout) {
-        this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, dev.parasim.exec.model.TpSavedInput.GATHERED, 0);
+        this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, 0);
     }
 
     /**
@@ -63,19 +62,16 @@ public final class StrategyProgram implements RankProgram {
      * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases (pp = 1) or
      * {@link TpStagePass} passes (pp > 1) between the TP group's collectives (ring AllReduces, or under
      * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
-     * SP-partial gradients; with {@code savedInput} LOCAL also the backward re-gathers of the qkv/fc1
-     * inputs); DP sync and Adam work on the shards (DDP or ZeRO-1).
+     * SP-partial gradients, and the backward re-gathers of the qkv/fc1 inputs); DP sync and Adam work on
+     * the shards (DDP or ZeRO-1).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
-                           dev.parasim.exec.model.TpMode tpMode, dev.parasim.exec.model.TpSavedInput savedInput, int tpRank) {
+                           dev.parasim.exec.model.TpMode tpMode, int tpRank) {
         this.model = model;
         this.strategy = strategy;
         this.layout = layout;
         this.tp = tp;
         this.tpMode = tpMode;
-        this.tpSavedInput = savedInput;
-        if (savedInput == dev.parasim.exec.model.TpSavedInput.LOCAL && !tpMode.gathers())
-            throw new IllegalArgumentException("savedInput: LOCAL needs sequence parallelism, found " + tpMode);
         this.tpRank = tpRank;
         if (tp > 1 && strategy.zero() != ZeroStage.DDP && strategy.zero() != ZeroStage.OPTIMIZER)
             throw new IllegalArgumentException("tp: executed with zero 0 or 1, found tp " + tp + " with " + strategy.zero());
@@ -103,7 +99,7 @@ public final class StrategyProgram implements RankProgram {
 
     /** {@return the model split over this program's TP group (t = 1 included)} */
     public dev.parasim.exec.model.TensorParallel tensorParallel() {
-        return ((GptExecModel) model).tensorParallel(tp, tpMode, tpSavedInput, strategy.precision().fp64Compute());
+        return ((GptExecModel) model).tensorParallel(tp, tpMode, strategy.precision().fp64Compute());
     }
 
     /** {@return the tensor-parallel degree of the ranks running this program} */
@@ -135,7 +131,7 @@ public final class StrategyProgram implements RankProgram {
         int m = strategy.microBatches();
         int units = size.length;
         if (layout.pp() > 1) {
-            out.add(new PipelineOp(layout, m, tp, tpMode, tpSavedInput == dev.parasim.exec.model.TpSavedInput.LOCAL));
+            out.add(new PipelineOp(layout, m, tp, tpMode));
             // Megatron's tied embedding: the first and last stage all-reduce their wte gradients before the DP sync.
             if (layout.first() || layout.last()) {
                 int[] at = layout.first() ? layout.locate(0) : layout.headWeights();
@@ -179,7 +175,7 @@ public final class StrategyProgram implements RankProgram {
     private void computeAll(List<Op> out, int m) {
         for (int k = 0; k < m; k++) {
             if (tp > 1)
-                TpStep.microBatch(out, tpMode, tpSavedInput == dev.parasim.exec.model.TpSavedInput.LOCAL, k, layout.layers(), strategy.microBatch() * ((GptExecModel) model).config().seqLen(),
+                TpStep.microBatch(out, tpMode, k, layout.layers(), strategy.microBatch() * ((GptExecModel) model).config().seqLen(),
                         model.activationElements(strategy.microBatch()));
             else out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
         }
