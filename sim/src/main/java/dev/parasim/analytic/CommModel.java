@@ -34,8 +34,10 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  *   again before its backward and ReduceScatters its gradient, every micro-batch. Buffers pad per unit.</li>
  * <li>TP (Narayanan et al. 2021 §3.2): per layer per micro-batch 2 AllReduces forward + 2 backward on
  *   b·s·h elements (8·b·s·h·(t−1)/t sent); with sequence parallelism AllGather + ReduceScatter pairs
- *   of the same volume; full recompute repeats the forward pair. Embedding: one forward AllReduce
- *   (ReduceScatter with SP); LM head: one backward AllReduce of its input (AllGather + ReduceScatter with SP).
+ *   of the same volume, plus in backward an AllGather of the qkv and of the fc1 input, which SP keeps only as
+ *   the rank's sequence shard (Korthikanti et al. 2022 §4.2.3); full recompute repeats the forward pair.
+ *   Embedding: one forward AllReduce (ReduceScatter with SP); LM head: one backward AllReduce of its input
+ *   (AllGather + ReduceScatter with SP; the head keeps its gathered input, no re-gather).
  *   With SP, once per step, an AllReduce of the LayerNorm and wpe gradients (Korthikanti et al. 2022 §4.2.2); under
  *   ZeRO-2/3 after every micro-batch instead, before its ReduceScatter.</li>
  * <li>PP (§4.1): per micro-batch and chunk, b·s·h/t activation elements to the next stage and as many
@@ -125,7 +127,9 @@ public final class CommModel {
             Transfer ag = cost.of(ALL_GATHER, elements * bytes, span), rs = cost.of(REDUCE_SCATTER, elements * bytes, span);
             ops.add(new CommOp(Axis.TP, ALL_GATHER, FORWARD, m * (layers * forwardPerLayer + last), sent, ag));
             ops.add(new CommOp(Axis.TP, REDUCE_SCATTER, FORWARD, m * (layers * forwardPerLayer + first), sent, rs));
-            ops.add(new CommOp(Axis.TP, ALL_GATHER, BACKWARD, m * (layers * 2 + first), sent, ag));
+            // qkv and fc1 keep only their local input and AllGather it again for the weight gradient (Korthikanti et al.
+            // 2022 §4.2.3; Megatron-LM's sequence-parallel linear backward): 2 more AllGathers per layer.
+            ops.add(new CommOp(Axis.TP, ALL_GATHER, BACKWARD, m * (layers * 4 + first), sent, ag));
             ops.add(new CommOp(Axis.TP, REDUCE_SCATTER, BACKWARD, m * (layers * 2 + last), sent, rs));
             // SP leaves LayerNorm and wpe gradients partial per rank: one sum-AllReduce per step (Korthikanti et al. 2022 §4.2.2).
             int gradBytes = e.training().precision().gradBytes();

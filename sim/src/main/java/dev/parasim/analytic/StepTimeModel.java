@@ -15,7 +15,8 @@ import java.util.List;
  * Step time of a plan from its compute and communication. Overlap rules:
  * <ul>
  * <li>TP collectives sit on the critical path; with {@code training.tpCommOverlap} a calibrated
- *   fraction of them hides behind the GEMMs (Megatron-Core's TP communication overlap).</li>
+ *   fraction of them hides behind the GEMMs (Megatron-Core's TP communication overlap). Sequence
+ *   parallelism's backward re-gathers of the qkv/fc1 inputs are TP collectives like the others.</li>
  * <li>DP gradient synchronisation overlaps the backward pass of the last micro-batch, the ZeRO-1/2
  *   parameter AllGather the next forward, each up to the calibrated {@code dpOverlap} share.</li>
  * <li>ZeRO-3 gathers are prefetched: each pass hides its gathers (and reduce-scatters) behind its compute.</li>

@@ -50,18 +50,11 @@ public final class GptExecModel implements ExecModel {
     public Batch batch(long step, int index, int sequences) { return data().batch(step, index, sequences); }
 
     /** {@return the model split Megatron-style over t ranks (FLOAT arithmetic, DOUBLE for fp64); built once per JVM} */
-    public dev.parasim.exec.model.TensorParallel tensorParallel(int t, dev.parasim.exec.model.TpMode mode, boolean doublePrecision) {
-        return tensorParallel(t, mode, dev.parasim.exec.model.TpSavedInput.GATHERED, doublePrecision);
-    }
-
-    /** {@return the same, column-parallel layers keeping {@code savedInput} under sequence parallelism} */
     public synchronized dev.parasim.exec.model.TensorParallel tensorParallel(int t, dev.parasim.exec.model.TpMode mode,
-                                                                            dev.parasim.exec.model.TpSavedInput savedInput,
                                                                             boolean doublePrecision) {
         if (tensorParallel == null) tensorParallel = new java.util.HashMap<>();
-        return tensorParallel.computeIfAbsent(java.util.List.of(t, mode, savedInput, doublePrecision),
-                k -> new dev.parasim.exec.model.TensorParallel(config(), doublePrecision ? DataType.DOUBLE : DataType.FLOAT, t, mode,
-                        savedInput));
+        return tensorParallel.computeIfAbsent(java.util.List.of(t, mode, doublePrecision),
+                k -> new dev.parasim.exec.model.TensorParallel(config(), doublePrecision ? DataType.DOUBLE : DataType.FLOAT, t, mode));
     }
 
     @Override public int units() { return layers + 2; }

@@ -35,20 +35,18 @@ public final class PipelineOp implements Op {
 
     private final int tp;
     private final TpMode tpMode;
-    private final boolean regather;
 
-    public PipelineOp(StageLayout layout, int microBatches) { this(layout, microBatches, 1, TpMode.TENSOR, false); }
+    public PipelineOp(StageLayout layout, int microBatches) { this(layout, microBatches, 1, TpMode.TENSOR); }
 
     /**
      * The stage's passes on a TP group of {@code tp} ranks in {@code tpMode} (each pass then runs TP
-     * collectives), re-gathering the qkv/fc1 inputs in backward when {@code regather}.
+     * collectives; under SEQUENCE also the backward re-gathers of the qkv/fc1 inputs).
      */
-    public PipelineOp(StageLayout layout, int microBatches, int tp, TpMode tpMode, boolean regather) {
+    public PipelineOp(StageLayout layout, int microBatches, int tp, TpMode tpMode) {
         this.layout = layout;
         this.microBatches = microBatches;
         this.tp = tp;
         this.tpMode = tpMode;
-        this.regather = regather;
     }
 
     /** {@return the stage's pass order} */
@@ -69,7 +67,7 @@ public final class PipelineOp implements Op {
         int total = 0, longest = 0;
         for (PassRef ref : order()) {
             int pass = 1;
-            for (Op op : TpStagePass.ops(ref, layout, tp, tpMode, regather, 1, 1)) pass += op.rounds(tp);
+            for (Op op : TpStagePass.ops(ref, layout, tp, tpMode, 1, 1)) pass += op.rounds(tp);
             total += pass;
             longest = Math.max(longest, pass);
         }
@@ -118,7 +116,7 @@ public final class PipelineOp implements Op {
         if (round == 0) {
             rank.alloc("tpx", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
             rank.alloc("tpl", MemCategory.COMM_BUFFERS, Dtype.F32, 2 * tokens);
-            if (regather) rank.alloc("tpy", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
+            if (tpMode.gathers()) rank.alloc("tpy", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
         }
         List<PassRef> order = order();
         PassRef current = order.get(live.next);
@@ -131,7 +129,7 @@ public final class PipelineOp implements Op {
         if (live.next < order.size()) return false;
         rank.free("tpx");
         rank.free("tpl");
-        if (regather) rank.free("tpy");
+        if (tpMode.gathers()) rank.free("tpy");
         rank.scratch = null;
         return true;
     }
@@ -147,7 +145,7 @@ public final class PipelineOp implements Op {
             if ((ref.pass() == Pass.B || ref.pass() == Pass.BW) && virtual < p * v - 1
                     && !rank.arrived(peer(rank, layout.stage() < p - 1 ? layout.stage() + 1 : 0), tag(Pass.B, ref.microBatch(), ref.chunk(), v)))
                 return false;
-            live.inner = TpStagePass.ops(ref, layout, prog.tp(), tpMode, regather, tokens, activation);
+            live.inner = TpStagePass.ops(ref, layout, prog.tp(), tpMode, tokens, activation);
             live.innerPc = 0;
             live.innerRound = 0;
             live.innerStart = round;

@@ -43,7 +43,6 @@ public final class StrategyProgram implements RankProgram {
     /** Tensor-parallel degree t of the ranks running this program (1: no TP), their mode, and their TP index. */
     final int tp;
     final dev.parasim.exec.model.TpMode tpMode;
-    final dev.parasim.exec.model.TpSavedInput tpSavedInput;
     final int tpRank;
     final int[] size;
     final int[] shard;
@@ -59,7 +58,7 @@ public final class StrategyProgram implements RankProgram {
      * units, with the micro-batches run as a {@link PipelineOp} (pp > 1).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout) {
-        this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, dev.parasim.exec.model.TpSavedInput.GATHERED, 0);
+        this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, 0);
     }
 
     /**
@@ -67,19 +66,16 @@ public final class StrategyProgram implements RankProgram {
      * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases (pp = 1) or
      * {@link TpStagePass} passes (pp > 1) between the TP group's collectives (ring AllReduces, or under
      * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
-     * SP-partial gradients; with {@code savedInput} LOCAL also the backward re-gathers of the qkv/fc1
-     * inputs); DP sync and Adam work on the shards (any ZeRO stage).
+     * SP-partial gradients, and the backward re-gathers of the qkv/fc1 inputs); DP sync and Adam work on
+     * the shards (any ZeRO stage).
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
-                           dev.parasim.exec.model.TpMode tpMode, dev.parasim.exec.model.TpSavedInput savedInput, int tpRank) {
+                           dev.parasim.exec.model.TpMode tpMode, int tpRank) {
         this.model = model;
         this.strategy = strategy;
         this.layout = layout;
         this.tp = tp;
         this.tpMode = tpMode;
-        this.tpSavedInput = savedInput;
-        if (savedInput == dev.parasim.exec.model.TpSavedInput.LOCAL && !tpMode.gathers())
-            throw new IllegalArgumentException("savedInput: LOCAL needs sequence parallelism, found " + tpMode);
         this.tpRank = tpRank;
         int units = layout.units().size();
         size = new int[units];
@@ -103,7 +99,7 @@ public final class StrategyProgram implements RankProgram {
 
     /** {@return the model split over this program's TP group (t = 1 included)} */
     public dev.parasim.exec.model.TensorParallel tensorParallel() {
-        return ((GptExecModel) model).tensorParallel(tp, tpMode, tpSavedInput, strategy.precision().fp64Compute());
+        return ((GptExecModel) model).tensorParallel(tp, tpMode, strategy.precision().fp64Compute());
     }
 
     /** {@return the tensor-parallel degree of the ranks running this program} */
@@ -147,7 +143,7 @@ public final class StrategyProgram implements RankProgram {
         int m = strategy.microBatches();
         int units = size.length;
         if (layout.pp() > 1) {
-            out.add(new PipelineOp(layout, m, tp, tpMode, tpSavedInput == dev.parasim.exec.model.TpSavedInput.LOCAL));
+            out.add(new PipelineOp(layout, m, tp, tpMode));
             if (layout.first() || layout.last()) tiedEmbeddingSync(out);
             if (tp > 1 && !shardsGrads()) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
         } else if (tp > 1) {
@@ -216,7 +212,7 @@ public final class StrategyProgram implements RankProgram {
             out.addAll(ZeroPasses.before(this, dev.parasim.program.Pass.F, all));
             List<Op> between = new ArrayList<>(ZeroPasses.after(this, dev.parasim.program.Pass.F, all));
             between.addAll(ZeroPasses.before(this, dev.parasim.program.Pass.BW, all));
-            TpStep.microBatch(out, tpMode, tpSavedInput == dev.parasim.exec.model.TpSavedInput.LOCAL, k, layout.layers(),
+            TpStep.microBatch(out, tpMode, k, layout.layers(),
                     strategy.microBatch() * ((GptExecModel) model).config().seqLen(), model.activationElements(strategy.microBatch()),
                     between, gathersParams());
             out.addAll(ZeroPasses.after(this, dev.parasim.program.Pass.BW, all));

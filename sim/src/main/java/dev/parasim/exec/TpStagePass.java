@@ -32,7 +32,7 @@ final class TpStagePass {
      * boundary slice is AllGathered under TENSOR; under SEQUENCE it already is the rank's local rows
      * (Korthikanti et al. 2022 §4.2.2: the pipeline sends the sequence-parallel shard as it is).
      */
-    static List<Op> ops(PassRef ref, StageLayout layout, int tp, TpMode mode, boolean regather, int tokens, int activation) {
+    static List<Op> ops(PassRef ref, StageLayout layout, int tp, TpMode mode, int tokens, int activation) {
         List<Op> out = new ArrayList<>();
         int c = ref.chunk();
         int virtual = layout.virtualStage(c), last = layout.pp() * layout.chunks() - 1;
@@ -41,7 +41,7 @@ final class TpStagePass {
         Op reduce = mode.gathers() ? new RingReduceScatter(x, RankGrid.Group.TP) : new RingAllReduce(x, RankGrid.Group.TP);
         Op gather = mode.gathers() ? new RingAllGather(x, RankGrid.Group.TP) : null;
         Op takeInput = mode.gathers() ? null : new RingAllGather(x, RankGrid.Group.TP);
-        Op again = regather ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
+        Op again = mode.gathers() ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
         if (ref.pass() == Pass.F) {
             out.add(new Phase(Phase.Action.BEGIN, -1, ref));
             if (virtual == 0) add(out, reduce, new Phase(Phase.Action.EMBED, 0, ref));
@@ -77,10 +77,10 @@ final class TpStagePass {
             int u = units[i];
             if (u == 0 || u == layout.layers() + 1) continue;
             add(out, new Phase(Phase.Action.DOUT, u, ref), gather);
-            if (regather) add(out, new Phase(Phase.Action.REGATHER_LN2, u, ref), again);
+            if (mode.gathers()) add(out, new Phase(Phase.Action.REGATHER_LN2, u, ref), again);
             add(out, new Phase(Phase.Action.MLP_BACK, u, ref), reduce);
             add(out, new Phase(Phase.Action.NORM2_BACK, u, ref), gather);
-            if (regather) add(out, new Phase(Phase.Action.REGATHER_LN1, u, ref), again);
+            if (mode.gathers()) add(out, new Phase(Phase.Action.REGATHER_LN1, u, ref), again);
             add(out, new Phase(Phase.Action.ATTENTION_BACK, u, ref), reduce);
             out.add(new Phase(Phase.Action.NORM1_BACK, u, ref));
         }
@@ -200,11 +200,11 @@ final class TpStagePass {
                 case DOUT -> toGather(rank, live, tp, r, live.x);
                 case REGATHER_LN2 -> toGatherAgain(rank, tp, r, live.blocks[u].ln2OutputLocal());
                 case REGATHER_LN1 -> toGatherAgain(rank, tp, r, live.blocks[u].ln1OutputLocal());
-                case MLP_BACK -> write(rank, "tpx", rank.has("tpy")
+                case MLP_BACK -> write(rank, "tpx", tp.mode().gathers()
                         ? live.blocks[u].mlpBackward(gathered(rank, live, tp), regathered(rank, live))
                         : live.blocks[u].mlpBackward(gathered(rank, live, tp)));
                 case NORM2_BACK -> toGather(rank, live, tp, r, live.blocks[u].norm2Backward(local(rank, live, tp, r)));
-                case ATTENTION_BACK -> write(rank, "tpx", rank.has("tpy")
+                case ATTENTION_BACK -> write(rank, "tpx", tp.mode().gathers()
                         ? live.blocks[u].attentionBackward(gathered(rank, live, tp), regathered(rank, live))
                         : live.blocks[u].attentionBackward(gathered(rank, live, tp)));
                 case NORM1_BACK -> {

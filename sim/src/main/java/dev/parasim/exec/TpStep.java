@@ -44,18 +44,18 @@ final class TpStep implements Op {
     /**
      * Appends one micro-batch's phases and TP collectives: per layer 2 R forward and 2 backward (and under
      * SEQUENCE 2 G each way), R after the embedding lookup and the head's backward, G before the head and
-     * the embedding backward, and the cross-entropy's MAX and fused SUM AllReduces of b·s fp32. With
-     * {@code regather} (SEQUENCE, {@code TpSavedInput.LOCAL}) the ln2 and ln1 outputs are AllGathered again
-     * (buffer {@code tpy}) before fc1's and qkv's backward (Korthikanti et al. 2022 §4.2.3). {@code between}
-     * runs after the head's backward, before the final norm's (the ZeRO ops ending the forward and starting the
-     * backward); with {@code reload} (ZeRO-3) the phases then read their parameters again from the re-gathered buffers.
+     * the embedding backward, and the cross-entropy's MAX and fused SUM AllReduces of b·s fp32. Under
+     * SEQUENCE the ln2 and ln1 outputs, kept as local rows, are AllGathered again (buffer {@code tpy}) before
+     * fc1's and qkv's backward (Korthikanti et al. 2022 §4.2.3). {@code between} runs after the head's backward,
+     * before the final norm's (the ZeRO ops ending the forward and starting the backward); with {@code reload}
+     * (ZeRO-3) the phases then read their parameters again from the re-gathered buffers.
      */
-    static void microBatch(List<Op> out, TpMode mode, boolean regather, int micro, int layers, int tokens, int activation,
+    static void microBatch(List<Op> out, TpMode mode, int micro, int layers, int tokens, int activation,
                            List<Op> between, boolean reload) {
         List<Seg> x = List.of(Seg.whole("tpx", activation));
         Op reduce = mode.gathers() ? new RingReduceScatter(x, RankGrid.Group.TP) : new RingAllReduce(x, RankGrid.Group.TP);
         Op gather = mode.gathers() ? new RingAllGather(x, RankGrid.Group.TP) : null;
-        Op again = regather ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
+        Op again = mode.gathers() ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
         out.add(new TpStep(Action.BEGIN, -1, micro));
         out.add(reduce);
         out.add(new TpStep(Action.EMBED, 0, micro));
@@ -77,10 +77,10 @@ final class TpStep implements Op {
         out.add(new TpStep(Action.NORM_BACK, layers + 1, micro));
         for (int u = layers; u >= 1; u--) {
             add(out, new TpStep(Action.DOUT, u, micro), gather);
-            if (regather) add(out, new TpStep(Action.REGATHER_LN2, u, micro), again);
+            if (mode.gathers()) add(out, new TpStep(Action.REGATHER_LN2, u, micro), again);
             add(out, new TpStep(Action.MLP_BACK, u, micro), reduce);
             add(out, new TpStep(Action.NORM2_BACK, u, micro), gather);
-            if (regather) add(out, new TpStep(Action.REGATHER_LN1, u, micro), again);
+            if (mode.gathers()) add(out, new TpStep(Action.REGATHER_LN1, u, micro), again);
             add(out, new TpStep(Action.ATTENTION_BACK, u, micro), reduce);
             out.add(new TpStep(Action.NORM1_BACK, u, micro));
         }
@@ -174,10 +174,10 @@ final class TpStep implements Op {
             case DOUT, EMBED_DOUT -> toGather(rank, live, live.x);
             case REGATHER_LN2 -> writeAt(rank, "tpy", live.blocks[u].ln2OutputLocal(), live.localFrom);
             case REGATHER_LN1 -> writeAt(rank, "tpy", live.blocks[u].ln1OutputLocal(), live.localFrom);
-            case MLP_BACK -> write(rank, live.regather ? live.blocks[u].mlpBackward(gathered(rank, live), regathered(rank, live))
+            case MLP_BACK -> write(rank, live.gathers ? live.blocks[u].mlpBackward(gathered(rank, live), regathered(rank, live))
                     : live.blocks[u].mlpBackward(gathered(rank, live)));
             case NORM2_BACK -> toGather(rank, live, live.blocks[u].norm2Backward(local(rank, live)));
-            case ATTENTION_BACK -> write(rank, live.regather
+            case ATTENTION_BACK -> write(rank, live.gathers
                     ? live.blocks[u].attentionBackward(gathered(rank, live), regathered(rank, live))
                     : live.blocks[u].attentionBackward(gathered(rank, live)));
             case NORM1_BACK -> {
@@ -194,7 +194,7 @@ final class TpStep implements Op {
                 }
                 rank.free("tpx");
                 rank.free("tpl");
-                if (live.regather) rank.free("tpy");
+                if (live.gathers) rank.free("tpy");
                 rank.scratch = null;
             }
             case RELOAD -> {
@@ -228,8 +228,7 @@ final class TpStep implements Op {
         live.forwardFlops = flops / tp.degree();
         rank.alloc("tpx", MemCategory.COMM_BUFFERS, s.precision().working(), live.activation);
         rank.alloc("tpl", MemCategory.COMM_BUFFERS, Dtype.F32, 2 * live.tokens);
-        live.regather = tp.savedInput() == dev.parasim.exec.model.TpSavedInput.LOCAL;
-        if (live.regather) rank.alloc("tpy", MemCategory.COMM_BUFFERS, s.precision().working(), live.activation);
+        if (live.gathers) rank.alloc("tpy", MemCategory.COMM_BUFFERS, s.precision().working(), live.activation);
         return live;
     }
 
@@ -282,7 +281,6 @@ final class TpStep implements Op {
     /** A pp = 1 micro-batch's TP state, plus what TpStep needs to move tensors through its buffers and log the pass. */
     static final class Live extends TpPassState {
         boolean gathers;
-        boolean regather;
         int tokens;
         int activation;
         int hidden;

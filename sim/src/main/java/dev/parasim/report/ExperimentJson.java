@@ -52,7 +52,6 @@ public final class ExperimentJson {
             m.put("seed", x.seed());
             m.put("learningRate", x.learningRate());
             m.put("fp64", x.fp64());
-            if (x.spLocalInputs()) m.put("spLocalInputs", true);
             doc.put("execute", m);
         });
         return doc;

@@ -107,10 +107,11 @@ class CommModelTest {
             assertEquals(CollectiveKind.ALL_REDUCE, sync.kind());
             assertEquals(1, sync.count());
             assertEquals(partial * 2, sync.bytes());   // bf16 gradients
-            // The boundary slice is already the rank's sequence shard: no TP AllGather outside the layers' 2 + 2 per layer.
+            // The boundary slice is already the rank's sequence shard: no TP AllGather outside the layers' 2 + 4 per layer
+            // and the head's (forward, last stage) or the embedding's output gradient's (backward, first stage).
             long gathers = ops.stream().filter(o -> o.axis() == dev.parasim.plan.Axis.TP && o.kind() == CollectiveKind.ALL_GATHER)
                     .mapToLong(CommOp::count).sum();
-            assertEquals(e.microBatches(plan) * (4 * layersPerStage + 1), gathers, "stage " + stage);
+            assertEquals(e.microBatches(plan) * (6 * layersPerStage + 1), gathers, "stage " + stage);
         }
     }
 
@@ -147,6 +148,34 @@ class CommModelTest {
                 assertEquals(spOnce.bytes(), sp.bytes());
             }
         }
+    }
+
+    @Test
+    void sequenceParallelGathersTheQkvAndFc1InputsAgainInBackward() {
+        Experiment e = Fixtures.experiment("""
+                name: sp
+                model: {preset: gpt3-175b}
+                cluster: {preset: dgx-a100-80g, nodes: 4}
+                training: {globalBatch: 16, microBatch: 2, precision: bf16-mixed}
+                plans: [{name: sp, dp: 2, tp: 8, pp: 2, sequenceParallel: true}]
+                """);
+        var plan = e.plans().get(0);   // m = 16 / (2 · 2) = 4, 48 layers per stage
+        // One AllGather of b·s·h = 2·2048·12288 = 50,331,648 elements over t = 8: 7 · 6,291,456 elements · 2 B sent.
+        long each = 88_080_384;
+        for (int stage = 0; stage < 2; stage++) {
+            CommOp backward = CommModel.stage(e, plan, stage).stream()
+                    .filter(o -> o.axis() == dev.parasim.plan.Axis.TP && o.kind() == CollectiveKind.ALL_GATHER
+                            && o.phase() == CommOp.Phase.BACKWARD).findFirst().orElseThrow();
+            assertEquals(each, backward.bytes());
+            // 4 · (2 conjugate gathers + 2 re-gathers per layer · 48 layers + the embedding's output gradient on stage 0)
+            assertEquals(stage == 0 ? 772 : 768, backward.count(), "stage " + stage);
+        }
+        // Last stage, per step: forward 4 · (2 · 48 + the head's input), backward 4 · 2 · 48 conjugates, and the
+        // re-gathers 4 micro-batches · 48 layers · 2 · 88,080,384 B = 33,822,867,456 B.
+        long gathered = CommModel.stage(e, plan, 1).stream()
+                .filter(o -> o.axis() == dev.parasim.plan.Axis.TP && o.kind() == CollectiveKind.ALL_GATHER)
+                .mapToLong(CommOp::totalBytes).sum();
+        assertEquals(4L * 97 * each + 4L * 96 * each + 33_822_867_456L, gathered);
     }
 
     @Test

@@ -18,29 +18,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * after the step's last micro-batch, under SEQUENCE: SUM-AllReduce of {@link TpShards#sequenceParallelPartialGrads}
  * </pre>
  * Buffers are [rows, h] c-order, so a flat AllGather of the local buffers in rank order and a flat
- * ReduceScatter into t equal contiguous chunks are exactly G and R. {@link TpSavedInput} chooses,
- * under SEQUENCE, whether column-parallel layers keep gathered inputs or re-gather them in backward.
+ * ReduceScatter into t equal contiguous chunks are exactly G and R. Under SEQUENCE the column-parallel
+ * layers keep their local input and the caller gathers it again in backward (see {@link TpBlock}).
  * Instances are immutable and serialisable; phase objects are per rank and per micro-batch.
  */
 public final class TensorParallel implements java.io.Serializable {
     private final Gpt gpt;
     private final TpShards shards;
     private final TpMode mode;
-    private final TpSavedInput savedInput;
 
-    /** Tensor parallelism of degree t in {@code mode}, column-parallel layers keeping their gathered input. */
+    /** Tensor parallelism of degree t in {@code mode}. */
     public TensorParallel(GptConfig config, DataType dtype, int t, TpMode mode) {
-        this(config, dtype, t, mode, TpSavedInput.GATHERED);
-    }
-
-    /** As above, choosing what column-parallel layers keep for backward; LOCAL needs mode SEQUENCE. */
-    public TensorParallel(GptConfig config, DataType dtype, int t, TpMode mode, TpSavedInput savedInput) {
-        if (savedInput == TpSavedInput.LOCAL && !mode.gathers())
-            throw new IllegalArgumentException("savedInput: LOCAL needs mode SEQUENCE, found " + mode);
         this.gpt = new Gpt(config, dtype);
         this.shards = new TpShards(config, t);
         this.mode = mode;
-        this.savedInput = savedInput;
     }
 
     public Gpt gpt() { return gpt; }
@@ -48,8 +39,6 @@ public final class TensorParallel implements java.io.Serializable {
     public TpShards shards() { return shards; }
 
     public TpMode mode() { return mode; }
-
-    public TpSavedInput savedInput() { return savedInput; }
 
     /** {@return the TP degree t} */
     public int degree() { return shards.degree(); }
@@ -75,7 +64,7 @@ public final class TensorParallel implements java.io.Serializable {
         if (u < 1 || u > gpt.config().layers())
             throw new IllegalArgumentException("unit: must be a block in [1, " + gpt.config().layers() + "], found " + u);
         return new TpBlock(region(r, batch), views(u, unitShard, "unitShard"), views(u, unitGradShard, "unitGradShard"),
-                gpt.config().heads() / degree(), savedInput);
+                gpt.config().heads() / degree());
     }
 
     /** {@return rank r's share of the tied LM head and parallel cross-entropy for {@code batch}; it reads and adds into unit 0} */

@@ -47,7 +47,7 @@ public final class TensorParallelReference {
      */
     public double accumulate(INDArray[][] paramShards, Batch batch, INDArray[][] grads, TpTraffic traffic) {
         int units = tp.gpt().layout().units(), layers = units - 2, fn = units - 1;
-        boolean regather = tp.savedInput() == TpSavedInput.LOCAL;
+        boolean regather = tp.mode().gathers();
         if (paramShards.length != t || grads.length != t)
             throw new IllegalArgumentException("paramShards and grads: must hold " + t + " ranks, found "
                     + paramShards.length + " and " + grads.length);

@@ -21,8 +21,9 @@ import java.util.Map;
  *           dx2 = norm2Backward(...) G     → attentionBackward  R(out) → norm1Backward → input grad (local)
  * </pre>
  * Four R per block (2 forward, 2 backward), each on b·s·h elements; under SEQUENCE also four G of
- * b·s·h gathered elements. With {@link TpSavedInput#LOCAL} the caller also runs G(ln2OutputLocal())
- * before mlpBackward and G(ln1OutputLocal()) before attentionBackward, passing them as second argument.
+ * b·s·h gathered elements, and since qkv and fc1 keep only their local input there (Korthikanti et al.
+ * 2022 §4.2.3, as Megatron-LM's sequence-parallel linears do), the caller runs G(ln2OutputLocal()) before
+ * mlpBackward and G(ln1OutputLocal()) before attentionBackward, passing them as second argument.
  * Parameter gradients are added into the rank's shard accumulator; under SEQUENCE the ln1/ln2
  * gradients are partial (see {@link TpShards#sequenceParallelPartialGrads}). Phases run once each,
  * in the order above.
@@ -35,8 +36,8 @@ public final class TpBlock {
     private final boolean regather;
     private final Map<String, INDArray> saved = new HashMap<>();
 
-    TpBlock(TpRegion region, Map<String, INDArray> w, Map<String, INDArray> g, int localHeads, TpSavedInput savedInput) {
-        this.regather = savedInput == TpSavedInput.LOCAL;
+    TpBlock(TpRegion region, Map<String, INDArray> w, Map<String, INDArray> g, int localHeads) {
+        this.regather = region.mode.gathers();
         this.region = region;
         this.w = w;
         this.g = g;
@@ -107,17 +108,17 @@ public final class TpBlock {
     }
 
     /**
-     * Backward 1, from the gathered output gradient (under TENSOR the output gradient itself): fc2,
-     * gelu, fc1 on this rank's f/t columns; {@return the partial gradient w.r.t. ln2's output [b·s, h]
-     * (gathered order)}; caller reduces it (the f conjugate of Shoeybi et al. 2019 §3).
+     * Backward 1 under TENSOR, from the output gradient: fc2, gelu, fc1 on this rank's f/t columns;
+     * {@return the partial gradient w.r.t. ln2's output [b·s, h]}; caller reduces it (the f conjugate
+     * of Shoeybi et al. 2019 §3).
      */
     public INDArray mlpBackward(INDArray dOutGathered) {
         return mlpBackward(dOutGathered, null);
     }
 
     /**
-     * Backward 1 under {@link TpSavedInput#LOCAL}: as {@link #mlpBackward(INDArray)}, with fc1's input
-     * AllGathered again by the caller from {@link #ln2OutputLocal()} (Korthikanti et al. 2022 §4.2.3).
+     * Backward 1 under SEQUENCE: as {@link #mlpBackward(INDArray)} from the gathered output gradient, with
+     * fc1's input AllGathered again by the caller from {@link #ln2OutputLocal()} (Korthikanti et al. 2022 §4.2.3).
      */
     public INDArray mlpBackward(INDArray dOutGathered, INDArray ln2Regathered) {
         INDArray ln2 = columnInput("ln2", ln2Regathered);
@@ -141,14 +142,14 @@ public final class TpBlock {
     }
 
     /**
-     * Backward 3, proj then attention then qkv on this rank's heads: {@return the partial gradient
-     * w.r.t. ln1's output [b·s, h] (gathered order)}; caller reduces it.
+     * Backward 3 under TENSOR, proj then attention then qkv on this rank's heads: {@return the partial
+     * gradient w.r.t. ln1's output [b·s, h]}; caller reduces it.
      */
     public INDArray attentionBackward(INDArray dx2Gathered) {
         return attentionBackward(dx2Gathered, null);
     }
 
-    /** Backward 3 under {@link TpSavedInput#LOCAL}: qkv's input AllGathered again by the caller from {@link #ln1OutputLocal()}. */
+    /** Backward 3 under SEQUENCE, from the gathered dx2: qkv's input AllGathered again by the caller from {@link #ln1OutputLocal()}. */
     public INDArray attentionBackward(INDArray dx2Gathered, INDArray ln1Regathered) {
         INDArray ln1 = columnInput("ln1", ln1Regathered);
         INDArray dx2 = region.natural(dx2Gathered);
@@ -171,9 +172,9 @@ public final class TpBlock {
     /**
      * {@return bytes of the tensors this rank keeps for backward after forward 5}: under TENSOR
      * b·s·h·(4 + 4/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s elements — Korthikanti et al. 2022 Table 2's
-     * tensor-parallel row without dropout masks; under SEQUENCE the block input, x2 and LayerNorm
-     * statistics shrink t-fold but the gathered ln1/ln2 outputs (qkv and fc1 inputs) are kept whole,
-     * b·s·h·(2 + 6/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t, instead of re-gathered in backward (§4.2.3).
+     * tensor-parallel row without dropout masks; under SEQUENCE the block input, x2, the ln1/ln2 outputs
+     * (qkv and fc1 inputs, re-gathered in backward) and the LayerNorm statistics shrink t-fold,
+     * b·s·h·8/t + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t — the sequence-parallel row (§4.2.3).
      */
     public long savedBytes() {
         long bytes = 0;
@@ -181,22 +182,22 @@ public final class TpBlock {
         return bytes;
     }
 
-    /** {@return ln1's local output [b·s/t, h]}, saved under {@link TpSavedInput#LOCAL} for the caller to AllGather before attentionBackward */
+    /** {@return ln1's local output [b·s/t, h]}, saved under SEQUENCE for the caller to AllGather before attentionBackward */
     public INDArray ln1OutputLocal() { return localOutput("ln1"); }
 
-    /** {@return ln2's local output [b·s/t, h]}, saved under {@link TpSavedInput#LOCAL} for the caller to AllGather before mlpBackward */
+    /** {@return ln2's local output [b·s/t, h]}, saved under SEQUENCE for the caller to AllGather before mlpBackward */
     public INDArray ln2OutputLocal() { return localOutput("ln2"); }
 
     private INDArray localOutput(String ln) {
-        if (!regather) throw new IllegalStateException("savedInput: " + ln + "'s local output is kept only under LOCAL, found GATHERED");
+        if (!regather) throw new IllegalStateException("mode: " + ln + "'s local output is kept only under SEQUENCE, found TENSOR");
         return need(ln + ".yLocal");
     }
 
     /** {@return the natural-order input of the column-parallel layer after {@code ln}: saved, or re-gathered by the caller} */
     private INDArray columnInput(String ln, INDArray regathered) {
         if (regather != (regathered != null))
-            throw new IllegalArgumentException(ln + "Regathered: must be given exactly under savedInput LOCAL, found "
-                    + (regathered == null ? "none" : "a tensor") + " under " + (regather ? "LOCAL" : "GATHERED"));
+            throw new IllegalArgumentException(ln + "Regathered: must be given exactly under SEQUENCE, found "
+                    + (regathered == null ? "none" : "a tensor") + " under " + region.mode);
         return regather ? region.natural(regathered) : need(ln + ".y");
     }
 

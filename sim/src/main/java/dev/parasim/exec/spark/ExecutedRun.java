@@ -25,7 +25,6 @@ import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
 import dev.parasim.exec.model.SingleDeviceTrainer;
 import dev.parasim.exec.model.TpMode;
-import dev.parasim.exec.model.TpSavedInput;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.apache.spark.sql.SparkSession;
@@ -76,8 +75,7 @@ public final class ExecutedRun {
         for (int s = 0; s < plan.pp(); s++)
             for (int i = 0; i < plan.tp(); i++)
                 stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
-                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR,
-                        plan.sequenceParallel() && ex.spLocalInputs() ? TpSavedInput.LOCAL : TpSavedInput.GATHERED, i);
+                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i);
         RankPrograms programs = StagePrograms.of(stages, grid);
         try (SuperstepEngine engine = new SuperstepEngine(spark, topology, programs)) {
             int supersteps = 0;

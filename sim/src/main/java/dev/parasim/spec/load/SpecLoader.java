@@ -198,7 +198,7 @@ public final class SpecLoader {
 
     static ExecuteSpec execute(Node n) {
         ExecuteSpec spec = new ExecuteSpec(n.integer("steps"), n.longInt("seed"), n.number("learningRate", 1e-3),
-                n.bool("fp64", false), n.bool("spLocalInputs", false));
+                n.bool("fp64", false));
         n.done();
         return spec;
     }

@@ -24,12 +24,8 @@ class TensorParallelReferenceTest {
     private static final int B = 3;
 
     static Stream<Arguments> plans() {
-        return Stream.of(Arguments.of(2, TpMode.TENSOR, TpSavedInput.GATHERED),
-                Arguments.of(4, TpMode.TENSOR, TpSavedInput.GATHERED),
-                Arguments.of(2, TpMode.SEQUENCE, TpSavedInput.GATHERED),
-                Arguments.of(4, TpMode.SEQUENCE, TpSavedInput.GATHERED),
-                Arguments.of(2, TpMode.SEQUENCE, TpSavedInput.LOCAL),
-                Arguments.of(4, TpMode.SEQUENCE, TpSavedInput.LOCAL));
+        return Stream.of(Arguments.of(2, TpMode.TENSOR), Arguments.of(4, TpMode.TENSOR),
+                Arguments.of(2, TpMode.SEQUENCE), Arguments.of(4, TpMode.SEQUENCE));
     }
 
     /** {@return GPT-2 init of seed 7 perturbed by 0.3·N(0, 1), so LayerNorm gains and biases matter} */
@@ -41,16 +37,16 @@ class TensorParallelReferenceTest {
         return p;
     }
 
-    @ParameterizedTest(name = "t={0} {1} {2} fp64")
+    @ParameterizedTest(name = "t={0} {1} fp64")
     @MethodSource("plans")
-    void fp64MatchesTheUnshardedModel(int t, TpMode mode, TpSavedInput savedInput) {
-        compare(new TensorParallel(CONFIG, DataType.DOUBLE, t, mode, savedInput), 1e-12, 1e-10);
+    void fp64MatchesTheUnshardedModel(int t, TpMode mode) {
+        compare(new TensorParallel(CONFIG, DataType.DOUBLE, t, mode), 1e-12, 1e-10);
     }
 
     @ParameterizedTest(name = "t={0} {1} {2} fp32")
     @MethodSource("plans")
-    void fp32MatchesTheUnshardedModel(int t, TpMode mode, TpSavedInput savedInput) {
-        compare(new TensorParallel(CONFIG, DataType.FLOAT, t, mode, savedInput), 1e-5, 1e-5);
+    void fp32MatchesTheUnshardedModel(int t, TpMode mode) {
+        compare(new TensorParallel(CONFIG, DataType.FLOAT, t, mode), 1e-5, 1e-5);
     }
 
     private static void compare(TensorParallel tp, double lossTolerance, double gradTolerance) {
@@ -83,10 +79,10 @@ class TensorParallelReferenceTest {
         }
     }
 
-    @ParameterizedTest(name = "t={0} {1} {2}")
+    @ParameterizedTest(name = "t={0} {1}")
     @MethodSource("plans")
-    void collectivesMoveTheMegatronVolumes(int t, TpMode mode, TpSavedInput savedInput) {
-        TensorParallel tp = new TensorParallel(CONFIG, DataType.DOUBLE, t, mode, savedInput);
+    void collectivesMoveTheMegatronVolumes(int t, TpMode mode) {
+        TensorParallel tp = new TensorParallel(CONFIG, DataType.DOUBLE, t, mode);
         INDArray[] params = perturbedParams(tp.gpt());
         Batch batch = SyntheticData.of(CONFIG, 5).batch(0, 0, B);
         INDArray[][] shards = new INDArray[t][params.length];
@@ -94,9 +90,9 @@ class TensorParallelReferenceTest {
         TpTraffic traffic = new TensorParallelReference(tp).forwardBackward(shards, batch).traffic();
 
         long b = B, s = CONFIG.seqLen(), h = CONFIG.hidden(), layers = CONFIG.layers(), bsh = b * s * h;
-        // Narayanan et al. 2021 §3.2: 8·b·s·h·(t−1)/t elements per layer per micro-batch, the same with SP;
-        // re-gathering the two column-parallel inputs in backward (Korthikanti et al. 2022 §4.2.3) adds 2·b·s·h·(t−1)/t.
-        long perLayer = savedInput == TpSavedInput.LOCAL ? 10 : 8;
+        // Narayanan et al. 2021 §3.2: 8·b·s·h·(t−1)/t elements per layer per micro-batch; SP moves the same and
+        // re-gathers the two column-parallel inputs in backward (Korthikanti et al. 2022 §4.2.3): 2·b·s·h·(t−1)/t more.
+        long perLayer = mode == TpMode.SEQUENCE ? 10 : 8;
         assertEquals(layers * perLayer * bsh * (t - 1), traffic.ringElementsTimesT(Scope.LAYER));
         assertEquals(layers * (double) perLayer * bsh * (t - 1) / t, traffic.ringElementsPerRank(Scope.LAYER));
         // Embedding (forward reduce, SP backward gather) and head (SP forward gather, backward reduce): 2·b·s·h·(t−1)/t each.
@@ -118,7 +114,7 @@ class TensorParallelReferenceTest {
             assertEquals(0, traffic.ringElementsTimesT(Scope.PARAM_GRADS));
             assertEquals(3 + 4 * layers + 2, traffic.collectives().size());
         } else {
-            long gathers = savedInput == TpSavedInput.LOCAL ? 6 * layers : 4 * layers;
+            long gathers = 6 * layers;
             assertEquals(gathers, traffic.count(Scope.LAYER, CollectiveKind.ALL_GATHER));
             assertEquals(4 * layers, traffic.count(Scope.LAYER, CollectiveKind.REDUCE_SCATTER));
             assertEquals(gathers * bsh, traffic.elements(Scope.LAYER, CollectiveKind.ALL_GATHER));

@@ -2,14 +2,12 @@ package dev.parasim.exec.model;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,16 +22,11 @@ class TpBlockTest {
     private static final int T = 2;
     private static final int B = 2;
 
-    static Stream<Arguments> variants() {
-        return Stream.of(Arguments.of(TpMode.TENSOR, TpSavedInput.GATHERED), Arguments.of(TpMode.SEQUENCE, TpSavedInput.GATHERED),
-                Arguments.of(TpMode.SEQUENCE, TpSavedInput.LOCAL));
-    }
-
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("variants")
-    void phasesReproduceTheBlockOnEachRanksRows(TpMode mode, TpSavedInput savedInput) {
-        TensorParallel tp = new TensorParallel(CONFIG, DataType.DOUBLE, T, mode, savedInput);
-        boolean again = savedInput == TpSavedInput.LOCAL;
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TpMode.class)
+    void phasesReproduceTheBlockOnEachRanksRows(TpMode mode) {
+        TensorParallel tp = new TensorParallel(CONFIG, DataType.DOUBLE, T, mode);
+        boolean again = mode == TpMode.SEQUENCE;
         Gpt gpt = tp.gpt();
         INDArray params = TensorParallelReferenceTest.perturbedParams(gpt)[1];
         Batch batch = SyntheticData.of(CONFIG, 2).batch(0, 0, B);
@@ -73,11 +66,10 @@ class TpBlockTest {
             assertClose(localRows(mode, dx, r), dxs[r], "input gradient rows of rank " + r);
         }
         long bs = (long) B * s, f = CONFIG.ffnHidden(), heads = CONFIG.heads();
-        // Korthikanti et al. 2022 Table 2 without dropout masks: TP keeps 4·b·s·h whole; SP with LOCAL divides everything by t.
+        // Korthikanti et al. 2022 Table 2 without dropout masks: TP keeps 4·b·s·h whole; SP divides everything by t.
         long savedElements = mode == TpMode.TENSOR
                 ? bs * h * (4 + 4 / T) + 2 * bs * f / T + heads / T * B * s * s + 4 * bs
-                : again ? bs * h * 8 / T + 2 * bs * f / T + heads / T * B * s * s + 4 * bs / T
-                : bs * h * (2 + 6 / T) + 2 * bs * f / T + heads / T * B * s * s + 4 * bs / T;
+                : bs * h * 8 / T + 2 * bs * f / T + heads / T * B * s * s + 4 * bs / T;
         for (int r = 0; r < T; r++) assertEquals(savedElements * 8, savedAfterForward[r], "rank " + r);
         if (mode == TpMode.SEQUENCE) sumPartialGrads(tp, grads);
         assertClose(fullGrad, tp.shards().reassemble(1, grads), "parameter gradient");
@@ -92,10 +84,8 @@ class TpBlockTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> blk.norm2(rows));
         assertTrue(e.getMessage().startsWith("phase order: x is not saved yet"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> blk.norm1(rows.get(NDArrayIndex.interval(0, 3), NDArrayIndex.all())));
-        assertEquals("savedInput: ln1's local output is kept only under LOCAL, found GATHERED",
+        assertEquals("mode: ln1's local output is kept only under SEQUENCE, found TENSOR",
                 assertThrows(IllegalStateException.class, blk::ln1OutputLocal).getMessage());
-        assertEquals("savedInput: LOCAL needs mode SEQUENCE, found TENSOR", assertThrows(IllegalArgumentException.class,
-                () -> new TensorParallel(CONFIG, DataType.DOUBLE, T, TpMode.TENSOR, TpSavedInput.LOCAL)).getMessage());
     }
 
     /** Under SEQUENCE, rank r holds tokens [r·s/t, (r+1)·s/t) of every sequence, sequence-major. */

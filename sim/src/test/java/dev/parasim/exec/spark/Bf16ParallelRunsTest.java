@@ -42,8 +42,8 @@ class Bf16ParallelRunsTest {
                 training: {globalBatch: 4, microBatch: 2, precision: %s}
                 plans:
                   - {name: bf16-tp%d-pp%d-%s, dp: 1, tp: %d, pp: %d, schedule: %s, sequenceParallel: %s}
-                execute: {steps: 3, seed: 11, learningRate: 0.001, spLocalInputs: %s}
-                """.formatted(Math.max(1, tp * pp / 2), precision, tp, pp, schedule, tp, pp, schedule, sp, sp), List.of());
+                execute: {steps: 3, seed: 11, learningRate: 0.001}
+                """.formatted(Math.max(1, tp * pp / 2), precision, tp, pp, schedule, tp, pp, schedule, sp), List.of());
     }
 
     @ParameterizedTest(name = "bf16-mixed tp{0}·pp{1} {2}, sequenceParallel {3}")
