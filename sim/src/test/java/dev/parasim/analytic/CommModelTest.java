@@ -12,6 +12,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class CommModelTest {
+    /** GPT-3 175B, dp 2 · tp 8 · pp 2 with sequence parallelism, micro-batch 2, m = 16 / (2 · 2) = 4. */
+    private static final String GPT3_SP_TP8_PP2 = """
+            name: sp
+            model: {preset: gpt3-175b}
+            cluster: {preset: dgx-a100-80g, nodes: 4}
+            training: {globalBatch: 16, microBatch: 2, precision: bf16-mixed}
+            plans: [{name: sp, dp: 2, tp: 8, pp: 2, sequenceParallel: true}]
+            """;
+
     static final String SMALL = """
             name: small
             model: {preset: tiny-gpt}
@@ -88,13 +97,7 @@ class CommModelTest {
 
     @Test
     void sequenceParallelAddsOneStepAllReduceOfLayerNormAndWpeGradsAndNoBoundaryGather() {
-        Experiment e = Fixtures.experiment("""
-                name: sp
-                model: {preset: gpt3-175b}
-                cluster: {preset: dgx-a100-80g, nodes: 4}
-                training: {globalBatch: 16, microBatch: 2, precision: bf16-mixed}
-                plans: [{name: sp, dp: 2, tp: 8, pp: 2, sequenceParallel: true}]
-                """);
+        Experiment e = Fixtures.experiment(GPT3_SP_TP8_PP2);
         var plan = e.plans().get(0);
         long h = 12288, layersPerStage = 48;
         for (int stage = 0; stage < 2; stage++) {
@@ -152,13 +155,7 @@ class CommModelTest {
 
     @Test
     void sequenceParallelGathersTheQkvAndFc1InputsAgainInBackward() {
-        Experiment e = Fixtures.experiment("""
-                name: sp
-                model: {preset: gpt3-175b}
-                cluster: {preset: dgx-a100-80g, nodes: 4}
-                training: {globalBatch: 16, microBatch: 2, precision: bf16-mixed}
-                plans: [{name: sp, dp: 2, tp: 8, pp: 2, sequenceParallel: true}]
-                """);
+        Experiment e = Fixtures.experiment(GPT3_SP_TP8_PP2);
         var plan = e.plans().get(0);   // m = 16 / (2 · 2) = 4, 48 layers per stage
         // One AllGather of b·s·h = 2·2048·12288 = 50,331,648 elements over t = 8: 7 · 6,291,456 elements · 2 B sent.
         long each = 88_080_384;
