@@ -15,12 +15,12 @@ import java.util.List;
 /**
  * One pass of a pipeline stage whose ranks are a TP group (Megatron 3D): the {@link TensorParallel}
  * phases of the chunk's units as local ops between ring collectives on the TP group, run by
- * {@link PipelineOp} one collective round per superstep. Across a stage boundary each TP rank sends
+ * {@link TpStageRun} one collective round per superstep. Across a stage boundary each TP rank sends
  * only its 1/t slice of the b·s·h activation (or gradient) to the rank of the same TP index, and the
  * receiving TP group AllGathers the slices (Narayanan et al. 2021 §4.1, the scatter/gather optimisation).
  * A block's saved tensors ({@link TpBlock#savedBytes()}) are metered as activations from the end of its
  * forward to the end of its backward, the head's logits and softmax ({@link TpHead#savedBytes()}) from its
- * softmax partials to its backward; {@link PipelineOp} logs each inner collective as a COLLECTIVE event.
+ * softmax partials to its backward; {@link TpStageRun} logs each inner collective as a COLLECTIVE event.
  */
 final class TpStagePass {
     private TpStagePass() {}
@@ -122,14 +122,13 @@ final class TpStagePass {
 
         @Override
         public boolean advance(RankState rank, int round) {
-            PipelineOp.Live pipe = (PipelineOp.Live) rank.scratch;
-            PipelineOp op = pipe.op;
+            PipelineLive pipe = PipelineLive.of(rank);
             StrategyProgram prog = (StrategyProgram) rank.program();
             StageLayout layout = prog.layout;
             TensorParallel tp = prog.tensorParallel();
             int r = prog.tpRank();
             int u = unit;
-            long key = PipelineOp.key(micro, chunk);
+            long key = PipelineLive.key(micro, chunk);
             TpPassState live = pipe.tp.get(key);
             switch (action) {
                 case BEGIN -> {
@@ -139,7 +138,7 @@ final class TpStagePass {
                         live.emb = tp.embedding(r, live.params[0], live.grads[0], live.batch);
                         write(rank, "tpx", live.emb.lookupPartial());
                     } else {
-                        op.receive(rank, Pass.F, micro, chunk, r);
+                        PipelineLinks.receiveSlice(rank, layout, Pass.F, micro, chunk, r);
                     }
                 }
                 case EMBED -> live.x = live.emb.addPositions(local(rank, live, tp, r));
@@ -175,13 +174,13 @@ final class TpStagePass {
                     double loss = live.head.loss(vector(rank, live, 0), vector(rank, live, tokens(rank)));
                     if (r == 0) rank.addLoss(loss);
                 }
-                case SEND -> op.sendSlice(rank, pass, micro, chunk, r, live.x, tp.mode().gathers());
+                case SEND -> PipelineLinks.sendSlice(rank, layout, pass, micro, chunk, r, live.x, tp.mode().gathers());
                 case BEGIN_BACKWARD -> {
                     if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) {
                         write(rank, "tpx", live.head.backward());
                         rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
                     } else {
-                        op.receive(rank, pass, micro, chunk, r);
+                        PipelineLinks.receiveSlice(rank, layout, pass, micro, chunk, r);
                     }
                 }
                 case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
