@@ -6,13 +6,13 @@ import java.util.Map;
 
 /**
  * What a pipeline stage holds across the supersteps of one step ({@link RankState#scratch}): its position
- * in the pass order, the live micro-batch chunks (with their activations) keyed by {@link #key}, ZB-H1's
- * pending weight gradients, TP stages' phase objects and the current pass's ops, and the activation bytes
- * metered so far.
+ * in the pass order, the live micro-batch chunks (with their activations) keyed by {@link #key}, those whose
+ * ZB-H1 B has run and whose W has not (holding what W needs), TP stages' phase objects and the current
+ * pass's ops, and the activation bytes metered so far.
  */
 final class PipelineLive {
     final Map<Long, ExecModel.Pass> passes = new HashMap<>();
-    final Map<Long, PendingWeights> pending = new HashMap<>();
+    final Map<Long, ExecModel.Pass> awaitingWeights = new HashMap<>();
     /** TP stages: live micro-batch chunks' phase objects, ZB-H1's held ones, and the current pass's ops. */
     final Map<Long, TpPassState> tp = new HashMap<>();
     final Map<Long, TpPassState> tpPending = new HashMap<>();
@@ -35,19 +35,17 @@ final class PipelineLive {
         return l;
     }
 
-    /** Meters the change in activation bytes of every live pass. */
+    /** Meters the change in activation bytes of every live pass, those awaiting their W included. */
     void meter(RankState rank) {
         long now = 0;
         for (ExecModel.Pass pass : passes.values()) now += pass.activationBytes();
+        for (ExecModel.Pass pass : awaitingWeights.values()) now += pass.activationBytes();
         rank.meter(MemCategory.ACTIVATIONS, now - metered);
         metered = now;
     }
 
-    /** Records the micro-batch chunks held between passes (the schedule's in-flight count). */
+    /** Records the micro-batch chunks held between passes before their B (the schedule's in-flight count) and all activation bytes held. */
     void resident(RankState rank) {
         rank.noteInFlight(passes.size(), metered);
     }
-
-    /** A ZB-H1 B's weight gradients (by unit; −1: the head's wte gradient) and W's FLOPs, held until its W. */
-    record PendingWeights(Map<Integer, double[]> grads, double flops) {}
 }

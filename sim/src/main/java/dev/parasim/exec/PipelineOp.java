@@ -15,8 +15,9 @@ import java.util.List;
  * A micro-batch's activations live from its forward to its backward (BW, or B under ZB-H1), so the
  * measured activation peak follows the schedule. Plain stages run {@link PlainStagePasses}, TP stages
  * {@link TpStageRun}; the stage's state between supersteps is a {@link PipelineLive}. ZB-H1's B computes
- * the weight gradient with the input gradient (the model's backward is fused) and holds it until W adds
- * it into the gradient buffers.
+ * input gradients only and keeps what the parameter gradients need (each linear layer's input and output
+ * gradient, each LayerNorm's x̂ and output gradient, the embedding's ids and output gradient, the head's
+ * logit gradient and input), metered as activations until its W computes them into the gradient buffers.
  */
 public final class PipelineOp implements Op {
     private static final long serialVersionUID = 1L;
@@ -91,7 +92,7 @@ public final class PipelineOp implements Op {
         if (!ran) return false;
         live.next++;
         if (live.next < order.size()) return false;
-        if (!live.passes.isEmpty() || !live.pending.isEmpty())
+        if (!live.passes.isEmpty() || !live.awaitingWeights.isEmpty())
             throw new IllegalStateException("rank " + rank.rank() + ": micro-batches still live after the step: " + live.passes.keySet());
         rank.scratch = null;
         return true;

@@ -13,7 +13,9 @@ import java.util.Map;
  * The pass bodies of a stage without tensor parallelism, each run in one superstep once its input has
  * arrived: F (receive the activation, run the chunk's units forward, the head on the last virtual stage,
  * send the output), B or BW (receive the output gradient, run the head and the units backward, send the
- * input gradient) and ZB-H1's W. Each pass logs its event with FLOPs and the pass it depends on.
+ * input gradient) and ZB-H1's W. A BW runs the fused backward; ZB-H1's B computes input gradients only
+ * and its W the parameter gradients from what B kept ({@code exec.model.WeightGrads}). Each pass logs its
+ * event with FLOPs (B: 2·forward − W, W: the weight-gradient GEMMs, Qi et al. 2024) and the pass it depends on.
  */
 final class PlainStagePasses {
     private PlainStagePasses() {}
@@ -83,27 +85,40 @@ final class PlainStagePasses {
             live.meter(rank);
         }
         boolean split = ref.pass() == Pass.B;
+        int b = prog.strategy.microBatch();
         Map<Integer, double[]> grads = new HashMap<>();
         double flops = 0;
         if (virtual == p * v - 1) {
-            double[] g = new double[prog.model.unitSize(0)];   // the head fills wte's rows of unit 0 only
-            pass.headBackward(params(rank, layout.headWeights(), layout.wteElements()), g);
-            grads.put(-1, Arrays.copyOf(g, layout.wteElements()));
-            flops += 2 * prog.model.headFlops(prog.strategy.microBatch());
+            double[] embedding = params(rank, layout.headWeights(), layout.wteElements());
+            if (split) {
+                pass.headBackwardInput(embedding);
+                flops += prog.model.headFlops(b);
+            } else {
+                double[] g = new double[prog.model.unitSize(0)];   // the head fills wte's rows of unit 0 only
+                pass.headBackward(embedding, g);
+                grads.put(-1, Arrays.copyOf(g, layout.wteElements()));
+                flops += 2 * prog.model.headFlops(b);
+            }
             live.meter(rank);
         }
         for (int i = units.length - 1; i >= 0; i--) {
             int u = units[i];
-            double[] g = new double[prog.model.unitSize(u)];
-            pass.backward(u, u == 0 ? null : params(rank, layout.locate(u), g.length), g);
-            grads.put(u, g);
-            flops += 2 * prog.model.forwardFlops(u, prog.strategy.microBatch());
+            double[] params = u == 0 ? null : params(rank, layout.locate(u), prog.model.unitSize(u));
+            if (split) {
+                pass.backwardInput(u, params);
+                flops += 2 * prog.model.forwardFlops(u, b) - prog.model.weightGradFlops(u, b);
+            } else {
+                double[] g = new double[prog.model.unitSize(u)];
+                pass.backward(u, params, g);
+                grads.put(u, g);
+                flops += 2 * prog.model.forwardFlops(u, b);
+            }
             live.meter(rank);
         }
         String dep = from < 0 ? rank.rank() + ":" + new PassRef(Pass.F, mb, c)
                 : from + ":" + Dependencies.of(layout.stage(), ref, p, v).pass();
         rank.record(new ExecEvent(split ? ExecEvent.Kind.B : ExecEvent.Kind.BW, ref.toString(), mb, c, units[0],
-                units[units.length - 1], 0, split ? flops / 2 : flops, -1, round, dep));
+                units[units.length - 1], 0, flops, -1, round, dep));
         if (virtual > 0) {
             int to = PipelineLinks.destination(rank, layout, Pass.B);
             int prev = PipelineLinks.destinationChunk(layout, Pass.B, c);
@@ -112,21 +127,40 @@ final class PlainStagePasses {
                     PipelineLinks.wireBytes(rank), 0, to, round, ""));
         }
         live.passes.remove(PipelineLive.key(mb, c));
-        if (split) live.pending.put(PipelineLive.key(mb, c), new PipelineLive.PendingWeights(grads, flops / 2));
+        if (split) live.awaitingWeights.put(PipelineLive.key(mb, c), pass);
         else addGrads(rank, layout, grads);
         live.meter(rank);
         live.resident(rank);
         return true;
     }
 
-    /** Runs ZB-H1's W pass {@code ref}: adds the weight gradients its B left. */
+    /** Runs ZB-H1's W pass {@code ref}: the parameter gradients from what its B kept, added into the gradient buffers. */
     static boolean weights(RankState rank, PipelineLive live, StageLayout layout, PassRef ref, int round) {
-        PipelineLive.PendingWeights w = live.pending.remove(PipelineLive.key(ref.microBatch(), ref.chunk()));
-        if (w == null) throw new IllegalStateException("rank " + rank.rank() + ": " + ref + " before its B");
-        addGrads(rank, layout, w.grads());
+        long key = PipelineLive.key(ref.microBatch(), ref.chunk());
+        ExecModel.Pass pass = live.awaitingWeights.get(key);
+        if (pass == null) throw new IllegalStateException("rank " + rank.rank() + ": " + ref + " before its B");
+        StrategyProgram prog = PipelineLinks.program(rank);
+        int b = prog.strategy.microBatch();
         int[] units = layout.chunkUnits(ref.chunk());
+        Map<Integer, double[]> grads = new HashMap<>();
+        double flops = 0;
+        if (layout.virtualStage(ref.chunk()) == layout.pp() * layout.chunks() - 1) {
+            double[] g = new double[prog.model.unitSize(0)];
+            pass.headBackwardWeights(g);
+            grads.put(-1, Arrays.copyOf(g, layout.wteElements()));
+            flops += prog.model.headFlops(b);
+        }
+        for (int u : units) {
+            double[] g = new double[prog.model.unitSize(u)];
+            pass.backwardWeights(u, g);
+            grads.put(u, g);
+            flops += prog.model.weightGradFlops(u, b);
+        }
+        addGrads(rank, layout, grads);
+        live.awaitingWeights.remove(key);
+        live.meter(rank);
         rank.record(new ExecEvent(ExecEvent.Kind.W, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1],
-                0, w.flops(), -1, round, rank.rank() + ":" + new PassRef(Pass.B, ref.microBatch(), ref.chunk())));
+                0, flops, -1, round, rank.rank() + ":" + new PassRef(Pass.B, ref.microBatch(), ref.chunk())));
         return true;
     }
 

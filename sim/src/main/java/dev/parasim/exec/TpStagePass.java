@@ -4,6 +4,7 @@ import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpHead;
 import dev.parasim.exec.model.TpMode;
+import dev.parasim.exec.model.WeightGrads;
 import dev.parasim.program.Pass;
 import dev.parasim.program.PassRef;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,6 +22,8 @@ import java.util.List;
  * A block's saved tensors ({@link TpBlock#savedBytes()}) are metered as activations from the end of its
  * forward to the end of its backward, the head's logits and softmax ({@link TpHead#savedBytes()}) from its
  * softmax partials to its backward; {@link TpStageRun} logs each inner collective as a COLLECTIVE event.
+ * A ZB-H1 B defers every parameter gradient of the head, final norm, blocks and embedding
+ * ({@code deferWeightGrads}) and meters what they keep from the end of B to its W, which computes them.
  */
 final class TpStagePass {
     private TpStagePass() {}
@@ -177,14 +180,27 @@ final class TpStagePass {
                 case SEND -> PipelineLinks.sendSlice(rank, layout, pass, micro, chunk, r, live.x, tp.mode().gathers());
                 case BEGIN_BACKWARD -> {
                     if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) {
+                        if (pass == Pass.B) live.deferred.add(new TpPassState.Deferred(0, live.head.deferWeightGrads()));
                         write(rank, "tpx", live.head.backward());
                         rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
                     } else {
                         PipelineLinks.receiveSlice(rank, layout, pass, micro, chunk, r);
                     }
                 }
-                case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
-                case DOUT -> toGather(rank, live, tp, r, live.x);
+                case NORM_BACK -> {
+                    if (pass == Pass.B) {
+                        WeightGrads norm = WeightGrads.deferred();
+                        live.deferred.add(new TpPassState.Deferred(u, norm));
+                        live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), norm);
+                    } else {
+                        live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
+                    }
+                }
+                case DOUT -> {
+                    if (pass == Pass.B)
+                        live.deferred.add(new TpPassState.Deferred(u, u == 0 ? live.emb.deferWeightGrads() : live.blocks[u].deferWeightGrads()));
+                    toGather(rank, live, tp, r, live.x);
+                }
                 case REGATHER_LN2 -> toGatherAgain(rank, tp, r, live.blocks[u].ln2OutputLocal());
                 case REGATHER_LN1 -> toGatherAgain(rank, tp, r, live.blocks[u].ln1OutputLocal());
                 case MLP_BACK -> write(rank, "tpx", rank.has("tpy")
@@ -202,10 +218,20 @@ final class TpStagePass {
                 case EMBED_BACK -> live.emb.backward(gathered(rank, live, tp));
                 case END_BACKWARD -> {
                     pipe.tp.remove(key);
-                    if (pass == Pass.B) pipe.tpPending.put(key, live);
-                    else addGrads(rank, layout, live);
+                    if (pass == Pass.B) {
+                        for (TpPassState.Deferred d : live.deferred) live.deferredMetered += d.grads().bytes();
+                        rank.meter(MemCategory.ACTIVATIONS, live.deferredMetered);
+                        pipe.tpPending.put(key, live);
+                    } else {
+                        addGrads(rank, layout, live);
+                    }
                 }
-                case WEIGHTS -> addGrads(rank, layout, pipe.tpPending.remove(key));
+                case WEIGHTS -> {
+                    TpPassState held = pipe.tpPending.remove(key);
+                    for (TpPassState.Deferred d : held.deferred) d.grads().apply(tp.shards().views(d.unit(), held.grads[d.unit()]));
+                    rank.meter(MemCategory.ACTIVATIONS, -held.deferredMetered);
+                    addGrads(rank, layout, held);
+                }
             }
             return true;
         }

@@ -51,13 +51,17 @@ final class TpStageRun {
         }
         PassRef ref = order.get(live.next);
         int[] units = layout.chunkUnits(ref.chunk());
+        int b = prog.strategy.microBatch();
         double flops = 0;
-        for (int u : units) flops += prog.model.forwardFlops(u, prog.strategy.microBatch()) / prog.tp();
+        for (int u : units) {
+            double forward = prog.model.forwardFlops(u, b), weights = prog.model.weightGradFlops(u, b);
+            flops += switch (ref.pass()) { case F -> forward; case B -> 2 * forward - weights; case W -> weights; case BW -> 2 * forward; }
+                    / prog.tp();
+        }
         ExecEvent.Kind kind = switch (ref.pass()) { case F -> ExecEvent.Kind.F; case B -> ExecEvent.Kind.B;
             case W -> ExecEvent.Kind.W; case BW -> ExecEvent.Kind.BW; };
-        double scale = ref.pass() == Pass.BW ? 2 : 1;
         rank.record(new ExecEvent(kind, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1], 0,
-                flops * scale, -1, live.innerStart, ""));
+                flops, -1, live.innerStart, ""));
         live.inner = null;
         live.next++;
         rank.noteInFlight(live.tp.size(), rank.memory().live(MemCategory.ACTIVATIONS));

@@ -3,6 +3,7 @@ package dev.parasim.memory;
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Recompute;
 
 /**
@@ -41,6 +42,37 @@ public final class Activations {
     public static long perLayerWithoutDropout(ModelSpec m, int microBatch, int elementBytes) {
         long sb = (long) m.seqLen() * microBatch;
         return elementBytes * (sb * (8L * m.hidden() + 2L * m.ffnHidden()) + (long) m.heads() * m.seqLen() * sb + 4 * sb);
+    }
+
+    /**
+     * {@return bytes one layer keeps from ZB-H1's B to its W for one micro-batch, as the executed GPT keeps them}:
+     * the four linear layers' inputs and output gradients, s·b·(8h + 2f) elements (Qi et al. 2024, arXiv:2401.10241
+     * §2: M_W = 32·s·b·h at 2 B when f = 4h), plus both LayerNorms' x̂ and output gradients for γ and β (4·s·b·h,
+     * which Qi et al. neglect), at {@code elementBytes} each; no TP, SP or recompute.
+     */
+    public static long weightGradInputsPerLayer(ModelSpec m, int microBatch, int elementBytes) {
+        long sb = (long) m.seqLen() * microBatch;
+        return elementBytes * sb * (12L * m.hidden() + 2L * m.ffnHidden());
+    }
+
+    /**
+     * {@return micro-batches stage {@code stage} holds between their B and W when the most of them await their B}:
+     * under ZB-H1 (program.ZeroBubble's order, m ≥ p) min(p − 1, m − p + stage), 0 under the other schedules. Between
+     * passes the stage then holds at most {@link #heldBetweenPasses} of its M_B and M_W.
+     */
+    public static int weightGradsPendingAtPeak(ParallelPlan plan, int microBatches, int stage) {
+        if (plan.schedule() != PipelineSchedule.ZB_H1 || plan.pp() == 1) return 0;
+        return Math.min(plan.pp() - 1, microBatches - plan.pp() + stage);
+    }
+
+    /**
+     * {@return the most bytes a stage holds between passes}, given one micro-batch's M_B (forward to B) and M_W
+     * (B to W), A micro-batches awaiting their B at the peak and C awaiting their W then: ZB-H1's order passes
+     * through A·M_B + C·M_W and, one B later, (A − 1)·M_B + (C + 1)·M_W, and never holds more than the larger
+     * (checked against every order with 2 ≤ p ≤ 8, p ≤ m ≤ 4p); A·M_B when M_W = 0 (no deferred W's)
+     */
+    public static long heldBetweenPasses(long perMicroBatchB, long perMicroBatchW, int awaitingB, int awaitingW) {
+        return (awaitingB - 1) * perMicroBatchB + awaitingW * perMicroBatchW + Math.max(perMicroBatchB, perMicroBatchW);
     }
 
     /**

@@ -58,4 +58,29 @@ class PipelineOrderTest {
             assertEquals(Activations.layersInFlight(model, plan, m, stage), peak * layersPerChunk, 1e-9, "stage " + stage);
         }
     }
+
+    /**
+     * ZB-H1 holds M_B per micro-batch from F to B and M_W from B to W: over every order with 2 ≤ p ≤ 8 and
+     * p ≤ m ≤ 4p, the most a stage holds between passes is {@code Activations.heldBetweenPasses} with
+     * {@code weightGradsPendingAtPeak}, whether M_W is below, equal to or above M_B.
+     */
+    @org.junit.jupiter.api.Test
+    void zeroBubbleHeldBytesMatchTheMemoryModel() {
+        for (int p = 2; p <= 8; p++)
+            for (int m = p; m <= 4 * p; m++) {
+                ParallelPlan plan = new ParallelPlan("p", 1, 1, p, 1, ZeroStage.DDP, PipelineSchedule.ZB_H1, 1, false);
+                List<List<PassRef>> orders = PipelineOrder.of(PipelineSchedule.ZB_H1, p, m, 1);
+                for (int stage = 0; stage < p; stage++)
+                    for (long[] mbw : new long[][] {{7, 3}, {5, 5}, {3, 7}}) {
+                        long held = 0, peak = 0;
+                        for (PassRef ref : orders.get(stage)) {
+                            held += switch (ref.pass()) { case F -> mbw[0]; case B -> mbw[1] - mbw[0]; case W -> -mbw[1];
+                                case BW -> throw new AssertionError(ref); };
+                            peak = Math.max(peak, held);
+                        }
+                        assertEquals(peak, Activations.heldBetweenPasses(mbw[0], mbw[1], p - stage,
+                                Activations.weightGradsPendingAtPeak(plan, m, stage)), "p " + p + " m " + m + " stage " + stage);
+                    }
+            }
+    }
 }

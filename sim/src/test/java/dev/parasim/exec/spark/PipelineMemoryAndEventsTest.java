@@ -27,9 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *     ({@code Activations.layersInFlight} / layers per chunk): GPipe m, 1F1B and ZB-H1 p − stage,
  *     interleaved min(m·v, 2(p − s − 1) + (v − 1)·p + 1), or m·v when m = p (all warm-up, as Megatron).</li>
  * <li>With one chunk per stage the activation bytes held between passes equal, to the byte, in-flight ×
- *     (layers per stage × {@code Activations.perLayerWithoutDropout} + the stage's edge terms): the
+ *     M_B, M_B = layers per stage × {@code Activations.perLayerWithoutDropout} + the stage's edge terms: the
  *     embedding output and token ids on the first stage, the received input b·s·h on the others, the final
- *     norm (b·s·h + 2·b·s) and the head (fp32 softmax b·s·V, the ids, the fp64 loss) on the last.</li>
+ *     norm (b·s·h + 2·b·s) and the head (fp32 softmax b·s·V, the ids, the fp64 loss) on the last. Under ZB-H1
+ *     a micro-batch holds M_W from its B to its W instead (layers per stage ×
+ *     {@code Activations.weightGradInputsPerLayer}, plus the embedding's output gradient and ids on the first
+ *     stage, the final norm's x̂ and output gradient and the head's dz and input, b·s·(2h + V + h), on the last),
+ *     and the stage holds {@code Activations.heldBetweenPasses} of both.</li>
  * <li>Each rank logs one F and one BW (ZB-H1: one B and one W) per micro-batch per chunk; every send has
  *     exactly one matching receive on its peer; a received pass depends on the sender's pass.</li>
  * </ul>
@@ -56,7 +60,17 @@ class PipelineMemoryAndEventsTest {
                 long edges = stage == 0 ? bytes * bsh + 4 * bs : bytes * bsh;
                 if (stage == pp - 1) edges += bytes * (bsh + 2 * bs) + bytes * bs * model.vocab() + 4 * bs + 8;
                 long perMicroBatch = (layers / pp) * Activations.perLayerWithoutDropout(model, b, bytes) + edges;
-                assertEquals(inFlight * perMicroBatch, d.residentActivationBytes(), "stage " + stage + " activation bytes held");
+                long untilW = 0;
+                if (schedule.equals("zb-h1")) {
+                    untilW = (layers / pp) * Activations.weightGradInputsPerLayer(model, b, bytes);
+                    if (stage == 0) untilW += bytes * bsh + 4 * bs;
+                    if (stage == pp - 1) untilW += bytes * 2 * bsh + bytes * bs * (model.vocab() + h);
+                }
+                long held = Activations.heldBetweenPasses(perMicroBatch, untilW, (int) inFlight,
+                        Activations.weightGradsPendingAtPeak(plan, m, stage));
+                System.out.printf("%s stage %d: held between passes %,d B measured, %,d predicted (M_B %,d, M_W %,d)%n", c, stage,
+                        d.residentActivationBytes(), held, perMicroBatch, untilW);
+                assertEquals(held, d.residentActivationBytes(), "stage " + stage + " activation bytes held");
             }
             assertTrue(d.memory().peak(MemCategory.ACTIVATIONS) >= d.residentActivationBytes());
             checkPasses(d, schedule, m, v);

@@ -1,0 +1,125 @@
+package dev.parasim.exec.model;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * ZB-H1's split backward (B: input gradients only, keeping what the parameter gradients need; W: those
+ * gradients from what B kept) gives bit for bit the fused backward's input and parameter gradients, for
+ * every unit of the GPT and for a tensor-parallel block, and keeps exactly the stated tensors between B and W:
+ * per block b·s·(12h + 2f) elements (the four linear layers' inputs and output gradients, Qi et al. 2024's
+ * M_W, plus both LayerNorms' x̂ and output gradients), 2·b·s·h for the final norm, b·s·h + b·s int32 ids
+ * for the embedding, b·s·(V + h) for the head.
+ */
+class SplitBackwardTest {
+    private static final GptConfig CONFIG = TensorParallelReferenceTest.CONFIG;
+    private static final int B = 2;
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(names = {"FLOAT", "DOUBLE"})
+    void everyUnitSplitEqualsFused(DataType dtype) {
+        Gpt gpt = new Gpt(CONFIG, dtype);
+        INDArray[] params = gpt.init(5);
+        Batch batch = SyntheticData.of(CONFIG, 2).batch(0, 0, B);
+        Activation[] acts = new Activation[params.length];
+        Activation x = Activation.none();
+        for (int u = 0; u < acts.length; u++) x = acts[u] = gpt.forwardUnit(u, params[u], x, batch);
+        Activation head = gpt.headForward(params[0], acts[acts.length - 1], batch);
+        long bs = (long) B * CONFIG.seqLen(), h = CONFIG.hidden(), f = CONFIG.ffnHidden(), width = dtype.width();
+
+        INDArray fusedHeadGrad = Nd4j.zeros(dtype, params[0].length());
+        Activation fused = gpt.headBackward(params[0], head, fusedHeadGrad);
+        WeightGrads headHeld = WeightGrads.deferred();
+        Activation split = gpt.headBackward(params[0], head, headHeld);
+        assertArrayEquals(flat(fused.value()), flat(split.value()), "head input gradient");
+        assertEquals(bs * (CONFIG.vocab() + h) * width, headHeld.bytes(), "head: dz and y");
+        assertArrayEquals(fusedHeadGrad.toDoubleVector(), applied(gpt, 0, headHeld).toDoubleVector(), "head wte gradient");
+
+        for (int u = acts.length - 1; u >= 0; u--) {
+            INDArray fusedGrad = Nd4j.zeros(dtype, params[u].length());
+            Activation dxFused = gpt.backwardUnit(u, params[u], acts[u], fused, fusedGrad);
+            WeightGrads held = WeightGrads.deferred();
+            Activation dxSplit = gpt.backwardUnit(u, params[u], acts[u], fused, held);
+            long expected = u == 0 ? bs * h * width + bs * 4 : u == gpt.finalNormUnit() ? 2 * bs * h * width : bs * (12 * h + 2 * f) * width;
+            assertEquals(expected, held.bytes(), "unit " + u + " kept for W");
+            if (u > 0) assertArrayEquals(flat(dxFused.value()), flat(dxSplit.value()), "unit " + u + " input gradient");
+            assertArrayEquals(fusedGrad.toDoubleVector(), applied(gpt, u, held).toDoubleVector(), "unit " + u + " parameter gradient");
+            assertEquals(0, held.bytes(), "unit " + u + ": W drops what B kept");
+            fused = dxFused;
+        }
+    }
+
+    static Stream<Arguments> tpVariants() {
+        return Stream.of(Arguments.of(TpMode.TENSOR, TpSavedInput.GATHERED), Arguments.of(TpMode.SEQUENCE, TpSavedInput.GATHERED),
+                Arguments.of(TpMode.SEQUENCE, TpSavedInput.LOCAL));
+    }
+
+    /**
+     * One TP rank's block (t = 2), fed the same phase inputs twice: fused, and with {@code deferWeightGrads}. It
+     * keeps b·s·(8h + 4h/t + 2f/t) elements under TENSOR and b·s·(4h + 8h/t + 2f/t) under SEQUENCE (LayerNorms on
+     * local rows, the linear layers' natural-order inputs and output gradients whole or sharded as their weights).
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("tpVariants")
+    void tensorParallelBlockSplitEqualsFused(TpMode mode, TpSavedInput savedInput) {
+        int t = 2;
+        TensorParallel tp = new TensorParallel(CONFIG, DataType.FLOAT, t, mode, savedInput);
+        INDArray shard = tp.initShard(1, 5, 1);
+        Batch batch = SyntheticData.of(CONFIG, 2).batch(0, 0, B);
+        long bs = (long) B * CONFIG.seqLen(), h = CONFIG.hidden(), f = CONFIG.ffnHidden();
+        long local = tp.localRows(B, CONFIG.seqLen());
+        Nd4j.getRandom().setSeed(9);
+        INDArray[] inputs = {Nd4j.randn(DataType.FLOAT, local, h), Nd4j.randn(DataType.FLOAT, bs, h), Nd4j.randn(DataType.FLOAT, local, h),
+                Nd4j.randn(DataType.FLOAT, bs, h), Nd4j.randn(DataType.FLOAT, local, h), Nd4j.randn(DataType.FLOAT, bs, h),
+                Nd4j.randn(DataType.FLOAT, local, h), Nd4j.randn(DataType.FLOAT, bs, h), Nd4j.randn(DataType.FLOAT, local, h),
+                Nd4j.randn(DataType.FLOAT, bs, h), Nd4j.randn(DataType.FLOAT, bs, h)};
+        INDArray fusedGrad = tp.zeroShard(1);
+        TpBlock fused = tp.block(1, 1, shard, fusedGrad, batch);
+        INDArray[] fusedOut = run(fused, inputs, savedInput);
+        TpBlock split = tp.block(1, 1, shard, tp.zeroShard(1), batch);
+        WeightGrads held = split.deferWeightGrads();
+        INDArray[] splitOut = run(split, inputs, savedInput);
+        for (int i = 0; i < fusedOut.length; i++)
+            assertArrayEquals(flat(fusedOut[i]), flat(splitOut[i]), "phase output " + i);
+        long elements = mode == TpMode.TENSOR ? bs * (8 * h + 4 * h / t + 2 * f / t) : bs * (4 * h + 8 * h / t + 2 * f / t);
+        assertEquals(elements * 4, held.bytes(), "kept for W");
+        INDArray splitGrad = tp.zeroShard(1);
+        held.apply(tp.shards().views(1, splitGrad));
+        assertArrayEquals(fusedGrad.toDoubleVector(), splitGrad.toDoubleVector(), "parameter gradient shard");
+    }
+
+    /** Runs a block's phases on fixed inputs (norm1 x, gathered ln1, reduced proj, gathered ln2, reduced fc2, then backward); {@return the backward outputs} */
+    private static INDArray[] run(TpBlock blk, INDArray[] in, TpSavedInput savedInput) {
+        Function<INDArray, INDArray> copy = INDArray::dup;
+        blk.norm1(copy.apply(in[0]));
+        blk.attention(copy.apply(in[1]));
+        blk.norm2(copy.apply(in[2]));
+        blk.mlp(copy.apply(in[3]));
+        blk.residual(copy.apply(in[4]));
+        boolean again = savedInput == TpSavedInput.LOCAL;
+        INDArray d2 = again ? blk.mlpBackward(copy.apply(in[5]), copy.apply(in[9])) : blk.mlpBackward(copy.apply(in[5]));
+        INDArray dx2 = blk.norm2Backward(copy.apply(in[6]));
+        INDArray d1 = again ? blk.attentionBackward(copy.apply(in[7]), copy.apply(in[10])) : blk.attentionBackward(copy.apply(in[7]));
+        INDArray dx = blk.norm1Backward(copy.apply(in[8]));
+        return new INDArray[] {d2, dx2, d1, dx};
+    }
+
+    private static double[] flat(INDArray x) { return Nd4j.toFlattened('c', x).toDoubleVector(); }
+
+    private static INDArray applied(Gpt gpt, int u, WeightGrads held) {
+        INDArray grad = Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(u));
+        held.apply(gpt.layout().views(u, grad));
+        return grad;
+    }
+}
