@@ -38,11 +38,11 @@ public final class SweepBenchmark {
         for (int cores = 1; cores <= maxCores; cores++) {
             SparkSession spark = SparkSessions.get("local[" + cores + "]");
             PrintWriter quiet = new PrintWriter(new StringWriter());
-            for (int i = 0; i < WARM_UPS; i++) SweepJob.run(spark, yaml, List.of(), quiet).results().unpersist();   // JIT, orders cache
+            for (int i = 0; i < WARM_UPS; i++) SweepJob.run(spark, yaml, List.of(), quiet).release();   // JIT, orders cache
             double[] runs = new double[MEASURED];
             SweepJob.Outcome outcome = null;
             for (int i = 0; i < MEASURED; i++) {
-                if (outcome != null) outcome.results().unpersist();
+                if (outcome != null) outcome.release();
                 long start = System.nanoTime();
                 outcome = SweepJob.run(spark, yaml, List.of(), quiet);
                 runs[i] = (System.nanoTime() - start) / 1e9;
@@ -60,7 +60,7 @@ public final class SweepBenchmark {
                     perCore, perCore / 120, candidates / seconds / cores,
                     cores > 1 ? String.format(Locale.ROOT, ", speed-up %.2f× over 1 core", evaluated / seconds / single) : "");
             out.flush();
-            outcome.results().unpersist();
+            outcome.release();
             spark.stop();
         }
     }

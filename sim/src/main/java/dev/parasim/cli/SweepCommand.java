@@ -57,7 +57,7 @@ public final class SweepCommand implements Callable<Integer> {
         SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress);
         Path dir = SweepOutput.write(out, outcome, yaml, date);
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
-        outcome.results().unpersist();
+        outcome.release();
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%s: %d plans fit, %d do not fit, %d candidates rejected by rule%n", outcome.spec().name(),
                 tables.count(SweepResult.OK), tables.count(SweepResult.OOM), tables.count(SweepResult.INVALID));

@@ -2,6 +2,7 @@ package dev.parasim.exec;
 
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
 import dev.parasim.spec.ZeroStage;
 
@@ -10,7 +11,9 @@ import dev.parasim.spec.ZeroStage;
  * keeps real fp32/bf16 copies of params, grads and Adam state in one JVM per executor, and the
  * single-rank reference runs on the driver. Executed: data parallelism with any ZeRO stage, and
  * pipeline parallelism (GPipe, 1F1B, interleaved, ZB-H1) composed with DDP or ZeRO-1, and Megatron tensor
- * parallelism composed with both (3D), with or without sequence parallelism; cp = 1.
+ * parallelism composed with both (3D), with or without sequence parallelism; cp = 1. The executed GPT has no
+ * dropout and recomputes nothing, so the model must say {@code dropout: false} and the training
+ * {@code recompute: none}: the accountant then predicts the activations the executor holds.
  * The plan's own rules (pp·chunks divides the layers, interleaved needs m a multiple of pp, …) are
  * checked when the experiment is loaded, before any Spark job.
  */
@@ -32,5 +35,9 @@ public final class ExecLimits {
             throw new SpecException(at + ".cp", "executed runs support only cp = 1", plan.cp());
         if (parameters > MAX_PARAMETERS)
             throw new SpecException("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
+        if (e.model().dropout())
+            throw new SpecException("model.dropout", "executed models have no dropout (set it false)", true);
+        if (e.training().recompute() != Recompute.NONE)
+            throw new SpecException("training.recompute", "executed runs keep every activation (none)", e.training().recompute());
     }
 }

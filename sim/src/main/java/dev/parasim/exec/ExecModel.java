@@ -77,10 +77,13 @@ public interface ExecModel extends Serializable {
         /** W of the head: adds its gradient w.r.t. unit 0 into {@code embeddingGrad}, dropping what B kept. */
         void headBackwardWeights(double[] embeddingGrad);
 
-        /** B of unit u: the gradient w.r.t. its input only, keeping what {@link #backwardWeights} needs; unit 0 needs no parameters. */
-        void backwardInput(int u, double[] params);
+        /**
+         * B of unit u: the gradient w.r.t. its input, adding the gradients that are not a linear layer's (LayerNorm,
+         * embedding) into {@code grad} and keeping what {@link #backwardWeights} needs; unit 0 needs no parameters.
+         */
+        void backwardInput(int u, double[] params, double[] grad);
 
-        /** W of unit u: adds its parameter gradient into {@code grad}, dropping what B kept. */
+        /** W of unit u: adds its linear layers' weight gradients into {@code grad}, dropping what B kept. */
         void backwardWeights(int u, double[] grad);
 
         /** Sets the input of unit u ≥ 1 to {@code x} (b·s·h elements, received from the previous stage); the pass keeps it. */
@@ -95,7 +98,7 @@ public interface ExecModel extends Serializable {
         /** {@return the gradient w.r.t. the input of the last unit run backward (to send to the previous stage)}; the pass drops it */
         double[] inputGrad();
 
-        /** {@return bytes of the activations (and saved tensors) this pass holds now} */
+        /** {@return bytes of the activations (and saved tensors) this pass holds now for its backward} */
         long activationBytes();
     }
 }

@@ -10,6 +10,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
 /**
  * The executed GPT ({@link Gpt}, ND4J) behind {@link ExecModel}: FLOAT arithmetic for fp32 and
  * bf16-mixed (on an fp32 upcast of the stored values), DOUBLE for fp64; data from
@@ -159,7 +163,7 @@ public final class GptExecModel implements ExecModel {
 
         @Override
         public void headBackwardInput(double[] embedding) {
-            headDeferred = WeightGrads.deferred();
+            headDeferred = WeightGrads.deferred(java.util.Map.of());   // the head's one gradient is a linear layer's
             grad = gpt.headBackward(nd(0, embedding), head, headDeferred);
             head = null;
         }
@@ -173,12 +177,14 @@ public final class GptExecModel implements ExecModel {
         }
 
         @Override
-        public void backwardInput(int u, double[] params) {
-            deferred[u] = WeightGrads.deferred();
+        public void backwardInput(int u, double[] params, double[] g) {
+            INDArray acc = Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(u));
+            deferred[u] = WeightGrads.deferred(gpt.layout().views(u, acc));
             INDArray weights = params == null ? Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(u)) : nd(u, params);
             grad = gpt.backwardUnit(u, weights, acts[u], grad, deferred[u]);
             acts[u] = null;
             if (u > 0 && received == u - 1) acts[received] = null;   // the received input: only this unit's B read it
+            add(acc, g);
         }
 
         @Override
@@ -219,14 +225,21 @@ public final class GptExecModel implements ExecModel {
             return Nd4j.createFromArray(x).castTo(gpt.dtype()).reshape('c', x.length / h, h);
         }
 
+        /**
+         * The units' live activations and the head's softmax: what the forward keeps for the backward; from a split
+         * backward's B to its W, what the linear layers' weight gradients need (each tensor once: the head keeps
+         * its input, the final norm's output, which the final norm's activation holds until its B). The loss
+         * (the head's value) is returned, not kept; the gradient flowing back is a transient of the backward.
+         */
         @Override
         public long activationBytes() {
             long bytes = 0;
             for (Activation a : acts) if (a != null) bytes += a.bytes();
-            if (head != null) bytes += head.bytes();
-            for (WeightGrads w : deferred) if (w != null) bytes += w.bytes();
-            if (headDeferred != null) bytes += headDeferred.bytes();
-            if (grad != null) bytes += grad.bytes();
+            if (head != null) bytes += head.savedBytes();
+            Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Activation a : acts) if (a != null) seen.add(a.value());
+            for (WeightGrads w : deferred) if (w != null) bytes += w.bytes(seen);
+            if (headDeferred != null) bytes += headDeferred.bytes(seen);
             return bytes;
         }
     }

@@ -13,8 +13,9 @@ import java.util.Map;
  * The pass bodies of a stage without tensor parallelism, each run in one superstep once its input has
  * arrived: F (receive the activation, run the chunk's units forward, the head on the last virtual stage,
  * send the output), B or BW (receive the output gradient, run the head and the units backward, send the
- * input gradient) and ZB-H1's W. A BW runs the fused backward; ZB-H1's B computes input gradients only
- * and its W the parameter gradients from what B kept ({@code exec.model.WeightGrads}). Each pass logs its
+ * input gradient) and ZB-H1's W. A BW runs the fused backward; ZB-H1's B computes input gradients and
+ * the LayerNorm and embedding gradients, and its W the linear layers' weight gradients from what B kept
+ * ({@code exec.model.WeightGrads}). Each pass logs its
  * event with FLOPs (B: 2·forward − W, W: the weight-gradient GEMMs, Qi et al. 2024) and the pass it depends on.
  */
 final class PlainStagePasses {
@@ -104,15 +105,15 @@ final class PlainStagePasses {
         for (int i = units.length - 1; i >= 0; i--) {
             int u = units[i];
             double[] params = u == 0 ? null : params(rank, layout.locate(u), prog.model.unitSize(u));
+            double[] g = new double[prog.model.unitSize(u)];
             if (split) {
-                pass.backwardInput(u, params);
+                pass.backwardInput(u, params, g);
                 flops += 2 * prog.model.forwardFlops(u, b) - prog.model.weightGradFlops(u, b);
             } else {
-                double[] g = new double[prog.model.unitSize(u)];
                 pass.backward(u, params, g);
-                grads.put(u, g);
                 flops += 2 * prog.model.forwardFlops(u, b);
             }
+            grads.put(u, g);
             live.meter(rank);
         }
         String dep = from < 0 ? rank.rank() + ":" + new PassRef(Pass.F, mb, c)
@@ -128,7 +129,7 @@ final class PlainStagePasses {
         }
         live.passes.remove(PipelineLive.key(mb, c));
         if (split) live.awaitingWeights.put(PipelineLive.key(mb, c), pass);
-        else addGrads(rank, layout, grads);
+        addGrads(rank, layout, grads);
         live.meter(rank);
         live.resident(rank);
         return true;

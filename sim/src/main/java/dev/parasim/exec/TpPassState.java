@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * One micro-batch (chunk) of a tensor-parallel pass, kept on the rank between the supersteps of its
  * phases: the TP phase objects, the parameter and gradient arrays (by model unit; −1: the last stage's
- * wte copy), the activation bytes metered so far, and the tensor handed from one phase to the next.
+ * wte copy), the activation bytes metered so far (blocks, edges, head), and the tensor handed from one phase to
+ * the next.
  * Shared by {@link TpStep} (pp = 1) and {@link TpStagePass} (TP inside pipeline stages).
  */
 class TpPassState {
@@ -28,8 +29,13 @@ class TpPassState {
     TpBlock[] blocks;
     /** Bytes metered as activations per block, from the end of its forward to the end of its backward. */
     long[] metered;
-    /** Bytes of the head's logits and softmax metered from its softmax partials to its backward. */
+    /** Bytes of the head's softmax (and SP's gathered input) metered from its softmax partials to its backward. */
     long headMetered;
+    /**
+     * Bytes of the chunk's edge tensors metered from the end of its forward: its output (the last block's, the final
+     * norm's input on the last chunk) and, on the last chunk, the final norm's output and statistics.
+     */
+    long edgeMetered;
     Activation norm;
     TpHead head;
     INDArray x;
@@ -39,8 +45,21 @@ class TpPassState {
     final List<Deferred> deferred = new ArrayList<>();
     long deferredMetered;
 
-    /** Unit {@code unit}'s deferred parameter gradients (unit 0: the embedding's or the head's wte). */
+    /** Unit {@code unit}'s deferred parameter gradients (unit 0: the head's wte). */
     record Deferred(int unit, WeightGrads grads) {}
+
+    /** Meters the chunk's edge tensors at the end of its forward: {@code x}, its output, and the final norm's activation if any. */
+    void meterEdges(RankState rank) {
+        edgeMetered = x.length() * x.dataType().width() + (norm == null ? 0 : norm.bytes());
+        rank.meter(MemCategory.ACTIVATIONS, edgeMetered);
+    }
+
+    /** Releases the edge tensors when the backward replaces them (the output gradient arrives, or the final norm's backward ran). */
+    void releaseEdges(RankState rank) {
+        rank.meter(MemCategory.ACTIVATIONS, -edgeMetered);
+        edgeMetered = 0;
+        norm = null;
+    }
 
     /** Starts micro-batch {@code micro} of this rank's step: its tokens, the dtype, empty arrays for {@code units} units. */
     void start(RankState rank, StrategyProgram prog, TensorParallel tp, int micro, int units) {

@@ -4,7 +4,6 @@ import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpHead;
 import dev.parasim.exec.model.TpMode;
-import dev.parasim.exec.model.WeightGrads;
 import dev.parasim.program.Pass;
 import dev.parasim.program.PassRef;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,10 +19,12 @@ import java.util.List;
  * only its 1/t slice of the b·s·h activation (or gradient) to the rank of the same TP index, and the
  * receiving TP group AllGathers the slices (Narayanan et al. 2021 §4.1, the scatter/gather optimisation).
  * A block's saved tensors ({@link TpBlock#savedBytes()}) are metered as activations from the end of its
- * forward to the end of its backward, the head's logits and softmax ({@link TpHead#savedBytes()}) from its
- * softmax partials to its backward; {@link TpStageRun} logs each inner collective as a COLLECTIVE event.
- * A ZB-H1 B defers every parameter gradient of the head, final norm, blocks and embedding
- * ({@code deferWeightGrads}) and meters what they keep from the end of B to its W, which computes them.
+ * forward to the end of its backward, the chunk's output (and on the last chunk the final norm's activation)
+ * from the end of its forward until the backward replaces it, the head's softmax ({@link TpHead#savedBytes()})
+ * from its softmax partials to its backward; {@link TpStageRun} logs each inner collective as a COLLECTIVE event.
+ * A ZB-H1 B defers the weight gradients of the blocks' linear layers and the head ({@code deferWeightGrads};
+ * the LayerNorms' and the embedding's are computed in B, as the zero-bubble implementation does) and meters
+ * what they keep from the end of B to its W, which computes them.
  */
 final class TpStagePass {
     private TpStagePass() {}
@@ -145,7 +146,10 @@ final class TpStagePass {
                     }
                 }
                 case EMBED -> live.x = live.emb.addPositions(local(rank, live, tp, r));
-                case TAKE_INPUT -> live.x = local(rank, live, tp, r);
+                case TAKE_INPUT -> {
+                    if (pass != Pass.F) live.releaseEdges(rank);   // the output gradient replaces the chunk's output
+                    live.x = local(rank, live, tp, r);
+                }
                 case NORM1 -> {
                     live.blocks[u] = tp.block(u, r, live.params[u], live.grads[u], live.batch);
                     toGather(rank, live, tp, r, live.blocks[u].norm1(live.x));
@@ -160,6 +164,7 @@ final class TpStagePass {
                 }
                 case FINAL_NORM -> {
                     live.norm = tp.finalNormForward(live.params[u], live.x);
+                    live.meterEdges(rank);
                     toGather(rank, live, tp, r, live.norm.value());
                 }
                 case HEAD_MAX -> {
@@ -177,7 +182,10 @@ final class TpStagePass {
                     double loss = live.head.loss(vector(rank, live, 0), vector(rank, live, tokens(rank)));
                     if (r == 0) rank.addLoss(loss);
                 }
-                case SEND -> PipelineLinks.sendSlice(rank, layout, pass, micro, chunk, r, live.x, tp.mode().gathers());
+                case SEND -> {
+                    PipelineLinks.sendSlice(rank, layout, pass, micro, chunk, r, live.x, tp.mode().gathers());
+                    if (pass == Pass.F) live.meterEdges(rank);   // the chunk keeps its output until the gradient arrives
+                }
                 case BEGIN_BACKWARD -> {
                     if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) {
                         if (pass == Pass.B) live.deferred.add(new TpPassState.Deferred(0, live.head.deferWeightGrads()));
@@ -188,17 +196,11 @@ final class TpStagePass {
                     }
                 }
                 case NORM_BACK -> {
-                    if (pass == Pass.B) {
-                        WeightGrads norm = WeightGrads.deferred();
-                        live.deferred.add(new TpPassState.Deferred(u, norm));
-                        live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), norm);
-                    } else {
-                        live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
-                    }
+                    live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
+                    live.releaseEdges(rank);
                 }
                 case DOUT -> {
-                    if (pass == Pass.B)
-                        live.deferred.add(new TpPassState.Deferred(u, u == 0 ? live.emb.deferWeightGrads() : live.blocks[u].deferWeightGrads()));
+                    if (pass == Pass.B && u > 0) live.deferred.add(new TpPassState.Deferred(u, live.blocks[u].deferWeightGrads()));
                     toGather(rank, live, tp, r, live.x);
                 }
                 case REGATHER_LN2 -> toGatherAgain(rank, tp, r, live.blocks[u].ln2OutputLocal());

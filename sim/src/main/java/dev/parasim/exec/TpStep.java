@@ -21,8 +21,9 @@ import java.util.List;
  * cross-entropy's max, Σe^z and target logit. The phase objects live in {@link RankState#scratch}
  * between supersteps. Each micro-batch logs one F (at its start) and one BW (at the head's backward)
  * event with this rank's FLOPs; a block's saved tensors ({@link TpBlock#savedBytes()}) are metered as
- * activations from the end of its forward to the end of its backward, the head's logits and softmax
- * ({@link TpHead#savedBytes()}) from the softmax partials to the head's backward.
+ * activations from the end of its forward to the end of its backward, the last block's output and the final
+ * norm's activation from the final norm to its backward, the head's softmax ({@link TpHead#savedBytes()}) from
+ * the softmax partials to the head's backward — the tensors memory.Activations counts.
  */
 final class TpStep implements Op {
     private static final long serialVersionUID = 1L;
@@ -139,6 +140,7 @@ final class TpStep implements Op {
             }
             case FINAL_NORM -> {
                 live.norm = tp.finalNormForward(live.params[u], live.x);
+                live.meterEdges(rank);
                 toGather(rank, live, live.norm.value());
             }
             case HEAD_MAX -> {
@@ -159,7 +161,10 @@ final class TpStep implements Op {
                 write(rank, live.head.backward());
                 rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
             }
-            case NORM_BACK -> live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live), live.grads[u]);
+            case NORM_BACK -> {
+                live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live), live.grads[u]);
+                live.releaseEdges(rank);
+            }
             case DOUT, EMBED_DOUT -> toGather(rank, live, live.x);
             case REGATHER_LN2 -> writeAt(rank, "tpy", live.blocks[u].ln2OutputLocal(), live.localFrom);
             case REGATHER_LN1 -> writeAt(rank, "tpy", live.blocks[u].ln1OutputLocal(), live.localFrom);

@@ -1,47 +1,101 @@
 package dev.parasim.memory;
 
+import dev.parasim.program.PassRef;
+import dev.parasim.program.PipelineOrder;
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Recompute;
 
+import java.util.List;
+
 /**
- * Activation memory (Korthikanti et al. 2022, arXiv:2205.05198, Table 2), generalised to GQA and
- * SwiGLU and to context parallelism, and the number of layer-activations each pipeline schedule keeps
- * in flight.
+ * Activation memory: the tensors a micro-batch keeps from its forward to its backward. Per layer, Korthikanti
+ * et al. 2022 (arXiv:2205.05198) eq. 1 and Table 2, generalised to GQA, SwiGLU and context parallelism, with or
+ * without dropout, plus the norms' statistics the paper neglects; per model chunk, the edge terms around the
+ * layers (the chunk's output, the embedding's dropout mask, the final norm and the fp32 softmax of the
+ * cross-entropy); per pipeline stage, the chunks each schedule keeps in flight. Tensors of the activation type
+ * take {@code activationBytes} per element (2 for 16-bit, 4 for fp32), dropout masks 1 B, norm statistics and
+ * the softmax fp32 (4 B) whatever the precision, as mixed-precision frameworks keep them.
  */
 public final class Activations {
+    /** A dropout mask element (a bool tensor). */
+    static final int MASK_BYTES = 1;
+    /** A norm statistic (mean, 1/σ) or a softmax probability of the cross-entropy: fp32 in mixed precision too. */
+    static final int FP32_BYTES = 4;
+
     private Activations() {}
 
     /**
-     * {@return bytes one layer stores for one micro-batch on one GPU, 16-bit activations}:
-     * s·b·[10h/(t if SP) + (4h + 4·kvWidth + mlp)/t] + 5·a·s²·b/t, where the MLP term is 4f for GeLU
-     * (16h when f = 4h, giving Korthikanti's 34 + 5as/h) and 6f for SwiGLU. Selective recompute drops the
-     * 5as²b/t score term; full recompute keeps only the layer input, 2·s·b·h (/t with SP).
+     * {@return bytes one layer keeps for one micro-batch on one GPU}, Korthikanti Table 2 in elements: the two norm
+     * inputs and the two column-parallel inputs, 4·s·b·h (/t with SP); Q, K, V and the projection input
+     * s·b·(2h + 2·kvWidth)/t; the MLP's 2f (GeLU: fc1 output, fc2 input) or 3f (SwiGLU) per token /t; the softmax
+     * output a·s²·b/t — each at {@code activationBytes}. Dropout adds the two residual masks 2·s·b·h (/t with SP)
+     * and the attention mask at 1 B plus the dropped probabilities a·s²·b/t: at 2 B that is s·b·h·(34 + 5as/h)
+     * without parallelism. Selective recompute drops the a·s²·b terms; full recompute keeps only the layer input
+     * s·b·h (/t with SP). Norm statistics are {@link #normStatistics}.
      */
-    public static double perLayer(ModelSpec m, ParallelPlan plan, int microBatch, Recompute recompute) {
-        double t = plan.tp(), c = plan.cp();
-        double sLocal = (double) m.seqLen() / c;
-        double sb = sLocal * microBatch;
-        double h = m.hidden();
-        double replicatedDivisor = plan.sequenceParallel() ? t : 1;
-        if (recompute == Recompute.FULL) return 2 * sb * h / replicatedDivisor;
-        double mlp = (m.mlp() == MlpKind.SWIGLU ? 6.0 : 4.0) * m.ffnHidden();
-        double linear = sb * (10 * h / replicatedDivisor + (4 * h + 4.0 * m.kvWidth() + mlp) / t);
-        double scores = recompute == Recompute.SELECTIVE ? 0 : 5.0 * m.heads() * sLocal * m.seqLen() * microBatch / t;
-        return linear + scores;
+    public static double perLayer(ModelSpec m, ParallelPlan plan, int microBatch, Recompute recompute, int activationBytes) {
+        double t = plan.tp(), replicated = replicatedDivisor(plan);
+        double sLocal = (double) m.seqLen() / plan.cp();
+        double sb = sLocal * microBatch, h = m.hidden();
+        if (recompute == Recompute.FULL) return activationBytes * sb * h / replicated;
+        double mlp = (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
+        double bytes = activationBytes * sb * (4 * h / replicated + (2 * h + 2.0 * m.kvWidth() + mlp) / t);
+        if (m.dropout()) bytes += MASK_BYTES * 2 * sb * h / replicated;
+        if (recompute == Recompute.NONE) {
+            double scores = m.heads() * sLocal * m.seqLen() * microBatch / t;
+            bytes += activationBytes * scores;
+            if (m.dropout()) bytes += (MASK_BYTES + activationBytes) * scores;
+        }
+        return bytes;
     }
 
     /**
-     * {@return bytes one layer saves for one micro-batch when the model has no dropout, as the executed GPT
-     * (exec.model) saves them}: Korthikanti et al. 2022 eq. (1) without its dropout masks and dropout output
-     * (32·s·b·h + 2·a·s²·b at 2 B becomes s·b·(8h + 2f) + a·s²·b elements), plus the two LayerNorms' mean and
-     * 1/σ (4·s·b elements, which the paper neglects), at {@code elementBytes} each; no TP, SP or recompute.
+     * {@return bytes of one layer's norm statistics for one micro-batch}: two norms, each {@link ModelSpec#normStatistics}
+     * fp32 values per token (LayerNorm's mean and 1/σ, RMSNorm's 1/rms), s·b (/t with SP) tokens; none under full
+     * recompute. Korthikanti et al. neglect them; a small model's activations are not exact without them.
      */
-    public static long perLayerWithoutDropout(ModelSpec m, int microBatch, int elementBytes) {
-        long sb = (long) m.seqLen() * microBatch;
-        return elementBytes * (sb * (8L * m.hidden() + 2L * m.ffnHidden()) + (long) m.heads() * m.seqLen() * sb + 4 * sb);
+    public static double normStatistics(ModelSpec m, ParallelPlan plan, int microBatch, Recompute recompute) {
+        if (recompute == Recompute.FULL) return 0;
+        double sb = (double) m.seqLen() / plan.cp() * microBatch;
+        return FP32_BYTES * 2.0 * m.normStatistics() * sb / replicatedDivisor(plan);
+    }
+
+    /**
+     * {@return bytes around the layers of one micro-batch of virtual stage {@code virtual} (0 … p·v − 1)}, whatever
+     * the recompute mode (Megatron recomputes transformer layers only):
+     * <ul>
+     * <li>every chunk: its output, s·b·h (/t with SP) — kept to the chunk's backward (on the last chunk it is the
+     *   final norm's input);</li>
+     * <li>first chunk, with dropout: the embedding dropout's mask, s·b·h (/t with SP) at 1 B;</li>
+     * <li>last chunk: the final norm's output s·b·h (/t with SP) and statistics; under SP also the head's input
+     *   gathered for its weight gradient, s·b·h (the backward does not gather it again, as analytic.CommModel
+     *   counts); and the cross-entropy's fp32 softmax over the vocabulary shard, 4·s·b·V/t — the last stage's
+     *   well-known spike (Korthikanti et al. count 4·s·b·h·(1 + V/h)/t for the output layer).</li>
+     * </ul>
+     * The batch's token and target ids are input data, not activations, and are not counted.
+     */
+    public static double edges(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes, int virtual) {
+        double replicated = replicatedDivisor(plan);
+        double sb = (double) m.seqLen() / plan.cp() * microBatch, h = m.hidden();
+        double bytes = activationBytes * sb * h / replicated;
+        if (virtual == 0 && m.dropout()) bytes += MASK_BYTES * sb * h / replicated;
+        if (virtual == plan.pp() * plan.chunks() - 1) {
+            bytes += activationBytes * sb * h / replicated + FP32_BYTES * m.normStatistics() * sb / replicated;
+            if (plan.sequenceParallel()) bytes += activationBytes * sb * h;
+            bytes += FP32_BYTES * sb * m.vocab() / plan.tp();
+        }
+        return bytes;
+    }
+
+    /** {@return bytes one micro-batch of virtual stage {@code virtual} keeps: its L/(p·v) layers with their norm statistics, and its edges} */
+    public static double chunkBytes(ModelSpec m, ParallelPlan plan, int microBatch, Recompute recompute, int activationBytes,
+                                    int virtual) {
+        double layers = (double) m.layers() / (plan.pp() * plan.chunks());
+        return layers * (perLayer(m, plan, microBatch, recompute, activationBytes) + normStatistics(m, plan, microBatch, recompute))
+                + edges(m, plan, microBatch, activationBytes, virtual);
     }
 
     /**
@@ -94,10 +148,35 @@ public final class Activations {
         };
     }
 
-    /** {@return activation bytes stage {@code stage} holds at its peak, scaled from 16-bit to the precision's width} */
+    /**
+     * {@return activation bytes stage {@code stage} holds at its peak}: with one chunk per stage, the in-flight count
+     * ({@link #layersInFlight} / (L/p)) times the stage's {@link #chunkBytes}; interleaved, whose chunks differ (the
+     * first holds the embedding's edge, the last the head's), the most that the stage's pass order
+     * ({@link PipelineOrder#of}) keeps at once, adding a chunk at its F and releasing it at its B or BW.
+     */
     public static double stageBytes(ModelSpec m, ParallelPlan plan, int microBatch, int microBatches, Recompute recompute,
                                     int activationBytes, int stage) {
-        return perLayer(m, plan, microBatch, recompute) * layersInFlight(m, plan, microBatches, stage)
-                * activationBytes / 2.0;
+        int p = plan.pp(), v = plan.chunks();
+        if (v == 1) {
+            double chunks = layersInFlight(m, plan, microBatches, stage) / ((double) m.layers() / p);
+            return chunks * chunkBytes(m, plan, microBatch, recompute, activationBytes, stage);
+        }
+        double[] bytes = new double[v];
+        for (int c = 0; c < v; c++) bytes[c] = chunkBytes(m, plan, microBatch, recompute, activationBytes, c * p + stage);
+        List<PassRef> order = PipelineOrder.of(plan.schedule(), p, microBatches, v).get(stage);
+        double live = 0, peak = 0;
+        for (PassRef ref : order) {
+            switch (ref.pass()) {
+                case F -> peak = Math.max(peak, live += bytes[ref.chunk()]);
+                case B, BW -> live -= bytes[ref.chunk()];
+                case W -> { }
+            }
+        }
+        return peak;
+    }
+
+    /** {@return t under sequence parallelism (the replicated tensors are split along the sequence), else 1} */
+    private static double replicatedDivisor(ParallelPlan plan) {
+        return plan.sequenceParallel() ? plan.tp() : 1;
     }
 }

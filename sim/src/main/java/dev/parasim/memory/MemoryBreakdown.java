@@ -1,11 +1,19 @@
 package dev.parasim.memory;
 
+import java.util.List;
+
 /**
  * Bytes one GPU holds at its peak, by component, on the plan's worst rank (pipeline stage {@code stage}).
- * {@code otherBytes} is communication buffers plus the fp32 logits of the last stage.
+ * {@code activationsBytes} include the edge terms (the last stage's fp32 softmax among them, see
+ * {@link Activations#edges}); {@code otherBytes} is communication buffers. {@code activationsBytesByStage}
+ * holds every stage's activation peak, which the executor measures per stage.
  */
 public record MemoryBreakdown(long paramsBytes, long gradsBytes, long optimizerBytes, long activationsBytes,
-                              long otherBytes, long capacityBytes, int stage) {
+                              long otherBytes, long capacityBytes, int stage, List<Long> activationsBytesByStage) {
+
+    public MemoryBreakdown {
+        activationsBytesByStage = List.copyOf(activationsBytesByStage);
+    }
 
     public long modelStateBytes() { return paramsBytes + gradsBytes + optimizerBytes; }
 

@@ -9,36 +9,44 @@ import dev.parasim.spec.Precision;
 import dev.parasim.spec.ZeroStage;
 import dev.parasim.workload.Parameters;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Memory per GPU by component for a plan, on every pipeline stage; the worst stage is the answer.
  * Model states follow ZeRO (Rajbhandari et al. 2020 §5): stage 1 shards the optimizer state, stage 2
  * also the gradients, stage 3 also the parameters, over the data-parallel group (dp·cp ranks).
  * Sharded buffers are padded per unit to a multiple of the group size, as the executor pads them.
+ * Activations are {@link Activations#stageBytes}, the last stage's fp32 softmax included.
  */
 public final class MemoryModel {
     private MemoryModel() {}
 
     public static MemoryBreakdown of(Experiment e, ParallelPlan plan) {
+        List<Long> activations = new ArrayList<>();
+        for (int stage = 0; stage < plan.pp(); stage++) activations.add(activationBytes(e, plan, stage));
         MemoryBreakdown worst = null;
         for (int stage = 0; stage < plan.pp(); stage++) {
-            MemoryBreakdown b = stage(e, plan, stage);
+            MemoryBreakdown b = stage(e, plan, stage, activations);
             if (worst == null || b.peakBytes() > worst.peakBytes()) worst = b;
         }
         return worst;
     }
 
-    public static MemoryBreakdown stage(Experiment e, ParallelPlan plan, int stage) {
+    /** {@return the activation bytes stage {@code stage} holds at its peak ({@link Activations#stageBytes}), rounded} */
+    public static long activationBytes(Experiment e, ParallelPlan plan, int stage) {
+        return Math.round(Activations.stageBytes(e.model(), plan, e.training().microBatch(), e.microBatches(plan),
+                e.training().recompute(), e.training().precision().activationBytes(), stage));
+    }
+
+    private static MemoryBreakdown stage(Experiment e, ParallelPlan plan, int stage, List<Long> activationsByStage) {
         ModelSpec m = e.model();
         Precision precision = e.training().precision();
         long[] units = Parameters.stageUnits(m, plan.tp(), plan.pp(), stage);
         ModelStates states = modelStates(units, plan.dp() * plan.cp(), plan.zero(), precision, e.training().optimizer());
-        int microBatches = e.microBatches(plan);
-        long activations = Math.round(Activations.stageBytes(m, plan, e.training().microBatch(), microBatches,
-                e.training().recompute(), precision.activationBytes(), stage));
-        long other = commBufferBytes(units, plan, precision)
-                + (stage == plan.pp() - 1 ? logitsBytes(m, plan, e.training().microBatch()) : 0);
-        return new MemoryBreakdown(states.paramsBytes(), states.gradsBytes(), states.optimizerBytes(), activations,
-                other, e.cluster().gpu().memoryBytes(), stage);
+        return new MemoryBreakdown(states.paramsBytes(), states.gradsBytes(), states.optimizerBytes(),
+                activationsByStage.get(stage), commBufferBytes(units, plan, precision), e.cluster().gpu().memoryBytes(), stage,
+                activationsByStage);
     }
 
     /** Persistent parameter, gradient and optimizer bytes for a rank holding {@code units} in a group of n. */
@@ -68,11 +76,6 @@ public final class MemoryModel {
         long largest = 0;
         for (long u : units) largest = Math.max(largest, u);
         return 2 * largest * precision.paramBytes();
-    }
-
-    /** The last stage keeps fp32 logits of its vocabulary shard for the cross-entropy backward: 4·b·s·V/(t·c). */
-    static long logitsBytes(ModelSpec m, ParallelPlan plan, int microBatch) {
-        return 4L * microBatch * (m.seqLen() / plan.cp()) * (m.vocab() / plan.tp());
     }
 
     /** Parameter, gradient and optimizer bytes of one rank. */

@@ -1,49 +1,64 @@
 package dev.parasim.program;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * A schedule's pass orders flattened into arrays for fast replay: for every pass of every stage, its
- * slot in a dense time table, the slot it depends on (−1 if none) and whether that dependency is on
- * the same stage, and which other stage consumes its output (−1 if none). Depends only on
- * (schedule, p, m, v), so it is built once per shape.
+ * A schedule's pass orders flattened, for fast replay, into one sequence of all stages' passes in an
+ * order that respects every dependency (each stage's own order, and each pass after the pass it waits
+ * for). Replaying it is one linear loop with no "is my input there yet" checks: the dependency structure
+ * does not depend on the costs, so it is sorted once per (schedule, p, m, v).
+ *
+ * @param stages     p
+ * @param op         per position: {@code stage << 3 | pass ordinal << 1 | 1 if another stage consumes the output}
+ * @param dependency per position: the position of the other stage's pass whose output it waits for, or −1
+ *                   (none, or a pass of its own stage, which has always ended before: a stage runs in order)
  */
-public record CompiledOrder(int stages, int chunks, int microBatches, int[][] pass, int[][] slot, int[][] dependency,
-                            boolean[][] dependencyLocal, int[][] consumer) {
+public record CompiledOrder(int stages, int[] op, int[] dependency) {
 
-    /** {@return the dense slot of a pass: ((pass · p + stage) · v + chunk) · m + microBatch} */
-    public static int slot(Pass pass, int stage, int chunk, int microBatch, int p, int v, int m) {
-        return ((pass.ordinal() * p + stage) * v + chunk) * m + microBatch;
-    }
-
-    public int slots() {
-        return Pass.values().length * stages * chunks * microBatches;
+    /** {@return passes in all stages} */
+    public int size() {
+        return op.length;
     }
 
     public static CompiledOrder of(List<List<PassRef>> orders, int v) {
-        int p = orders.size(), m = 0;
-        for (List<PassRef> order : orders) for (PassRef ref : order) m = Math.max(m, ref.microBatch() + 1);
-        int[][] pass = new int[p][], slot = new int[p][], dependency = new int[p][], consumer = new int[p][];
-        boolean[][] local = new boolean[p][];
-        for (int s = 0; s < p; s++) {
-            List<PassRef> order = orders.get(s);
-            int n = order.size();
-            pass[s] = new int[n];
-            slot[s] = new int[n];
-            dependency[s] = new int[n];
-            consumer[s] = new int[n];
-            local[s] = new boolean[n];
-            for (int i = 0; i < n; i++) {
-                PassRef ref = order.get(i);
-                pass[s][i] = ref.pass().ordinal();
-                slot[s][i] = slot(ref.pass(), s, ref.chunk(), ref.microBatch(), p, v, m);
-                Dependencies.StagePass dep = Dependencies.of(s, ref, p, v);
-                dependency[s][i] = dep == null ? -1
-                        : slot(dep.pass().pass(), dep.stage(), dep.pass().chunk(), dep.pass().microBatch(), p, v, m);
-                local[s][i] = dep != null && dep.stage() == s;
-                consumer[s][i] = Dependencies.consumerStage(s, ref, p, v);
+        if (Pass.values().length > 4) throw new AssertionError("op packs the pass ordinal in two bits");
+        int p = orders.size(), m = 0, n = 0;
+        for (List<PassRef> order : orders) {
+            n += order.size();
+            for (PassRef ref : order) m = Math.max(m, ref.microBatch() + 1);
+        }
+        // position[key] = where the (pass, stage, chunk, micro-batch) was placed, −1 until it is.
+        int[] position = new int[Pass.values().length * p * v * m];
+        Arrays.fill(position, -1);
+        int[] op = new int[n], dependency = new int[n];
+        int[] next = new int[p];
+        int placed = 0;
+        // Place every pass whose dependency is placed, stage by stage, until all are: a topological order.
+        boolean progress = true;
+        while (placed < n && progress) {
+            progress = false;
+            for (int s = 0; s < p; s++) {
+                List<PassRef> order = orders.get(s);
+                while (next[s] < order.size()) {
+                    PassRef ref = order.get(next[s]);
+                    Dependencies.StagePass dep = Dependencies.of(s, ref, p, v);
+                    int from = dep == null ? -1 : position[key(dep.pass(), dep.stage(), p, v, m)];
+                    if (dep != null && from < 0) break;
+                    int consumer = Dependencies.consumerStage(s, ref, p, v);
+                    op[placed] = s << 3 | ref.pass().ordinal() << 1 | (consumer >= 0 ? 1 : 0);
+                    dependency[placed] = dep == null || dep.stage() == s ? -1 : from;
+                    position[key(ref, s, p, v, m)] = placed++;
+                    next[s]++;
+                    progress = true;
+                }
             }
         }
-        return new CompiledOrder(p, v, m, pass, slot, dependency, local, consumer);
+        if (placed < n) throw new IllegalStateException("pipeline order deadlocks: no stage can run its next pass");
+        return new CompiledOrder(p, op, dependency);
+    }
+
+    private static int key(PassRef ref, int stage, int p, int v, int m) {
+        return ((ref.pass().ordinal() * p + stage) * v + ref.chunk()) * m + ref.microBatch();
     }
 }

@@ -58,6 +58,7 @@ public final class ExecutedJson {
         memory.put("gradsBytes", mem.gradsBytes());
         memory.put("optimizerBytes", mem.optimizerBytes());
         memory.put("activationsBytes", mem.activationsBytes());
+        memory.put("activationsBytesByStage", activationsByStage(r));
         memory.put("commBuffersBytes", mem.commBuffersBytes());
         memory.put("peakBytes", mem.peakBytes());
         Map<String, Long> peaks = new LinkedHashMap<>();
@@ -68,5 +69,13 @@ public final class ExecutedJson {
         m.put("superstepsPerStep", r.superstepsPerStep());
         // Wall-clock seconds stay on the console (sim run's table): a report's bytes depend only on its inputs.
         return m;
+    }
+
+    /** {@return per pipeline stage, the largest peak activation bytes of its ranks: what the prediction's list holds per stage} */
+    static java.util.List<Long> activationsByStage(ExecutedResult r) {
+        long[] peaks = new long[r.pp()];
+        for (dev.parasim.exec.RankDetail d : r.ranks())
+            peaks[d.stage()] = Math.max(peaks[d.stage()], d.memory().peak(MemCategory.ACTIVATIONS));
+        return java.util.Arrays.stream(peaks).boxed().toList();
     }
 }

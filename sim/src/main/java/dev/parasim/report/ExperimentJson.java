@@ -61,7 +61,7 @@ public final class ExperimentJson {
     static Map<String, Object> model(ModelSpec m) {
         return ordered("name", m.name(), "layers", m.layers(), "hidden", m.hidden(), "heads", m.heads(),
                 "kvHeads", m.kvHeads(), "ffnHidden", m.ffnHidden(), "vocab", m.vocab(), "seqLen", m.seqLen(),
-                "mlp", m.mlp().label(), "tiedEmbeddings", m.tiedEmbeddings());
+                "mlp", m.mlp().label(), "tiedEmbeddings", m.tiedEmbeddings(), "dropout", m.dropout());
     }
 
     static Map<String, Object> cluster(ClusterSpec c) {

@@ -31,7 +31,7 @@ public final class Headlines {
         List<Row> rows = new ArrayList<>();
         rows.add(modelStates(e, p));
         rows.add(new Row("activations (worst stage)", Units.bytes(m.activationsBytes()), activationFormula(e, plan),
-                Units.bytes(Math.round(activationBytes(e, plan))) + " (stage 0)", KORTHIKANTI + "; in-flight micro-batches: " + NARAYANAN));
+                Units.bytes(Math.round(activationBytes(e, plan))) + " (stage 0, layers only)", KORTHIKANTI + "; in-flight micro-batches: " + NARAYANAN));
         for (CollectiveKind k : PredictionJson.LISTED) {
             long bytes = p.comm().bytes(k);
             if (bytes > 0) rows.add(new Row(k.label() + " sent per GPU per step", Units.bytes(bytes), collectiveFormula(k), "—", NCCL));
@@ -65,33 +65,38 @@ public final class Headlines {
     }
 
     static String activationFormula(Experiment e, ParallelPlan plan) {
-        boolean sp = plan.sequenceParallel();
+        boolean sp = plan.sequenceParallel(), dropout = e.model().dropout();
         String perLayer;
         Recompute r = e.training().recompute();
+        String linear = sp ? (dropout ? "34/t" : "32/t") : (dropout ? "10 + 24/t" : "8 + 24/t");
+        String scores = dropout ? "5·a·s/(h·t)" : "2·a·s/(h·t)";
         if (r == Recompute.FULL) perLayer = sp ? "2·s·b·h/t (layer input only)" : "2·s·b·h (layer input only)";
-        else if (r == Recompute.SELECTIVE) perLayer = sp ? "s·b·h·34/t" : "s·b·h·(10 + 24/t)";
-        else perLayer = sp ? "s·b·h·(34/t + 5·a·s/(h·t))" : "s·b·h·(10 + 24/t + 5·a·s/(h·t))";
+        else if (r == Recompute.SELECTIVE) perLayer = "s·b·h·" + (sp ? linear : "(" + linear + ")");
+        else perLayer = "s·b·h·(" + linear + " + " + scores + ")";
         String inFlight = plan.pp() == 1 ? "× L layers"
                 : switch (plan.schedule()) {
                     case GPIPE -> "× m·L/p (all micro-batches in flight)";
                     case ONE_F_ONE_B, ZB_H1 -> "× L on the first stage (p micro-batches of L/p layers)";
                     case INTERLEAVED -> "× L·(1 + (p−1)/(p·v)) on the first stage";
                 };
-        return perLayer + " per layer " + inFlight;
+        return perLayer + " per layer" + (dropout ? "" : " (no dropout)") + " " + inFlight
+                + "; the total adds norm statistics and edge terms (each chunk's output, the final norm, the fp32 softmax 4·b·s·V/t)";
     }
 
     /**
-     * {@return Korthikanti's per-layer bytes (16-bit, GPT layout) times the layers stage 0 keeps in flight, at the
-     * precision's activation width}; context parallelism divides s
+     * {@return Korthikanti's per-layer bytes (16-bit, GPT layout; without the dropout terms when the model has none)
+     * times the layers stage 0 keeps in flight, at the precision's activation width}: layers only, no edge terms;
+     * context parallelism divides s
      */
     static double activationBytes(Experiment e, ParallelPlan plan) {
         double s = (double) e.model().seqLen() / plan.cp(), b = e.training().microBatch(), h = e.model().hidden();
         double a = e.model().heads(), t = plan.tp(), sFull = e.model().seqLen();
-        boolean sp = plan.sequenceParallel();
+        boolean sp = plan.sequenceParallel(), dropout = e.model().dropout();
+        double linear = sp ? (dropout ? 34 : 32) / t : (dropout ? 10 : 8) + 24 / t;
         double perLayer = switch (e.training().recompute()) {
             case FULL -> 2 * s * b * h / (sp ? t : 1);
-            case SELECTIVE -> s * b * h * (sp ? 34 / t : 10 + 24 / t);
-            case NONE -> s * b * h * ((sp ? 34 / t : 10 + 24 / t) + 5 * a * sFull / (h * t));
+            case SELECTIVE -> s * b * h * linear;
+            case NONE -> s * b * h * (linear + (dropout ? 5 : 2) * a * sFull / (h * t));
         };
         double layers = e.model().layers(), p = plan.pp(), v = plan.chunks(), m = e.microBatches(plan);
         double inFlight = p == 1 ? layers : switch (plan.schedule()) {

@@ -62,6 +62,7 @@ public final class PredictionJson {
         m.put("gradsBytes", b.gradsBytes());
         m.put("optimizerBytes", b.optimizerBytes());
         m.put("activationsBytes", b.activationsBytes());
+        m.put("activationsBytesByStage", b.activationsBytesByStage());
         m.put("otherBytes", b.otherBytes());
         m.put("peakBytes", b.peakBytes());
         m.put("capacityBytes", b.capacityBytes());

@@ -90,7 +90,8 @@ final class ReportDocument {
         if (!executed.isEmpty()) {
             blocks.add(new Block.Heading(2, "Executed against predicted"));
             blocks.add(new Block.Paragraph("Bytes and memory counted while running the plan for real, against the "
-                    + "accountant's prediction for the same plan; difference = executed − predicted."));
+                    + "accountant's prediction for the same plan; difference = executed − predicted. Activations compare "
+                    + "stage by stage (activationsBytesByStage: each stage's peak, edge terms included)."));
             for (PlanPrediction p : predictions) {
                 Map<String, Object> run = executed.get(p.plan().name());
                 if (run == null) continue;

@@ -3,9 +3,13 @@ package dev.parasim.spec;
 /**
  * A decoder-only transformer. {@code mlp} also names the family: {@code gelu} is GPT (biases,
  * LayerNorm, learned positions), {@code swiglu} is Llama (no biases, RMSNorm, rotary positions).
+ *
+ * @param dropout whether training applies dropout (after the embedding, on the attention probabilities and
+ *                after each block's two residual branches), whose masks and dropped probabilities are
+ *                activation memory (Korthikanti et al. 2022 eq. 1 counts them); the executed GPT has none
  */
 public record ModelSpec(String name, int layers, int hidden, int heads, int kvHeads, int ffnHidden,
-                        int vocab, int seqLen, MlpKind mlp, boolean tiedEmbeddings) {
+                        int vocab, int seqLen, MlpKind mlp, boolean tiedEmbeddings, boolean dropout) {
 
     public ModelSpec {
         Check.name("name", name);
@@ -28,4 +32,7 @@ public record ModelSpec(String name, int layers, int hidden, int heads, int kvHe
 
     /** {@return whether linear layers carry biases and norms are LayerNorm (GPT family)} */
     public boolean gptFamily() { return mlp == MlpKind.GELU; }
+
+    /** {@return statistics each norm saves per token for its backward: mean and 1/σ (LayerNorm) or 1/rms (RMSNorm)} */
+    public int normStatistics() { return gptFamily() ? 2 : 1; }
 }

@@ -7,9 +7,13 @@ import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.SpecException;
 import dev.parasim.spec.TrainingSpec;
+import dev.parasim.spec.PipelineSchedule;
+import dev.parasim.spec.ZeroStage;
+import dev.parasim.timeline.PipelinePlays;
 import dev.parasim.timeline.Timeline;
 import dev.parasim.timeline.Timelines;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +26,8 @@ import java.util.function.Consumer;
  */
 public final class PlanEvaluator {
     private final SweepSpec spec;
+    /** Pipeline plays shared by the plans of the current seed (ZeRO-0 and -1 of one layout play the same pipeline). */
+    private final PipelinePlays plays = new PipelinePlays();
 
     public PlanEvaluator(SweepSpec spec) {
         this.spec = spec;
@@ -31,13 +37,9 @@ public final class PlanEvaluator {
     public void evaluate(PlanSpace.Seed seed, Consumer<SweepResult> sink) {
         Map<String, Long> rejected = new LinkedHashMap<>();
         ClusterSpec cluster = spec.cluster().withNodes(seed.gpus() / spec.cluster().gpusPerNode());
-        int inner = seed.tp() * seed.pp() * seed.cp();
+        String broken = layoutRuleBroken(seed, cluster);
         PlanSpace.expand(spec, seed, c -> {
-            String reason = null;
-            if (spec.constraints().tpWithinNode() && seed.tp() > cluster.gpusPerNode())
-                reason = "constraint: tp must stay within a node (" + cluster.gpusPerNode() + " GPUs)";
-            else if (seed.gpus() % inner != 0)
-                reason = "tp·pp·cp must divide the GPU count";
+            String reason = broken;
             if (reason == null) {
                 try {
                     sink.accept(evaluate(seed, c, cluster));
@@ -49,19 +51,86 @@ public final class PlanEvaluator {
             rejected.merge(reason, 1L, Long::sum);
         });
         rejected.forEach((reason, count) -> sink.accept(SweepResult.invalid(seed.gpus(), reason, count)));
+        plays.clear();
     }
 
-    SweepResult evaluate(PlanSpace.Seed seed, PlanSpace.Candidate c, ClusterSpec cluster) {
+    /** {@return the pipeline plays this evaluator ran and reused} */
+    public PipelinePlays plays() {
+        return plays;
+    }
+
+    /** {@return the sweep rule the seed's layout breaks, or null} */
+    private String layoutRuleBroken(PlanSpace.Seed seed, ClusterSpec cluster) {
+        if (spec.constraints().tpWithinNode() && seed.tp() > cluster.gpusPerNode())
+            return "constraint: tp must stay within a node (" + cluster.gpusPerNode() + " GPUs)";
+        if (seed.gpus() % (seed.tp() * seed.pp() * seed.cp()) != 0) return "tp·pp·cp must divide the GPU count";
+        return null;
+    }
+
+    /**
+     * Accountant work of one plan in units of one timeline pass replay (an evaluation costs about 2,000
+     * pass replays), for {@link #estimatedCost}.
+     */
+    static final double PLAN_COST_IN_PASSES = 2000;
+
+    /**
+     * {@return the seed's evaluation work, estimated without evaluating}: per valid candidate the
+     * accountant, plus per distinct pipeline play (ZeRO-0 and -1 of a layout share one) its passes,
+     * p·m·v·(2, or 3 for ZB-H1). Only balances seeds over tasks: a 32-stage pipeline of 1,536 micro-batches
+     * costs hundreds of times a 2-stage one, and an invalid layout (pp not dividing the layers) almost nothing.
+     */
+    public double estimatedCost(PlanSpace.Seed seed) {
+        ClusterSpec cluster = spec.cluster().withNodes(seed.gpus() / spec.cluster().gpusPerNode());
+        if (layoutRuleBroken(seed, cluster) != null) return 0;
+        // Validity and passes do not depend on recompute, nor on the ZeRO stage beyond "is it 3": build and
+        // check one experiment per rest of the coordinates (a twelfth of the candidates here).
+        Map<List<Object>, Double> passesOf = new HashMap<>();
+        java.util.Set<List<Object>> plays = new java.util.HashSet<>();
+        double[] cost = {0};
+        PlanSpace.expand(spec, seed, c -> {
+            double passes = passesOf.computeIfAbsent(
+                    List.of(c.zero() == ZeroStage.PARAMETERS, c.schedule(), c.chunks(), c.microBatch(), c.sequenceParallel()),
+                    k -> passes(seed, c, cluster));
+            if (passes < 0) return;
+            cost[0] += PLAN_COST_IN_PASSES;
+            ZeroStage playedAs = c.zero() == ZeroStage.OPTIMIZER ? ZeroStage.DDP : c.zero();
+            if (plays.add(List.of(playedAs, c.schedule(), c.chunks(), c.microBatch(), c.recompute(), c.sequenceParallel())))
+                cost[0] += passes;
+        });
+        return cost[0];
+    }
+
+    /** {@return passes of the candidate's pipeline play, p·m·v·(2, or 3 for ZB-H1), or −1 if it breaks a rule} */
+    private double passes(PlanSpace.Seed seed, PlanSpace.Candidate c, ClusterSpec cluster) {
+        Experiment e;
+        try {
+            e = experiment("estimate", seed, c, cluster);
+        } catch (SpecException rejected) {
+            return -1;
+        }
+        ParallelPlan plan = e.plans().get(0);
+        int passKinds = plan.pp() > 1 && plan.schedule() == PipelineSchedule.ZB_H1 ? 3 : 2;
+        return (double) plan.pp() * e.microBatches(plan) * plan.chunks() * passKinds;
+    }
+
+    /** {@return the one-plan experiment of a candidate; throws the spec rule it breaks} */
+    private Experiment experiment(String name, PlanSpace.Seed seed, PlanSpace.Candidate c, ClusterSpec cluster) {
         TrainingSpec base = spec.training();
         TrainingSpec training = new TrainingSpec(base.globalBatch(), c.microBatch(), base.precision(), base.optimizer(),
                 c.recompute(), base.bucketMB(), base.tpCommOverlap());
         int dp = seed.gpus() / (seed.tp() * seed.pp() * seed.cp());
-        ParallelPlan plan = new ParallelPlan(name(dp, seed, c), dp, seed.tp(), seed.pp(), seed.cp(), c.zero(), c.schedule(),
+        ParallelPlan plan = new ParallelPlan(name, dp, seed.tp(), seed.pp(), seed.cp(), c.zero(), c.schedule(),
                 c.chunks(), c.sequenceParallel());
-        Experiment e = new Experiment(spec.name(), spec.model(), cluster, training, List.of(plan), Optional.empty());
+        return new Experiment(spec.name(), spec.model(), cluster, training, List.of(plan), Optional.empty());
+    }
+
+    SweepResult evaluate(PlanSpace.Seed seed, PlanSpace.Candidate c, ClusterSpec cluster) {
+        int dp = seed.gpus() / (seed.tp() * seed.pp() * seed.cp());
+        Experiment e = experiment(name(dp, seed, c), seed, c, cluster);
+        ParallelPlan plan = e.plans().get(0);
         Accountant.Evaluation evaluation = Accountant.evaluate(e, plan);
         PlanPrediction p = evaluation.prediction();
-        Timeline t = Timelines.of(e, plan, evaluation.stages(), false);
+        Timeline t = Timelines.fast(e, plan, evaluation.stages(), plays);
         double tokensPerSecond = p.tokensPerSecond();
         double days = spec.constraints().tokenBudget() > 0 ? spec.constraints().tokenBudget() / tokensPerSecond / 86400 : 0;
         var m = p.memory();

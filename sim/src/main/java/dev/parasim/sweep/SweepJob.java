@@ -8,6 +8,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -23,20 +24,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SweepJob {
     private SweepJob() {}
 
-    /** The evaluated space: every plan row (ok and oom) and the rejected candidates' counts, cached. */
-    public record Outcome(SweepSpec spec, Dataset<Row> results, long seeds, int tasks) {}
+    /**
+     * The evaluated space: every plan row (ok and oom) and the rejected candidates' counts, as a DataFrame
+     * over {@code evaluated}, the rows kept in memory so that queries never evaluate a plan twice.
+     */
+    public record Outcome(SweepSpec spec, Dataset<Row> results, long seeds, int tasks, JavaRDD<Row> evaluated) {
+        /** Frees the evaluated rows. */
+        public void release() {
+            evaluated.unpersist(false);
+        }
+    }
 
     public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress) {
         SweepSpec spec = SweepLoader.parse(sweepYaml, overrides);
         List<PlanSpace.Seed> seeds = PlanSpace.seeds(spec);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int tasks = Math.max(1, Math.min(seeds.size(), 4 * jsc.defaultParallelism()));
-        // Spread heavy seeds (deep pipelines, many micro-batches) evenly: deal them round-robin into the tasks.
-        List<PlanSpace.Seed> dealt = new ArrayList<>();
-        for (int t = 0; t < tasks; t++) for (int i = t; i < seeds.size(); i += tasks) dealt.add(seeds.get(i));
+        List<List<PlanSpace.Seed>> balanced = balance(spec, seeds, tasks);
         String yaml = sweepYaml;
         List<String> sets = List.copyOf(overrides);
-        JavaRDD<Row> rows = jsc.parallelize(dealt, tasks).mapPartitions(it -> {
+        JavaRDD<Row> rows = jsc.parallelize(balanced, tasks).flatMap(List::iterator).mapPartitions(it -> {
             PlanEvaluator evaluator = new PlanEvaluator(SweepLoader.parse(yaml, sets));
             List<Row> out = new ArrayList<>();
             while (it.hasNext()) evaluator.evaluate(it.next(), r -> out.add(SweepRows.row(r)));
@@ -45,12 +52,42 @@ public final class SweepJob {
         Progress listener = new Progress(progress, tasks);
         spark.sparkContext().addSparkListener(listener);
         try {
-            Dataset<Row> results = spark.createDataFrame(rows, SweepRows.SCHEMA).cache();
-            results.count();
-            return new Outcome(spec, results, seeds.size(), tasks);
+            // One job of one stage evaluates every plan; the DataFrame reads the kept rows (no SQL cache to build).
+            rows.persist(StorageLevel.MEMORY_ONLY());
+            rows.count();
+            return new Outcome(spec, spark.createDataFrame(rows, SweepRows.SCHEMA), seeds.size(), tasks, rows);
         } finally {
             spark.sparkContext().removeSparkListener(listener);
         }
+    }
+
+    /**
+     * Packs the seeds into {@code tasks} groups of about equal estimated work (longest first, each into the
+     * lightest group), heaviest group first so that the executors start on the long tasks: seeds differ in
+     * cost by hundreds of times (a 32-stage pipeline plays 1,536 micro-batches), and dealing them round-robin
+     * leaves one core finishing alone. Deterministic: ties keep the space's order.
+     */
+    static List<List<PlanSpace.Seed>> balance(SweepSpec spec, List<PlanSpace.Seed> seeds, int tasks) {
+        record Weighted(PlanSpace.Seed seed, double cost, int index) {}
+        PlanEvaluator estimator = new PlanEvaluator(spec);
+        List<Weighted> weighted = new ArrayList<>();
+        for (int i = 0; i < seeds.size(); i++) weighted.add(new Weighted(seeds.get(i), estimator.estimatedCost(seeds.get(i)), i));
+        weighted.sort(java.util.Comparator.comparingDouble(Weighted::cost).reversed().thenComparingInt(Weighted::index));
+        List<List<PlanSpace.Seed>> groups = new ArrayList<>();
+        double[] load = new double[tasks];
+        for (int t = 0; t < tasks; t++) groups.add(new ArrayList<>());
+        for (Weighted w : weighted) {
+            int lightest = 0;
+            for (int t = 1; t < tasks; t++) if (load[t] < load[lightest]) lightest = t;
+            groups.get(lightest).add(w.seed());
+            load[lightest] += w.cost();
+        }
+        Integer[] byLoad = new Integer[tasks];
+        for (int t = 0; t < tasks; t++) byLoad[t] = t;
+        java.util.Arrays.sort(byLoad, (a, b) -> Double.compare(load[b], load[a]));
+        List<List<PlanSpace.Seed>> ordered = new ArrayList<>();
+        for (int t : byLoad) ordered.add(List.copyOf(groups.get(t)));
+        return ordered;
     }
 
     /** Prints a line each time a tenth of the evaluation tasks has finished. */

@@ -3,11 +3,13 @@ package dev.parasim.timeline;
 import dev.parasim.program.CompiledOrder;
 import dev.parasim.program.Pass;
 
-import java.util.Arrays;
-
 /**
  * The same play as {@link PipelineSimulator} over a {@link CompiledOrder} and per-stage cost tables,
- * without building spans or allocating per pass: what sweeps use to time millions of steps.
+ * without building spans or allocating per pass: what sweeps use to time millions of steps. The passes
+ * come already sorted so that each one's input has been produced, so the play is one pass over them:
+ * a pass starts at max(its stage is free, its input has arrived), and its output queues on its stage's
+ * link behind earlier sends. Each stage sees its own passes in its own order, so the times are those
+ * of the span-recording play, bit for bit.
  */
 final class FastReplay {
     private FastReplay() {}
@@ -22,53 +24,41 @@ final class FastReplay {
      * @param send    [stage][pass ordinal] seconds to send that pass's output to its consumer
      */
     static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send) {
-        int p = o.stages();
-        double[] end = new double[o.slots()], delivered = new double[o.slots()];
-        Arrays.fill(end, Double.NaN);
-        Arrays.fill(delivered, Double.NaN);
-        int[] next = new int[p];
-        double[] stageFree = new double[p], commFree = new double[p], busy = new double[p], hidden = new double[p];
-        double[] lastStart = new double[p], lastEnd = new double[p];
-        int remaining = 0;
-        for (int s = 0; s < p; s++) remaining += o.pass()[s].length;
-        int bw = Pass.BW.ordinal(), w = Pass.W.ordinal();
-        while (remaining > 0) {
-            boolean progress = false;
-            for (int s = 0; s < p; s++) {
-                int[] passes = o.pass()[s], slots = o.slot()[s], deps = o.dependency()[s], consumers = o.consumer()[s];
-                boolean[] local = o.dependencyLocal()[s];
-                int i = next[s];
-                while (i < passes.length) {
-                    int dep = deps[i];
-                    double ready = 0;
-                    if (dep >= 0) {
-                        ready = local[i] ? end[dep] : delivered[dep];
-                        if (Double.isNaN(ready)) break;
-                    }
-                    int pass = passes[i];
-                    double start = Math.max(stageFree[s], ready);
-                    double finish = start + (compute[s][pass] + exposed[s][pass]);
-                    end[slots[i]] = finish;
-                    stageFree[s] = finish;
-                    busy[s] += compute[s][pass];
-                    hidden[s] += exposed[s][pass];
-                    if (pass == bw || pass == w) {
-                        lastStart[s] = start;
-                        lastEnd[s] = finish;
-                    }
-                    if (consumers[i] >= 0) {
-                        double sendEnd = Math.max(finish, commFree[s]) + send[s][pass];
-                        commFree[s] = sendEnd;
-                        delivered[slots[i]] = sendEnd;
-                    }
-                    i++;
-                    remaining--;
-                    progress = true;
-                }
-                next[s] = i;
+        int p = o.stages(), passes = Pass.values().length;
+        // Per stage and pass kind, flattened: the pass's duration, its compute and exposed parts, its send.
+        double[] duration = new double[p * passes], busyOf = new double[p * passes], hiddenOf = new double[p * passes],
+                sendOf = new double[p * passes];
+        for (int s = 0; s < p; s++)
+            for (int k = 0; k < passes; k++) {
+                duration[s * passes + k] = compute[s][k] + exposed[s][k];
+                busyOf[s * passes + k] = compute[s][k];
+                hiddenOf[s * passes + k] = exposed[s][k];
+                sendOf[s * passes + k] = send[s][k];
             }
-            if (!progress) throw new IllegalStateException("pipeline order deadlocks: no stage can run its next pass");
+        int[] op = o.op(), dependency = o.dependency();
+        double[] delivered = new double[op.length];
+        double[] free = new double[p], link = new double[p], busy = new double[p], hidden = new double[p];
+        double[] lastStart = new double[p], lastEnd = new double[p];
+        int bw = Pass.BW.ordinal(), w = Pass.W.ordinal();
+        for (int i = 0; i < op.length; i++) {
+            int code = op[i], s = code >>> 3, pass = (code >>> 1) & 3, at = s * passes + pass;
+            int dep = dependency[i];
+            double begin = free[s];
+            if (dep >= 0 && delivered[dep] > begin) begin = delivered[dep];
+            double end = begin + duration[at];
+            free[s] = end;
+            busy[s] += busyOf[at];
+            hidden[s] += hiddenOf[at];
+            if (pass == bw || pass == w) {
+                lastStart[s] = begin;
+                lastEnd[s] = end;
+            }
+            if ((code & 1) != 0) {
+                double sent = (link[s] > end ? link[s] : end) + sendOf[at];
+                link[s] = sent;
+                delivered[i] = sent;
+            }
         }
-        return new Result(stageFree, busy, hidden, lastStart, lastEnd);
+        return new Result(free, busy, hidden, lastStart, lastEnd);
     }
 }

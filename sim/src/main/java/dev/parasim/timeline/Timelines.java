@@ -2,6 +2,7 @@ package dev.parasim.timeline;
 
 import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.StageCost;
+import dev.parasim.program.CompiledOrder;
 import dev.parasim.program.Pass;
 import dev.parasim.program.PassRef;
 import dev.parasim.program.PipelineOrder;
@@ -75,6 +76,15 @@ public final class Timelines {
 
     /** The span-free replay: same arithmetic as {@link #finish}, over cached compiled orders and cost tables. */
     static Timeline fast(Experiment e, ParallelPlan plan, List<StageCost> costs) {
+        return fast(e, plan, costs, null);
+    }
+
+    /**
+     * The span-free replay, reusing a pipeline play from {@code plays} when an earlier plan had the same
+     * order and the same per-pass costs (plans that differ only after the pipeline phase, such as ZeRO-0 and -1
+     * of one layout, share it); the result is identical to playing again. {@code plays} may be null.
+     */
+    public static Timeline fast(Experiment e, ParallelPlan plan, List<StageCost> costs, PipelinePlays plays) {
         int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
         int passes = Pass.values().length;
@@ -87,7 +97,9 @@ public final class Timelines {
                 exposed[s][pass.ordinal()] = c.exposedComm();
                 send[s][pass.ordinal()] = pass == Pass.F ? costs.get(s).sendForward() : costs.get(s).sendBackward();
             }
-        FastReplay.Result r = FastReplay.play(PipelineOrder.compiled(schedule, p, m, v), compute, exposed, send);
+        CompiledOrder order = PipelineOrder.compiled(schedule, p, m, v);
+        FastReplay.Result r = plays == null ? FastReplay.play(order, compute, exposed, send)
+                : plays.play(order, compute, exposed, send);
         double dpOverlap = e.cluster().calibration().dpOverlap();
         double[] end = new double[p], busy = new double[p], exposedTotal = new double[p], computeTotal = new double[p];
         int critical = 0;

@@ -92,7 +92,7 @@ public final class Validation {
 
     public static Row predict(PublishedRun run, ClusterSpec cluster, Setup setup) {
         ModelSpec model = new ModelSpec(run.model(), run.layers(), run.hidden(), run.heads(), run.heads(),
-                4 * run.hidden(), run.vocab(), run.seqLen(), MlpKind.GELU, true);
+                4 * run.hidden(), run.vocab(), run.seqLen(), MlpKind.GELU, true, true);
         TrainingSpec training = new TrainingSpec(run.globalBatch(), setup.microBatch(), setup.precision(), Optimizer.ADAM,
                 setup.recompute(), TrainingSpec.DEFAULT_BUCKET_MB, setup.tpCommOverlap());
         int chunks = chunks(run.layers(), run.pp());

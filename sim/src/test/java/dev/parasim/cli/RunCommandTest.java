@@ -23,7 +23,7 @@ class RunCommandTest {
         Path file = dir.resolve("tiny.yaml");
         Files.writeString(file, """
                 name: tiny-run
-                model: {name: tiny-gpt, layers: 1, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 1, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 1}
                 training: {globalBatch: 8, microBatch: 2, precision: bf16-mixed}
                 plans:
@@ -57,6 +57,29 @@ class RunCommandTest {
         JsonNode zero3 = doc.get("plans").get(1);
         assertEquals(zero3.get("comm").get("byCollective").get("allGather").asLong(),
                 zero3.get("executed").get("comm").get("byCollective").get("allGather").asLong());
+    }
+
+    @Test
+    void executedActivationsEqualThePredictedOnesStageByStage() throws IOException {
+        TestSpark.session();
+        Path file = dir.resolve("parallel.yaml");
+        Files.writeString(file, """
+                name: tiny-parallel-run
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
+                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 1}
+                training: {globalBatch: 4, microBatch: 2, precision: fp32}
+                plans:
+                  - {name: pp2, dp: 1, pp: 2, schedule: 1f1b}
+                  - {name: tp2, dp: 1, tp: 2}
+                execute: {steps: 1, seed: 3}
+                """);
+        CliRunner json = CliRunner.run("run", file.toString(), "--json", "--out", dir.resolve("out-parallel").toString());
+        assertEquals(0, json.exitCode(), json.err());
+        for (JsonNode plan : Json.mapper().readTree(json.out()).get("plans")) {
+            JsonNode predicted = plan.get("memory"), executed = plan.get("executed").get("memory");
+            assertEquals(predicted.get("activationsBytesByStage"), executed.get("activationsBytesByStage"), plan.get("name").asText());
+            assertEquals(predicted.get("activationsBytes").asLong(), executed.get("activationsBytes").asLong(), plan.get("name").asText());
+        }
     }
 
     @Test

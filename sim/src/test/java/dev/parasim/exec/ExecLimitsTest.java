@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * What the executor refuses, with the field named: TP or pipelines with ZeRO-2, models over
- * the size limit; pipelines with DDP or ZeRO-1 pass, and invalid pipeline shapes fail when the spec loads.
+ * the size limit, dropout and recomputation (the executed GPT has neither); pipelines with DDP or ZeRO-1 pass, and invalid pipeline shapes fail when the spec loads.
  */
 class ExecLimitsTest {
     private static Experiment parse(String model, String plan, boolean execute) {
@@ -25,7 +25,7 @@ class ExecLimitsTest {
                 """.formatted(model, plan) + (execute ? "execute: {steps: 1, seed: 1}\n" : ""), List.of());
     }
 
-    private static final String TINY = "{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}";
+    private static final String TINY = "{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}";
 
     @Test
     void unsupportedTensorParallelCombosAndPipelinesWithZero2AreRejected() {
@@ -63,6 +63,23 @@ class ExecLimitsTest {
                 """, List.of()));
         assertEquals("plans[0].schedule: interleaved needs micro-batches per step (6) to be a multiple of pp (4), found \"interleaved\"",
                 interleaved.getMessage());
+    }
+
+    @Test
+    void dropoutAndRecomputationAreRejectedBecauseTheExecutedGptHasNeither() {
+        Experiment dropout = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}", "{name: a, dp: 8}", true);
+        assertEquals("model.dropout: executed models have no dropout (set it false), found true", assertThrows(SpecException.class,
+                () -> ExecLimits.check(dropout, dropout.plans().get(0), ExecModels.parameters(dropout.model()))).getMessage());
+        Experiment recompute = SpecLoader.parse("""
+                name: limits
+                model: %s
+                cluster: {preset: cpu-8}
+                training: {globalBatch: 16, microBatch: 1, precision: fp32, recompute: selective}
+                plans: [{name: a, dp: 8}]
+                execute: {steps: 1, seed: 1}
+                """.formatted(TINY), List.of());
+        assertEquals("training.recompute: executed runs keep every activation (none), found selective", assertThrows(SpecException.class,
+                () -> ExecLimits.check(recompute, recompute.plans().get(0), ExecModels.parameters(recompute.model()))).getMessage());
     }
 
     @Test

@@ -21,7 +21,7 @@ public final class Experiments {
     public static Experiment tiny(int dp, int zero, int m, String precision, boolean fp64, double bucketMB, int steps) {
         String yaml = """
                 name: exec-test
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: %d, nodes: %d}
                 training: {globalBatch: %d, microBatch: 2, precision: %s, bucketMB: %s}
                 plans:

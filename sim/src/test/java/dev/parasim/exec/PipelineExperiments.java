@@ -16,7 +16,7 @@ public final class PipelineExperiments {
     public static Experiment tiny(int layers, int dp, int pp, String schedule, int chunks, int zero, int m) {
         String yaml = """
                 name: exec-pp-test
-                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: %d}
                 training: {globalBatch: %d, microBatch: 2, precision: fp32, bucketMB: 0.004}
                 plans:

@@ -12,17 +12,23 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Korthikanti et al. 2022 (arXiv:2205.05198) Table 2 and the check values derived from it. */
+/**
+ * Korthikanti et al. 2022 (arXiv:2205.05198) Table 2 and the check values derived from it (layers only, as the
+ * paper counts them), and hand-derived exact values for the terms the paper leaves out: dropout switched off,
+ * norm statistics, the edge terms of each model chunk, and the interleaved schedule's peak over unequal chunks.
+ */
 class ActivationsTest {
-    static final ModelSpec GPT22B = new ModelSpec("22b", 48, 6144, 64, 64, 4 * 6144, 51200, 2048, MlpKind.GELU, true);
-    static final ModelSpec GPT175B = new ModelSpec("175b", 96, 12288, 96, 96, 4 * 12288, 51200, 2048, MlpKind.GELU, true);
+    static final ModelSpec GPT22B = new ModelSpec("22b", 48, 6144, 64, 64, 4 * 6144, 51200, 2048, MlpKind.GELU, true, true);
+    static final ModelSpec GPT175B = new ModelSpec("175b", 96, 12288, 96, 96, 4 * 12288, 51200, 2048, MlpKind.GELU, true, true);
 
     static ParallelPlan plan(int tp, int pp, boolean sp) {
         return new ParallelPlan("p", 1, tp, pp, 1, ZeroStage.DDP, PipelineSchedule.ONE_F_ONE_B, 1, sp);
     }
 
+    /** The paper's first-stage total: its per-layer bytes (16-bit) times the layers stage 0 keeps in flight, no edge terms. */
     static double firstStageGB(ModelSpec m, int tp, int pp, int b, boolean sp, Recompute r) {
-        return Activations.stageBytes(m, plan(tp, pp, sp), b, 64, r, 2, 0) / 1e9;
+        ParallelPlan plan = plan(tp, pp, sp);
+        return Activations.perLayer(m, plan, b, r, 2) * Activations.layersInFlight(m, plan, 64, 0) / 1e9;
     }
 
     @ParameterizedTest(name = "22B {0} sp={1}")
@@ -40,19 +46,19 @@ class ActivationsTest {
     @Test
     void perLayerRowsOfTableTwoExactly() {
         double s = 2048, b = 1, h = 12288, a = 96, t = 8, sbh = s * b * h;
-        assertEquals(sbh * (34 + 5 * a * s / h), Activations.perLayer(GPT175B, plan(1, 1, false), 1, Recompute.NONE), 1e-3);
-        assertEquals(sbh * (10 + 24 / t + 5 * a * s / (h * t)), Activations.perLayer(GPT175B, plan(8, 1, false), 1, Recompute.NONE), 1e-3);
-        assertEquals(sbh * (34 / t + 5 * a * s / (h * t)), Activations.perLayer(GPT175B, plan(8, 1, true), 1, Recompute.NONE), 1e-3);
-        assertEquals(sbh * (10 + 24 / t), Activations.perLayer(GPT175B, plan(8, 1, false), 1, Recompute.SELECTIVE), 1e-3);
-        assertEquals(sbh * 34 / t, Activations.perLayer(GPT175B, plan(8, 1, true), 1, Recompute.SELECTIVE), 1e-3);
-        assertEquals(2 * sbh, Activations.perLayer(GPT175B, plan(8, 1, false), 1, Recompute.FULL), 1e-3);
+        assertEquals(sbh * (34 + 5 * a * s / h), Activations.perLayer(GPT175B, plan(1, 1, false), 1, Recompute.NONE, 2), 1e-3);
+        assertEquals(sbh * (10 + 24 / t + 5 * a * s / (h * t)), Activations.perLayer(GPT175B, plan(8, 1, false), 1, Recompute.NONE, 2), 1e-3);
+        assertEquals(sbh * (34 / t + 5 * a * s / (h * t)), Activations.perLayer(GPT175B, plan(8, 1, true), 1, Recompute.NONE, 2), 1e-3);
+        assertEquals(sbh * (10 + 24 / t), Activations.perLayer(GPT175B, plan(8, 1, false), 1, Recompute.SELECTIVE, 2), 1e-3);
+        assertEquals(sbh * 34 / t, Activations.perLayer(GPT175B, plan(8, 1, true), 1, Recompute.SELECTIVE, 2), 1e-3);
+        assertEquals(2 * sbh, Activations.perLayer(GPT175B, plan(8, 1, false), 1, Recompute.FULL, 2), 1e-3);
     }
 
     @Test
     void selectiveRecomputeSavesSeventyPercentOnGpt3() {
         // Korthikanti et al. §5: selective recompute saves 70% of GPT-3's activation memory (TP 8, SP).
-        double full = Activations.perLayer(GPT175B, plan(8, 1, true), 1, Recompute.NONE);
-        double selective = Activations.perLayer(GPT175B, plan(8, 1, true), 1, Recompute.SELECTIVE);
+        double full = Activations.perLayer(GPT175B, plan(8, 1, true), 1, Recompute.NONE, 2);
+        double selective = Activations.perLayer(GPT175B, plan(8, 1, true), 1, Recompute.SELECTIVE, 2);
         assertEquals(0.70, 1 - selective / full, 0.01);
     }
 
@@ -67,6 +73,68 @@ class ActivationsTest {
         assertEquals(12, Activations.layersInFlight(m, oneF, 32, 7), 0);         // last stage: one micro-batch
         assertEquals(96 * (1 + 7.0 / 16), Activations.layersInFlight(m, inter, 32, 0), 1e-9); // L·(1 + (p−1)/(p·v))
         assertEquals(2 * 12, Activations.layersInFlight(m, oneF, 2, 0), 0);      // fewer micro-batches than stages
+    }
+
+    /** The executed tiny GPT's shape: L = 2 (or as given), h = 16, a = 2, f = 64, V = 32, s = 8, no dropout. */
+    static ModelSpec tiny(int layers) {
+        return new ModelSpec("tiny", layers, 16, 2, 2, 64, 32, 8, MlpKind.GELU, true, false);
+    }
+
+    @Test
+    void withoutDropoutALayerKeepsSixteenBytesPerTokenAndHiddenAtTwoBytesAndTheSoftmax() {
+        // Korthikanti eq. 1 less the two residual masks (2·sbh at 1 B) and the attention mask and dropped
+        // probabilities (a·s²·b at 1 B + 2 B): 32·s·b·h + 2·a·s²·b bytes at 16 bits.
+        ModelSpec gpt3 = new ModelSpec("175b", 96, 12288, 96, 96, 4 * 12288, 51200, 2048, MlpKind.GELU, true, false);
+        double s = 2048, h = 12288, a = 96, sbh = s * h;
+        assertEquals(sbh * (32 + 2 * a * s / h), Activations.perLayer(gpt3, plan(1, 1, false), 1, Recompute.NONE, 2), 1e-3);
+        // fp32 with dropout: 4-byte tensors, 1-byte masks: 4·16·sbh + 2·sbh and (4 + 1 + 4)·a·s²·b.
+        assertEquals(sbh * (66 + 9 * a * s / h), Activations.perLayer(GPT175B, plan(1, 1, false), 1, Recompute.NONE, 4), 1e-3);
+        // Tiny GPT, fp32, b = 2 (s·b = 16 tokens): 4·16·(4h + 2h + 2h + 2f) = 16384 and 4·a·s²·b = 1024.
+        assertEquals(17408, Activations.perLayer(tiny(2), plan(1, 1, false), 2, Recompute.NONE, 4), 0);
+        // Norm statistics: 2 LayerNorms × (mean, 1/σ) × 16 tokens × 4 B = 256; t-fold fewer tokens under SP (t = 2).
+        assertEquals(256, Activations.normStatistics(tiny(2), plan(1, 1, false), 2, Recompute.NONE), 0);
+        assertEquals(128, Activations.normStatistics(tiny(2), plan(2, 1, true), 2, Recompute.NONE), 0);
+        assertEquals(0, Activations.normStatistics(tiny(2), plan(2, 1, true), 2, Recompute.FULL), 0);
+    }
+
+    @Test
+    void edgeTermsOfTheFirstMiddleAndLastChunk() {
+        ModelSpec m = tiny(4);
+        // pp 4: every chunk keeps its output, 4·s·b·h = 4·16·16 = 1024 B (no dropout, so no embedding mask).
+        assertEquals(1024, Activations.edges(m, plan(1, 4, false), 2, 4, 0), 0);
+        assertEquals(1024, Activations.edges(m, plan(1, 4, false), 2, 4, 2), 0);
+        // Last chunk: + final norm output 1024 + its statistics 2·16·4 = 128 + fp32 softmax 4·16·32 = 2048 → 4224.
+        assertEquals(4224, Activations.edges(m, plan(1, 4, false), 2, 4, 3), 0);
+        // tp 2: the softmax of a 16-word vocabulary shard, 4·16·16 = 1024 → 1024 + 1152 + 1024 = 3200.
+        assertEquals(3200, Activations.edges(m, plan(2, 1, false), 2, 4, 0), 0);
+        // tp 2 with SP: output and norm /t (512 + 512 + 64), the head's gathered input 1024, softmax 1024 → 3136.
+        assertEquals(3136, Activations.edges(m, plan(2, 1, true), 2, 4, 0), 0);
+        // GPT-3 175B, t = 8, p = 8, SP, b = 1, bf16, dropout (s·b·h = 25,165,824, s·b = 2048):
+        // first chunk: output 2·sbh/8 = 6,291,456 + embedding dropout mask sbh/8 = 3,145,728 → 9,437,184;
+        // last: output 6,291,456 + norm 6,291,456 + statistics 4·2·2048/8 = 2048 + gathered head input 2·sbh =
+        // 50,331,648 + fp32 softmax 4·2048·51200/8 = 52,428,800 → 115,345,408.
+        ParallelPlan gpt3 = plan(8, 8, true);
+        assertEquals(9_437_184, Activations.edges(GPT175B, gpt3, 1, 2, 0), 0);
+        assertEquals(115_345_408, Activations.edges(GPT175B, gpt3, 1, 2, 7), 0);
+    }
+
+    @Test
+    void stagePeaksFollowTheScheduleWithUnequalChunks() {
+        // pp 2, one layer per stage, fp32, b = 2: a chunk is 17408 + 256 (layer) + its edges.
+        ModelSpec m = tiny(2);
+        long first = 17408 + 256 + 1024, last = 17408 + 256 + 4224;   // 18688 and 21888
+        ParallelPlan oneF = plan(1, 2, false);
+        assertEquals(2 * first, Activations.stageBytes(m, oneF, 2, 2, Recompute.NONE, 4, 0), 0);   // p − 0 = 2 in flight
+        assertEquals(last, Activations.stageBytes(m, oneF, 2, 2, Recompute.NONE, 4, 1), 0);        // one in flight
+        ParallelPlan gpipe = new ParallelPlan("g", 1, 1, 2, 1, ZeroStage.DDP, PipelineSchedule.GPIPE, 1, false);
+        assertEquals(4 * last, Activations.stageBytes(m, gpipe, 2, 4, Recompute.NONE, 4, 1), 0);   // all m = 4
+        // Interleaved p 2, v 2, L 4, m 4: chunks of one layer, only virtual stage 3 (stage 1, chunk 1) holds the head.
+        // Stage 0 runs 4 warm-up forwards and one more before its first backward: 5 chunks of 18688 = 93440.
+        // Stage 1 runs F0.0 F1.0 F0.1, then B0.1 F1.1: at most two chunk-0 passes and one head chunk, 2·18688 + 21888.
+        ModelSpec four = tiny(4);
+        ParallelPlan inter = new ParallelPlan("i", 1, 1, 2, 1, ZeroStage.DDP, PipelineSchedule.INTERLEAVED, 2, false);
+        assertEquals(5 * first, Activations.stageBytes(four, inter, 2, 4, Recompute.NONE, 4, 0), 0);
+        assertEquals(2 * first + last, Activations.stageBytes(four, inter, 2, 4, Recompute.NONE, 4, 1), 0);
     }
 
     static double round2(double x) {

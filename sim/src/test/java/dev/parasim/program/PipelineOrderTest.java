@@ -45,7 +45,7 @@ class PipelineOrderTest {
     @CsvSource({"gpipe, 4, 8, 1", "1f1b, 4, 8, 1", "1f1b, 8, 4, 1", "zb-h1, 4, 8, 1", "interleaved, 4, 8, 2", "interleaved, 2, 6, 3"})
     void peakInFlightMatchesTheMemoryModel(String label, int p, int m, int v) {
         PipelineSchedule schedule = java.util.Arrays.stream(PipelineSchedule.values()).filter(s -> s.label().equals(label)).findFirst().orElseThrow();
-        ModelSpec model = new ModelSpec("m", p * v * 3, 64, 4, 4, 256, 100, 32, MlpKind.GELU, true);
+        ModelSpec model = new ModelSpec("m", p * v * 3, 64, 4, 4, 256, 100, 32, MlpKind.GELU, true, true);
         ParallelPlan plan = new ParallelPlan("p", 1, 1, p, 1, ZeroStage.DDP, schedule, v, false);
         List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
         for (int stage = 0; stage < p; stage++) {
@@ -64,7 +64,7 @@ class PipelineOrderTest {
      * p ≤ m ≤ 4p, the most a stage holds between passes is {@code Activations.heldBetweenPasses} with
      * {@code weightGradsPendingAtPeak}, whether M_W is below, equal to or above M_B.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void zeroBubbleHeldBytesMatchTheMemoryModel() {
         for (int p = 2; p <= 8; p++)
             for (int m = p; m <= 4 * p; m++) {
@@ -82,5 +82,39 @@ class PipelineOrderTest {
                                 Activations.weightGradsPendingAtPeak(plan, m, stage)), "p " + p + " m " + m + " stage " + stage);
                     }
             }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"GPIPE, 4, 6, 1", "ONE_F_ONE_B, 4, 6, 1", "INTERLEAVED, 4, 8, 2", "ZB_H1, 4, 6, 1", "ONE_F_ONE_B, 1, 3, 1"})
+    void compiledOrderKeepsEachStagesOrderAndPutsEveryPassAfterItsInput(PipelineSchedule schedule, int p, int m, int v) {
+        List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
+        CompiledOrder compiled = CompiledOrder.of(orders, v);
+        assertEquals(orders.stream().mapToInt(List::size).sum(), compiled.size());
+        int[] next = new int[p];
+        java.util.Map<Dependencies.StagePass, Integer> position = new java.util.HashMap<>();
+        for (int i = 0; i < compiled.size(); i++) {
+            int code = compiled.op()[i], stage = code >>> 3;
+            PassRef ref = orders.get(stage).get(next[stage]++);
+            assertEquals(ref.pass().ordinal(), (code >>> 1) & 3, "pass kind at " + i);
+            assertEquals(Dependencies.consumerStage(stage, ref, p, v) >= 0, (code & 1) == 1, "consumer flag at " + i);
+            Dependencies.StagePass dep = Dependencies.of(stage, ref, p, v);
+            if (dep != null) {
+                Integer at = position.get(dep);
+                org.junit.jupiter.api.Assertions.assertNotNull(at, ref + " on stage " + stage + " before its input " + dep);
+                assertEquals(dep.stage() == stage ? -1 : at, compiled.dependency()[i]);
+            }
+            position.put(new Dependencies.StagePass(stage, ref), i);
+        }
+        for (int s = 0; s < p; s++) assertEquals(orders.get(s).size(), next[s]);
+    }
+
+    @Test
+    void anOrderThatWaitsForItselfIsRejectedWhenCompiled() {
+        // Stage 0 runs micro-batch 0's backward before its forward: stage 1 can never start.
+        List<List<PassRef>> orders = List.of(
+                List.of(new PassRef(Pass.BW, 0, 0), new PassRef(Pass.F, 0, 0)),
+                List.of(new PassRef(Pass.F, 0, 0), new PassRef(Pass.BW, 0, 0)));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> CompiledOrder.of(orders, 1));
+        assertEquals("pipeline order deadlocks: no stage can run its next pass", e.getMessage());
     }
 }

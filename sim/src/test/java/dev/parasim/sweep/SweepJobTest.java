@@ -66,6 +66,28 @@ class SweepJobTest {
     }
 
     @Test
+    void seedsArePackedIntoTasksOfEvenEstimatedWorkHeaviestFirst() {
+        SweepSpec spec = SweepLoader.parse(SWEEP, List.of());
+        List<PlanSpace.Seed> seeds = PlanSpace.seeds(spec);
+        PlanEvaluator estimator = new PlanEvaluator(spec);
+        // tp 16 breaks the within-a-node constraint: nothing to evaluate.
+        assertEquals(0, estimator.estimatedCost(new PlanSpace.Seed(16, 16, 1, 1)));
+        assertTrue(estimator.estimatedCost(new PlanSpace.Seed(16, 1, 4, 1)) > estimator.estimatedCost(new PlanSpace.Seed(16, 1, 1, 1)));
+        List<List<PlanSpace.Seed>> tasks = SweepJob.balance(spec, seeds, 4);
+        assertEquals(tasks, SweepJob.balance(spec, seeds, 4));
+        assertEquals(4, tasks.size());
+        assertEquals(new java.util.HashSet<>(seeds), new java.util.HashSet<>(tasks.stream().flatMap(List::stream).toList()));
+        assertEquals(seeds.size(), tasks.stream().mapToInt(List::size).sum());
+        double[] load = tasks.stream().mapToDouble(t -> t.stream().mapToDouble(estimator::estimatedCost).sum()).toArray();
+        double heaviestSeed = seeds.stream().mapToDouble(estimator::estimatedCost).max().orElseThrow();
+        for (int t = 1; t < load.length; t++) {
+            assertTrue(load[t - 1] >= load[t], "heaviest task first");
+            // Greedy packing: no task exceeds the lightest by more than one seed.
+            assertTrue(load[0] - load[t] <= heaviestSeed, java.util.Arrays.toString(load));
+        }
+    }
+
+    @Test
     void sparkRowsEqualThePlainLoop() {
         Map<String, Row> spark = new TreeMap<>();
         for (Row r : outcome.results().filter("status != 'invalid'").collectAsList()) spark.put(r.getAs("gpus") + "/" + r.getAs("plan"), r);

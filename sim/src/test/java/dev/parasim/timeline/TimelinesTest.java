@@ -4,6 +4,7 @@ import dev.parasim.Fixtures;
 import dev.parasim.analytic.Accountant;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.ZeroStage;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -65,6 +66,26 @@ class TimelinesTest {
                 assertTrue(fast.spans().isEmpty());
             }
         }
+    }
+
+    @Test
+    void plansThatDifferOnlyAfterThePipelinePhaseShareOnePlayWithIdenticalResults() {
+        Experiment e = Fixtures.experiment(Fixtures.GPT3);
+        ParallelPlan threeD = e.plans().get(2);
+        PipelinePlays plays = new PipelinePlays();
+        for (ZeroStage zero : new ZeroStage[] {ZeroStage.DDP, ZeroStage.OPTIMIZER, ZeroStage.GRADIENTS}) {
+            ParallelPlan plan = threeD.withZero(zero);
+            Timeline reused = Timelines.fast(e, plan, Accountant.evaluate(e, plan).stages(), plays);
+            Timeline played = Timelines.of(e, plan, true);
+            assertEquals(played.stepSeconds(), reused.stepSeconds(), zero.toString());
+            assertEquals(played.computeSeconds(), reused.computeSeconds());
+            assertEquals(played.exposedCommSeconds(), reused.exposedCommSeconds());
+            assertEquals(played.bubbleSeconds(), reused.bubbleSeconds());
+        }
+        // ZeRO-1 changes only the gradient sync and the optimizer, after the pipeline phase: it reuses DDP's play.
+        // ZeRO-2 reduce-scatters gradients inside every micro-batch's backward: a play of its own.
+        assertEquals(2, plays.played());
+        assertEquals(1, plays.reused());
     }
 
     @Test

@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * What one unit step produced: its {@code value} (a [b·s, h] output, a gradient, or the 1-element
  * loss) plus the tensors its backward step needs. {@link #bytes()} counts the value and the saved
- * tensors but not the step's input (the previous step's value, counted there), so summing bytes()
- * over the live activations of a forward pass gives the activation memory without double counting.
+ * floating-point tensors but not the step's input (the previous step's value, counted there), so summing
+ * bytes() over the live activations of a forward pass gives the activation memory without double counting.
  */
 public final class Activation {
     private static final Activation NONE = new Activation(null, null, Map.of());
@@ -38,10 +38,18 @@ public final class Activation {
     /** {@return the value of a 1-element activation (the loss of the head step)} */
     public double scalar() { return value.getDouble(0); }
 
-    /** {@return bytes of the value and saved tensors this activation keeps alive (input excluded)} */
+    /**
+     * {@return bytes of the value and saved floating-point tensors this activation keeps alive (input excluded)}:
+     * integer index tensors (the batch's token and target ids) are input data, not activation memory
+     */
     public long bytes() {
-        long bytes = value == null ? 0 : bytesOf(value);
-        for (INDArray t : saved.values()) bytes += bytesOf(t);
+        return (value == null ? 0 : bytesOf(value)) + savedBytes();
+    }
+
+    /** {@return bytes of the saved floating-point tensors alone (what backward reads besides the input)} */
+    public long savedBytes() {
+        long bytes = 0;
+        for (INDArray t : saved.values()) if (t.dataType().isFPType()) bytes += bytesOf(t);
         return bytes;
     }
 

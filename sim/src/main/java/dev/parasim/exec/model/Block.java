@@ -42,9 +42,9 @@ final class Block {
     }
 
     /**
-     * Hands the parameter gradients to {@code g}; {@return dL/dx}. Deferred, they keep the four linear
-     * layers' inputs and output gradients (b·s·(3h + f) + b·s·(5h + f) elements: Qi et al. 2024's M_W,
-     * 32·b·s·h bytes at 2 B when f = 4h) and both LayerNorms' x̂ and output gradients (4·b·s·h).
+     * Hands the parameter gradients to {@code g}; {@return dL/dx}. Deferred, the linear layers' keep their
+     * inputs and output gradients, b·s·(3h + f) + b·s·(5h + f) elements (Qi et al. 2024's M_W, 32·b·s·h bytes at
+     * 2 B when f = 4h); the LayerNorms' are computed at once.
      */
     static INDArray backward(Map<String, INDArray> w, WeightGrads g, Activation c, INDArray dOut, int heads) {
         INDArray q = c.saved("q");

@@ -21,10 +21,10 @@ final class Embedding {
         return new Activation(x, null, Map.of("tokens", ids));
     }
 
-    /** Hands {@code grads} wte += onehot(tokens)ᵀ·dx and Σ_sequences dx into the first s rows of wpe (deferred: keeping the ids and dx). */
+    /** Adds wte += onehot(tokens)ᵀ·dx and Σ_sequences dx into the first s rows of wpe through {@code grads}, at once (in B under ZB-H1 too). */
     static void backward(Activation cached, INDArray dx, WeightGrads grads) {
         INDArray ids = cached.saved("tokens");
-        grads.add(g -> {
+        grads.now(g -> {
             INDArray dwte = g.get("wte");
             int b = (int) ids.size(0), s = (int) ids.size(1);
             long n = (long) b * s;
@@ -33,6 +33,6 @@ final class Embedding {
             dwte.addi(oneHot.transpose().mmul(dx));
             INDArray positionGrad = dx.reshape('c', b, s, dx.columns()).sum(0);
             g.get("wpe").get(NDArrayIndex.interval(0, s), NDArrayIndex.all()).addi(positionGrad);
-        }, ids, dx);
+        });
     }
 }

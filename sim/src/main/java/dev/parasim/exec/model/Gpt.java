@@ -100,8 +100,9 @@ public final class Gpt implements java.io.Serializable {
     }
 
     /**
-     * Runs unit u backward, handing its parameter gradients to {@code grads}: with {@link WeightGrads#deferred()}
-     * this is ZB-H1's B (input gradient only) and {@code grads.apply(layout().views(u, accumulator))} its W.
+     * Runs unit u backward, handing its parameter gradients to {@code grads}: with {@link WeightGrads#deferred}
+     * this is ZB-H1's B (input gradients, and the LayerNorm and embedding gradients into the sink's accumulator)
+     * and {@code grads.apply(layout().views(u, accumulator))} its W (the linear layers' weight gradients).
      * {@return the gradient w.r.t. its input ({@link Activation#none()} for unit 0)}
      */
     public Activation backwardUnit(int u, INDArray unitParams, Activation cached, Activation gradOutput, WeightGrads grads) {

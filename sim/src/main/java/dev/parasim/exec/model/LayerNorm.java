@@ -24,7 +24,8 @@ final class LayerNorm {
     }
 
     /**
-     * Hands norm {@code name}'s gradients (name.g += Σ dy·x̂, name.b += Σ dy) to {@code grads};
+     * Adds norm {@code name}'s gradients (name.g += Σ dy·x̂, name.b += Σ dy) through {@code grads} at once (in B
+     * under ZB-H1 too: they keep nothing for W);
      * {@return dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))} with dx̂ = dy·g, the standard LayerNorm backward.
      */
     static INDArray backward(INDArray x, INDArray mean, INDArray rstd, INDArray g, INDArray dy, WeightGrads grads, String name) {

@@ -95,11 +95,6 @@ public final class TensorParallel implements java.io.Serializable {
         return gpt.backwardUnit(gpt.finalNormUnit(), finalNormShard, cached, Activation.of(dyLocal), finalNormGradShard).value();
     }
 
-    /** The same, handing the gains' and biases' gradients to {@code grads} (deferred: ZB-H1's B keeps x̂ and dy) */
-    public INDArray finalNormBackward(INDArray finalNormShard, Activation cached, INDArray dyLocal, WeightGrads grads) {
-        return gpt.backwardUnit(gpt.finalNormUnit(), finalNormShard, cached, Activation.of(dyLocal), grads).value();
-    }
-
     private TpRegion region(int r, Batch batch) {
         return new TpRegion(mode, degree(), r, batch.sequences(), batch.seqLen());
     }

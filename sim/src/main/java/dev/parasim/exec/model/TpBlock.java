@@ -25,12 +25,13 @@ import java.util.Map;
  * before mlpBackward and G(ln1OutputLocal()) before attentionBackward, passing them as second argument.
  * Parameter gradients are added into the rank's shard accumulator; under SEQUENCE the ln1/ln2
  * gradients are partial (see {@link TpShards#sequenceParallelPartialGrads}). After
- * {@link #deferWeightGrads()} the backward phases compute input gradients only and keep what the parameter
- * gradients need (ZB-H1's B and W, see {@link WeightGrads}). Phases run once each, in the order above.
+ * {@link #deferWeightGrads()} the backward phases compute input gradients (and the LayerNorms' gradients) only and
+ * keep what the linear layers' weight gradients need (ZB-H1's B and W, see {@link WeightGrads}). Phases run once each, in the order above.
  */
 public final class TpBlock {
     private final TpRegion region;
     private final Map<String, INDArray> w;
+    private final Map<String, INDArray> g;
     private WeightGrads grads;
     private final int localHeads;
     private final boolean regather;
@@ -40,17 +41,19 @@ public final class TpBlock {
         this.regather = savedInput == TpSavedInput.LOCAL;
         this.region = region;
         this.w = w;
+        this.g = g;
         this.grads = WeightGrads.immediate(g);
         this.localHeads = localHeads;
     }
 
     /**
-     * Makes the backward phases keep their parameter gradients' inputs instead of adding into the accumulator
-     * (call before backward 1); {@return the kept inputs, for the caller's W to {@link WeightGrads#apply} into
-     * {@link TpShards#views} of this unit's gradient shard}
+     * Makes the backward phases keep the four linear layers' inputs and output gradients instead of adding their
+     * weight gradients into the accumulator (call before backward 1; the LayerNorms' still go in at once);
+     * {@return the kept inputs, for the caller's W to {@link WeightGrads#apply} into {@link TpShards#views} of
+     * this unit's gradient shard}
      */
     public WeightGrads deferWeightGrads() {
-        grads = WeightGrads.deferred();
+        grads = WeightGrads.deferred(g);
         return grads;
     }
 

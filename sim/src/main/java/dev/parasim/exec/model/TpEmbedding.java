@@ -19,13 +19,13 @@ import java.util.Map;
 public final class TpEmbedding {
     private final TpRegion region;
     private final Map<String, INDArray> w;
-    private WeightGrads grads;
+    private final Map<String, INDArray> g;
     private final INDArray oneHot;
 
     TpEmbedding(TpRegion region, Map<String, INDArray> w, Map<String, INDArray> g, Batch batch, int vocab) {
         this.region = region;
         this.w = w;
-        this.grads = WeightGrads.immediate(g);
+        this.g = g;
         this.oneHot = vocabOneHot(region.gathered(batch.flatTokens()), region.rank, vocab / region.t,
                 w.get("wte").dataType());
     }
@@ -48,27 +48,15 @@ public final class TpEmbedding {
     }
 
     /**
-     * Makes {@link #backward} keep the gathered output gradient instead of adding the gradients (ZB-H1's B; the
-     * one-hot is kept from the forward, as without deferral); {@return it, for the caller's W to
-     * {@link WeightGrads#apply} into {@link TpShards#views} of unit 0's gradient shard}
-     */
-    public WeightGrads deferWeightGrads() {
-        grads = WeightGrads.deferred();
-        return grads;
-    }
-
-    /**
-     * Backward, from the gathered gradient of the embedding output: hands the gradients onehotᵀ·dx of this
-     * rank's wte rows and the local rows' sum over sequences for wpe (partial under SEQUENCE) to the gradients.
+     * Backward, from the gathered gradient of the embedding output: adds onehotᵀ·dx into this rank's
+     * wte rows and the local rows' sum over sequences into wpe (partial under SEQUENCE).
      */
     public void backward(INDArray dxGathered) {
-        grads.add(g -> {
-            g.get("wte").addi(oneHot.transpose().mmul(dxGathered));
-            int[] pos = region.positions();
-            INDArray local = region.local(dxGathered);
-            INDArray positionGrad = local.reshape('c', region.b, pos[1], local.columns()).sum(0);
-            for (int j = 0; j < pos[1]; j++) g.get("wpe").getRow(pos[0] + j).addi(positionGrad.getRow(j));
-        }, dxGathered);
+        g.get("wte").addi(oneHot.transpose().mmul(dxGathered));
+        int[] pos = region.positions();
+        INDArray local = region.local(dxGathered);
+        INDArray positionGrad = local.reshape('c', region.b, pos[1], local.columns()).sum(0);
+        for (int j = 0; j < pos[1]; j++) g.get("wpe").getRow(pos[0] + j).addi(positionGrad.getRow(j));
     }
 
     /** {@return [n, V/t] with a one where token k falls in rank r's vocabulary rows} */

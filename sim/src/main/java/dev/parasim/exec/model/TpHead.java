@@ -55,7 +55,7 @@ public final class TpHead {
      * {@return them, for the caller's W to {@link WeightGrads#apply} into {@link TpShards#views} of unit 0's gradient shard}
      */
     public WeightGrads deferWeightGrads() {
-        grads = WeightGrads.deferred();
+        grads = WeightGrads.deferred(Map.of());   // the head's one gradient is a linear layer's
         return grads;
     }
 
@@ -76,6 +76,7 @@ public final class TpHead {
         INDArray sumExp = probs.sum(1);
         INDArray targetLogit = logits.mul(targetOneHot).sum(1);
         this.globalMax = globalMax.reshape(n, 1).dup();
+        logits = null;   // backward needs only the softmax: the logits are not kept (Megatron's fused cross-entropy)
         return new SoftmaxPartials(sumExp, targetLogit);
     }
 
@@ -85,9 +86,10 @@ public final class TpHead {
      */
     public double loss(INDArray sumExpReduced, INDArray targetLogitReduced) {
         advance(Step.LOSS);
-        long n = logits.rows();
+        long n = probs.rows();
         probs.diviColumnVector(sumExpReduced.reshape(n, 1));
         INDArray perToken = Transforms.log(sumExpReduced, true).addi(globalMax.reshape(n)).subi(targetLogitReduced);
+        globalMax = null;
         return perToken.sumNumber().doubleValue() / n;
     }
 
@@ -97,19 +99,23 @@ public final class TpHead {
      */
     public INDArray backward() {
         advance(Step.BACKWARD);
-        long n = logits.rows();
+        long n = probs.rows();
         INDArray dz = probs.sub(targetOneHot).divi(n);
         grads.linear("wte", null, dz, y);
         return dz.mmul(wte);
     }
 
     /**
-     * {@return bytes of the [n, V/t] logits and softmax this rank keeps from {@link #partials} until
-     * {@link #backward}}: 2·n·V/t elements (0 before partials) — the head's edge term of activation memory
+     * {@return bytes this rank keeps for {@link #backward} from {@link #partials} on (0 before)}: the [n, V/t] softmax
+     * and, under SEQUENCE, the gathered input y [n, h], a copy made for the wte gradient (under TENSOR y is the
+     * caller's final-norm output, counted there) — the head's edge terms of activation memory. The one-hot target
+     * mask stands for the batch's target ids, input data rather than activations.
      */
     public long savedBytes() {
         if (probs == null) return 0;
-        return (logits.length() + probs.length()) * logits.dataType().width();
+        long bytes = probs.length() * probs.dataType().width();
+        if (region.mode.gathers()) bytes += y.length() * y.dataType().width();
+        return bytes;
     }
 
     private void advance(Step step) {

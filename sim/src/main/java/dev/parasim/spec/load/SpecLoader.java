@@ -128,7 +128,7 @@ public final class SpecLoader {
             MlpKind mlp = n.choice("mlp", MlpKind.class, MlpKind.GELU);
             return new ModelSpec(n.string("name", "custom"), n.integer("layers"), hidden, heads,
                     n.integer("kvHeads", heads), n.integer("ffnHidden", 4 * hidden), n.integer("vocab"),
-                    n.integer("seqLen"), mlp, n.bool("tiedEmbeddings", mlp == MlpKind.GELU));
+                    n.integer("seqLen"), mlp, n.bool("tiedEmbeddings", mlp == MlpKind.GELU), n.bool("dropout", true));
         });
         n.done();
         return spec;

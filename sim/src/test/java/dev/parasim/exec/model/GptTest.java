@@ -103,11 +103,12 @@ class GptTest {
             Activation block = gpt.forwardUnit(1, p[1], emb, batch);
             long elements = (long) b * s * (8L * h + 2L * f + 4) + (long) a * s * s * b;
             assertEquals(elements * dtype.width(), block.bytes());
-            assertEquals((long) b * s * h * dtype.width() + 4L * b * s, emb.bytes(), "output plus int32 token ids");
+            assertEquals((long) b * s * h * dtype.width(), emb.bytes(), "the output; the int32 token ids are the batch, not counted");
             Activation norm = gpt.forwardUnit(3, p[3], gpt.forwardUnit(2, p[2], block, batch), batch);
             assertEquals((long) b * s * (h + 2) * dtype.width(), norm.bytes());
             Activation head = gpt.headForward(p[0], norm, batch);
-            assertEquals(8 + (long) b * s * SMALL.vocab() * dtype.width() + 4L * b * s, head.bytes());
+            assertEquals((long) b * s * SMALL.vocab() * dtype.width(), head.savedBytes(), "the softmax (targets are the batch)");
+            assertEquals(8 + head.savedBytes(), head.bytes(), "plus the fp64 loss it returns");
         }
     }
 

@@ -79,16 +79,16 @@ class ParamLayoutTest {
 
     @Test
     void ofModelSpecRejectsWhatIsNotExecuted() {
-        ModelSpec swiglu = new ModelSpec("m", 2, 64, 4, 4, 256, 100, 16, MlpKind.SWIGLU, true);
+        ModelSpec swiglu = new ModelSpec("m", 2, 64, 4, 4, 256, 100, 16, MlpKind.SWIGLU, true, true);
         assertEquals("model.mlp: executed models must be gelu, found swiglu",
                 assertThrows(SpecException.class, () -> GptConfig.of(swiglu)).getMessage());
-        ModelSpec untied = new ModelSpec("m", 2, 64, 4, 4, 256, 100, 16, MlpKind.GELU, false);
+        ModelSpec untied = new ModelSpec("m", 2, 64, 4, 4, 256, 100, 16, MlpKind.GELU, false, true);
         assertEquals("model.tiedEmbeddings: executed models must tie embeddings, found false",
                 assertThrows(SpecException.class, () -> GptConfig.of(untied)).getMessage());
-        ModelSpec gqa = new ModelSpec("m", 2, 64, 4, 2, 256, 100, 16, MlpKind.GELU, true);
+        ModelSpec gqa = new ModelSpec("m", 2, 64, 4, 2, 256, 100, 16, MlpKind.GELU, true, true);
         assertEquals("model.kvHeads: executed models must equal model.heads (4), found 2",
                 assertThrows(SpecException.class, () -> GptConfig.of(gqa)).getMessage());
-        ModelSpec ok = new ModelSpec("m", 2, 64, 4, 4, 256, 100, 16, MlpKind.GELU, true);
+        ModelSpec ok = new ModelSpec("m", 2, 64, 4, 4, 256, 100, 16, MlpKind.GELU, true, true);
         assertEquals(new GptConfig(2, 64, 4, 256, 100, 16), GptConfig.of(ok));
         assertEquals("heads: must divide hidden (10), found 4",
                 assertThrows(SpecException.class, () -> new GptConfig(1, 10, 4, 40, 5, 5)).getMessage());

@@ -5,6 +5,7 @@ import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankDetail;
 import dev.parasim.memory.Activations;
+import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
@@ -21,19 +22,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Measured pipeline memory follows the schedule and the event log is complete.
+ * Measured pipeline memory follows the schedule, equals the accountant's, and the event log is complete.
  * <ul>
  * <li>The most micro-batch chunks a stage holds between passes equals the memory model's in-flight count
  *     ({@code Activations.layersInFlight} / layers per chunk): GPipe m, 1F1B and ZB-H1 p − stage,
  *     interleaved min(m·v, 2(p − s − 1) + (v − 1)·p + 1), or m·v when m = p (all warm-up, as Megatron).</li>
- * <li>With one chunk per stage the activation bytes held between passes equal, to the byte, in-flight ×
- *     M_B, M_B = layers per stage × {@code Activations.perLayerWithoutDropout} + the stage's edge terms: the
- *     embedding output and token ids on the first stage, the received input b·s·h on the others, the final
- *     norm (b·s·h + 2·b·s) and the head (fp32 softmax b·s·V, the ids, the fp64 loss) on the last. Under ZB-H1
- *     a micro-batch holds M_W from its B to its W instead (layers per stage ×
- *     {@code Activations.weightGradInputsPerLayer}, plus the embedding's output gradient and ids on the first
- *     stage, the final norm's x̂ and output gradient and the head's dz and input, b·s·(2h + V + h), on the last),
- *     and the stage holds {@code Activations.heldBetweenPasses} of both.</li>
+ * <li>Every stage's peak activation bytes, and the most it holds between passes (the same: a forward only adds, a
+ *     backward only releases), equal the accountant's for that stage ({@code MemoryModel.activationBytes}) to the
+ *     byte, edge terms included: each chunk's output, the final norm and the fp32 softmax on the last chunk.</li>
  * <li>Each rank logs one F and one BW (ZB-H1: one B and one W) per micro-batch per chunk; every send has
  *     exactly one matching receive on its peer; a received pass depends on the sender's pass.</li>
  * </ul>
@@ -49,30 +45,15 @@ class PipelineMemoryAndEventsTest {
         int layers = c.layers(), pp = c.pp(), v = c.chunks(), m = c.m();
         String schedule = c.schedule();
         ModelSpec model = e.model();
-        int b = e.training().microBatch(), s = model.seqLen(), h = model.hidden(), bytes = 4;
-        long bsh = (long) b * s * h, bs = (long) b * s;
         double layersPerChunk = (double) layers / (pp * v);
         for (RankDetail d : r.ranks()) {
             int stage = d.stage();
             long inFlight = Math.round(Activations.layersInFlight(model, plan, m, stage) / layersPerChunk);
             assertEquals(inFlight, d.maxInFlight(), "stage " + stage + " in-flight micro-batch chunks");
-            if (v == 1) {
-                long edges = stage == 0 ? bytes * bsh + 4 * bs : bytes * bsh;
-                if (stage == pp - 1) edges += bytes * (bsh + 2 * bs) + bytes * bs * model.vocab() + 4 * bs + 8;
-                long perMicroBatch = (layers / pp) * Activations.perLayerWithoutDropout(model, b, bytes) + edges;
-                long untilW = 0;
-                if (schedule.equals("zb-h1")) {
-                    untilW = (layers / pp) * Activations.weightGradInputsPerLayer(model, b, bytes);
-                    if (stage == 0) untilW += bytes * bsh + 4 * bs;
-                    if (stage == pp - 1) untilW += bytes * 2 * bsh + bytes * bs * (model.vocab() + h);
-                }
-                long held = Activations.heldBetweenPasses(perMicroBatch, untilW, (int) inFlight,
-                        Activations.weightGradsPendingAtPeak(plan, m, stage));
-                System.out.printf("%s stage %d: held between passes %,d B measured, %,d predicted (M_B %,d, M_W %,d)%n", c, stage,
-                        d.residentActivationBytes(), held, perMicroBatch, untilW);
-                assertEquals(held, d.residentActivationBytes(), "stage " + stage + " activation bytes held");
-            }
-            assertTrue(d.memory().peak(MemCategory.ACTIVATIONS) >= d.residentActivationBytes());
+            long predicted = MemoryModel.activationBytes(e, plan, stage);
+            assertEquals(predicted, d.memory().peak(MemCategory.ACTIVATIONS), "stage " + stage + " peak activation bytes");
+            assertEquals(predicted, d.residentActivationBytes(), "stage " + stage + " activation bytes held between passes");
+            assertEquals(0, d.memory().live(MemCategory.ACTIVATIONS), "stage " + stage + " activations after the step");
             checkPasses(d, schedule, m, v);
         }
         checkMessages(r.ranks());

@@ -5,8 +5,11 @@ import dev.parasim.analytic.CommVolume;
 import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.ExecutedResult;
+import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankComm;
 import dev.parasim.exec.TestSpark;
+import dev.parasim.memory.Activations;
+import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.load.SpecLoader;
@@ -32,13 +35,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * receipt), and every kind again equals the accountant's for the rank's stage. With {@code spLocalInputs}
  * (Korthikanti et al. 2022 §4.2.3) the same holds plus 2 AllGathers of b·s·h per layer per micro-batch, the
  * backward re-gathers of the qkv/fc1 inputs, which the accountant (keeping gathered inputs) does not count.
+ * Each rank's peak activations equal the accountant's for its stage with local inputs (Korthikanti's SP row) and
+ * exceed them by exactly the gathered inputs' 2·(1 − 1/t)·b·s·h fp32 per layer per in-flight micro-batch otherwise.
  */
 class SequenceParallelRunsTest {
 
     private static Experiment tiny(int heads, int dp, int tp, int pp, int zero, int m, boolean local, String schedule) {
         return SpecLoader.parse("""
                 name: exec-sp-test
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: %d, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: %d, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: %d}
                 training: {globalBatch: %d, microBatch: 2, precision: fp32, bucketMB: 0.004}
                 plans:
@@ -82,6 +87,13 @@ class SequenceParallelRunsTest {
             for (CollectiveKind kind : CollectiveKind.values())
                 assertEquals(predicted.bytes(kind) + (kind == CollectiveKind.ALL_GATHER ? regather : 0), rank.sent(kind),
                         "accountant (+ re-gathers) vs executed " + kind.label() + ", rank " + rank.rank());
+            // Activations: Korthikanti's SP row keeps local qkv/fc1 inputs (spLocalInputs); kept gathered, each in-flight
+            // micro-batch holds 2·(1 − 1/t)·b·s·h fp32 more per layer of the stage.
+            var d = r.ranks().get(rank.rank());
+            long inFlight = Math.round(Activations.layersInFlight(e.model(), plan, m, d.stage()) / ((double) layers / pp));
+            long gathered = local ? 0 : inFlight * (layers / pp) * 2 * bsh * (tp - 1) / tp * 4;
+            assertEquals(MemoryModel.activationBytes(e, plan, d.stage()) + gathered, d.memory().peak(MemCategory.ACTIVATIONS),
+                    "accountant (+ gathered inputs) vs executed peak activations, rank " + rank.rank());
         }
     }
 }

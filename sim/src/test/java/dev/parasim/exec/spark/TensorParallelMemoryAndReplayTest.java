@@ -1,10 +1,12 @@
 package dev.parasim.exec.spark;
 
+import dev.parasim.analytic.Accountant;
 import dev.parasim.exec.ExecEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankDetail;
 import dev.parasim.exec.TestSpark;
+import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
@@ -23,15 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A tp2 run (pp = 1, plain TP and with sequence parallelism), 1 step of 2 micro-batches, fp32:
+ * tp2 and tp4 runs (pp = 1, plain TP and with sequence parallelism), 1 step of 2 micro-batches, fp32:
  * <ul>
- * <li>each rank's peak metered activations are L blocks' saved tensors, exactly the closed form of
- *   Korthikanti et al. 2022 Table 2 without dropout masks, in elements per block: plain TP
- *   b·s·h·(4 + 4/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s; SP (gathered qkv/fc1 inputs kept)
- *   b·s·h·(2 + 6/t) + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t; SP keeping local inputs ({@code spLocalInputs},
- *   Korthikanti's SP row) 8·b·s·h/t + 2·b·s·f/t + (a/t)·b·s² + 4·b·s/t; plus one edge term, the head's logits
- *   and softmax 2·b·s·V/t (the embedding's one-hot and the final norm are not metered); nothing is left after
- *   the step;</li>
+ * <li>each rank's peak metered activations equal the accountant's ({@code MemoryModel.activationBytes}) to the
+ *   byte: L blocks' saved tensors — Korthikanti et al. 2022 Table 2 without dropout masks, plus the LayerNorm
+ *   statistics — and the edge terms (the last block's output, the final norm's output and statistics, under SP
+ *   the head's gathered input, the fp32 softmax b·s·V/t). The accountant's SP row is Korthikanti's, whose
+ *   qkv and fc1 keep their local input and gather it again in backward, as {@code spLocalInputs} runs; the
+ *   default keeps the gathered inputs (which the accountant's comm counts, without the re-gathers) and holds
+ *   exactly 2·(1 − 1/t)·b·s·h fp32 per layer more. Nothing is left after the step;</li>
  * <li>the replay has one F and one BW per micro-batch per rank and every TP collective on the comm lane
  *   as a TP span: per micro-batch 4L + 4 AllReduces (plain TP), or 4L + 2 ReduceScatters, 4L + 2
  *   AllGathers and 2 AllReduces plus the step's SP-gradient AllReduce (SP), and 2L more AllGathers
@@ -40,32 +42,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TensorParallelMemoryAndReplayTest {
 
-    @ParameterizedTest(name = "tp2, sequenceParallel {0}, local inputs {1}")
-    @CsvSource({"false,false", "true,false", "true,true"})
-    void activationsMatchClosedFormAndReplayHasPassesAndTpCollectives(boolean sp, boolean local) {
-        int m = 2, t = 2;
+    @ParameterizedTest(name = "tp{0}, sequenceParallel {1}, local inputs {2}")
+    @CsvSource({"2,false,false", "2,true,false", "2,true,true", "4,false,false", "4,true,true"})
+    void activationsMatchTheAccountantAndReplayHasPassesAndTpCollectives(int t, boolean sp, boolean local) {
+        int m = 2;
         Experiment e = SpecLoader.parse("""
                 name: exec-tp-memory
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
-                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 1}
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 4, vocab: 32, seqLen: 8, dropout: false}
+                cluster: {preset: cpu-8, gpusPerNode: %d, nodes: 1}
                 training: {globalBatch: 4, microBatch: 2, precision: fp32}
                 plans:
-                  - {name: tp2, dp: 1, tp: 2, sequenceParallel: %s}
+                  - {name: tp%d, dp: 1, tp: %d, sequenceParallel: %s}
                 execute: {steps: 1, seed: 5, spLocalInputs: %s}
-                """.formatted(sp, local), List.of());
+                """.formatted(t, t, t, sp, local), List.of());
         ParallelPlan plan = e.plans().get(0);
         ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
         ModelSpec model = e.model();
-        long b = 2, s = model.seqLen(), h = model.hidden(), f = model.ffnHidden(), a = model.heads(), layers = model.layers();
-        // Korthikanti et al. 2022 Table 2 (tensor parallel, resp. sequence parallel keeping gathered inputs), no dropout masks.
-        long perBlock = local ? 8 * b * s * h / t + 2 * b * s * f / t + a / t * b * s * s + 4 * b * s / t
-                : sp ? b * s * h * 2 + 6 * b * s * h / t + 2 * b * s * f / t + a / t * b * s * s + 4 * b * s / t
-                : b * s * h * 4 + 4 * b * s * h / t + 2 * b * s * f / t + a / t * b * s * s + 4 * b * s;
+        long b = 2, s = model.seqLen(), h = model.hidden(), layers = model.layers();
+        long gatheredInputs = sp && !local ? layers * 2 * b * s * h * (t - 1) / t * 4 : 0;
+        long predicted = MemoryModel.activationBytes(e, plan, 0);
+        assertEquals(predicted, Accountant.predict(e, plan).memory().activationsBytes(), "the prediction's activations");
         Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
         for (RankDetail d : r.ranks()) {
-            // Edge term: the head's logits and softmax, 2·b·s·V/t, held while every block still waits for its backward.
-            long head = 2 * b * s * model.vocab() / t;
-            assertEquals((layers * perBlock + head) * 4, d.memory().peak(MemCategory.ACTIVATIONS), "rank " + d.rank() + " peak activations");
+            assertEquals(predicted + gatheredInputs, d.memory().peak(MemCategory.ACTIVATIONS), "rank " + d.rank() + " peak activations");
             assertEquals(0, d.memory().live(MemCategory.ACTIVATIONS), "rank " + d.rank() + " activations after the step");
             long forward = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.F).count();
             long backward = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.BW).count();
@@ -99,7 +98,7 @@ class TensorParallelMemoryAndReplayTest {
         int m = 2;
         Experiment e = SpecLoader.parse("""
                 name: exec-sp-3d-replay
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
                 training: {globalBatch: 4, microBatch: 2, precision: fp32}
                 plans:
@@ -124,7 +123,7 @@ class TensorParallelMemoryAndReplayTest {
     void threeDimensionalSlicesLeaveAfterTheirPass() {
         Experiment e = SpecLoader.parse("""
                 name: exec-tp-3d-replay
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
                 training: {globalBatch: 4, microBatch: 2, precision: fp32}
                 plans:

@@ -30,7 +30,7 @@ class TensorParallelRunsTest {
     private static Experiment tiny(int layers, int heads, int dp, int tp, int zero, int m) {
         return SpecLoader.parse("""
                 name: exec-tp-test
-                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: %d, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: %d, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: %d}
                 training: {globalBatch: %d, microBatch: 2, precision: fp32, bucketMB: 0.004}
                 plans:

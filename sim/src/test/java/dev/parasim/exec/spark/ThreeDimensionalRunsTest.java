@@ -4,10 +4,12 @@ import dev.parasim.analytic.CommModel;
 import dev.parasim.analytic.CommVolume;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.ExecutedResult;
+import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankComm;
 import dev.parasim.exec.RankDetail;
 import dev.parasim.exec.TestSpark;
 import dev.parasim.memory.Activations;
+import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.load.SpecLoader;
@@ -27,14 +29,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Per rank every collective kind's bytes equal
  * {@code CommModel.stage} for its stage — SendRecv b·s·h/t per boundary per micro-batch per direction,
  * the receiving TP group's AllGather of the slices, TP AllReduces, the wte AllReduce and the DP sync — and
- * each stage holds as many micro-batch chunks at once as the memory model's in-flight count.
+ * each stage holds as many micro-batch chunks at once as the memory model's in-flight count, and its peak
+ * activation bytes equal the accountant's for the stage ({@code MemoryModel.activationBytes}).
  */
 class ThreeDimensionalRunsTest {
 
     private static Experiment tiny(int layers, int dp, int tp, int pp, String schedule, int chunks, int zero, int m, boolean fp64) {
         return SpecLoader.parse("""
                 name: exec-3d-test
-                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: 2, vocab: 32, seqLen: 8}
+                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: %d}
                 training: {globalBatch: %d, microBatch: 2, precision: fp32, bucketMB: 0.004}
                 plans:
@@ -67,10 +70,12 @@ class ThreeDimensionalRunsTest {
             assertEquals(sends * slice, rank.sent(CollectiveKind.SEND_RECV), "rank " + rank.rank() + " sendRecv");
             long inFlight = Math.round(Activations.layersInFlight(e.model(), plan, m, s) / ((double) layers / (pp * chunks)));
             assertEquals(inFlight, d.maxInFlight(), "rank " + rank.rank() + " in-flight micro-batch chunks");
-            if (fp64) continue;   // fp64 runs send 8-byte activations; the accountant's fp32 plan counts 4
+            if (fp64) continue;   // fp64 runs send and keep 8-byte activations; the accountant's fp32 plan counts 4
             CommVolume predicted = CommModel.volume(e, CommModel.stage(e, plan, s));
             for (CollectiveKind kind : CollectiveKind.values())
                 assertEquals(predicted.bytes(kind), rank.sent(kind), "accountant vs executed " + kind.label() + ", rank " + rank.rank());
+            assertEquals(MemoryModel.activationBytes(e, plan, s), d.memory().peak(MemCategory.ACTIVATIONS),
+                    "accountant vs executed peak activations, rank " + rank.rank());
         }
     }
 }

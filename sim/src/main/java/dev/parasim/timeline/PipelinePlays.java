@@ -1,0 +1,66 @@
+package dev.parasim.timeline;
+
+import dev.parasim.program.CompiledOrder;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Pipeline plays kept for reuse within one sweep task. A play is a pure function of the compiled
+ * order and the per-stage pass and send costs, and many plans of a sweep share both: ZeRO-0 and -1 of
+ * one layout differ only in the gradient sync and the optimizer, which come after the pipeline phase
+ * (ZeRO-2 and -3 communicate inside every micro-batch's passes). Not thread-safe: one per task. {@link #clear} bounds it (sweeps clear it per seed).
+ */
+public final class PipelinePlays {
+    private final Map<Key, FastReplay.Result> results = new HashMap<>();
+    private long played, reused;
+
+    /** The order (by identity: compiled orders are cached per shape) and the cost tables, flattened. */
+    private record Key(CompiledOrder order, double[] costs) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.order == order && Arrays.equals(k.costs, costs);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * System.identityHashCode(order) + Arrays.hashCode(costs);
+        }
+    }
+
+    FastReplay.Result play(CompiledOrder order, double[][] compute, double[][] exposed, double[][] send) {
+        int p = compute.length, passes = compute[0].length;
+        double[] flat = new double[3 * p * passes];
+        for (int s = 0; s < p; s++) {
+            System.arraycopy(compute[s], 0, flat, (3 * s) * passes, passes);
+            System.arraycopy(exposed[s], 0, flat, (3 * s + 1) * passes, passes);
+            System.arraycopy(send[s], 0, flat, (3 * s + 2) * passes, passes);
+        }
+        Key key = new Key(order, flat);
+        FastReplay.Result r = results.get(key);
+        if (r != null) {
+            reused++;
+            return r;
+        }
+        played++;
+        r = FastReplay.play(order, compute, exposed, send);
+        results.put(key, r);
+        return r;
+    }
+
+    /** Forgets the kept plays (the counts stay). */
+    public void clear() {
+        results.clear();
+    }
+
+    /** {@return pipeline phases actually played} */
+    public long played() {
+        return played;
+    }
+
+    /** {@return pipeline phases taken from an earlier, identical play} */
+    public long reused() {
+        return reused;
+    }
+}
