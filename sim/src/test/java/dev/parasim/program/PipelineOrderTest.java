@@ -35,7 +35,8 @@ class PipelineOrderTest {
     void zeroBubbleSplitsBackwardAndDefersWeightGradients() {
         List<List<PassRef>> orders = PipelineOrder.of(PipelineSchedule.ZB_H1, 3, 4, 1);
         for (List<PassRef> order : orders) assertEquals(12, order.size());
-        // B runs as soon as it can; W's are deferred into what would be bubbles, never more than p − 1 at once.
+        // B runs as soon as it can; W's fill what would be bubbles, and one runs next whenever a B leaves p pending:
+        // up to p micro-batches await their W right after a B (stage 2 after B2 here), at most p − 1 when a B starts.
         assertEquals("[F0, F1, F2, B0, F3, B1, W0, B2, W1, W2, B3, W3]", orders.get(0).toString());
         assertEquals("[F0, B0, F1, B1, F2, B2, W0, F3, B3, W1, W2, W3]", orders.get(2).toString());
     }
