@@ -10,7 +10,7 @@ import java.util.Map;
  * pass times, as the paper's handcrafted schedule assumes (T_F = T_B = T_W): each free stage s runs
  * a W once more than p − 1 are pending, else a ready B, else a ready F while fewer than p − s
  * micro-batches wait for their B (1F1B's activation memory, M_B each), else a deferred W. This plays
- * exactly the bubble (p−1)(T_F + T_B − T_W). Deferred W's keep what the parameter gradients need (M_W
+ * exactly the bubble (p−1)(T_F + T_B − T_W). Deferred W's keep what the linear layers' weight gradients need (M_W
  * each; at most p pending, since p pending force the next W);
  * {@code memory.Activations.heldBetweenPasses} counts both M_B and M_W as this order holds them.
  */
