@@ -15,9 +15,9 @@ import java.util.List;
  * A micro-batch's activations live from its forward to its backward (BW, or B under ZB-H1), so the
  * measured activation peak follows the schedule. Plain stages run {@link PlainStagePasses}, TP stages
  * {@link TpStageRun}; the stage's state between supersteps is a {@link PipelineLive}. ZB-H1's B computes
- * input gradients only and keeps what the parameter gradients need (each linear layer's input and output
- * gradient, each LayerNorm's x̂ and output gradient, the embedding's ids and output gradient, the head's
- * logit gradient and input), metered as activations until its W computes them into the gradient buffers.
+ * input gradients and the LayerNorm and embedding gradients, and keeps what the linear layers' weight
+ * gradients need (each one's input and output gradient, the head's logit gradient and input: Qi et al.'s
+ * M_W), metered as activations until its W computes them into the gradient buffers.
  */
 public final class PipelineOp implements Op {
     private static final long serialVersionUID = 1L;
