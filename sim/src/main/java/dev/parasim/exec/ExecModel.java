@@ -30,6 +30,13 @@ public interface ExecModel extends Serializable {
      */
     double forwardFlops(int u, int sequences);
 
+    /**
+     * {@return FLOPs of unit u's weight-gradient GEMMs for {@code sequences} sequences}: those of its forward
+     * linear layers, 2·b·s·(4h² + 2hf) per layer (Qi et al. 2024's W = s·b·h·24h when f = 4h); the backward's
+     * other 2·forward − W FLOPs are the input gradient's B (the attention scores' and context's backward included)
+     */
+    double weightGradFlops(int u, int sequences);
+
     /** {@return forward FLOPs of the tied LM head: 2·b·s·h·V} (Narayanan et al. 2021 eq. 3, logit term) */
     double headFlops(int sequences);
 
@@ -48,7 +55,9 @@ public interface ExecModel extends Serializable {
 
     /**
      * One micro-batch's pass, called in the order forward 0…L+1, {@link #headForward},
-     * {@link #headBackward}, backward L+1…0. It holds the activations between calls.
+     * {@link #headBackward}, backward L+1…0 — or, split as ZB-H1 runs it, {@link #headBackwardInput} and
+     * {@link #backwardInput} L+1…0 (B) then {@link #headBackwardWeights} and {@link #backwardWeights} (W).
+     * It holds the activations between calls, and between B and W what the parameter gradients need.
      */
     interface Pass {
         void forward(int u, double[] params);
@@ -62,6 +71,21 @@ public interface ExecModel extends Serializable {
         /** Adds unit u's parameter gradient into {@code grad}; unit 0 needs no parameters ({@code params} may be null). */
         void backward(int u, double[] params, double[] grad);
 
+        /** B of the head: the gradient w.r.t. its input only, keeping dz and its input for {@link #headBackwardWeights}. */
+        void headBackwardInput(double[] embedding);
+
+        /** W of the head: adds its gradient w.r.t. unit 0 into {@code embeddingGrad}, dropping what B kept. */
+        void headBackwardWeights(double[] embeddingGrad);
+
+        /**
+         * B of unit u: the gradient w.r.t. its input, adding the gradients that are not a linear layer's (LayerNorm,
+         * embedding) into {@code grad} and keeping what {@link #backwardWeights} needs; unit 0 needs no parameters.
+         */
+        void backwardInput(int u, double[] params, double[] grad);
+
+        /** W of unit u: adds its linear layers' weight gradients into {@code grad}, dropping what B kept. */
+        void backwardWeights(int u, double[] grad);
+
         /** Sets the input of unit u ≥ 1 to {@code x} (b·s·h elements, received from the previous stage); the pass keeps it. */
         void input(int u, double[] x);
 
@@ -71,7 +95,7 @@ public interface ExecModel extends Serializable {
         /** Sets the gradient w.r.t. the output of the last unit this pass ran forward (received from the next stage). */
         void outputGrad(double[] dy);
 
-        /** {@return the gradient w.r.t. the input of the last unit run backward (to send to the previous stage)} */
+        /** {@return the gradient w.r.t. the input of the last unit run backward (to send to the previous stage)}; the pass drops it */
         double[] inputGrad();
 
         /** {@return bytes of the activations (and saved tensors) this pass holds now for its backward} */

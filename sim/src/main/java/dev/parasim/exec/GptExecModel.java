@@ -5,9 +5,14 @@ import dev.parasim.exec.model.Batch;
 import dev.parasim.exec.model.Gpt;
 import dev.parasim.exec.model.GptConfig;
 import dev.parasim.exec.model.SyntheticData;
+import dev.parasim.exec.model.WeightGrads;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * The executed GPT ({@link Gpt}, ND4J) behind {@link ExecModel}: FLOAT arithmetic for fp32 and
@@ -74,6 +79,12 @@ public final class GptExecModel implements ExecModel {
     }
 
     @Override
+    public double weightGradFlops(int u, int sequences) {
+        if (u == 0 || u == layers + 1) return 0;
+        return 2.0 * sequences * seqLen * (4.0 * hidden * hidden + 2.0 * hidden * ffnHidden);
+    }
+
+    @Override
     public double headFlops(int sequences) { return 2.0 * sequences * seqLen * hidden * vocab; }
 
     @Override
@@ -86,18 +97,26 @@ public final class GptExecModel implements ExecModel {
         return new GptPass(gpt(doublePrecision), data().batch(step, index, sequences));
     }
 
-    /** One micro-batch through the GPT; holds its {@link Activation}s (ND4J arrays) between calls. */
+    /**
+     * One micro-batch through the GPT; holds its {@link Activation}s (ND4J arrays) between calls, and from a
+     * split backward's B to its W each unit's and the head's deferred {@link WeightGrads}.
+     */
     private static final class GptPass implements Pass {
         private final Gpt gpt;
         private final Batch batch;
         private final Activation[] acts;
+        private final WeightGrads[] deferred;
         private Activation head;
+        private WeightGrads headDeferred;
         private Activation grad;
+        /** The unit whose output {@link #input} set (received from the previous stage), −1 if none. */
+        private int received = -1;
 
         GptPass(Gpt gpt, Batch batch) {
             this.gpt = gpt;
             this.batch = batch;
             this.acts = new Activation[gpt.layout().units()];
+            this.deferred = new WeightGrads[gpt.layout().units()];
         }
 
         private INDArray nd(int u, double[] params) {
@@ -135,6 +154,40 @@ public final class GptExecModel implements ExecModel {
             add(acc, g);
         }
 
+        @Override
+        public void headBackwardInput(double[] embedding) {
+            headDeferred = WeightGrads.deferred(java.util.Map.of());   // the head's one gradient is a linear layer's
+            grad = gpt.headBackward(nd(0, embedding), head, headDeferred);
+            head = null;
+        }
+
+        @Override
+        public void headBackwardWeights(double[] embeddingGrad) {
+            INDArray acc = Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(0));
+            headDeferred.apply(gpt.layout().views(0, acc));
+            headDeferred = null;
+            add(acc, embeddingGrad);
+        }
+
+        @Override
+        public void backwardInput(int u, double[] params, double[] g) {
+            INDArray acc = Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(u));
+            deferred[u] = WeightGrads.deferred(gpt.layout().views(u, acc));
+            INDArray weights = params == null ? Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(u)) : nd(u, params);
+            grad = gpt.backwardUnit(u, weights, acts[u], grad, deferred[u]);
+            acts[u] = null;
+            if (u > 0 && received == u - 1) acts[received] = null;   // the received input: only this unit's B read it
+            add(acc, g);
+        }
+
+        @Override
+        public void backwardWeights(int u, double[] g) {
+            INDArray acc = Nd4j.zeros(gpt.dtype(), gpt.layout().unitSize(u));
+            deferred[u].apply(gpt.layout().views(u, acc));
+            deferred[u] = null;
+            add(acc, g);
+        }
+
         private static void add(INDArray acc, double[] into) {
             double[] v = acc.toDoubleVector();
             for (int i = 0; i < v.length; i++) into[i] += v[i];
@@ -144,6 +197,7 @@ public final class GptExecModel implements ExecModel {
         public void input(int u, double[] x) {
             if (u < 1) throw new IllegalArgumentException("unit: the embedding reads tokens, not an input, found " + u);
             acts[u - 1] = Activation.of(matrix(x));
+            received = u - 1;
         }
 
         @Override
@@ -153,7 +207,11 @@ public final class GptExecModel implements ExecModel {
         public void outputGrad(double[] dy) { grad = Activation.of(matrix(dy)); }
 
         @Override
-        public double[] inputGrad() { return Nd4j.toFlattened('c', grad.value()).toDoubleVector(); }
+        public double[] inputGrad() {
+            double[] out = Nd4j.toFlattened('c', grad.value()).toDoubleVector();
+            grad = null;
+            return out;
+        }
 
         private INDArray matrix(double[] x) {
             int h = gpt.config().hidden();
@@ -161,7 +219,9 @@ public final class GptExecModel implements ExecModel {
         }
 
         /**
-         * The units' live activations and the head's softmax: what the forward keeps for the backward. The loss
+         * The units' live activations and the head's softmax: what the forward keeps for the backward; from a split
+         * backward's B to its W, what the linear layers' weight gradients need (each tensor once: the head keeps
+         * its input, the final norm's output, which the final norm's activation holds until its B). The loss
          * (the head's value) is returned, not kept; the gradient flowing back is a transient of the backward.
          */
         @Override
@@ -169,6 +229,10 @@ public final class GptExecModel implements ExecModel {
             long bytes = 0;
             for (Activation a : acts) if (a != null) bytes += a.bytes();
             if (head != null) bytes += head.savedBytes();
+            Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Activation a : acts) if (a != null) seen.add(a.value());
+            for (WeightGrads w : deferred) if (w != null) bytes += w.bytes(seen);
+            if (headDeferred != null) bytes += headDeferred.bytes(seen);
             return bytes;
         }
     }

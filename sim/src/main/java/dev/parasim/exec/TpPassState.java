@@ -6,8 +6,12 @@ import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpEmbedding;
 import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpHead;
+import dev.parasim.exec.model.WeightGrads;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One micro-batch (chunk) of a tensor-parallel pass, kept on the rank between the supersteps of its
@@ -37,6 +41,12 @@ class TpPassState {
     INDArray x;
     /** Under TENSOR, the tensor a G (the identity) hands to the next phase. */
     INDArray pending;
+    /** ZB-H1: what each unit's B kept for its W, in the order B ran, and the bytes metered for it from the end of B to W. */
+    final List<Deferred> deferred = new ArrayList<>();
+    long deferredMetered;
+
+    /** Unit {@code unit}'s deferred parameter gradients (unit 0: the head's wte). */
+    record Deferred(int unit, WeightGrads grads) {}
 
     /** Meters the chunk's edge tensors at the end of its forward: {@code x}, its output, and the final norm's activation if any. */
     void meterEdges(RankState rank) {

@@ -15,13 +15,16 @@ import java.util.List;
 /**
  * One pass of a pipeline stage whose ranks are a TP group (Megatron 3D): the {@link TensorParallel}
  * phases of the chunk's units as local ops between ring collectives on the TP group, run by
- * {@link PipelineOp} one collective round per superstep. Across a stage boundary each TP rank sends
+ * {@link TpStageRun} one collective round per superstep. Across a stage boundary each TP rank sends
  * only its 1/t slice of the b·s·h activation (or gradient) to the rank of the same TP index, and the
  * receiving TP group AllGathers the slices (Narayanan et al. 2021 §4.1, the scatter/gather optimisation).
  * A block's saved tensors ({@link TpBlock#savedBytes()}) are metered as activations from the end of its
  * forward to the end of its backward, the chunk's output (and on the last chunk the final norm's activation)
  * from the end of its forward until the backward replaces it, the head's softmax ({@link TpHead#savedBytes()})
- * from its softmax partials to its backward; {@link PipelineOp} logs each inner collective as a COLLECTIVE event.
+ * from its softmax partials to its backward; {@link TpStageRun} logs each inner collective as a COLLECTIVE event.
+ * A ZB-H1 B defers the weight gradients of the blocks' linear layers and the head ({@code deferWeightGrads};
+ * the LayerNorms' and the embedding's are computed in B, as the zero-bubble implementation does) and meters
+ * what they keep from the end of B to its W, which computes them.
  */
 final class TpStagePass {
     private TpStagePass() {}
@@ -123,14 +126,13 @@ final class TpStagePass {
 
         @Override
         public boolean advance(RankState rank, int round) {
-            PipelineOp.Live pipe = (PipelineOp.Live) rank.scratch;
-            PipelineOp op = pipe.op;
+            PipelineLive pipe = PipelineLive.of(rank);
             StrategyProgram prog = (StrategyProgram) rank.program();
             StageLayout layout = prog.layout;
             TensorParallel tp = prog.tensorParallel();
             int r = prog.tpRank();
             int u = unit;
-            long key = PipelineOp.key(micro, chunk);
+            long key = PipelineLive.key(micro, chunk);
             TpPassState live = pipe.tp.get(key);
             switch (action) {
                 case BEGIN -> {
@@ -140,7 +142,7 @@ final class TpStagePass {
                         live.emb = tp.embedding(r, live.params[0], live.grads[0], live.batch);
                         write(rank, "tpx", live.emb.lookupPartial());
                     } else {
-                        op.receive(rank, Pass.F, micro, chunk, r);
+                        PipelineLinks.receiveSlice(rank, layout, Pass.F, micro, chunk, r);
                     }
                 }
                 case EMBED -> live.x = live.emb.addPositions(local(rank, live, tp, r));
@@ -181,23 +183,27 @@ final class TpStagePass {
                     if (r == 0) rank.addLoss(loss);
                 }
                 case SEND -> {
-                    op.sendSlice(rank, pass, micro, chunk, r, live.x, tp.mode().gathers());
+                    PipelineLinks.sendSlice(rank, layout, pass, micro, chunk, r, live.x, tp.mode().gathers());
                     if (pass == Pass.F) live.meterEdges(rank);   // the chunk keeps its output until the gradient arrives
                 }
                 case BEGIN_BACKWARD -> {
                     if (prog.gathersParams()) load(rank, prog, tp, layout, live);
                     if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) {
+                        if (pass == Pass.B) live.deferred.add(new TpPassState.Deferred(0, live.head.deferWeightGrads()));
                         write(rank, "tpx", live.head.backward());
                         rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
                     } else {
-                        op.receive(rank, pass, micro, chunk, r);
+                        PipelineLinks.receiveSlice(rank, layout, pass, micro, chunk, r);
                     }
                 }
                 case NORM_BACK -> {
                     live.x = tp.finalNormBackward(live.params[u], live.norm, local(rank, live, tp, r), live.grads[u]);
                     live.releaseEdges(rank);
                 }
-                case DOUT -> toGather(rank, live, tp, r, live.x);
+                case DOUT -> {
+                    if (pass == Pass.B && u > 0) live.deferred.add(new TpPassState.Deferred(u, live.blocks[u].deferWeightGrads()));
+                    toGather(rank, live, tp, r, live.x);
+                }
                 case REGATHER_LN2 -> toGatherAgain(rank, tp, r, live.blocks[u].ln2OutputLocal());
                 case REGATHER_LN1 -> toGatherAgain(rank, tp, r, live.blocks[u].ln1OutputLocal());
                 case MLP_BACK -> write(rank, "tpx", tp.mode().gathers()
@@ -215,10 +221,20 @@ final class TpStagePass {
                 case EMBED_BACK -> live.emb.backward(gathered(rank, live, tp));
                 case END_BACKWARD -> {
                     pipe.tp.remove(key);
-                    if (pass == Pass.B) pipe.tpPending.put(key, live);
-                    else addGrads(rank, layout, live);
+                    if (pass == Pass.B) {
+                        for (TpPassState.Deferred d : live.deferred) live.deferredMetered += d.grads().bytes();
+                        rank.meter(MemCategory.ACTIVATIONS, live.deferredMetered);
+                        pipe.tpPending.put(key, live);
+                    } else {
+                        addGrads(rank, layout, live);
+                    }
                 }
-                case WEIGHTS -> addGrads(rank, layout, pipe.tpPending.remove(key));
+                case WEIGHTS -> {
+                    TpPassState held = pipe.tpPending.remove(key);
+                    for (TpPassState.Deferred d : held.deferred) d.grads().apply(tp.shards().views(d.unit(), held.grads[d.unit()]));
+                    rank.meter(MemCategory.ACTIVATIONS, -held.deferredMetered);
+                    addGrads(rank, layout, held);
+                }
             }
             return true;
         }

@@ -4,6 +4,7 @@ import dev.parasim.program.PipelineOrder;
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Recompute;
 
 /**
@@ -11,7 +12,9 @@ import dev.parasim.spec.Recompute;
  * et al. 2022 (arXiv:2205.05198) eq. 1 and Table 2, generalised to GQA, SwiGLU and context parallelism, with or
  * without dropout, plus the norms' statistics the paper neglects; per model chunk, the edge terms around the
  * layers (the chunk's output, the embedding's dropout mask, the final norm and the fp32 softmax of the
- * cross-entropy); per pipeline stage, the chunks each schedule keeps in flight. Tensors of the activation type
+ * cross-entropy); per pipeline stage, the chunks each schedule keeps in flight — and under ZB-H1 what each
+ * micro-batch keeps from its B to its deferred W (Qi et al. 2024's M_W: the linear layers' inputs and output
+ * gradients, and the head's). Tensors of the activation type
  * take {@code activationBytes} per element (2 for 16-bit, 4 for fp32), dropout masks 1 B, norm statistics and
  * the softmax fp32 (4 B) whatever the precision, as mixed-precision frameworks keep them.
  */
@@ -95,6 +98,61 @@ public final class Activations {
     }
 
     /**
+     * {@return bytes one layer keeps from ZB-H1's B to its W for one micro-batch on one GPU}: Qi et al. 2024's M_W
+     * (arXiv:2401.10241 §2; 32·s·b·h at 2 B, no parallelism, f = 4h), the four linear layers' inputs and output
+     * gradients, which their weight-gradient GEMMs read. Per token: qkv's and fc1's inputs and proj's and fc2's
+     * output gradients, 4h whole (gathered under SP: W reads the whole sequence, as the zero-bubble implementation
+     * stores the gathered input); qkv's output gradient h + 2·kvWidth, proj's input h, the MLP's 2f (GeLU: fc1's
+     * output gradient, fc2's input) or 3f (SwiGLU), split over t as their weights — all at {@code activationBytes}.
+     * The LayerNorms' γ/β gradients are computed in B (as in that implementation), so no x̂ waits for W; dropout
+     * masks and attention scores are B's alone; recompute changes nothing (B rebuilds what W then reads).
+     */
+    public static double weightGradInputsPerLayer(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
+        double sb = (double) m.seqLen() / plan.cp() * microBatch, h = m.hidden();
+        double mlp = (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
+        return activationBytes * sb * (4 * h + (2 * h + 2.0 * m.kvWidth() + mlp) / plan.tp());
+    }
+
+    /**
+     * {@return bytes around the layers one micro-batch of virtual stage {@code virtual} keeps from ZB-H1's B to its
+     * W}: on the last chunk the tied head's weight gradient (a linear layer's) reads the logit gradient over the
+     * vocabulary shard, fp32 as the softmax it comes from, 4·s·b·V/t, and the head's input, s·b·h whole; none
+     * elsewhere (the embedding's and the final norm's gradients are computed in B).
+     */
+    public static double weightGradEdges(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes, int virtual) {
+        if (virtual != plan.pp() * plan.chunks() - 1) return 0;
+        double sb = (double) m.seqLen() / plan.cp() * microBatch;
+        return FP32_BYTES * sb * m.vocab() / plan.tp() + activationBytes * sb * m.hidden();
+    }
+
+    /** {@return M_W of one micro-batch of virtual stage {@code virtual}: its L/(p·v) layers' {@link #weightGradInputsPerLayer} and its {@link #weightGradEdges}} */
+    public static double chunkWeightGradBytes(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes, int virtual) {
+        double layers = (double) m.layers() / (plan.pp() * plan.chunks());
+        return layers * weightGradInputsPerLayer(m, plan, microBatch, activationBytes)
+                + weightGradEdges(m, plan, microBatch, activationBytes, virtual);
+    }
+
+    /**
+     * {@return micro-batches stage {@code stage} holds between their B and W when the most of them await their B}:
+     * under ZB-H1 (program.ZeroBubble's order, m ≥ p) min(p − 1, m − p + stage), 0 under the other schedules. Between
+     * passes the stage then holds at most {@link #heldBetweenPasses} of its M_B and M_W.
+     */
+    public static int weightGradsPendingAtPeak(ParallelPlan plan, int microBatches, int stage) {
+        if (plan.schedule() != PipelineSchedule.ZB_H1 || plan.pp() == 1) return 0;
+        return Math.min(plan.pp() - 1, microBatches - plan.pp() + stage);
+    }
+
+    /**
+     * {@return the most bytes a stage holds between passes}, given one micro-batch's M_B (forward to B) and M_W
+     * (B to W), A micro-batches awaiting their B at the peak and C awaiting their W then: ZB-H1's order passes
+     * through A·M_B + C·M_W and, one B later, (A − 1)·M_B + (C + 1)·M_W, and never holds more than the larger
+     * (checked against every order with 2 ≤ p ≤ 8, p ≤ m ≤ 4p); A·M_B when M_W = 0 (no deferred W's)
+     */
+    public static double heldBetweenPasses(double perMicroBatchB, double perMicroBatchW, int awaitingB, int awaitingW) {
+        return (awaitingB - 1) * perMicroBatchB + awaitingW * perMicroBatchW + Math.max(perMicroBatchB, perMicroBatchW);
+    }
+
+    /**
      * {@return layer-activations (in units of one layer for one micro-batch) stage {@code stage} holds at its peak}:
      * GPipe m·L/p; 1F1B and ZB-H1 min(m, p − stage)·L/p (first stage: L); interleaved
      * min(m·v, 2(p − stage − 1) + (v − 1)·p + 1) chunks of L/(p·v) layers (first stage: L·(1 + (p−1)/(p·v))),
@@ -115,7 +173,9 @@ public final class Activations {
 
     /**
      * {@return activation bytes stage {@code stage} holds at its peak}: with one chunk per stage, the in-flight count
-     * ({@link #layersInFlight} / (L/p)) times the stage's {@link #chunkBytes}; interleaved, whose chunks differ (the
+     * ({@link #layersInFlight} / (L/p)) times the stage's {@link #chunkBytes} — under ZB-H1 (p > 1) with its deferred
+     * W's on top, {@link #heldBetweenPasses} of that M_B and the stage's {@link #chunkWeightGradBytes} with
+     * {@link #weightGradsPendingAtPeak} W's pending; interleaved, whose chunks differ (the
      * first holds the embedding's edge, the last the head's), the most that the stage's pass order
      * ({@link PipelineOrder#of}) keeps at once, adding a chunk at its F and releasing it at its B or BW
      * (over {@link PipelineOrder#inFlightPeaks}, the order's possible peaks, computed once per shape).
@@ -125,7 +185,10 @@ public final class Activations {
         int p = plan.pp(), v = plan.chunks();
         if (v == 1) {
             double chunks = layersInFlight(m, plan, microBatches, stage) / ((double) m.layers() / p);
-            return chunks * chunkBytes(m, plan, microBatch, recompute, activationBytes, stage);
+            double untilB = chunkBytes(m, plan, microBatch, recompute, activationBytes, stage);
+            if (plan.schedule() != PipelineSchedule.ZB_H1 || p == 1) return chunks * untilB;
+            return heldBetweenPasses(untilB, chunkWeightGradBytes(m, plan, microBatch, activationBytes, stage),
+                    (int) Math.round(chunks), weightGradsPendingAtPeak(plan, microBatches, stage));
         }
         double[] bytes = new double[v];
         for (int c = 0; c < v; c++) bytes[c] = chunkBytes(m, plan, microBatch, recompute, activationBytes, c * p + stage);

@@ -10,8 +10,9 @@ import java.util.Map;
  * pass times, as the paper's handcrafted schedule assumes (T_F = T_B = T_W): each free stage s runs
  * a W once more than p − 1 are pending, else a ready B, else a ready F while fewer than p − s
  * micro-batches wait for their B (1F1B's activation memory, M_B each), else a deferred W. This plays
- * exactly the bubble (p−1)(T_F + T_B − T_W). Deferred W's keep the inputs of the weight GEMMs (M_W
- * each, at most p − 1 of them); like Qi et al.'s p·M_B, the memory model counts M_B only.
+ * exactly the bubble (p−1)(T_F + T_B − T_W). Deferred W's keep what the linear layers' weight gradients need (M_W
+ * each; at most p pending, since p pending force the next W);
+ * {@code memory.Activations.heldBetweenPasses} counts both M_B and M_W as this order holds them.
  */
 final class ZeroBubble {
     private ZeroBubble() {}

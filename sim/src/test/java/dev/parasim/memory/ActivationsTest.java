@@ -137,6 +137,43 @@ class ActivationsTest {
         assertEquals(2 * first + last, Activations.stageBytes(four, inter, 2, 4, Recompute.NONE, 4, 1), 0);
     }
 
+    @Test
+    void zeroBubbleKeepsTheLinearLayersInputsAndOutputGradientsFromBToW() {
+        // Qi et al. 2024 §2: M_W = 32·s·b·h at 2 B with f = 4h, no parallelism (4h + 2h + 2h + 8h = 16h elements per
+        // token); GPT-3 175B, b = 1: s·b·h = 25,165,824 → 805,306,368. Dropout and recompute do not change it.
+        double sbh = 2048.0 * 12288;
+        assertEquals(32 * sbh, Activations.weightGradInputsPerLayer(GPT175B, plan(1, 1, false), 1, 2), 0);
+        // t = 8 with SP: qkv's and fc1's inputs and proj's and fc2's output gradients stay whole (4h, gathered),
+        // qkv's output gradient 3h, proj's input h and the MLP's 2f = 8h split: 2·sbh·(4 + 12/8) = 11·sbh.
+        assertEquals(11 * sbh, Activations.weightGradInputsPerLayer(GPT175B, plan(8, 1, true), 1, 2), 0);
+        // Llama-2-70B shape (GQA kvWidth = 8·128 = 1024, SwiGLU f = 28672), s = 4096, b = 1, t = 8, bf16:
+        // 2·4096·(4·8192 + (2·8192 + 2·1024 + 3·28672)/8) = 8192·(32768 + 13056) = 375,390,208.
+        ModelSpec llama = new ModelSpec("70b", 80, 8192, 64, 8, 28672, 32000, 4096, MlpKind.SWIGLU, false, false);
+        assertEquals(375_390_208, Activations.weightGradInputsPerLayer(llama, plan(8, 1, false), 1, 2), 0);
+        // Tiny GPT, fp32, b = 2: 4·16·(4·16 + 2·16 + 2·16 + 2·64) = 16384 per layer; the last chunk adds the head's
+        // logit gradient 4·16·32 = 2048 and input 4·16·16 = 1024 (tp 2: a 16-word shard, 1024 + 1024); others nothing.
+        ModelSpec m = tiny(2);
+        assertEquals(16384, Activations.weightGradInputsPerLayer(m, plan(1, 2, false), 2, 4), 0);
+        assertEquals(0, Activations.weightGradEdges(m, plan(1, 2, false), 2, 4, 0), 0);
+        assertEquals(3072, Activations.weightGradEdges(m, plan(1, 2, false), 2, 4, 1), 0);
+        assertEquals(2048, Activations.weightGradEdges(m, plan(2, 2, true), 2, 4, 1), 0);
+        assertEquals(16384 + 3072, Activations.chunkWeightGradBytes(m, plan(1, 2, false), 2, 4, 1), 0);
+    }
+
+    @Test
+    void zeroBubbleStagesHoldTheirPendingWeightGradientsOnTopOfOneFOneB() {
+        // pp 2, one layer per stage, fp32, b = 2: M_B 18688 (stage 0) and 21888 (stage 1) as under 1F1B; M_W 16384 and
+        // 16384 + 3072 = 19456. m = 2: stage 0 holds 2 awaiting B and none awaiting W (min(p − 1, m − p + 0) = 0):
+        // 2·18688 = 37376; stage 1 one awaiting B and one W: 0·21888 + 1·19456 + max(21888, 19456) = 41344.
+        ModelSpec m = tiny(2);
+        ParallelPlan zb = new ParallelPlan("z", 1, 1, 2, 1, ZeroStage.DDP, PipelineSchedule.ZB_H1, 1, false);
+        assertEquals(37376, Activations.stageBytes(m, zb, 2, 2, Recompute.NONE, 4, 0), 0);
+        assertEquals(41344, Activations.stageBytes(m, zb, 2, 2, Recompute.NONE, 4, 1), 0);
+        // m = 4: stage 0 now has min(1, 2) = 1 W pending at its peak: 1·18688 + 1·16384 + 18688 = 53760.
+        assertEquals(53760, Activations.stageBytes(m, zb, 2, 4, Recompute.NONE, 4, 0), 0);
+        assertEquals(41344, Activations.stageBytes(m, zb, 2, 4, Recompute.NONE, 4, 1), 0);
+    }
+
     static double round2(double x) {
         return Math.round(x * 100) / 100.0;
     }

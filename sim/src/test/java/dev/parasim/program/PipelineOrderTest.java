@@ -35,7 +35,8 @@ class PipelineOrderTest {
     void zeroBubbleSplitsBackwardAndDefersWeightGradients() {
         List<List<PassRef>> orders = PipelineOrder.of(PipelineSchedule.ZB_H1, 3, 4, 1);
         for (List<PassRef> order : orders) assertEquals(12, order.size());
-        // B runs as soon as it can; W's are deferred into what would be bubbles, never more than p − 1 at once.
+        // B runs as soon as it can; W's fill what would be bubbles, and one runs next whenever a B leaves p pending:
+        // up to p micro-batches await their W right after a B (stage 2 after B2 here), at most p − 1 when a B starts.
         assertEquals("[F0, F1, F2, B0, F3, B1, W0, B2, W1, W2, B3, W3]", orders.get(0).toString());
         assertEquals("[F0, B0, F1, B1, F2, B2, W0, F3, B3, W1, W2, W3]", orders.get(2).toString());
     }
@@ -58,6 +59,32 @@ class PipelineOrderTest {
             assertEquals(Activations.layersInFlight(model, plan, m, stage), peak * layersPerChunk, 1e-9, "stage " + stage);
         }
     }
+
+    /**
+     * ZB-H1 holds M_B per micro-batch from F to B and M_W from B to W: over every order with 2 ≤ p ≤ 8 and
+     * p ≤ m ≤ 4p, the most a stage holds between passes is {@code Activations.heldBetweenPasses} with
+     * {@code weightGradsPendingAtPeak}, whether M_W is below, equal to or above M_B.
+     */
+    @Test
+    void zeroBubbleHeldBytesMatchTheMemoryModel() {
+        for (int p = 2; p <= 8; p++)
+            for (int m = p; m <= 4 * p; m++) {
+                ParallelPlan plan = new ParallelPlan("p", 1, 1, p, 1, ZeroStage.DDP, PipelineSchedule.ZB_H1, 1, false);
+                List<List<PassRef>> orders = PipelineOrder.of(PipelineSchedule.ZB_H1, p, m, 1);
+                for (int stage = 0; stage < p; stage++)
+                    for (long[] mbw : new long[][] {{7, 3}, {5, 5}, {3, 7}}) {
+                        long held = 0, peak = 0;
+                        for (PassRef ref : orders.get(stage)) {
+                            held += switch (ref.pass()) { case F -> mbw[0]; case B -> mbw[1] - mbw[0]; case W -> -mbw[1];
+                                case BW -> throw new AssertionError(ref); };
+                            peak = Math.max(peak, held);
+                        }
+                        assertEquals(peak, Activations.heldBetweenPasses(mbw[0], mbw[1], p - stage,
+                                Activations.weightGradsPendingAtPeak(plan, m, stage)), "p " + p + " m " + m + " stage " + stage);
+                    }
+            }
+    }
+
     @ParameterizedTest
     @CsvSource({"GPIPE, 4, 6, 1", "ONE_F_ONE_B, 4, 6, 1", "INTERLEAVED, 4, 8, 2", "ZB_H1, 4, 6, 1", "ONE_F_ONE_B, 1, 3, 1"})
     void compiledOrderKeepsEachStagesOrderAndPutsEveryPassAfterItsInput(PipelineSchedule schedule, int p, int m, int v) {

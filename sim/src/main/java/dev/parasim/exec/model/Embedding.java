@@ -21,15 +21,18 @@ final class Embedding {
         return new Activation(x, null, Map.of("tokens", ids));
     }
 
-    /** Adds onehot(tokens)ᵀ·dx to dwte and Σ_sequences dx to the first s rows of dwpe. */
-    static void backward(Activation cached, INDArray dx, INDArray dwte, INDArray dwpe) {
+    /** Adds wte += onehot(tokens)ᵀ·dx and Σ_sequences dx into the first s rows of wpe through {@code grads}, at once (in B under ZB-H1 too). */
+    static void backward(Activation cached, INDArray dx, WeightGrads grads) {
         INDArray ids = cached.saved("tokens");
-        int b = (int) ids.size(0), s = (int) ids.size(1);
-        long n = (long) b * s;
-        INDArray oneHot = Nd4j.zeros(dx.dataType(), n, dwte.rows());
-        for (long i = 0; i < n; i++) oneHot.putScalar(i, ids.getInt((int) (i / s), (int) (i % s)), 1.0);
-        dwte.addi(oneHot.transpose().mmul(dx));
-        INDArray positionGrad = dx.reshape('c', b, s, dx.columns()).sum(0);
-        dwpe.get(NDArrayIndex.interval(0, s), NDArrayIndex.all()).addi(positionGrad);
+        grads.now(g -> {
+            INDArray dwte = g.get("wte");
+            int b = (int) ids.size(0), s = (int) ids.size(1);
+            long n = (long) b * s;
+            INDArray oneHot = Nd4j.zeros(dx.dataType(), n, dwte.rows());
+            for (long i = 0; i < n; i++) oneHot.putScalar(i, ids.getInt((int) (i / s), (int) (i % s)), 1.0);
+            dwte.addi(oneHot.transpose().mmul(dx));
+            INDArray positionGrad = dx.reshape('c', b, s, dx.columns()).sum(0);
+            g.get("wpe").get(NDArrayIndex.interval(0, s), NDArrayIndex.all()).addi(positionGrad);
+        });
     }
 }

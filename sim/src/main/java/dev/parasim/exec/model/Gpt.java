@@ -96,17 +96,26 @@ public final class Gpt implements java.io.Serializable {
      */
     public Activation backwardUnit(int u, INDArray unitParams, Activation cached, Activation gradOutput,
                                    INDArray unitGradAccumulator) {
+        return backwardUnit(u, unitParams, cached, gradOutput, WeightGrads.immediate(views(u, unitGradAccumulator, "unitGradAccumulator")));
+    }
+
+    /**
+     * Runs unit u backward, handing its parameter gradients to {@code grads}: with {@link WeightGrads#deferred}
+     * this is ZB-H1's B (input gradients, and the LayerNorm and embedding gradients into the sink's accumulator)
+     * and {@code grads.apply(layout().views(u, accumulator))} its W (the linear layers' weight gradients).
+     * {@return the gradient w.r.t. its input ({@link Activation#none()} for unit 0)}
+     */
+    public Activation backwardUnit(int u, INDArray unitParams, Activation cached, Activation gradOutput, WeightGrads grads) {
         Map<String, INDArray> w = views(u, unitParams, "unitParams");
-        Map<String, INDArray> g = views(u, unitGradAccumulator, "unitGradAccumulator");
         INDArray dOut = gradOutput.value();
         if (u == 0) {
-            Embedding.backward(cached, dOut, g.get("wte"), g.get("wpe"));
+            Embedding.backward(cached, dOut, grads);
             return Activation.none();
         }
         if (u == finalNormUnit())
             return Activation.of(LayerNorm.backward(cached.input(), cached.saved("mean"), cached.saved("rstd"),
-                    w.get("lnf.g"), dOut, g.get("lnf.g"), g.get("lnf.b")));
-        return Activation.of(Block.backward(w, g, cached, dOut, config.heads()));
+                    w.get("lnf.g"), dOut, grads, "lnf"));
+        return Activation.of(Block.backward(w, grads, cached, dOut, config.heads()));
     }
 
     /**
@@ -120,9 +129,12 @@ public final class Gpt implements java.io.Serializable {
 
     /** Adds the head's wte gradient into unit 0's accumulator; {@return the gradient w.r.t. the final LayerNorm output} */
     public Activation headBackward(INDArray embeddingParams, Activation head, INDArray embeddingGradAccumulator) {
-        INDArray wte = views(0, embeddingParams, "embeddingParams").get("wte");
-        INDArray dwte = views(0, embeddingGradAccumulator, "embeddingGradAccumulator").get("wte");
-        return Activation.of(Head.backward(wte, head, dwte));
+        return headBackward(embeddingParams, head, WeightGrads.immediate(views(0, embeddingGradAccumulator, "embeddingGradAccumulator")));
+    }
+
+    /** The head's backward handing its wte gradient to {@code grads} (views of unit 0); {@return the gradient w.r.t. the final LayerNorm output} */
+    public Activation headBackward(INDArray embeddingParams, Activation head, WeightGrads grads) {
+        return Activation.of(Head.backward(views(0, embeddingParams, "embeddingParams").get("wte"), head, grads));
     }
 
     /** Runs one micro-batch forward and backward, adding the loss gradient into unitGrads; {@return the mean loss} */

@@ -29,8 +29,11 @@ final class Head {
         return new Activation(loss, y, Map.of("probs", probs, "targets", ids));
     }
 
-    /** Adds dzᵀ·y to dwte with dz = (softmax(z) − onehot(target))/n; {@return dz·wte, the gradient w.r.t. y} */
-    static INDArray backward(INDArray wte, Activation cached, INDArray dwte) {
+    /**
+     * Hands {@code grads} wte += dzᵀ·y with dz = (softmax(z) − onehot(target))/n (deferred: keeping dz [b·s, V]
+     * and y); {@return dz·wte, the gradient w.r.t. y}
+     */
+    static INDArray backward(INDArray wte, Activation cached, WeightGrads grads) {
         INDArray dz = cached.saved("probs").dup();
         INDArray targets = cached.saved("targets");
         long n = dz.rows();
@@ -39,7 +42,7 @@ final class Head {
             dz.putScalar(i, t, dz.getDouble(i, t) - 1.0);
         }
         dz.divi(n);
-        dwte.addi(dz.transpose().mmul(cached.input()));
+        grads.linear("wte", null, dz, cached.input());
         return dz.mmul(wte);
     }
 }

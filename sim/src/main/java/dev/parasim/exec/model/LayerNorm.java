@@ -24,17 +24,17 @@ final class LayerNorm {
     }
 
     /**
-     * Adds Σ dy·x̂ to dg and Σ dy to db; {@return dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))} with
-     * dx̂ = dy·g, the standard LayerNorm backward.
+     * Adds norm {@code name}'s gradients (name.g += Σ dy·x̂, name.b += Σ dy) through {@code grads} at once (in B
+     * under ZB-H1 too: they keep nothing for W);
+     * {@return dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))} with dx̂ = dy·g, the standard LayerNorm backward.
      */
-    static INDArray backward(INDArray x, INDArray mean, INDArray rstd, INDArray g, INDArray dy, INDArray dg, INDArray db) {
+    static INDArray backward(INDArray x, INDArray mean, INDArray rstd, INDArray g, INDArray dy, WeightGrads grads, String name) {
         long n = x.rows();
         INDArray xhat = x.subColumnVector(mean).muliColumnVector(rstd);
-        dg.addi(dy.mul(xhat).sum(0));
-        db.addi(dy.sum(0));
+        grads.layerNorm(name + ".g", name + ".b", xhat, dy);
         INDArray dxhat = dy.mulRowVector(g);
         INDArray meanDxhat = dxhat.mean(1).reshape(n, 1);
         INDArray meanDxhatXhat = dxhat.mul(xhat).mean(1).reshape(n, 1);
-        return dxhat.subiColumnVector(meanDxhat).subi(xhat.muliColumnVector(meanDxhatXhat)).muliColumnVector(rstd);
+        return dxhat.subiColumnVector(meanDxhat).subi(xhat.mulColumnVector(meanDxhatXhat)).muliColumnVector(rstd);
     }
 }

@@ -11,10 +11,12 @@ final class Linear {
         return x.mmul(w).addiRowVector(b);
     }
 
-    /** Adds xᵀ·dy to dw and Σ_rows dy to db; {@return dy·Wᵀ, the gradient w.r.t. x} */
-    static INDArray backward(INDArray x, INDArray w, INDArray dy, INDArray dw, INDArray db) {
-        dw.addi(x.transpose().mmul(dy));
-        db.addi(dy.sum(0));
+    /**
+     * Hands layer {@code name}'s gradients (name.w += xᵀ·dy, name.b += Σ_rows dy) to {@code grads};
+     * {@return dy·Wᵀ, the gradient w.r.t. x}
+     */
+    static INDArray backward(INDArray x, INDArray w, INDArray dy, WeightGrads grads, String name) {
+        grads.linear(name + ".w", name + ".b", x, dy);
         return dy.mmul(w.transpose());
     }
 }

@@ -25,13 +25,15 @@ import java.util.Map;
  * 2022 §4.2.3, as Megatron-LM's sequence-parallel linears do), the caller runs G(ln2OutputLocal()) before
  * mlpBackward and G(ln1OutputLocal()) before attentionBackward, passing them as second argument.
  * Parameter gradients are added into the rank's shard accumulator; under SEQUENCE the ln1/ln2
- * gradients are partial (see {@link TpShards#sequenceParallelPartialGrads}). Phases run once each,
- * in the order above.
+ * gradients are partial (see {@link TpShards#sequenceParallelPartialGrads}). After
+ * {@link #deferWeightGrads()} the backward phases compute input gradients (and the LayerNorms' gradients) only and
+ * keep what the linear layers' weight gradients need (ZB-H1's B and W, see {@link WeightGrads}). Phases run once each, in the order above.
  */
 public final class TpBlock {
     private final TpRegion region;
     private final Map<String, INDArray> w;
     private final Map<String, INDArray> g;
+    private WeightGrads grads;
     private final int localHeads;
     private final boolean regather;
     private final Map<String, INDArray> saved = new HashMap<>();
@@ -41,7 +43,19 @@ public final class TpBlock {
         this.region = region;
         this.w = w;
         this.g = g;
+        this.grads = WeightGrads.immediate(g);
         this.localHeads = localHeads;
+    }
+
+    /**
+     * Makes the backward phases keep the four linear layers' inputs and output gradients instead of adding their
+     * weight gradients into the accumulator (call before backward 1; the LayerNorms' still go in at once);
+     * {@return the kept inputs, for the caller's W to {@link WeightGrads#apply} into {@link TpShards#views} of
+     * this unit's gradient shard}
+     */
+    public WeightGrads deferWeightGrads() {
+        grads = WeightGrads.deferred(g);
+        return grads;
     }
 
     /** Forward 1: {@return ln1(x) [local rows, h]} from the block input x [local rows, h]; caller gathers it. */
@@ -124,9 +138,9 @@ public final class TpBlock {
         INDArray ln2 = columnInput("ln2", ln2Regathered);
         saved.put("dOut", region.local(dOutGathered).dup());
         INDArray dOut = region.natural(dOutGathered);
-        INDArray da = Linear.backward(need("gelu.out"), w.get("fc2.w"), dOut, g.get("fc2.w"), g.get("fc2.b"));
+        INDArray da = Linear.backward(need("gelu.out"), w.get("fc2.w"), dOut, grads, "fc2");
         INDArray du = Gelu.backward(need("fc1.out"), da);
-        return region.gathered(Linear.backward(ln2, w.get("fc1.w"), du, g.get("fc1.w"), g.get("fc1.b")));
+        return region.gathered(Linear.backward(ln2, w.get("fc1.w"), du, grads, "fc1"));
     }
 
     /**
@@ -136,7 +150,7 @@ public final class TpBlock {
     public INDArray norm2Backward(INDArray dLn2ReducedLocal) {
         region.checkRows("dLn2ReducedLocal", dLn2ReducedLocal, region.localRows());
         INDArray dx2 = LayerNorm.backward(need("x2"), need("ln2.mean"), need("ln2.rstd"), w.get("ln2.g"),
-                dLn2ReducedLocal, g.get("ln2.g"), g.get("ln2.b")).addi(need("dOut"));
+                dLn2ReducedLocal, grads, "ln2").addi(need("dOut"));
         saved.put("dx2", dx2);
         return dx2;
     }
@@ -153,10 +167,10 @@ public final class TpBlock {
     public INDArray attentionBackward(INDArray dx2Gathered, INDArray ln1Regathered) {
         INDArray ln1 = columnInput("ln1", ln1Regathered);
         INDArray dx2 = region.natural(dx2Gathered);
-        INDArray dAtt = Linear.backward(need("att"), w.get("proj.w"), dx2, g.get("proj.w"), g.get("proj.b"));
+        INDArray dAtt = Linear.backward(need("att"), w.get("proj.w"), dx2, grads, "proj");
         INDArray dqkv = Attention.backward(dAtt, need("q"), need("k"), need("v"), need("p"),
                 region.b, region.s, localHeads);
-        return region.gathered(Linear.backward(ln1, w.get("qkv.w"), dqkv, g.get("qkv.w"), g.get("qkv.b")));
+        return region.gathered(Linear.backward(ln1, w.get("qkv.w"), dqkv, grads, "qkv"));
     }
 
     /**
@@ -166,7 +180,7 @@ public final class TpBlock {
     public INDArray norm1Backward(INDArray dLn1ReducedLocal) {
         region.checkRows("dLn1ReducedLocal", dLn1ReducedLocal, region.localRows());
         return LayerNorm.backward(need("x"), need("ln1.mean"), need("ln1.rstd"), w.get("ln1.g"),
-                dLn1ReducedLocal, g.get("ln1.g"), g.get("ln1.b")).addi(need("dx2"));
+                dLn1ReducedLocal, grads, "ln1").addi(need("dx2"));
     }
 
     /**

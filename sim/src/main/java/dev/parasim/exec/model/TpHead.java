@@ -25,7 +25,7 @@ import java.util.Map;
 public final class TpHead {
     private final TpRegion region;
     private final INDArray wte;
-    private final INDArray dwte;
+    private WeightGrads grads;
     private final INDArray targetOneHot;
     private INDArray y;
     private INDArray logits;
@@ -45,9 +45,18 @@ public final class TpHead {
     TpHead(TpRegion region, Map<String, INDArray> w, Map<String, INDArray> g, Batch batch, int vocab) {
         this.region = region;
         this.wte = w.get("wte");
-        this.dwte = g.get("wte");
+        this.grads = WeightGrads.immediate(g);
         this.targetOneHot = TpEmbedding.vocabOneHot(region.gathered(batch.flatTargets()), region.rank, vocab / region.t,
                 wte.dataType());
+    }
+
+    /**
+     * Makes step 4 keep dz [n, V/t] and y [n, h] for the wte gradient instead of adding it (ZB-H1's B);
+     * {@return them, for the caller's W to {@link WeightGrads#apply} into {@link TpShards#views} of unit 0's gradient shard}
+     */
+    public WeightGrads deferWeightGrads() {
+        grads = WeightGrads.deferred(Map.of());   // the head's one gradient is a linear layer's
+        return grads;
     }
 
     /** Step 1: logits of this rank's vocabulary; {@return their per-token max [n]}; caller MAX-AllReduces it. */
@@ -85,14 +94,14 @@ public final class TpHead {
     }
 
     /**
-     * Step 4: adds dzᵀ·y into this rank's wte rows, dz = (softmax(z_r) − onehot_r)/n; {@return the
+     * Step 4: hands dzᵀ·y for this rank's wte rows to the gradients, dz = (softmax(z_r) − onehot_r)/n; {@return the
      * partial dL/dy = dz·wte_r [n, h] (gathered order)}; caller reduces it.
      */
     public INDArray backward() {
         advance(Step.BACKWARD);
         long n = probs.rows();
         INDArray dz = probs.sub(targetOneHot).divi(n);
-        dwte.addi(dz.transpose().mmul(y));
+        grads.linear("wte", null, dz, y);
         return dz.mmul(wte);
     }
 

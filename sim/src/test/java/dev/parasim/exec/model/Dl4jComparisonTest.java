@@ -65,7 +65,7 @@ class Dl4jComparisonTest {
         INDArray b = Nd4j.randn(DataType.DOUBLE, out), dOut = Nd4j.randn(DataType.DOUBLE, n, out);
         INDArray dw = Nd4j.zeros(DataType.DOUBLE, in, out), db = Nd4j.zeros(DataType.DOUBLE, out);
         INDArray ours = Linear.forward(x, w, b);
-        INDArray dx = Linear.backward(x, w, dOut, dw, db);
+        INDArray dx = Linear.backward(x, w, dOut, WeightGrads.immediate(java.util.Map.of("l.w", dw, "l.b", db)), "l");
 
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).list()
                 .layer(new DenseLayer.Builder().nIn(in).nOut(out).activation(org.nd4j.linalg.activations.Activation.IDENTITY).build())

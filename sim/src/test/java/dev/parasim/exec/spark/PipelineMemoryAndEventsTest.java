@@ -29,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *     interleaved min(m·v, 2(p − s − 1) + (v − 1)·p + 1), or m·v when m = p (all warm-up, as Megatron).</li>
  * <li>Every stage's peak activation bytes, and the most it holds between passes (the same: a forward only adds, a
  *     backward only releases), equal the accountant's for that stage ({@code MemoryModel.activationBytes}) to the
- *     byte, edge terms included: each chunk's output, the final norm and the fp32 softmax on the last chunk.</li>
+ *     byte, edge terms included: each chunk's output, the final norm and the fp32 softmax on the last chunk. Under
+ *     ZB-H1 that includes what each micro-batch keeps from its B to its W (M_W: the linear layers' inputs and output
+ *     gradients, the head's logit gradient and input), as many as the order has pending at the peak.</li>
  * <li>Each rank logs one F and one BW (ZB-H1: one B and one W) per micro-batch per chunk; every send has
  *     exactly one matching receive on its peer; a received pass depends on the sender's pass.</li>
  * </ul>
@@ -51,6 +53,8 @@ class PipelineMemoryAndEventsTest {
             long inFlight = Math.round(Activations.layersInFlight(model, plan, m, stage) / layersPerChunk);
             assertEquals(inFlight, d.maxInFlight(), "stage " + stage + " in-flight micro-batch chunks");
             long predicted = MemoryModel.activationBytes(e, plan, stage);
+            System.out.printf("%s stage %d: peak activations %,d B measured, %,d predicted%n", c, stage,
+                    d.memory().peak(MemCategory.ACTIVATIONS), predicted);
             assertEquals(predicted, d.memory().peak(MemCategory.ACTIVATIONS), "stage " + stage + " peak activation bytes");
             assertEquals(predicted, d.residentActivationBytes(), "stage " + stage + " activation bytes held between passes");
             assertEquals(0, d.memory().live(MemCategory.ACTIVATIONS), "stage " + stage + " activations after the step");

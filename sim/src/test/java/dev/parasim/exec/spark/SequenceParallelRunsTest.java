@@ -11,6 +11,7 @@ import dev.parasim.exec.TestSpark;
 import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.Recompute;
 import dev.parasim.spec.load.SpecLoader;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,28 +32,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and the head gradient's scatter) — and the re-gathers, AllGathers of m·2L·(t−1)·⌈b·s·h/t⌉·4 B; AllReduce 3·m·2(t−1)·⌈b·s/t⌉·4 B for the parallel cross-entropy plus
  * Σ 2(t−1)·⌈n/t⌉·4 B over the SP-partial gradients (wpe s·h, 4L LayerNorm vectors of h, the final
  * norm's 2 of h); every collective kind equals {@code CommModel.stage}, DP traffic included. Inside
- * pipeline stages (tp2·pp2 1F1B) a boundary carries each rank's b·s/t local rows as they are (no AllGather on
- * receipt), and every kind again equals the accountant's for the rank's stage. Each rank's peak activations
- * equal the accountant's for its stage (Korthikanti's SP row, {@code MemoryModel.activationBytes}).
+ * pipeline stages (tp2·pp2 1F1B, and ZB-H1 with its split backward) a boundary carries each rank's b·s/t local
+ * rows as they are (no AllGather on receipt), and every kind again equals the accountant's for the rank's stage.
+ * Each rank's peak activations equal the accountant's for its stage (Korthikanti's SP row,
+ * {@code MemoryModel.activationBytes}; under ZB-H1 with the M_W each pending W keeps).
  */
 class SequenceParallelRunsTest {
 
-    private static Experiment tiny(int heads, int dp, int tp, int pp, int zero, int m) {
+    private static Experiment tiny(int heads, int dp, int tp, int pp, int zero, int m, String schedule) {
         return SpecLoader.parse("""
                 name: exec-sp-test
                 model: {name: tiny-gpt, layers: 2, hidden: 16, heads: %d, vocab: 32, seqLen: 8, dropout: false}
                 cluster: {preset: cpu-8, gpusPerNode: 2, nodes: %d}
                 training: {globalBatch: %d, microBatch: 2, precision: fp32, bucketMB: 0.004}
                 plans:
-                  - {name: sp-tp%d-dp%d-pp%d-z%d, dp: %d, tp: %d, pp: %d, schedule: 1f1b, zero: %d, sequenceParallel: true}
+                  - {name: sp-tp%d-dp%d-pp%d-z%d, dp: %d, tp: %d, pp: %d, schedule: %s, zero: %d, sequenceParallel: true}
                 execute: {steps: 3, seed: 11, learningRate: 0.001}
-                """.formatted(heads, Math.max(1, dp * tp * pp / 2), dp * m * 2, tp, dp, pp, zero, dp, tp, pp, zero), List.of());
+                """.formatted(heads, Math.max(1, dp * tp * pp / 2), dp * m * 2, tp, dp, pp, zero, dp, tp, pp, schedule, zero),
+                List.of());
     }
 
-    @ParameterizedTest(name = "SP tp {2} × dp {1} × pp {3}, zero {4}, heads {0}")
-    @CsvSource({"2,1,2,1,0,2", "4,1,4,1,0,2", "2,2,2,1,1,2", "2,1,2,2,0,2", "2,2,2,2,1,2"})
-    void matchesSingleRankAndCountsMatch(int heads, int dp, int tp, int pp, int zero, int m) {
-        Experiment e = tiny(heads, dp, tp, pp, zero, m);
+    @ParameterizedTest(name = "SP tp {2} × dp {1} × pp {3} {6}, zero {4}, heads {0}")
+    @CsvSource({"2,1,2,1,0,2,1f1b", "4,1,4,1,0,2,1f1b", "2,2,2,1,1,2,1f1b", "2,1,2,2,0,2,1f1b", "2,2,2,2,1,2,1f1b",
+            "2,1,2,2,0,2,zb-h1"})
+    void matchesSingleRankAndCountsMatch(int heads, int dp, int tp, int pp, int zero, int m, String schedule) {
+        Experiment e = tiny(heads, dp, tp, pp, zero, m, schedule);
         ParallelPlan plan = e.plans().get(0);
         ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
         System.out.printf("%s: diff %.3g losses %s ref %s, %d supersteps/step, %.2f s, sent %s%n", r.plan(),

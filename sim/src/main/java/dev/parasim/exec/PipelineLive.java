@@ -1,0 +1,53 @@
+package dev.parasim.exec;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a pipeline stage holds across the supersteps of one step ({@link RankState#scratch}): its position
+ * in the pass order, the live micro-batch chunks (with their activations) keyed by {@link #key}, those whose
+ * ZB-H1 B has run and whose W has not (holding what W needs), TP stages' phase objects and the current
+ * pass's ops, and the activation bytes metered so far.
+ */
+final class PipelineLive {
+    final Map<Long, ExecModel.Pass> passes = new HashMap<>();
+    final Map<Long, ExecModel.Pass> awaitingWeights = new HashMap<>();
+    /** TP stages: live micro-batch chunks' phase objects, ZB-H1's held ones, and the current pass's ops. */
+    final Map<Long, TpPassState> tp = new HashMap<>();
+    final Map<Long, TpPassState> tpPending = new HashMap<>();
+    /** The current pass with its ZeRO-2/3 ops before and after it ({@link ZeroPasses}). */
+    ZeroPasses.Around zero;
+    List<Op> inner;
+    int innerPc;
+    int innerRound;
+    int innerStart;
+    long innerSent;
+    int next;
+    long metered;
+
+    /** {@return the key of micro-batch {@code mb}, chunk {@code chunk} in the maps above} */
+    static long key(int mb, int chunk) { return ((long) mb << 16) | chunk; }
+
+    /** {@return the stage state in {@code rank}'s scratch}, failing if a serialization dropped it */
+    static PipelineLive of(RankState rank) {
+        if (!(rank.scratch instanceof PipelineLive l))
+            throw new IllegalStateException("rank " + rank.rank() + ": the pipeline's activations are gone "
+                    + "(its partition was serialized between supersteps)");
+        return l;
+    }
+
+    /** Meters the change in activation bytes of every live pass, those awaiting their W included. */
+    void meter(RankState rank) {
+        long now = 0;
+        for (ExecModel.Pass pass : passes.values()) now += pass.activationBytes();
+        for (ExecModel.Pass pass : awaitingWeights.values()) now += pass.activationBytes();
+        rank.meter(MemCategory.ACTIVATIONS, now - metered);
+        metered = now;
+    }
+
+    /** Records the micro-batch chunks held between passes before their B (the schedule's in-flight count) and all activation bytes held. */
+    void resident(RankState rank) {
+        rank.noteInFlight(passes.size(), metered);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.parasim.exec;
+
+import dev.parasim.exec.model.TpMode;
+import dev.parasim.program.Pass;
+import dev.parasim.program.PassRef;
+
+import java.util.List;
+
+/**
+ * Drives a TP stage's passes: the current pass is a list of ops ({@link TpStagePass}) whose collectives
+ * take one round per superstep; a pass starts only when its pipeline input has arrived. Each inner TP
+ * collective is logged as a COLLECTIVE event (for the replay's comm lane), each pass as one event with this
+ * rank's share of the FLOPs. The stage's comm buffers ({@code tpx}, {@code tpl}, {@code tpy} under
+ * SEQUENCE, for the backward re-gathers) live for the whole step. Under ZeRO-2/3 each pass runs between the
+ * ZeRO ops of {@link ZeroPasses}.
+ */
+final class TpStageRun {
+    private TpStageRun() {}
+
+    /** Runs call {@code round} of the stage's step; {@return true once its last pass is done} */
+    static boolean advance(RankState rank, PipelineLive live, StageLayout layout, List<PassRef> order, TpMode tpMode,
+                           int round) {
+        StrategyProgram prog = PipelineLinks.program(rank);
+        int tokens = prog.strategy.microBatch() * ((GptExecModel) prog.model).config().seqLen();
+        int activation = prog.model.activationElements(prog.strategy.microBatch());
+        if (round == 0) {
+            rank.alloc("tpx", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
+            rank.alloc("tpl", MemCategory.COMM_BUFFERS, Dtype.F32, 2 * tokens);
+            if (tpMode.gathers()) rank.alloc("tpy", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
+        }
+        PassRef current = order.get(live.next);
+        if (live.zero == null) live.zero = ZeroPasses.Around.of(prog, current);
+        if (!live.zero.advance(rank, round, () -> pass(rank, live, layout, prog, current, tpMode, round, tokens, activation)))
+            return false;
+        live.zero = null;
+        live.next++;
+        rank.noteInFlight(live.tp.size(), rank.memory().live(MemCategory.ACTIVATIONS));
+        if (live.next < order.size()) return false;
+        rank.free("tpx");
+        rank.free("tpl");
+        if (tpMode.gathers()) rank.free("tpy");
+        return true;
+    }
+
+    /** Runs TP pass {@code ref}'s ops once its pipeline input has arrived; {@return true when the pass is done and logged} */
+    private static boolean pass(RankState rank, PipelineLive live, StageLayout layout, StrategyProgram prog, PassRef ref,
+                                TpMode tpMode, int round, int tokens, int activation) {
+        if (live.inner == null) {
+            if (!inputArrived(rank, layout, ref)) return false;
+            live.inner = TpStagePass.ops(ref, layout, prog.tp(), tpMode, tokens, activation);
+            live.innerPc = 0;
+            live.innerRound = 0;
+            live.innerStart = round;
+        }
+        while (live.innerPc < live.inner.size()) {
+            Op op = live.inner.get(live.innerPc);
+            if (live.innerRound == 0) live.innerSent = rank.sentThisStep();
+            boolean complete = op.advance(rank, live.innerRound);
+            if (!complete) {
+                live.innerRound++;
+                return false;
+            }
+            if (op.loggedAsCollective())        // a TP collective inside the pass, e.g. RingAllReduce[TP], for the replay's comm lane
+                rank.record(new ExecEvent(ExecEvent.Kind.COLLECTIVE, op.toString(), -1, -1, -1, -1,
+                        rank.sentThisStep() - live.innerSent, 0, -1, round, ""));
+            live.innerPc++;
+            live.innerRound = 0;
+        }
+        int[] units = layout.chunkUnits(ref.chunk());
+        int b = prog.strategy.microBatch();
+        double flops = 0;
+        for (int u : units) {
+            double forward = prog.model.forwardFlops(u, b), weights = prog.model.weightGradFlops(u, b);
+            flops += switch (ref.pass()) { case F -> forward; case B -> 2 * forward - weights; case W -> weights; case BW -> 2 * forward; }
+                    / prog.tp();
+        }
+        ExecEvent.Kind kind = switch (ref.pass()) { case F -> ExecEvent.Kind.F; case B -> ExecEvent.Kind.B;
+            case W -> ExecEvent.Kind.W; case BW -> ExecEvent.Kind.BW; };
+        rank.record(new ExecEvent(kind, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1], 0,
+                flops, -1, live.innerStart, ""));
+        live.inner = null;
+        return true;
+    }
+
+    /** {@return whether pass {@code ref}'s pipeline input (activation for F, gradient for B and BW) is in the mailbox} */
+    private static boolean inputArrived(RankState rank, StageLayout layout, PassRef ref) {
+        int p = layout.pp(), v = layout.chunks(), virtual = layout.virtualStage(ref.chunk());
+        if (ref.pass() == Pass.F && virtual > 0)
+            return rank.arrived(PipelineLinks.source(rank, layout, Pass.F), PipelineLinks.tag(Pass.F, ref.microBatch(), ref.chunk(), v));
+        if ((ref.pass() == Pass.B || ref.pass() == Pass.BW) && virtual < p * v - 1)
+            return rank.arrived(PipelineLinks.source(rank, layout, Pass.B), PipelineLinks.tag(Pass.B, ref.microBatch(), ref.chunk(), v));
+        return true;
+    }
+}
