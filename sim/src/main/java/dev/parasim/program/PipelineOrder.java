@@ -33,7 +33,9 @@ public final class PipelineOrder {
 
     /** {@return the orders flattened for fast replay (computed once per shape)} */
     public static CompiledOrder compiled(PipelineSchedule schedule, int p, int m, int v) {
-        return COMPILED.computeIfAbsent(List.of(schedule, p, m, v), k -> CompiledOrder.of(of(schedule, p, m, v), v));
+        // From freshly generated orders, not the cached ones: a sweep compiles hundreds of shapes, some of a
+        // million passes, whose PassRef lists it never needs again.
+        return COMPILED.computeIfAbsent(List.of(schedule, p, m, v), k -> CompiledOrder.of(generate(schedule, p, m, v), v));
     }
 
     /**
@@ -45,7 +47,7 @@ public final class PipelineOrder {
     public static List<int[][]> inFlightPeaks(PipelineSchedule schedule, int p, int m, int v) {
         return PEAKS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
             List<int[][]> peaks = new ArrayList<>();
-            for (List<PassRef> order : of(schedule, p, m, v)) peaks.add(undominated(order, v));
+            for (List<PassRef> order : generate(schedule, p, m, v)) peaks.add(undominated(order, v));
             return List.copyOf(peaks);
         });
     }

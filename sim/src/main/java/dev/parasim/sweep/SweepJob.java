@@ -26,9 +26,10 @@ public final class SweepJob {
 
     /**
      * The evaluated space: every plan row (ok and oom) and the rejected candidates' counts, as a DataFrame
-     * over {@code evaluated}, the rows kept in memory so that queries never evaluate a plan twice.
+     * over {@code evaluated}, the rows kept in memory (one {@link SweepRows#encode} block per task) so that
+     * queries never evaluate a plan twice.
      */
-    public record Outcome(SweepSpec spec, Dataset<Row> results, long seeds, int tasks, JavaRDD<Row> evaluated) {
+    public record Outcome(SweepSpec spec, Dataset<Row> results, long seeds, int tasks, JavaRDD<byte[]> evaluated) {
         /** Frees the evaluated rows. */
         public void release() {
             evaluated.unpersist(false);
@@ -43,19 +44,20 @@ public final class SweepJob {
         List<List<PlanSpace.Seed>> balanced = balance(spec, seeds, tasks);
         String yaml = sweepYaml;
         List<String> sets = List.copyOf(overrides);
-        JavaRDD<Row> rows = jsc.parallelize(balanced, tasks).flatMap(List::iterator).mapPartitions(it -> {
+        JavaRDD<byte[]> blocks = jsc.parallelize(balanced, tasks).map(group -> {
             PlanEvaluator evaluator = new PlanEvaluator(SweepLoader.parse(yaml, sets));
             List<Row> out = new ArrayList<>();
-            while (it.hasNext()) evaluator.evaluate(it.next(), r -> out.add(SweepRows.row(r)));
-            return out.iterator();
+            for (PlanSpace.Seed seed : group) evaluator.evaluate(seed, r -> out.add(SweepRows.row(r)));
+            return SweepRows.encode(out);
         });
         Progress listener = new Progress(progress, tasks);
         spark.sparkContext().addSparkListener(listener);
         try {
-            // One job of one stage evaluates every plan; the DataFrame reads the kept rows (no SQL cache to build).
-            rows.persist(StorageLevel.MEMORY_ONLY());
-            rows.count();
-            return new Outcome(spec, spark.createDataFrame(rows, SweepRows.SCHEMA), seeds.size(), tasks, rows);
+            // One job of one stage evaluates every plan; the DataFrame decodes the kept blocks (no SQL cache to build).
+            blocks.persist(StorageLevel.MEMORY_ONLY());
+            blocks.count();
+            JavaRDD<Row> rows = blocks.flatMap(block -> SweepRows.decode(block).iterator());
+            return new Outcome(spec, spark.createDataFrame(rows, SweepRows.SCHEMA), seeds.size(), tasks, blocks);
         } finally {
             spark.sparkContext().removeSparkListener(listener);
         }

@@ -24,6 +24,14 @@ final class FastReplay {
      * @param send    [stage][pass ordinal] seconds to send that pass's output to its consumer
      */
     static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send) {
+        return play(o, compute, exposed, send, new double[o.size()]);
+    }
+
+    /**
+     * The same, with {@code delivered} (at least {@link CompiledOrder#size} long, contents ignored) as the
+     * per-pass scratch: a sweep task reuses one instead of allocating megabytes per play.
+     */
+    static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send, double[] delivered) {
         int p = o.stages(), passes = Pass.values().length;
         // Per stage and pass kind, flattened: the pass's duration, its compute and exposed parts, its send.
         double[] duration = new double[p * passes], busyOf = new double[p * passes], hiddenOf = new double[p * passes],
@@ -36,7 +44,7 @@ final class FastReplay {
                 sendOf[s * passes + k] = send[s][k];
             }
         int[] op = o.op(), dependency = o.dependency();
-        double[] delivered = new double[op.length];
+        // delivered[i]: when pass i's output reached its consumer (written before any pass reads it).
         double[] free = new double[p], link = new double[p], busy = new double[p], hidden = new double[p];
         double[] lastStart = new double[p], lastEnd = new double[p];
         int bw = Pass.BW.ordinal(), w = Pass.W.ordinal();

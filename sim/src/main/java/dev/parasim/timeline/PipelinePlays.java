@@ -15,6 +15,8 @@ import java.util.Map;
 public final class PipelinePlays {
     private final Map<Key, FastReplay.Result> results = new HashMap<>();
     private long played, reused;
+    /** The plays' per-pass scratch, grown to the largest order seen. */
+    private double[] scratch = new double[0];
 
     /** The order (by identity: compiled orders are cached per shape) and the cost tables, flattened. */
     private record Key(CompiledOrder order, double[] costs) {
@@ -44,7 +46,8 @@ public final class PipelinePlays {
             return r;
         }
         played++;
-        r = FastReplay.play(order, compute, exposed, send);
+        if (scratch.length < order.size()) scratch = new double[order.size()];
+        r = FastReplay.play(order, compute, exposed, send, scratch);
         results.put(key, r);
         return r;
     }
