@@ -13,9 +13,14 @@ import java.util.Map;
 final class PipelineLive {
     final Map<Long, ExecModel.Pass> passes = new HashMap<>();
     final Map<Long, ExecModel.Pass> awaitingWeights = new HashMap<>();
+    /**
+     * The LayerNorm and embedding gradients a ZB-H1 B computed, added into the gradient buffers with its W's:
+     * under ZeRO-2/3 those buffers exist only around the pass that reduce-scatters them, W (as on TP stages).
+     */
+    final Map<Long, Map<Integer, double[]>> gradsAwaitingWeights = new HashMap<>();
     /** TP stages: live micro-batch chunks' phase objects, ZB-H1's held ones, and the current pass's ops. */
     final Map<Long, TpPassState> tp = new HashMap<>();
-    final Map<Long, TpPassState> tpPending = new HashMap<>();
+    final Map<Long, TpPassState> tpAwaitingWeights = new HashMap<>();
     /** The current pass with its ZeRO-2/3 ops before and after it ({@link ZeroPasses}). */
     ZeroPasses.Around zero;
     List<Op> inner;

@@ -32,8 +32,6 @@ public final class PipelineOp implements Op {
     private final int tp;
     private final TpMode tpMode;
 
-    public PipelineOp(StageLayout layout, int microBatches) { this(layout, microBatches, 1, TpMode.TENSOR); }
-
     /**
      * The stage's passes on a TP group of {@code tp} ranks in {@code tpMode} (each pass then runs TP
      * collectives; under SEQUENCE re-gathering the qkv/fc1 inputs in backward).
@@ -80,6 +78,8 @@ public final class PipelineOp implements Op {
         List<PassRef> order = order();
         if (PipelineLinks.program(rank).tp() > 1) {
             if (!TpStageRun.advance(rank, live, layout, order, tpMode, round)) return false;
+            if (!live.tp.isEmpty() || !live.tpAwaitingWeights.isEmpty())
+                throw new IllegalStateException("rank " + rank.rank() + ": micro-batches still live after the step: " + live.tp.keySet());
             rank.scratch = null;
             return true;
         }
@@ -94,7 +94,7 @@ public final class PipelineOp implements Op {
         live.zero = null;
         live.next++;
         if (live.next < order.size()) return false;
-        if (!live.passes.isEmpty() || !live.awaitingWeights.isEmpty())
+        if (!live.passes.isEmpty() || !live.awaitingWeights.isEmpty() || !live.gradsAwaitingWeights.isEmpty())
             throw new IllegalStateException("rank " + rank.rank() + ": micro-batches still live after the step: " + live.passes.keySet());
         rank.scratch = null;
         return true;

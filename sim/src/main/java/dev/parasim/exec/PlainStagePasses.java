@@ -15,7 +15,8 @@ import java.util.Map;
  * send the output), B or BW (receive the output gradient, run the head and the units backward, send the
  * input gradient) and ZB-H1's W. A BW runs the fused backward; ZB-H1's B computes input gradients and
  * the LayerNorm and embedding gradients, and its W the linear layers' weight gradients from what B kept
- * ({@code exec.model.WeightGrads}). Each pass logs its
+ * ({@code exec.model.WeightGrads}); W adds both into the gradient buffers (under ZeRO-2/3 they exist only
+ * around W, which reduce-scatters them). Each pass logs its
  * event with FLOPs (B: 2·forward − W, W: the weight-gradient GEMMs, Qi et al. 2024) and the pass it depends on.
  */
 final class PlainStagePasses {
@@ -128,8 +129,12 @@ final class PlainStagePasses {
                     PipelineLinks.wireBytes(rank), 0, to, round, ""));
         }
         live.passes.remove(PipelineLive.key(mb, c));
-        if (split) live.awaitingWeights.put(PipelineLive.key(mb, c), pass);
-        addGrads(rank, layout, grads);
+        if (split) {
+            live.awaitingWeights.put(PipelineLive.key(mb, c), pass);
+            live.gradsAwaitingWeights.put(PipelineLive.key(mb, c), grads);
+        } else {
+            addGrads(rank, layout, grads);
+        }
         live.meter(rank);
         live.resident(rank);
         return true;
@@ -157,6 +162,7 @@ final class PlainStagePasses {
             grads.put(u, g);
             flops += prog.model.weightGradFlops(u, b);
         }
+        addGrads(rank, layout, live.gradsAwaitingWeights.remove(key));   // B's LayerNorm and embedding gradients
         addGrads(rank, layout, grads);
         live.awaitingWeights.remove(key);
         live.meter(rank);

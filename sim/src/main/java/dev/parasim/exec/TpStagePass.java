@@ -224,13 +224,13 @@ final class TpStagePass {
                     if (pass == Pass.B) {
                         for (TpPassState.Deferred d : live.deferred) live.deferredMetered += d.grads().bytes();
                         rank.meter(MemCategory.ACTIVATIONS, live.deferredMetered);
-                        pipe.tpPending.put(key, live);
+                        pipe.tpAwaitingWeights.put(key, live);
                     } else {
                         addGrads(rank, layout, live);
                     }
                 }
                 case WEIGHTS -> {
-                    TpPassState held = pipe.tpPending.remove(key);
+                    TpPassState held = pipe.tpAwaitingWeights.remove(key);
                     for (TpPassState.Deferred d : held.deferred) d.grads().apply(tp.shards().views(d.unit(), held.grads[d.unit()]));
                     rank.meter(MemCategory.ACTIVATIONS, -held.deferredMetered);
                     addGrads(rank, layout, held);

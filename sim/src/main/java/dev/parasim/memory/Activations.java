@@ -139,7 +139,7 @@ public final class Activations {
      */
     public static int weightGradsPendingAtPeak(ParallelPlan plan, int microBatches, int stage) {
         if (plan.schedule() != PipelineSchedule.ZB_H1 || plan.pp() == 1) return 0;
-        return Math.min(plan.pp() - 1, microBatches - plan.pp() + stage);
+        return Math.max(0, Math.min(plan.pp() - 1, microBatches - plan.pp() + stage));   // m < p: Experiment rejects it
     }
 
     /**

@@ -22,6 +22,12 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PipelineOrder {
     private static final Map<List<Object>, List<List<PassRef>>> CACHE = new ConcurrentHashMap<>();
     private static final Map<List<Object>, CompiledOrder> COMPILED = new ConcurrentHashMap<>();
+    /**
+     * Passes the compiled orders may hold before they are dropped (8 B each: 64 MB); the GPT-3 / 1,024-A100
+     * sweep compiles 152 shapes of 1.1 M passes in all.
+     */
+    private static final long COMPILED_BUDGET = 8_000_000;
+    private static final java.util.concurrent.atomic.AtomicLong COMPILED_PASSES = new java.util.concurrent.atomic.AtomicLong();
     private static final Map<List<Object>, List<int[][]>> PEAKS = new ConcurrentHashMap<>();
 
     private PipelineOrder() {}
@@ -31,11 +37,20 @@ public final class PipelineOrder {
         return CACHE.computeIfAbsent(List.of(schedule, p, m, v), k -> generate(schedule, p, m, v));
     }
 
-    /** {@return the orders flattened for fast replay (computed once per shape)} */
+    /** {@return the orders flattened for fast replay (computed once per shape while the bounded cache keeps it)} */
     public static CompiledOrder compiled(PipelineSchedule schedule, int p, int m, int v) {
-        // From freshly generated orders, not the cached ones: a sweep compiles hundreds of shapes, some of a
-        // million passes, whose PassRef lists it never needs again.
-        return COMPILED.computeIfAbsent(List.of(schedule, p, m, v), k -> CompiledOrder.of(generate(schedule, p, m, v), v));
+        List<Object> key = List.of(schedule, p, m, v);
+        CompiledOrder cached = COMPILED.get(key);
+        if (cached != null) return cached;
+        // Built outside the map (no bin lock held while other tasks look up), from freshly generated orders: a
+        // sweep never needs the PassRef lists again. Bounded for long-lived executors running many sweeps.
+        CompiledOrder built = CompiledOrder.of(generate(schedule, p, m, v), v);
+        if (COMPILED_PASSES.addAndGet(built.size()) > COMPILED_BUDGET) {
+            COMPILED.clear();
+            COMPILED_PASSES.set(built.size());
+        }
+        CompiledOrder raced = COMPILED.putIfAbsent(key, built);
+        return raced != null ? raced : built;
     }
 
     /**

@@ -76,7 +76,9 @@ public final class Headlines {
         String inFlight = plan.pp() == 1 ? "× L layers"
                 : switch (plan.schedule()) {
                     case GPIPE -> "× m·L/p (all micro-batches in flight)";
-                    case ONE_F_ONE_B, ZB_H1 -> "× L on the first stage (p micro-batches of L/p layers)";
+                    case ONE_F_ONE_B -> "× L on the first stage (p micro-batches of L/p layers)";
+                    case ZB_H1 -> "× L on the first stage (p micro-batches of L/p layers) + the M_W of the W's pending then"
+                            + " (Qi et al. 2024)";
                     case INTERLEAVED -> "× L·(1 + (p−1)/(p·v)) on the first stage";
                 };
         return perLayer + " per layer" + (dropout ? "" : " (no dropout)") + " " + inFlight

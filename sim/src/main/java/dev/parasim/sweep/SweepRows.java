@@ -55,7 +55,9 @@ public final class SweepRows {
                     else if (value instanceof Long v) out.writeLong(v);
                     else if (value instanceof Double v) out.writeDouble(v);
                     else if (value instanceof Boolean v) out.writeBoolean(v);
-                    else out.writeUTF((String) value);
+                    else if (value instanceof String v) out.writeUTF(v);
+                    else throw new IllegalArgumentException("column " + SCHEMA.fields()[i].name()
+                            + ": expected a non-null int, long, double, boolean or string, found " + value);
                 }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -52,7 +52,7 @@ class ShardedThreeDimensionalRunsTest {
     @ParameterizedTest(name = "dp{1}·tp{2}·pp{3} {4} v{5} zero {6}, L{0}, m{7}, SP {8}")
     @CsvSource({"2,2,1,2,1f1b,1,2,2,false", "2,2,1,2,1f1b,1,3,2,false", "2,2,2,1,1f1b,1,3,2,false",
             "2,2,2,2,1f1b,1,2,2,false", "4,2,2,2,interleaved,2,3,2,false", "2,3,2,1,1f1b,1,2,2,true",
-            "2,2,2,2,zb-h1,1,3,2,true"})
+            "2,2,2,2,zb-h1,1,3,2,true", "2,2,1,2,zb-h1,1,2,2,false", "2,2,1,2,zb-h1,1,3,2,false"})
     void matchesSingleRankWithAccountantBytesAndModelStates(int layers, int dp, int tp, int pp, String schedule, int chunks,
                                                             int zero, int m, boolean sp) {
         Experiment e = tiny(layers, dp, tp, pp, schedule, chunks, zero, m, sp);
