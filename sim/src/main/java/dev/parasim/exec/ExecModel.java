@@ -37,6 +37,20 @@ public interface ExecModel extends Serializable {
      */
     double weightGradFlops(int u, int sequences);
 
+    /**
+     * {@return FLOPs of unit u's part of a {@code pass} for {@code sequences} sequences}: F its forward, BW twice
+     * that, ZB-H1's W the weight-gradient GEMMs and its B the rest of the backward, 2·forward − W (Qi et al. 2024)
+     */
+    default double passFlops(dev.parasim.program.Pass pass, int u, int sequences) {
+        double forward = forwardFlops(u, sequences);
+        return switch (pass) {
+            case F -> forward;
+            case B -> 2 * forward - weightGradFlops(u, sequences);
+            case W -> weightGradFlops(u, sequences);
+            case BW -> 2 * forward;
+        };
+    }
+
     /** {@return forward FLOPs of the tied LM head: 2·b·s·h·V} (Narayanan et al. 2021 eq. 3, logit term) */
     double headFlops(int sequences);
 

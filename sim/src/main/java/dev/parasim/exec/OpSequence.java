@@ -3,7 +3,7 @@ package dev.parasim.exec;
 import java.util.List;
 
 /**
- * Ops run in order inside another op (a pipeline pass's ZeRO collectives): local ops complete at once,
+ * Ops run in order inside another op (a pipeline pass's ZeRO collectives, a TP stage pass's ops): local ops complete at once,
  * a collective takes one round per superstep of the op it runs in, and each completed collective is
  * logged as a {@link ExecEvent.Kind#COLLECTIVE} event for the timeline replay's comm lane.
  */

@@ -1,7 +1,6 @@
 package dev.parasim.exec;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,11 +22,9 @@ final class PipelineLive {
     final Map<Long, TpPassState> tpAwaitingWeights = new HashMap<>();
     /** The current pass with its ZeRO-2/3 ops before and after it ({@link ZeroPasses}). */
     ZeroPasses.Around zero;
-    List<Op> inner;
-    int innerPc;
-    int innerRound;
+    /** A TP stage's current pass: its ops, and the superstep it started in. */
+    OpSequence inner;
     int innerStart;
-    long innerSent;
     int next;
     long metered;
 

@@ -107,13 +107,9 @@ final class PlainStagePasses {
             int u = units[i];
             double[] params = u == 0 ? null : params(rank, layout.locate(u), prog.model.unitSize(u));
             double[] g = new double[prog.model.unitSize(u)];
-            if (split) {
-                pass.backwardInput(u, params, g);
-                flops += 2 * prog.model.forwardFlops(u, b) - prog.model.weightGradFlops(u, b);
-            } else {
-                pass.backward(u, params, g);
-                flops += 2 * prog.model.forwardFlops(u, b);
-            }
+            if (split) pass.backwardInput(u, params, g);
+            else pass.backward(u, params, g);
+            flops += prog.model.passFlops(ref.pass(), u, b);
             grads.put(u, g);
             live.meter(rank);
         }
@@ -160,7 +156,7 @@ final class PlainStagePasses {
             double[] g = new double[prog.model.unitSize(u)];
             pass.backwardWeights(u, g);
             grads.put(u, g);
-            flops += prog.model.weightGradFlops(u, b);
+            flops += prog.model.passFlops(Pass.W, u, b);
         }
         addGrads(rank, layout, live.gradsAwaitingWeights.remove(key));   // B's LayerNorm and embedding gradients
         addGrads(rank, layout, grads);

@@ -47,33 +47,14 @@ final class TpStageRun {
                                 TpMode tpMode, int round, int tokens, int activation) {
         if (live.inner == null) {
             if (!inputArrived(rank, layout, ref)) return false;
-            live.inner = TpStagePass.ops(ref, layout, prog.tp(), tpMode, tokens, activation);
-            live.innerPc = 0;
-            live.innerRound = 0;
+            live.inner = new OpSequence(TpStagePass.ops(ref, layout, prog.tp(), tpMode, tokens, activation));
             live.innerStart = round;
         }
-        while (live.innerPc < live.inner.size()) {
-            Op op = live.inner.get(live.innerPc);
-            if (live.innerRound == 0) live.innerSent = rank.sentThisStep();
-            boolean complete = op.advance(rank, live.innerRound);
-            if (!complete) {
-                live.innerRound++;
-                return false;
-            }
-            if (op.loggedAsCollective())        // a TP collective inside the pass, e.g. RingAllReduce[TP], for the replay's comm lane
-                rank.record(new ExecEvent(ExecEvent.Kind.COLLECTIVE, op.toString(), -1, -1, -1, -1,
-                        rank.sentThisStep() - live.innerSent, 0, -1, round, ""));
-            live.innerPc++;
-            live.innerRound = 0;
-        }
+        if (!live.inner.run(rank, round)) return false;   // its TP collectives, logged for the replay's comm lane
         int[] units = layout.chunkUnits(ref.chunk());
         int b = prog.strategy.microBatch();
         double flops = 0;
-        for (int u : units) {
-            double forward = prog.model.forwardFlops(u, b), weights = prog.model.weightGradFlops(u, b);
-            flops += switch (ref.pass()) { case F -> forward; case B -> 2 * forward - weights; case W -> weights; case BW -> 2 * forward; }
-                    / prog.tp();
-        }
+        for (int u : units) flops += prog.model.passFlops(ref.pass(), u, b) / prog.tp();
         ExecEvent.Kind kind = switch (ref.pass()) { case F -> ExecEvent.Kind.F; case B -> ExecEvent.Kind.B;
             case W -> ExecEvent.Kind.W; case BW -> ExecEvent.Kind.BW; };
         rank.record(new ExecEvent(kind, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1], 0,
