@@ -2,10 +2,10 @@ package dev.parasim.timeline;
 
 import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.StageCost;
-import dev.parasim.program.CompiledOrder;
-import dev.parasim.program.Pass;
-import dev.parasim.program.PassRef;
-import dev.parasim.program.PipelineOrder;
+import dev.parasim.program.schedule.CompiledOrder;
+import dev.parasim.program.schedule.Pass;
+import dev.parasim.program.schedule.PassRef;
+import dev.parasim.program.schedule.PipelineOrder;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.PipelineSchedule;
@@ -125,7 +125,7 @@ public final class Timelines {
         for (int i = order.size() - 1; i >= 0; i--) {
             PassRef ref = order.get(i);
             if (ref.pass() == Pass.BW || ref.pass() == Pass.W)
-                return played.passTimes(new dev.parasim.program.Dependencies.StagePass(stage, ref));
+                return played.passTimes(new dev.parasim.program.schedule.Dependencies.StagePass(stage, ref));
         }
         throw new IllegalStateException("stage " + stage + " has no backward pass");
     }
