@@ -4,6 +4,8 @@ import dev.parasim.program.schedule.Dependencies;
 import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
 import dev.parasim.program.schedule.PipelineOrder;
+import dev.parasim.plan.Axis;
+import dev.parasim.plan.GroupSpan;
 import dev.parasim.plan.RankLayout;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
@@ -50,6 +52,17 @@ public record StepProgram(ParallelPlan plan, RankLayout layout, int microBatches
     /** {@return the schedule the passes follow: the plan's, or 1F1B's single-stage order without a pipeline} */
     public static PipelineSchedule effectiveSchedule(ParallelPlan plan) {
         return plan.pp() == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
+    }
+
+    /** {@return how a group of the plan sits on nodes (the embedding pair: stage 0's and the last stage's first ranks)} */
+    public GroupSpan span(Group group) {
+        return switch (group) {
+            case TP -> layout.span(Axis.TP);
+            case CP -> layout.span(Axis.CP);
+            case DP -> layout.dataSpan();
+            case EMBEDDING -> layout.node(layout.rank(0, 0, 0, 0)) != layout.node(layout.rank(0, 0, 0, plan.pp() - 1))
+                    ? new GroupSpan(2, 1, 2) : new GroupSpan(2, 2, 1);
+        };
     }
 
     /** {@return ranks in a group of the plan (DP: the dp·cp ranks that share parameters)} */
