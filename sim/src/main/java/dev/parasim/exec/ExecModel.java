@@ -41,7 +41,7 @@ public interface ExecModel extends Serializable {
      * {@return FLOPs of unit u's part of a {@code pass} for {@code sequences} sequences}: F its forward, BW twice
      * that, ZB-H1's W the weight-gradient GEMMs and its B the rest of the backward, 2·forward − W (Qi et al. 2024)
      */
-    default double passFlops(dev.parasim.program.Pass pass, int u, int sequences) {
+    default double passFlops(dev.parasim.program.schedule.Pass pass, int u, int sequences) {
         double forward = forwardFlops(u, sequences);
         return switch (pass) {
             case F -> forward;

@@ -1,8 +1,8 @@
 package dev.parasim.exec;
 
 import dev.parasim.collective.CollectiveKind;
-import dev.parasim.program.Pass;
-import dev.parasim.program.PassRef;
+import dev.parasim.program.schedule.Pass;
+import dev.parasim.program.schedule.PassRef;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 

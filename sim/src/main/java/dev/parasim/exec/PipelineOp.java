@@ -1,8 +1,8 @@
 package dev.parasim.exec;
 
 import dev.parasim.exec.model.TpMode;
-import dev.parasim.program.PassRef;
-import dev.parasim.program.PipelineOrder;
+import dev.parasim.program.schedule.PassRef;
+import dev.parasim.program.schedule.PipelineOrder;
 
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package dev.parasim.exec;
 
-import dev.parasim.program.Dependencies;
-import dev.parasim.program.Pass;
-import dev.parasim.program.PassRef;
+import dev.parasim.program.schedule.Dependencies;
+import dev.parasim.program.schedule.Pass;
+import dev.parasim.program.schedule.PassRef;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -209,13 +209,13 @@ public final class StrategyProgram implements RankProgram {
     private void tensorParallelMicroBatches(List<Op> out, int m) {
         int[] all = ZeroPasses.allUnits(layout);
         for (int k = 0; k < m; k++) {
-            out.addAll(ZeroPasses.before(this, dev.parasim.program.Pass.F, all));
-            List<Op> between = new ArrayList<>(ZeroPasses.after(this, dev.parasim.program.Pass.F, all));
-            between.addAll(ZeroPasses.before(this, dev.parasim.program.Pass.BW, all));
+            out.addAll(ZeroPasses.before(this, dev.parasim.program.schedule.Pass.F, all));
+            List<Op> between = new ArrayList<>(ZeroPasses.after(this, dev.parasim.program.schedule.Pass.F, all));
+            between.addAll(ZeroPasses.before(this, dev.parasim.program.schedule.Pass.BW, all));
             TpStep.microBatch(out, tpMode, k, layout.layers(),
                     strategy.microBatch() * ((GptExecModel) model).config().seqLen(), model.activationElements(strategy.microBatch()),
                     between, gathersParams());
-            out.addAll(ZeroPasses.after(this, dev.parasim.program.Pass.BW, all));
+            out.addAll(ZeroPasses.after(this, dev.parasim.program.schedule.Pass.BW, all));
         }
         if (!shardsGrads()) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout, all, "g");
     }

@@ -4,8 +4,8 @@ import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpHead;
 import dev.parasim.exec.model.TpMode;
-import dev.parasim.program.Pass;
-import dev.parasim.program.PassRef;
+import dev.parasim.program.schedule.Pass;
+import dev.parasim.program.schedule.PassRef;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 

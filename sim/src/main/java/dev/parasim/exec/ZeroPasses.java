@@ -1,7 +1,7 @@
 package dev.parasim.exec;
 
-import dev.parasim.program.Pass;
-import dev.parasim.program.PassRef;
+import dev.parasim.program.schedule.Pass;
+import dev.parasim.program.schedule.PassRef;
 
 import java.util.ArrayList;
 import java.util.List;

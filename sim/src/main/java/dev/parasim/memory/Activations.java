@@ -1,6 +1,6 @@
 package dev.parasim.memory;
 
-import dev.parasim.program.PipelineOrder;
+import dev.parasim.program.schedule.PipelineOrder;
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;

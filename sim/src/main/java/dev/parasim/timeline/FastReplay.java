@@ -1,7 +1,7 @@
 package dev.parasim.timeline;
 
-import dev.parasim.program.CompiledOrder;
-import dev.parasim.program.Pass;
+import dev.parasim.program.schedule.CompiledOrder;
+import dev.parasim.program.schedule.Pass;
 
 /**
  * The same play as {@link PipelineSimulator} over a {@link CompiledOrder} and per-stage cost tables,

@@ -1,6 +1,6 @@
 package dev.parasim.timeline;
 
-import dev.parasim.program.CompiledOrder;
+import dev.parasim.program.schedule.CompiledOrder;
 
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,9 +1,9 @@
 package dev.parasim.timeline;
 
-import dev.parasim.program.Dependencies;
-import dev.parasim.program.Dependencies.StagePass;
-import dev.parasim.program.Pass;
-import dev.parasim.program.PassRef;
+import dev.parasim.program.schedule.Dependencies;
+import dev.parasim.program.schedule.Dependencies.StagePass;
+import dev.parasim.program.schedule.Pass;
+import dev.parasim.program.schedule.PassRef;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,10 +2,11 @@ package dev.parasim.timeline;
 
 import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.StageCost;
-import dev.parasim.program.CompiledOrder;
-import dev.parasim.program.Pass;
-import dev.parasim.program.PassRef;
-import dev.parasim.program.PipelineOrder;
+import dev.parasim.program.StepProgram;
+import dev.parasim.program.schedule.CompiledOrder;
+import dev.parasim.program.schedule.Pass;
+import dev.parasim.program.schedule.PassRef;
+import dev.parasim.program.schedule.PipelineOrder;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.PipelineSchedule;
@@ -38,12 +39,15 @@ public final class Timelines {
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
         List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
         PipelineSimulator.Played played = PipelineSimulator.play(orders, v, new StageCosts(costs, v), withSpans);
-        return finish(e, plan, orders, costs, played);
+        return finish(e, plan, orders, costs, played, new CommSpans(e, StepProgram.of(e, plan)));
     }
 
-    /** After the last pass: gradient sync (overlapping the last backward), optimizer, parameter gather. */
+    /**
+     * After the last pass: gradient sync (overlapping the last backward), optimizer, parameter gather; every
+     * collective of the step program drawn where it runs ({@link CommSpans}).
+     */
     static Timeline finish(Experiment e, ParallelPlan plan, List<List<PassRef>> orders, List<StageCost> costs,
-                           PipelineSimulator.Played played) {
+                           PipelineSimulator.Played played, CommSpans comm) {
         int p = plan.pp();
         double dpOverlap = e.cluster().calibration().dpOverlap();
         List<Span> spans = new ArrayList<>(played.spans());
@@ -53,15 +57,14 @@ public final class Timelines {
             double[] last = lastBackward(s, orders.get(s), played);
             double syncStart = last[0] + (1 - dpOverlap) * (last[1] - last[0]);
             double syncEnd = syncStart + c.gradientSync();
-            if (c.gradientSync() > 0 && !played.spans().isEmpty())
-                spans.add(new Span(s, Lane.COMM, SpanKind.DP_COMM, -1, -1, syncStart, syncEnd, "gradient sync"));
             double optimizerStart = Math.max(played.pipelineEnd()[s], syncEnd);
             double optimizerEnd = optimizerStart + c.optimizer();
-            if (!played.spans().isEmpty()) spans.add(new Span(s, Lane.COMPUTE, SpanKind.OPTIMIZER, -1, -1, optimizerStart, optimizerEnd, "optimizer"));
             double gatherExposed = Math.max(0, c.afterStep() - dpOverlap * c.compute().forward());
-            if (c.afterStep() > 0 && !played.spans().isEmpty())
-                spans.add(new Span(s, Lane.COMM, SpanKind.DP_COMM, -1, -1, optimizerEnd, optimizerEnd + c.afterStep(),
-                        "parameter gather"));
+            if (!played.spans().isEmpty()) {
+                spans.add(new Span(s, Lane.COMPUTE, SpanKind.OPTIMIZER, -1, -1, optimizerStart, optimizerEnd, "optimizer"));
+                comm.passes(spans, s, played);
+                comm.epilogue(spans, s, c, syncStart, optimizerEnd, gatherExposed);
+            }
             end[s] = optimizerEnd + gatherExposed;
             compute[s] = played.compute()[s] + c.optimizer();
             busy[s] = compute[s] + played.exposed()[s];
@@ -125,7 +128,7 @@ public final class Timelines {
         for (int i = order.size() - 1; i >= 0; i--) {
             PassRef ref = order.get(i);
             if (ref.pass() == Pass.BW || ref.pass() == Pass.W)
-                return played.passTimes(new dev.parasim.program.Dependencies.StagePass(stage, ref));
+                return played.passTimes(new dev.parasim.program.schedule.Dependencies.StagePass(stage, ref));
         }
         throw new IllegalStateException("stage " + stage + " has no backward pass");
     }

@@ -1,7 +1,7 @@
 package dev.parasim.timeline;
 
-import dev.parasim.program.PassRef;
-import dev.parasim.program.PipelineOrder;
+import dev.parasim.program.schedule.PassRef;
+import dev.parasim.program.schedule.PipelineOrder;
 import dev.parasim.spec.PipelineSchedule;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

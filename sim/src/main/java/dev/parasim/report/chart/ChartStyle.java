@@ -63,6 +63,7 @@ public final class ChartStyle {
             Map.entry("optimizer step", new Color(0x7F7F7F)),
             Map.entry("PP send", new Color(0x9C755F)),
             Map.entry("TP comm", new Color(0xF1A340)),
+            Map.entry("CP comm", new Color(0x76B7B2)),
             Map.entry("DP comm", new Color(0xE15759)));
 
     /** Link tiers, innermost first. */

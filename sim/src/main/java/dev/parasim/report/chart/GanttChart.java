@@ -43,6 +43,7 @@ public final class GanttChart {
             case OPTIMIZER -> "optimizer step";
             case PP_SEND -> "PP send";
             case TP_COMM -> "TP comm";
+            case CP_COMM -> "CP comm";
             case DP_COMM -> "DP comm";
         };
     }

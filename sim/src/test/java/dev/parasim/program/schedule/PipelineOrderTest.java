@@ -1,4 +1,4 @@
-package dev.parasim.program;
+package dev.parasim.program.schedule;
 
 import dev.parasim.memory.Activations;
 import dev.parasim.spec.MlpKind;

@@ -1,4 +1,4 @@
-package dev.parasim.program;
+package dev.parasim.program.schedule;
 
 import java.util.ArrayList;
 import java.util.HashMap;

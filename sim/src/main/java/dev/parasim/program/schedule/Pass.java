@@ -1,4 +1,4 @@
-package dev.parasim.program;
+package dev.parasim.program.schedule;
 
 /** The compute passes of one micro-batch through one model chunk on one pipeline stage. */
 public enum Pass {

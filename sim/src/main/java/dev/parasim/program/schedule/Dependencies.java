@@ -1,4 +1,4 @@
-package dev.parasim.program;
+package dev.parasim.program.schedule;
 
 /**
  * What a pass must wait for. A forward needs the same micro-batch's forward on the previous stage

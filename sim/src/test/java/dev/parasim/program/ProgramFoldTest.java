@@ -1,0 +1,114 @@
+package dev.parasim.program;
+
+import dev.parasim.Fixtures;
+import dev.parasim.analytic.CommModel;
+import dev.parasim.analytic.CommOp;
+import dev.parasim.collective.CollectiveKind;
+import dev.parasim.memory.MemoryModel;
+import dev.parasim.plan.Axis;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.SpecException;
+import dev.parasim.workload.Flops;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The step program folded equals the accountant's closed forms for every plan of a whole small space: dp, tp, pp ∈
+ * {1, 2, 4}, cp ∈ {1, 2}, ZeRO 0–3, every schedule (chunks 1–2 interleaved), SP on and off, fp32 and bf16-mixed,
+ * every recomputation — bytes per collective kind and group, persistent memory per category, activation peaks per
+ * stage, and FLOPs per step. No Spark.
+ */
+class ProgramFoldTest {
+
+    record Case(Experiment e, ParallelPlan plan) {}
+
+    static List<Case> space() {
+        List<Case> cases = new ArrayList<>();
+        int[] degrees = {1, 2, 4};
+        for (int dp : degrees) for (int tp : degrees) for (int pp : degrees) for (int cp : new int[] {1, 2}) {
+            int world = dp * tp * pp * cp, perNode = Math.min(world, 8);
+            List<String> plans = new ArrayList<>();
+            for (int zero = 0; zero <= 3; zero++)
+                for (String schedule : pp == 1 ? List.of("1f1b") : List.of("gpipe", "1f1b", "zb-h1", "interleaved"))
+                    for (boolean sp : tp == 1 ? new boolean[] {false} : new boolean[] {false, true}) {
+                        int chunks = schedule.equals("interleaved") ? 2 : 1;
+                        plans.add("{name: p%d, dp: %d, tp: %d, pp: %d, cp: %d, zero: %d, schedule: %s, chunks: %d, sequenceParallel: %s}"
+                                .formatted(plans.size(), dp, tp, pp, cp, zero, schedule, chunks, sp));
+                    }
+            String[] precisions = {"fp32", "bf16-mixed"}, recomputes = {"none", "selective", "full"};
+            for (int k = 0; k < 3; k++) {
+                String yaml = """
+                        name: space
+                        model: {preset: tiny-gpt, layers: 8, hidden: 64, heads: 4, kvHeads: 4, ffnHidden: 256, vocab: 96, seqLen: 32}
+                        cluster: {preset: cpu-8, gpusPerNode: %d, nodes: %d}
+                        training: {globalBatch: %d, microBatch: 1, precision: %s, recompute: %s, bucketMB: 0.004}
+                        plans: [%s]
+                        """.formatted(perNode, world / perNode, 8 * dp, precisions[(dp + tp + pp + k) % 2], recomputes[k],
+                        String.join(", ", plans));
+                Experiment e = Fixtures.experiment(yaml);
+                for (ParallelPlan plan : e.plans()) cases.add(new Case(e, plan));
+            }
+        }
+        return cases;
+    }
+
+    @Test
+    void foldedProgramEqualsTheAccountantOverTheWholeSpace() {
+        List<Case> cases = space();
+        assertEquals(3240, cases.size(), "plans in the space");
+        for (Case c : cases) {
+            StepProgram program = StepProgram.of(c.e(), c.plan());
+            String at = c.plan() + " " + c.e().training();
+            double flops = 0;
+            for (int s = 0; s < c.plan().pp(); s++) {
+                assertEquals(accountantBytes(c.e(), c.plan(), s), ProgramFold.bytes(program, s), "bytes, stage " + s + " of " + at);
+                MemoryModel.ModelStates states = MemoryModel.modelStates(c.e(), c.plan(), s);
+                Map<MemoryCategory, Long> persistent = ProgramFold.persistentBytes(program, s);
+                assertEquals(states.paramsBytes(), persistent.get(MemoryCategory.PARAMETERS), "params, stage " + s + " of " + at);
+                assertEquals(states.gradsBytes(), persistent.get(MemoryCategory.GRADIENTS), "grads, stage " + s + " of " + at);
+                assertEquals(states.optimizerBytes(), persistent.get(MemoryCategory.OPTIMIZER), "optimizer, stage " + s + " of " + at);
+                assertEquals(MemoryModel.activationBytes(c.e(), c.plan(), s),
+                        ProgramFold.peakBetweenPasses(program, s, MemoryCategory.ACTIVATIONS), "activations, stage " + s + " of " + at);
+                flops += ProgramFold.flops(program, s) * c.plan().dp() * c.plan().tp() * c.plan().cp();
+            }
+            double expected = Flops.hardware(c.e().model(), c.e().training().globalBatch(), c.e().training().recompute());
+            assertEquals(expected, flops, expected * 1e-12, "FLOPs of " + at);
+        }
+    }
+
+    static Map<Axis, Map<CollectiveKind, Long>> accountantBytes(Experiment e, ParallelPlan plan, int stage) {
+        Map<Axis, Map<CollectiveKind, Long>> out = new EnumMap<>(Axis.class);
+        for (CommOp op : CommModel.stage(e, plan, stage))
+            if (op.totalBytes() > 0)
+                out.computeIfAbsent(op.axis(), k -> new EnumMap<>(CollectiveKind.class)).merge(op.kind(), op.totalBytes(), Long::sum);
+        return out;
+    }
+
+    @Test
+    void zb_h1SplitsTheBackwardAndW_carriesTheWeightGradientReduceScatter() {
+        Experiment e = Fixtures.experiment("""
+                name: zb
+                model: {preset: tiny-gpt, layers: 4}
+                cluster: {preset: cpu-8}
+                training: {globalBatch: 8, microBatch: 1, precision: fp32}
+                plans: [{name: zb, dp: 2, tp: 2, pp: 2, schedule: zb-h1, zero: 2}]
+                """);
+        StepProgram program = StepProgram.of(e, e.plans().get(0));
+        StageProgram last = program.stages().get(1);
+        assertTrue(last.body(dev.parasim.program.schedule.Pass.BW, 0).isEmpty(), "ZB-H1 runs no fused backward");
+        long reduceScatters = last.body(dev.parasim.program.schedule.Pass.W, 0).stream()
+                .filter(i -> i instanceof Instruction.Collective c && c.kind() == CollectiveKind.REDUCE_SCATTER).count();
+        // The last stage's units: its 2 layers and the final norm with the wte copy.
+        assertEquals(3, reduceScatters);
+        assertTrue(last.body(dev.parasim.program.schedule.Pass.B, 0).stream()
+                .anyMatch(i -> i instanceof Instruction.Send s && s.peerStage() == 0), "B sends the input gradient back");
+    }
+}
