@@ -1,6 +1,8 @@
 package dev.parasim.exec.spark;
 
+import dev.parasim.exec.Backend;
 import dev.parasim.exec.ExecLimits;
+import dev.parasim.exec.InProcessBackend;
 import dev.parasim.exec.ExecModels;
 import dev.parasim.exec.GptExecModel;
 import dev.parasim.exec.ExecutedResult;
@@ -36,9 +38,10 @@ import java.util.Map;
 
 /**
  * Entry point of the executed simulation: trains the experiment's model (a small GPT) under one
- * data-parallel plan with its ranks hosted in Spark partitions, for {@code execute.steps} steps,
- * and reports counted bytes, measured memory, Spark's shuffle bytes and the comparison with a
- * single-rank run. Works on any master; rank state never leaves the executors.
+ * plan with its ranks hosted in Spark partitions ({@link SuperstepEngine}; or, for tests, in this JVM:
+ * {@link InProcessBackend}), for {@code execute.steps} steps, and reports counted bytes, measured memory,
+ * Spark's shuffle bytes and the comparison with a single-rank run. Works on any master; rank state never
+ * leaves the executors.
  */
 public final class ExecutedRun {
     private ExecutedRun() {}
@@ -46,18 +49,44 @@ public final class ExecutedRun {
     /**
      * Run options.
      *
-     * @param ranksPerPartition simulated ranks per Spark partition (0: ⌈dp / defaultParallelism⌉)
+     * @param ranksPerPartition simulated ranks per partition (0: ⌈world / parallelism⌉, the parallelism being
+     *                          Spark's defaultParallelism, or in process the JVM's available processors)
      * @param reference         also run the single-rank reference on the driver and compare
+     * @param transport         what hosts the ranks and moves their messages
      */
-    public record Options(int ranksPerPartition, boolean reference) {
-        public static final Options DEFAULT = new Options(0, true);
+    public record Options(int ranksPerPartition, boolean reference, Transport transport) {
+        public static final Options DEFAULT = new Options(0, true, Transport.SPARK);
+
+        /** Spark-hosted ranks. */
+        public Options(int ranksPerPartition, boolean reference) {
+            this(ranksPerPartition, reference, Transport.SPARK);
+        }
+    }
+
+    /** The backend a run uses. */
+    public enum Transport {
+        /** {@link SuperstepEngine}: ranks in Spark partitions, messages in Spark shuffles (every real run) */
+        SPARK,
+        /** {@link InProcessBackend}: every partition in this JVM, messages handed over directly (tests); no Spark shuffle bytes */
+        IN_PROCESS
     }
 
     public static ExecutedResult run(SparkSession spark, Experiment e, ParallelPlan plan) {
         return run(spark, e, plan, Options.DEFAULT);
     }
 
+    /** {@return the run of {@code plan} with its ranks in this JVM, without Spark (the same counts, losses and parameters)} */
+    public static ExecutedResult inProcess(Experiment e, ParallelPlan plan, Options options) {
+        return execute(null, e, plan, new Options(options.ranksPerPartition(), options.reference(), Transport.IN_PROCESS));
+    }
+
     public static ExecutedResult run(SparkSession spark, Experiment e, ParallelPlan plan, Options options) {
+        if (options.transport() == Transport.SPARK && spark == null)
+            throw new IllegalArgumentException("spark: a Spark-hosted run needs a session, found none");
+        return execute(spark, e, plan, options);
+    }
+
+    private static ExecutedResult execute(SparkSession spark, Experiment e, ParallelPlan plan, Options options) {
         ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
         ExecuteSpec ex = e.execute().orElseThrow();
         GptExecModel model = ExecModels.of(e.model(), ex.seed());
@@ -66,7 +95,8 @@ public final class ExecutedRun {
         Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), m, e.training().microBatch(), ex.seed(),
                 ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
         RankGrid grid = new RankGrid(plan.dp(), plan.tp(), plan.pp());
-        int parallelism = spark.sparkContext().defaultParallelism();
+        int parallelism = options.transport() == Transport.SPARK ? spark.sparkContext().defaultParallelism()
+                : Runtime.getRuntime().availableProcessors();
         int rpp = options.ranksPerPartition() > 0 ? options.ranksPerPartition()
                 : Math.max(1, (grid.world() + parallelism - 1) / parallelism);
         Topology topology = Topology.of(e.cluster(), grid, rpp);
@@ -77,7 +107,8 @@ public final class ExecutedRun {
                 stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
                         plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i);
         RankPrograms programs = StagePrograms.of(stages, grid);
-        try (SuperstepEngine engine = new SuperstepEngine(spark, topology, programs)) {
+        try (Backend engine = options.transport() == Transport.SPARK ? new SuperstepEngine(spark, topology, programs)
+                : new InProcessBackend(topology, programs)) {
             int supersteps = 0;
             int lastStepStart = 0;
             for (int step = 0; step < ex.steps(); step++) {
@@ -88,8 +119,9 @@ public final class ExecutedRun {
             List<double[][]> shards = engine.collect(r -> ownedParams((StrategyProgram) r.program(), r));
             List<RankDetail> details = engine.collect(RankDetail::of);
             long shuffle = 0;
-            for (Map.Entry<Integer, Long> s : engine.sparkShuffleBytesBySender().entrySet())
-                if (s.getKey() > lastStepStart) shuffle += s.getValue();
+            if (engine instanceof SuperstepEngine onSpark)
+                for (Map.Entry<Integer, Long> s : onSpark.sparkShuffleBytesBySender().entrySet())
+                    if (s.getKey() > lastStepStart) shuffle += s.getValue();
             double seconds = (System.nanoTime() - started) / 1e9;
 
             List<Double> losses = new ArrayList<>();
