@@ -79,14 +79,8 @@ public final class SuperstepEngine extends Backend {
             JavaPairRDD<Integer, byte[]> messages = current
                     .flatMapToPair(h -> h.outgoing().stream().map(w -> new Tuple2<>(Wire.dst(w), w)).iterator())
                     .setName(MESSAGES + (gen - 1)).partitionBy(partitioner);
-            current = current.zipPartitions(messages, (hosted, incoming) -> {
-                Iterator<byte[]> payloads = new Iterator<>() {
-                    @Override public boolean hasNext() { return incoming.hasNext(); }
-
-                    @Override public byte[] next() { return incoming.next()._2(); }
-                };
-                return List.of(hosted.next().superstep(gen, start, batchStart, payloads)).iterator();
-            });
+            current = current.zipPartitions(messages,
+                    (hosted, incoming) -> List.of(hosted.next().superstep(gen, start, batchStart, payloads(incoming))).iterator());
             current.persist(StorageLevel.MEMORY_AND_DISK());
             chain.add(current);
         }
@@ -95,6 +89,15 @@ public final class SuperstepEngine extends Backend {
         for (int i = 0; i < chain.size() - 1; i++) drop(chain.get(i));
         state = current;
         return status;
+    }
+
+    /** {@return the messages of keyed {@code incoming} (each names its destination itself)} */
+    private static Iterator<byte[]> payloads(Iterator<Tuple2<Integer, byte[]>> incoming) {
+        return new Iterator<>() {
+            @Override public boolean hasNext() { return incoming.hasNext(); }
+
+            @Override public byte[] next() { return incoming.next()._2(); }
+        };
     }
 
     /** Persists, locally checkpoints and computes {@code rdd}; {@return the partitions' statuses merged} */
