@@ -222,6 +222,10 @@ public final class RankState implements Serializable {
     public void run(List<byte[]> messages) {
         memory.free(MemCategory.COMM_BUFFERS, sentInFlight);   // last superstep's sends have been delivered
         sentInFlight = 0;
+        for (byte[] w : messages)
+            if (Wire.op(w) < pc)
+                throw new IllegalStateException("rank " + rank + ": a message from " + Wire.src(w) + " for op " + Wire.op(w)
+                        + " round " + Wire.round(w) + " arrived after the op ended (at op " + pc + "): it is left unread");
         mailbox.addAll(messages);
         List<Op> ops = program.ops();
         while (pc < ops.size()) {

@@ -2,10 +2,12 @@ package dev.parasim.exec.spark;
 
 import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveKind;
+import dev.parasim.exec.Backend;
 import dev.parasim.exec.ChainBroadcast;
 import dev.parasim.exec.Dtype;
 import dev.parasim.exec.FillProgramAccess;
 import dev.parasim.exec.HalvingDoublingAllReduce;
+import dev.parasim.exec.InProcessBackend;
 import dev.parasim.exec.Op;
 import dev.parasim.exec.RankComm;
 import dev.parasim.exec.RingAllGather;
@@ -27,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Every executed collective, run through Spark supersteps on fp64 buffers whose sizes are not
  * divisible by n, gives the plain sum (or the copy) of the ranks' buffers, and sends the counted bytes.
- * One run per case executes all of them, one after the other, on separate buffers.
+ * One run per case executes all of them, one after the other, on separate buffers; the in-process backend
+ * gives the same values, supersteps and cross- and in-partition bytes per superstep.
  */
 class CollectivesOnSparkTest {
     private static final List<String> BUFFERS = List.of("ring", "hd", "rs", "ag", "bc", "p2p");
@@ -47,14 +50,23 @@ class CollectivesOnSparkTest {
         List<Map<String, double[]>> out;
         List<RankComm> comm;
         try (SuperstepEngine engine = new SuperstepEngine(TestSpark.session(), topology,
-                FillProgramAccess.program(size, Dtype.F64, ops, BUFFERS))) {
-            engine.runStep();
-            out = engine.collect(r -> {
-                Map<String, double[]> values = new java.util.HashMap<>();
-                for (String b : BUFFERS) values.put(b, r.buf(b).toDoubles(size));
-                return values;
-            });
+                FillProgramAccess.program(size, Dtype.F64, ops, BUFFERS));
+             Backend local = new InProcessBackend(topology, FillProgramAccess.program(size, Dtype.F64, ops, BUFFERS))) {
+            int supersteps = engine.runStep();
+            Backend.RankQuery<Map<String, double[]>> values = r -> {
+                Map<String, double[]> v = new java.util.HashMap<>();
+                for (String b : BUFFERS) v.put(b, r.buf(b).toDoubles(size));
+                return v;
+            };
+            out = engine.collect(values);
             comm = engine.collect(r -> r.reports().isEmpty() ? null : r.reports().get(0).comm());
+            // The in-process backend runs the same supersteps with the same values and bytes per superstep.
+            assertEquals(supersteps, local.runStep(), "supersteps in process");
+            List<Map<String, double[]>> inProcess = local.collect(values);
+            for (int r = 0; r < n; r++)
+                for (String b : BUFFERS) assertArrayEquals(out.get(r).get(b), inProcess.get(r).get(b), 0, b + " in process, rank " + r);
+            assertEquals(engine.crossPartitionSentBySuperstep(), local.crossPartitionSentBySuperstep(), "cross-partition bytes per superstep");
+            assertEquals(engine.inPartitionSentBySuperstep(), local.inPartitionSentBySuperstep(), "in-partition bytes per superstep");
         }
         double[] sum = new double[size];
         for (int r = 0; r < n; r++) for (int i = 0; i < size; i++) sum[i] += FillProgramAccess.value(r, i);

@@ -4,7 +4,6 @@ import dev.parasim.exec.ExecEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.Experiments;
 import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.timeline.ExecutedReplay;
@@ -64,7 +63,7 @@ class ExecutedRunsReplayTest {
     void dataParallelReplayIsPassesThenBlockingSyncThenOptimizer() {
         Experiment e = Experiments.tiny(4, 0, 2, "fp32", false, 0.004);
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
         Timeline t = ExecutedReplay.of(e, plan, r.ranks());
         for (RankDetail d : r.ranks()) {
             long passes = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.F || ev.kind() == ExecEvent.Kind.BW).count();

@@ -5,7 +5,6 @@ import dev.parasim.exec.ExecEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ModelSpec;
@@ -54,7 +53,7 @@ class TensorParallelMemoryAndReplayTest {
                 execute: {steps: 1, seed: 5}
                 """.formatted(t, t, t, sp), List.of());
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
         long layers = e.model().layers();
         long predicted = MemoryModel.activationBytes(e, plan, 0);
         assertEquals(predicted, Accountant.predict(e, plan).memory().activationsBytes(), "the prediction's activations");
@@ -101,7 +100,7 @@ class TensorParallelMemoryAndReplayTest {
                 execute: {steps: 1, seed: 5}
                 """, List.of());
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
         Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
         for (RankDetail d : r.ranks()) {
             List<Span> compute = replay.lane(d.rank(), Lane.COMPUTE);
@@ -126,7 +125,7 @@ class TensorParallelMemoryAndReplayTest {
                 execute: {steps: 1, seed: 5}
                 """, List.of());
         ParallelPlan plan = e.plans().get(0);
-        assertInputsFollowTheirProducers(ExecutedReplay.of(e, plan, ExecutedRun.run(TestSpark.session(), e, plan).ranks()));
+        assertInputsFollowTheirProducers(ExecutedReplay.of(e, plan, ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT).ranks()));
     }
 
     /** Every slice a rank sends leaves after the pass that produced it has ended on that rank. */
