@@ -8,7 +8,7 @@ import dev.parasim.exec.ExecModels;
 import dev.parasim.exec.MemoryReport;
 import dev.parasim.exec.spark.ExecutedRun;
 import dev.parasim.report.ExecutedJson;
-import dev.parasim.report.Json;
+import dev.parasim.output.Json;
 import dev.parasim.report.PredictionJson;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
