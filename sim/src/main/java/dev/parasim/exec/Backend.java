@@ -114,6 +114,12 @@ public abstract class Backend implements AutoCloseable {
     /** {@return counted in-partition payload bytes by the superstep that sent them (index 0: before the first)} */
     public final List<Long> inPartitionSentBySuperstep() { return List.copyOf(inPartitionSent); }
 
+    /**
+     * {@return bytes the transport itself moved for the messages sent after superstep {@code superstep}} (Spark's
+     * shuffle-write bytes, headers and serialization included); 0 where messages are handed over in memory
+     */
+    public long transportBytesAfter(int superstep) { return 0; }
+
     /** {@return the current superstep number (0 before the first)} */
     public final int generation() { return generation; }
 

@@ -144,6 +144,13 @@ public final class SuperstepEngine extends Backend {
     }
 
     @Override
+    public long transportBytesAfter(int superstep) {
+        long bytes = 0;
+        for (Map.Entry<Integer, Long> s : sparkShuffleBytesBySender().entrySet()) if (s.getKey() > superstep) bytes += s.getValue();
+        return bytes;
+    }
+
+    @Override
     public void close() {
         drop(state);
         meter.forget(runId);

@@ -3,7 +3,7 @@ package dev.parasim.exec.spark;
 import dev.parasim.analytic.CommModel;
 import dev.parasim.analytic.CommVolume;
 import dev.parasim.collective.CollectiveKind;
-import dev.parasim.exec.ExecEvent;
+import dev.parasim.program.ExecutedEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankComm;
@@ -75,9 +75,9 @@ class ShardedThreeDimensionalRunsTest {
             assertEquals(states.gradsBytes(), d.memory().live(MemCategory.GRADS), "grads bytes, rank " + rank.rank());
             assertEquals(states.optimizerBytes(), d.memory().live(MemCategory.OPTIMIZER), "optimizer bytes, rank " + rank.rank());
         }
-        Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
+        Timeline replay = ExecutedReplay.of(e, plan, r.eventsByRank());
         for (RankDetail d : r.ranks()) {
-            long logged = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.COLLECTIVE && ev.label().endsWith("[DP]")).count();
+            long logged = d.events().stream().filter(ev -> ev.group() == ExecutedEvent.Group.DP).count();
             long replayed = replay.lane(d.rank(), Lane.COMM).stream()
                     .filter(span -> span.kind() == SpanKind.DP_COMM && span.label().endsWith("[DP]")).count();
             assertTrue(logged >= m, "rank " + d.rank() + " logs its per-micro-batch DP collectives, found " + logged);
