@@ -7,7 +7,7 @@ import dev.parasim.sweep.PlanSpace;
 import dev.parasim.sweep.SweepJob;
 import dev.parasim.sweep.SweepOutput;
 import dev.parasim.sweep.SweepResult;
-import dev.parasim.sweep.SweepSpec;
+import dev.parasim.spec.SweepSpec;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;

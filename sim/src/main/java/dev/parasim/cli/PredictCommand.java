@@ -2,7 +2,7 @@ package dev.parasim.cli;
 
 import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.PlanPrediction;
-import dev.parasim.report.Json;
+import dev.parasim.output.Json;
 import dev.parasim.report.PredictionJson;
 import dev.parasim.report.PredictionTable;
 import dev.parasim.spec.Experiment;

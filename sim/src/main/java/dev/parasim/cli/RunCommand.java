@@ -8,7 +8,7 @@ import dev.parasim.exec.ExecModels;
 import dev.parasim.exec.MemoryReport;
 import dev.parasim.exec.spark.ExecutedRun;
 import dev.parasim.report.ExecutedJson;
-import dev.parasim.report.Json;
+import dev.parasim.output.Json;
 import dev.parasim.report.PredictionJson;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
@@ -99,7 +99,7 @@ public final class RunCommand implements Callable<Integer> {
                 for (int i = 0; i < results.size(); i++) {
                     ExecutedResult r = results.get(i);
                     executed.put(r.plan(), ExecutedJson.executed(r));
-                    replayed.put(r.plan(), dev.parasim.timeline.ExecutedReplay.of(e, e.plans().get(i), r.ranks()));
+                    replayed.put(r.plan(), dev.parasim.timeline.ExecutedReplay.of(e, e.plans().get(i), r.eventsByRank()));
                 }
                 ReportWriter.Input predicted = ReportWriter.Input.predict(e, true);
                 Path report = new ReportWriter(clock, err).write(out, new ReportWriter.Input(e, predicted.predictions(),

@@ -1,16 +1,12 @@
 package dev.parasim.cli;
 
+import dev.parasim.output.BuildVersion;
 import picocli.CommandLine;
 
-/** The version string, from the jar manifest when packaged. */
+/** {@code sim --version}: the build's version ({@link BuildVersion}). */
 public final class Version implements CommandLine.IVersionProvider {
-    public static String current() {
-        String v = Version.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-dev" : v;
-    }
-
     @Override
     public String[] getVersion() {
-        return new String[] {"ParaSim " + current()};
+        return new String[] {"ParaSim " + BuildVersion.current()};
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
  * k hops after the root forwards the whole buffer to the next. n−1 rounds; every rank but the last
  * in the chain sends S elements once (busbw factor 1, NCCL PERFORMANCE.md).
  */
-public final class ChainBroadcast implements Op {
+final class ChainBroadcast implements Op {
     private static final long serialVersionUID = 1L;
     private final int root;
     private final List<Seg> segs;
@@ -18,6 +18,12 @@ public final class ChainBroadcast implements Op {
         this.root = root;
         this.segs = List.copyOf(segs);
     }
+
+    @Override
+    public CollectiveKind collective() { return CollectiveKind.BROADCAST; }
+
+    @Override
+    public String toString() { return "ChainBroadcast[DP]"; }
 
     @Override
     public int rounds(int n) { return n - 1; }

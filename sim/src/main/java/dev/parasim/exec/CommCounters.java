@@ -5,7 +5,7 @@ import dev.parasim.collective.CollectiveKind;
 import java.io.Serializable;
 
 /** Bytes one rank sent and received, per collective kind, per link tier and across Spark partitions. */
-public final class CommCounters implements Serializable {
+final class CommCounters implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final int KINDS = CollectiveKind.values().length;
 

@@ -8,7 +8,7 @@ import java.io.Serializable;
  * interface as plain {@code double[]} per unit (exact upcasts of the stored values); a unit's array
  * may be longer than the unit (padding), only its first {@link #unitSize} elements are read.
  */
-public interface ExecModel extends Serializable {
+interface ExecModel extends Serializable {
     /** {@return number of units: L + 2} */
     int units();
 

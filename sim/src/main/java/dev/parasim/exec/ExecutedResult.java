@@ -1,5 +1,7 @@
 package dev.parasim.exec;
 
+import dev.parasim.program.ExecutedEvent;
+
 import java.util.List;
 import java.util.Map;
 
@@ -36,5 +38,10 @@ public record ExecutedResult(String plan, int dp, int microBatches, PrecisionMod
         singleRankLosses = List.copyOf(singleRankLosses);
         perRank = List.copyOf(perRank);
         ranks = List.copyOf(ranks);
+    }
+
+    /** {@return every rank's event log of the last step, in rank order: what {@code timeline.ExecutedReplay} plays} */
+    public List<List<ExecutedEvent>> eventsByRank() {
+        return ranks.stream().map(RankDetail::events).toList();
     }
 }

@@ -20,7 +20,7 @@ import java.util.Set;
  * {@link SyntheticData#of}(config, seed), global micro-batch j of step t = {@code data.batch(t, j, b)}.
  * Only the shape is serialized; the ND4J model is rebuilt where it runs.
  */
-public final class GptExecModel implements ExecModel {
+final class GptExecModel implements ExecModel {
     private static final long serialVersionUID = 1L;
 
     private final int layers, hidden, heads, ffnHidden, vocab, seqLen;

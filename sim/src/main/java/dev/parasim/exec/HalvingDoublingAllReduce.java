@@ -12,11 +12,17 @@ import java.util.List;
  * whole regions; finally folded ranks receive the result. Each segment is cut into p chunks of ⌈S/p⌉.
  * For n a power of two a rank sends 2(p−1)·⌈S/p⌉ elements, as the ring does, in 2·log₂ p rounds.
  */
-public final class HalvingDoublingAllReduce implements Op {
+final class HalvingDoublingAllReduce implements Op {
     private static final long serialVersionUID = 1L;
     private final List<Seg> segs;
 
     public HalvingDoublingAllReduce(List<Seg> segs) { this.segs = List.copyOf(segs); }
+
+    @Override
+    public CollectiveKind collective() { return CollectiveKind.ALL_REDUCE; }
+
+    @Override
+    public String toString() { return "HalvingDoublingAllReduce[DP]"; }
 
     @Override
     public int rounds(int n) {

@@ -3,7 +3,7 @@ package dev.parasim.exec;
 import java.io.Serializable;
 
 /** Live tensor bytes of one rank by {@link MemCategory}, with the peak per category and of the total. */
-public final class MemoryMeter implements Serializable {
+final class MemoryMeter implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final int N = MemCategory.values().length;
 

@@ -5,7 +5,7 @@ package dev.parasim.exec;
  * gradient into a target buffer as soon as it is produced. Used by DDP, ZeRO-1/2 and the
  * single-rank reference, so all of them compute exactly the same numbers per micro-batch.
  */
-public final class MicroBatch {
+final class MicroBatch {
     private MicroBatch() {}
 
     /** {@return the micro-batch's mean loss}; activation bytes are metered on {@code rank} if not null. */

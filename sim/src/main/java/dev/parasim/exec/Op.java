@@ -1,5 +1,7 @@
 package dev.parasim.exec;
 
+import dev.parasim.collective.CollectiveKind;
+import dev.parasim.program.ExecutedEvent;
 import java.io.Serializable;
 
 /**
@@ -18,8 +20,19 @@ public interface Op extends Serializable {
      */
     default boolean ready(RankState rank, int round) { return true; }
 
-    /** {@return whether the rank logs this op as one {@link ExecEvent.Kind#COLLECTIVE} event when it completes} */
-    default boolean loggedAsCollective() { return rounds(2) > 0; }
+    /**
+     * {@return the collective this op runs, or null for local ops and pipeline drivers}: a collective is logged as one
+     * {@link ExecutedEvent.Kind#COLLECTIVE} event when it completes
+     */
+    default CollectiveKind collective() { return null; }
+
+    /** {@return the group a collective runs on} */
+    default RankGrid.Group group() { return RankGrid.Group.DP; }
+
+    /** {@return the event of collective {@code op} once it completed, having sent {@code bytes} from this rank} */
+    static ExecutedEvent completed(Op op, long bytes, int superstep) {
+        return ExecutedEvent.collective(op.collective(), ExecutedEvent.Group.valueOf(op.group().name()), op.toString(), bytes, superstep);
+    }
 
     /** {@return communication rounds this op takes in a group of n ranks (0 for local ops)} */
     default int rounds(int n) { return 0; }

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Ops run in order inside another op (a pipeline pass's ZeRO collectives, a TP stage pass's ops): local ops complete at once,
  * a collective takes one round per superstep of the op it runs in, and each completed collective is
- * logged as a {@link ExecEvent.Kind#COLLECTIVE} event for the timeline replay's comm lane.
+ * logged as a {@link dev.parasim.program.ExecutedEvent.Kind#COLLECTIVE} event for the timeline replay's comm lane.
  */
 final class OpSequence {
     private final List<Op> ops;
@@ -24,9 +24,7 @@ final class OpSequence {
                 round++;
                 return false;
             }
-            if (op.loggedAsCollective())
-                rank.record(new ExecEvent(ExecEvent.Kind.COLLECTIVE, op.toString(), -1, -1, -1, -1,
-                        rank.sentThisStep() - sentAtStart, 0, -1, outerRound, ""));
+            if (op.collective() != null) rank.record(Op.completed(op, rank.sentThisStep() - sentAtStart, outerRound));
             pc++;
             round = 0;
         }

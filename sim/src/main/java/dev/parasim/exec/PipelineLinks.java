@@ -1,5 +1,6 @@
 package dev.parasim.exec;
 
+import dev.parasim.program.ExecutedEvent;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
@@ -70,8 +71,7 @@ final class PipelineLinks {
         Buf x = rank.buf("tpx");
         int t = program(rank).tp(), c = (x.length() + t - 1) / t;
         x.decode(in, r * c, c, x.length(), false);
-        rank.record(new ExecEvent(ExecEvent.Kind.RECV, new PassRef(pass, mb, chunk).toString(), mb, chunk, -1, -1,
-                (long) c * x.type().bytes(), 0, from, rank.opRound(), ""));
+        rank.record(ExecutedEvent.receive(pass, mb, chunk, (long) c * x.type().bytes(), from, rank.opRound()));
     }
 
     /**
@@ -88,8 +88,7 @@ final class PipelineLinks {
         int bytes = c * staged.type().bytes();
         rank.sendTagged(to, CollectiveKind.SEND_RECV, tag(forward ? Pass.F : Pass.B, mb, next, layout.chunks()), bytes,
                 out -> staged.encode(out, from, c, all.length));
-        rank.record(new ExecEvent(ExecEvent.Kind.SEND, new PassRef(pass, mb, next).toString(), mb, chunk, -1, -1, bytes, 0, to,
-                rank.opRound(), ""));
+        rank.record(ExecutedEvent.send(pass, mb, chunk, next, bytes, to, rank.opRound()));
     }
 
     private static int peer(RankState rank, int stage) {

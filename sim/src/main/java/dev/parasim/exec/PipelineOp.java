@@ -21,7 +21,7 @@ import java.util.List;
  * pass runs between the ZeRO ops of {@link ZeroPasses} (gathers before, reduce-scatters after), one round
  * per superstep.
  */
-public final class PipelineOp implements Op {
+final class PipelineOp implements Op {
     private static final long serialVersionUID = 1L;
 
     private final StageLayout layout;
@@ -68,8 +68,6 @@ public final class PipelineOp implements Op {
         return total + 2 * (layout.pp() - 1) * longest;
     }
 
-    @Override
-    public boolean loggedAsCollective() { return false; }
 
     @Override
     public boolean advance(RankState rank, int round) {

@@ -1,5 +1,6 @@
 package dev.parasim.exec;
 
+import dev.parasim.program.ExecutedEvent;
 import dev.parasim.program.schedule.Dependencies;
 import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
@@ -34,8 +35,7 @@ final class PlainStagePasses {
             ByteBuffer in = rank.poll(from, PipelineLinks.tag(Pass.F, mb, c, v));
             if (in == null) return false;
             x = PipelineLinks.decode(rank, in);
-            rank.record(new ExecEvent(ExecEvent.Kind.RECV, ref.toString(), mb, c, -1, -1, PipelineLinks.wireBytes(rank), 0, from,
-                    round, ""));
+            rank.record(ExecutedEvent.receive(Pass.F, mb, c, PipelineLinks.wireBytes(rank), from, round));
         }
         StrategyProgram prog = PipelineLinks.program(rank);
         Strategy s = prog.strategy;
@@ -56,13 +56,12 @@ final class PlainStagePasses {
             live.meter(rank);
         }
         String dep = from < 0 ? "" : from + ":" + Dependencies.of(layout.stage(), ref, p, v).pass();
-        rank.record(new ExecEvent(ExecEvent.Kind.F, ref.toString(), mb, c, units[0], units[units.length - 1], 0, flops, -1, round, dep));
+        rank.record(ExecutedEvent.pass(Pass.F, ref.toString(), mb, c, units[0], units[units.length - 1], flops, round, dep));
         if (virtual < p * v - 1) {
             int to = PipelineLinks.destination(rank, layout, Pass.F);
             int next = PipelineLinks.destinationChunk(layout, Pass.F, c);
             PipelineLinks.send(rank, to, PipelineLinks.tag(Pass.F, mb, next, v), pass.output(units[units.length - 1]));
-            rank.record(new ExecEvent(ExecEvent.Kind.SEND, new PassRef(Pass.F, mb, next).toString(), mb, c, -1, -1,
-                    PipelineLinks.wireBytes(rank), 0, to, round, ""));
+            rank.record(ExecutedEvent.send(Pass.F, mb, c, next, PipelineLinks.wireBytes(rank), to, round));
         }
         live.resident(rank);
         return true;
@@ -82,8 +81,7 @@ final class PlainStagePasses {
             ByteBuffer in = rank.poll(from, PipelineLinks.tag(Pass.B, mb, c, v));
             if (in == null) return false;
             pass.outputGrad(PipelineLinks.decode(rank, in));
-            rank.record(new ExecEvent(ExecEvent.Kind.RECV, new PassRef(ref.pass(), mb, c).toString(), mb, c, -1, -1,
-                    PipelineLinks.wireBytes(rank), 0, from, round, ""));
+            rank.record(ExecutedEvent.receive(ref.pass(), mb, c, PipelineLinks.wireBytes(rank), from, round));
             live.meter(rank);
         }
         boolean split = ref.pass() == Pass.B;
@@ -115,14 +113,12 @@ final class PlainStagePasses {
         }
         String dep = from < 0 ? rank.rank() + ":" + new PassRef(Pass.F, mb, c)
                 : from + ":" + Dependencies.of(layout.stage(), ref, p, v).pass();
-        rank.record(new ExecEvent(split ? ExecEvent.Kind.B : ExecEvent.Kind.BW, ref.toString(), mb, c, units[0],
-                units[units.length - 1], 0, flops, -1, round, dep));
+        rank.record(ExecutedEvent.pass(ref.pass(), ref.toString(), mb, c, units[0], units[units.length - 1], flops, round, dep));
         if (virtual > 0) {
             int to = PipelineLinks.destination(rank, layout, Pass.B);
             int prev = PipelineLinks.destinationChunk(layout, Pass.B, c);
             PipelineLinks.send(rank, to, PipelineLinks.tag(Pass.B, mb, prev, v), pass.inputGrad());
-            rank.record(new ExecEvent(ExecEvent.Kind.SEND, new PassRef(ref.pass(), mb, prev).toString(), mb, c, -1, -1,
-                    PipelineLinks.wireBytes(rank), 0, to, round, ""));
+            rank.record(ExecutedEvent.send(ref.pass(), mb, c, prev, PipelineLinks.wireBytes(rank), to, round));
         }
         live.passes.remove(PipelineLive.key(mb, c));
         if (split) {
@@ -162,8 +158,8 @@ final class PlainStagePasses {
         addGrads(rank, layout, grads);
         live.awaitingWeights.remove(key);
         live.meter(rank);
-        rank.record(new ExecEvent(ExecEvent.Kind.W, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1],
-                0, flops, -1, round, rank.rank() + ":" + new PassRef(Pass.B, ref.microBatch(), ref.chunk())));
+        rank.record(ExecutedEvent.pass(Pass.W, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1],
+                flops, round, rank.rank() + ":" + new PassRef(Pass.B, ref.microBatch(), ref.chunk())));
         return true;
     }
 

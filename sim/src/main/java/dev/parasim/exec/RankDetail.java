@@ -1,5 +1,6 @@
 package dev.parasim.exec;
 
+import dev.parasim.program.ExecutedEvent;
 import java.io.Serializable;
 import java.util.List;
 
@@ -17,7 +18,7 @@ import java.util.List;
  * @param events                  what it did, in order
  */
 public record RankDetail(int rank, int stage, int dpIndex, int tpIndex, MemorySnapshot memory, int maxInFlight,
-                         long residentActivationBytes, List<ExecEvent> events) implements Serializable {
+                         long residentActivationBytes, List<ExecutedEvent> events) implements Serializable {
     public RankDetail {
         events = List.copyOf(events);
     }

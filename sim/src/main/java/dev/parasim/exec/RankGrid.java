@@ -9,7 +9,7 @@ import java.io.Serializable;
  * {@code plan.RankLayout} (cp = 1): rank = tp + t·(dp + d·pp), TP innermost, then DP, PP outermost.
  * A group is the ranks that differ from a rank in one coordinate only, in rank order.
  */
-public record RankGrid(int dp, int tp, int pp) implements Serializable {
+record RankGrid(int dp, int tp, int pp) implements Serializable {
 
     public RankGrid {
         if (dp <= 0) throw new SpecException("dp", "must be positive", dp);

@@ -1,6 +1,7 @@
 package dev.parasim.exec;
 
 import dev.parasim.collective.CollectiveKind;
+import dev.parasim.program.ExecutedEvent;
 
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -30,7 +31,7 @@ public final class RankState implements Serializable {
     private final List<byte[]> outbox = new ArrayList<>();
     /** Delivered messages not yet taken: a message waits here until its op and round come up. */
     private final List<byte[]> mailbox = new ArrayList<>();
-    private final List<ExecEvent> events = new ArrayList<>();
+    private final List<ExecutedEvent> events = new ArrayList<>();
     private long sentInFlight;
     private long takenInFlight;
     private long sentAtOpStart;
@@ -73,7 +74,7 @@ public final class RankState implements Serializable {
     public int stage() { return topology.grid().stage(rank); }
 
     /** {@return the events of the last step, in program order} */
-    public List<ExecEvent> events() { return events; }
+    public List<ExecutedEvent> events() { return events; }
 
     /** Notes the micro-batch chunks (and their activation bytes) a pipeline stage holds between two passes. */
     public void noteInFlight(int chunks, long bytes) {
@@ -88,7 +89,7 @@ public final class RankState implements Serializable {
     public long residentActivationPeak() { return residentActivationPeak; }
 
     /** Records an event of the current step. */
-    public void record(ExecEvent event) { events.add(event); }
+    public void record(ExecutedEvent event) { events.add(event); }
 
     /** {@return payload bytes this rank has sent so far in the current step} */
     public long sentThisStep() { return counters.totalSent(); }
@@ -222,6 +223,10 @@ public final class RankState implements Serializable {
     public void run(List<byte[]> messages) {
         memory.free(MemCategory.COMM_BUFFERS, sentInFlight);   // last superstep's sends have been delivered
         sentInFlight = 0;
+        for (byte[] w : messages)
+            if (Wire.op(w) < pc)
+                throw new IllegalStateException("rank " + rank + ": a message from " + Wire.src(w) + " for op " + Wire.op(w)
+                        + " round " + Wire.round(w) + " arrived after the op ended (at op " + pc + "): it is left unread");
         mailbox.addAll(messages);
         List<Op> ops = program.ops();
         while (pc < ops.size()) {
@@ -239,9 +244,7 @@ public final class RankState implements Serializable {
                 if (Wire.op(w) <= pc)
                     throw new IllegalStateException("rank " + rank + ": op " + pc + " (" + op + ") left a message from "
                             + Wire.src(w) + " for op " + Wire.op(w) + " round " + Wire.round(w) + " unread");
-            if (op.loggedAsCollective())
-                events.add(new ExecEvent(ExecEvent.Kind.COLLECTIVE, op.toString(), -1, -1, -1, -1,
-                        counters.totalSent() - sentAtOpStart, 0, -1, opRound, ""));
+            if (op.collective() != null) events.add(Op.completed(op, counters.totalSent() - sentAtOpStart, opRound));
             pc++;
             opRound = 0;
         }

@@ -8,7 +8,7 @@ import java.util.List;
  * Ring AllGather over n ranks: rank r starts with chunk r; in round k = 0…n−2 it sends chunk (r−k) mod n
  * to rank r+1 and stores the chunk (r−k−1) mod n received from rank r−1. Sends (n−1)·⌈S/n⌉ elements per segment.
  */
-public final class RingAllGather implements Op {
+final class RingAllGather implements Op {
     private static final long serialVersionUID = 1L;
     private final List<Seg> segs;
     private final CollectiveKind kind;
@@ -27,6 +27,12 @@ public final class RingAllGather implements Op {
 
     @Override
     public boolean ready(RankState rank, int round) { return Chunks.ready(rank, group, round); }
+
+    @Override
+    public CollectiveKind collective() { return kind; }
+
+    @Override
+    public RankGrid.Group group() { return group; }
 
     @Override
     public String toString() { return getClass().getSimpleName() + "[" + group + "]"; }

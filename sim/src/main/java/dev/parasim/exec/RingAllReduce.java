@@ -33,6 +33,12 @@ public final class RingAllReduce implements Op {
     public boolean ready(RankState rank, int round) { return Chunks.ready(rank, group, round); }
 
     @Override
+    public CollectiveKind collective() { return CollectiveKind.ALL_REDUCE; }
+
+    @Override
+    public RankGrid.Group group() { return group; }
+
+    @Override
     public String toString() { return "RingAllReduce[" + group + "]"; }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.List;
  * rank r+1 and adds the chunk it receives from rank r−1 into its own; after n−1 rounds rank r holds
  * the sum of chunk r (elements [r·c, (r+1)·c), c = ⌈S/n⌉). Sends (n−1)·c elements per segment.
  */
-public final class RingReduceScatter implements Op {
+final class RingReduceScatter implements Op {
     private static final long serialVersionUID = 1L;
     private final List<Seg> segs;
     private final CollectiveKind kind;
@@ -33,6 +33,12 @@ public final class RingReduceScatter implements Op {
 
     @Override
     public boolean ready(RankState rank, int round) { return Chunks.ready(rank, group, round); }
+
+    @Override
+    public CollectiveKind collective() { return kind; }
+
+    @Override
+    public RankGrid.Group group() { return group; }
 
     @Override
     public String toString() { return getClass().getSimpleName() + "[" + group + "]"; }

@@ -5,7 +5,7 @@ import dev.parasim.collective.CollectiveKind;
 import java.util.List;
 
 /** Point-to-point: rank {@code src} sends its segments to rank {@code dst}, which overwrites its own; one round. */
-public final class SendRecv implements Op {
+final class SendRecv implements Op {
     private static final long serialVersionUID = 1L;
     private final int src;
     private final int dst;
@@ -17,6 +17,12 @@ public final class SendRecv implements Op {
         this.dst = dst;
         this.segs = List.copyOf(segs);
     }
+
+    @Override
+    public CollectiveKind collective() { return CollectiveKind.SEND_RECV; }
+
+    @Override
+    public String toString() { return "SendRecv[" + src + "→" + dst + "]"; }
 
     @Override
     public int rounds(int n) { return 1; }

@@ -23,7 +23,7 @@ import java.util.List;
  * @param layers     L
  * @param wteElements V·h, the tied word embedding (the first tensor of unit 0)
  */
-public record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedule, List<List<Part>> units, int layers,
+record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedule, List<List<Part>> units, int layers,
                           int wteElements) implements Serializable {
 
     /** Elements [offset, offset + length) of model unit {@code modelUnit}, stored consecutively in a local unit. */

@@ -3,7 +3,7 @@ package dev.parasim.exec;
 import java.util.List;
 
 /** The programs of a run on a dp × tp × pp grid: every rank runs the {@link StrategyProgram} of its stage and TP index. */
-public final class StagePrograms implements RankPrograms {
+final class StagePrograms implements RankPrograms {
     private static final long serialVersionUID = 1L;
 
     private final StrategyProgram[][] programs;

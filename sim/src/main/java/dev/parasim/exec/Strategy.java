@@ -16,7 +16,7 @@ import java.io.Serializable;
  * @param learningRate  Adam learning rate
  * @param bucketElements DDP bucket size in gradient elements: ⌊bucketMB·1e6 / wire bytes per element⌋
  */
-public record Strategy(ZeroStage zero, PrecisionMode precision, int dp, int microBatches, int microBatch, long seed,
+record Strategy(ZeroStage zero, PrecisionMode precision, int dp, int microBatches, int microBatch, long seed,
                        double learningRate, long bucketElements) implements Serializable {
 
     public Strategy {

@@ -34,7 +34,7 @@ import java.util.List;
  * Rank r's k-th micro-batch is global micro-batch r·m + k (its own disjoint slice of the global
  * batch). Gradients are sums of micro-batch means until Adam divides them by n·m once.
  */
-public final class StrategyProgram implements RankProgram {
+final class StrategyProgram implements RankProgram {
     private static final long serialVersionUID = 1L;
 
     final ExecModel model;

@@ -1,5 +1,7 @@
 package dev.parasim.exec;
 
+import dev.parasim.program.ExecutedEvent;
+import dev.parasim.program.schedule.Pass;
 import dev.parasim.spec.ZeroStage;
 
 /** A local (communication-free) op of a {@link StrategyProgram}: compute, Adam, buffer moves and bookkeeping. */
@@ -50,8 +52,8 @@ final class StrategyStep implements Op {
                 double flops = model.headFlops(s.microBatch());
                 for (int v = 0; v < model.units(); v++) flops += model.forwardFlops(v, s.microBatch());
                 int last = model.units() - 1;
-                rank.record(pass(ExecEvent.Kind.F, micro, 0, last, flops, ""));
-                rank.record(pass(ExecEvent.Kind.BW, micro, 0, last, 2 * flops, rank.rank() + ":" + passLabel(ExecEvent.Kind.F, micro, 0, last)));
+                rank.record(pass(Pass.F, micro, 0, last, flops, ""));
+                rank.record(pass(Pass.BW, micro, 0, last, 2 * flops, rank.rank() + ":" + passLabel(Pass.F, micro, 0, last)));
             }
             case STAGE_BUCKETS, UNSTAGE_BUCKETS -> buckets(rank, prog, action == Action.STAGE_BUCKETS);
             case ACCUMULATE -> {
@@ -63,7 +65,7 @@ final class StrategyStep implements Op {
             }
             case ADAM -> {
                 adam(rank, prog);
-                rank.record(new ExecEvent(ExecEvent.Kind.OPTIMIZER, "adam", -1, -1, 0, model.units() - 1, 0, 0, -1, round, ""));
+                rank.record(ExecutedEvent.optimizer(0, model.units() - 1, round));
             }
             case BEGIN_PASS -> rank.scratch = new Zero3Pass(model.begin(rank.step(), rank.dpIndex() * s.microBatches() + micro,
                     s.microBatch(), s.precision().fp64Compute()));
@@ -76,7 +78,7 @@ final class StrategyStep implements Op {
                 z.pass.forward(u, rank.buf("pg" + u).toDoubles(prog.size[u]));
                 z.meter(rank);
                 // The final norm (unit L+1) is logged with the head, as one pass over unit L+1 (see HEAD).
-                if (u < model.units() - 1) rank.record(pass(ExecEvent.Kind.F, micro, u, u, model.forwardFlops(u, s.microBatch()), ""));
+                if (u < model.units() - 1) rank.record(pass(Pass.F, micro, u, u, model.forwardFlops(u, s.microBatch()), ""));
             }
             case HEAD -> {
                 Zero3Pass z = pass(rank);
@@ -91,8 +93,8 @@ final class StrategyStep implements Op {
                 // The tied head runs as unit L+1's tail: forward then its backward, on the gathered unit 0.
                 int head = model.units() - 1;
                 double flops = model.headFlops(s.microBatch());
-                rank.record(pass(ExecEvent.Kind.F, micro, head, head, flops, ""));
-                rank.record(pass(ExecEvent.Kind.BW, micro, head, head, 2 * flops, ""));
+                rank.record(pass(Pass.F, micro, head, head, flops, ""));
+                rank.record(pass(Pass.BW, micro, head, head, 2 * flops, ""));
             }
             case BACKWARD -> {
                 Zero3Pass z = pass(rank);
@@ -101,7 +103,7 @@ final class StrategyStep implements Op {
                 z.pass.backward(u, u == 0 ? null : rank.buf("pg" + u).toDoubles(prog.size[u]), g);
                 MicroBatch.addInto(gt, g);
                 z.meter(rank);
-                if (u < model.units() - 1) rank.record(pass(ExecEvent.Kind.BW, micro, u, u, 2 * model.forwardFlops(u, s.microBatch()), ""));
+                if (u < model.units() - 1) rank.record(pass(Pass.BW, micro, u, u, 2 * model.forwardFlops(u, s.microBatch()), ""));
             }
             case RELEASE -> rank.free("pg" + u);
             case GRAD_BUFFER -> rank.alloc("gt" + u, MemCategory.GRADS, working, prog.padded(u));
@@ -125,11 +127,11 @@ final class StrategyStep implements Op {
     }
 
     /** {@return a pass event of micro-batch {@code mb} over units first..last (data parallelism: chunk 0)} */
-    private static ExecEvent pass(ExecEvent.Kind kind, int mb, int first, int last, double flops, String dependsOn) {
-        return new ExecEvent(kind, passLabel(kind, mb, first, last), mb, 0, first, last, 0, flops, -1, 0, dependsOn);
+    private static ExecutedEvent pass(Pass kind, int mb, int first, int last, double flops, String dependsOn) {
+        return ExecutedEvent.pass(kind, passLabel(kind, mb, first, last), mb, 0, first, last, flops, 0, dependsOn);
     }
 
-    private static String passLabel(ExecEvent.Kind kind, int mb, int first, int last) {
+    private static String passLabel(Pass kind, int mb, int first, int last) {
         return kind + "" + mb + ".0 u" + first + (last == first ? "" : "-" + last);
     }
 

@@ -1,5 +1,6 @@
 package dev.parasim.exec;
 
+import dev.parasim.program.ExecutedEvent;
 import dev.parasim.exec.model.TpMode;
 import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
@@ -55,10 +56,8 @@ final class TpStageRun {
         int b = prog.strategy.microBatch();
         double flops = 0;
         for (int u : units) flops += prog.model.passFlops(ref.pass(), u, b) / prog.tp();
-        ExecEvent.Kind kind = switch (ref.pass()) { case F -> ExecEvent.Kind.F; case B -> ExecEvent.Kind.B;
-            case W -> ExecEvent.Kind.W; case BW -> ExecEvent.Kind.BW; };
-        rank.record(new ExecEvent(kind, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1], 0,
-                flops, -1, live.innerStart, ""));
+        rank.record(ExecutedEvent.pass(ref.pass(), ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1],
+                flops, live.innerStart, ""));
         live.inner = null;
         return true;
     }

@@ -1,5 +1,7 @@
 package dev.parasim.exec;
 
+import dev.parasim.program.ExecutedEvent;
+import dev.parasim.program.schedule.Pass;
 import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpHead;
@@ -123,7 +125,7 @@ final class TpStep implements Op {
             Live live = (Live) rank.scratch;
             live.emb = tp.embedding(r, live.params[0], live.grads[0], live.batch);
             write(rank, live.emb.lookupPartial());
-            rank.record(pass(ExecEvent.Kind.F, live, ""));
+            rank.record(pass(Pass.F, live, ""));
             return true;
         }
         if (!(rank.scratch instanceof Live live))
@@ -163,7 +165,7 @@ final class TpStep implements Op {
             case HEAD_LOSS -> {
                 double loss = live.head.loss(vector(rank, live, 0), vector(rank, live, live.tokens));
                 if (r == 0) rank.addLoss(loss);
-                rank.record(pass(ExecEvent.Kind.BW, live, rank.rank() + ":" + label(ExecEvent.Kind.F, live)));
+                rank.record(pass(Pass.BW, live, rank.rank() + ":" + label(Pass.F, live)));
                 write(rank, live.head.backward());
                 rank.meter(MemCategory.ACTIVATIONS, -live.headMetered);
             }
@@ -233,12 +235,12 @@ final class TpStep implements Op {
     }
 
     /** {@return a pass event over all units; the backward does twice the forward's FLOPs (Narayanan et al. 2021 eq. 3)} */
-    private ExecEvent pass(ExecEvent.Kind kind, Live live, String dependsOn) {
-        double flops = kind == ExecEvent.Kind.F ? live.forwardFlops : 2 * live.forwardFlops;
-        return new ExecEvent(kind, label(kind, live), micro, 0, 0, live.last, 0, flops, -1, 0, dependsOn);
+    private ExecutedEvent pass(Pass kind, Live live, String dependsOn) {
+        double flops = kind == Pass.F ? live.forwardFlops : 2 * live.forwardFlops;
+        return ExecutedEvent.pass(kind, label(kind, live), micro, 0, 0, live.last, flops, 0, dependsOn);
     }
 
-    private String label(ExecEvent.Kind kind, Live live) { return kind + "" + micro + ".0 u0-" + live.last; }
+    private String label(Pass kind, Live live) { return kind + "" + micro + ".0 u0-" + live.last; }
 
     /** Leaves the local rows for G: in this rank's chunk of {@code tpx} (SEQUENCE), or in the phase objects (TENSOR). */
     private static void toGather(RankState rank, Live live, INDArray localRows) {

@@ -1,5 +1,6 @@
 package dev.parasim.report;
 
+import dev.parasim.output.Json;
 import dev.parasim.spec.Calibration;
 import dev.parasim.spec.ClusterSpec;
 import dev.parasim.spec.Experiment;

@@ -2,7 +2,8 @@ package dev.parasim.report;
 
 import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.PlanPrediction;
-import dev.parasim.cli.Version;
+import dev.parasim.output.BuildVersion;
+import dev.parasim.output.Json;
 import dev.parasim.report.chart.ChartFiles;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
@@ -125,7 +126,7 @@ public final class ReportWriter {
         String dirName = ReportCharts.fileName(e.name());
         Files.createDirectories(outDir);
         Path target = outDir.resolve(dirName);
-        Provenance provenance = Provenance.of(e, Version.current(), Instant.now(clock));
+        Provenance provenance = Provenance.of(e, BuildVersion.current(), Instant.now(clock));
         List<Step> steps = steps(in, provenance);
         Path temp = Files.createTempDirectory(outDir, "." + dirName + ".partial-");
         try {

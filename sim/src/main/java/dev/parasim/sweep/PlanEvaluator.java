@@ -9,6 +9,7 @@ import dev.parasim.spec.SpecException;
 import dev.parasim.spec.TrainingSpec;
 import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.ZeroStage;
+import dev.parasim.spec.SweepSpec;
 import dev.parasim.timeline.PipelinePlays;
 import dev.parasim.timeline.Timeline;
 import dev.parasim.timeline.Timelines;

@@ -3,6 +3,7 @@ package dev.parasim.sweep;
 import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Recompute;
 import dev.parasim.spec.ZeroStage;
+import dev.parasim.spec.SweepSpec;
 
 import java.util.ArrayList;
 import java.util.List;

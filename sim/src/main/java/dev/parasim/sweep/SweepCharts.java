@@ -1,5 +1,6 @@
 package dev.parasim.sweep;
 
+import dev.parasim.spec.SweepSpec;
 import dev.parasim.report.chart.ChartFiles;
 import dev.parasim.report.chart.HeatmapChart;
 import dev.parasim.report.chart.ParetoChart;

@@ -1,6 +1,7 @@
 package dev.parasim.sweep;
 
 import dev.parasim.spec.load.SweepLoader;
+import dev.parasim.spec.SweepSpec;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;

@@ -1,6 +1,6 @@
 package dev.parasim.sweep;
 
-import dev.parasim.cli.Version;
+import dev.parasim.output.BuildVersion;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -44,7 +44,7 @@ public final class SweepOutput {
             Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
             SweepCharts.write(tmp.resolve("charts"), outcome, tables);
             Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
-                    sha256(sweepYaml), Version.current(), date), StandardCharsets.UTF_8);
+                    sha256(sweepYaml), BuildVersion.current(), date), StandardCharsets.UTF_8);
             if (Files.exists(target)) deleteTree(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             return target;

@@ -1,5 +1,6 @@
 package dev.parasim.sweep;
 
+import dev.parasim.spec.SweepSpec;
 import org.apache.spark.sql.Row;
 
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package dev.parasim.timeline;
 
-import dev.parasim.report.Json;
+import dev.parasim.output.Json;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -6,10 +6,11 @@ import dev.parasim.collective.CollectiveCost;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.cost.ComputeCost;
 import dev.parasim.cost.PassTimes;
-import dev.parasim.exec.ExecEvent;
-import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.RankGrid;
+import dev.parasim.plan.Axis;
 import dev.parasim.plan.GroupSpan;
+import dev.parasim.plan.RankLayout;
+import dev.parasim.program.ExecutedEvent;
+import dev.parasim.program.schedule.PassRef;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 
@@ -29,17 +30,18 @@ import java.util.Map;
  *     (sends queue, as in {@link PipelineSimulator}); the matching receive completes when the send does. A
  *     tensor-parallel stage logs its slice's send inside the pass, before the pass's own event: such a send
  *     waits for that pass.</li>
- * <li>A collective blocks every member of its group (found from the op's group and {@code RankGrid}):
+ * <li>A collective blocks every member of its group (the event's group placed by {@link RankLayout}):
  *     it starts when the last member reaches it and lasts the α-β time of a ring ({@link CollectiveCost})
  *     for the payload its logged bytes imply. The executed program does not overlap it with compute.</li>
  * <li>The optimizer update takes the accountant's per-stage optimizer time.</li>
  * </ul>
- * The rank that finishes last sets the step; its idle compute time is the bubble.
+ * The rank that finishes last sets the step; its idle compute time is the bubble. Events are typed
+ * ({@link ExecutedEvent}): sends match receives by the pass they feed, collectives by kind, group and occurrence.
  */
 public final class ExecutedReplay {
     private final Experiment e;
     private final ParallelPlan plan;
-    private final RankGrid grid;
+    private final RankLayout layout;
     private final ComputeCost compute;
     private final CollectiveCost links;
     private final List<StageCost> stageCosts;
@@ -48,45 +50,43 @@ public final class ExecutedReplay {
     private ExecutedReplay(Experiment e, ParallelPlan plan) {
         this.e = e;
         this.plan = plan;
-        this.grid = new RankGrid(plan.dp(), plan.tp(), plan.pp());
+        this.layout = RankLayout.of(plan, e.cluster());
         this.compute = new ComputeCost(e.cluster().gpu(), e.training().precision(), e.cluster().calibration());
         this.links = new CollectiveCost(e.cluster().nodeTier(), e.cluster().clusterTier());
         this.stageCosts = Accountant.evaluate(e, plan).stages();
         this.finalUnit = e.model().layers() + 1;
     }
 
-    /** {@return the replayed step of {@code plan}, one row per rank of {@code ranks} (the run's last step)} */
-    public static Timeline of(Experiment e, ParallelPlan plan, List<RankDetail> ranks) {
-        return new ExecutedReplay(e, plan).play(ranks);
+    /** {@return the replayed step of {@code plan}, one row per rank: {@code eventsByRank} holds every rank's log (the run's last step), in rank order} */
+    public static Timeline of(Experiment e, ParallelPlan plan, List<List<ExecutedEvent>> eventsByRank) {
+        return new ExecutedReplay(e, plan).play(eventsByRank);
     }
 
-    private Timeline play(List<RankDetail> ranks) {
+    private Timeline play(List<List<ExecutedEvent>> ranks) {
         int world = ranks.size();
-        if (world != grid.world())
-            throw new IllegalArgumentException("ranks: must hold all " + grid.world() + " ranks of the plan, found " + world);
+        int expected = plan.dp() * plan.tp() * plan.pp() * plan.cp();
+        if (world != expected)
+            throw new IllegalArgumentException("ranks: must hold all " + expected + " ranks of the plan, found " + world);
         Lanes[] lanes = new Lanes[world];
-        for (int r = 0; r < world; r++) {
-            if (ranks.get(r).rank() != r) throw new IllegalArgumentException("ranks: must be in rank order, found " + ranks.get(r).rank() + " at " + r);
-            lanes[r] = new Lanes();
-        }
-        Map<String, Double> delivered = new HashMap<>();          // "src>dst:label" → arrival time
-        Map<String, double[]> arrivals = new HashMap<>();         // collective instance → members' arrival times
+        for (int r = 0; r < world; r++) lanes[r] = new Lanes();
+        Map<Message, Double> delivered = new HashMap<>();         // message → arrival time
+        Map<Instance, double[]> arrivals = new HashMap<>();       // collective instance → members' arrival times
         List<Span> spans = new ArrayList<>();
-        int remaining = ranks.stream().mapToInt(d -> d.events().size()).sum();
+        int remaining = ranks.stream().mapToInt(List::size).sum();
         while (remaining > 0) {
             boolean progress = false;
             for (int r = 0; r < world; r++) {
-                List<ExecEvent> events = ranks.get(r).events();
+                List<ExecutedEvent> events = ranks.get(r);
                 Lanes l = lanes[r];
                 while (l.next < events.size()) {
-                    ExecEvent ev = events.get(l.next);
-                    if (!step(r, ev, l, ranks, delivered, arrivals, spans)) break;
+                    ExecutedEvent ev = events.get(l.next);
+                    if (!step(r, ev, l, delivered, arrivals, spans)) break;
                     l.next++;
                     remaining--;
                     progress = true;
                 }
                 if (l.next == events.size() && !l.deferred.isEmpty()) {   // a send whose pass never showed: send it last
-                    for (ExecEvent send : l.deferred) send(r, send, l, delivered, spans);
+                    for (ExecutedEvent send : l.deferred) send(r, send, l, delivered, spans);
                     l.deferred.clear();
                     progress = true;
                 }
@@ -106,8 +106,8 @@ public final class ExecutedReplay {
     }
 
     /** Plays one event of rank r; {@return false if it must wait for another rank} */
-    private boolean step(int r, ExecEvent ev, Lanes l, List<RankDetail> ranks, Map<String, Double> delivered,
-                         Map<String, double[]> arrivals, List<Span> spans) {
+    private boolean step(int r, ExecutedEvent ev, Lanes l, Map<Message, Double> delivered,
+                         Map<Instance, double[]> arrivals, List<Span> spans) {
         switch (ev.kind()) {
             case F, B, W, BW -> {
                 double start = Math.max(l.compute, l.received);
@@ -116,9 +116,9 @@ public final class ExecutedReplay {
                 l.compute = end;
                 l.computeBusy += end - start;
                 l.received = 0;
-                l.played.add(passKey(ev.kind().name(), ev.microBatch(), ev.chunk()));
+                l.played.add(new PassRef(ev.pass(), ev.microBatch(), Math.max(0, ev.chunk())));
                 for (var it = l.deferred.iterator(); it.hasNext(); ) {
-                    ExecEvent send = it.next();
+                    ExecutedEvent send = it.next();
                     if (l.played.contains(producer(send))) {
                         send(r, send, l, delivered, spans);
                         it.remove();
@@ -126,7 +126,7 @@ public final class ExecutedReplay {
                 }
             }
             case OPTIMIZER -> {
-                double start = Math.max(l.compute, l.received), end = start + stageCosts.get(ranks.get(r).stage()).optimizer();
+                double start = Math.max(l.compute, l.received), end = start + stageCosts.get(r / layout.stride(Axis.PP)).optimizer();
                 spans.add(new Span(r, Lane.COMPUTE, SpanKind.OPTIMIZER, -1, -1, start, end, "optimizer"));
                 l.compute = end;
                 l.computeBusy += end - start;
@@ -136,7 +136,7 @@ public final class ExecutedReplay {
                 else l.deferred.add(ev);
             }
             case RECV -> {
-                Double at = delivered.get(ev.peer() + ">" + r + ":" + ev.label());
+                Double at = delivered.get(new Message(ev.peer(), r, ev.feeds()));
                 if (at == null) return false;
                 l.received = Math.max(l.received, at);
             }
@@ -148,58 +148,51 @@ public final class ExecutedReplay {
     }
 
     /** Plays a send on rank r's comm lane, after what the rank has computed so far. */
-    private void send(int r, ExecEvent ev, Lanes l, Map<String, Double> delivered, List<Span> spans) {
+    private void send(int r, ExecutedEvent ev, Lanes l, Map<Message, Double> delivered, List<Span> spans) {
         double start = Math.max(l.compute, l.comm);
         double end = start + links.sendRecv(ev.bytes(), node(r) != node(ev.peer())).seconds();
         if (end > start)
             spans.add(new Span(r, Lane.COMM, SpanKind.PP_SEND, ev.microBatch(), Math.max(0, ev.chunk()), start, end,
                     "send " + ev.label() + " → rank " + ev.peer()));
         l.comm = end;
-        delivered.put(r + ">" + ev.peer() + ":" + ev.label(), end);
+        delivered.put(new Message(r, ev.peer(), ev.feeds()), end);
     }
 
-    /** {@return the pass that produced a send: its label's pass (F, B or BW) and micro-batch on the sender's chunk} */
-    private static String producer(ExecEvent send) {
-        String label = send.label();
-        int digits = 0;
-        while (digits < label.length() && Character.isLetter(label.charAt(digits))) digits++;
-        return passKey(label.substring(0, digits), send.microBatch(), send.chunk());
-    }
-
-    private static String passKey(String pass, int microBatch, int chunk) {
-        return pass + microBatch + "." + Math.max(0, chunk);
+    /** {@return the pass that produced a send: the pass it feeds (F, B or BW: the sender ran the same) on the sender's chunk} */
+    private static PassRef producer(ExecutedEvent send) {
+        return new PassRef(send.pass(), send.microBatch(), Math.max(0, send.chunk()));
     }
 
     /** A blocking collective: waits for every member, then occupies all of them for the ring's time. */
-    private boolean collective(int r, ExecEvent ev, Lanes l,
-                               Map<String, double[]> arrivals, List<Span> spans) {
-        RankGrid.Group group = group(ev.label());
-        int[] members = grid.members(group, r);
-        int occurrence = l.occurrences.getOrDefault(ev.label(), 0);
-        String key = ev.label() + "#" + occurrence + "@" + members[0];
+    private boolean collective(int r, ExecutedEvent ev, Lanes l,
+                               Map<Instance, double[]> arrivals, List<Span> spans) {
+        int[] members = members(ev.group(), r);
+        Op op = new Op(ev.collective(), ev.group());
+        int occurrence = l.occurrences.getOrDefault(op, 0);
+        Instance key = new Instance(op, occurrence, members[0]);
         double[] at = arrivals.computeIfAbsent(key, k -> {
             double[] a = new double[members.length];
             java.util.Arrays.fill(a, Double.NaN);
             return a;
         });
-        int self = grid.indexIn(group, r);
+        int self = java.util.Arrays.binarySearch(members, r);
         if (Double.isNaN(at[self])) at[self] = Math.max(Math.max(l.compute, l.comm), l.received);   // e.g. a TP AllGather of a received slice
         for (double a : at) if (Double.isNaN(a)) return false;      // a member has not reached it yet
         double start = 0;
         for (double a : at) start = Math.max(start, a);
         double end = start + collectiveSeconds(ev, members);
         if (end > start)
-            spans.add(new Span(r, Lane.COMM, group == RankGrid.Group.TP ? SpanKind.TP_COMM : SpanKind.DP_COMM, -1, -1, start, end,
+            spans.add(new Span(r, Lane.COMM, ev.group() == ExecutedEvent.Group.TP ? SpanKind.TP_COMM : SpanKind.DP_COMM, -1, -1, start, end,
                     ev.label()));
         l.exposedComm += end - start;
         l.compute = end;
         l.comm = end;
-        l.occurrences.merge(ev.label(), 1, Integer::sum);
+        l.occurrences.merge(op, 1, Integer::sum);
         return true;
     }
 
     /** {@return seconds of a pass: the cost model's time for the units it ran} */
-    private double passSeconds(ExecEvent ev) {
+    private double passSeconds(ExecutedEvent ev) {
         PassTimes t = PassTimes.ZERO;
         int b = e.training().microBatch();
         for (int u = ev.firstUnit(); u <= ev.lastUnit(); u++)
@@ -216,10 +209,10 @@ public final class ExecutedReplay {
     }
 
     /** {@return the ring time of the collective whose logged bytes this rank sent} */
-    private double collectiveSeconds(ExecEvent ev, int[] members) {
+    private double collectiveSeconds(ExecutedEvent ev, int[] members) {
         int n = members.length;
         if (n == 1 || ev.bytes() == 0) return 0;
-        CollectiveKind kind = kind(ev.label());
+        CollectiveKind kind = ev.collective();
         double payload = ev.bytes() / kind.busBandwidthFactor(n);       // NCCL PERFORMANCE.md: sent = factor(n)·S
         Map<Integer, Integer> perNode = new HashMap<>();
         for (int m : members) perNode.merge(node(m), 1, Integer::sum);
@@ -229,22 +222,30 @@ public final class ExecutedReplay {
 
     private int node(int rank) { return rank / e.cluster().gpusPerNode(); }
 
-    /** {@return the collective kind of an op label such as {@code RingAllReduce[DP]}} */
-    static CollectiveKind kind(String label) {
-        if (label.startsWith("RingAllReduce") || label.startsWith("HalvingDoublingAllReduce")) return CollectiveKind.ALL_REDUCE;
-        if (label.startsWith("RingReduceScatter")) return CollectiveKind.REDUCE_SCATTER;
-        if (label.startsWith("RingAllGather")) return CollectiveKind.ALL_GATHER;
-        if (label.startsWith("ChainBroadcast")) return CollectiveKind.BROADCAST;
-        throw new IllegalArgumentException("label: not a known collective op, found " + label);
+    /**
+     * {@return the members of rank r's group, in rank order, placed by {@link RankLayout} (TP innermost, then CP, DP, PP)}:
+     * DP and TP vary one coordinate; the embedding group is the replica's first and last stage
+     */
+    private int[] members(ExecutedEvent.Group group, int r) {
+        return switch (group) {
+            case DP -> along(Axis.DP, r);
+            case TP -> along(Axis.TP, r);
+            case EMBEDDING -> {
+                int stride = layout.stride(Axis.PP), first = r % stride, last = first + (plan.pp() - 1) * stride;
+                yield first == last ? new int[] {first} : new int[] {first, last};
+            }
+        };
     }
 
-    /** {@return the group named in brackets at the end of an op label (DP when none is named)} */
-    static RankGrid.Group group(String label) {
-        int open = label.lastIndexOf('['), close = label.lastIndexOf(']');
-        return open < 0 || close < open ? RankGrid.Group.DP : RankGrid.Group.valueOf(label.substring(open + 1, close));
+    private int[] along(Axis axis, int r) {
+        int stride = layout.stride(axis), n = layout.degree(axis);
+        int base = r - (r / stride) % n * stride;
+        int[] out = new int[n];
+        for (int k = 0; k < n; k++) out[k] = base + k * stride;
+        return out;
     }
 
-    private static SpanKind kind(ExecEvent.Kind kind) {
+    private static SpanKind kind(ExecutedEvent.Kind kind) {
         return switch (kind) {
             case F -> SpanKind.FORWARD;
             case B -> SpanKind.BACKWARD_INPUT;
@@ -258,11 +259,20 @@ public final class ExecutedReplay {
     private static final class Lanes {
         int next;
         double compute, comm, received, computeBusy, exposedComm;
-        final Map<String, Integer> occurrences = new HashMap<>();
-        /** Passes played so far ("F3.0"), and sends logged before the pass that produced them. */
-        final java.util.Set<String> played = new java.util.HashSet<>();
-        final List<ExecEvent> deferred = new ArrayList<>();
+        final Map<Op, Integer> occurrences = new HashMap<>();
+        /** Passes played so far, and sends logged before the pass that produced them. */
+        final java.util.Set<PassRef> played = new java.util.HashSet<>();
+        final List<ExecutedEvent> deferred = new ArrayList<>();
 
         double end() { return Math.max(compute, comm); }
     }
+
+    /** A message in flight: sender, receiver and the pass it feeds. */
+    private record Message(int src, int dst, PassRef feeds) {}
+
+    /** A collective as the replay counts its occurrences: kind and group. */
+    private record Op(CollectiveKind kind, ExecutedEvent.Group group) {}
+
+    /** One collective instance: its occurrence on the group whose first member is {@code first}. */
+    private record Instance(Op op, int occurrence, int first) {}
 }

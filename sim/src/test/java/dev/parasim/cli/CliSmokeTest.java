@@ -1,7 +1,7 @@
 package dev.parasim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parasim.report.Json;
+import dev.parasim.output.Json;
 import dev.parasim.spec.load.Presets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

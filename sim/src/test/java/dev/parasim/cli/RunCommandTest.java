@@ -2,7 +2,7 @@ package dev.parasim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parasim.exec.TestSpark;
-import dev.parasim.report.Json;
+import dev.parasim.output.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.PlanPrediction;
+import dev.parasim.output.Json;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.load.SpecLoader;
 import dev.parasim.timeline.Timeline;

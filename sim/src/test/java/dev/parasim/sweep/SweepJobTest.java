@@ -2,6 +2,7 @@ package dev.parasim.sweep;
 
 import dev.parasim.SparkTestSession;
 import dev.parasim.spec.load.SweepLoader;
+import dev.parasim.spec.SweepSpec;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,44 +1,16 @@
 package dev.parasim.exec.spark;
 
-import dev.parasim.exec.ExecLimits;
-import dev.parasim.exec.ExecModels;
-import dev.parasim.exec.GptExecModel;
+import dev.parasim.exec.Execution;
 import dev.parasim.exec.ExecutedResult;
-import dev.parasim.exec.MemCategory;
-import dev.parasim.exec.MemoryReport;
-import dev.parasim.exec.MemorySnapshot;
-import dev.parasim.exec.PrecisionMode;
-import dev.parasim.exec.RankComm;
-import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.RankGrid;
-import dev.parasim.exec.RankPrograms;
-import dev.parasim.exec.StageLayout;
-import dev.parasim.exec.StagePrograms;
-import dev.parasim.exec.RankState;
-import dev.parasim.exec.StepReport;
-import dev.parasim.exec.Strategy;
-import dev.parasim.exec.StrategyProgram;
-import dev.parasim.exec.Topology;
-import dev.parasim.spec.ExecuteSpec;
+import dev.parasim.exec.InProcessBackend;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
-import dev.parasim.spec.Precision;
-import dev.parasim.exec.model.SingleDeviceTrainer;
-import dev.parasim.exec.model.TpMode;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.apache.spark.sql.SparkSession;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 /**
- * Entry point of the executed simulation: trains the experiment's model (a small GPT) under one
- * data-parallel plan with its ranks hosted in Spark partitions, for {@code execute.steps} steps,
- * and reports counted bytes, measured memory, Spark's shuffle bytes and the comparison with a
- * single-rank run. Works on any master; rank state never leaves the executors.
+ * Entry point of the executed simulation: runs one plan ({@link Execution}) with its ranks hosted in Spark
+ * partitions ({@link SuperstepEngine}; or, for tests, in this JVM: {@link InProcessBackend}). Works on any
+ * master; rank state never leaves the executors.
  */
 public final class ExecutedRun {
     private ExecutedRun() {}
@@ -46,154 +18,48 @@ public final class ExecutedRun {
     /**
      * Run options.
      *
-     * @param ranksPerPartition simulated ranks per Spark partition (0: ⌈dp / defaultParallelism⌉)
+     * @param ranksPerPartition simulated ranks per partition (0: ⌈world / parallelism⌉, the parallelism being
+     *                          Spark's defaultParallelism, or in process the JVM's available processors)
      * @param reference         also run the single-rank reference on the driver and compare
+     * @param transport         what hosts the ranks and moves their messages
      */
-    public record Options(int ranksPerPartition, boolean reference) {
-        public static final Options DEFAULT = new Options(0, true);
+    public record Options(int ranksPerPartition, boolean reference, Transport transport) {
+        public static final Options DEFAULT = new Options(0, true, Transport.SPARK);
+
+        /** Spark-hosted ranks. */
+        public Options(int ranksPerPartition, boolean reference) {
+            this(ranksPerPartition, reference, Transport.SPARK);
+        }
+    }
+
+    /** The backend a run uses. */
+    public enum Transport {
+        /** {@link SuperstepEngine}: ranks in Spark partitions, messages in Spark shuffles (every real run) */
+        SPARK,
+        /** {@link InProcessBackend}: every partition in this JVM, messages handed over directly (tests); no Spark shuffle bytes */
+        IN_PROCESS
     }
 
     public static ExecutedResult run(SparkSession spark, Experiment e, ParallelPlan plan) {
         return run(spark, e, plan, Options.DEFAULT);
     }
 
+    /** {@return the run of {@code plan} with its ranks in this JVM, without Spark (the same counts, losses and parameters)} */
+    public static ExecutedResult inProcess(Experiment e, ParallelPlan plan, Options options) {
+        return execute(null, e, plan, new Options(options.ranksPerPartition(), options.reference(), Transport.IN_PROCESS));
+    }
+
     public static ExecutedResult run(SparkSession spark, Experiment e, ParallelPlan plan, Options options) {
-        ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
-        ExecuteSpec ex = e.execute().orElseThrow();
-        GptExecModel model = ExecModels.of(e.model(), ex.seed());
-        PrecisionMode precision = PrecisionMode.of(e.training().precision(), ex);
-        int m = e.microBatches(plan);
-        Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), m, e.training().microBatch(), ex.seed(),
-                ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
-        RankGrid grid = new RankGrid(plan.dp(), plan.tp(), plan.pp());
-        int parallelism = spark.sparkContext().defaultParallelism();
-        int rpp = options.ranksPerPartition() > 0 ? options.ranksPerPartition()
-                : Math.max(1, (grid.world() + parallelism - 1) / parallelism);
-        Topology topology = Topology.of(e.cluster(), grid, rpp);
-        long started = System.nanoTime();
-        StrategyProgram[][] stages = new StrategyProgram[plan.pp()][plan.tp()];
-        for (int s = 0; s < plan.pp(); s++)
-            for (int i = 0; i < plan.tp(); i++)
-                stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
-                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i);
-        RankPrograms programs = StagePrograms.of(stages, grid);
-        try (SuperstepEngine engine = new SuperstepEngine(spark, topology, programs)) {
-            int supersteps = 0;
-            int lastStepStart = 0;
-            for (int step = 0; step < ex.steps(); step++) {
-                lastStepStart = engine.generation();
-                supersteps = engine.runStep();
-            }
-            List<List<StepReport>> reports = engine.collect(r -> new ArrayList<>(r.reports()));
-            List<double[][]> shards = engine.collect(r -> ownedParams((StrategyProgram) r.program(), r));
-            List<RankDetail> details = engine.collect(RankDetail::of);
-            long shuffle = 0;
-            for (Map.Entry<Integer, Long> s : engine.sparkShuffleBytesBySender().entrySet())
-                if (s.getKey() > lastStepStart) shuffle += s.getValue();
-            double seconds = (System.nanoTime() - started) / 1e9;
-
-            List<Double> losses = new ArrayList<>();
-            for (int step = 0; step < ex.steps(); step++) {
-                double sum = 0;
-                for (List<StepReport> rank : reports) sum += rank.get(step).lossSum();
-                losses.add(sum / ((double) plan.dp() * m));
-            }
-            List<RankComm> last = new ArrayList<>();
-            List<MemorySnapshot> memory = new ArrayList<>();
-            for (List<StepReport> rank : reports) {
-                last.add(rank.get(ex.steps() - 1).comm());
-                memory.add(rank.get(ex.steps() - 1).memory());
-            }
-            List<Double> refLosses = List.of();
-            double diff = Double.NaN;
-            if (options.reference()) {
-                SingleDeviceTrainer.Result ref = reference(new SingleDeviceTrainer.Settings(model.config(),
-                        ex.fp64() ? DataType.DOUBLE : DataType.FLOAT, ex.seed(), e.training().globalBatch(),
-                        e.training().microBatch(), ex.steps(), ex.learningRate(),
-                        precision == PrecisionMode.BF16_MIXED ? Precision.BF16_MIXED : Precision.FP32));
-                refLosses = java.util.Arrays.stream(ref.lossPerStep()).boxed().toList();
-                double[][] refParams = new double[model.units()][];
-                INDArray[] units = ref.unitParams();
-                for (int u = 0; u < units.length; u++) refParams[u] = units[u].toDoubleVector();
-                diff = maxRelativeDiff(StagePrograms.assemble(stages, grid, shards), refParams);
-                double[] copy = StagePrograms.wteCopy(stages, grid, shards);
-                if (copy != null)
-                    diff = Math.max(diff, maxRelativeDiff(new double[][] {copy},
-                            new double[][] {java.util.Arrays.copyOf(refParams[0], copy.length)}));
-            }
-            return new ExecutedResult(plan.name(), plan.dp(), m, precision, topology.partitions(), rpp,
-                    busiest(last).sent(), busiest(last).sentByKind(), busiest(last).sentByTier(),
-                    last.stream().mapToLong(RankComm::crossPartitionSent).sum(), shuffle, memoryReport(memory),
-                    losses, refLosses, diff, last, supersteps, seconds, plan.pp(), details);
-        }
+        if (options.transport() == Transport.SPARK && spark == null)
+            throw new IllegalArgumentException("spark: a Spark-hosted run needs a session, found none");
+        return execute(spark, e, plan, options);
     }
 
-    /** The last few single-device runs: every plan of an experiment shares one (it does not depend on the plan). */
-    private static final Map<SingleDeviceTrainer.Settings, SingleDeviceTrainer.Result> REFERENCES = new LinkedHashMap<>();
-
-    private static synchronized SingleDeviceTrainer.Result reference(SingleDeviceTrainer.Settings settings) {
-        SingleDeviceTrainer.Result cached = REFERENCES.get(settings);
-        if (cached != null) return cached;
-        SingleDeviceTrainer.Result result = SingleDeviceTrainer.run(settings);
-        if (REFERENCES.size() >= 4) REFERENCES.remove(REFERENCES.keySet().iterator().next());
-        REFERENCES.put(settings, result);
-        return result;
-    }
-
-    /**
-     * {@return the largest per-unit relative difference in the max-norm: max over units u of
-     * max_i |a_ui − b_ui| / max_i |b_ui|}. Element-wise relative error is not used: parameters whose exact
-     * gradient is zero (the key bias, by softmax shift invariance) get rounding-noise gradients that
-     * Adam scales to moves of about lr·noise/ε, different for every summation order.
-     */
-    public static double maxRelativeDiff(double[][] a, double[][] b) {
-        double worst = 0;
-        for (int u = 0; u < b.length; u++) {
-            double diff = 0, scale = 0;
-            for (int i = 0; i < b[u].length; i++) {
-                diff = Math.max(diff, Math.abs(a[u][i] - b[u][i]));
-                scale = Math.max(scale, Math.abs(b[u][i]));
-            }
-            worst = Math.max(worst, scale == 0 ? diff : diff / scale);
-        }
-        return worst;
-    }
-
-    /** {@return rank r's shard [d·c_u, (d+1)·c_u) (d its data-parallel index) of every local unit's master parameters (the working ones under fp32)} */
-    static double[][] ownedParams(StrategyProgram program, RankState rank) {
-        int units = program.layout().units().size();
-        double[][] out = new double[units][];
-        int n = program.strategy().dp();
-        for (int u = 0; u < units; u++) {
-            int size = program.unitSize(u);
-            int c = (int) dev.parasim.collective.Chunking.shard(size, n);
-            var p = rank.buf((rank.has("w" + u) ? "w" : "p") + u);
-            int from = p.length() == c ? 0 : rank.dpIndex() * c;
-            out[u] = new double[c];
-            for (int i = 0; i < c && from + i < p.length(); i++) out[u][i] = p.get(from + i);
-        }
-        return out;
-    }
-
-    /**
-     * {@return the rank that sent the most (the lowest such rank on ties)}: its bytes by collective and tier are
-     * the run's, as the accountant reports the busiest stage's (a middle pipeline stage sends both ways).
-     */
-    private static RankComm busiest(List<RankComm> ranks) {
-        RankComm best = ranks.get(0);
-        for (RankComm r : ranks) if (r.sent() > best.sent()) best = r;
-        return best;
-    }
-
-    private static MemoryReport memoryReport(List<MemorySnapshot> ranks) {
-        Map<String, Long> peaks = new LinkedHashMap<>();
-        for (MemCategory c : MemCategory.values())
-            peaks.put(c.label(), ranks.stream().mapToLong(s -> s.peak(c)).max().orElse(0));
-        return new MemoryReport(
-                ranks.stream().mapToLong(s -> s.live(MemCategory.PARAMS)).max().orElse(0),
-                ranks.stream().mapToLong(s -> s.live(MemCategory.GRADS)).max().orElse(0),
-                ranks.stream().mapToLong(s -> s.live(MemCategory.OPTIMIZER)).max().orElse(0),
-                peaks.get(MemCategory.ACTIVATIONS.label()), peaks.get(MemCategory.COMM_BUFFERS.label()),
-                ranks.stream().mapToLong(MemorySnapshot::peakTotal).max().orElse(0), peaks);
+    private static ExecutedResult execute(SparkSession spark, Experiment e, ParallelPlan plan, Options options) {
+        if (options.transport() == Transport.SPARK)
+            return Execution.run(e, plan, options.ranksPerPartition(), spark.sparkContext().defaultParallelism(), options.reference(),
+                    (topology, programs) -> new SuperstepEngine(spark, topology, programs));
+        return Execution.run(e, plan, options.ranksPerPartition(), Runtime.getRuntime().availableProcessors(), options.reference(),
+                InProcessBackend::new);
     }
 }

@@ -10,7 +10,7 @@ import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
 import dev.parasim.spec.TrainingSpec;
 import dev.parasim.spec.ZeroStage;
-import dev.parasim.sweep.SweepSpec;
+import dev.parasim.spec.SweepSpec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,7 +4,6 @@ import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.PrecisionMode;
 import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
@@ -51,7 +50,7 @@ class Bf16ParallelRunsTest {
     void matchesTheSingleRankBf16RunAndHoldsFp32Activations(int tp, int pp, String schedule, boolean sp) {
         Experiment e = tiny("bf16-mixed", tp, pp, schedule, sp);
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
         System.out.printf("%s: diff %.3g losses %s ref %s%n", r.plan(), r.maxRelativeParamDiffVsSingleRank(), r.losses(),
                 r.singleRankLosses());
         assertEquals(PrecisionMode.BF16_MIXED, r.precision());

@@ -2,17 +2,10 @@ package dev.parasim.exec.spark;
 
 import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveKind;
-import dev.parasim.exec.ChainBroadcast;
-import dev.parasim.exec.Dtype;
+import dev.parasim.exec.Backend;
 import dev.parasim.exec.FillProgramAccess;
-import dev.parasim.exec.HalvingDoublingAllReduce;
+import dev.parasim.exec.InProcessBackend;
 import dev.parasim.exec.Op;
-import dev.parasim.exec.RankComm;
-import dev.parasim.exec.RingAllGather;
-import dev.parasim.exec.RingAllReduce;
-import dev.parasim.exec.RingReduceScatter;
-import dev.parasim.exec.Seg;
-import dev.parasim.exec.SendRecv;
 import dev.parasim.exec.TestSpark;
 import dev.parasim.exec.Topology;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Every executed collective, run through Spark supersteps on fp64 buffers whose sizes are not
  * divisible by n, gives the plain sum (or the copy) of the ranks' buffers, and sends the counted bytes.
- * One run per case executes all of them, one after the other, on separate buffers.
+ * One run per case executes all of them, one after the other, on separate buffers; the in-process backend
+ * gives the same values, supersteps and cross- and in-partition bytes per superstep.
  */
 class CollectivesOnSparkTest {
     private static final List<String> BUFFERS = List.of("ring", "hd", "rs", "ag", "bc", "p2p");
@@ -36,25 +30,28 @@ class CollectivesOnSparkTest {
     @CsvSource({"2,13,1", "2,1,2", "3,13,2", "3,50,1", "4,13,3", "4,50,2", "8,13,3", "8,50,4"})
     void collectivesEqualThePlainSumOrCopy(int n, int size, int ranksPerPartition) {
         int root = n - 1;
-        List<Op> ops = List.of(
-                new RingAllReduce(List.of(Seg.whole("ring", size))),
-                new HalvingDoublingAllReduce(List.of(Seg.whole("hd", size))),
-                new RingReduceScatter(List.of(Seg.whole("rs", size))),
-                new RingAllGather(List.of(Seg.whole("ag", size))),
-                new ChainBroadcast(root, List.of(Seg.whole("bc", size))),
-                new SendRecv(0, n - 1, List.of(Seg.whole("p2p", size))));
+        List<Op> ops = FillProgramAccess.everyCollective(size, root, n);
         Topology topology = new Topology(n, ranksPerPartition, 2, "nvlink", "ib");
         List<Map<String, double[]>> out;
-        List<RankComm> comm;
+        List<Boolean> noReports;
         try (SuperstepEngine engine = new SuperstepEngine(TestSpark.session(), topology,
-                FillProgramAccess.program(size, Dtype.F64, ops, BUFFERS))) {
-            engine.runStep();
-            out = engine.collect(r -> {
-                Map<String, double[]> values = new java.util.HashMap<>();
-                for (String b : BUFFERS) values.put(b, r.buf(b).toDoubles(size));
-                return values;
-            });
-            comm = engine.collect(r -> r.reports().isEmpty() ? null : r.reports().get(0).comm());
+                FillProgramAccess.fp64(size, ops, BUFFERS));
+             Backend local = new InProcessBackend(topology, FillProgramAccess.fp64(size, ops, BUFFERS))) {
+            int supersteps = engine.runStep();
+            Backend.RankQuery<Map<String, double[]>> values = r -> {
+                Map<String, double[]> v = new java.util.HashMap<>();
+                for (String b : BUFFERS) v.put(b, r.buf(b).toDoubles(size));
+                return v;
+            };
+            out = engine.collect(values);
+            noReports = engine.collect(r -> r.reports().isEmpty());
+            // The in-process backend runs the same supersteps with the same values and bytes per superstep.
+            assertEquals(supersteps, local.runStep(), "supersteps in process");
+            List<Map<String, double[]>> inProcess = local.collect(values);
+            for (int r = 0; r < n; r++)
+                for (String b : BUFFERS) assertArrayEquals(out.get(r).get(b), inProcess.get(r).get(b), 0, b + " in process, rank " + r);
+            assertEquals(engine.crossPartitionSentBySuperstep(), local.crossPartitionSentBySuperstep(), "cross-partition bytes per superstep");
+            assertEquals(engine.inPartitionSentBySuperstep(), local.inPartitionSentBySuperstep(), "in-partition bytes per superstep");
         }
         double[] sum = new double[size];
         for (int r = 0; r < n; r++) for (int i = 0; i < size; i++) sum[i] += FillProgramAccess.value(r, i);
@@ -72,6 +69,6 @@ class CollectivesOnSparkTest {
             }
         }
         for (int i = 0; i < size; i++) assertEquals(FillProgramAccess.value(0, i), out.get(n - 1).get("p2p")[i], 0);
-        assertEquals(null, comm.get(0), "fill programs record no step reports");
+        assertEquals(java.util.Collections.nCopies(n, true), noReports, "fill programs record no step reports");
     }
 }

@@ -7,7 +7,6 @@ import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.Experiments;
 import dev.parasim.exec.RankComm;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.exec.model.GptConfig;
 import dev.parasim.exec.model.ParamLayout;
 import dev.parasim.spec.Experiment;
@@ -34,7 +33,7 @@ class CountsMatchClosedFormsTest {
     void countedBytesAndMemoryEqualTheFormulas(int zero, int dp, String precisionLabel) {
         Experiment e = Experiments.tiny(dp, zero, 2, precisionLabel, false, 0.004, 1);
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan, new ExecutedRun.Options(0, false));
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, new ExecutedRun.Options(0, false));
 
         Precision precision = e.training().precision();
         int pB = precision.paramBytes(), gB = precision.gradBytes();
@@ -80,9 +79,8 @@ class CountsMatchClosedFormsTest {
             default -> throw new IllegalStateException();
         }
         long total = expected.values().stream().mapToLong(Long::longValue).sum();
-        System.out.printf("%s %s: Ψ=%d Σc=%d sent/rank %s, memory %s, cross-partition %d B, spark shuffle %d B%n",
-                plan.name(), precisionLabel, psi, sumShards, r.byCollective(), r.memory(), r.crossPartitionBytes(),
-                r.sparkShuffleBytes());
+        System.out.printf("%s %s: Ψ=%d Σc=%d sent/rank %s, memory %s, cross-partition %d B%n",
+                plan.name(), precisionLabel, psi, sumShards, r.byCollective(), r.memory(), r.crossPartitionBytes());
         assertEquals(dp, r.perRank().size());
         for (RankComm rank : r.perRank()) {
             for (CollectiveKind kind : CollectiveKind.values()) {

@@ -1,10 +1,9 @@
 package dev.parasim.exec.spark;
 
-import dev.parasim.exec.ExecEvent;
+import dev.parasim.program.ExecutedEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.Experiments;
 import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.timeline.ExecutedReplay;
@@ -41,7 +40,7 @@ class ExecutedRunsReplayTest {
         Experiment e = c.experiment();
         ParallelPlan plan = e.plans().get(0);
         ExecutedResult r = PipelineRuns.result(c);
-        Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
+        Timeline replay = ExecutedReplay.of(e, plan, r.eventsByRank());
         Timeline played = Timelines.of(e, plan);
         assertEquals(r.ranks().size(), replay.stages());
         double scale = played.stepSeconds();
@@ -64,10 +63,10 @@ class ExecutedRunsReplayTest {
     void dataParallelReplayIsPassesThenBlockingSyncThenOptimizer() {
         Experiment e = Experiments.tiny(4, 0, 2, "fp32", false, 0.004);
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
-        Timeline t = ExecutedReplay.of(e, plan, r.ranks());
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
+        Timeline t = ExecutedReplay.of(e, plan, r.eventsByRank());
         for (RankDetail d : r.ranks()) {
-            long passes = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.F || ev.kind() == ExecEvent.Kind.BW).count();
+            long passes = d.events().stream().filter(ev -> ev.kind() == ExecutedEvent.Kind.F || ev.kind() == ExecutedEvent.Kind.BW).count();
             assertEquals(2 * 2, passes, "one F and one BW per micro-batch on rank " + d.rank());
             List<Span> compute = t.lane(d.rank(), Lane.COMPUTE);
             List<Span> comm = t.lane(d.rank(), Lane.COMM);

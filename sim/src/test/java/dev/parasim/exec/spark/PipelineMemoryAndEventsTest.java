@@ -1,6 +1,6 @@
 package dev.parasim.exec.spark;
 
-import dev.parasim.exec.ExecEvent;
+import dev.parasim.program.ExecutedEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankDetail;
@@ -64,35 +64,35 @@ class PipelineMemoryAndEventsTest {
     }
 
     private static void checkPasses(RankDetail d, String schedule, int m, int v) {
-        Map<ExecEvent.Kind, Set<String>> seen = new HashMap<>();
-        for (ExecEvent ev : d.events()) {
-            if (ev.kind() == ExecEvent.Kind.SEND || ev.kind() == ExecEvent.Kind.RECV || ev.kind() == ExecEvent.Kind.COLLECTIVE
-                    || ev.kind() == ExecEvent.Kind.OPTIMIZER)
+        Map<ExecutedEvent.Kind, Set<String>> seen = new HashMap<>();
+        for (ExecutedEvent ev : d.events()) {
+            if (ev.kind() == ExecutedEvent.Kind.SEND || ev.kind() == ExecutedEvent.Kind.RECV || ev.kind() == ExecutedEvent.Kind.COLLECTIVE
+                    || ev.kind() == ExecutedEvent.Kind.OPTIMIZER)
                 continue;
             assertTrue(seen.computeIfAbsent(ev.kind(), k -> new HashSet<>()).add(ev.microBatch() + "." + ev.chunk()),
                     "rank " + d.rank() + " ran " + ev.label() + " twice");
             assertTrue(ev.flops() > 0, ev.label() + " has FLOPs");
         }
-        List<ExecEvent.Kind> kinds = schedule.equals("zb-h1") ? List.of(ExecEvent.Kind.F, ExecEvent.Kind.B, ExecEvent.Kind.W)
-                : List.of(ExecEvent.Kind.F, ExecEvent.Kind.BW);
+        List<ExecutedEvent.Kind> kinds = schedule.equals("zb-h1") ? List.of(ExecutedEvent.Kind.F, ExecutedEvent.Kind.B, ExecutedEvent.Kind.W)
+                : List.of(ExecutedEvent.Kind.F, ExecutedEvent.Kind.BW);
         assertEquals(Set.copyOf(kinds), seen.keySet(), "rank " + d.rank() + " pass kinds");
-        for (ExecEvent.Kind k : kinds) assertEquals(m * v, seen.get(k).size(), "rank " + d.rank() + " " + k + " passes");
-        assertEquals(1, d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.OPTIMIZER).count(), "rank " + d.rank() + " optimizer steps");
+        for (ExecutedEvent.Kind k : kinds) assertEquals(m * v, seen.get(k).size(), "rank " + d.rank() + " " + k + " passes");
+        assertEquals(1, d.events().stream().filter(ev -> ev.kind() == ExecutedEvent.Kind.OPTIMIZER).count(), "rank " + d.rank() + " optimizer steps");
     }
 
     private static void checkMessages(List<RankDetail> ranks) {
         Map<String, Integer> sends = new HashMap<>();
         Map<String, Set<String>> passes = new HashMap<>();
         for (RankDetail d : ranks)
-            for (ExecEvent ev : d.events()) {
-                if (ev.kind() == ExecEvent.Kind.SEND) sends.merge(d.rank() + ">" + ev.peer() + ":" + ev.label(), 1, Integer::sum);
-                if (ev.kind() == ExecEvent.Kind.F || ev.kind() == ExecEvent.Kind.B || ev.kind() == ExecEvent.Kind.BW)
+            for (ExecutedEvent ev : d.events()) {
+                if (ev.kind() == ExecutedEvent.Kind.SEND) sends.merge(d.rank() + ">" + ev.peer() + ":" + ev.label(), 1, Integer::sum);
+                if (ev.kind() == ExecutedEvent.Kind.F || ev.kind() == ExecutedEvent.Kind.B || ev.kind() == ExecutedEvent.Kind.BW)
                     passes.computeIfAbsent(String.valueOf(d.rank()), k -> new HashSet<>()).add(ev.label());
             }
         int recvs = 0;
         for (RankDetail d : ranks)
-            for (ExecEvent ev : d.events()) {
-                if (ev.kind() != ExecEvent.Kind.RECV) continue;
+            for (ExecutedEvent ev : d.events()) {
+                if (ev.kind() != ExecutedEvent.Kind.RECV) continue;
                 recvs++;
                 assertEquals(1, sends.getOrDefault(ev.peer() + ">" + d.rank() + ":" + ev.label(), 0),
                         "rank " + d.rank() + " received " + ev.label() + " from " + ev.peer() + " exactly once sent");
@@ -100,8 +100,8 @@ class PipelineMemoryAndEventsTest {
             }
         assertEquals(sends.size(), recvs, "every send is received");
         for (RankDetail d : ranks)
-            for (ExecEvent ev : d.events()) {
-                if (ev.dependsOn().isEmpty() || ev.kind() == ExecEvent.Kind.W) continue;
+            for (ExecutedEvent ev : d.events()) {
+                if (ev.dependsOn().isEmpty() || ev.kind() == ExecutedEvent.Kind.W) continue;
                 String[] dep = ev.dependsOn().split(":");
                 assertTrue(passes.getOrDefault(dep[0], Set.of()).contains(dep[1]), ev.label() + " depends on " + ev.dependsOn());
             }

@@ -2,7 +2,6 @@ package dev.parasim.exec.spark;
 
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.PipelineExperiments;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.spec.Experiment;
 
 import java.util.HashMap;
@@ -39,11 +38,11 @@ final class PipelineRuns {
 
     private static final Map<Config, ExecutedResult> RESULTS = new HashMap<>();
 
-    /** {@return the executed result of {@code c}, run on the shared SparkSession the first time it is asked for} */
+    /** {@return the executed result of {@code c}, run in process the first time it is asked for} */
     static synchronized ExecutedResult result(Config c) {
         return RESULTS.computeIfAbsent(c, k -> {
             Experiment e = k.experiment();
-            ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, e.plans().get(0));
+            ExecutedResult r = ExecutedRun.inProcess(e, e.plans().get(0), ExecutedRun.Options.DEFAULT);
             System.out.printf("%s: diff %.3g losses %s ref %s, %d supersteps/step, %.2f s%n", k,
                     r.maxRelativeParamDiffVsSingleRank(), r.losses(), r.singleRankLosses(), r.superstepsPerStep(), r.seconds());
             return r;

@@ -7,7 +7,6 @@ import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankComm;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
@@ -23,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Executed sequence parallelism (Korthikanti et al. 2022 §4.2.2: ReduceScatter after row-parallel
- * layers, AllGather before column-parallel ones, through Spark on the TP group, and the once-per-step
+ * layers, AllGather before column-parallel ones, on the TP group, and the once-per-step
  * AllReduce of the LayerNorm and wpe gradients; §4.2.3: qkv and fc1 keep their local input and AllGather
  * it again in backward, as Megatron-LM does) trains like one rank: after 3 steps of 2 micro-batches
  * every parameter within 1e-5 (fp32) and equal losses. Per rank (dp = 1) the TP layer traffic is plain
@@ -58,7 +57,7 @@ class SequenceParallelRunsTest {
     void matchesSingleRankAndCountsMatch(int heads, int dp, int tp, int pp, int zero, int m, String schedule) {
         Experiment e = tiny(heads, dp, tp, pp, zero, m, schedule);
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
         System.out.printf("%s: diff %.3g losses %s ref %s, %d supersteps/step, %.2f s, sent %s%n", r.plan(),
                 r.maxRelativeParamDiffVsSingleRank(), r.losses(), r.singleRankLosses(), r.superstepsPerStep(), r.seconds(),
                 r.byCollective());

@@ -3,12 +3,11 @@ package dev.parasim.exec.spark;
 import dev.parasim.analytic.CommModel;
 import dev.parasim.analytic.CommVolume;
 import dev.parasim.collective.CollectiveKind;
-import dev.parasim.exec.ExecEvent;
+import dev.parasim.program.ExecutedEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankComm;
 import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
@@ -57,7 +56,7 @@ class ShardedThreeDimensionalRunsTest {
                                                             int zero, int m, boolean sp) {
         Experiment e = tiny(layers, dp, tp, pp, schedule, chunks, zero, m, sp);
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
         System.out.printf("%s: diff %.3g losses %s ref %s, %d supersteps/step, %.2f s, sent %s, memory %s%n", r.plan(),
                 r.maxRelativeParamDiffVsSingleRank(), r.losses(), r.singleRankLosses(), r.superstepsPerStep(), r.seconds(),
                 r.byCollective(), r.memory());
@@ -76,9 +75,9 @@ class ShardedThreeDimensionalRunsTest {
             assertEquals(states.gradsBytes(), d.memory().live(MemCategory.GRADS), "grads bytes, rank " + rank.rank());
             assertEquals(states.optimizerBytes(), d.memory().live(MemCategory.OPTIMIZER), "optimizer bytes, rank " + rank.rank());
         }
-        Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
+        Timeline replay = ExecutedReplay.of(e, plan, r.eventsByRank());
         for (RankDetail d : r.ranks()) {
-            long logged = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.COLLECTIVE && ev.label().endsWith("[DP]")).count();
+            long logged = d.events().stream().filter(ev -> ev.group() == ExecutedEvent.Group.DP).count();
             long replayed = replay.lane(d.rank(), Lane.COMM).stream()
                     .filter(span -> span.kind() == SpanKind.DP_COMM && span.label().endsWith("[DP]")).count();
             assertTrue(logged >= m, "rank " + d.rank() + " logs its per-micro-batch DP collectives, found " + logged);

@@ -2,7 +2,6 @@ package dev.parasim.exec.spark;
 
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.Experiments;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.spec.Experiment;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,7 +30,7 @@ class StrategiesMatchSingleRankTest {
     }
 
     private static void check(Experiment e, double tolerance) {
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, e.plans().get(0));
+        ExecutedResult r = ExecutedRun.inProcess(e, e.plans().get(0), ExecutedRun.Options.DEFAULT);
         System.out.printf("%s %s: diff %.3g losses %s ref %s, %d supersteps/step, %.2f s%n", r.plan(), r.precision(),
                 r.maxRelativeParamDiffVsSingleRank(), r.losses(), r.singleRankLosses(), r.superstepsPerStep(), r.seconds());
         assertTrue(r.maxRelativeParamDiffVsSingleRank() <= tolerance, "param diff " + r.maxRelativeParamDiffVsSingleRank());

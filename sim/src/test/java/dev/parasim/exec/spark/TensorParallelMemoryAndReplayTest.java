@@ -1,11 +1,10 @@
 package dev.parasim.exec.spark;
 
 import dev.parasim.analytic.Accountant;
-import dev.parasim.exec.ExecEvent;
+import dev.parasim.program.ExecutedEvent;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ModelSpec;
@@ -54,16 +53,16 @@ class TensorParallelMemoryAndReplayTest {
                 execute: {steps: 1, seed: 5}
                 """.formatted(t, t, t, sp), List.of());
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
         long layers = e.model().layers();
         long predicted = MemoryModel.activationBytes(e, plan, 0);
         assertEquals(predicted, Accountant.predict(e, plan).memory().activationsBytes(), "the prediction's activations");
-        Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
+        Timeline replay = ExecutedReplay.of(e, plan, r.eventsByRank());
         for (RankDetail d : r.ranks()) {
             assertEquals(predicted, d.memory().peak(MemCategory.ACTIVATIONS), "rank " + d.rank() + " peak activations");
             assertEquals(0, d.memory().live(MemCategory.ACTIVATIONS), "rank " + d.rank() + " activations after the step");
-            long forward = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.F).count();
-            long backward = d.events().stream().filter(ev -> ev.kind() == ExecEvent.Kind.BW).count();
+            long forward = d.events().stream().filter(ev -> ev.kind() == ExecutedEvent.Kind.F).count();
+            long backward = d.events().stream().filter(ev -> ev.kind() == ExecutedEvent.Kind.BW).count();
             assertEquals(m, forward, "one F per micro-batch on rank " + d.rank());
             assertEquals(m, backward, "one BW per micro-batch on rank " + d.rank());
             List<Span> compute = replay.lane(d.rank(), Lane.COMPUTE);
@@ -101,8 +100,8 @@ class TensorParallelMemoryAndReplayTest {
                 execute: {steps: 1, seed: 5}
                 """, List.of());
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
-        Timeline replay = ExecutedReplay.of(e, plan, r.ranks());
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
+        Timeline replay = ExecutedReplay.of(e, plan, r.eventsByRank());
         for (RankDetail d : r.ranks()) {
             List<Span> compute = replay.lane(d.rank(), Lane.COMPUTE);
             assertEquals(m, compute.stream().filter(x -> x.kind() == SpanKind.FORWARD).count(), "rank " + d.rank());
@@ -126,7 +125,7 @@ class TensorParallelMemoryAndReplayTest {
                 execute: {steps: 1, seed: 5}
                 """, List.of());
         ParallelPlan plan = e.plans().get(0);
-        assertInputsFollowTheirProducers(ExecutedReplay.of(e, plan, ExecutedRun.run(TestSpark.session(), e, plan).ranks()));
+        assertInputsFollowTheirProducers(ExecutedReplay.of(e, plan, ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT).eventsByRank()));
     }
 
     /** Every slice a rank sends leaves after the pass that produced it has ended on that rank. */

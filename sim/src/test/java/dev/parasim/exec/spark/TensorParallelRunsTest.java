@@ -6,7 +6,6 @@ import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.RankComm;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.load.SpecLoader;
@@ -20,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Executed Megatron tensor parallelism (exec.model.TensorParallel phases, the f/g collectives as ring
- * AllReduces on the TP group through Spark) trains like one rank: after 3 steps parameters within 1e-5
+ * AllReduces on the TP group) trains like one rank: after 3 steps parameters within 1e-5
  * (fp32) and equal losses; per rank the TP bytes equal m·(4L + 2)·2(t−1)·⌈b·s·h/t⌉·4 B (8·b·s·h·(t−1)/t
  * elements per layer per micro-batch, plus the embedding's forward and the head's backward AllReduce)
  * + 3·m·2(t−1)·⌈b·s/t⌉·4 B for the parallel cross-entropy, and every kind equals {@code CommModel.stage}.
@@ -44,7 +43,7 @@ class TensorParallelRunsTest {
     void matchesSingleRankAndCountsMatch(int layers, int heads, int dp, int tp, int zero, int m) {
         Experiment e = tiny(layers, heads, dp, tp, zero, m);
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
         System.out.printf("%s: diff %.3g losses %s ref %s, %d supersteps/step, %.2f s, sent %s%n", r.plan(),
                 r.maxRelativeParamDiffVsSingleRank(), r.losses(), r.singleRankLosses(), r.superstepsPerStep(), r.seconds(),
                 r.byCollective());

@@ -7,7 +7,6 @@ import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.MemCategory;
 import dev.parasim.exec.RankComm;
 import dev.parasim.exec.RankDetail;
-import dev.parasim.exec.TestSpark;
 import dev.parasim.memory.Activations;
 import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
@@ -54,7 +53,7 @@ class ThreeDimensionalRunsTest {
                                          boolean fp64) {
         Experiment e = tiny(layers, dp, tp, pp, schedule, chunks, zero, m, fp64);
         ParallelPlan plan = e.plans().get(0);
-        ExecutedResult r = ExecutedRun.run(TestSpark.session(), e, plan);
+        ExecutedResult r = ExecutedRun.inProcess(e, plan, ExecutedRun.Options.DEFAULT);
         System.out.printf("%s: diff %.3g losses %s ref %s, %d supersteps/step, %.2f s, sent %s%n", r.plan(),
                 r.maxRelativeParamDiffVsSingleRank(), r.losses(), r.singleRankLosses(), r.superstepsPerStep(), r.seconds(),
                 r.byCollective());

@@ -1,13 +1,4 @@
-package dev.parasim.sweep;
-
-import dev.parasim.spec.Check;
-import dev.parasim.spec.ClusterSpec;
-import dev.parasim.spec.ModelSpec;
-import dev.parasim.spec.PipelineSchedule;
-import dev.parasim.spec.Recompute;
-import dev.parasim.spec.SpecException;
-import dev.parasim.spec.TrainingSpec;
-import dev.parasim.spec.ZeroStage;
+package dev.parasim.spec;
 
 import java.util.List;
 

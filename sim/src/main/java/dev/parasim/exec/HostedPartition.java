@@ -1,10 +1,4 @@
-package dev.parasim.exec.spark;
-
-import dev.parasim.exec.RankPrograms;
-import dev.parasim.exec.RankState;
-import dev.parasim.exec.Topology;
-import dev.parasim.exec.Wire;
-import scala.Tuple2;
+package dev.parasim.exec;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -14,9 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The ranks one Spark partition hosts, with the messages they sent in the last superstep: those for
- * ranks of this partition wait here (an in-memory exchange), the others are handed to Spark's shuffle.
- * A generation number guards against a recomputed partition replaying a superstep on advanced state.
+ * The ranks one partition of a {@link Backend} hosts, with the messages they sent in the last superstep:
+ * those for ranks of this partition wait here (an in-memory exchange), the others are handed to the
+ * backend's transport (Spark's shuffle, or a direct hand-over in process). A generation number guards
+ * against a recomputed partition replaying a superstep on advanced state.
  */
 public final class HostedPartition implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -30,7 +25,7 @@ public final class HostedPartition implements Serializable {
     /** Per superstep of the current batch: [generation, cross-partition bytes sent, in-partition bytes sent, ranks still busy]. */
     private List<long[]> sentLog = new ArrayList<>();
 
-    HostedPartition(int partition, Topology topology, RankPrograms programs) {
+    public HostedPartition(int partition, Topology topology, RankPrograms programs) {
         this.partition = partition;
         this.topology = topology;
         int first = partition * topology.ranksPerPartition();
@@ -41,16 +36,15 @@ public final class HostedPartition implements Serializable {
 
     public RankState[] ranks() { return ranks; }
 
-    /** {@return the cross-partition messages of the last superstep, keyed by destination rank} */
-    Iterator<Tuple2<Integer, byte[]>> outgoing() {
-        List<Tuple2<Integer, byte[]>> out = new ArrayList<>(remote.size());
-        for (byte[] w : remote) out.add(new Tuple2<>(Wire.dst(w), w));
-        return out.iterator();
-    }
+    /** {@return the cross-partition messages of the last superstep (each names its destination rank, {@link Wire#dst})} */
+    public List<byte[]> outgoing() { return remote; }
 
-    /** Delivers last superstep's messages and runs every hosted rank up to its next communication round. */
-    HostedPartition superstep(int expectedGeneration, boolean startStep, boolean batchStart,
-                              Iterator<Tuple2<Integer, byte[]>> incoming) {
+    /**
+     * Delivers last superstep's in-partition messages and {@code incoming} (cross-partition messages for
+     * ranks of this partition) and runs every hosted rank up to its next communication round.
+     */
+    public HostedPartition superstep(int expectedGeneration, boolean startStep, boolean batchStart,
+                                     Iterator<byte[]> incoming) {
         if (generation != expectedGeneration - 1)
             throw new IllegalStateException("partition " + partition + " is at superstep " + generation
                     + " but was asked for " + expectedGeneration + " (a lost partition cannot be replayed)");
@@ -58,8 +52,10 @@ public final class HostedPartition implements Serializable {
         Map<Integer, List<byte[]>> inbox = new HashMap<>();
         for (byte[] w : local) inbox.computeIfAbsent(Wire.dst(w), k -> new ArrayList<>()).add(w);
         while (incoming.hasNext()) {
-            Tuple2<Integer, byte[]> m = incoming.next();
-            inbox.computeIfAbsent(m._1(), k -> new ArrayList<>()).add(m._2());
+            byte[] w = incoming.next();
+            if (topology.partitionOf(Wire.dst(w)) != partition)
+                throw new IllegalStateException("partition " + partition + " received a message for rank " + Wire.dst(w));
+            inbox.computeIfAbsent(Wire.dst(w), k -> new ArrayList<>()).add(w);
         }
         local = new ArrayList<>();
         remote = new ArrayList<>();
@@ -74,21 +70,23 @@ public final class HostedPartition implements Serializable {
         long localBytes = 0;
         for (byte[] w : local) localBytes += Wire.payload(w);
         if (batchStart) sentLog = new ArrayList<>();
+        sentLog.add(new long[] {generation, remoteBytes, localBytes, busy()});
+        return this;
+    }
+
+    private long busy() {
         long busy = 0;
         for (RankState r : ranks) if (!r.done()) busy++;
-        sentLog.add(new long[] {generation, remoteBytes, localBytes, busy});
-        return this;
+        return busy;
     }
 
     /**
      * {@return [ranks still in their step], then one [generation, cross-partition bytes, in-partition
      * bytes, ranks still busy after it] quadruple per superstep of the last batch, flattened}
      */
-    long[] status() {
-        long busy = 0;
-        for (RankState r : ranks) if (!r.done()) busy++;
+    public long[] status() {
         long[] out = new long[1 + 4 * sentLog.size()];
-        out[0] = busy;
+        out[0] = busy();
         for (int i = 0; i < sentLog.size(); i++) System.arraycopy(sentLog.get(i), 0, out, 1 + 4 * i, 4);
         return out;
     }

@@ -1,4 +1,4 @@
-package dev.parasim.report;
+package dev.parasim.output;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,0 +1,128 @@
+package dev.parasim.exec;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Hosts the ranks of a run in partitions ({@link HostedPartition}, {@link Topology#ranksPerPartition} ranks
+ * each) and moves their messages between supersteps. One superstep delivers the previous superstep's
+ * messages and runs every rank up to its next communication round. The step driver (batches, the
+ * supersteps a step took, bytes sent per superstep) lives here once; a transport only runs a batch of
+ * supersteps and reads results back: {@code exec.spark.SuperstepEngine} (Spark shuffles, for real runs)
+ * or {@link InProcessBackend} (one JVM, messages handed over directly, for fast tests).
+ */
+public abstract class Backend implements AutoCloseable {
+    /** Supersteps run as one batch (on Spark, chained into one job between local checkpoints). */
+    public static final int BATCH = 16;
+
+    protected final Topology topology;
+    protected final RankPrograms programs;
+    private final List<Long> crossPartitionSent = new ArrayList<>(List.of(0L));
+    private final List<Long> inPartitionSent = new ArrayList<>(List.of(0L));
+    private int generation;
+    /** The first superstep of the current step after which no rank was busy (−1 until then). */
+    private int firstIdle = -1;
+
+    protected Backend(Topology topology, RankPrograms programs) {
+        this.topology = topology;
+        this.programs = programs;
+    }
+
+    /** A query run on every rank where it is hosted; only its result travels (so it must be serializable). */
+    @FunctionalInterface
+    public interface RankQuery<T> extends Serializable {
+        T apply(RankState rank) throws Exception;
+    }
+
+    /**
+     * Runs supersteps {@code first} … {@code first + count − 1} (the first of them starts a step if
+     * {@code startStep}); {@return every partition's {@link HostedPartition#status} for the batch,
+     * concatenated after one leading element: the busy ranks summed}
+     */
+    protected abstract long[] runBatch(int first, int count, boolean startStep);
+
+    /** {@return q applied to every rank, in rank order (results only: rank state stays where it is hosted)} */
+    public abstract <T> List<T> collect(RankQuery<T> q);
+
+    public Topology topology() { return topology; }
+
+    /**
+     * Runs one optimizer step: the programs' expected {@link RankPrograms#supersteps} supersteps, in
+     * batches of at most {@value #BATCH}, then further batches while a rank is still inside its step
+     * (ranks that wait for each other take longer than the estimate); {@return supersteps until every
+     * rank had finished its step} (later supersteps of the last batch idle)
+     */
+    public final int runStep() {
+        int expected = programs.supersteps();
+        int limit = 4 * expected + 4 * BATCH;
+        int start = generation;
+        firstIdle = -1;
+        int done = 0;
+        long busy = 1;
+        while (busy > 0) {
+            if (done >= limit)
+                throw new IllegalStateException(busy + " ranks are still inside the step after " + done + " supersteps");
+            int batch = done < expected ? Math.min(BATCH, expected - done) : BATCH;
+            busy = run(batch, done == 0);
+            done += batch;
+        }
+        return firstIdle - start;
+    }
+
+    /** Runs one superstep (the first of a step if {@code startStep}); {@return how many ranks are still inside their step} */
+    public final long superstep(boolean startStep) {
+        return run(1, startStep);
+    }
+
+    private long run(int count, boolean startStep) {
+        long[] status = runBatch(generation + 1, count, startStep);
+        generation += count;
+        Map<Integer, long[]> bySuperstep = new TreeMap<>();
+        for (int i = 1; i + 3 < status.length; i += 4)
+            bySuperstep.merge((int) status[i], new long[] {status[i + 1], status[i + 2], status[i + 3]},
+                    (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+        bySuperstep.forEach((gen, v) -> {
+            if (v[2] == 0 && firstIdle < 0) firstIdle = gen;
+        });
+        bySuperstep.values().forEach(v -> {
+            crossPartitionSent.add(v[0]);
+            inPartitionSent.add(v[1]);
+        });
+        return status[0];
+    }
+
+    /** {@return partitions' statuses merged: busy ranks summed, superstep logs concatenated} */
+    protected static long[] merge(List<long[]> parts) {
+        int length = 1;
+        for (long[] p : parts) length += p.length - 1;
+        long[] out = new long[length];
+        int at = 1;
+        for (long[] p : parts) {
+            out[0] += p[0];
+            System.arraycopy(p, 1, out, at, p.length - 1);
+            at += p.length - 1;
+        }
+        return out;
+    }
+
+    /** {@return counted cross-partition payload bytes by the superstep that sent them (index 0: before the first)} */
+    public final List<Long> crossPartitionSentBySuperstep() { return List.copyOf(crossPartitionSent); }
+
+    /** {@return counted in-partition payload bytes by the superstep that sent them (index 0: before the first)} */
+    public final List<Long> inPartitionSentBySuperstep() { return List.copyOf(inPartitionSent); }
+
+    /**
+     * {@return bytes the transport itself moved for the messages sent after superstep {@code superstep}} (Spark's
+     * shuffle-write bytes, headers and serialization included); 0 where messages are handed over in memory
+     */
+    public long transportBytesAfter(int superstep) { return 0; }
+
+    /** {@return the current superstep number (0 before the first)} */
+    public final int generation() { return generation; }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,168 @@
+package dev.parasim.exec;
+
+import dev.parasim.exec.model.SingleDeviceTrainer;
+import dev.parasim.exec.model.TpMode;
+import dev.parasim.spec.ExecuteSpec;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.Precision;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * One executed run on any {@link Backend}: trains the experiment's model (a small GPT) under one plan for
+ * {@code execute.steps} steps (every rank running its stage's {@link StrategyProgram}), and reports counted bytes,
+ * measured memory, the transport's own bytes and the comparison with a single-rank run.
+ * {@code exec.spark.ExecutedRun} picks the transport.
+ */
+public final class Execution {
+    private Execution() {}
+
+    /**
+     * {@return the executed run of {@code plan}}: its ranks hosted by the backend {@code transport} opens, {@code ranksPerPartition}
+     * to a partition (0: ⌈world / parallelism⌉); with {@code reference}, the single-rank run is also made and compared
+     */
+    public static ExecutedResult run(Experiment e, ParallelPlan plan, int ranksPerPartition, int parallelism, boolean reference,
+                                     BiFunction<Topology, RankPrograms, Backend> transport) {
+        ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
+        ExecuteSpec ex = e.execute().orElseThrow();
+        GptExecModel model = ExecModels.of(e.model(), ex.seed());
+        PrecisionMode precision = PrecisionMode.of(e.training().precision(), ex);
+        int m = e.microBatches(plan);
+        Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), m, e.training().microBatch(), ex.seed(),
+                ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
+        RankGrid grid = new RankGrid(plan.dp(), plan.tp(), plan.pp());
+        int rpp = ranksPerPartition > 0 ? ranksPerPartition
+                : Math.max(1, (grid.world() + parallelism - 1) / parallelism);
+        Topology topology = Topology.of(e.cluster(), grid, rpp);
+        long started = System.nanoTime();
+        StrategyProgram[][] stages = new StrategyProgram[plan.pp()][plan.tp()];
+        for (int s = 0; s < plan.pp(); s++)
+            for (int i = 0; i < plan.tp(); i++)
+                stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
+                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i);
+        RankPrograms programs = StagePrograms.of(stages, grid);
+        try (Backend engine = transport.apply(topology, programs)) {
+            int supersteps = 0;
+            int lastStepStart = 0;
+            for (int step = 0; step < ex.steps(); step++) {
+                lastStepStart = engine.generation();
+                supersteps = engine.runStep();
+            }
+            List<List<StepReport>> reports = engine.collect(r -> new ArrayList<>(r.reports()));
+            List<double[][]> shards = engine.collect(r -> ownedParams((StrategyProgram) r.program(), r));
+            List<RankDetail> details = engine.collect(RankDetail::of);
+            long shuffle = engine.transportBytesAfter(lastStepStart);
+            double seconds = (System.nanoTime() - started) / 1e9;
+
+            List<Double> losses = new ArrayList<>();
+            for (int step = 0; step < ex.steps(); step++) {
+                double sum = 0;
+                for (List<StepReport> rank : reports) sum += rank.get(step).lossSum();
+                losses.add(sum / ((double) plan.dp() * m));
+            }
+            List<RankComm> last = new ArrayList<>();
+            List<MemorySnapshot> memory = new ArrayList<>();
+            for (List<StepReport> rank : reports) {
+                last.add(rank.get(ex.steps() - 1).comm());
+                memory.add(rank.get(ex.steps() - 1).memory());
+            }
+            List<Double> refLosses = List.of();
+            double diff = Double.NaN;
+            if (reference) {
+                SingleDeviceTrainer.Result ref = reference(new SingleDeviceTrainer.Settings(model.config(),
+                        ex.fp64() ? DataType.DOUBLE : DataType.FLOAT, ex.seed(), e.training().globalBatch(),
+                        e.training().microBatch(), ex.steps(), ex.learningRate(),
+                        precision == PrecisionMode.BF16_MIXED ? Precision.BF16_MIXED : Precision.FP32));
+                refLosses = java.util.Arrays.stream(ref.lossPerStep()).boxed().toList();
+                double[][] refParams = new double[model.units()][];
+                INDArray[] units = ref.unitParams();
+                for (int u = 0; u < units.length; u++) refParams[u] = units[u].toDoubleVector();
+                diff = maxRelativeDiff(StagePrograms.assemble(stages, grid, shards), refParams);
+                double[] copy = StagePrograms.wteCopy(stages, grid, shards);
+                if (copy != null)
+                    diff = Math.max(diff, maxRelativeDiff(new double[][] {copy},
+                            new double[][] {java.util.Arrays.copyOf(refParams[0], copy.length)}));
+            }
+            return new ExecutedResult(plan.name(), plan.dp(), m, precision, topology.partitions(), rpp,
+                    busiest(last).sent(), busiest(last).sentByKind(), busiest(last).sentByTier(),
+                    last.stream().mapToLong(RankComm::crossPartitionSent).sum(), shuffle, memoryReport(memory),
+                    losses, refLosses, diff, last, supersteps, seconds, plan.pp(), details);
+        }
+    }
+
+    /** The last few single-device runs: every plan of an experiment shares one (it does not depend on the plan). */
+    private static final Map<SingleDeviceTrainer.Settings, SingleDeviceTrainer.Result> REFERENCES = new LinkedHashMap<>();
+
+    private static synchronized SingleDeviceTrainer.Result reference(SingleDeviceTrainer.Settings settings) {
+        SingleDeviceTrainer.Result cached = REFERENCES.get(settings);
+        if (cached != null) return cached;
+        SingleDeviceTrainer.Result result = SingleDeviceTrainer.run(settings);
+        if (REFERENCES.size() >= 4) REFERENCES.remove(REFERENCES.keySet().iterator().next());
+        REFERENCES.put(settings, result);
+        return result;
+    }
+
+    /**
+     * {@return the largest per-unit relative difference in the max-norm: max over units u of
+     * max_i |a_ui − b_ui| / max_i |b_ui|}. Element-wise relative error is not used: parameters whose exact
+     * gradient is zero (the key bias, by softmax shift invariance) get rounding-noise gradients that
+     * Adam scales to moves of about lr·noise/ε, different for every summation order.
+     */
+    public static double maxRelativeDiff(double[][] a, double[][] b) {
+        double worst = 0;
+        for (int u = 0; u < b.length; u++) {
+            double diff = 0, scale = 0;
+            for (int i = 0; i < b[u].length; i++) {
+                diff = Math.max(diff, Math.abs(a[u][i] - b[u][i]));
+                scale = Math.max(scale, Math.abs(b[u][i]));
+            }
+            worst = Math.max(worst, scale == 0 ? diff : diff / scale);
+        }
+        return worst;
+    }
+
+    /** {@return rank r's shard [d·c_u, (d+1)·c_u) (d its data-parallel index) of every local unit's master parameters (the working ones under fp32)} */
+    private static double[][] ownedParams(StrategyProgram program, RankState rank) {
+        int units = program.layout().units().size();
+        double[][] out = new double[units][];
+        int n = program.strategy().dp();
+        for (int u = 0; u < units; u++) {
+            int size = program.unitSize(u);
+            int c = (int) dev.parasim.collective.Chunking.shard(size, n);
+            var p = rank.buf((rank.has("w" + u) ? "w" : "p") + u);
+            int from = p.length() == c ? 0 : rank.dpIndex() * c;
+            out[u] = new double[c];
+            for (int i = 0; i < c && from + i < p.length(); i++) out[u][i] = p.get(from + i);
+        }
+        return out;
+    }
+
+    /**
+     * {@return the rank that sent the most (the lowest such rank on ties)}: its bytes by collective and tier are
+     * the run's, as the accountant reports the busiest stage's (a middle pipeline stage sends both ways).
+     */
+    private static RankComm busiest(List<RankComm> ranks) {
+        RankComm best = ranks.get(0);
+        for (RankComm r : ranks) if (r.sent() > best.sent()) best = r;
+        return best;
+    }
+
+    private static MemoryReport memoryReport(List<MemorySnapshot> ranks) {
+        Map<String, Long> peaks = new LinkedHashMap<>();
+        for (MemCategory c : MemCategory.values())
+            peaks.put(c.label(), ranks.stream().mapToLong(s -> s.peak(c)).max().orElse(0));
+        return new MemoryReport(
+                ranks.stream().mapToLong(s -> s.live(MemCategory.PARAMS)).max().orElse(0),
+                ranks.stream().mapToLong(s -> s.live(MemCategory.GRADS)).max().orElse(0),
+                ranks.stream().mapToLong(s -> s.live(MemCategory.OPTIMIZER)).max().orElse(0),
+                peaks.get(MemCategory.ACTIVATIONS.label()), peaks.get(MemCategory.COMM_BUFFERS.label()),
+                ranks.stream().mapToLong(MemorySnapshot::peakTotal).max().orElse(0), peaks);
+    }
+}
