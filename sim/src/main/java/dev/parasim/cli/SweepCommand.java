@@ -52,6 +52,7 @@ public final class SweepCommand implements Callable<Integer> {
         }
         dev.parasim.spec.load.SweepLoader.parse(yaml, overrides);   // fail fast, before any Spark job
         Instant date = ReportDate.clock(this.date).instant();
+        OutDir.check(out);
         PrintWriter progress = spec.commandLine().getErr();
         var session = SparkSessions.get(master);
         SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress);

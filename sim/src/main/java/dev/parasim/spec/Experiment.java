@@ -12,7 +12,7 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
                          List<ParallelPlan> plans, Optional<ExecuteSpec> execute) {
 
     public Experiment {
-        Check.name("name", name);
+        Check.fileName("name", name);
         plans = List.copyOf(plans);
         if (plans.isEmpty()) throw new SpecException("plans", "must not be empty", plans);
         var names = new HashSet<String>();

@@ -12,7 +12,7 @@ public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStag
                            int chunks, boolean sequenceParallel) {
 
     public ParallelPlan {
-        Check.name("name", name);
+        Check.fileName("name", name);
         Check.positive("dp", dp);
         Check.positive("tp", tp);
         Check.positive("pp", pp);

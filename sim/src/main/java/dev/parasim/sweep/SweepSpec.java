@@ -19,7 +19,7 @@ public record SweepSpec(String name, ModelSpec model, ClusterSpec cluster, List<
                         Axes axes, Constraints constraints) {
 
     public SweepSpec {
-        Check.name("name", name);
+        Check.fileName("name", name);
         gpus = List.copyOf(gpus);
         for (int i = 0; i < gpus.size(); i++) {
             int g = gpus.get(i);
