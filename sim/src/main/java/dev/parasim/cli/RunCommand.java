@@ -78,6 +78,7 @@ public final class RunCommand implements Callable<Integer> {
         if (json && loaded.size() != 1) throw new SpecException("--json", "needs exactly one experiment", loaded.size());
         Clock clock = ReportDate.clock(date);
         OutDir.check(out);
+        dev.parasim.spark.SparkSessions.checkMaster(master);
         if (ranksPerPartition < 0)
             throw new SpecException("--ranks-per-partition", "must be 0 (dp / cores) or positive", ranksPerPartition);
         for (Experiment e : loaded)
