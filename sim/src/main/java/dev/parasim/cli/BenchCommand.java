@@ -1,10 +1,12 @@
 package dev.parasim.cli;
 
 import dev.parasim.bench.TimelineBenchmark;
+import dev.parasim.spec.SpecException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code sim bench NAME}: benchmarks that print numbers (performance targets live here, not in tests). */
@@ -19,17 +21,25 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cores", description = "sweep: measure on 1..N local cores (default 2)")
     int cores = 2;
 
+    static final int MAX_CORES = 256;
+    static final double MAX_SECONDS = 3600;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws java.io.IOException {
         var out = spec.commandLine().getOut();
+        if (!List.of("timeline", "sweep", "allreduce").contains(name))
+            throw new SpecException("bench", "must be one of timeline|sweep|allreduce", name);
+        if (cores < 1 || cores > MAX_CORES) throw new SpecException("--cores", "must be in 1.." + MAX_CORES, cores);
+        if (!(seconds > 0 && seconds <= MAX_SECONDS))
+            throw new SpecException("--seconds", "must be in (0, " + (int) MAX_SECONDS + "]", seconds);
         switch (name) {
             case "timeline" -> TimelineBenchmark.run(out, seconds);
             case "sweep" -> dev.parasim.bench.SweepBenchmark.run(out, cores);
             case "allreduce" -> dev.parasim.exec.bench.AllReduceBenchmark.run(out, dev.parasim.spark.SparkSessions.get(null), 0);
-            default -> throw new dev.parasim.spec.SpecException("bench", "must be one of timeline|sweep|allreduce", name);
+            default -> throw new IllegalStateException("unchecked benchmark " + name);
         }
         return 0;
     }

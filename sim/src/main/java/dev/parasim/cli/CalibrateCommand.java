@@ -4,6 +4,8 @@ import dev.parasim.calibrate.Calibrator;
 import dev.parasim.calibrate.CalibrationPreset;
 import dev.parasim.spark.SparkSessions;
 import dev.parasim.spec.ClusterSpec;
+import dev.parasim.spec.SpecException;
+import dev.parasim.validate.Validation;
 import dev.parasim.spec.load.SpecLoader;
 import dev.parasim.validate.PublishedRun;
 import dev.parasim.validate.PublishedRuns;
@@ -47,8 +49,18 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!(reg >= 0) || Double.isInfinite(reg)) throw new SpecException("--reg", "must be zero or a positive number", reg);
+        if (vocab <= 0) throw new SpecException("--vocab", "must be positive", vocab);
+        if (seqLen <= 0) throw new SpecException("--seq-len", "must be positive", seqLen);
+        OutDir.check(out);
+        dev.parasim.spark.SparkSessions.checkMaster(master);
         List<PublishedRun> runs = PublishedRuns.read(measured, vocab, seqLen);
         ClusterSpec base = SpecLoader.clusterPreset(cluster);
+        // Every row must make a valid experiment on the cluster before Spark starts: the error names file and row.
+        for (int i = 0; i < runs.size(); i++) {
+            PublishedRun run = runs.get(i);
+            SpecException.at(measured + ": row " + (i + 1), () -> Validation.predict(run, base));
+        }
         Calibrator.Result result = Calibrator.fit(SparkSessions.get(master), base, runs, reg);
         Path preset = CalibrationPreset.write(out, base, result, measured.getFileName().toString());
         PrintWriter o = spec.commandLine().getOut();

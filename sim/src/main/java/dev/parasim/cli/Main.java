@@ -1,18 +1,31 @@
 package dev.parasim.cli;
 
+import dev.parasim.spark.SparkFailure;
 import dev.parasim.spec.SpecException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 
-/** The {@code sim} command line. Only this package exits the JVM; bad input exits 2, failures 1. */
+/**
+ * The {@code sim} command line. Only this package exits the JVM. Exit codes: 0 done; 2 bad input (a spec, a CSV,
+ * an option, a usage error: one line on stderr, nothing written); 3 Spark failed (could not start, or lost its
+ * cluster: one line); 4 an output could not be written (one line naming the file); 1 an internal error (a bug,
+ * with its stack trace).
+ */
 @Command(name = "sim", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "ParaSim: memory, communication and step time of distributed LLM training plans.",
         subcommands = {PredictCommand.class, RunCommand.class, ReportCommand.class, ValidateCommand.class, SweepCommand.class,
                 CalibrateCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     public static final int SPEC_ERROR = 2;
+    /** Usage errors (unknown option, missing parameter, bad number) are bad input too. */
+    public static final int USAGE_ERROR = SPEC_ERROR;
+    public static final int SPARK_FAILURE = 3;
+    public static final int IO_FAILURE = 4;
+    static final int MAX_LINE_CHARS = 400;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -31,14 +44,49 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            if (e instanceof SpecException) {
-                line.getErr().println(e.getMessage());
-                line.getErr().flush();
-                return SPEC_ERROR;
-            }
-            throw e;
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            String command = e.getCommandLine().getCommandSpec().qualifiedName();
+            return oneLine(e.getCommandLine().getErr(), command + ": " + e.getMessage() + " (see '" + command + " --help')", USAGE_ERROR);
         });
+        cli.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line.getErr()));
         return cli.execute(args);
+    }
+
+    /**
+     * {@return the exit code of a command that threw {@code e}}, after one line on {@code err}: spec errors, Spark
+     * failures and unwritable outputs; anything else is a bug and is rethrown (exit 1 with its stack trace)
+     */
+    static int failure(Exception e, PrintWriter err) throws Exception {
+        if (e instanceof SpecException) {
+            err.println(e.getMessage());   // already one line, its value abridged
+            err.flush();
+            return SPEC_ERROR;
+        }
+        Throwable spark = cause(e, SparkFailure.class, org.apache.spark.SparkException.class);
+        if (spark != null) {
+            Throwable root = spark instanceof SparkFailure && spark.getCause() != null ? spark.getCause() : spark;
+            String because = root == spark ? "" : ": " + root.getClass().getSimpleName() + " " + root.getMessage();
+            return oneLine(err, "spark: " + spark.getMessage() + because, SPARK_FAILURE);
+        }
+        Throwable io = cause(e, IOException.class);
+        if (io != null)
+            return oneLine(err, (io instanceof FileSystemException f && f.getFile() != null ? f.getFile() : "output")
+                    + ": could not be written, found " + io.getClass().getSimpleName() + " " + io.getMessage(), IO_FAILURE);
+        throw e;
+    }
+
+    /** Prints the first line of {@code message}, control characters escaped and abridged, to stderr; returns {@code code}. */
+    private static int oneLine(PrintWriter err, String message, int code) {
+        String first = message == null ? "failed" : message.lines().findFirst().orElse("failed");
+        err.println(SpecException.printable(first, MAX_LINE_CHARS));
+        err.flush();
+        return code;
+    }
+
+    @SafeVarargs
+    private static Throwable cause(Throwable e, Class<? extends Throwable>... kinds) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause())
+            for (Class<? extends Throwable> kind : kinds) if (kind.isInstance(t)) return t;
+        return null;
     }
 }

@@ -46,6 +46,7 @@ public final class ReportCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Clock clock = ReportDate.clock(date);
         Experiment e = SpecLoader.load(experiment, overrides);
+        OutDir.check(out);
         var err = spec.commandLine().getErr();
         Path dir = new ReportWriter(clock, err).write(out, ReportWriter.Input.predict(e, !noTimelines));
         var stdout = spec.commandLine().getOut();

@@ -77,6 +77,10 @@ public final class RunCommand implements Callable<Integer> {
         for (Path file : experiments) loaded.add(SpecLoader.load(file, overrides));
         if (json && loaded.size() != 1) throw new SpecException("--json", "needs exactly one experiment", loaded.size());
         Clock clock = ReportDate.clock(date);
+        OutDir.check(out);
+        dev.parasim.spark.SparkSessions.checkMaster(master);
+        if (ranksPerPartition < 0)
+            throw new SpecException("--ranks-per-partition", "must be 0 (dp / cores) or positive", ranksPerPartition);
         for (Experiment e : loaded)
             if (e.execute().isPresent())
                 for (ParallelPlan plan : e.plans()) ExecLimits.check(e, plan, ExecModels.parameters(e.model()));

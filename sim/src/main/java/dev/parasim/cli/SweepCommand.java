@@ -10,9 +10,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,14 +41,11 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String yaml;
-        try {
-            yaml = Files.readString(sweep, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new dev.parasim.spec.SpecException(sweep.toString(), "must be an existing file", "no such file");
-        }
-        dev.parasim.spec.load.SweepLoader.parse(yaml, overrides);   // fail fast, before any Spark job
+        String yaml = dev.parasim.spec.load.SweepLoader.read(sweep);
+        dev.parasim.spec.load.SweepLoader.parse(yaml, sweep.toString(), overrides);   // fail fast, before any Spark job
         Instant date = ReportDate.clock(this.date).instant();
+        OutDir.check(out);
+        dev.parasim.spark.SparkSessions.checkMaster(master);
         PrintWriter progress = spec.commandLine().getErr();
         var session = SparkSessions.get(master);
         SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress);

@@ -8,7 +8,9 @@ import dev.parasim.spec.SpecException;
 /**
  * What the executor can run. Models are limited to {@value #MAX_PARAMETERS} parameters: every rank
  * keeps real fp32/bf16 copies of params, grads and Adam state in one JVM per executor, and the
- * single-rank reference runs on the driver. Executed: any dp × tp × pp — data parallelism with any ZeRO
+ * single-rank reference runs on the driver. Work is bounded too: at most {@value #MAX_RANKS} ranks,
+ * {@value #MAX_STEPS} steps, sequences of {@value #MAX_SEQ_LEN} tokens and {@value #MAX_PIPELINE_PASSES}
+ * micro-batch passes (micro-batches · pp · chunks, which set the supersteps) per step. Executed: any dp × tp × pp — data parallelism with any ZeRO
  * stage (DDP, ZeRO-1/2/3), pipeline parallelism (GPipe, 1F1B, interleaved, ZB-H1) and Megatron tensor
  * parallelism with or without sequence parallelism, each composed with the others; cp = 1. The executed GPT
  * has no dropout and recomputes nothing, so the model must say {@code dropout: false} and the training
@@ -18,6 +20,10 @@ import dev.parasim.spec.SpecException;
  */
 public final class ExecLimits {
     public static final long MAX_PARAMETERS = 20_000_000L;
+    public static final int MAX_RANKS = 64;
+    public static final int MAX_STEPS = 1_000;
+    public static final int MAX_SEQ_LEN = 2_048;
+    public static final int MAX_PIPELINE_PASSES = 4_096;
 
     private ExecLimits() {}
 
@@ -28,6 +34,17 @@ public final class ExecLimits {
             throw new SpecException("execute", "is required to run plans (execute: {steps, seed})", null);
         if (plan.cp() != 1)
             throw new SpecException(at + ".cp", "executed runs support only cp = 1", plan.cp());
+        if (plan.world() > MAX_RANKS)
+            throw new SpecException(at, "executed runs have at most " + MAX_RANKS + " ranks (dp·tp·pp·cp)", plan.world());
+        if (e.execute().get().steps() > MAX_STEPS)
+            throw new SpecException("execute.steps", "must be at most " + MAX_STEPS, e.execute().get().steps());
+        if (e.model().seqLen() > MAX_SEQ_LEN)
+            throw new SpecException("model.seqLen", "executed models have at most " + MAX_SEQ_LEN + " tokens per sequence",
+                    e.model().seqLen());
+        long passes = (long) e.microBatches(plan) * plan.pp() * plan.chunks();
+        if (passes > MAX_PIPELINE_PASSES)
+            throw new SpecException(at, "executed runs play at most " + MAX_PIPELINE_PASSES + " micro-batches·pp·chunks per step",
+                    passes);
         if (parameters > MAX_PARAMETERS)
             throw new SpecException("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
         if (e.model().dropout())

@@ -14,20 +14,15 @@ import org.jfree.chart.JFreeChart;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Writes one experiment's report into {@code DIR/<experiment name>/}: results.json and results.csv, every
@@ -120,17 +115,12 @@ public final class ReportWriter {
         return this;
     }
 
-    /** {@return the report directory, {@code outDir/<experiment name>}} */
+    /** {@return the report directory, {@code outDir/<experiment name>}}, written all or nothing ({@link OutputDirectory}) */
     public Path write(Path outDir, Input in) throws IOException {
         Experiment e = in.experiment();
-        String dirName = ReportCharts.fileName(e.name());
-        Files.createDirectories(outDir);
-        Path target = outDir.resolve(dirName);
         Provenance provenance = Provenance.of(e, BuildVersion.current(), Instant.now(clock));
         List<Step> steps = steps(in, provenance);
-        Path temp = Files.createTempDirectory(outDir, "." + dirName + ".partial-");
-        try {
-            readable(temp);
+        return OutputDirectory.write(outDir, e.name(), temp -> {
             for (int i = 0; i < steps.size(); i++) {
                 Step s = steps.get(i);
                 hook.before(s.path());
@@ -142,16 +132,7 @@ public final class ReportWriter {
                     progress.flush();
                 }
             }
-            replace(temp, target, outDir, dirName);
-        } catch (IOException | RuntimeException | Error failure) {
-            try {
-                deleteTree(temp);
-            } catch (IOException | RuntimeException cleanup) {
-                failure.addSuppressed(cleanup);
-            }
-            throw failure;
-        }
-        return target;
+        });
     }
 
     private List<Step> steps(Input in, Provenance provenance) {
@@ -190,47 +171,11 @@ public final class ReportWriter {
         return steps;
     }
 
-    /** Temporary directories are private (rwx------); the finished report is as readable as any other output. */
-    private static void readable(Path dir) throws IOException {
-        try {
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (UnsupportedOperationException notPosix) {
-            // Not a POSIX file system: its defaults apply.
-        }
-    }
-
     private static void text(Path file, String content) throws IOException {
         Files.writeString(file, content, StandardCharsets.UTF_8);
     }
 
-    /** Moves the finished report into place; an older report is moved aside first and removed after. */
-    private static void replace(Path temp, Path target, Path outDir, String dirName) throws IOException {
-        if (!Files.exists(target)) {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            return;
-        }
-        Path old = Files.createTempDirectory(outDir, "." + dirName + ".old-");
-        Files.delete(old);
-        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException failure) {
-            try {
-                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException ignored) {
-                // Someone else put a report there meanwhile; keep theirs and leave ours aside.
-            }
-            throw failure;
-        }
-        deleteTree(old);
-    }
-
     static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (UncheckedIOException ex) {
-            throw ex.getCause();
-        }
+        OutputDirectory.deleteTree(root);
     }
 }

@@ -9,8 +9,28 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkSessions {
     private SparkSessions() {}
 
-    /** {@return the session for {@code master} (null: spark-submit's, else local[*])} */
+    /** {@return the session for {@code master} (null: spark-submit's, else local[*])}; a {@link SparkFailure} if it cannot start */
     public static SparkSession get(String master) {
+        checkMaster(master);
+        try {
+            return build(master);
+        } catch (Exception e) {   // Scala throws SparkException unchecked
+            throw new SparkFailure("cannot start Spark" + (master == null ? "" : " with master " + master), e);
+        }
+    }
+
+    private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+            "local(\\[(\\*|\\d{1,4})(,\\d{1,4})?])?|local-cluster\\[\\d{1,4},\\d{1,4},\\d{1,7}]"
+                    + "|spark://[A-Za-z0-9.\\-]+:\\d{1,5}(,[A-Za-z0-9.\\-]+:\\d{1,5})*|yarn|k8s://\\S+");
+
+    /** Rejects a {@code --master} that is none of Spark's forms, before anything starts; null (the default) passes. */
+    public static void checkMaster(String master) {
+        if (master != null && !MASTER.matcher(master).matches())
+            throw new dev.parasim.spec.SpecException("--master", "must be local, local[N], local[*], spark://HOST:PORT, yarn or k8s://URL",
+                    master);
+    }
+
+    private static SparkSession build(String master) {
         SparkSession.Builder builder = SparkSession.builder().appName("ParaSim");
         if (master != null) builder.master(master);
         else if (System.getProperty("spark.master") == null) builder.master("local[*]");

@@ -33,4 +33,28 @@ public final class Check {
         if (value == null || value.isBlank()) throw new SpecException(field, "must be a non-empty name", value);
         return value;
     }
+
+    /** Longest experiment, plan or sweep name: names become file and directory names. */
+    public static final int MAX_NAME_CHARS = 100;
+
+    private static final java.util.regex.Pattern FILE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]+");
+
+    /**
+     * {@return {@code value} if it is safe as one path component}: letters, digits, '-', '_' and '.', not "." or "..",
+     * at most {@value #MAX_NAME_CHARS} characters (experiment, plan and sweep names name output directories and files)
+     */
+    public static String fileName(String field, String value) {
+        name(field, value);
+        if (value.length() > MAX_NAME_CHARS)
+            throw new SpecException(field, "must be at most " + MAX_NAME_CHARS + " characters", value);
+        if (!FILE_NAME.matcher(value).matches() || value.equals(".") || value.equals(".."))
+            throw new SpecException(field, "must be a file name of letters, digits, '-', '_' and '.' (not . or ..)", value);
+        return value;
+    }
+
+    /** {@return {@code value} if it is at most {@code max}} (limits keep arithmetic exact and work bounded) */
+    public static int atMost(String field, int value, int max) {
+        if (value > max) throw new SpecException(field, "must be at most " + max, value);
+        return value;
+    }
 }

@@ -10,8 +10,10 @@ public record ClusterSpec(String name, GpuSpec gpu, int gpusPerNode, int nodes, 
     public ClusterSpec {
         Check.name("name", name);
         if (gpu == null) throw new SpecException("gpu", "is required", null);
-        Check.positive("gpusPerNode", gpusPerNode);
-        Check.positive("nodes", nodes);
+        Check.atMost("gpusPerNode", Check.positive("gpusPerNode", gpusPerNode), Limits.MAX_GPUS);
+        Check.atMost("nodes", Check.positive("nodes", nodes), Limits.MAX_GPUS);
+        if ((long) gpusPerNode * nodes > Limits.MAX_GPUS)
+            throw new SpecException("nodes", "gpusPerNode·nodes must be at most " + Limits.MAX_GPUS, (long) gpusPerNode * nodes);
         tiers = List.copyOf(tiers);
         if (tiers.isEmpty()) throw new SpecException("tiers", "must name at least one tier", tiers);
         var names = new HashSet<String>();

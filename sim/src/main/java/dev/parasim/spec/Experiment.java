@@ -12,7 +12,11 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
                          List<ParallelPlan> plans, Optional<ExecuteSpec> execute) {
 
     public Experiment {
-        Check.name("name", name);
+        Check.fileName("name", name);
+        long tokens = (long) training.globalBatch() * model.seqLen();
+        if (tokens > Limits.MAX_TOKENS_PER_STEP)
+            throw new SpecException("training.globalBatch", "globalBatch·model.seqLen (tokens per step) must be at most "
+                    + Limits.MAX_TOKENS_PER_STEP, tokens);
         plans = List.copyOf(plans);
         if (plans.isEmpty()) throw new SpecException("plans", "must not be empty", plans);
         var names = new HashSet<String>();
@@ -37,9 +41,10 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
             throw new SpecException(at + ".tp", "must divide model.ffnHidden (" + model.ffnHidden() + ")", plan.tp());
         if (plan.pp() > model.layers())
             throw new SpecException(at + ".pp", "must not exceed model.layers (" + model.layers() + ")", plan.pp());
-        if (model.layers() % (plan.pp() * plan.chunks()) != 0)
+        long ppChunks = (long) plan.pp() * plan.chunks();
+        if (model.layers() % ppChunks != 0)
             throw new SpecException(at + (plan.chunks() > 1 ? ".chunks" : ".pp"),
-                    "pp·chunks must divide model.layers (" + model.layers() + ")", plan.pp() * plan.chunks());
+                    "pp·chunks must divide model.layers (" + model.layers() + ")", ppChunks);
         if (model.seqLen() % plan.cp() != 0)
             throw new SpecException(at + ".cp", "must divide model.seqLen (" + model.seqLen() + ")", plan.cp());
         if (plan.sequenceParallel() && model.seqLen() % (plan.tp() * plan.cp()) != 0)
@@ -47,11 +52,15 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
         if (plan.world() != cluster.gpus())
             throw new SpecException(at, "dp·tp·pp·cp must equal the cluster's GPU count (" + cluster.gpus() + ")",
                     plan.dp() + "·" + plan.tp() + "·" + plan.pp() + "·" + plan.cp() + " = " + plan.world());
-        int perStep = training.microBatch() * plan.dp();
+        long perStep = (long) training.microBatch() * plan.dp();
         if (training.globalBatch() % perStep != 0)
             throw new SpecException("training.globalBatch",
                     "must be divisible by microBatch·dp (" + perStep + ") of " + at, training.globalBatch());
-        int m = training.globalBatch() / perStep;
+        int m = (int) (training.globalBatch() / perStep);
+        long passes = m * ppChunks;
+        if (passes > Limits.MAX_PIPELINE_PASSES)
+            throw new SpecException(at, "micro-batches per step·pp·chunks must be at most " + Limits.MAX_PIPELINE_PASSES,
+                    m + "·" + plan.pp() + "·" + plan.chunks() + " = " + passes);
         if (plan.schedule() == PipelineSchedule.INTERLEAVED && m % plan.pp() != 0)
             throw new SpecException(at + ".schedule",
                     "interleaved needs micro-batches per step (" + m + ") to be a multiple of pp (" + plan.pp() + ")",
@@ -64,6 +73,6 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
 
     /** {@return micro-batches per optimizer step for {@code plan}: gbs / (mbs · dp)} */
     public int microBatches(ParallelPlan plan) {
-        return training.globalBatch() / (training.microBatch() * plan.dp());
+        return (int) (training.globalBatch() / ((long) training.microBatch() * plan.dp()));
     }
 }

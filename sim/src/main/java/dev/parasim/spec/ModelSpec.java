@@ -13,13 +13,13 @@ public record ModelSpec(String name, int layers, int hidden, int heads, int kvHe
 
     public ModelSpec {
         Check.name("name", name);
-        Check.positive("layers", layers);
-        Check.positive("hidden", hidden);
-        Check.positive("heads", heads);
-        Check.positive("kvHeads", kvHeads);
-        Check.positive("ffnHidden", ffnHidden);
-        Check.positive("vocab", vocab);
-        Check.positive("seqLen", seqLen);
+        Check.atMost("layers", Check.positive("layers", layers), Limits.MAX_LAYERS);
+        Check.atMost("hidden", Check.positive("hidden", hidden), Limits.MAX_HIDDEN);
+        Check.atMost("heads", Check.positive("heads", heads), Limits.MAX_HEADS);
+        Check.atMost("kvHeads", Check.positive("kvHeads", kvHeads), Limits.MAX_HEADS);
+        Check.atMost("ffnHidden", Check.positive("ffnHidden", ffnHidden), Limits.MAX_FFN_HIDDEN);
+        Check.atMost("vocab", Check.positive("vocab", vocab), Limits.MAX_VOCAB);
+        Check.atMost("seqLen", Check.positive("seqLen", seqLen), Limits.MAX_SEQ_LEN);
         if (hidden % heads != 0) throw new SpecException("heads", "must divide hidden (" + hidden + ")", heads);
         if (kvHeads > heads || heads % kvHeads != 0)
             throw new SpecException("kvHeads", "must divide heads (" + heads + ")", kvHeads);

@@ -12,12 +12,16 @@ public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStag
                            int chunks, boolean sequenceParallel) {
 
     public ParallelPlan {
-        Check.name("name", name);
-        Check.positive("dp", dp);
-        Check.positive("tp", tp);
-        Check.positive("pp", pp);
-        Check.positive("cp", cp);
-        Check.positive("chunks", chunks);
+        Check.fileName("name", name);
+        Check.atMost("dp", Check.positive("dp", dp), Limits.MAX_GPUS);
+        Check.atMost("tp", Check.positive("tp", tp), Limits.MAX_GPUS);
+        Check.atMost("pp", Check.positive("pp", pp), Limits.MAX_GPUS);
+        Check.atMost("cp", Check.positive("cp", cp), Limits.MAX_GPUS);
+        Check.atMost("chunks", Check.positive("chunks", chunks), Limits.MAX_GPUS);
+        // Each factor is at most 2^20, so the product of the four fits a double exactly enough to compare.
+        double world = (double) dp * tp * pp * cp;
+        if (world > Limits.MAX_GPUS)
+            throw new SpecException("", "dp·tp·pp·cp must be at most " + Limits.MAX_GPUS, dp + "·" + tp + "·" + pp + "·" + cp);
         if (zero == null) throw new SpecException("zero", "is required", null);
         if (schedule == null) throw new SpecException("schedule", "is required", null);
         if (chunks > 1 && schedule != PipelineSchedule.INTERLEAVED)

@@ -29,7 +29,7 @@ public final class SpecException extends RuntimeException {
 
     private SpecException(String path, String rule, String found, boolean absolute) {
         // No stack trace: the message is the whole story, and sweeps reject millions of candidates.
-        super(path + ": " + rule + ", found " + found, null, false, false);
+        super(printable(path, MAX_PATH_CHARS) + ": " + printable(rule, Integer.MAX_VALUE) + ", found " + found, null, false, false);
         this.path = path;
         this.rule = rule;
         this.found = found;
@@ -51,11 +51,39 @@ public final class SpecException extends RuntimeException {
         }
     }
 
+    /** Longest value an error quotes in full; longer ones are abridged with their length. */
+    public static final int MAX_VALUE_CHARS = 120;
+    static final int MAX_PATH_CHARS = 200;
+
     static String render(Object value) {
         if (value == null) return "nothing";
-        if (value instanceof String s) return "\"" + s + "\"";
+        if (value instanceof String s) return "\"" + printable(s, MAX_VALUE_CHARS) + "\"";
         if (value instanceof java.util.Map<?, ?>) return "a mapping";
         if (value instanceof java.util.List<?> l) return "a list of " + l.size();
-        return String.valueOf(value);
+        return printable(String.valueOf(value), MAX_VALUE_CHARS);
+    }
+
+    /**
+     * {@return {@code text} safe for one log line}: control and line-separator characters escaped as
+     * backslash sequences, and past {@code max} characters cut with the full length stated
+     */
+    public static String printable(String text, int max) {
+        StringBuilder b = new StringBuilder();
+        int shown = 0;
+        for (int i = 0; i < text.length() && shown < max; i++, shown++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029')
+                        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        if (shown < text.length()) b.append("… (").append(text.length()).append(" characters)");
+        return b.toString();
     }
 }

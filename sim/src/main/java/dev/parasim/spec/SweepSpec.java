@@ -9,14 +9,34 @@ import java.util.List;
 public record SweepSpec(String name, ModelSpec model, ClusterSpec cluster, List<Integer> gpus, TrainingSpec training,
                         Axes axes, Constraints constraints) {
 
+    /** Most combinations a sweep may span (GPU counts × every axis, before validity rules); larger spaces are refused. */
+    public static final long MAX_CANDIDATES = 2_000_000;
+
     public SweepSpec {
-        Check.name("name", name);
+        Check.fileName("name", name);
         gpus = List.copyOf(gpus);
         for (int i = 0; i < gpus.size(); i++) {
             int g = gpus.get(i);
             if (g <= 0 || g % cluster.gpusPerNode() != 0)
                 throw new SpecException("gpus[" + i + "]", "must be a positive multiple of cluster.gpusPerNode (" + cluster.gpusPerNode() + ")", g);
+            Check.atMost("gpus[" + i + "]", g, Limits.MAX_GPUS);
         }
+        distinct("gpus", gpus);
+        // A double: lists of a 1 MiB file can multiply past a long; the comparison needs no exactness there.
+        double candidates = (double) gpus.size() * axes.size();
+        if (candidates > MAX_CANDIDATES)
+            throw new SpecException("axes", "gpus × axes must span at most " + MAX_CANDIDATES + " combinations",
+                    String.format(java.util.Locale.ROOT, "%.0f", candidates));
+    }
+
+    /** Rejects a list that names a value twice (it would count the same plans again). */
+    static <T> List<T> distinct(String field, List<T> values) {
+        for (int i = 0; i < values.size(); i++)
+            if (values.indexOf(values.get(i)) != i)
+                throw new SpecException(field + "[" + i + "]", "must not repeat " + field + "[" + values.indexOf(values.get(i)) + "]",
+                        values.get(i) instanceof ZeroStage z ? z.number() : values.get(i) instanceof dev.parasim.spec.Node.Labelled l
+                                ? l.label() : values.get(i));
+        return values;
     }
 
     /** The values each plan dimension may take; the space is their product. */
@@ -29,21 +49,22 @@ public record SweepSpec(String name, ModelSpec model, ClusterSpec cluster, List<
             cp = positive("cp", cp);
             chunks = positive("chunks", chunks);
             microBatch = positive("microBatch", microBatch);
-            zero = List.copyOf(zero);
-            schedule = List.copyOf(schedule);
-            recompute = List.copyOf(recompute);
-            sequenceParallel = List.copyOf(sequenceParallel);
+            zero = distinct("zero", List.copyOf(zero));
+            schedule = distinct("schedule", List.copyOf(schedule));
+            recompute = distinct("recompute", List.copyOf(recompute));
+            sequenceParallel = distinct("sequenceParallel", List.copyOf(sequenceParallel));
         }
 
-        /** {@return how many raw combinations one GPU count spans, before validity rules} */
-        public long size() {
-            return (long) tp.size() * pp.size() * cp.size() * zero.size() * schedule.size() * chunks.size()
+        /** {@return how many raw combinations one GPU count spans, before validity rules (a double: it may pass a long)} */
+        public double size() {
+            return (double) tp.size() * pp.size() * cp.size() * zero.size() * schedule.size() * chunks.size()
                     * microBatch.size() * recompute.size() * sequenceParallel.size();
         }
 
         private static List<Integer> positive(String field, List<Integer> values) {
-            for (int i = 0; i < values.size(); i++) Check.positive(field + "[" + i + "]", values.get(i));
-            return List.copyOf(values);
+            for (int i = 0; i < values.size(); i++)
+                Check.atMost(field + "[" + i + "]", Check.positive(field + "[" + i + "]", values.get(i)), Limits.MAX_GPUS);
+            return distinct(field, List.copyOf(values));
         }
     }
 

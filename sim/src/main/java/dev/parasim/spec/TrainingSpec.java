@@ -12,12 +12,13 @@ public record TrainingSpec(int globalBatch, int microBatch, Precision precision,
                            Recompute recompute, double bucketMB, boolean tpCommOverlap) {
 
     public TrainingSpec {
-        Check.positive("globalBatch", globalBatch);
-        Check.positive("microBatch", microBatch);
+        Check.atMost("globalBatch", Check.positive("globalBatch", globalBatch), Limits.MAX_GLOBAL_BATCH);
+        Check.atMost("microBatch", Check.positive("microBatch", microBatch), Limits.MAX_GLOBAL_BATCH);
         if (precision == null) throw new SpecException("precision", "is required", null);
         if (optimizer == null) throw new SpecException("optimizer", "is required", null);
         if (recompute == null) throw new SpecException("recompute", "is required", null);
         Check.positive("bucketMB", bucketMB);
+        if (bucketMB < Limits.MIN_BUCKET_MB) throw new SpecException("bucketMB", "must be at least " + Limits.MIN_BUCKET_MB, bucketMB);
     }
 
     public static final double DEFAULT_BUCKET_MB = 25;

@@ -64,7 +64,7 @@ public final class PlanEvaluator {
     private String layoutRuleBroken(PlanSpace.Seed seed, ClusterSpec cluster) {
         if (spec.constraints().tpWithinNode() && seed.tp() > cluster.gpusPerNode())
             return "constraint: tp must stay within a node (" + cluster.gpusPerNode() + " GPUs)";
-        if (seed.gpus() % (seed.tp() * seed.pp() * seed.cp()) != 0) return "tp·pp·cp must divide the GPU count";
+        if (seed.gpus() % ((long) seed.tp() * seed.pp() * seed.cp()) != 0) return "tp·pp·cp must divide the GPU count";
         return null;
     }
 

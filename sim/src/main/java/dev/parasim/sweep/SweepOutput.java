@@ -1,6 +1,7 @@
 package dev.parasim.sweep;
 
 import dev.parasim.output.BuildVersion;
+import dev.parasim.report.OutputDirectory;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -9,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -21,36 +21,31 @@ import java.util.stream.Stream;
 /**
  * Writes a sweep's tables to {@code DIR/<sweep name>/}: every evaluated plan as Parquet and CSV, the
  * answers of {@link SweepQueries} as CSV, and report.md. Everything is written into a temporary sibling
- * and renamed into place at the end, so a failed sweep leaves no half-written output.
+ * and renamed into place at the end ({@link OutputDirectory}), so a failed sweep leaves no half-written output.
  */
 public final class SweepOutput {
     private SweepOutput() {}
 
+    /** {@return {@code outDir/<sweep name>}, written all or nothing ({@link OutputDirectory})} */
     public static Path write(Path outDir, SweepJob.Outcome outcome, String sweepYaml, Instant date) {
-        String name = outcome.spec().name();
-        Path target = outDir.resolve(name);
-        Path tmp = outDir.resolve("." + name + ".tmp-" + System.nanoTime());
         try {
-            Files.createDirectories(tmp);
-            Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
-            plans.write().parquet(tmp.resolve("plans.parquet").toString());
-            singleCsv(plans, tmp, "plans.csv");
-            Tables tables = Tables.of(outcome);
-            Csv.write(tmp.resolve("best.csv"), tables.best());
-            Csv.write(tmp.resolve("pareto.csv"), tables.pareto());
-            Csv.write(tmp.resolve("top.csv"), tables.top());
-            Csv.write(tmp.resolve("heatmap.csv"), tables.heatmap());
-            Csv.write(tmp.resolve("rejected.csv"), tables.rejected());
-            Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
-            SweepCharts.write(tmp.resolve("charts"), outcome, tables);
-            Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
-                    sha256(sweepYaml), BuildVersion.current(), date), StandardCharsets.UTF_8);
-            if (Files.exists(target)) deleteTree(target);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            return target;
-        } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            return OutputDirectory.write(outDir, outcome.spec().name(), tmp -> {
+                Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
+                plans.write().parquet(tmp.resolve("plans.parquet").toString());
+                singleCsv(plans, tmp, "plans.csv");
+                Tables tables = Tables.of(outcome);
+                Csv.write(tmp.resolve("best.csv"), tables.best());
+                Csv.write(tmp.resolve("pareto.csv"), tables.pareto());
+                Csv.write(tmp.resolve("top.csv"), tables.top());
+                Csv.write(tmp.resolve("heatmap.csv"), tables.heatmap());
+                Csv.write(tmp.resolve("rejected.csv"), tables.rejected());
+                Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
+                SweepCharts.write(tmp.resolve("charts"), outcome, tables);
+                Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
+                        sha256(sweepYaml), BuildVersion.current(), date), StandardCharsets.UTF_8);
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -74,13 +69,8 @@ public final class SweepOutput {
         }
     }
 
-    static void deleteTree(Path root) {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    static void deleteTree(Path root) throws IOException {
+        OutputDirectory.deleteTree(root);
     }
 
     /** The small answer tables, collected to the driver. */

@@ -20,11 +20,17 @@ public final class PublishedRuns {
     static final List<String> REQUIRED = List.of("model", "heads", "hidden", "layers", "tp", "pp", "dp", "gpus",
             "global_batch", "tflops_per_gpu");
 
+    static final int MAX_FILE_BYTES = 1 << 20;
+
     private PublishedRuns() {}
 
     public static List<PublishedRun> read(Path file, int defaultVocab, int defaultSeqLen) {
         List<String> lines;
         try {
+            if (Files.exists(file) && !Files.isRegularFile(file))
+                throw new SpecException(file.toString(), "must be a regular file", Files.isDirectory(file) ? "a directory" : "a special file");
+            if (Files.exists(file) && Files.size(file) > MAX_FILE_BYTES)
+                throw new SpecException(file.toString(), "must be at most " + MAX_FILE_BYTES + " bytes", Files.size(file));
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new SpecException(file.toString(), "must be an existing file", "no such file");
@@ -38,6 +44,7 @@ public final class PublishedRuns {
     public static List<PublishedRun> parse(String source, List<String> lines, int defaultVocab, int defaultSeqLen) {
         List<String> rows = lines.stream().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
         if (rows.isEmpty()) throw new SpecException(source, "must have a header and at least one row", "an empty file");
+        if (rows.size() == 1) throw new SpecException(source, "must have at least one row after the header", "only a header");
         List<String> header = Arrays.stream(rows.get(0).split(",")).map(String::trim).toList();
         for (String column : REQUIRED)
             if (!header.contains(column)) throw new SpecException(source + ": header", "must have column " + column, String.join(",", header));
@@ -68,7 +75,7 @@ public final class PublishedRuns {
         String v = f[header.indexOf(column)].trim();
         try {
             double d = Double.parseDouble(v);
-            if (!(d > 0)) throw new NumberFormatException();
+            if (!(d > 0) || Double.isInfinite(d)) throw new NumberFormatException();
             return d;
         } catch (NumberFormatException e) {
             throw new SpecException(at + "." + column, "must be a positive number", v);

@@ -187,7 +187,7 @@ class ReportWriterTest {
     @Test
     void smallAndSingleGpuClustersReportToo() throws IOException {
         Experiment cpu = dev.parasim.Fixtures.experiment("""
-                name: tiny on cpu
+                name: tiny-on-cpu
                 model: {preset: tiny-gpt}
                 cluster: {preset: cpu-8}
                 training: {globalBatch: 8, microBatch: 1, precision: fp32}
@@ -197,7 +197,7 @@ class ReportWriterTest {
                   - {name: pp2-zb, dp: 4, pp: 2, schedule: zb-h1}
                 """);
         Path report = write(out, ReportWriter.Input.predict(cpu, true));
-        assertEquals(out.resolve("tiny_on_cpu"), report);
+        assertEquals(out.resolve("tiny-on-cpu"), report);
         assertTrue(Files.exists(report.resolve("charts/gantt-pp2-gpipe.svg")));
         assertTrue(Files.exists(report.resolve("charts/collective-busbw.png")));
         assertTrue(Files.readString(report.resolve("report.md")).contains("Qi et al. 2024"));

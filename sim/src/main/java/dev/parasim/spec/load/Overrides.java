@@ -13,7 +13,14 @@ import java.util.regex.Pattern;
 public final class Overrides {
     private static final Pattern SEGMENT = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)((?:\\[\\d+])*)");
 
+    private static final Pattern INDEX = Pattern.compile("\\[(\\d+)]");
     private Overrides() {}
+
+    /** {@return the index written as {@code digits}, or Long.MAX_VALUE past 18 digits (then above every list's size)} */
+    private static long index(String digits) {
+        String trimmed = digits.replaceFirst("^0+(?=\\d)", "");
+        return trimmed.length() > 18 ? Long.MAX_VALUE : Long.parseLong(trimmed);
+    }
 
     /** Applies each {@code path=value} to {@code root} in order. */
     public static void apply(Map<String, Object> root, List<String> assignments) {
@@ -33,9 +40,9 @@ public final class Overrides {
             Matcher m = SEGMENT.matcher(parts[i]);
             if (!m.matches()) throw new SpecException("--set " + path, "must be a dotted path like plans[0].tp", path);
             String key = m.group(1);
-            List<Integer> indices = new ArrayList<>();
-            Matcher idx = Pattern.compile("\\[(\\d+)]").matcher(m.group(2));
-            while (idx.find()) indices.add(Integer.parseInt(idx.group(1)));
+            List<Long> indices = new ArrayList<>();
+            Matcher idx = INDEX.matcher(m.group(2));
+            while (idx.find()) indices.add(index(idx.group(1)));
             Map<String, Object> map = (Map<String, Object>) current;
             boolean last = i == parts.length - 1;
             if (last && indices.isEmpty()) {
@@ -48,16 +55,17 @@ public final class Overrides {
                 map.put(key, next);
             }
             for (int k = 0; k < indices.size(); k++) {
-                int index = indices.get(k);
+                long index = indices.get(k);
                 if (!(next instanceof List<?> list))
                     throw new SpecException("--set " + path, key + " must be a list to index", next);
                 if (index >= list.size())
-                    throw new SpecException("--set " + path, "index must be below " + list.size(), index);
+                    throw new SpecException("--set " + path, "index must be below " + list.size(),
+                            index == Long.MAX_VALUE ? m.group(2) : index);
                 if (last && k == indices.size() - 1) {
-                    ((List<Object>) list).set(index, value);
+                    ((List<Object>) list).set((int) index, value);
                     return;
                 }
-                next = list.get(index);
+                next = list.get((int) index);
             }
             if (!(next instanceof Map<?, ?>))
                 throw new SpecException("--set " + path, key + " must be a mapping to set a key in", next);

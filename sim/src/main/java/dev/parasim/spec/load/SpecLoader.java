@@ -34,15 +34,15 @@ public final class SpecLoader {
     private SpecLoader() {}
 
     public static Experiment load(Path file, List<String> overrides) {
-        return fromTree(Yaml.parseFile(file), overrides);
+        return fromTree(Yaml.parseFile(file), file.toString(), overrides);
     }
 
     public static Experiment parse(String yaml, List<String> overrides) {
-        return fromTree(Yaml.parse(yaml, "experiment"), overrides);
+        return fromTree(Yaml.parse(yaml, "experiment"), "experiment", overrides);
     }
 
-    static Experiment fromTree(Object parsed, List<String> overrides) {
-        Map<String, Object> tree = resolved(parsed, overrides, "experiment");
+    static Experiment fromTree(Object parsed, String source, List<String> overrides) {
+        Map<String, Object> tree = resolved(parsed, overrides, source);
         Node root = Node.of("", tree);
         String name = root.string("name");
         ModelSpec model = model(root.child("model"));
@@ -185,9 +185,9 @@ public final class SpecLoader {
         int tp = n.integer("tp", 1);
         int pp = n.integer("pp", 1);
         int cp = n.integer("cp", 1);
-        int inner = Math.max(1, tp * pp * cp);
+        long inner = Math.max(1, (long) tp * pp * cp);
         // dp may be left out: it is then whatever fills the cluster (so --set cluster.nodes keeps plans valid).
-        int dp = n.has("dp") ? n.integer("dp") : Math.max(1, cluster.gpus() / inner);
+        int dp = n.has("dp") ? n.integer("dp") : (int) Math.max(1, cluster.gpus() / inner);
         PipelineSchedule schedule = n.choice("schedule", PipelineSchedule.class, PipelineSchedule.ONE_F_ONE_B);
         ParallelPlan plan = new ParallelPlan(n.string("name"), dp, tp, pp, cp,
                 ZeroStage.of(n.integer("zero", 0), "zero"), schedule, n.integer("chunks", 1),

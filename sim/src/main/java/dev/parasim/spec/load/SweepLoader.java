@@ -24,16 +24,26 @@ public final class SweepLoader {
     private SweepLoader() {}
 
     public static SweepSpec load(Path file, List<String> overrides) {
-        return fromTree(Yaml.parseFile(file), overrides);
+        return fromTree(Yaml.parseFile(file), file.toString(), overrides);
+    }
+
+    /** {@return a sweep file's text, read with the loader's checks: a regular UTF-8 file of bounded size} */
+    public static String read(Path file) {
+        return Yaml.readFile(file);
     }
 
     public static SweepSpec parse(String yaml, List<String> overrides) {
-        return fromTree(Yaml.parse(yaml, "sweep"), overrides);
+        return parse(yaml, "sweep", overrides);
+    }
+
+    /** Parses {@code yaml}; {@code source} (the file's path) names the document in its errors. */
+    public static SweepSpec parse(String yaml, String source, List<String> overrides) {
+        return fromTree(Yaml.parse(yaml, source), source, overrides);
     }
 
     @SuppressWarnings("unchecked")
-    static SweepSpec fromTree(Object parsed, List<String> overrides) {
-        Map<String, Object> tree = SpecLoader.resolved(parsed, overrides, "sweep");
+    static SweepSpec fromTree(Object parsed, String source, List<String> overrides) {
+        Map<String, Object> tree = SpecLoader.resolved(parsed, overrides, source);
         Node root = Node.of("", tree);
         String name = root.string("name");
         ModelSpec model = SpecLoader.model(root.child("model"));
