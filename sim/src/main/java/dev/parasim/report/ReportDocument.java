@@ -76,12 +76,13 @@ final class ReportDocument {
         if (!timelines.isEmpty()) {
             blocks.add(new Block.Heading(2, "Timeline against closed form"));
             List<List<String>> rows = new ArrayList<>();
+            Units.TimeUnit unit = Units.timeUnit(predictions.stream().mapToDouble(p -> p.time().stepSeconds()).toArray());
             for (PlanPrediction p : predictions) {
                 Timeline t = timelines.get(p.plan().name());
                 if (t == null) continue;
-                rows.add(List.of(p.plan().name(), Units.seconds(t.stepSeconds()), Units.seconds(p.time().stepSeconds()),
-                        Units.seconds(t.bubbleSeconds()), Units.seconds(p.time().bubbleSeconds()), Units.seconds(t.exposedCommSeconds()),
-                        Units.seconds(p.time().exposedCommSeconds())));
+                rows.add(List.of(p.plan().name(), unit.format(t.stepSeconds()), unit.format(p.time().stepSeconds()),
+                        unit.format(t.bubbleSeconds()), unit.format(p.time().bubbleSeconds()), unit.format(t.exposedCommSeconds()),
+                        unit.format(p.time().exposedCommSeconds())));
             }
             blocks.add(new Block.Table(List.of("plan", "step (timeline)", "step (closed form)", "bubble (timeline)",
                     "bubble (closed form)", "exposed comm (timeline)", "exposed comm (closed form)"), rows, true));
@@ -110,12 +111,13 @@ final class ReportDocument {
                     + "with compute. With TP the executed log places each pass's TP collectives beside the pass rather than "
                     + "inside it, and the generated program charges TP time per micro-batch, so the two differ by design."));
             List<List<String>> rows = new ArrayList<>();
+            Units.TimeUnit unit = Units.timeUnit(executedTimelines.values().stream().mapToDouble(Timeline::stepSeconds).toArray());
             for (PlanPrediction p : predictions) {
                 Timeline x = executedTimelines.get(p.plan().name()), g = timelines.get(p.plan().name());
                 if (x == null) continue;
-                rows.add(List.of(p.plan().name(), Units.seconds(x.stepSeconds()), g == null ? "—" : Units.seconds(g.stepSeconds()),
-                        Units.seconds(x.bubbleSeconds()), g == null ? "—" : Units.seconds(g.bubbleSeconds()),
-                        Units.seconds(x.exposedCommSeconds()), g == null ? "—" : Units.seconds(g.exposedCommSeconds())));
+                rows.add(List.of(p.plan().name(), unit.format(x.stepSeconds()), g == null ? "—" : unit.format(g.stepSeconds()),
+                        unit.format(x.bubbleSeconds()), g == null ? "—" : unit.format(g.bubbleSeconds()),
+                        unit.format(x.exposedCommSeconds()), g == null ? "—" : unit.format(g.exposedCommSeconds())));
             }
             blocks.add(new Block.Table(List.of("plan", "step (executed)", "step (generated)", "bubble (executed)",
                     "bubble (generated)", "exposed comm (executed)", "exposed comm (generated)"), rows, true));
@@ -165,10 +167,11 @@ final class ReportDocument {
                 row(rows, "  " + k.label(), predictions, p -> Units.bytes(p.comm().bytes(k)));
         for (String tier : predictions.get(0).comm().byTier().keySet())
             row(rows, "  on " + tier, predictions, p -> Units.bytes(p.comm().byTier().getOrDefault(tier, 0L)));
-        row(rows, "step time", predictions, p -> Units.seconds(p.time().stepSeconds()));
-        row(rows, "  compute", predictions, p -> Units.seconds(p.time().computeSeconds()));
-        row(rows, "  exposed comm", predictions, p -> Units.seconds(p.time().exposedCommSeconds()));
-        row(rows, "  bubble", predictions, p -> Units.seconds(p.time().bubbleSeconds()));
+        Units.TimeUnit unit = Units.timeUnit(predictions.stream().mapToDouble(p -> p.time().stepSeconds()).toArray());
+        row(rows, "step time", predictions, p -> unit.format(p.time().stepSeconds()));
+        row(rows, "  compute", predictions, p -> unit.format(p.time().computeSeconds()));
+        row(rows, "  exposed comm", predictions, p -> unit.format(p.time().exposedCommSeconds()));
+        row(rows, "  bubble", predictions, p -> unit.format(p.time().bubbleSeconds()));
         row(rows, "MFU", predictions, p -> Headlines.pct(p.mfu()));
         row(rows, "HFU", predictions, p -> Headlines.pct(p.hfu()));
         row(rows, "tokens/s", predictions, p -> String.format(Locale.ROOT, "%.0f", p.tokensPerSecond()));

@@ -86,7 +86,18 @@ class CliSmokeTest {
     void infeasiblePlanIsAResultNotACrash() {
         CliRunner r = CliRunner.run("predict", CONFIGS.resolve("gpt3-on-a100.yaml").toString(), "--set", "plans[0].dp=512");
         assertEquals(0, r.exitCode());
-        assertTrue(r.out().contains("does not fit: needs 2876.5 GB on pipeline stage 0 but the GPU has 80.0 GB"), r.out());
+        assertTrue(r.out().contains("ddp  — does not fit: needs 2876.5 GB per GPU but the GPU has 80.0 GB"), r.out());
+        // Only a plan with a pipeline names a stage.
+        assertTrue(r.out().contains("3d-zb  — does not fit: needs 80.8 GB on pipeline stage 0 but the GPU has 80.0 GB"), r.out());
+        assertTrue(r.out().contains("= 2876.54 of 80.0\n"), r.out());
+    }
+
+    @Test
+    void planWithoutPipelineHasNoSchedule() throws IOException {
+        CliRunner r = CliRunner.run("predict", CONFIGS.resolve("gpt3-on-a100.yaml").toString(), "--json");
+        JsonNode plans = Json.mapper().readTree(r.out()).get("plans");
+        assertEquals("none", plans.get(0).get("schedule").asText());
+        assertEquals("1f1b", plans.get(4).get("schedule").asText());
     }
 
     @Test
