@@ -136,6 +136,22 @@ class CliSmokeTest {
     }
 
     @Test
+    void noVerbPrintsUsageAndExitsTwo() {
+        CliRunner r = CliRunner.run();
+        assertEquals(Main.SPEC_ERROR, r.exitCode());
+        assertTrue(r.err().startsWith("Usage: sim"), r.err());
+        assertTrue(r.out().isEmpty(), r.out());
+    }
+
+    @Test
+    void predictOnASweepFileNamesSweep() {
+        CliRunner r = CliRunner.run("predict", Path.of("..", "configs", "sweeps", "gpt3-1024-a100.yaml").toString());
+        assertEquals(Main.SPEC_ERROR, r.exitCode());
+        assertEquals("axes: belongs to a sweep: this file is a sweep, run it with `sim sweep FILE`, found "
+                + "\"tp, pp, cp, zero, schedule, chunks, microBatch, recompute, sequenceParallel\"", r.err().strip());
+    }
+
+    @Test
     void helpAndVersion() {
         CliRunner help = CliRunner.run("--help");
         assertEquals(0, help.exitCode());
