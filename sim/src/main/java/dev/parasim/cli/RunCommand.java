@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import dev.parasim.report.PredictionTable;
+import dev.parasim.report.ProgressLine;
 import dev.parasim.report.ReportWriter;
 
 import java.io.PrintWriter;
@@ -81,6 +82,7 @@ public final class RunCommand implements Callable<Integer> {
             if (e.execute().isPresent())
                 for (ParallelPlan plan : e.plans()) ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        boolean live = ProgressLine.terminal();
         boolean executes = loaded.stream().anyMatch(e -> e.execute().isPresent());
         SparkSession existing = SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
         SparkSession spark = !executes ? null : existing != null ? existing : SparkSessions.get(master);
@@ -89,10 +91,21 @@ public final class RunCommand implements Callable<Integer> {
                 List<ExecutedResult> results = new ArrayList<>();
                 if (e.execute().isPresent())
                     for (ParallelPlan plan : e.plans()) {
-                        err.printf(Locale.ROOT, "[run] %s: executing plan %s (dp %d, pp %d) on Spark…%n", e.name(), plan.name(),
-                                plan.dp(), plan.pp());
+                        String label = String.format(Locale.ROOT, "[run] %s: plan %s (dp %d, tp %d, pp %d) supersteps", e.name(),
+                                plan.name(), plan.dp(), plan.tp(), plan.pp());
+                        ProgressLine[] line = {null};
+                        ExecutedResult r = ExecutedRun.run(spark, e, plan, new ExecutedRun.Options(ranksPerPartition, true,
+                                (done, total) -> {
+                                    if (line[0] == null) line[0] = new ProgressLine(err, live, label, total);
+                                    line[0].update(done);
+                                }));
+                        String summary = String.format(Locale.ROOT, "[run] %s: plan %s (dp %d, tp %d, pp %d) executed: %d steps, "
+                                + "%d supersteps each, %.1f s", e.name(), plan.name(), plan.dp(), plan.tp(), plan.pp(),
+                                e.execute().get().steps(), r.superstepsPerStep(), r.seconds());
+                        if (line[0] != null) line[0].finish(summary);
+                        else err.println(summary);
                         err.flush();
-                        results.add(ExecutedRun.run(spark, e, plan, new ExecutedRun.Options(ranksPerPartition, true)));
+                        results.add(r);
                     }
                 Map<String, Map<String, Object>> executed = new LinkedHashMap<>();
                 Map<String, dev.parasim.timeline.Timeline> replayed = new LinkedHashMap<>();
@@ -102,7 +115,7 @@ public final class RunCommand implements Callable<Integer> {
                     replayed.put(r.plan(), dev.parasim.timeline.ExecutedReplay.of(e, e.plans().get(i), r.ranks()));
                 }
                 ReportWriter.Input predicted = ReportWriter.Input.predict(e, true);
-                Path report = new ReportWriter(clock, err).write(out, new ReportWriter.Input(e, predicted.predictions(),
+                Path report = new ReportWriter(clock, err, live).write(out, new ReportWriter.Input(e, predicted.predictions(),
                         predicted.timelines(), executed, predicted.traces(), replayed));
                 if (json) {
                     stdout.println(Json.write(document(e, results)));

@@ -54,7 +54,7 @@ public final class SweepCommand implements Callable<Integer> {
         Instant date = ReportDate.clock(this.date).instant();
         PrintWriter progress = spec.commandLine().getErr();
         var session = SparkSessions.get(master);
-        SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress);
+        SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress, dev.parasim.report.ProgressLine.terminal());
         Path dir = SweepOutput.write(out, outcome, yaml, date);
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
         outcome.release();

@@ -32,8 +32,8 @@ import java.util.stream.Stream;
  * Writes one experiment's report into {@code DIR/<experiment name>/}: results.json and results.csv, every
  * chart as PNG and SVG under charts/, traces/ when traces are given, report.md and report.html. Everything
  * is written into a temporary sibling directory first and renamed into place at the end (replacing an
- * older report of the same experiment), so a failure leaves the previous state untouched. Progress lines
- * such as {@code [3/12] charts/memory.svg} go to the progress writer.
+ * older report of the same experiment), so a failure leaves the previous state untouched. Progress goes to the
+ * progress writer as one {@link ProgressLine} ({@code [report] NAME: files 40/172}) and a summary line.
  *
  * <pre>{@code
  * // sim report: predictions, timelines and traces
@@ -106,12 +106,19 @@ public final class ReportWriter {
 
     private final Clock clock;
     private final PrintWriter progress;
+    private final boolean live;
     private FileHook hook = path -> {};
 
     /** @param clock the report's date comes from here (pass a fixed clock for byte-identical reports) */
     public ReportWriter(Clock clock, PrintWriter progress) {
+        this(clock, progress, false);
+    }
+
+    /** @param live progress as one line rewritten in place (a terminal, see {@link ProgressLine#terminal}) */
+    public ReportWriter(Clock clock, PrintWriter progress, boolean live) {
         this.clock = clock;
         this.progress = progress;
+        this.live = live;
     }
 
     ReportWriter withHook(FileHook hook) {
@@ -128,6 +135,7 @@ public final class ReportWriter {
         Provenance provenance = Provenance.of(e, Version.current(), Instant.now(clock));
         List<Step> steps = steps(in, provenance);
         Path temp = Files.createTempDirectory(outDir, "." + dirName + ".partial-");
+        ProgressLine line = new ProgressLine(progress, live, "[report] " + e.name() + ": files", steps.size());
         try {
             readable(temp);
             for (int i = 0; i < steps.size(); i++) {
@@ -136,12 +144,13 @@ public final class ReportWriter {
                 Path file = temp.resolve(s.path());
                 Files.createDirectories(file.getParent());
                 s.action().run(file);
-                if (progress != null) {
-                    progress.printf("[%d/%d] %s%n", i + 1, steps.size(), s.path());
-                    progress.flush();
-                }
+                line.update(i + 1);
             }
             replace(temp, target, outDir, dirName);
+            long charts = steps.stream().filter(s -> s.path().startsWith("charts/")).count() / 2;
+            long traces = steps.stream().filter(s -> s.path().startsWith("traces/")).count();
+            line.finish(String.format(java.util.Locale.ROOT, "[report] %s: %d files (%d charts as PNG + SVG, %d traces) in %.1f s",
+                    e.name(), steps.size(), charts, traces, line.seconds()));
         } catch (IOException | RuntimeException | Error failure) {
             try {
                 deleteTree(temp);

@@ -48,9 +48,14 @@ public final class ExecutedRun {
      *
      * @param ranksPerPartition simulated ranks per Spark partition (0: ⌈dp / defaultParallelism⌉)
      * @param reference         also run the single-rank reference on the driver and compare
+     * @param progress          told (supersteps done, supersteps expected for all steps) after every batch
      */
-    public record Options(int ranksPerPartition, boolean reference) {
+    public record Options(int ranksPerPartition, boolean reference, java.util.function.BiConsumer<Integer, Integer> progress) {
         public static final Options DEFAULT = new Options(0, true);
+
+        public Options(int ranksPerPartition, boolean reference) {
+            this(ranksPerPartition, reference, (done, total) -> {});
+        }
     }
 
     public static ExecutedResult run(SparkSession spark, Experiment e, ParallelPlan plan) {
@@ -80,6 +85,8 @@ public final class ExecutedRun {
         try (SuperstepEngine engine = new SuperstepEngine(spark, topology, programs)) {
             int supersteps = 0;
             int lastStepStart = 0;
+            int expected = programs.supersteps() * ex.steps();
+            engine.afterBatch(generation -> options.progress().accept(Math.min(generation, expected), expected));
             for (int step = 0; step < ex.steps(); step++) {
                 lastStepStart = engine.generation();
                 supersteps = engine.runStep();

@@ -45,6 +45,7 @@ public final class SuperstepEngine implements AutoCloseable {
     private int jobs;
     /** The first superstep of the current step after which no rank was busy (−1 until then). */
     private int firstIdle = -1;
+    private java.util.function.IntConsumer afterBatch = generation -> {};
 
     public SuperstepEngine(SparkSession spark, Topology topology, RankProgram program) {
         this(spark, topology, RankPrograms.same(program, topology.world()));
@@ -72,6 +73,9 @@ public final class SuperstepEngine implements AutoCloseable {
     public String runId() { return runId; }
 
     public Topology topology() { return topology; }
+
+    /** Calls {@code listener} with the superstep number after every batch of supersteps (progress lines). */
+    public void afterBatch(java.util.function.IntConsumer listener) { this.afterBatch = listener; }
 
     /**
      * Runs one optimizer step: the programs' expected {@link RankPrograms#supersteps} supersteps, chained
@@ -124,6 +128,7 @@ public final class SuperstepEngine implements AutoCloseable {
         for (int i = 0; i < chain.size() - 1; i++) drop(chain.get(i));
         state = current;
         generation += count;
+        afterBatch.accept(generation);
         Map<Integer, long[]> bySuperstep = new TreeMap<>();
         for (int i = 1; i + 3 < status.length; i += 4)
             bySuperstep.merge((int) status[i], new long[] {status[i + 1], status[i + 2], status[i + 3]},
