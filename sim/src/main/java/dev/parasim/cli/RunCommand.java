@@ -111,7 +111,7 @@ public final class RunCommand implements Callable<Integer> {
                 Map<String, dev.parasim.timeline.Timeline> replayed = new LinkedHashMap<>();
                 for (int i = 0; i < results.size(); i++) {
                     ExecutedResult r = results.get(i);
-                    executed.put(r.plan(), ExecutedJson.executed(r));
+                    executed.put(r.plan(), ExecutedJson.executed(r, predictedStage(e, i)));
                     replayed.put(r.plan(), dev.parasim.timeline.ExecutedReplay.of(e, e.plans().get(i), r.ranks()));
                 }
                 ReportWriter.Input predicted = ReportWriter.Input.predict(e, true);
@@ -137,8 +137,14 @@ public final class RunCommand implements Callable<Integer> {
         List<PlanPrediction> predictions = Accountant.predict(e);
         Map<String, Object> doc = PredictionJson.document(e, predictions);
         List<Map<String, Object>> plans = (List<Map<String, Object>>) doc.get("plans");
-        for (int i = 0; i < results.size(); i++) plans.get(i).put("executed", ExecutedJson.executed(results.get(i)));
+        for (int i = 0; i < results.size(); i++)
+            plans.get(i).put("executed", ExecutedJson.executed(results.get(i), predictions.get(i).memory().stage()));
         return doc;
+    }
+
+    /** {@return the pipeline stage whose memory the prediction of plan i describes (its worst stage)} */
+    private static int predictedStage(Experiment e, int i) {
+        return Accountant.predict(e, e.plans().get(i)).memory().stage();
     }
 
     static String table(ExecutedResult r) {

@@ -148,6 +148,13 @@ class ReportWriterTest {
         // Executed against predicted: the extra KiB shows as the difference.
         assertTrue(md.contains("| comm.bytesPerGpu | " + (predictions.get(4).comm().bytesPerGpu() + 1024)), md);
         assertTrue(md.contains("| +1024 |"), md);
+        // Every comparison has a verdict: the extra KiB fails, the equal peak passes, and the heading counts them.
+        assertTrue(md.contains("| comm.bytesPerGpu | " + (predictions.get(4).comm().bytesPerGpu() + 1024)
+                + " | " + predictions.get(4).comm().bytesPerGpu() + " | +1024 | "), md);
+        assertTrue(md.contains("% | FAIL |"), md);
+        assertTrue(md.contains("| memory.peakBytes | " + predictions.get(4).memory().peakBytes() + " | "
+                + predictions.get(4).memory().peakBytes() + " | 0 | +0.000% | pass |"), md);
+        assertTrue(md.contains("### tp8-pp8-1f1b — 1 of 2 checks pass"), md);
         String html = Files.readString(report.resolve("report.html"));
         assertTrue(html.contains("<img src=\"charts/memory.svg\""));
         assertFalse(html.contains("http://") || html.contains("https://"), "the page must not fetch anything");
