@@ -19,7 +19,7 @@ import java.nio.file.FileSystemException;
         description = "ParaSim: memory, communication and step time of distributed LLM training plans.",
         subcommands = {PredictCommand.class, RunCommand.class, ReportCommand.class, ValidateCommand.class, SweepCommand.class,
                 CalibrateCommand.class, BenchCommand.class})
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int SPEC_ERROR = 2;
     /** Usage errors (unknown option, missing parameter, bad number) are bad input too. */
     public static final int USAGE_ERROR = SPEC_ERROR;
@@ -30,9 +30,11 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** No verb: the usage goes to stderr and the exit code is 2, as for any other malformed command line. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return SPEC_ERROR;
     }
 
     public static void main(String[] args) {

@@ -48,7 +48,7 @@ public final class ReportCommand implements Callable<Integer> {
         Experiment e = SpecLoader.load(experiment, overrides);
         OutDir.check(out);
         var err = spec.commandLine().getErr();
-        Path dir = new ReportWriter(clock, err).write(out, ReportWriter.Input.predict(e, !noTimelines));
+        Path dir = new ReportWriter(clock, err, dev.parasim.report.ProgressLine.terminal()).write(out, ReportWriter.Input.predict(e, !noTimelines));
         var stdout = spec.commandLine().getOut();
         stdout.println(dir.resolve("report.html"));
         stdout.flush();

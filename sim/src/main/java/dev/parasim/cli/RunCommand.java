@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import dev.parasim.report.PredictionTable;
+import dev.parasim.report.ProgressLine;
 import dev.parasim.report.ReportWriter;
 
 import java.io.PrintWriter;
@@ -85,6 +86,7 @@ public final class RunCommand implements Callable<Integer> {
             if (e.execute().isPresent())
                 for (ParallelPlan plan : e.plans()) ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        boolean live = ProgressLine.terminal();
         boolean executes = loaded.stream().anyMatch(e -> e.execute().isPresent());
         SparkSession existing = SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
         SparkSession spark = !executes ? null : existing != null ? existing : SparkSessions.get(master);
@@ -93,20 +95,31 @@ public final class RunCommand implements Callable<Integer> {
                 List<ExecutedResult> results = new ArrayList<>();
                 if (e.execute().isPresent())
                     for (ParallelPlan plan : e.plans()) {
-                        err.printf(Locale.ROOT, "[run] %s: executing plan %s (dp %d, pp %d) on Spark…%n", e.name(), plan.name(),
-                                plan.dp(), plan.pp());
+                        String label = String.format(Locale.ROOT, "[run] %s: plan %s (dp %d, tp %d, pp %d) supersteps", e.name(),
+                                plan.name(), plan.dp(), plan.tp(), plan.pp());
+                        ProgressLine[] line = {null};
+                        ExecutedResult r = ExecutedRun.run(spark, e, plan, new ExecutedRun.Options(ranksPerPartition, true,
+                                (done, total) -> {
+                                    if (line[0] == null) line[0] = new ProgressLine(err, live, label, total);
+                                    line[0].update(done);
+                                }));
+                        String summary = String.format(Locale.ROOT, "[run] %s: plan %s (dp %d, tp %d, pp %d) executed: %d steps, "
+                                + "%d supersteps each, %.1f s", e.name(), plan.name(), plan.dp(), plan.tp(), plan.pp(),
+                                e.execute().get().steps(), r.superstepsPerStep(), r.seconds());
+                        if (line[0] != null) line[0].finish(summary);
+                        else err.println(summary);
                         err.flush();
-                        results.add(ExecutedRun.run(spark, e, plan, new ExecutedRun.Options(ranksPerPartition, true)));
+                        results.add(r);
                     }
                 Map<String, Map<String, Object>> executed = new LinkedHashMap<>();
                 Map<String, dev.parasim.timeline.Timeline> replayed = new LinkedHashMap<>();
                 for (int i = 0; i < results.size(); i++) {
                     ExecutedResult r = results.get(i);
-                    executed.put(r.plan(), ExecutedJson.executed(r));
+                    executed.put(r.plan(), ExecutedJson.executed(r, predictedStage(e, i)));
                     replayed.put(r.plan(), dev.parasim.timeline.ExecutedReplay.of(e, e.plans().get(i), r.eventsByRank()));
                 }
                 ReportWriter.Input predicted = ReportWriter.Input.predict(e, true);
-                Path report = new ReportWriter(clock, err).write(out, new ReportWriter.Input(e, predicted.predictions(),
+                Path report = new ReportWriter(clock, err, live).write(out, new ReportWriter.Input(e, predicted.predictions(),
                         predicted.timelines(), executed, predicted.traces(), replayed));
                 if (json) {
                     stdout.println(Json.write(document(e, results)));
@@ -128,8 +141,14 @@ public final class RunCommand implements Callable<Integer> {
         List<PlanPrediction> predictions = Accountant.predict(e);
         Map<String, Object> doc = PredictionJson.document(e, predictions);
         List<Map<String, Object>> plans = (List<Map<String, Object>>) doc.get("plans");
-        for (int i = 0; i < results.size(); i++) plans.get(i).put("executed", ExecutedJson.executed(results.get(i)));
+        for (int i = 0; i < results.size(); i++)
+            plans.get(i).put("executed", ExecutedJson.executed(results.get(i), predictions.get(i).memory().stage()));
         return doc;
+    }
+
+    /** {@return the pipeline stage whose memory the prediction of plan i describes (its worst stage)} */
+    private static int predictedStage(Experiment e, int i) {
+        return Accountant.predict(e, e.plans().get(i)).memory().stage();
     }
 
     static String table(ExecutedResult r) {

@@ -48,7 +48,7 @@ public final class SweepCommand implements Callable<Integer> {
         dev.parasim.spark.SparkSessions.checkMaster(master);
         PrintWriter progress = spec.commandLine().getErr();
         var session = SparkSessions.get(master);
-        SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress);
+        SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress, dev.parasim.report.ProgressLine.terminal());
         Path dir = SweepOutput.write(out, outcome, yaml, date);
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
         outcome.release();

@@ -31,7 +31,8 @@ public final class ValidateCommand implements Callable<Integer> {
         out.println();
         out.println("held out: A100, Narayanan et al. 2021 Table 1, not used for calibration.");
         out.println("DGX A100 80GB, vocab 51200, seq 2048; hardware FLOPs per GPU with full recompute (the paper's eq. 3).");
-        out.println("Setup for every row: micro-batch " + Validation.NARAYANAN_A100.microBatch() + ", fp16 mixed, full recompute, DDP (no distributed optimizer), no SP,");
+        out.println("Setup for every row: micro-batch " + Validation.NARAYANAN_A100.microBatch() + ", bf16-mixed (the paper's fp16 mixed: same bytes and A100 peak),");
+        out.println("full recompute, DDP (no distributed optimizer), no SP,");
         out.println("no TP comm overlap, interleaved schedule when pp > 1 (chunks of >= " + Validation.MIN_LAYERS_PER_CHUNK
                 + " layers); same calibration.");
         out.println();

@@ -23,6 +23,7 @@ public abstract class Backend implements AutoCloseable {
     private final List<Long> crossPartitionSent = new ArrayList<>(List.of(0L));
     private final List<Long> inPartitionSent = new ArrayList<>(List.of(0L));
     private int generation;
+    private java.util.function.IntConsumer afterBatch = generation -> {};
     /** The first superstep of the current step after which no rank was busy (−1 until then). */
     private int firstIdle = -1;
 
@@ -77,9 +78,13 @@ public abstract class Backend implements AutoCloseable {
         return run(1, startStep);
     }
 
+    /** Calls {@code listener} with the superstep number after every batch of supersteps (progress lines). */
+    public final void afterBatch(java.util.function.IntConsumer listener) { this.afterBatch = listener; }
+
     private long run(int count, boolean startStep) {
         long[] status = runBatch(generation + 1, count, startStep);
         generation += count;
+        afterBatch.accept(generation);
         Map<Integer, long[]> bySuperstep = new TreeMap<>();
         for (int i = 1; i + 3 < status.length; i += 4)
             bySuperstep.merge((int) status[i], new long[] {status[i + 1], status[i + 2], status[i + 3]},

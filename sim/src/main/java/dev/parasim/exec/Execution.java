@@ -29,6 +29,7 @@ public final class Execution {
      * to a partition (0: ⌈world / parallelism⌉); with {@code reference}, the single-rank run is also made and compared
      */
     public static ExecutedResult run(Experiment e, ParallelPlan plan, int ranksPerPartition, int parallelism, boolean reference,
+                                     java.util.function.BiConsumer<Integer, Integer> progress,
                                      BiFunction<Topology, RankPrograms, Backend> transport) {
         ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
         ExecuteSpec ex = e.execute().orElseThrow();
@@ -51,6 +52,8 @@ public final class Execution {
         try (Backend engine = transport.apply(topology, programs)) {
             int supersteps = 0;
             int lastStepStart = 0;
+            int expected = programs.supersteps() * ex.steps();
+            engine.afterBatch(generation -> progress.accept(Math.min(generation, expected), expected));
             for (int step = 0; step < ex.steps(); step++) {
                 lastStepStart = engine.generation();
                 supersteps = engine.runStep();

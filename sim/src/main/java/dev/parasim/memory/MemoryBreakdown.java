@@ -24,7 +24,8 @@ public record MemoryBreakdown(long paramsBytes, long gradsBytes, long optimizerB
     /** {@return why the plan does not fit, or an empty string} */
     public String reason() {
         if (fits()) return "";
-        return String.format(java.util.Locale.ROOT, "needs %.1f GB on pipeline stage %d but the GPU has %.1f GB",
-                peakBytes() / 1e9, stage, capacityBytes / 1e9);
+        String where = activationsBytesByStage.size() > 1 ? " on pipeline stage " + stage : " per GPU";
+        return String.format(java.util.Locale.ROOT, "needs %.1f GB%s but the GPU has %.1f GB", peakBytes() / 1e9, where,
+                capacityBytes / 1e9);
     }
 }

@@ -17,6 +17,14 @@ public final class ExecutedJson {
     private ExecutedJson() {}
 
     public static Map<String, Object> executed(ExecutedResult r) {
+        return executed(r, -1);
+    }
+
+    /**
+     * {@return the executed block; with {@code stage} ≥ 0 and a pipeline, memory is that stage's (the largest of its
+     * ranks), the stage the prediction's memory describes, so both sides compare the same GPU; else the largest over all ranks}
+     */
+    public static Map<String, Object> executed(ExecutedResult r, int stage) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("precision", r.precision().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
         m.put("microBatches", r.microBatches());
@@ -52,8 +60,9 @@ public final class ExecutedJson {
             }
             m.put("pipelineStages", stages);
         }
-        MemoryReport mem = r.memory();
+        MemoryReport mem = r.pp() > 1 && stage >= 0 ? stageMemory(r, stage) : r.memory();
         Map<String, Object> memory = new LinkedHashMap<>();
+        if (r.pp() > 1 && stage >= 0) memory.put("worstStage", stage);   // the predicted side's key
         memory.put("paramsBytes", mem.paramsBytes());
         memory.put("gradsBytes", mem.gradsBytes());
         memory.put("optimizerBytes", mem.optimizerBytes());
@@ -69,6 +78,19 @@ public final class ExecutedJson {
         m.put("superstepsPerStep", r.superstepsPerStep());
         // Wall-clock seconds stay on the console (sim run's table): a report's bytes depend only on its inputs.
         return m;
+    }
+
+    /** {@return the memory report of one pipeline stage: each category's largest over that stage's ranks} */
+    static MemoryReport stageMemory(ExecutedResult r, int stage) {
+        java.util.List<dev.parasim.exec.MemorySnapshot> ranks = r.ranks().stream().filter(d -> d.stage() == stage)
+                .map(dev.parasim.exec.RankDetail::memory).toList();
+        Map<String, Long> peaks = new LinkedHashMap<>();
+        for (MemCategory c : MemCategory.values()) peaks.put(c.label(), ranks.stream().mapToLong(s -> s.peak(c)).max().orElse(0));
+        return new MemoryReport(ranks.stream().mapToLong(s -> s.live(MemCategory.PARAMS)).max().orElse(0),
+                ranks.stream().mapToLong(s -> s.live(MemCategory.GRADS)).max().orElse(0),
+                ranks.stream().mapToLong(s -> s.live(MemCategory.OPTIMIZER)).max().orElse(0),
+                peaks.get(MemCategory.ACTIVATIONS.label()), peaks.get(MemCategory.COMM_BUFFERS.label()),
+                ranks.stream().mapToLong(dev.parasim.exec.MemorySnapshot::peakTotal).max().orElse(0), peaks);
     }
 
     /** {@return per pipeline stage, the largest peak activation bytes of its ranks: what the prediction's list holds per stage} */

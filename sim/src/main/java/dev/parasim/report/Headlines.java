@@ -31,16 +31,26 @@ public final class Headlines {
         List<Row> rows = new ArrayList<>();
         rows.add(modelStates(e, p));
         rows.add(new Row("activations (worst stage)", Units.bytes(m.activationsBytes()), activationFormula(e, plan),
-                Units.bytes(Math.round(activationBytes(e, plan))) + " (stage 0, layers only)", KORTHIKANTI + "; in-flight micro-batches: " + NARAYANAN));
+                Units.bytes(Math.round(activationBytes(e, plan))) + (plan.pp() > 1 ? " (stage 0, layers only)" : " (layers only)"), KORTHIKANTI + "; in-flight micro-batches: " + NARAYANAN));
         for (CollectiveKind k : PredictionJson.LISTED) {
             long bytes = p.comm().bytes(k);
             if (bytes > 0) rows.add(new Row(k.label() + " sent per GPU per step", Units.bytes(bytes), collectiveFormula(k), "—", NCCL));
         }
         if (plan.pp() > 1) rows.add(bubble(e, p));
-        rows.add(new Row("MFU", pct(p.mfu()),
-                "model FLOPs / (step time · GPUs · peak); model FLOPs = 72·B·s·L·h²(1 + s/(6h) + V/(12Lh)) for GPT",
+        rows.add(new Row("MFU", pct(p.mfu()), "model FLOPs / (step time · GPUs · peak); model FLOPs = " + modelFlopsFormula(e.model()),
                 "—", "Narayanan et al. 2021 (§5.1); MFU as in Chowdhery et al. 2022"));
         return rows;
+    }
+
+    /** {@return the model-FLOPs formula in this model's own terms: Megatron's closed form for a GPT, its general form otherwise} */
+    static String modelFlopsFormula(dev.parasim.spec.ModelSpec m) {
+        boolean gpt = m.mlp() == dev.parasim.spec.MlpKind.GELU && m.kvWidth() == m.hidden() && m.ffnHidden() == 4L * m.hidden();
+        if (gpt) return "72·B·s·L·h²(1 + s/(6h) + V/(12Lh)) (GPT: GELU MLP of 4h, one KV head per head)";
+        // Flops.forwardPerToken: 2 FLOPs per GEMM weight, 4·s·h for attention, 2·h·V for the logits; ×3 for backward.
+        return String.format(Locale.ROOT, "3·B·s·(L·(2·W + 4·s·h) + 2·h·V), W = h(h + 2·h_kv) + h² + %d·h·f = %s GEMM weights per layer "
+                        + "(%s MLP, h_kv = %d, f = %d)", m.mlp() == dev.parasim.spec.MlpKind.SWIGLU ? 3 : 2,
+                Units.count(Math.round(dev.parasim.workload.Flops.gemmWeights(m))), m.mlp() == dev.parasim.spec.MlpKind.SWIGLU ? "SwiGLU" : "GELU",
+                m.kvWidth(), m.ffnHidden());
     }
 
     static Row modelStates(Experiment e, PlanPrediction p) {

@@ -37,7 +37,7 @@ public final class PredictionJson {
         m.put("pp", plan.pp());
         m.put("cp", plan.cp());
         m.put("zero", plan.zero().number());
-        m.put("schedule", plan.schedule().label());
+        m.put("schedule", plan.pp() == 1 ? "none" : plan.schedule().label());   // no pipeline, no schedule
         m.put("chunks", plan.chunks());
         m.put("sequenceParallel", plan.sequenceParallel());
         m.put("world", plan.world());

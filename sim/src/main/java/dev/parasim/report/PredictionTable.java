@@ -37,9 +37,10 @@ public final class PredictionTable {
         MemoryBreakdown m = p.memory();
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%s%s%n", p.plan().name(), p.fits() ? "" : "  — does not fit: " + m.reason()));
-        b.append(String.format(Locale.ROOT, "  memory GB   params %.2f  grads %.2f  optimizer %.2f  activations %.2f  other %.2f  = %.2f of %.1f (stage %d)%n",
+        b.append(String.format(Locale.ROOT, "  memory GB   params %.2f  grads %.2f  optimizer %.2f  activations %.2f  other %.2f  = %.2f of %.1f%s%n",
                 m.paramsBytes() / 1e9, m.gradsBytes() / 1e9, m.optimizerBytes() / 1e9, m.activationsBytes() / 1e9,
-                m.otherBytes() / 1e9, m.peakBytes() / 1e9, m.capacityBytes() / 1e9, m.stage()));
+                m.otherBytes() / 1e9, m.peakBytes() / 1e9, m.capacityBytes() / 1e9,
+                p.plan().pp() > 1 ? " (stage " + m.stage() + ")" : ""));
         b.append("  comm GB    ");
         for (CollectiveKind k : PredictionJson.LISTED)
             if (p.comm().bytes(k) > 0) b.append(String.format(Locale.ROOT, " %s %.3f", k.label(), p.comm().bytes(k) / 1e9));

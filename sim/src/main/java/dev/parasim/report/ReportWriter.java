@@ -28,8 +28,8 @@ import java.util.Map;
  * Writes one experiment's report into {@code DIR/<experiment name>/}: results.json and results.csv, every
  * chart as PNG and SVG under charts/, traces/ when traces are given, report.md and report.html. Everything
  * is written into a temporary sibling directory first and renamed into place at the end (replacing an
- * older report of the same experiment), so a failure leaves the previous state untouched. Progress lines
- * such as {@code [3/12] charts/memory.svg} go to the progress writer.
+ * older report of the same experiment), so a failure leaves the previous state untouched. Progress goes to the
+ * progress writer as one {@link ProgressLine} ({@code [report] NAME: files 40/172}) and a summary line.
  *
  * <pre>{@code
  * // sim report: predictions, timelines and traces
@@ -102,12 +102,19 @@ public final class ReportWriter {
 
     private final Clock clock;
     private final PrintWriter progress;
+    private final boolean live;
     private FileHook hook = path -> {};
 
     /** @param clock the report's date comes from here (pass a fixed clock for byte-identical reports) */
     public ReportWriter(Clock clock, PrintWriter progress) {
+        this(clock, progress, false);
+    }
+
+    /** @param live progress as one line rewritten in place (a terminal, see {@link ProgressLine#terminal}) */
+    public ReportWriter(Clock clock, PrintWriter progress, boolean live) {
         this.clock = clock;
         this.progress = progress;
+        this.live = live;
     }
 
     ReportWriter withHook(FileHook hook) {
@@ -120,19 +127,22 @@ public final class ReportWriter {
         Experiment e = in.experiment();
         Provenance provenance = Provenance.of(e, BuildVersion.current(), Instant.now(clock));
         List<Step> steps = steps(in, provenance);
-        return OutputDirectory.write(outDir, e.name(), temp -> {
+        ProgressLine line = new ProgressLine(progress, live, "[report] " + e.name() + ": files", steps.size());
+        Path target = OutputDirectory.write(outDir, e.name(), temp -> {
             for (int i = 0; i < steps.size(); i++) {
                 Step s = steps.get(i);
                 hook.before(s.path());
                 Path file = temp.resolve(s.path());
                 Files.createDirectories(file.getParent());
                 s.action().run(file);
-                if (progress != null) {
-                    progress.printf("[%d/%d] %s%n", i + 1, steps.size(), s.path());
-                    progress.flush();
-                }
+                line.update(i + 1);
             }
         });
+        long charts = steps.stream().filter(s -> s.path().startsWith("charts/")).count() / 2;
+        long traces = steps.stream().filter(s -> s.path().startsWith("traces/")).count();
+        line.finish(String.format(java.util.Locale.ROOT, "[report] %s: %d files (%d charts as PNG + SVG, %d traces) in %.1f s",
+                e.name(), steps.size(), charts, traces, line.seconds()));
+        return target;
     }
 
     private List<Step> steps(Input in, Provenance provenance) {

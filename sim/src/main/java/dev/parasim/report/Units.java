@@ -30,6 +30,23 @@ public final class Units {
         return String.format(Locale.ROOT, "%.1f µs", s * 1e6);
     }
 
+    /** A unit for a whole table of times, so every cell of one table reads in the same unit ("0.000 ms", not "0.000 s"). */
+    public record TimeUnit(String symbol, double perSecond, String pattern) {
+        /** {@return seconds in this unit, e.g. "486.096 ms"} */
+        public String format(double seconds) {
+            return String.format(Locale.ROOT, pattern + " %s", seconds * perSecond, symbol);
+        }
+    }
+
+    /** {@return the unit {@link #seconds} would pick for the largest of these values (s when they are all zero)} */
+    public static TimeUnit timeUnit(double... seconds) {
+        double a = 0;
+        for (double s : seconds) a = Math.max(a, Math.abs(s));
+        if (a == 0 || a >= 1) return new TimeUnit("s", 1, "%.3f");
+        if (a >= 1e-3) return new TimeUnit("ms", 1e3, "%.3f");
+        return new TimeUnit("µs", 1e6, "%.1f");
+    }
+
     private static String scaled(long value, String[] units, String space, String small) {
         double a = Math.abs((double) value);
         if (a < 1000) return String.format(Locale.ROOT, small, value);

@@ -11,11 +11,12 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
+import dev.parasim.report.ProgressLine;
+
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The sweep as a Spark job: seeds (GPU count × tp × pp × cp) are spread over tasks, each task parses
@@ -38,6 +39,11 @@ public final class SweepJob {
     }
 
     public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress) {
+        return run(spark, sweepYaml, overrides, progress, false);
+    }
+
+    /** @param live progress as one line rewritten in place (a terminal), else plain lines at each quarter */
+    public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress, boolean live) {
         SweepSpec spec = SweepLoader.parse(sweepYaml, overrides);
         List<PlanSpace.Seed> seeds = PlanSpace.seeds(spec);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -51,12 +57,17 @@ public final class SweepJob {
             for (PlanSpace.Seed seed : group) evaluator.evaluate(seed, r -> out.add(SweepRows.row(r)));
             return SweepRows.encode(out);
         });
-        Progress listener = new Progress(progress, tasks);
+        int[] groupSizes = balanced.stream().mapToInt(List::size).toArray();
+        ProgressLine line = new ProgressLine(progress, live, "[sweep] " + spec.name() + ": plan groups (gpus, tp, pp, cp) evaluated",
+                seeds.size());
+        Progress listener = new Progress(line, groupSizes);
         spark.sparkContext().addSparkListener(listener);
         try {
             // One job of one stage evaluates every plan; the DataFrame decodes the kept blocks (no SQL cache to build).
             blocks.persist(StorageLevel.MEMORY_ONLY());
             blocks.count();
+            line.finish(String.format(Locale.ROOT, "[sweep] %s: %d plan groups evaluated in %d tasks, %.1f s", spec.name(),
+                    seeds.size(), tasks, line.seconds()));
             JavaRDD<Row> rows = blocks.flatMap(block -> SweepRows.decode(block).iterator());
             return new Outcome(spec, spark.createDataFrame(rows, SweepRows.SCHEMA), seeds.size(), tasks, blocks);
         } finally {
@@ -93,25 +104,26 @@ public final class SweepJob {
         return ordered;
     }
 
-    /** Prints a line each time a tenth of the evaluation tasks has finished. */
+    /** Counts the plan groups of each finished evaluation task (a task is one balanced group, its index the partition). */
     static final class Progress extends SparkListener {
-        private final PrintWriter out;
-        private final int tasks;
-        private final AtomicInteger done = new AtomicInteger();
-        private final long start = System.nanoTime();
+        private final ProgressLine line;
+        private final int[] groupSizes;
+        private final boolean[] counted;
+        private long done;
 
-        Progress(PrintWriter out, int tasks) {
-            this.out = out;
-            this.tasks = tasks;
+        Progress(ProgressLine line, int[] groupSizes) {
+            this.line = line;
+            this.groupSizes = groupSizes;
+            this.counted = new boolean[groupSizes.length];
         }
 
         @Override
-        public void onTaskEnd(SparkListenerTaskEnd end) {
-            int n = done.incrementAndGet();
-            if (n <= tasks && (n == tasks || n % Math.max(1, tasks / 10) == 0)) {
-                out.printf(Locale.ROOT, "[sweep] %d/%d tasks done (%.1f s)%n", n, tasks, (System.nanoTime() - start) / 1e9);
-                out.flush();
-            }
+        public synchronized void onTaskEnd(SparkListenerTaskEnd end) {
+            int index = end.taskInfo().index();
+            if (index < 0 || index >= groupSizes.length || counted[index] || !end.taskInfo().successful()) return;
+            counted[index] = true;
+            done += groupSizes[index];
+            line.update(done);
         }
     }
 }

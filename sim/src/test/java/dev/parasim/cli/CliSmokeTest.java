@@ -86,7 +86,18 @@ class CliSmokeTest {
     void infeasiblePlanIsAResultNotACrash() {
         CliRunner r = CliRunner.run("predict", CONFIGS.resolve("gpt3-on-a100.yaml").toString(), "--set", "plans[0].dp=512");
         assertEquals(0, r.exitCode());
-        assertTrue(r.out().contains("does not fit: needs 2876.5 GB on pipeline stage 0 but the GPU has 80.0 GB"), r.out());
+        assertTrue(r.out().contains("ddp  — does not fit: needs 2876.5 GB per GPU but the GPU has 80.0 GB"), r.out());
+        // Only a plan with a pipeline names a stage.
+        assertTrue(r.out().contains("3d-zb  — does not fit: needs 80.8 GB on pipeline stage 0 but the GPU has 80.0 GB"), r.out());
+        assertTrue(r.out().contains("= 2876.54 of 80.0\n"), r.out());
+    }
+
+    @Test
+    void planWithoutPipelineHasNoSchedule() throws IOException {
+        CliRunner r = CliRunner.run("predict", CONFIGS.resolve("gpt3-on-a100.yaml").toString(), "--json");
+        JsonNode plans = Json.mapper().readTree(r.out()).get("plans");
+        assertEquals("none", plans.get(0).get("schedule").asText());
+        assertEquals("1f1b", plans.get(4).get("schedule").asText());
     }
 
     @Test
@@ -122,6 +133,22 @@ class CliSmokeTest {
         assertTrue(r.out().contains("held out: A100, Narayanan et al. 2021 Table 1, not used for calibration"));
         assertTrue(r.out().contains("1008.0B"));
         assertEquals(2, r.out().split("mean absolute error", -1).length - 1);
+    }
+
+    @Test
+    void noVerbPrintsUsageAndExitsTwo() {
+        CliRunner r = CliRunner.run();
+        assertEquals(Main.SPEC_ERROR, r.exitCode());
+        assertTrue(r.err().startsWith("Usage: sim"), r.err());
+        assertTrue(r.out().isEmpty(), r.out());
+    }
+
+    @Test
+    void predictOnASweepFileNamesSweep() {
+        CliRunner r = CliRunner.run("predict", Path.of("..", "configs", "sweeps", "gpt3-1024-a100.yaml").toString());
+        assertEquals(Main.SPEC_ERROR, r.exitCode());
+        assertEquals("axes: belongs to a sweep: this file is a sweep, run it with `sim sweep FILE`, found "
+                + "\"tp, pp, cp, zero, schedule, chunks, microBatch, recompute, sequenceParallel\"", r.err().strip());
     }
 
     @Test

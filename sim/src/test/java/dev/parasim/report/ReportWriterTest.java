@@ -79,9 +79,15 @@ class ReportWriterTest {
         try (Stream<Path> entries = Files.list(out)) {
             assertEquals(List.of(report), entries.toList());
         }
-        String lines = progress.toString();
-        assertTrue(lines.startsWith("[1/" + expected.size() + "] results.json"), lines);
-        assertTrue(lines.contains("] charts/memory.svg"), lines);
+        // Progress without a terminal: a plain line at each quarter of the files, then one summary line.
+        List<String> progressLines = progress.toString().lines().toList();
+        int n = expected.size();
+        assertEquals(5, progressLines.size(), progress.toString());
+        assertTrue(progressLines.get(0).startsWith("[report] gpt3-on-a100: files " + (n + 3) / 4 + "/" + n + " ("), progressLines.get(0));
+        assertTrue(progressLines.get(3).startsWith("[report] gpt3-on-a100: files " + n + "/" + n + " ("), progressLines.get(3));
+        assertTrue(progressLines.get(4).matches("\\[report] gpt3-on-a100: " + n + " files \\(" + (CHARTS.size() + 1)
+                + " charts as PNG \\+ SVG, 1 traces\\) in \\d+\\.\\d s"), progressLines.get(4));
+        assertTrue(progress.toString().chars().noneMatch(c -> c == '\r' || c == 27), "no carriage returns or ANSI codes");
     }
 
     @Test
@@ -143,6 +149,13 @@ class ReportWriterTest {
         // Executed against predicted: the extra KiB shows as the difference.
         assertTrue(md.contains("| comm.bytesPerGpu | " + (predictions.get(4).comm().bytesPerGpu() + 1024)), md);
         assertTrue(md.contains("| +1024 |"), md);
+        // Every comparison has a verdict: the extra KiB fails, the equal peak passes, and the heading counts them.
+        assertTrue(md.contains("| comm.bytesPerGpu | " + (predictions.get(4).comm().bytesPerGpu() + 1024)
+                + " | " + predictions.get(4).comm().bytesPerGpu() + " | +1024 | "), md);
+        assertTrue(md.contains("% | FAIL |"), md);
+        assertTrue(md.contains("| memory.peakBytes | " + predictions.get(4).memory().peakBytes() + " | "
+                + predictions.get(4).memory().peakBytes() + " | 0 | +0.000% | pass |"), md);
+        assertTrue(md.contains("### tp8-pp8-1f1b — 1 of 2 checks pass"), md);
         String html = Files.readString(report.resolve("report.html"));
         assertTrue(html.contains("<img src=\"charts/memory.svg\""));
         assertFalse(html.contains("http://") || html.contains("https://"), "the page must not fetch anything");

@@ -63,7 +63,13 @@ class SweepJobTest {
         long counted = outcome.results().collectAsList().stream().mapToLong(r -> r.getLong(r.fieldIndex("count"))).sum();
         assertEquals(distinct, counted);
         assertEquals(plain.stream().mapToLong(SweepResult::count).sum(), counted);
-        assertTrue(progress.toString().contains("tasks done"));
+        // Plain progress (no terminal): plan groups evaluated at each quarter, then one summary line.
+        List<String> lines = progress.toString().lines().toList();
+        long groups = PlanSpace.seeds(spec).size();
+        assertTrue(lines.get(lines.size() - 1)
+                .startsWith("[sweep] " + spec.name() + ": " + groups + " plan groups evaluated in "), progress.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("evaluated " + groups + "/" + groups + " (")), progress.toString());
+        assertTrue(lines.size() <= 5, progress.toString());
     }
 
     @Test

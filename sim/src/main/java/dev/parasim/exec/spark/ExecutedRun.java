@@ -22,13 +22,24 @@ public final class ExecutedRun {
      *                          Spark's defaultParallelism, or in process the JVM's available processors)
      * @param reference         also run the single-rank reference on the driver and compare
      * @param transport         what hosts the ranks and moves their messages
+     * @param progress          told (supersteps done, supersteps expected for all steps) after every batch
      */
-    public record Options(int ranksPerPartition, boolean reference, Transport transport) {
+    public record Options(int ranksPerPartition, boolean reference, Transport transport,
+                          java.util.function.BiConsumer<Integer, Integer> progress) {
         public static final Options DEFAULT = new Options(0, true, Transport.SPARK);
 
         /** Spark-hosted ranks. */
         public Options(int ranksPerPartition, boolean reference) {
             this(ranksPerPartition, reference, Transport.SPARK);
+        }
+
+        public Options(int ranksPerPartition, boolean reference, Transport transport) {
+            this(ranksPerPartition, reference, transport, (done, total) -> {});
+        }
+
+        /** Spark-hosted ranks, with progress. */
+        public Options(int ranksPerPartition, boolean reference, java.util.function.BiConsumer<Integer, Integer> progress) {
+            this(ranksPerPartition, reference, Transport.SPARK, progress);
         }
     }
 
@@ -46,7 +57,7 @@ public final class ExecutedRun {
 
     /** {@return the run of {@code plan} with its ranks in this JVM, without Spark (the same counts, losses and parameters)} */
     public static ExecutedResult inProcess(Experiment e, ParallelPlan plan, Options options) {
-        return execute(null, e, plan, new Options(options.ranksPerPartition(), options.reference(), Transport.IN_PROCESS));
+        return execute(null, e, plan, new Options(options.ranksPerPartition(), options.reference(), Transport.IN_PROCESS, options.progress()));
     }
 
     public static ExecutedResult run(SparkSession spark, Experiment e, ParallelPlan plan, Options options) {
@@ -58,8 +69,8 @@ public final class ExecutedRun {
     private static ExecutedResult execute(SparkSession spark, Experiment e, ParallelPlan plan, Options options) {
         if (options.transport() == Transport.SPARK)
             return Execution.run(e, plan, options.ranksPerPartition(), spark.sparkContext().defaultParallelism(), options.reference(),
-                    (topology, programs) -> new SuperstepEngine(spark, topology, programs));
+                    options.progress(), (topology, programs) -> new SuperstepEngine(spark, topology, programs));
         return Execution.run(e, plan, options.ranksPerPartition(), Runtime.getRuntime().availableProcessors(), options.reference(),
-                InProcessBackend::new);
+                options.progress(), InProcessBackend::new);
     }
 }

@@ -33,6 +33,12 @@ public final class ChartStyle {
     static final Color GRID = new Color(0xDD, 0xDD, 0xDD);
     static final Color TEXT = new Color(0x22, 0x22, 0x22);
     static final Color ALERT = new Color(0xB2, 0x18, 0x2B);
+
+    /** {@return the colour mixed 80% toward light grey: a bar that is shown but out of the race} */
+    static Color faded(Color c) {
+        int grey = 0xE0;
+        return new Color((c.getRed() + 4 * grey) / 5, (c.getGreen() + 4 * grey) / 5, (c.getBlue() + 4 * grey) / 5);
+    }
     static final BasicStroke MARKER = new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f,
             new float[] {9f, 5f}, 0f);
 

@@ -31,7 +31,10 @@ public final class MemoryChart {
         // The capacity line is drawn when it is within sight of the bars; far above them (a tiny model on a
         // 16 GB device) it would flatten every bar to nothing, so the subtitle states it instead.
         boolean capacityInSight = capacity <= OFF_SCALE * peak;
-        ByteScale scale = ByteScale.of(capacityInSight ? Math.max(peak, capacity) : peak);
+        // The unit follows what the axis shows: the capacity and the bars that stay on the axis (StackedBars cuts it
+        // above 2.5× the capacity), not a bar far off scale; a 1.2 TB plan beside 80 GB GPUs keeps the axis in GB.
+        long onAxis = bars.stream().mapToLong(Bar::peakBytes).filter(b -> b <= 2.5 * capacity).max().orElse(0);
+        ByteScale scale = ByteScale.of(capacityInSight ? Math.max(onAxis, capacity) : peak);
         List<StackedBars.Segment> segments = List.of(
                 segment("params", bars, Bar::paramsBytes, scale), segment("grads", bars, Bar::gradsBytes, scale),
                 segment("optimizer", bars, Bar::optimizerBytes, scale), segment("activations", bars, Bar::activationsBytes, scale),

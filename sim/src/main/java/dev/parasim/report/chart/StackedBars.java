@@ -35,6 +35,12 @@ final class StackedBars {
 
     static JFreeChart chart(String title, String subtitle, String valueAxisLabel, List<String> plans, List<Segment> segments,
                             Set<String> infeasible, Limit limit, String totalFormat) {
+        return chart(title, subtitle, valueAxisLabel, plans, segments, infeasible, limit, totalFormat, false);
+    }
+
+    /** As above; with {@code greyInfeasible} the bars of plans that do not fit are drawn in faded colours, out of the race. */
+    static JFreeChart chart(String title, String subtitle, String valueAxisLabel, List<String> plans, List<Segment> segments,
+                            Set<String> infeasible, Limit limit, String totalFormat, boolean greyInfeasible) {
         if (segments.isEmpty())
             // Nothing to stack (e.g. no communication on one GPU): one empty segment keeps every plan on the axis.
             segments = List.of(new Segment("none", ChartStyle.colour("other"), new double[plans.size()]));
@@ -58,7 +64,14 @@ final class StackedBars {
             }
         };
         NumberAxis values = new NumberAxis(valueAxisLabel);
-        StackedBarRenderer renderer = new StackedBarRenderer();
+        StackedBarRenderer renderer = new StackedBarRenderer() {
+            @Override
+            public Paint getItemPaint(int row, int column) {
+                Paint p = super.getItemPaint(row, column);
+                boolean out = greyInfeasible && infeasible.contains(plans.get(column)) && p instanceof java.awt.Color;
+                return out ? ChartStyle.faded((java.awt.Color) p) : p;
+            }
+        };
         renderer.setMaximumBarWidth(0.12);
         renderer.setDrawBarOutline(false);
         renderer.setDefaultLegendShape(new java.awt.geom.Rectangle2D.Double(-7, -7, 14, 14));

@@ -24,8 +24,8 @@ public final class StepTimeChart {
                 segment("exposed comm", bars, Bar::exposedCommSeconds, scale),
                 segment("bubble", bars, Bar::bubbleSeconds, scale));
         return StackedBars.chart("Step time breakdown — " + experiment,
-                "slowest pipeline stage; ✗ = does not fit in GPU memory", "time per step (" + unit + ")",
-                bars.stream().map(Bar::plan).toList(), segments, infeasible, null, "%.2f " + unit);
+                "slowest pipeline stage; ✗ and faded = does not fit in GPU memory, so not a candidate however fast",
+                "time per step (" + unit + ")", bars.stream().map(Bar::plan).toList(), segments, infeasible, null, "%.2f " + unit, true);
     }
 
     private static StackedBars.Segment segment(String name, List<Bar> bars, java.util.function.ToDoubleFunction<Bar> part, double scale) {

@@ -43,6 +43,9 @@ public final class SpecLoader {
 
     static Experiment fromTree(Object parsed, String source, List<String> overrides) {
         Map<String, Object> tree = resolved(parsed, overrides, source);
+        if (tree.containsKey("axes") && !tree.containsKey("plans"))
+            throw SpecException.absolute("axes", "belongs to a sweep: this file is a sweep, run it with `sim sweep FILE`",
+                    tree.get("axes") instanceof Map<?, ?> axes ? String.join(", ", axes.keySet().stream().map(String::valueOf).toList()) : tree.get("axes"));
         Node root = Node.of("", tree);
         String name = root.string("name");
         ModelSpec model = model(root.child("model"));

@@ -99,6 +99,36 @@ class ChartsTest {
         assertEquals(ChartFiles.svgElement(c.chart(), 800, 400), ChartFiles.svgElement(again.chart(), 800, 400));
     }
 
+    /** The Llama 2 70B showcase: DDP needs 1.2 TB, the plans that fit 22–50 GB; the axis reads in GB, as do their labels. */
+    @Test
+    void showcaseMemoryChartReadsInTheUnitOfThePlansThatFit() {
+        var e = dev.parasim.spec.load.SpecLoader.load(Path.of("..", "configs", "experiments", "showcase-llama2-70b.yaml"), List.of());
+        var predictions = dev.parasim.analytic.Accountant.predict(e);
+        JFreeChart chart = MemoryChart.of(e.name(), predictions.stream().map(p -> new MemoryChart.Bar(p.plan().name(),
+                p.memory().paramsBytes(), p.memory().gradsBytes(), p.memory().optimizerBytes(), p.memory().activationsBytes(),
+                p.memory().otherBytes(), p.memory().capacityBytes())).toList());
+        var plot = chart.getCategoryPlot();
+        assertEquals("memory per GPU (GB)", plot.getRangeAxis().getLabel());
+        Map<String, String> labels = new java.util.HashMap<>();
+        for (Object a : plot.getAnnotations())
+            if (a instanceof org.jfree.chart.annotations.CategoryTextAnnotation t) labels.put(t.getCategory().toString(), t.getText());
+        var tp8 = predictions.stream().filter(p -> p.plan().name().equals("tp8-pp4-1f1b")).findFirst().orElseThrow();
+        assertTrue(tp8.fits());
+        assertEquals(String.format(java.util.Locale.ROOT, "%.1f GB", tp8.memory().peakBytes() / 1e9), labels.get("tp8-pp4-1f1b"));
+        assertTrue(labels.values().stream().noneMatch(l -> l.startsWith("0.0 ")), labels.toString());
+        assertTrue(plot.getRangeAxis().getUpperBound() < 200, "axis runs to " + plot.getRangeAxis().getUpperBound() + " GB");
+    }
+
+    @Test
+    void stepTimeChartFadesPlansThatDoNotFit() {
+        JFreeChart chart = StepTimeChart.of("gpt3", List.of(new StepTimeChart.Bar("ddp", 30, 20, 0, false),
+                new StepTimeChart.Bar("3d", 31, 3, 6, true)));
+        var renderer = chart.getCategoryPlot().getRenderer();
+        assertEquals(ChartStyle.colour("compute"), renderer.getItemPaint(0, 1));
+        assertEquals(ChartStyle.faded((java.awt.Color) ChartStyle.colour("compute")), renderer.getItemPaint(0, 0));
+        assertTrue(!ChartStyle.colour("compute").equals(ChartStyle.faded((java.awt.Color) ChartStyle.colour("compute"))));
+    }
+
     @Test
     void bubbleClosedForms() {
         assertEquals(7.0 / 8, BubbleChart.oneFOneB(8, 8), 1e-15);
