@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 @Command(name = "sim", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "ParaSim: memory, communication and step time of distributed LLM training plans.",
         subcommands = {PredictCommand.class, RunCommand.class, ReportCommand.class, ValidateCommand.class, SweepCommand.class,
-                CalibrateCommand.class, BenchCommand.class})
+                CalibrateCommand.class, BenchCommand.class, ExplainCommand.class, BookCommand.class})
 public final class Main implements Runnable {
     public static final int SPEC_ERROR = 2;
 
