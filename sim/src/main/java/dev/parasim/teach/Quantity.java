@@ -20,7 +20,7 @@ public enum Quantity {
             case FLOPS -> scientific(value) + " FLOP";
             case FLOP_RATE -> String.format(Locale.ROOT, "%.1f TFLOP/s", value / 1e12);
             case BANDWIDTH -> String.format(Locale.ROOT, "%.1f GB/s", value / 1e9);
-            case RATE -> Units.count(Math.round(value)) + "/s";
+            case RATE -> Units.count(Math.round(value)) + (lang == Lang.EN ? " tokens/s" : " token/s");
             case VERDICT -> lang == Lang.EN ? (value != 0 ? "yes" : "no") : (value != 0 ? "是" : "否");
         };
     }
