@@ -89,7 +89,8 @@ public final class ExplainCommand implements Callable<Integer> {
         for (Question q : questions) {
             Answer a = Answer.of(bank, q, overrides);
             String chart = null;
-            if (!noChart && q.answerable() && q.chart() != null) chart = QuestionChart.save(bank, a, out).get(0).toString();
+            if (!noChart && q.answerable() && q.chart() != null)
+                chart = String.join(", ", QuestionChart.save(bank, a, out).stream().map(Path::toString).toList());
             stdout.print((first ? "" : "\n") + Explanation.page(a, language, chart));
             first = false;
         }

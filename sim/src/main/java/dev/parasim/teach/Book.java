@@ -29,7 +29,7 @@ public final class Book {
         Files.createDirectories(parent);
         Path temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".partial-");
         try {
-            build(bank, temp, dir.toString());
+            build(bank, temp);
             replace(temp, target);
         } catch (IOException | RuntimeException e) {
             deleteTree(temp);
@@ -38,7 +38,7 @@ public final class Book {
         return target.resolve("index.html");
     }
 
-    static void build(Bank bank, Path root, String shownDir) throws IOException {
+    static void build(Bank bank, Path root) throws IOException {
         Map<String, Answer> answers = new LinkedHashMap<>();
         for (Question q : bank.questions()) answers.put(q.id(), Answer.of(bank, q, List.of()));
         Files.createDirectories(root.resolve("charts"));
@@ -57,7 +57,7 @@ public final class Book {
                 Question q = ordered.get(i);
                 String previous = i > 0 ? ordered.get(i - 1).id() : null;
                 String next = i + 1 < ordered.size() ? ordered.get(i + 1).id() : null;
-                text(dir.resolve(q.id() + ".html"), BookPages.question(answers.get(q.id()), lang, previous, next, shownDir));
+                text(dir.resolve(q.id() + ".html"), BookPages.question(answers.get(q.id()), lang, previous, next));
             }
         }
     }

@@ -106,7 +106,7 @@ final class BookPages {
     }
 
     /** {@return a question's page; {@code previous}/{@code next} are neighbouring ids or null} */
-    static String question(Answer a, Lang lang, String previous, String next, String bookDir) {
+    static String question(Answer a, Lang lang, String previous, String next) {
         Question q = a.question();
         Words w = Words.of(lang);
         Text t = a.text(lang);
@@ -139,7 +139,8 @@ final class BookPages {
                     .append(" · <a href=\"../charts/").append(q.id()).append(".png\">").append(w.png()).append("</a></figcaption></figure>\n");
         out.append("<h2>").append(escape(w.commands())).append("</h2>\n<pre>").append(escape(q.command() + (lang == Lang.ZH ? " --lang zh" : "")));
         if (q.setup() != null)
-            out.append('\n').append(escape("scripts/sim report " + bookDir + "/setups/" + q.setup() + ".yaml"));
+            out.append('\n').append(escape("scripts/sim explain " + q.id() + " --spec > " + q.setup() + ".yaml && scripts/sim report "
+                    + q.setup() + ".yaml"));
         out.append("</pre>\n");
         if (q.setup() != null)
             out.append("<p>").append(escape(w.setup())).append(": <a href=\"../setups/").append(q.setup()).append(".yaml\">")
