@@ -108,7 +108,9 @@ public final class QuestionChart {
             List<String> overrides = new ArrayList<>(answer.overrides());
             overrides.add(ref.set() + "=" + value);
             Answer at = Answer.of(bank, answer.question(), overrides);
-            for (String name : ref.probes()) points.add(new ThroughputChart.Point(name, value, scaled(quantity, at.values().get(name)), true));
+            for (String name : ref.probes())
+                points.add(new ThroughputChart.Point(ProbeText.describe(answer.question().probes().get(name)), value,
+                        scaled(quantity, at.values().get(name)), true));
         }
         return ThroughputChart.of(answer.question().id() + " — sweep of " + ref.set(),
                 "each line is one probe of the question, recomputed by the accountant at every value", ref.set(),

@@ -67,6 +67,26 @@ class ExplainCommandTest {
     }
 
     @Test
+    void writesTheBookOfABankAndReplacesItWhole() throws IOException {
+        Path bank = dir.resolve("bank.yaml");
+        Files.writeString(bank, dev.parasim.teach.BankReaderTest.VALID);
+        Path out = dir.resolve("book");
+        for (int run = 0; run < 2; run++) {
+            CliRunner r = CliRunner.run("book", "--bank", bank.toString(), "--out", out.toString());
+            assertEquals(0, r.exitCode(), r.err());
+            assertEquals(out.resolve("index.html").toString(), r.out().strip());
+        }
+        for (String page : java.util.List.of("index.html", "style.css", "en/index.html", "zh/index.html", "en/q-one.html",
+                "zh/q-one.html", "en/q-two.html", "zh/q-two.html", "charts/q-one.svg", "charts/q-one.png", "setups/s.yaml"))
+            assertTrue(Files.isRegularFile(out.resolve(page)), page);
+        assertTrue(Files.readString(out.resolve("zh/q-one.html")).contains("1.50×"));
+        try (var left = Files.list(dir)) {
+            assertEquals(java.util.List.of("bank.yaml", "book"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no partial or old book left beside it");
+        }
+    }
+
+    @Test
     void badInputIsOneLineAndExitTwo() throws IOException {
         CliRunner r = CliRunner.run("explain", "zero-4");
         assertEquals(Main.SPEC_ERROR, r.exitCode());

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The bank's schema: a valid one-question bank, and each broken variant rejected with one {@code path: rule, found value} line. */
-class BankReaderTest {
-    static final String VALID = """
+public class BankReaderTest {
+    public static final String VALID = """
             setups:
               s:
                 name: s
