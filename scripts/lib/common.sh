@@ -11,7 +11,7 @@ export SPARK_SCALA_VERSION=2.13
 # newer_sources FILE: true when FILE is missing or any source or pom is newer than it.
 newer_sources() {
   [ ! -f "$1" ] && return 0
-  [ -n "$(find "$root/sim/src/main" "$root/pom.xml" "$root/sim/pom.xml" -newer "$1" -print -quit)" ]
+  [ -n "$(find "$root/sim/src/main" "$root/seeds/questions.yaml" "$root/pom.xml" "$root/sim/pom.xml" -newer "$1" -print -quit)" ]
 }
 
 # build WHAT LOG MVN-ARGS…: runs Maven quietly into LOG; on failure prints the log and exits 1.

@@ -18,7 +18,7 @@ import java.nio.file.FileSystemException;
 @Command(name = "sim", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "ParaSim: memory, communication and step time of distributed LLM training plans.",
         subcommands = {PredictCommand.class, RunCommand.class, ReportCommand.class, ValidateCommand.class, SweepCommand.class,
-                CalibrateCommand.class, BenchCommand.class})
+                CalibrateCommand.class, BenchCommand.class, ExplainCommand.class, BookCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int SPEC_ERROR = 2;
     /** Usage errors (unknown option, missing parameter, bad number) are bad input too. */

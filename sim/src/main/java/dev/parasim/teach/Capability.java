@@ -1,0 +1,34 @@
+package dev.parasim.teach;
+
+import dev.parasim.spec.Node;
+
+/** What ParaSim cannot compute yet; a question that needs one says so and {@code sim explain --missing} lists it. */
+public enum Capability implements Node.Labelled {
+    MOE("moe", "mixture-of-experts layers (router, experts, capacity) in the model spec",
+            "模型规格中的 MoE 层(路由、专家、容量)"),
+    EXPERT_PARALLEL("expert-parallel", "expert parallelism (ep, AllToAll dispatch and combine) in plans",
+            "计划中的专家并行(ep、AllToAll 分发与合并)"),
+    EXECUTED_RECOMPUTE("executed-recompute", "recomputation executed on Spark (the executed GPT keeps every activation)",
+            "在 Spark 上实际执行的重计算(执行的 GPT 保留全部激活)"),
+    CONTEXT_PARALLEL_EXECUTION("context-parallel-execution", "context parallelism executed on Spark (only predicted today)",
+            "在 Spark 上执行上下文并行(目前只有预测)"),
+    LORA("lora", "parameter-efficient fine-tuning (frozen weights, LoRA adapters) in the training spec",
+            "训练规格中的参数高效微调(冻结权重、LoRA 适配器)"),
+    OFFLOAD("offload", "CPU/NVMe offload of optimizer states or parameters (ZeRO-Offload, ZeRO-Infinity)",
+            "优化器状态或参数卸载到 CPU/NVMe(ZeRO-Offload、ZeRO-Infinity)");
+
+    private final String label;
+    private final String en;
+    private final String zh;
+
+    Capability(String label, String en, String zh) {
+        this.label = label;
+        this.en = en;
+        this.zh = zh;
+    }
+
+    @Override public String label() { return label; }
+
+    /** {@return what is missing, in {@code lang}} */
+    public String description(Lang lang) { return lang == Lang.EN ? en : zh; }
+}
