@@ -29,6 +29,10 @@ public final class CellEvaluator implements AutoCloseable {
     /** JShell's generated lambda and wrapper class names carry per-session numbers. */
     private static final Pattern LAMBDA = Pattern.compile("\\$\\$Lambda\\$\\d+");
 
+    /** What the jshell tool imports by default; cells can use List, Path, Collectors… without importing them. */
+    static final List<String> DEFAULT_IMPORTS = List.of("java.io.*", "java.math.*", "java.net.*", "java.nio.file.*",
+            "java.util.*", "java.util.concurrent.*", "java.util.function.*", "java.util.regex.*", "java.util.stream.*");
+
     private final JShell shell;
     private final SourceCodeAnalysis analysis;
 
@@ -38,6 +42,7 @@ public final class CellEvaluator implements AutoCloseable {
         for (String entry : classpath.split(File.pathSeparator))
             if (!entry.isBlank()) shell.addToClasspath(entry);
         analysis = shell.sourceCodeAnalysis();
+        for (String pkg : DEFAULT_IMPORTS) run("import " + pkg + ";");
     }
 
     /** An evaluator that sees this JVM's classpath. */
