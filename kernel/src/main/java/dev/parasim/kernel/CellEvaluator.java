@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * Runs notebook cells as Java with the JDK's JShell, in this JVM ("local" execution engine), so that
  * declarations persist from cell to cell and cells see every class on the kernel's classpath (ParaSim's
  * jar and its dependencies). A cell is split into complete snippets and run in order; the value of a
- * trailing expression is the cell's value. A compile error or an exception stops the cell with a
+ * trailing expression is the cell's value, unless the cell ends with a semicolon. A compile error or an exception stops the cell with a
  * {@link CellException} whose text has no object hashes, snippet numbers or timings.
  */
 public final class CellEvaluator implements AutoCloseable {
@@ -69,7 +69,8 @@ public final class CellEvaluator implements AutoCloseable {
             value = run(source);
             remaining = info.completeness() == SourceCodeAnalysis.Completeness.UNKNOWN ? "" : info.remaining();
         }
-        return value;
+        // IPython's convention: a trailing semicolon hides the value (System.out.printf(…); returns a PrintStream).
+        return cell.strip().endsWith(";") ? Optional.empty() : value;
     }
 
     private Optional<String> run(String source) {

@@ -35,6 +35,7 @@ class CellEvaluatorTest {
         assertEquals(Optional.of("\"a-b\""), cells.eval("String.join(\"-\", \"a\", \"b\")"));
         assertEquals(Optional.empty(), cells.eval("var z = x + 1;"));
         assertEquals(Optional.of("21"), cells.eval("z"));
+        assertEquals(Optional.empty(), cells.eval("z + 1;"));
         // jshell's default imports are there.
         assertEquals(Optional.of("[1, 2]"), cells.eval("List.of(1, 2).stream().collect(Collectors.toList())"));
     }
