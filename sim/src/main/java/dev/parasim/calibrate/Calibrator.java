@@ -107,15 +107,15 @@ public final class Calibrator {
     /** {@return the calibration with component {@code c}'s time multiplied by {@code k}} */
     static Calibration scaled(Calibration a, Component c, double k) {
         return switch (c) {
-            case GEMM -> new Calibration(a.gemmEfficiency() / k, a.gemmHalfSize(), a.attentionEfficiency(), a.memoryEfficiency(),
+            case GEMM -> new Calibration(a.gemmEfficiency() / k, a.gemmHalfSize(), a.attentionEfficiency(), a.attentionHalfSeq(), a.memoryEfficiency(),
                     a.elementwiseBytes(), a.tpOverlap(), a.dpOverlap(), a.kernelLaunchUs());
-            case ATTENTION -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency() / k, a.memoryEfficiency(),
+            case ATTENTION -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency() / k, a.attentionHalfSeq(), a.memoryEfficiency(),
                     a.elementwiseBytes(), a.tpOverlap(), a.dpOverlap(), a.kernelLaunchUs());
-            case ELEMENTWISE -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.memoryEfficiency(),
+            case ELEMENTWISE -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.attentionHalfSeq(), a.memoryEfficiency(),
                     a.elementwiseBytes() * k, a.tpOverlap(), a.dpOverlap(), a.kernelLaunchUs());
-            case MEMORY -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.memoryEfficiency() / k,
+            case MEMORY -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.attentionHalfSeq(), a.memoryEfficiency() / k,
                     a.elementwiseBytes(), a.tpOverlap(), a.dpOverlap(), a.kernelLaunchUs());
-            case TP_EXPOSED -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.memoryEfficiency(),
+            case TP_EXPOSED -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.attentionHalfSeq(), a.memoryEfficiency(),
                     a.elementwiseBytes(), 1 - (1 - a.tpOverlap()) * k, a.dpOverlap(), a.kernelLaunchUs());
         };
     }
@@ -125,7 +125,7 @@ public final class Calibrator {
         double[] k = new double[corrections.length];
         for (int i = 0; i < k.length; i++) k[i] = Math.max(0.2, 1 + move * corrections[i]);
         return new Calibration(Math.min(1, a.gemmEfficiency() / k[Component.GEMM.ordinal()]), a.gemmHalfSize(),
-                Math.min(1, a.attentionEfficiency() / k[Component.ATTENTION.ordinal()]),
+                Math.min(1, a.attentionEfficiency() / k[Component.ATTENTION.ordinal()]), a.attentionHalfSeq(),
                 Math.min(1, a.memoryEfficiency() / k[Component.MEMORY.ordinal()]),
                 a.elementwiseBytes() * k[Component.ELEMENTWISE.ordinal()],
                 Math.max(0, Math.min(1, 1 - (1 - a.tpOverlap()) * k[Component.TP_EXPOSED.ordinal()])), a.dpOverlap(),

@@ -41,7 +41,7 @@ class CalibratorTest {
     /** Runs "measured" under a known, different calibration: the fit must recover most of the gap. */
     @Test
     void recoversAKnownPerturbation() {
-        Calibration truth = new Calibration(0.55, 68, 0.40, 0.80, 300, 0.52, 1.0, 4);
+        Calibration truth = new Calibration(0.55, 68, 0.20, 1024, 0.80, 200, 0.52, 1.0, 4);
         ClusterSpec truthCluster = new ClusterSpec(H100.name(), H100.gpu(), 8, 1, H100.tiers(), truth);
         List<PublishedRun> synthetic = MegatronCoreTable.rows().stream().map(run -> {
             double seconds = Calibrator.seconds(truthCluster, truth, run);

@@ -121,7 +121,12 @@ class CliSmokeTest {
         assertTrue(r.out().contains("462B"));
         assertTrue(r.out().contains("held out: A100, Narayanan et al. 2021 Table 1, not used for calibration"));
         assertTrue(r.out().contains("1008.0B"));
-        assertEquals(2, r.out().split("mean absolute error", -1).length - 1);
+        assertTrue(r.out().contains("MosaicML llm-foundry FSDP benchmarks on H100 80GB"));
+        assertTrue(r.out().contains("MosaicML llm-foundry FSDP benchmarks on A100 40/80GB"));
+        assertEquals(4, r.out().split("mean absolute error", -1).length - 1);
+        // Per regime: long sequence on both GPU types, fp8 on H100 only.
+        assertEquals(2, r.out().split("long sequence \\(>= 16K\\)", -1).length - 1);
+        assertEquals(1, r.out().split("  fp8 ", -1).length - 1);
     }
 
     @Test
