@@ -229,7 +229,7 @@ public final class CommModel {
         ModelSpec model = e.model();
         int m = e.microBatches(plan);
         long layers = model.layers() / plan.pp();
-        long kv = 2L * e.training().microBatch() * (model.seqLen() / c) * model.kvWidth() / plan.tp();
+        long kv = 2L * e.training().microBatch() * (model.seqLen() / c) * (long) model.kvWidthPerRank(plan.tp());
         long bytes = kv * e.training().precision().activationBytes();
         Transfer hop = cost.sendRecv(bytes, layout.span(Axis.CP).crossesNodes());
         ops.add(new CommOp(Axis.CP, SEND_RECV, FORWARD, m * layers * (c - 1), bytes, hop));

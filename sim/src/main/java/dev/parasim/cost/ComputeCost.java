@@ -20,6 +20,14 @@ public final class ComputeCost {
     /** Non-GEMM kernels in one layer's forward: 2 norms, 2 bias-dropout-residual, the activation, attention (backward: twice). */
     static final int FORWARD_KERNELS = 6;
 
+    /**
+     * HBM bytes per token per hidden unit, forward + backward, of the ops TP leaves replicated (a 2-byte kernel count):
+     * 2 LayerNorms (forward read + write 4, backward 8) and 2 residual adds (forward 6, backward 4).
+     */
+    static final double REPLICATED_BYTES = 2 * (4 + 8) + 2 * (6 + 4);
+    /** The same for the 2 residual dropouts (forward and backward each: read 2, write 2, mask 1). */
+    static final double DROPOUT_BYTES = 2 * (5 + 5);
+
     private final double peakFlops;
     /** Peak of everything that is not a weight GEMM: under fp8-mixed the attention core still runs in bf16. */
     private final double attentionPeakFlops;
@@ -104,14 +112,16 @@ public final class ComputeCost {
         double t = plan.tp();
         double tokens = (double) microBatch * model.seqLen() / plan.cp();
         double h = model.hidden(), f = model.ffnHidden();
-        PassTimes gemms = linear(tokens, (h + 2.0 * model.kvWidth()) / t, h)
+        PassTimes gemms = linear(tokens, h / t + 2.0 * model.kvWidthPerRank(plan.tp()), h)
                 .plus(linear(tokens, h, h / t))
                 .plus(linear(tokens, (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f / t, h))
                 .plus(linear(tokens, h, f / t));
         PassTimes attention = attentionCore(model, plan, tokens);
-        // Norms, activations, residuals and dropout: the sequence-split share shrinks with SP, the MLP share with TP.
-        double elementwise = memoryBound(cal.elementwiseBytes() * tokens * h
-                * (0.5 / t + 0.5 / (plan.sequenceParallel() ? t : 1)));
+        // Only the replicated region (2 norms, 2 residual adds, 2 dropouts: REPLICATED_BYTES) runs whole on every TP rank
+        // without SP and shrinks with SP (Korthikanti et al. 2022 §4.2.2); the rest of the traffic is split over t.
+        double replicated = Math.min(cal.elementwiseBytes(), REPLICATED_BYTES + (model.dropout() ? DROPOUT_BYTES : 0));
+        double elementwise = memoryBound(tokens * h * ((cal.elementwiseBytes() - replicated) / t
+                + replicated / (plan.sequenceParallel() ? t : 1)));
         double launch = cal.kernelLaunchUs() * 1e-6;
         if (fp8) elementwise += fp8Casts(model, plan, tokens);
         PassTimes layer = gemms.plus(attention).plus(new PassTimes(elementwise / 3 + FORWARD_KERNELS * launch,
@@ -135,7 +145,7 @@ public final class ComputeCost {
         double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
         double mlpOut = (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f;
         double forward = 4.0 * tokens * (2 * h + h / t + f / t);
-        double backward = 3.0 * tokens * ((h + 2.0 * model.kvWidth() + mlpOut) / t + 2 * h);
+        double backward = 3.0 * tokens * ((h + mlpOut) / t + 2.0 * model.kvWidthPerRank(plan.tp()) + 2 * h);
         return memoryBound(forward + backward);
     }
 

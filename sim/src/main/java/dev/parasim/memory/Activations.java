@@ -44,7 +44,7 @@ public final class Activations {
         double sb = sLocal * microBatch, h = m.hidden();
         if (recompute == Recompute.FULL) return activationBytes * sb * h / replicated;
         double mlp = (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
-        double bytes = activationBytes * sb * (4 * h / replicated + (2 * h + 2.0 * m.kvWidth() + mlp) / t);
+        double bytes = activationBytes * sb * (4 * h / replicated + (2 * h + mlp) / t + 2.0 * m.kvWidthPerRank(plan.tp()));
         if (m.dropout()) bytes += MASK_BYTES * 2 * sb * h / replicated;
         if (recompute == Recompute.NONE && m.flashAttention()) {
             // FlashAttention keeps no a·s² tensor, only the softmax's logsumexp: one fp32 per head per query (Dao 2023 §3.1).
@@ -116,7 +116,7 @@ public final class Activations {
     public static double weightGradInputsPerLayer(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
         double sb = (double) m.seqLen() / plan.cp() * microBatch, h = m.hidden();
         double mlp = (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
-        return activationBytes * sb * (4 * h + (2 * h + 2.0 * m.kvWidth() + mlp) / plan.tp());
+        return activationBytes * sb * (4 * h + (2 * h + mlp) / plan.tp() + 2.0 * m.kvWidthPerRank(plan.tp()));
     }
 
     /**

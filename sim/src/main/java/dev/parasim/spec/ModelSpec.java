@@ -39,6 +39,12 @@ public record ModelSpec(String name, int layers, int hidden, int heads, int kvHe
     /** {@return width of the K (or V) projection: kvHeads · headDim} */
     public long kvWidth() { return (long) kvHeads * headDim(); }
 
+    /**
+     * {@return one tensor-parallel rank's share of kvWidth: kvWidth/t when t divides kvHeads, else one whole head}:
+     * with t > kvHeads Megatron replicates each K/V head over t/kvHeads ranks (t must then be a multiple of kvHeads)
+     */
+    public double kvWidthPerRank(int tp) { return tp <= kvHeads ? (double) kvWidth() / tp : headDim(); }
+
     /** {@return whether linear layers carry biases and norms are LayerNorm (GPT family)} */
     public boolean gptFamily() { return mlp == MlpKind.GELU; }
 

@@ -40,7 +40,7 @@ class CliSmokeTest {
         assertTrue(doc.get("plans").size() > 0);
         for (JsonNode plan : doc.get("plans")) {
             for (String field : List.of("name", "dp", "tp", "pp", "cp", "zero", "world", "parameters", "memory", "comm", "time",
-                    "mfu", "hfu", "tokensPerSecond"))
+                    "mfu", "mfu6ND", "hfu", "tokensPerSecond"))
                 assertTrue(plan.has(field), field);
             for (String field : List.of("paramsBytes", "gradsBytes", "optimizerBytes", "activationsBytes", "otherBytes",
                     "peakBytes", "fits"))
