@@ -31,7 +31,8 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  * <li>DP (ZeRO, Rajbhandari et al. 2020; executor semantics): DDP accumulates gradients locally and
  *   AllReduces them once, bucketed; ZeRO-1 ReduceScatters once and AllGathers the updated parameters;
  *   ZeRO-2 ReduceScatters after every micro-batch; ZeRO-3 AllGathers each unit before its forward and
- *   again before its backward and ReduceScatters its gradient, every micro-batch. Buffers pad per unit.</li>
+ *   again before its backward and ReduceScatters its gradient, every micro-batch, one collective per unit (each
+ *   with its own latency). Buffers pad per unit.</li>
  * <li>TP (Narayanan et al. 2021 §3.2): per layer per micro-batch 2 AllReduces forward + 2 backward on
  *   b·s·h elements (8·b·s·h·(t−1)/t sent); with sequence parallelism AllGather + ReduceScatter pairs
  *   of the same volume, plus in backward an AllGather of the qkv and of the fc1 input, which SP keeps only as
@@ -99,11 +100,16 @@ public final class CommModel {
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, AFTER_STEP, 1, agBytes, cost.of(ALL_GATHER, padded * paramBytes, span)));
             }
             case PARAMETERS -> {
-                Transfer gather = cost.of(ALL_GATHER, padded * paramBytes, span);
+                // One collective per unit (a layer, as FSDP wraps blocks), each paying its own ring latency.
+                Transfer gather = Transfer.NONE, scatter = Transfer.NONE;
+                for (long u : units) {
+                    long unitPadded = Chunking.shard(u, n) * (long) n;
+                    gather = gather.plus(cost.of(ALL_GATHER, unitPadded * paramBytes, span));
+                    scatter = scatter.plus(cost.of(REDUCE_SCATTER, unitPadded * gradBytes, span));
+                }
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, FORWARD, m, agBytes, gather));
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, BACKWARD, m, agBytes, gather));
-                ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes,
-                        cost.of(REDUCE_SCATTER, padded * gradBytes, span)));
+                ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes, scatter));
             }
         }
     }
@@ -229,7 +235,7 @@ public final class CommModel {
         ModelSpec model = e.model();
         int m = e.microBatches(plan);
         long layers = model.layers() / plan.pp();
-        long kv = 2L * e.training().microBatch() * (model.seqLen() / c) * model.kvWidth() / plan.tp();
+        long kv = 2L * e.training().microBatch() * (model.seqLen() / c) * (long) model.kvWidthPerRank(plan.tp());
         long bytes = kv * e.training().precision().activationBytes();
         Transfer hop = cost.sendRecv(bytes, layout.span(Axis.CP).crossesNodes());
         ops.add(new CommOp(Axis.CP, SEND_RECV, FORWARD, m * layers * (c - 1), bytes, hop));

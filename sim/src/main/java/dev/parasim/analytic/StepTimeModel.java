@@ -45,8 +45,7 @@ public final class StepTimeModel {
         PassTimes compute = cost.layer(model, plan, mbs, e.training().recompute()).times((double) model.layers() / p);
         if (stage == 0) compute = compute.plus(cost.embedding(model, plan, mbs));
         if (stage == p - 1) compute = compute.plus(cost.head(model, plan, mbs));
-        double attention = 3 * cost.attention(4.0 * mbs * model.seqLen() / plan.cp() * model.seqLen() * model.hidden() / plan.tp())
-                * model.layers() / p;
+        double attention = cost.attentionCore(model, plan, (double) mbs * model.seqLen() / plan.cp()).total() * model.layers() / p;
         double forwardExposed = 0, backwardExposed = 0, cpTime = 0, dpForward = 0, dpBackward = 0;
         double gradientSync = 0, afterStep = 0, sendForward = 0, sendBackward = 0;
         for (CommOp op : ops) {

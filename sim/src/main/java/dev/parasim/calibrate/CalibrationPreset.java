@@ -41,8 +41,8 @@ public final class CalibrationPreset {
             b.append(String.format(Locale.ROOT, "  - {name: %s, scope: %s, bandwidthGBps: %s, latencyUs: %s, efficiency: %s}%n",
                     t.name(), t.scope().label(), num(t.bandwidthGBps()), num(t.latencyUs()), num(t.efficiency())));
         b.append(String.format(Locale.ROOT, "calibration: {gemmEfficiency: %s, gemmHalfSize: %s, attentionEfficiency: %s, "
-                        + "memoryEfficiency: %s, elementwiseBytes: %s, tpOverlap: %s, dpOverlap: %s, kernelLaunchUs: %s}%n",
-                num(k.gemmEfficiency()), num(k.gemmHalfSize()), num(k.attentionEfficiency()), num(k.memoryEfficiency()),
+                        + "attentionHalfSeq: %s, memoryEfficiency: %s, elementwiseBytes: %s, tpOverlap: %s, dpOverlap: %s, kernelLaunchUs: %s}%n",
+                num(k.gemmEfficiency()), num(k.gemmHalfSize()), num(k.attentionEfficiency()), num(k.attentionHalfSeq()), num(k.memoryEfficiency()),
                 num(k.elementwiseBytes()), num(k.tpOverlap()), num(k.dpOverlap()), num(k.kernelLaunchUs())));
         return b.toString();
     }

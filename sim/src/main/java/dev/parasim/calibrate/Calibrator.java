@@ -2,6 +2,9 @@ package dev.parasim.calibrate;
 
 import dev.parasim.spec.Calibration;
 import dev.parasim.spec.ClusterSpec;
+import dev.parasim.spec.load.SpecLoader;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.validate.MptTable;
 import dev.parasim.validate.PublishedRun;
 import dev.parasim.validate.Validation;
 import org.apache.spark.ml.linalg.VectorUDT;
@@ -20,12 +23,13 @@ import java.util.List;
 
 /**
  * Fits the cost model's efficiency parameters to measured step times with Spark MLlib. The model is
- * linearised around the starting calibration: for each run, how its predicted step time moves when one
+ * linearised around the current calibration: for each run, how its predicted step time moves when one
  * cost component is scaled (GEMM time, attention time, element-wise traffic, HBM-bound time, exposed TP
  * communication) is one feature; a ridge regression without intercept fits the component scales that
  * best explain the residuals (measured − predicted). The full, non-linear model then picks how far to
- * move along the fitted correction (0 = the starting calibration), accepting a move only if it lowers
- * the mean error without raising the max, so the result is never worse than where it started.
+ * move along the fitted correction (0 = stay), by the lowest mean + ¼·max relative error, and the fit is
+ * repeated from there ({@link #ROUNDS} Gauss-Newton rounds), so the result is never worse than where it
+ * started on that measure, and it moves whenever the starting calibration is off.
  */
 public final class Calibrator {
     /** The scaled components, in feature order. */
@@ -33,8 +37,28 @@ public final class Calibrator {
 
     static final double STEP = 0.01;
     static final double[] MOVES = {0, 0.25, 0.5, 0.75, 1.0, 1.25};
+    static final int ROUNDS = 4;
 
     private Calibrator() {}
+
+    /**
+     * One measured run: its model, layout and setup as {@link Validation#predict(ModelSpec, PublishedRun, ClusterSpec,
+     * Validation.Setup)} takes them, on {@code cluster} (sized to the run), and its measured step seconds.
+     */
+    public record Case(ModelSpec model, PublishedRun run, Validation.Setup setup, ClusterSpec cluster, double measuredSeconds) {
+        /** A Megatron-style row of a published-runs CSV (the Megatron-Core setup, measured time from its TFLOP/s). */
+        public static Case megatron(PublishedRun run, ClusterSpec cluster) {
+            Validation.Setup setup = Validation.MEGATRON_CORE_H100;
+            return new Case(new ModelSpec(run.model(), run.layers(), run.hidden(), run.heads(), run.heads(), 4 * run.hidden(),
+                    run.vocab(), run.seqLen(), dev.parasim.spec.MlpKind.GELU, true, true, setup.attention()), run, setup, cluster,
+                    measured(run));
+        }
+
+        /** An llm-foundry row, on its own cluster preset. */
+        public static Case llmFoundry(MptTable.Run r) {
+            return new Case(r.model(), r.run(), Validation.setupOf(r), SpecLoader.clusterPreset(r.cluster()), r.measuredStepSeconds());
+        }
+    }
 
     /** One run under a calibration: predicted and measured step seconds. */
     public record Fit(PublishedRun run, double predictedSeconds, double measuredSeconds) {
@@ -51,45 +75,65 @@ public final class Calibrator {
         public static double maxError(List<Fit> fits) {
             return fits.stream().mapToDouble(f -> Math.abs(f.relativeError())).max().orElse(0);
         }
+
+        static double score(List<Fit> fits) {
+            return meanError(fits) + 0.25 * maxError(fits);
+        }
     }
 
+    /** Megatron-style rows on {@code cluster}, starting from the cluster's calibration. */
     public static Result fit(SparkSession spark, ClusterSpec cluster, List<PublishedRun> runs, double regParam) {
-        Calibration start = cluster.calibration();
+        return fit(spark, cluster.calibration(), runs.stream().map(r -> Case.megatron(r, cluster)).toList(), regParam);
+    }
+
+    public static Result fit(SparkSession spark, Calibration start, List<Case> cases, double regParam) {
+        Calibration current = start;
+        double[] total = {1, 1, 1, 1, 1};
+        double lastMove = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+            double[] corrections = corrections(spark, current, cases, regParam);
+            Calibration best = current;
+            double bestMove = 0, bestScore = Result.score(fits(current, cases));
+            for (double move : MOVES) {
+                Calibration candidate = apply(current, corrections, move);
+                double score = Result.score(fits(candidate, cases));
+                if (score < bestScore - 1e-9) {
+                    best = candidate;
+                    bestMove = move;
+                    bestScore = score;
+                }
+            }
+            if (bestMove == 0) break;
+            for (int i = 0; i < total.length; i++) total[i] *= Math.max(0.2, 1 + bestMove * corrections[i]);
+            current = best;
+            lastMove = bestMove;
+        }
+        return new Result(start, current, total, lastMove, fits(start, cases), fits(current, cases));
+    }
+
+    static double[] corrections(SparkSession spark, Calibration at, List<Case> cases, double regParam) {
         List<Row> rows = new ArrayList<>();
-        for (PublishedRun run : runs) {
-            double base = seconds(cluster, start, run);
+        for (Case c : cases) {
+            double base = seconds(at, c);
             double[] features = new double[Component.values().length];
-            for (Component c : Component.values())
-                features[c.ordinal()] = (seconds(cluster, scaled(start, c, 1 + STEP), run) - base) / STEP;
-            rows.add(RowFactory.create(measured(run) - base, Vectors.dense(features)));
+            for (Component k : Component.values())
+                features[k.ordinal()] = (seconds(scaled(at, k, 1 + STEP), c) - base) / STEP;
+            rows.add(RowFactory.create(c.measuredSeconds() - base, Vectors.dense(features)));
         }
         StructType schema = new StructType().add("residual", DataTypes.DoubleType).add("features", new VectorUDT());
         Dataset<Row> data = spark.createDataFrame(rows, schema);
         LinearRegressionModel model = new LinearRegression().setLabelCol("residual").setFeaturesCol("features")
                 .setFitIntercept(false).setStandardization(false).setRegParam(regParam).setElasticNetParam(0)
                 .setMaxIter(200).fit(data);
-        double[] corrections = model.coefficients().toArray();
-        Calibration best = start;
-        List<Fit> startFits = fits(cluster, start, runs);
-        double bestMove = 0, bestError = Result.meanError(startFits), maxAllowed = Result.maxError(startFits);
-        for (double move : MOVES) {
-            Calibration candidate = apply(start, corrections, move);
-            List<Fit> candidateFits = fits(cluster, candidate, runs);
-            double error = Result.meanError(candidateFits);
-            // Better on average and no worse on the worst run: never a regression on either measure.
-            if (error < bestError && Result.maxError(candidateFits) <= maxAllowed) {
-                best = candidate;
-                bestMove = move;
-                bestError = error;
-            }
-        }
-        double[] scales = new double[corrections.length];
-        for (int i = 0; i < scales.length; i++) scales[i] = 1 + bestMove * corrections[i];
-        return new Result(start, best, scales, bestMove, fits(cluster, start, runs), fits(cluster, best, runs));
+        return model.coefficients().toArray();
     }
 
     public static List<Fit> fits(ClusterSpec cluster, Calibration calibration, List<PublishedRun> runs) {
-        return runs.stream().map(r -> new Fit(r, seconds(cluster, calibration, r), measured(r))).toList();
+        return fits(calibration, runs.stream().map(r -> Case.megatron(r, cluster)).toList());
+    }
+
+    public static List<Fit> fits(Calibration calibration, List<Case> cases) {
+        return cases.stream().map(c -> new Fit(c.run(), seconds(calibration, c), c.measuredSeconds())).toList();
     }
 
     /** {@return measured step seconds: model FLOPs of the step over the published per-GPU rate} */
@@ -100,22 +144,27 @@ public final class Calibrator {
     }
 
     static double seconds(ClusterSpec cluster, Calibration calibration, PublishedRun run) {
-        ClusterSpec c = new ClusterSpec(cluster.name(), cluster.gpu(), cluster.gpusPerNode(), cluster.nodes(), cluster.tiers(), calibration);
-        return Validation.predict(run, c).prediction().time().stepSeconds();
+        return seconds(calibration, Case.megatron(run, cluster));
+    }
+
+    static double seconds(Calibration calibration, Case c) {
+        ClusterSpec k = c.cluster();
+        ClusterSpec with = new ClusterSpec(k.name(), k.gpu(), k.gpusPerNode(), k.nodes(), k.tiers(), calibration);
+        return Validation.predict(c.model(), c.run(), with, c.setup()).prediction().time().stepSeconds();
     }
 
     /** {@return the calibration with component {@code c}'s time multiplied by {@code k}} */
     static Calibration scaled(Calibration a, Component c, double k) {
         return switch (c) {
-            case GEMM -> new Calibration(a.gemmEfficiency() / k, a.gemmHalfSize(), a.attentionEfficiency(), a.memoryEfficiency(),
+            case GEMM -> new Calibration(a.gemmEfficiency() / k, a.gemmHalfSize(), a.attentionEfficiency(), a.attentionHalfSeq(), a.memoryEfficiency(),
                     a.elementwiseBytes(), a.tpOverlap(), a.dpOverlap(), a.kernelLaunchUs());
-            case ATTENTION -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency() / k, a.memoryEfficiency(),
+            case ATTENTION -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency() / k, a.attentionHalfSeq(), a.memoryEfficiency(),
                     a.elementwiseBytes(), a.tpOverlap(), a.dpOverlap(), a.kernelLaunchUs());
-            case ELEMENTWISE -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.memoryEfficiency(),
+            case ELEMENTWISE -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.attentionHalfSeq(), a.memoryEfficiency(),
                     a.elementwiseBytes() * k, a.tpOverlap(), a.dpOverlap(), a.kernelLaunchUs());
-            case MEMORY -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.memoryEfficiency() / k,
+            case MEMORY -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.attentionHalfSeq(), a.memoryEfficiency() / k,
                     a.elementwiseBytes(), a.tpOverlap(), a.dpOverlap(), a.kernelLaunchUs());
-            case TP_EXPOSED -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.memoryEfficiency(),
+            case TP_EXPOSED -> new Calibration(a.gemmEfficiency(), a.gemmHalfSize(), a.attentionEfficiency(), a.attentionHalfSeq(), a.memoryEfficiency(),
                     a.elementwiseBytes(), 1 - (1 - a.tpOverlap()) * k, a.dpOverlap(), a.kernelLaunchUs());
         };
     }
@@ -125,7 +174,7 @@ public final class Calibrator {
         double[] k = new double[corrections.length];
         for (int i = 0; i < k.length; i++) k[i] = Math.max(0.2, 1 + move * corrections[i]);
         return new Calibration(Math.min(1, a.gemmEfficiency() / k[Component.GEMM.ordinal()]), a.gemmHalfSize(),
-                Math.min(1, a.attentionEfficiency() / k[Component.ATTENTION.ordinal()]),
+                Math.min(1, a.attentionEfficiency() / k[Component.ATTENTION.ordinal()]), a.attentionHalfSeq(),
                 Math.min(1, a.memoryEfficiency() / k[Component.MEMORY.ordinal()]),
                 a.elementwiseBytes() * k[Component.ELEMENTWISE.ordinal()],
                 Math.max(0, Math.min(1, 1 - (1 - a.tpOverlap()) * k[Component.TP_EXPOSED.ordinal()])), a.dpOverlap(),

@@ -73,7 +73,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "hand calibration:   mean %.1f%%, max %.1f%%%n", 100 * Calibrator.Result.meanError(result.before()),
                 100 * Calibrator.Result.maxError(result.before()));
-        o.printf(Locale.ROOT, "fitted calibration: mean %.1f%%, max %.1f%% (moved %.2f of the MLlib correction)%n",
+        o.printf(Locale.ROOT, "fitted calibration: mean %.1f%%, max %.1f%% (last round moved %.2f of the MLlib correction)%n",
                 100 * Calibrator.Result.meanError(result.after()), 100 * Calibrator.Result.maxError(result.after()), result.move());
         o.println("preset: " + preset);
         o.flush();

@@ -21,6 +21,13 @@ public record Transfer(Map<String, Double> bytesByTier, double seconds) {
     }
 
     /** {@return this transfer repeated {@code times} (same bytes and time each)} */
+    /** {@return this transfer followed by {@code o}: seconds and per-tier bytes added} */
+    public Transfer plus(Transfer o) {
+        Map<String, Double> tiers = new java.util.TreeMap<>(bytesByTier);
+        o.bytesByTier.forEach((t, b) -> tiers.merge(t, b, Double::sum));
+        return new Transfer(tiers, seconds + o.seconds);
+    }
+
     public Transfer times(double times) {
         Map<String, Double> scaled = new TreeMap<>();
         bytesByTier.forEach((k, v) -> scaled.put(k, v * times));

@@ -12,30 +12,48 @@ import dev.parasim.spec.Recompute;
  * Roofline compute time of transformer work on one GPU. A GEMM takes the longer of its FLOPs at
  * peak × efficiency and its operand traffic at HBM bandwidth, plus a launch overhead; the efficiency
  * rises with the GEMM's smallest dimension d as gemmEfficiency · d / (d + gemmHalfSize), so thin,
- * tensor-parallel-split GEMMs run slower than wide ones. The fused attention core runs at its own
- * efficiency and skips the masked half of a causal score matrix; element-wise kernels are bound by HBM.
+ * tensor-parallel-split GEMMs run slower than wide ones. The attention core is {@link #attentionCore}: a fused
+ * flash kernel that skips a causal mask's empty tiles, or eager batched GEMMs with materialised scores;
+ * element-wise kernels are bound by HBM.
  */
 public final class ComputeCost {
     /** Non-GEMM kernels in one layer's forward: 2 norms, 2 bias-dropout-residual, the activation, attention (backward: twice). */
     static final int FORWARD_KERNELS = 6;
 
+    /**
+     * HBM bytes per token per hidden unit, forward + backward, of the ops TP leaves replicated (a 2-byte kernel count):
+     * 2 LayerNorms (forward read + write 4, backward 8) and 2 residual adds (forward 6, backward 4).
+     */
+    static final double REPLICATED_BYTES = 2 * (4 + 8) + 2 * (6 + 4);
+    /** The same for the 2 residual dropouts (forward and backward each: read 2, write 2, mask 1). */
+    static final double DROPOUT_BYTES = 2 * (5 + 5);
+
     private final double peakFlops;
+    /** Peak of everything that is not a weight GEMM: under fp8-mixed the attention core still runs in bf16. */
+    private final double attentionPeakFlops;
+    private final boolean fp8;
     private final double hbmBytesPerSecond;
     private final int elementBytes;
     private final Calibration cal;
 
     public ComputeCost(GpuSpec gpu, Precision precision, Calibration cal) {
         this.peakFlops = gpu.peakFlops(precision);
+        this.fp8 = precision == Precision.FP8_MIXED;
+        this.attentionPeakFlops = fp8 ? gpu.peakFlops(Precision.BF16_MIXED) : peakFlops;
         this.cal = cal;
         this.hbmBytesPerSecond = gpu.hbmGBps() * 1e9 * cal.memoryEfficiency();
         this.elementBytes = precision.activationBytes();
     }
 
-    /** {@return seconds of an M×K by K×N GEMM} */
+    /** {@return seconds of an M×K by K×N weight GEMM (fp8 under fp8-mixed)} */
     public double gemm(double m, double n, double k) {
+        return gemm(m, n, k, peakFlops);
+    }
+
+    private double gemm(double m, double n, double k, double peak) {
         double d = Math.min(m, Math.min(n, k));
         double efficiency = cal.gemmEfficiency() * d / (d + cal.gemmHalfSize());
-        double compute = 2 * m * n * k / (peakFlops * efficiency);
+        double compute = 2 * m * n * k / (peak * efficiency);
         double traffic = elementBytes * (m * k + k * n + m * n) / hbmBytesPerSecond;
         return Math.max(compute, traffic) + cal.kernelLaunchUs() * 1e-6;
     }
@@ -50,9 +68,40 @@ public final class ComputeCost {
         return bytes / hbmBytesPerSecond;
     }
 
-    /** {@return attention core seconds for {@code flops} counted unmasked (4·T·s·h/t); causal masking halves the work} */
-    public double attention(double flops) {
-        return 0.5 * flops / (peakFlops * cal.attentionEfficiency());
+    /** FlashAttention's query and key tile (Dao 2023, FlashAttention-2 §3: 128×128 blocks for head dimension 128). */
+    static final int FLASH_TILE = 128;
+
+    /**
+     * {@return the attention core of one micro-batch on one GPU}: F, and B with the core's whole backward (it has
+     * no weights, W = 0). {@code tokens} queries (b·s/cp) each attend to the sequence's s keys, a/t heads of d.
+     * <ul>
+     * <li>flash: the unmasked forward 4·T·s·h/t FLOPs times the share of score tiles a causal mask leaves,
+     *   (n + 1)/(2n) for n = ⌈s/128⌉ tiles (½ at long s, more at short s), at attentionEfficiency · s/(s + attentionHalfSeq)
+     *   of peak (the kernel's throughput grows with the keys each query tile streams through; FlashAttention-2's
+     *   benchmarks); the backward does 2.5× the forward's FLOPs (5 tile GEMMs to the forward's 2: it recomputes the
+     *   scores; Dao 2023 §3.2).</li>
+     * <li>eager: QKᵀ and the weighted sum as batched GEMMs (T×s×d and T×d×s per head, unmasked), plus HBM traffic on
+     *   the a·T·s/t scores: forward softmax read and write, with dropout a read, a write and the 1 B mask; backward
+     *   the softmax gradient (P, dP read, dS written), with dropout the mask and two more passes.</li>
+     * </ul>
+     */
+    public PassTimes attentionCore(ModelSpec model, ParallelPlan plan, double tokens) {
+        double s = model.seqLen(), heads = (double) model.heads() / plan.tp(), d = model.headDim();
+        if (model.flashAttention()) {
+            double tiles = Math.ceil(s / FLASH_TILE);
+            double causal = (tiles + 1) / (2 * tiles);
+            double efficiency = cal.attentionEfficiency() * s / (s + cal.attentionHalfSeq());
+            double forward = causal * 4.0 * tokens * s * heads * d / (attentionPeakFlops * efficiency) + cal.kernelLaunchUs() * 1e-6;
+            return new PassTimes(forward, 2.5 * forward, 0);
+        }
+        double p = attentionPeakFlops;
+        PassTimes scores = new PassTimes(gemm(tokens, s, d, p), gemm(tokens, d, s, p), gemm(d, s, tokens, p));
+        PassTimes weighted = new PassTimes(gemm(tokens, d, s, p), gemm(tokens, s, d, p), gemm(s, d, tokens, p));
+        double elements = heads * tokens * s;
+        double forwardBytes = elements * (2 * elementBytes + (model.dropout() ? 2 * elementBytes + 1 : 0));
+        double backwardBytes = elements * (3 * elementBytes + (model.dropout() ? 2 * elementBytes + 1 : 0));
+        return new PassTimes(heads * (scores.forward() + weighted.forward()) + memoryBound(forwardBytes),
+                heads * (scores.backward() + weighted.backward()) + memoryBound(backwardBytes), 0);
     }
 
     /**
@@ -63,23 +112,41 @@ public final class ComputeCost {
         double t = plan.tp();
         double tokens = (double) microBatch * model.seqLen() / plan.cp();
         double h = model.hidden(), f = model.ffnHidden();
-        PassTimes gemms = linear(tokens, (h + 2.0 * model.kvWidth()) / t, h)
+        PassTimes gemms = linear(tokens, h / t + 2.0 * model.kvWidthPerRank(plan.tp()), h)
                 .plus(linear(tokens, h, h / t))
                 .plus(linear(tokens, (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f / t, h))
                 .plus(linear(tokens, h, f / t));
-        double attentionForward = attention(4.0 * tokens * model.seqLen() * h / t);
-        // Norms, activations, residuals and dropout: the sequence-split share shrinks with SP, the MLP share with TP.
-        double elementwise = memoryBound(cal.elementwiseBytes() * tokens * h
-                * (0.5 / t + 0.5 / (plan.sequenceParallel() ? t : 1)));
+        PassTimes attention = attentionCore(model, plan, tokens);
+        // Only the replicated region (2 norms, 2 residual adds, 2 dropouts: REPLICATED_BYTES) runs whole on every TP rank
+        // without SP and shrinks with SP (Korthikanti et al. 2022 §4.2.2); the rest of the traffic is split over t.
+        double replicated = Math.min(cal.elementwiseBytes(), REPLICATED_BYTES + (model.dropout() ? DROPOUT_BYTES : 0));
+        double elementwise = memoryBound(tokens * h * ((cal.elementwiseBytes() - replicated) / t
+                + replicated / (plan.sequenceParallel() ? t : 1)));
         double launch = cal.kernelLaunchUs() * 1e-6;
-        PassTimes layer = gemms.plus(new PassTimes(attentionForward + elementwise / 3 + FORWARD_KERNELS * launch,
-                2 * attentionForward + 2 * elementwise / 3 + 2 * FORWARD_KERNELS * launch, 0));
+        if (fp8) elementwise += fp8Casts(model, plan, tokens);
+        PassTimes layer = gemms.plus(attention).plus(new PassTimes(elementwise / 3 + FORWARD_KERNELS * launch,
+                2 * elementwise / 3 + 2 * FORWARD_KERNELS * launch, 0));
         double recomputed = switch (recompute) {
             case NONE -> 0;
-            case SELECTIVE -> attentionForward;
+            case SELECTIVE -> attention.forward();
             case FULL -> layer.forward();
         };
         return new PassTimes(layer.forward(), layer.backwardInput() + recomputed, layer.backwardWeight());
+    }
+
+    /**
+     * {@return seconds of one layer's fp8 casts, forward and backward}: fp8-mixed runs only the four weight GEMMs in
+     * fp8 (Transformer Engine's recipe; Micikevicius et al. 2022): each GEMM's bf16 input is read and written back as
+     * fp8 with its transposed copy for the backward (2 + 1 + 1 B per element: qkv's and fc1's inputs h each, proj's
+     * h/t, fc2's f/t per token), and in backward each output gradient is cast (2 + 1 B: h + 2·kvWidth and the MLP's
+     * first output over t, proj's and fc2's h). Attention, norms, element-wise kernels and the scaling stay bf16.
+     */
+    double fp8Casts(ModelSpec model, ParallelPlan plan, double tokens) {
+        double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
+        double mlpOut = (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f;
+        double forward = 4.0 * tokens * (2 * h + h / t + f / t);
+        double backward = 3.0 * tokens * ((h + mlpOut) / t + 2.0 * model.kvWidthPerRank(plan.tp()) + 2 * h);
+        return memoryBound(forward + backward);
     }
 
     /** {@return the LM head and cross-entropy of one micro-batch (last stage): logits GEMM plus fp32 softmax traffic} */

@@ -13,7 +13,8 @@ import dev.parasim.spec.SpecException;
  * micro-batch passes (micro-batches · pp · chunks, which set the supersteps) per step. Executed: any dp × tp × pp — data parallelism with any ZeRO
  * stage (DDP, ZeRO-1/2/3), pipeline parallelism (GPipe, 1F1B, interleaved, ZB-H1) and Megatron tensor
  * parallelism with or without sequence parallelism, each composed with the others; cp = 1. The executed GPT
- * has no dropout and recomputes nothing, so the model must say {@code dropout: false} and the training
+ * has no dropout, computes eager attention and recomputes nothing, so the model must say {@code dropout: false}
+ * and {@code attention: eager} (the default) and the training
  * {@code recompute: none}: the accountant then predicts the activations the executor holds.
  * The plan's own rules (pp·chunks divides the layers, interleaved needs m a multiple of pp, …) are
  * checked when the experiment is loaded, before any Spark job.
@@ -49,6 +50,8 @@ public final class ExecLimits {
             throw new SpecException("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
         if (e.model().dropout())
             throw new SpecException("model.dropout", "executed models have no dropout (set it false)", true);
+        if (e.model().flashAttention())
+            throw new SpecException("model.attention", "the executed GPT computes eager attention (set it eager)", e.model().attention());
         if (e.training().recompute() != Recompute.NONE)
             throw new SpecException("training.recompute", "executed runs keep every activation (none)", e.training().recompute());
     }

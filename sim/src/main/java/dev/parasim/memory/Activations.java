@@ -33,7 +33,10 @@ public final class Activations {
      * output a·s²·b/t — each at {@code activationBytes}. Dropout adds the two residual masks 2·s·b·h (/t with SP)
      * and the attention mask at 1 B plus the dropped probabilities a·s²·b/t: at 2 B that is s·b·h·(34 + 5as/h)
      * without parallelism. Selective recompute drops the a·s²·b terms; full recompute keeps only the layer input
-     * s·b·h (/t with SP). Norm statistics are {@link #normStatistics}.
+     * s·b·h (/t with SP). With {@code model.attention: flash} no a·s²·b term is kept at all (scores, softmax, dropout
+     * mask and dropped probabilities vanish; the mask is regenerated from the RNG seed): the kernel keeps its output
+     * (the projection input, already counted) and the logsumexp statistics, a·s·b/t fp32 values (none under selective
+     * recompute, which reruns the kernel). Norm statistics are {@link #normStatistics}.
      */
     public static double perLayer(ModelSpec m, ParallelPlan plan, int microBatch, Recompute recompute, int activationBytes) {
         double t = plan.tp(), replicated = replicatedDivisor(plan);
@@ -41,9 +44,12 @@ public final class Activations {
         double sb = sLocal * microBatch, h = m.hidden();
         if (recompute == Recompute.FULL) return activationBytes * sb * h / replicated;
         double mlp = (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
-        double bytes = activationBytes * sb * (4 * h / replicated + (2 * h + 2.0 * m.kvWidth() + mlp) / t);
+        double bytes = activationBytes * sb * (4 * h / replicated + (2 * h + mlp) / t + 2.0 * m.kvWidthPerRank(plan.tp()));
         if (m.dropout()) bytes += MASK_BYTES * 2 * sb * h / replicated;
-        if (recompute == Recompute.NONE) {
+        if (recompute == Recompute.NONE && m.flashAttention()) {
+            // FlashAttention keeps no a·s² tensor, only the softmax's logsumexp: one fp32 per head per query (Dao 2023 §3.1).
+            bytes += FP32_BYTES * m.heads() * sLocal * microBatch / t;
+        } else if (recompute == Recompute.NONE) {
             double scores = m.heads() * sLocal * m.seqLen() * microBatch / t;
             bytes += activationBytes * scores;
             if (m.dropout()) bytes += (MASK_BYTES + activationBytes) * scores;
@@ -110,7 +116,7 @@ public final class Activations {
     public static double weightGradInputsPerLayer(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
         double sb = (double) m.seqLen() / plan.cp() * microBatch, h = m.hidden();
         double mlp = (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
-        return activationBytes * sb * (4 * h + (2 * h + 2.0 * m.kvWidth() + mlp) / plan.tp());
+        return activationBytes * sb * (4 * h + (2 * h + mlp) / plan.tp() + 2.0 * m.kvWidthPerRank(plan.tp()));
     }
 
     /**

@@ -37,8 +37,10 @@ public final class Headlines {
             if (bytes > 0) rows.add(new Row(k.label() + " sent per GPU per step", Units.bytes(bytes), collectiveFormula(k), "—", NCCL));
         }
         if (plan.pp() > 1) rows.add(bubble(e, p));
-        rows.add(new Row("MFU", pct(p.mfu()), "model FLOPs / (step time · GPUs · peak); model FLOPs = " + modelFlopsFormula(e.model()),
+        rows.add(new Row("MFU (with attention FLOPs)", pct(p.mfu()), "model FLOPs / (step time · GPUs · peak); model FLOPs = " + modelFlopsFormula(e.model()),
                 "—", "Narayanan et al. 2021 (§5.1); MFU as in Chowdhery et al. 2022"));
+        rows.add(new Row("MFU (6·N·D, no attention FLOPs)", pct(p.mfu6ND()),
+                "6 · parameters · tokens / (step time · GPUs · peak)", "—", "Kaplan et al. 2020 (C ≈ 6ND)"));
         return rows;
     }
 

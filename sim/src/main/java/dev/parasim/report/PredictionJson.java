@@ -51,6 +51,7 @@ public final class PredictionJson {
         time.put("bubbleSeconds", p.time().bubbleSeconds());
         m.put("time", time);
         m.put("mfu", p.mfu());
+        m.put("mfu6ND", p.mfu6ND());
         m.put("hfu", p.hfu());
         m.put("tokensPerSecond", p.tokensPerSecond());
         return m;

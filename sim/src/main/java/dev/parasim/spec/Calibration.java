@@ -7,7 +7,8 @@ package dev.parasim.spec;
  * @param gemmEfficiency   fraction of dense peak reached by a large GEMM
  * @param gemmHalfSize     the GEMM dimension (elements) at which efficiency falls to half: efficiency
  *                         saturates as d / (d + gemmHalfSize) in the smallest of M, N, K
- * @param attentionEfficiency fraction of peak reached by the fused (flash) attention core
+ * @param attentionEfficiency fraction of peak the fused (flash) attention core reaches at long sequences
+ * @param attentionHalfSeq the sequence length (keys) at which the flash kernel reaches half that efficiency
  * @param memoryEfficiency fraction of HBM bandwidth reached by element-wise kernels
  * @param elementwiseBytes bytes of HBM traffic per token per hidden unit per layer (forward + backward)
  *                         for everything that is not a GEMM or attention (norms, activations, residuals,
@@ -19,22 +20,38 @@ package dev.parasim.spec;
  * @param kernelLaunchUs   fixed per-kernel overhead in microseconds
  */
 public record Calibration(double gemmEfficiency, double gemmHalfSize, double attentionEfficiency,
-                          double memoryEfficiency, double elementwiseBytes, double tpOverlap, double dpOverlap,
+                          double attentionHalfSeq, double memoryEfficiency, double elementwiseBytes, double tpOverlap, double dpOverlap,
                           double kernelLaunchUs) {
 
     /**
-     * The project's single global calibration. Attention efficiency (FlashAttention-2 class kernels), HBM
-     * efficiency and launch overhead are set from public kernel measurements; GEMM efficiency, half size,
-     * element-wise bytes, TP and DP overlap were fitted once to megatron-core-h100.csv (mean 6.2%,
-     * max 11.9% error) and checked on A100 runs they were not fitted to (Narayanan et al. 2021 Table 1,
-     * narayanan-2021-a100.csv: mean 10.0%, max 17.7%; see Validation.heldOutA100).
+     * The H100 calibration (one per GPU type). Attention and element-wise terms and GEMM efficiency fitted to
+     * Megatron-Core's H100 table (megatron-core-h100.csv) and the H100 rows of MosaicML's llm-foundry FSDP table
+     * (mpt-llmfoundry.csv) together, by a grid over gemmEfficiency, attentionEfficiency, attentionHalfSeq and
+     * elementwiseBytes minimising the worse table's mean + ¼·max error; TP and DP overlap, HBM efficiency and launch
+     * overhead as first fitted to the Megatron-Core table. `sim validate` prints the errors.
      */
-    public static final Calibration DEFAULT = new Calibration(0.68, 68, 0.40, 0.80, 400, 0.52, 1.0, 4);
+    public static final Calibration H100 = new Calibration(0.68, 68, 0.20, 1024, 0.80, 300, 0.52, 1.0, 4);
+
+    /**
+     * The A100 calibration: the same fit to the A100 40/80 GB rows of the llm-foundry table, checked on the held-out
+     * Narayanan et al. 2021 Table 1 (narayanan-2021-a100.csv, never fitted to). A100 GEMMs and FlashAttention-2 reach
+     * a larger share of their (lower) peak than on H100, and its element-wise kernels move fewer bytes per FLOP.
+     */
+    public static final Calibration A100 = new Calibration(0.68, 68, 0.30, 256, 0.80, 100, 0.52, 1.0, 4);
+
+    /** The calibration when nothing names a GPU type: H100's. */
+    public static final Calibration DEFAULT = H100;
+
+    /** {@return the calibration of a GPU type by its name: A100's for any A100, else H100's (H100, H200 and others)} */
+    public static Calibration forGpu(String gpuName) {
+        return gpuName.toUpperCase(java.util.Locale.ROOT).contains("A100") ? A100 : H100;
+    }
 
     public Calibration {
         Check.fraction("gemmEfficiency", gemmEfficiency);
         Check.nonNegative("gemmHalfSize", gemmHalfSize);
         Check.fraction("attentionEfficiency", attentionEfficiency);
+        Check.nonNegative("attentionHalfSeq", attentionHalfSeq);
         Check.fraction("memoryEfficiency", memoryEfficiency);
         Check.nonNegative("elementwiseBytes", elementwiseBytes);
         Check.unitInterval("tpOverlap", tpOverlap);

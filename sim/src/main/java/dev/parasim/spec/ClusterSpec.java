@@ -24,7 +24,7 @@ public record ClusterSpec(String name, GpuSpec gpu, int gpusPerNode, int nodes, 
             throw new SpecException("tiers", "must include a tier of scope node when gpusPerNode > 1", tiers.size() + " tiers");
         if (nodes > 1 && clusterTier(tiers) == null)
             throw new SpecException("tiers", "must include a tier of scope cluster when nodes > 1", tiers.size() + " tiers");
-        if (calibration == null) calibration = Calibration.DEFAULT;
+        if (calibration == null) calibration = Calibration.forGpu(gpu.name());
     }
 
     public int gpus() { return gpusPerNode * nodes; }

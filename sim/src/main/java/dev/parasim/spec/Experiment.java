@@ -35,8 +35,9 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
     public static void checkPlan(String at, ParallelPlan plan, ModelSpec model, ClusterSpec cluster, TrainingSpec training) {
         if (model.heads() % plan.tp() != 0)
             throw new SpecException(at + ".tp", "must divide model.heads (" + model.heads() + ")", plan.tp());
-        if (model.kvHeads() % plan.tp() != 0)
-            throw new SpecException(at + ".tp", "must divide model.kvHeads (" + model.kvHeads() + ")", plan.tp());
+        // tp > kvHeads replicates K/V heads (Megatron), which needs tp to be a multiple of kvHeads.
+        if (model.kvHeads() % plan.tp() != 0 && plan.tp() % model.kvHeads() != 0)
+            throw new SpecException(at + ".tp", "must divide model.kvHeads (" + model.kvHeads() + ") or be a multiple of it", plan.tp());
         if (model.ffnHidden() % plan.tp() != 0)
             throw new SpecException(at + ".tp", "must divide model.ffnHidden (" + model.ffnHidden() + ")", plan.tp());
         if (plan.pp() > model.layers())

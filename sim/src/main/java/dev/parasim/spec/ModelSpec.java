@@ -7,9 +7,17 @@ package dev.parasim.spec;
  * @param dropout whether training applies dropout (after the embedding, on the attention probabilities and
  *                after each block's two residual branches), whose masks and dropped probabilities are
  *                activation memory (Korthikanti et al. 2022 eq. 1 counts them); the executed GPT has none
+ * @param attention how the attention core runs ({@link AttentionKernel}): eager keeps the a·s² scores, flash does not
  */
 public record ModelSpec(String name, int layers, int hidden, int heads, int kvHeads, int ffnHidden,
-                        int vocab, int seqLen, MlpKind mlp, boolean tiedEmbeddings, boolean dropout) {
+                        int vocab, int seqLen, MlpKind mlp, boolean tiedEmbeddings, boolean dropout,
+                        AttentionKernel attention) {
+
+    /** A model with eager attention (Korthikanti et al.'s accounting, the executed GPT's kernel). */
+    public ModelSpec(String name, int layers, int hidden, int heads, int kvHeads, int ffnHidden,
+                     int vocab, int seqLen, MlpKind mlp, boolean tiedEmbeddings, boolean dropout) {
+        this(name, layers, hidden, heads, kvHeads, ffnHidden, vocab, seqLen, mlp, tiedEmbeddings, dropout, AttentionKernel.EAGER);
+    }
 
     public ModelSpec {
         Check.name("name", name);
@@ -23,6 +31,7 @@ public record ModelSpec(String name, int layers, int hidden, int heads, int kvHe
         if (hidden % heads != 0) throw new SpecException("heads", "must divide hidden (" + hidden + ")", heads);
         if (kvHeads > heads || heads % kvHeads != 0)
             throw new SpecException("kvHeads", "must divide heads (" + heads + ")", kvHeads);
+        if (attention == null) throw new SpecException("attention", "is required", null);
     }
 
     public int headDim() { return hidden / heads; }
@@ -30,9 +39,23 @@ public record ModelSpec(String name, int layers, int hidden, int heads, int kvHe
     /** {@return width of the K (or V) projection: kvHeads · headDim} */
     public long kvWidth() { return (long) kvHeads * headDim(); }
 
+    /**
+     * {@return one tensor-parallel rank's share of kvWidth: kvWidth/t when t divides kvHeads, else one whole head}:
+     * with t > kvHeads Megatron replicates each K/V head over t/kvHeads ranks (t must then be a multiple of kvHeads)
+     */
+    public double kvWidthPerRank(int tp) { return tp <= kvHeads ? (double) kvWidth() / tp : headDim(); }
+
     /** {@return whether linear layers carry biases and norms are LayerNorm (GPT family)} */
     public boolean gptFamily() { return mlp == MlpKind.GELU; }
 
     /** {@return statistics each norm saves per token for its backward: mean and 1/σ (LayerNorm) or 1/rms (RMSNorm)} */
     public int normStatistics() { return gptFamily() ? 2 : 1; }
+
+    /** {@return whether the attention core is one fused FlashAttention kernel} */
+    public boolean flashAttention() { return attention == AttentionKernel.FLASH; }
+
+    /** {@return a copy with another attention kernel} */
+    public ModelSpec withAttention(AttentionKernel kernel) {
+        return new ModelSpec(name, layers, hidden, heads, kvHeads, ffnHidden, vocab, seqLen, mlp, tiedEmbeddings, dropout, kernel);
+    }
 }

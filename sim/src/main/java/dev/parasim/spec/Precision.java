@@ -3,7 +3,10 @@ package dev.parasim.spec;
 /**
  * Training precision. Bytes per parameter of each model-state component follow ZeRO
  * (Rajbhandari et al. 2020 §3.1): mixed precision keeps 2-byte weights and gradients beside an fp32
- * master copy and fp32 Adam moments (K = 12); pure fp32 needs no master copy (K = 8).
+ * master copy and fp32 Adam moments (K = 12); pure fp32 needs no master copy (K = 8). {@code fp8-mixed} assumes
+ * Transformer Engine's recipe: model states and activations as bf16-mixed, only the four weight GEMMs of each layer
+ * (and the LM head) run at the fp8 peak; attention, norms, element-wise kernels, and the casts and scaling
+ * around each fp8 GEMM run in bf16 (cost.ComputeCost charges the casts as HBM traffic); collectives move bf16.
  */
 public enum Precision implements Node.Labelled {
     FP32("fp32", 4, 4, 4, 4),

@@ -2,6 +2,7 @@ package dev.parasim.validate;
 
 import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.PlanPrediction;
+import dev.parasim.spec.AttentionKernel;
 import dev.parasim.spec.Calibration;
 import dev.parasim.spec.ClusterSpec;
 import dev.parasim.spec.Experiment;
@@ -33,23 +34,25 @@ public final class Validation {
      *
      * @param sequenceParallel sequence parallelism whenever tp > 1
      * @param hardwareFlops    whether the published TFLOP/s count hardware FLOPs (with recompute) rather than model FLOPs
+     * @param attention        the attention kernel the runs used
      */
     public record Setup(int microBatch, Precision precision, Recompute recompute, ZeroStage zero,
-                        boolean sequenceParallel, boolean tpCommOverlap, boolean hardwareFlops) {}
+                        boolean sequenceParallel, boolean tpCommOverlap, boolean hardwareFlops, AttentionKernel attention) {}
 
-    /** Megatron-Core r0.8.0 on H100: bf16, distributed optimizer (ZeRO-1), selective recompute, SP, TP overlap. */
+    /** Megatron-Core r0.8.0 on H100: bf16, distributed optimizer (ZeRO-1), selective recompute, SP, TP overlap, Transformer Engine's flash attention. */
     public static final Setup MEGATRON_CORE_H100 = new Setup(1, Precision.BF16_MIXED, Recompute.SELECTIVE,
-            ZeroStage.OPTIMIZER, true, true, false);
+            ZeroStage.OPTIMIZER, true, true, false, AttentionKernel.FLASH);
 
     /**
      * Megatron-LM as in Narayanan et al. 2021 §5.1: fp16 mixed precision (same bytes and A100 peak as
      * bf16-mixed, which stands in for it), full recompute, plain data parallelism (no distributed optimizer),
      * no sequence parallelism (Korthikanti et al. 2022 came later), no TP communication overlap. The paper
      * gives no micro-batch size per row; 1 is assumed, as for the H100 table (with 2, the 310B row would have
-     * 72 micro-batches per pipeline, not a multiple of pp = 16 as the interleaved schedule requires).
+     * 72 micro-batches per pipeline, not a multiple of pp = 16 as the interleaved schedule requires). Attention is
+     * eager (batched GEMMs and Megatron's fused softmax; FlashAttention came a year later).
      */
     public static final Setup NARAYANAN_A100 = new Setup(1, Precision.BF16_MIXED, Recompute.FULL, ZeroStage.DDP,
-            false, false, true);
+            false, false, true, AttentionKernel.EAGER);
 
     private Validation() {}
 
@@ -91,8 +94,48 @@ public final class Validation {
     }
 
     public static Row predict(PublishedRun run, ClusterSpec cluster, Setup setup) {
-        ModelSpec model = new ModelSpec(run.model(), run.layers(), run.hidden(), run.heads(), run.heads(),
-                4 * run.hidden(), run.vocab(), run.seqLen(), MlpKind.GELU, true, true);
+        return predict(new ModelSpec(run.model(), run.layers(), run.hidden(), run.heads(), run.heads(),
+                4 * run.hidden(), run.vocab(), run.seqLen(), MlpKind.GELU, true, true, setup.attention()), run, cluster, setup);
+    }
+
+    /** Regimes the llm-foundry rows are also summarised by (a row may be in several). */
+    public enum Regime {
+        LONG_SEQUENCE("long sequence (>= 16K)"), FULL_RECOMPUTE("full recompute"), FP8("fp8"),
+        FSDP_LARGE("FSDP on >= 128 GPUs"), OTHER("bf16, < 16K, no recompute, < 128 GPUs");
+
+        public final String label;
+
+        Regime(String label) { this.label = label; }
+
+        /** {@return the regimes of an llm-foundry row} */
+        public static List<Regime> of(MptTable.Run r) {
+            List<Regime> regimes = new java.util.ArrayList<>();
+            if (r.run().seqLen() >= 16384) regimes.add(LONG_SEQUENCE);
+            if (r.recompute() == Recompute.FULL) regimes.add(FULL_RECOMPUTE);
+            if (r.precision() == Precision.FP8_MIXED) regimes.add(FP8);
+            if (r.run().gpus() >= 128) regimes.add(FSDP_LARGE);
+            if (regimes.isEmpty()) regimes.add(OTHER);
+            return regimes;
+        }
+    }
+
+    /** The llm-foundry row's setup: its micro-batch, precision, recompute and FSDP sharding; plain DP, flash attention. */
+    public static Setup setupOf(MptTable.Run r) {
+        return new Setup(r.microBatch(), r.precision(), r.recompute(), r.zero(), false, false, false, AttentionKernel.FLASH);
+    }
+
+    /** MosaicML llm-foundry's FSDP table, the rows on {@code gpuPrefix} GPUs (e.g. "dgx-h100", "dgx-a100"), one calibration. */
+    public static List<Row> llmFoundry(String clusterPrefix, Calibration calibration) {
+        return MptTable.rows().stream().filter(r -> r.cluster().startsWith(clusterPrefix))
+                .map(r -> predict(r.model(), r.run(), calibrated(r.cluster(), calibration), setupOf(r))).toList();
+    }
+
+    /** {@return the llm-foundry rows on clusters starting with {@code clusterPrefix}, in table order} */
+    public static List<MptTable.Run> llmFoundryRuns(String clusterPrefix) {
+        return MptTable.rows().stream().filter(r -> r.cluster().startsWith(clusterPrefix)).toList();
+    }
+
+    public static Row predict(ModelSpec model, PublishedRun run, ClusterSpec cluster, Setup setup) {
         TrainingSpec training = new TrainingSpec(run.globalBatch(), setup.microBatch(), setup.precision(), Optimizer.ADAM,
                 setup.recompute(), TrainingSpec.DEFAULT_BUCKET_MB, setup.tpCommOverlap());
         int chunks = chunks(run.layers(), run.pp());

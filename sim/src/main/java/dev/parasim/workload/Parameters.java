@@ -29,10 +29,12 @@ public final class Parameters {
     /** {@return parameters of one layer that tensor parallelism splits: weight matrices and column-parallel biases, per rank} */
     public static long perLayerSharded(ModelSpec m, int tp) {
         long h = m.hidden(), kv = m.kvWidth(), f = m.ffnHidden();
-        long qkv = h * (h + 2 * kv) + (m.gptFamily() ? h + 2 * kv : 0);
+        long q = h * h + (m.gptFamily() ? h : 0);
         long proj = h * h;
         long mlp = m.mlp() == MlpKind.SWIGLU ? 3 * h * f : 2 * h * f + f;
-        return (qkv + proj + mlp) / tp;
+        // K and V (with biases for GPT): split over t, or one replicated head per rank when t > kvHeads (ModelSpec.kvWidthPerRank).
+        long keysValues = 2 * kv * (h + (m.gptFamily() ? 1 : 0));
+        return (q + proj + mlp) / tp + (tp <= m.kvHeads() ? keysValues / tp : keysValues / m.kvHeads());
     }
 
     /** {@return parameters of one layer every tensor-parallel rank keeps whole: norms and row-parallel biases} */

@@ -6,6 +6,7 @@ import dev.parasim.spec.ClusterSpec;
 import dev.parasim.spec.load.SpecLoader;
 import dev.parasim.validate.MegatronCoreTable;
 import dev.parasim.validate.PublishedRun;
+import dev.parasim.validate.Validation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +42,7 @@ class CalibratorTest {
     /** Runs "measured" under a known, different calibration: the fit must recover most of the gap. */
     @Test
     void recoversAKnownPerturbation() {
-        Calibration truth = new Calibration(0.55, 68, 0.40, 0.80, 300, 0.52, 1.0, 4);
+        Calibration truth = new Calibration(0.55, 68, 0.20, 1024, 0.80, 200, 0.52, 1.0, 4);
         ClusterSpec truthCluster = new ClusterSpec(H100.name(), H100.gpu(), 8, 1, H100.tiers(), truth);
         List<PublishedRun> synthetic = MegatronCoreTable.rows().stream().map(run -> {
             double seconds = Calibrator.seconds(truthCluster, truth, run);
@@ -54,6 +55,26 @@ class CalibratorTest {
         assertTrue(before > 0.08, "the perturbation is visible: " + before);
         assertTrue(after < before / 3, "fit recovers it: " + before + " -> " + after);
         assertTrue(r.fitted().gemmEfficiency() < 0.66, "GEMM efficiency moved toward 0.55: " + r.fitted().gemmEfficiency());
+    }
+
+    /**
+     * The H100 calibration fitted to A100-only measurements (llm-foundry's 139 A100 rows) moves toward the A100 one,
+     * and the reverse (77 H100 rows from the A100 calibration). Measured: A100 rows mean 25.8% → 6.7% (max 38.6% →
+     * 32.4%); H100 rows mean 33.4% → 8.8% (max 66.8% → 29.5%).
+     */
+    @Test
+    void fitsOneGpuTypesPresetFromTheOthersMeasurements() {
+        List<Calibrator.Case> a100 = Validation.llmFoundryRuns("dgx-a100").stream().map(Calibrator.Case::llmFoundry).toList();
+        Calibrator.Result fromH100 = Calibrator.fit(SparkTestSession.get(), Calibration.H100, a100, 0.01);
+        double before = Calibrator.Result.meanError(fromH100.before()), after = Calibrator.Result.meanError(fromH100.after());
+        assertTrue(before > 0.2, "the H100 preset is off on A100 runs: " + before);
+        assertTrue(after < 0.5 * before, "A100 from H100: " + before + " -> " + after);
+        assertTrue(fromH100.move() > 0, "moved");
+        List<Calibrator.Case> h100 = Validation.llmFoundryRuns("dgx-h100").stream().map(Calibrator.Case::llmFoundry).toList();
+        Calibrator.Result fromA100 = Calibrator.fit(SparkTestSession.get(), Calibration.A100, h100, 0.01);
+        double before2 = Calibrator.Result.meanError(fromA100.before()), after2 = Calibrator.Result.meanError(fromA100.after());
+        assertTrue(before2 > 0.2, "the A100 preset is off on H100 runs: " + before2);
+        assertTrue(after2 < 0.5 * before2, "H100 from A100: " + before2 + " -> " + after2);
     }
 
     /** The preset file's mapping, as a YAML flow value for an inline cluster. */

@@ -40,7 +40,7 @@ class CliSmokeTest {
         assertTrue(doc.get("plans").size() > 0);
         for (JsonNode plan : doc.get("plans")) {
             for (String field : List.of("name", "dp", "tp", "pp", "cp", "zero", "world", "parameters", "memory", "comm", "time",
-                    "mfu", "hfu", "tokensPerSecond"))
+                    "mfu", "mfu6ND", "hfu", "tokensPerSecond"))
                 assertTrue(plan.has(field), field);
             for (String field : List.of("paramsBytes", "gradsBytes", "optimizerBytes", "activationsBytes", "otherBytes",
                     "peakBytes", "fits"))
@@ -132,7 +132,12 @@ class CliSmokeTest {
         assertTrue(r.out().contains("462B"));
         assertTrue(r.out().contains("held out: A100, Narayanan et al. 2021 Table 1, not used for calibration"));
         assertTrue(r.out().contains("1008.0B"));
-        assertEquals(2, r.out().split("mean absolute error", -1).length - 1);
+        assertTrue(r.out().contains("MosaicML llm-foundry FSDP benchmarks on H100 80GB"));
+        assertTrue(r.out().contains("MosaicML llm-foundry FSDP benchmarks on A100 40/80GB"));
+        assertEquals(4, r.out().split("mean absolute error", -1).length - 1);
+        // Per regime: long sequence on both GPU types, fp8 on H100 only.
+        assertEquals(2, r.out().split("long sequence \\(>= 16K\\)", -1).length - 1);
+        assertEquals(1, r.out().split("  fp8 ", -1).length - 1);
     }
 
     @Test

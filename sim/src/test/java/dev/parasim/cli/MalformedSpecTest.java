@@ -76,8 +76,8 @@ class MalformedSpecTest {
                 Arguments.of(BASE.substring(0, BASE.indexOf("plans:")) + "plans: []\n", "plans: must not be empty, found a list of 0"),
                 Arguments.of("name: x\nmodel: [1, 2\n", "experiment.yaml: must be valid YAML (line 3), found \"expected ',' or ']', but got <stream end>\""),
                 Arguments.of(BASE.replace("name: base", "name: base\nname: again"), "experiment.yaml: must be valid YAML (line 2), found \"found duplicate key name\""),
-                Arguments.of(BASE.replace("{preset: gpt3-175b}", "{preset: llama2-70b}").replace("tp: 8, pp: 8", "tp: 16, pp: 4").replace("dp: 8,", "dp: 8,"),
-                        "plans[2].tp: must divide model.kvHeads (8), found 16"),
+                Arguments.of(BASE.replace("{preset: gpt3-175b}", "{preset: gpt3-175b, kvHeads: 12}"),
+                        "plans[2].tp: must divide model.kvHeads (12) or be a multiple of it, found 8"),
                 Arguments.of("""
                         name: interleaved
                         model: {preset: gpt3-175b}

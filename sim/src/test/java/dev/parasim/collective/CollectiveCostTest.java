@@ -58,6 +58,15 @@ class CollectiveCostTest {
         assertEquals(expected, t.seconds(), 1e-15);
     }
 
+    /** AllGather across nodes is one NCCL ring over all 64 ranks: 63 inter-node latencies, bytes split as hierarchical. */
+    @Test
+    void allGatherAcrossNodesPaysTheFlatRingsLatency() {
+        Transfer t = COST.of(CollectiveKind.ALL_GATHER, 1e9, new GroupSpan(64, 8, 8));
+        assertEquals(1e9 * 7 / 8 / 80e9 + 1e9 / 8 * 7 / 8 / 24e9 + 63 * 10e-6, t.seconds(), 1e-15);
+        assertEquals(1e9 * 7 / 8, t.bytesByTier().get("nvlink"), 1e-3);
+        assertEquals(1e9 / 8 * 7 / 8, t.bytesByTier().get("ib"), 1e-3);
+    }
+
     @Test
     void oneRankPerNodeIsAFlatRingOnTheClusterTier() {
         Transfer t = COST.of(CollectiveKind.ALL_GATHER, 8e8, new GroupSpan(4, 1, 4));

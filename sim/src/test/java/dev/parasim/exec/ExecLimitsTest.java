@@ -69,6 +69,11 @@ class ExecLimitsTest {
         Experiment dropout = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}", "{name: a, dp: 8}", true);
         assertEquals("model.dropout: executed models have no dropout (set it false), found true", assertThrows(SpecException.class,
                 () -> ExecLimits.check(dropout, dropout.plans().get(0), ExecModels.parameters(dropout.model()))).getMessage());
+        Experiment flash = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false, attention: flash}",
+                "{name: a, dp: 8}", true);
+        assertEquals("model.attention: the executed GPT computes eager attention (set it eager), found flash",
+                assertThrows(SpecException.class,
+                        () -> ExecLimits.check(flash, flash.plans().get(0), ExecModels.parameters(flash.model()))).getMessage());
         Experiment recompute = SpecLoader.parse("""
                 name: limits
                 model: %s

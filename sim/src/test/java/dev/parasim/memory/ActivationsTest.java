@@ -177,4 +177,26 @@ class ActivationsTest {
     static double round2(double x) {
         return Math.round(x * 100) / 100.0;
     }
+
+    /**
+     * Llama 3 8B at 8K tokens, micro-batch 1, bf16, no recompute: flash keeps no a·s² term, only the logsumexp
+     * a·s·b fp32 — 2·s·(4h + 2h + 2·kv + 3f) + 4·a·s = 1,141,899,264 B per layer, where eager (no dropout) adds
+     * 2·a·s² = 4,294,967,296 B of softmax output (and with dropout 5·a·s²·b in all: the issue's ~390 GB per GPU).
+     */
+    @Test
+    void flashAttentionKeepsOnlyTheLogsumexp() {
+        ModelSpec llama = dev.parasim.spec.load.SpecLoader.modelPreset("llama3-8b");
+        assertEquals(dev.parasim.spec.AttentionKernel.FLASH, llama.attention());
+        assertEquals(false, llama.dropout());
+        ParallelPlan plan = new ParallelPlan("p", 8, 1, 1, 1, ZeroStage.OPTIMIZER, PipelineSchedule.ONE_F_ONE_B, 1, false);
+        assertEquals(1_141_899_264.0, Activations.perLayer(llama, plan, 1, Recompute.NONE, 2));
+        ModelSpec eager = llama.withAttention(dev.parasim.spec.AttentionKernel.EAGER);
+        assertEquals(5_435_817_984.0, Activations.perLayer(eager, plan, 1, Recompute.NONE, 2));
+        // Selective recompute reruns the kernel: no logsumexp kept either.
+        assertEquals(1_141_899_264.0 - 4 * 32 * 8192, Activations.perLayer(llama, plan, 1, Recompute.SELECTIVE, 2));
+        // Tensor parallelism splits the heads, and with them the statistics.
+        ParallelPlan tp4 = new ParallelPlan("p", 2, 4, 1, 1, ZeroStage.OPTIMIZER, PipelineSchedule.ONE_F_ONE_B, 1, false);
+        assertEquals(2.0 * 8192 * (4 * 4096 + (2 * 4096 + 2 * 1024 + 3 * 14336) / 4.0) + 4.0 * 32 * 8192 / 4,
+                Activations.perLayer(llama, tp4, 1, Recompute.NONE, 2));
+    }
 }

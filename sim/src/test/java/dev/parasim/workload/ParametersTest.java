@@ -57,4 +57,15 @@ class ParametersTest {
         // The last stage keeps its own copy of the tied word embedding (Megatron).
         assertEquals(Parameters.total(m) + 51200L * 12288, sum);
     }
+
+    /** Llama 2 70B (8 K/V heads) at tp 16: each rank keeps one whole K/V head, replicated over 2 ranks (Megatron). */
+    @Test
+    void tensorParallelBeyondKvHeadsReplicatesThem() {
+        ModelSpec llama = SpecLoader.modelPreset("llama2-70b");
+        long h = 8192, f = 28672, kv = 1024;
+        assertEquals((h * h + h * h + 3 * h * f) / 8 + 2 * kv * h / 8, Parameters.perLayerSharded(llama, 8));
+        assertEquals((h * h + h * h + 3 * h * f) / 16 + 2 * 128 * h, Parameters.perLayerSharded(llama, 16));
+        assertEquals(128.0, llama.kvWidthPerRank(16));
+        assertEquals(Parameters.perLayer(llama), Parameters.perLayerSharded(llama, 1) + Parameters.perLayerReplicated(llama));
+    }
 }

@@ -1,5 +1,6 @@
 package dev.parasim.spec.load;
 
+import dev.parasim.spec.AttentionKernel;
 import dev.parasim.spec.Calibration;
 import dev.parasim.spec.ClusterSpec;
 import dev.parasim.spec.ExecuteSpec;
@@ -131,7 +132,8 @@ public final class SpecLoader {
             MlpKind mlp = n.choice("mlp", MlpKind.class, MlpKind.GELU);
             return new ModelSpec(n.string("name", "custom"), n.integer("layers"), hidden, heads,
                     n.integer("kvHeads", heads), n.integer("ffnHidden", 4 * hidden), n.integer("vocab"),
-                    n.integer("seqLen"), mlp, n.bool("tiedEmbeddings", mlp == MlpKind.GELU), n.bool("dropout", true));
+                    n.integer("seqLen"), mlp, n.bool("tiedEmbeddings", mlp == MlpKind.GELU), n.bool("dropout", true),
+                    n.choice("attention", AttentionKernel.class, AttentionKernel.EAGER));
         });
         n.done();
         return spec;
@@ -155,8 +157,8 @@ public final class SpecLoader {
                 t.done();
             }
             Calibration calibration = n.has("calibration")
-                    ? SpecException.at("calibration", () -> calibration(n.child("calibration")))
-                    : Calibration.DEFAULT;
+                    ? SpecException.at("calibration", () -> calibration(n.child("calibration"), Calibration.forGpu(gpu.name())))
+                    : Calibration.forGpu(gpu.name());
             return new ClusterSpec(n.string("name", "custom"), gpu, n.integer("gpusPerNode"), n.integer("nodes"),
                     tiers, calibration);
         });
@@ -164,11 +166,10 @@ public final class SpecLoader {
         return spec;
     }
 
-    static Calibration calibration(Node n) {
-        Calibration d = Calibration.DEFAULT;
+    static Calibration calibration(Node n, Calibration d) {
         Calibration c = new Calibration(n.number("gemmEfficiency", d.gemmEfficiency()),
                 n.number("gemmHalfSize", d.gemmHalfSize()), n.number("attentionEfficiency", d.attentionEfficiency()),
-                n.number("memoryEfficiency", d.memoryEfficiency()), n.number("elementwiseBytes", d.elementwiseBytes()),
+                n.number("attentionHalfSeq", d.attentionHalfSeq()),                n.number("memoryEfficiency", d.memoryEfficiency()), n.number("elementwiseBytes", d.elementwiseBytes()),
                 n.number("tpOverlap", d.tpOverlap()), n.number("dpOverlap", d.dpOverlap()),
                 n.number("kernelLaunchUs", d.kernelLaunchUs()));
         n.done();
