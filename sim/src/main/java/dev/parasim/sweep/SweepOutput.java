@@ -27,24 +27,43 @@ public final class SweepOutput {
     private SweepOutput() {}
 
     public static Path write(Path outDir, SweepJob.Outcome outcome, String sweepYaml, Instant date) {
+        return write(outDir, outcome, Tables.of(outcome), sweepYaml, date, new PhaseTimes());
+    }
+
+    /** Writes the sweep with its answers already computed, timing each kind of output in {@code times}. */
+    public static Path write(Path outDir, SweepJob.Outcome outcome, Tables tables, String sweepYaml, Instant date,
+                             PhaseTimes times) {
         String name = outcome.spec().name();
         Path target = outDir.resolve(name);
         Path tmp = outDir.resolve("." + name + ".tmp-" + System.nanoTime());
         try {
             Files.createDirectories(tmp);
-            Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
-            plans.write().parquet(tmp.resolve("plans.parquet").toString());
-            singleCsv(plans, tmp, "plans.csv");
-            Tables tables = Tables.of(outcome);
+            if (outcome.onDriver()) {
+                // Small sweeps: the sorted rows once, one local Parquet part, the CSV written here (no Spark job).
+                List<Row> plans = PlanRows.sorted(outcome.kept());
+                outcome.results().sparkSession().createDataFrame(plans, PlanRows.SCHEMA).coalesce(1).write()
+                        .parquet(tmp.resolve("plans.parquet").toString());
+                times.lap("plans.parquet");
+                PlanRows.writeCsv(tmp.resolve("plans.csv"), plans);
+            } else {
+                Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
+                plans.write().parquet(tmp.resolve("plans.parquet").toString());
+                times.lap("plans.parquet");
+                singleCsv(plans, tmp, "plans.csv");
+            }
+            times.lap("plans.csv");
             Csv.write(tmp.resolve("best.csv"), tables.best());
             Csv.write(tmp.resolve("pareto.csv"), tables.pareto());
             Csv.write(tmp.resolve("top.csv"), tables.top());
             Csv.write(tmp.resolve("heatmap.csv"), tables.heatmap());
             Csv.write(tmp.resolve("rejected.csv"), tables.rejected());
             Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
+            times.lap("answer CSVs");
             SweepCharts.write(tmp.resolve("charts"), outcome, tables);
+            times.lap("charts");
             Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
                     sha256(sweepYaml), Version.current(), date), StandardCharsets.UTF_8);
+            times.lap("report.md");
             if (Files.exists(target)) deleteTree(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             return target;
@@ -86,7 +105,13 @@ public final class SweepOutput {
     /** The small answer tables, collected to the driver. */
     public record Tables(List<Row> status, List<Row> best, List<Row> pareto, List<Row> top, List<Row> heatmap,
                          List<Row> rejected, String[] columns) {
+        /** {@return the answers: one pass on the driver when the rows are there, else Spark SQL} */
         public static Tables of(SweepJob.Outcome o) {
+            return o.onDriver() ? SweepAnswers.of(o.kept(), o.spec().constraints().topK()) : sql(o);
+        }
+
+        /** {@return the answers from Spark SQL ({@link SweepQueries}), whatever the sweep's size} */
+        public static Tables sql(SweepJob.Outcome o) {
             Dataset<Row> r = o.results();
             return new Tables(SweepQueries.statusCounts(r).collectAsList(), SweepQueries.best(r).collectAsList(),
                     SweepQueries.pareto(r).collectAsList(), SweepQueries.top(r, o.spec().constraints().topK()).collectAsList(),
