@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 
 /**
@@ -36,14 +38,16 @@ public final class SweepOutput {
         String name = outcome.spec().name();
         Path target = outDir.resolve(name);
         Path tmp = outDir.resolve("." + name + ".tmp-" + System.nanoTime());
+        CompletableFuture<Void> parquet = CompletableFuture.completedFuture(null);
         try {
             Files.createDirectories(tmp);
             if (outcome.onDriver()) {
-                // Small sweeps: the sorted rows once, one local Parquet part, the CSV written here (no Spark job).
+                // Small sweeps: the sorted rows once; one local Parquet part written by Spark on its own thread
+                // (its cold start overlaps the CSVs and charts), the CSV written here (no Spark job).
                 List<Row> plans = PlanRows.sorted(outcome.kept());
-                outcome.results().sparkSession().createDataFrame(plans, PlanRows.SCHEMA).coalesce(1).write()
-                        .parquet(tmp.resolve("plans.parquet").toString());
-                times.lap("plans.parquet");
+                Path parquetDir = tmp.resolve("plans.parquet");
+                parquet = CompletableFuture.runAsync(() -> outcome.results().sparkSession().createDataFrame(plans, PlanRows.SCHEMA)
+                        .coalesce(1).write().parquet(parquetDir.toString()), runnable -> new Thread(runnable, "sweep-parquet").start());
                 PlanRows.writeCsv(tmp.resolve("plans.csv"), plans);
             } else {
                 Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
@@ -64,12 +68,28 @@ public final class SweepOutput {
             Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
                     sha256(sweepYaml), Version.current(), date), StandardCharsets.UTF_8);
             times.lap("report.md");
+            join(parquet);
+            times.lap("plans.parquet (rest)");
             if (Files.exists(target)) deleteTree(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             return target;
         } catch (IOException | RuntimeException e) {
+            try {
+                join(parquet);
+            } catch (RuntimeException ignored) {
+                // The first failure is the one reported; the Parquet writer has stopped touching tmp.
+            }
             deleteTree(tmp);
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /** Waits for a background write; its failure is rethrown unwrapped. */
+    static void join(CompletableFuture<Void> write) {
+        try {
+            write.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
