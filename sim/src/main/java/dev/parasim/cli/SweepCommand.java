@@ -1,6 +1,7 @@
 package dev.parasim.cli;
 
 import dev.parasim.spark.SparkSessions;
+import dev.parasim.sweep.PhaseTimes;
 import dev.parasim.sweep.SweepJob;
 import dev.parasim.sweep.SweepOutput;
 import dev.parasim.sweep.SweepResult;
@@ -17,7 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code sim sweep}: every plan of a search space, evaluated as a Spark job and ranked with Spark SQL. */
+/** {@code sim sweep}: every plan of a search space, evaluated as a Spark job and ranked (on the driver when small, else Spark SQL). */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = "Evaluate a plan space (closed form + timeline) as a Spark job; write Parquet, CSV and report.md.")
 public final class SweepCommand implements Callable<Integer> {
@@ -36,21 +37,34 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--date", paramLabel = "INSTANT", description = ReportDate.DESCRIPTION)
     String date;
 
+    @Option(names = "--timings", description = "print the wall-clock seconds of each phase to stderr")
+    boolean timings;
+
+    @Option(names = "--spark-sql", description = "rank with Spark SQL even when the sweep is small enough for the driver")
+    boolean sparkSql;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+        PhaseTimes times = new PhaseTimes();
         String yaml = dev.parasim.spec.load.SweepLoader.read(sweep);
         dev.parasim.spec.load.SweepLoader.parse(yaml, sweep.toString(), overrides);   // fail fast, before any Spark job
         Instant date = ReportDate.clock(this.date).instant();
         OutDir.check(out);
         dev.parasim.spark.SparkSessions.checkMaster(master);
         PrintWriter progress = spec.commandLine().getErr();
+        times.lap("parse");
         var session = SparkSessions.get(master);
-        SweepJob.Outcome outcome = SweepJob.run(session, yaml, overrides, progress, dev.parasim.report.ProgressLine.terminal());
-        Path dir = SweepOutput.write(out, outcome, yaml, date);
+        times.lap("spark session");
+        boolean live = dev.parasim.report.ProgressLine.terminal();
+        SweepJob.Outcome outcome = sparkSql
+                ? SweepJob.run(session, yaml, overrides, progress, live, false) : SweepJob.run(session, yaml, overrides, progress, live);
+        times.lap(outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
+        times.lap(outcome.onDriver() ? "answers (driver, one pass)" : "answers (Spark SQL)");
+        Path dir = SweepOutput.write(out, outcome, tables, yaml, date, times);
         outcome.release();
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%s: %d plans fit, %d do not fit, %d candidates rejected by rule%n", outcome.spec().name(),
@@ -60,6 +74,11 @@ public final class SweepCommand implements Callable<Integer> {
                 (long) r.getAs("peakBytes") / 1e9));
         o.println("report: " + dir.resolve("report.md"));
         o.flush();
+        if (timings) {
+            times.lap("summary");
+            progress.print(times.summary());
+            progress.flush();
+        }
         return 0;
     }
 }

@@ -35,8 +35,11 @@ final class SweepCharts {
             Set<String> front = new HashSet<>();
             List<Row> frontRows = tables.pareto().stream().filter(r -> (int) r.getAs("gpus") == gpus).toList();
             frontRows.forEach(r -> front.add(r.getAs("plan")));
-            List<Row> fits = outcome.results().filter("status = 'ok' AND gpus = " + gpus).select("plan", "stepSeconds", "peakBytes")
-                    .orderBy("stepSeconds", "plan").limit(MAX_POINTS).collectAsList();
+            List<Row> fits = outcome.onDriver()
+                    ? SweepAnswers.fastest(outcome.kept(), gpus, MAX_POINTS).stream().map(r -> org.apache.spark.sql.RowFactory.create(
+                            r.getString(SweepAnswers.PLAN), r.getDouble(SweepAnswers.STEP), r.getLong(SweepAnswers.PEAK))).toList()
+                    : outcome.results().filter("status = 'ok' AND gpus = " + gpus).select("plan", "stepSeconds", "peakBytes")
+                            .orderBy("stepSeconds", "plan").limit(MAX_POINTS).collectAsList();
             List<ParetoChart.Point> points = new java.util.ArrayList<>(fits.stream().map(r -> new ParetoChart.Point(r.getDouble(1),
                     r.getLong(2) / 1e9, front.contains(r.getString(0)))).toList());
             frontRows.stream().filter(r -> fits.stream().noneMatch(f -> f.getString(0).equals(r.getAs("plan"))))

@@ -21,17 +21,32 @@ import java.util.Locale;
 /**
  * The sweep as a Spark job: seeds (GPU count × tp × pp × cp) are spread over tasks, each task parses
  * the sweep spec once and evaluates its seeds' plans with the accountant and the timeline, and the
- * results become one DataFrame that Spark SQL ranks (see {@link SweepQueries}).
+ * results become one DataFrame. A sweep of at most {@link #DRIVER_CANDIDATES} candidates also brings its
+ * rows to the driver in the same job, where {@link SweepAnswers} ranks them in one pass; a larger one is
+ * ranked by Spark SQL (see {@link SweepQueries}).
  */
 public final class SweepJob {
+    /**
+     * Candidates up to which the evaluated rows are collected to the driver (about 0.3 KB each as kept
+     * blocks, 1–2 KB as rows): 250,000 candidates hold at most a few hundred MB there.
+     */
+    public static final long DRIVER_CANDIDATES = 250_000;
+
     private SweepJob() {}
 
     /**
      * The evaluated space: every plan row (ok and oom) and the rejected candidates' counts, as a DataFrame
      * over {@code evaluated}, the rows kept in memory (one {@link SweepRows#encode} block per task) so that
-     * queries never evaluate a plan twice.
+     * queries never evaluate a plan twice; {@code kept} holds the same rows on the driver, or is null when the
+     * sweep is too large for that (then the answers come from Spark SQL).
      */
-    public record Outcome(SweepSpec spec, Dataset<Row> results, long seeds, int tasks, JavaRDD<byte[]> evaluated) {
+    public record Outcome(SweepSpec spec, Dataset<Row> results, long seeds, int tasks, JavaRDD<byte[]> evaluated,
+                          List<Row> kept) {
+        /** {@return whether the rows are on the driver} */
+        public boolean onDriver() {
+            return kept != null;
+        }
+
         /** Frees the evaluated rows. */
         public void release() {
             evaluated.unpersist(false);
@@ -44,6 +59,13 @@ public final class SweepJob {
 
     /** @param live progress as one line rewritten in place (a terminal), else plain lines at each quarter */
     public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress, boolean live) {
+        SweepSpec spec = SweepLoader.parse(sweepYaml, overrides);
+        return run(spark, sweepYaml, overrides, progress, live, PlanSpace.distinct(spec) <= DRIVER_CANDIDATES);
+    }
+
+    /** Runs the sweep; {@code onDriver} collects the evaluated rows to the driver in the evaluating job. */
+    public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress,
+                              boolean live, boolean onDriver) {
         SweepSpec spec = SweepLoader.parse(sweepYaml, overrides);
         List<PlanSpace.Seed> seeds = PlanSpace.seeds(spec);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -63,13 +85,21 @@ public final class SweepJob {
         Progress listener = new Progress(line, groupSizes);
         spark.sparkContext().addSparkListener(listener);
         try {
-            // One job of one stage evaluates every plan; the DataFrame decodes the kept blocks (no SQL cache to build).
+            // One job of one stage evaluates every plan (and, when small, brings the blocks to the driver);
+            // the DataFrame decodes the kept blocks (no SQL cache to build).
             blocks.persist(StorageLevel.MEMORY_ONLY());
-            blocks.count();
+            List<Row> kept = null;
+            if (onDriver) {
+                kept = new ArrayList<>();
+                for (byte[] block : blocks.collect()) kept.addAll(SweepRows.decode(block));
+            } else {
+                blocks.count();
+            }
             line.finish(String.format(Locale.ROOT, "[sweep] %s: %d plan groups evaluated in %d tasks, %.1f s", spec.name(),
                     seeds.size(), tasks, line.seconds()));
             JavaRDD<Row> rows = blocks.flatMap(block -> SweepRows.decode(block).iterator());
-            return new Outcome(spec, spark.createDataFrame(rows, SweepRows.SCHEMA), seeds.size(), tasks, blocks);
+            return new Outcome(spec, spark.createDataFrame(rows, SweepRows.SCHEMA), seeds.size(), tasks, blocks,
+                    kept == null ? null : java.util.Collections.unmodifiableList(kept));
         } finally {
             spark.sparkContext().removeSparkListener(listener);
         }

@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 
 /**
@@ -28,24 +30,65 @@ public final class SweepOutput {
 
     /** {@return {@code outDir/<sweep name>}, written all or nothing ({@link OutputDirectory})} */
     public static Path write(Path outDir, SweepJob.Outcome outcome, String sweepYaml, Instant date) {
+        return write(outDir, outcome, Tables.of(outcome), sweepYaml, date, new PhaseTimes());
+    }
+
+    /** Writes the sweep with its answers already computed, all or nothing ({@link OutputDirectory}), timing each kind of output in {@code times}. */
+    public static Path write(Path outDir, SweepJob.Outcome outcome, Tables tables, String sweepYaml, Instant date,
+                             PhaseTimes times) {
         try {
             return OutputDirectory.write(outDir, outcome.spec().name(), tmp -> {
-                Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
-                plans.write().parquet(tmp.resolve("plans.parquet").toString());
-                singleCsv(plans, tmp, "plans.csv");
-                Tables tables = Tables.of(outcome);
-                Csv.write(tmp.resolve("best.csv"), tables.best());
-                Csv.write(tmp.resolve("pareto.csv"), tables.pareto());
-                Csv.write(tmp.resolve("top.csv"), tables.top());
-                Csv.write(tmp.resolve("heatmap.csv"), tables.heatmap());
-                Csv.write(tmp.resolve("rejected.csv"), tables.rejected());
-                Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
-                SweepCharts.write(tmp.resolve("charts"), outcome, tables);
-                Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
-                        sha256(sweepYaml), BuildVersion.current(), date), StandardCharsets.UTF_8);
+                CompletableFuture<Void> parquet = CompletableFuture.completedFuture(null);
+                try {
+                    if (outcome.onDriver()) {
+                        // Small sweeps: the sorted rows once; one local Parquet part written by Spark on its own thread
+                        // (its cold start overlaps the CSVs and charts), the CSV written here (no Spark job).
+                        List<Row> plans = PlanRows.sorted(outcome.kept());
+                        Path parquetDir = tmp.resolve("plans.parquet");
+                        parquet = CompletableFuture.runAsync(() -> outcome.results().sparkSession().createDataFrame(plans, PlanRows.SCHEMA)
+                                .coalesce(1).write().parquet(parquetDir.toString()), runnable -> new Thread(runnable, "sweep-parquet").start());
+                        PlanRows.writeCsv(tmp.resolve("plans.csv"), plans);
+                    } else {
+                        Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
+                        plans.write().parquet(tmp.resolve("plans.parquet").toString());
+                        times.lap("plans.parquet");
+                        singleCsv(plans, tmp, "plans.csv");
+                    }
+                    times.lap("plans.csv");
+                    Csv.write(tmp.resolve("best.csv"), tables.best());
+                    Csv.write(tmp.resolve("pareto.csv"), tables.pareto());
+                    Csv.write(tmp.resolve("top.csv"), tables.top());
+                    Csv.write(tmp.resolve("heatmap.csv"), tables.heatmap());
+                    Csv.write(tmp.resolve("rejected.csv"), tables.rejected());
+                    Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
+                    times.lap("answer CSVs");
+                    SweepCharts.write(tmp.resolve("charts"), outcome, tables);
+                    times.lap("charts");
+                    Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
+                            sha256(sweepYaml), BuildVersion.current(), date), StandardCharsets.UTF_8);
+                    times.lap("report.md");
+                    join(parquet);
+                    times.lap("plans.parquet (rest)");
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        join(parquet);
+                    } catch (RuntimeException ignored) {
+                        // The first failure is the one reported; the Parquet writer has stopped touching tmp.
+                    }
+                    throw e;
+                }
             });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for a background write; its failure is rethrown unwrapped. */
+    static void join(CompletableFuture<Void> write) {
+        try {
+            write.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
@@ -76,7 +119,13 @@ public final class SweepOutput {
     /** The small answer tables, collected to the driver. */
     public record Tables(List<Row> status, List<Row> best, List<Row> pareto, List<Row> top, List<Row> heatmap,
                          List<Row> rejected, String[] columns) {
+        /** {@return the answers: one pass on the driver when the rows are there, else Spark SQL} */
         public static Tables of(SweepJob.Outcome o) {
+            return o.onDriver() ? SweepAnswers.of(o.kept(), o.spec().constraints().topK()) : sql(o);
+        }
+
+        /** {@return the answers from Spark SQL ({@link SweepQueries}), whatever the sweep's size} */
+        public static Tables sql(SweepJob.Outcome o) {
             Dataset<Row> r = o.results();
             return new Tables(SweepQueries.statusCounts(r).collectAsList(), SweepQueries.best(r).collectAsList(),
                     SweepQueries.pareto(r).collectAsList(), SweepQueries.top(r, o.spec().constraints().topK()).collectAsList(),
