@@ -24,14 +24,14 @@ import java.util.stream.Stream;
 public final class EndToEndBenchmark {
     private EndToEndBenchmark() {}
 
-    public static void run(PrintWriter out, Path sweep, Path experiment) throws IOException, InterruptedException {
+    public static void run(PrintWriter out, Class<?> cli, Path sweep, Path experiment) throws IOException, InterruptedException {
         for (Path p : List.of(sweep, experiment))
             if (!Files.isRegularFile(p)) throw new SpecException(p.toString(), "must be an existing file", "no such file");
         Path dir = Files.createTempDirectory("parasim-bench-e2e");
         try {
-            double predictBefore = cold(List.of("predict", experiment.toString()));
-            double sweepSeconds = cold(List.of("sweep", sweep.toString(), "--out", dir.toString(), "--date", "2026-01-01T00:00:00Z"));
-            double predictAfter = cold(List.of("predict", experiment.toString()));
+            double predictBefore = cold(cli, List.of("predict", experiment.toString()));
+            double sweepSeconds = cold(cli, List.of("sweep", sweep.toString(), "--out", dir.toString(), "--date", "2026-01-01T00:00:00Z"));
+            double predictAfter = cold(cli, List.of("predict", experiment.toString()));
             double predict = (predictBefore + predictAfter) / 2;
             out.printf(Locale.ROOT, "end to end, cold JVM each: predict %s %.2f s and %.2f s (before and after), sweep %s %.2f s%n",
                     experiment.getFileName(), predictBefore, predictAfter, sweep.getFileName(), sweepSeconds);
@@ -45,13 +45,13 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** {@return the seconds a fresh JVM takes to run the CLI with {@code args}}; its output is discarded */
-    static double cold(List<String> args) throws IOException, InterruptedException {
+    /** {@return the seconds a fresh JVM takes to run the CLI entry point {@code cli} with {@code args}}; its output is discarded */
+    static double cold(Class<?> cli, List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
             if (!flag.startsWith("-agentlib") && !flag.startsWith("-javaagent")) command.add(flag);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.parasim.cli.Main"));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), cli.getName()));
         command.addAll(args);
         long start = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)

@@ -44,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
         switch (name) {
             case "timeline" -> TimelineBenchmark.run(out, seconds);
             case "sweep" -> dev.parasim.bench.SweepBenchmark.run(out, cores);
-            case "e2e" -> dev.parasim.bench.EndToEndBenchmark.run(out, sweep, experiment);
+            case "e2e" -> dev.parasim.bench.EndToEndBenchmark.run(out, Main.class, sweep, experiment);
             case "allreduce" -> dev.parasim.exec.bench.AllReduceBenchmark.run(out, dev.parasim.spark.SparkSessions.get(null), 0);
             default -> throw new IllegalStateException("unchecked benchmark " + name);
         }

@@ -99,7 +99,7 @@ class ChartsTest {
         assertEquals(ChartFiles.svgElement(c.chart(), 800, 400), ChartFiles.svgElement(again.chart(), 800, 400));
     }
 
-    /** The Llama 2 70B showcase: DDP needs 1.2 TB, the plans that fit 22–50 GB; the axis reads in GB, as do their labels. */
+    /** The Llama 2 70B showcase: DDP needs 1.2 TB, the plans that fit tens of GB; the axis reads in GB, as do their labels. */
     @Test
     void showcaseMemoryChartReadsInTheUnitOfThePlansThatFit() {
         var e = dev.parasim.spec.load.SpecLoader.load(Path.of("..", "configs", "experiments", "showcase-llama2-70b.yaml"), List.of());
@@ -116,7 +116,10 @@ class ChartsTest {
         assertTrue(tp8.fits());
         assertEquals(String.format(java.util.Locale.ROOT, "%.1f GB", tp8.memory().peakBytes() / 1e9), labels.get("tp8-pp4-1f1b"));
         assertTrue(labels.values().stream().noneMatch(l -> l.startsWith("0.0 ")), labels.toString());
-        assertTrue(plot.getRangeAxis().getUpperBound() < 200, "axis runs to " + plot.getRangeAxis().getUpperBound() + " GB");
+        // DDP's 1.2 TB bar is off scale: the axis follows the capacity and the bars that stay on it (ZeRO-1's ~200 GB).
+        double ddp = predictions.stream().filter(p -> p.plan().name().equals("ddp")).findFirst().orElseThrow().memory().peakBytes() / 1e9;
+        assertTrue(ddp > 1000 && plot.getRangeAxis().getUpperBound() < ddp / 4,
+                "axis runs to " + plot.getRangeAxis().getUpperBound() + " GB, DDP needs " + ddp + " GB");
     }
 
     @Test
