@@ -12,8 +12,8 @@ import java.nio.file.FileSystemException;
 /**
  * The {@code sim} command line. Only this package exits the JVM. Exit codes: 0 done; 2 bad input (a spec, a CSV,
  * an option, a usage error: one line on stderr, nothing written); 3 Spark failed (could not start, or lost its
- * cluster: one line); 4 an output could not be written (one line naming the file); 1 an internal error (a bug,
- * with its stack trace).
+ * cluster: one line); 4 an output could not be written (one line naming the file); 5 the verb ran past its
+ * wall-clock limit ({@link TimeLimit}: one line, nothing written); 1 an internal error (a bug, with its stack trace).
  */
 @Command(name = "sim", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "ParaSim: memory, communication and step time of distributed LLM training plans.",
@@ -25,10 +25,16 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int USAGE_ERROR = SPEC_ERROR;
     public static final int SPARK_FAILURE = 3;
     public static final int IO_FAILURE = 4;
+    public static final int TIME_LIMIT = 5;
     static final int MAX_LINE_CHARS = 400;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--time-limit", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT,
+            description = "Stop with exit code 5 and nothing written after this many seconds of wall-clock time "
+                    + "(default: 14400 for run, sweep and bench; 3600 for calibrate, report, validate and book; 600 otherwise).")
+    Double timeLimit;
 
     /** No verb: the usage goes to stderr and the exit code is 2, as for any other malformed command line. */
     @Override
@@ -38,11 +44,17 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true),
+                () -> System.exit(TIME_LIMIT)));
     }
 
-    /** Runs one command line with the given streams; returns the exit code (used by tests too). */
+    /** Runs one command line with the given streams; returns the exit code (used by tests too: no time limit). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return execute(args, out, err, null);
+    }
+
+    /** As {@link #execute(String[], PrintWriter, PrintWriter)}, with the verb's wall-clock limit ending in {@code expiry}. */
+    static int execute(String[] args, PrintWriter out, PrintWriter err, TimeLimit.Expiry expiry) {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
@@ -51,6 +63,20 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             return oneLine(e.getCommandLine().getErr(), command + ": " + e.getMessage() + " (see '" + command + " --help')", USAGE_ERROR);
         });
         cli.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line.getErr()));
+        cli.setExecutionStrategy(parsed -> {
+            CommandLine.ParseResult leaf = parsed;
+            while (leaf.hasSubcommand()) leaf = leaf.subcommand();
+            Double seconds = leaf.matchedOptionValue("--time-limit", null);
+            String command = leaf.commandSpec().qualifiedName();
+            if (seconds != null && !(seconds > 0 && seconds <= 1e7))
+                throw new CommandLine.ParameterException(leaf.commandSpec().commandLine(),
+                        "--time-limit: must be a number of seconds in (0, 1e7], found " + seconds);
+            if (expiry == null) return new CommandLine.RunLast().execute(parsed);
+            double limit = seconds != null ? seconds : TimeLimit.defaultSeconds(leaf.commandSpec().name());
+            try (TimeLimit guard = TimeLimit.start(command, limit, cli.getErr(), expiry)) {
+                return new CommandLine.RunLast().execute(parsed);
+            }
+        });
         return cli.execute(args);
     }
 

@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -14,7 +17,10 @@ import java.util.stream.Stream;
  * ({@code .<name>.partial-…}) that is renamed into place when complete; an older directory of the same name is
  * moved aside ({@code .<name>.old-…}) just before and removed just after. Any failure, or an interrupt
  * (Ctrl-C runs the shutdown hook), removes the temporary sibling and keeps the older result, so
- * {@code OUT/<name>} is always absent, the previous result or the complete new one.
+ * {@code OUT/<name>} is always absent, the previous result or the complete new one. Both siblings carry the
+ * writing process's id; a run killed outright (kill -9, power loss) leaves them behind, and the next write of the
+ * same name cleans up after it: a dead process's partial directory is removed, and its moved-aside older result
+ * is put back when it was never replaced (the kill came between the two renames), removed otherwise.
  */
 public final class OutputDirectory {
     /** Fills the temporary directory. */
@@ -35,7 +41,8 @@ public final class OutputDirectory {
             throw new IllegalArgumentException("output name must be one path component, found \"" + name + "\"");
         Files.createDirectories(outDir);
         Path target = outDir.resolve(name);
-        Path temp = Files.createTempDirectory(outDir, "." + name + ".partial-");
+        recover(outDir, name);
+        Path temp = Files.createTempDirectory(outDir, sibling(name, "partial"));
         Thread cleanup = new Thread(() -> deleteQuietly(temp), "parasim-output-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
@@ -78,7 +85,7 @@ public final class OutputDirectory {
                 // Another run finished first: replace its result as any older one.
             }
         }
-        Path old = Files.createTempDirectory(outDir, "." + name + ".old-");
+        Path old = Files.createTempDirectory(outDir, sibling(name, "old"));
         Files.delete(old);
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         try {
@@ -93,6 +100,42 @@ public final class OutputDirectory {
             throw failure;
         }
         deleteTree(old);
+    }
+
+    /** {@return the prefix of a temporary sibling of {@code name}: {@code .<name>.<role>-<pid>-} (a random number follows)} */
+    private static String sibling(String name, String role) {
+        return "." + name + "." + role + "-" + ProcessHandle.current().pid() + "-";
+    }
+
+    /** Cleans up after runs of {@code name} that died without their shutdown hook (see the class comment). */
+    static void recover(Path outDir, String name) throws IOException {
+        Pattern left = Pattern.compile("\\." + Pattern.quote(name) + "\\.(partial|old)-(\\d{1,19})-\\d+");
+        List<Path> siblings;
+        try (Stream<Path> list = Files.list(outDir)) {
+            siblings = list.sorted().toList();
+        }
+        Path target = outDir.resolve(name);
+        for (Path p : siblings) {
+            Matcher m = left.matcher(p.getFileName().toString());
+            if (!m.matches() || alive(m.group(2))) continue;
+            if (m.group(1).equals("old") && !Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+                    continue;
+                } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+                    // Another run put a complete result there meanwhile: the older one goes.
+                }
+            }
+            deleteTree(p);
+        }
+    }
+
+    private static boolean alive(String pid) {
+        try {
+            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException tooLong) {
+            return false;
+        }
     }
 
     /** Deletes a directory tree (symbolic links are removed, never followed). */

@@ -36,7 +36,7 @@ class BookChromiumTest {
     void bookHasNoBrokenLinkOrImageInEitherLanguage() throws Exception {
         Path chromium = chromium();
         Bank bank = Bank.bundled();
-        Book.deleteTree(OUT);
+        dev.parasim.report.OutputDirectory.deleteTree(OUT);
         Path book = Book.write(bank, OUT.resolve("book")).getParent();
 
         List<Path> pages;
