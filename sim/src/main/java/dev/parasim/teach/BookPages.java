@@ -29,6 +29,9 @@ final class BookPages {
             ul.questions li { margin: 4px 0; }
             .tag { font-size: 12px; color: #8a4b08; background: #fdf0dc; border-radius: 3px; padding: 1px 6px; margin-left: 6px; }
             a { color: #1f5fa8; }
+            pre.cell { background: #f3f6fb; border-left: 4px solid #4e79a7; }
+            pre.output, div.output { margin-left: 16px; }
+            pre.output { background: #fff; }
             """;
 
     /** Words of the book's pages in each language. */
@@ -59,12 +62,14 @@ final class BookPages {
     static final String TAIL = "</body>\n</html>\n";
 
     /** {@return the top index: every topic with its questions in both languages} */
-    static String home(Bank bank, Map<String, Answer> answers) {
+    static String home(Bank bank, Map<String, Answer> answers, boolean notebooks) {
         StringBuilder out = new StringBuilder(head(Lang.EN, Words.of(Lang.EN).book() + " / " + Words.of(Lang.ZH).book(), "style.css"));
         out.append("<h1>").append(escape(Words.of(Lang.EN).book())).append(" / ").append(escape(Words.of(Lang.ZH).book())).append("</h1>\n");
         for (Lang l : Lang.values())
             out.append("<p lang=\"").append(l.label()).append("\">").append(escape(Words.of(l).intro()))
                     .append(" <a href=\"").append(l.label()).append("/index.html\">").append(escape(l.displayName())).append("</a></p>\n");
+        if (notebooks)
+            out.append("<p><a href=\"notebooks/index.html\">Notebooks / 笔记本</a>: ").append(escape(NotebookPages.INTRO)).append("</p>\n");
         for (Topic t : Topic.values()) {
             List<Question> qs = bank.of(t);
             if (qs.isEmpty()) continue;

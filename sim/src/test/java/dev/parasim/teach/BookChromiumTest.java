@@ -37,13 +37,19 @@ class BookChromiumTest {
         Path chromium = chromium();
         Bank bank = Bank.bundled();
         dev.parasim.report.OutputDirectory.deleteTree(OUT);
-        Path book = Book.write(bank, OUT.resolve("book")).getParent();
+        Path notebooks = Path.of("..", "notebooks");
+        long notebookCount;
+        try (Stream<Path> files = Files.list(notebooks)) {
+            notebookCount = files.filter(p -> p.toString().endsWith(".ipynb")).count();
+        }
+        Path book = Book.write(bank, OUT.resolve("book"), notebooks).getParent();
 
         List<Path> pages;
         try (Stream<Path> walk = Files.walk(book)) {
             pages = walk.filter(p -> p.toString().endsWith(".html")).sorted().toList();
         }
-        assertEquals(2 * bank.questions().size() + 3, pages.size(), "pages: index, en/ and zh/ indexes, a page per question and language");
+        assertEquals(2 * bank.questions().size() + 3 + notebookCount + 1, pages.size(),
+                "pages: index, en/ and zh/ indexes, a page per question and language, the notebooks' index and a page each");
         int links = 0;
         for (Path page : pages) {
             String html = Files.readString(page);
@@ -67,6 +73,20 @@ class BookChromiumTest {
                 assertNotNull(ImageIO.read(book.resolve("charts").resolve(q.id() + ".png").toFile()), q.id());
             }
         }
+
+        // The notebooks: linked from the index, each page with its code, outputs and charts, and its .ipynb to download.
+        assertTrue(Files.readString(book.resolve("index.html")).contains("href=\"notebooks/index.html\""));
+        String zeroPage = Files.readString(book.resolve("notebooks").resolve("06-zero-and-fsdp.html"));
+        assertTrue(zeroPage.contains("<h1>6 · ZeRO and FSDP</h1>"), zeroPage.substring(0, 600));
+        assertTrue(zeroPage.contains("<pre class=\"cell\"><code>") && zeroPage.contains("<table>"), "code cells and Markdown tables");
+        assertTrue(zeroPage.contains("<img src=\"06-zero-and-fsdp-1.png\""), "the notebook's first chart");
+        assertNotNull(ImageIO.read(book.resolve("notebooks").resolve("06-zero-and-fsdp-1.png").toFile()));
+        assertEquals(Files.readString(notebooks.resolve("06-zero-and-fsdp.ipynb")), Files.readString(book.resolve("notebooks").resolve("06-zero-and-fsdp.ipynb")));
+        String nbDom = probe(chromium, book.resolve("notebooks"), zeroPage);
+        Matcher nbImages = PROBE.matcher(nbDom);
+        assertTrue(nbImages.find(), "Chromium did not run the probe on a notebook page");
+        assertTrue(Integer.parseInt(nbImages.group(1)) >= 1, "images on the notebook page: " + nbImages.group(1));
+        assertEquals("", nbImages.group(2), "notebook charts broken in Chromium");
 
         // In the browser: every chart the book has, as the pages reference them, decoded.
         StringBuilder all = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><body>");
