@@ -154,8 +154,8 @@ public final class Headlines {
             }
             default -> throw new IllegalStateException();
         }
-        String value = String.format(Locale.ROOT, "%s (%s of compute)", Units.seconds(p.time().bubbleSeconds()),
-                pct(p.time().bubbleSeconds() / p.time().computeSeconds()));
+        String value = String.format(Locale.ROOT, "%s (%s of the bubble-free step)", Units.seconds(p.time().bubbleSeconds()),
+                pct(dev.parasim.timeline.Timeline.fraction(p.time().stepSeconds(), p.time().bubbleSeconds())));
         return new Row("pipeline bubble", value, formula + String.format(Locale.ROOT, ", p = %d, m = %d", pp, m), closed, source);
     }
 

@@ -78,6 +78,10 @@ final class ReportDocument {
 
         if (!timelines.isEmpty()) {
             blocks.add(new Block.Heading(2, "Timeline against closed form"));
+            blocks.add(new Block.Paragraph("Both split the step on the busiest pipeline stage into compute, exposed "
+                    + "communication and bubble, the bubble being the time that stage waits inside the step; every bubble "
+                    + "percentage in this report is bubble / (step − bubble), the textbook (p−1)/m for 1F1B. The timeline plays "
+                    + "the schedule with each stage's own costs; the closed form takes the slowest stage's."));
             List<List<String>> rows = new ArrayList<>();
             Units.TimeUnit unit = Units.timeUnit(predictions.stream().mapToDouble(p -> p.time().stepSeconds()).toArray());
             for (PlanPrediction p : predictions) {

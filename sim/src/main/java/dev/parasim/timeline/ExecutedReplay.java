@@ -93,14 +93,14 @@ public final class ExecutedReplay {
             }
             if (!progress) throw new IllegalStateException("executed event logs deadlock on replay: no rank can run its next event");
         }
-        int critical = 0;
-        double[] busy = new double[world];
+        double[] busy = new double[world], exposed = new double[world];
+        double step = 0;
         for (int r = 0; r < world; r++) {
             busy[r] = lanes[r].computeBusy;
-            if (lanes[r].end() > lanes[critical].end()) critical = r;
+            exposed[r] = lanes[r].exposedComm;
+            step = Math.max(step, lanes[r].end());
         }
-        Lanes c = lanes[critical];
-        double step = c.end();
+        Lanes c = lanes[Timelines.busiest(busy, exposed)];
         double bubble = Math.max(0, step - c.computeBusy - c.exposedComm);
         return new Timeline(plan.name(), world, spans, step, c.computeBusy, c.exposedComm, bubble, busy, "rank");
     }

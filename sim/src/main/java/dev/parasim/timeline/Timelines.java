@@ -70,11 +70,10 @@ public final class Timelines {
             busy[s] = compute[s] + played.exposed()[s];
             exposed[s] = played.exposed()[s] + (optimizerStart - played.pipelineEnd()[s]) + gatherExposed;
         }
-        int critical = 0;
-        for (int s = 1; s < p; s++) if (end[s] > end[critical]) critical = s;
-        double step = end[critical];
-        double bubble = Math.max(0, step - compute[critical] - exposed[critical]);
-        return new Timeline(plan.name(), p, spans, step, compute[critical], exposed[critical], bubble, busy);
+        int busiest = busiest(compute, exposed);
+        double step = max(end);
+        double bubble = Math.max(0, step - compute[busiest] - exposed[busiest]);
+        return new Timeline(plan.name(), p, spans, step, compute[busiest], exposed[busiest], bubble, busy);
     }
 
     /** The span-free replay: same arithmetic as {@link #finish}, over cached compiled orders and cost tables. */
@@ -105,7 +104,6 @@ public final class Timelines {
                 : plays.play(order, compute, exposed, send);
         double dpOverlap = e.cluster().calibration().dpOverlap();
         double[] end = new double[p], busy = new double[p], exposedTotal = new double[p], computeTotal = new double[p];
-        int critical = 0;
         for (int s = 0; s < p; s++) {
             StageCost c = costs.get(s);
             double syncEnd = r.lastBackwardStart()[s] + (1 - dpOverlap) * (r.lastBackwardEnd()[s] - r.lastBackwardStart()[s])
@@ -116,11 +114,11 @@ public final class Timelines {
             computeTotal[s] = r.compute()[s] + c.optimizer();
             busy[s] = computeTotal[s] + r.exposed()[s];
             exposedTotal[s] = r.exposed()[s] + (optimizerStart - r.pipelineEnd()[s]) + gatherExposed;
-            if (end[s] > end[critical]) critical = s;
         }
-        double step = end[critical];
-        double bubble = Math.max(0, step - computeTotal[critical] - exposedTotal[critical]);
-        return new Timeline(plan.name(), p, List.of(), step, computeTotal[critical], exposedTotal[critical], bubble, busy);
+        int busiest = busiest(computeTotal, exposedTotal);
+        double step = max(end);
+        double bubble = Math.max(0, step - computeTotal[busiest] - exposedTotal[busiest]);
+        return new Timeline(plan.name(), p, List.of(), step, computeTotal[busiest], exposedTotal[busiest], bubble, busy);
     }
 
     /** {@return start and end of the stage's last pass that produces weight gradients} */
@@ -150,5 +148,22 @@ public final class Timelines {
         public double send(int from, int to, PassRef ref) {
             return ref.pass() == Pass.F ? stages.get(from).sendForward() : stages.get(from).sendBackward();
         }
+    }
+
+    /**
+     * {@return the row whose step is split into compute, exposed communication and bubble}: the busiest one (most
+     * compute plus exposed communication; the first of equals), so that the bubble is the time the pipeline's
+     * bottleneck waits — {@link Timeline#bubbleSeconds}'s one definition, the closed form's too
+     */
+    static int busiest(double[] compute, double[] exposed) {
+        int b = 0;
+        for (int s = 1; s < compute.length; s++) if (compute[s] + exposed[s] > compute[b] + exposed[b]) b = s;
+        return b;
+    }
+
+    private static double max(double[] values) {
+        double m = values[0];
+        for (double v : values) m = Math.max(m, v);
+        return m;
     }
 }

@@ -112,10 +112,10 @@ public final class GanttChart {
         String title = "Pipeline schedule — " + timeline.plan() + (whole ? ""
                 : fromSeconds <= 0 ? ", first " + time(toSeconds) + " of the step" : ", " + time(fromSeconds) + " to " + time(toSeconds));
         JFreeChart chart = new JFreeChart(title, ChartStyle.TITLE, plot, true);
-        String summary = String.format(Locale.ROOT, "%sstep %s, bubble %s (%.1f%% of the step), exposed comm %s; labels: micro-batch%s",
+        String summary = String.format(Locale.ROOT, "%sstep %s, bubble %s (%.1f%% of the bubble-free step), exposed comm %s; labels: micro-batch%s",
                 description == null || description.isBlank() ? "" : description + " — ",
                 time(timeline.stepSeconds()), time(timeline.bubbleSeconds()),
-                100 * timeline.bubbleSeconds() / Math.max(timeline.stepSeconds(), 1e-30), time(timeline.exposedCommSeconds()),
+                100 * timeline.bubbleFraction(), time(timeline.exposedCommSeconds()),
                 chunks ? ".chunk" : " numbers");
         chart.addSubtitle(new TextTitle(summary, ChartStyle.SUBTITLE));
         ChartStyle.apply(chart);
