@@ -86,7 +86,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
      */
     static int failure(Exception e, PrintWriter err) throws Exception {
         if (e instanceof SpecException) {
-            err.println(e.getMessage());   // already one line, its value abridged
+            err.println(e.getMessage());   // one line per problem, values abridged
             err.flush();
             return SPEC_ERROR;
         }

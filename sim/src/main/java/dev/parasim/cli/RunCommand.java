@@ -73,18 +73,32 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        // Every input is checked before any Spark job starts or any file is written.
+        // Every input is checked before any Spark job starts or any file is written, and every problem reported.
         List<Experiment> loaded = new ArrayList<>();
-        for (Path file : experiments) loaded.add(SpecLoader.load(file, overrides));
+        List<SpecException> problems = new ArrayList<>();
+        for (Path file : experiments) {
+            try {
+                Experiment e = SpecLoader.load(file, overrides);
+                loaded.add(e);
+                if (e.execute().isPresent())
+                    for (ParallelPlan plan : e.plans()) {
+                        try {
+                            ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
+                        } catch (SpecException limit) {
+                            problems.add(limit);
+                        }
+                    }
+            } catch (SpecException bad) {
+                problems.add(bad);
+            }
+        }
+        if (!problems.isEmpty()) throw SpecException.all(problems);
         if (json && loaded.size() != 1) throw new SpecException("--json", "needs exactly one experiment", loaded.size());
         Clock clock = ReportDate.clock(date);
         OutDir.check(out);
         dev.parasim.spark.SparkSessions.checkMaster(master);
         if (ranksPerPartition < 0)
             throw new SpecException("--ranks-per-partition", "must be 0 (dp / cores) or positive", ranksPerPartition);
-        for (Experiment e : loaded)
-            if (e.execute().isPresent())
-                for (ParallelPlan plan : e.plans()) ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         boolean live = ProgressLine.terminal();
         boolean executes = loaded.stream().anyMatch(e -> e.execute().isPresent());

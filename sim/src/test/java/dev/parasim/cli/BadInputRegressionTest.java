@@ -80,7 +80,14 @@ class BadInputRegressionTest {
     void integerOverflowsAreLimits() {
         assertRejected("plans[6].chunks: must be at most 1048576, found 1073741824", "predict", GPT3, "--set", "plans[6].chunks=1073741824");
         // microBatch·dp = 2^23 · 512 = 2^32 used to wrap to 0 (division by zero).
-        assertRejected("training.globalBatch: must be divisible by microBatch·dp (4294967296) of plans[0], found 1536",
+        assertRejected("""
+                training.globalBatch: must be divisible by microBatch·dp (4294967296) of plans[0], found 1536
+                training.globalBatch: must be divisible by microBatch·dp (4294967296) of plans[1], found 1536
+                training.globalBatch: must be divisible by microBatch·dp (4294967296) of plans[2], found 1536
+                training.globalBatch: must be divisible by microBatch·dp (4294967296) of plans[3], found 1536
+                training.globalBatch: must be divisible by microBatch·dp (67108864) of plans[4], found 1536
+                training.globalBatch: must be divisible by microBatch·dp (67108864) of plans[5], found 1536
+                training.globalBatch: must be divisible by microBatch·dp (67108864) of plans[6], found 1536""",
                 "predict", GPT3, "--set", "training.microBatch=8388608");
         assertRejected("model.hidden: must be at most 65536, found 2147483520", "predict", GPT3, "--set", "model.hidden=2147483520");
         assertRejected("model.layers: must be at most 2048, found 1000000000", "predict", GPT3, "--set", "model.layers=1000000000");
@@ -116,7 +123,10 @@ class BadInputRegressionTest {
         Path out = dir.resolve("out");
         assertRejected("training.globalBatch: must be at most 16777216, found 1073741824",
                 "report", GPT3, "--out", out.toString(), "--set", "training.globalBatch=1073741824");
-        assertRejected("plans[4]: micro-batches per step·pp·chunks must be at most 262144, found \"65536·8·1 = 524288\"",
+        assertRejected("""
+                plans[4]: micro-batches per step·pp·chunks must be at most 262144, found "65536·8·1 = 524288"
+                plans[5]: micro-batches per step·pp·chunks must be at most 262144, found "65536·8·2 = 1048576"
+                plans[6]: micro-batches per step·pp·chunks must be at most 262144, found "65536·8·1 = 524288\"""",
                 "report", GPT3, "--out", out.toString(), "--set", "training.globalBatch=524288");
     }
 
@@ -128,8 +138,11 @@ class BadInputRegressionTest {
                 "run", TINY, "--out", out, "--set", "model.seqLen=65536");
         List<String> dp4096 = new ArrayList<>(List.of("run", TINY, "--out", out, "--set", "cluster.nodes=512", "--set", "training.globalBatch=8192"));
         for (int i = 0; i < 4; i++) dp4096.addAll(List.of("--set", "plans[" + i + "].dp=4096"));
-        assertRejected("plans[0]: executed runs have at most 64 ranks (dp·tp·pp·cp), found 4096", dp4096.toArray(String[]::new));
-        assertRejected("plans[0]: executed runs play at most 4096 micro-batches·pp·chunks per step, found 8192",
+        // Every plan's problem on its own line (issue 15: run used to report them one at a time).
+        assertRejected(IntStream.range(0, 4).mapToObj(i -> "plans[" + i + "]: executed runs have at most 64 ranks (dp·tp·pp·cp), found 4096")
+                .collect(Collectors.joining("\n")), dp4096.toArray(String[]::new));
+        assertRejected(IntStream.range(0, 4).mapToObj(i -> "plans[" + i + "]: executed runs play at most 4096 micro-batches·pp·chunks per step, found 8192")
+                        .collect(Collectors.joining("\n")),
                 "run", TINY, "--out", out, "--set", "training.globalBatch=131072", "--set", "training.microBatch=2");
         assertRejected("--ranks-per-partition: must be 0 (dp / cores) or positive, found -1", "run", TINY, "--out", out,
                 "--ranks-per-partition", "-1");

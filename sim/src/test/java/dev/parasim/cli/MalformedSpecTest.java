@@ -36,13 +36,20 @@ class MalformedSpecTest {
                 Arguments.of("plans[2].tp=7", "plans[2].tp: must divide model.heads (96), found 7"),
                 Arguments.of("plans[0].dp=256", "plans[0]: dp·tp·pp·cp must equal the cluster's GPU count (512), found \"256·1·1·1 = 256\""),
                 Arguments.of("cluster.nodes=0", "cluster.nodes: must be positive, found 0"),
-                Arguments.of("training.globalBatch=1000", "training.globalBatch: must be divisible by microBatch·dp (512) of plans[0], found 1000"),
+                // Every bad plan gets its line (issue 15): plans[0] and [1] share dp 512, plans[2] is interleaved.
+                Arguments.of("training.globalBatch=1000", """
+                        training.globalBatch: must be divisible by microBatch·dp (512) of plans[0], found 1000
+                        training.globalBatch: must be divisible by microBatch·dp (512) of plans[1], found 1000
+                        plans[2].schedule: interleaved needs micro-batches per step (125) to be a multiple of pp (8), found "interleaved\""""),
                 Arguments.of("plans[1].zero=4", "plans[1].zero: must be in 0..3, found 4"),
                 Arguments.of("training.precision=fp16", "training.precision: must be one of fp32|bf16-mixed|fp8-mixed, found \"fp16\""),
                 Arguments.of("training.recompute=some", "training.recompute: must be one of none|selective|full, found \"some\""),
                 Arguments.of("plans[2].schedule=pipedream", "plans[2].schedule: must be one of gpipe|1f1b|interleaved|zb-h1, found \"pipedream\""),
                 Arguments.of("plans[2].schedule=1f1b", "plans[2].chunks: may exceed 1 only with schedule interleaved, found 2"),
-                Arguments.of("training.globalBatch=1544", "training.globalBatch: must be divisible by microBatch·dp (512) of plans[0], found 1544"),
+                Arguments.of("training.globalBatch=1544", """
+                        training.globalBatch: must be divisible by microBatch·dp (512) of plans[0], found 1544
+                        training.globalBatch: must be divisible by microBatch·dp (512) of plans[1], found 1544
+                        plans[2].schedule: interleaved needs micro-batches per step (193) to be a multiple of pp (8), found "interleaved\""""),
                 Arguments.of("plans[2].chunks=5", "plans[2].chunks: pp·chunks must divide model.layers (96), found 40"),
                 Arguments.of("model.layers=abc", "model.layers: must be an integer, found \"abc\""),
                 Arguments.of("model.hiden=5", "model.hiden: is not a known key here, found \"hiden\""),

@@ -52,16 +52,30 @@ public final class SpecLoader {
         ModelSpec model = model(root.child("model"));
         ClusterSpec cluster = cluster(root.child("cluster"));
         TrainingSpec training = SpecException.at("training", () -> training(root.child("training")));
+        // Each plan and the execute block are checked on their own, so a file with several bad plans hears of all.
+        List<SpecException> problems = new ArrayList<>();
         List<Object> rawPlans = root.list("plans");
         List<ParallelPlan> plans = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (int i = 0; i < rawPlans.size(); i++) {
             String at = "plans[" + i + "]";
             Node node = Node.of(at, rawPlans.get(i));
-            plans.add(SpecException.at(at, () -> plan(node, model, cluster)));
+            try {
+                ParallelPlan plan = SpecException.at(at, () -> plan(node, model, cluster));
+                if (!names.add(plan.name())) throw new SpecException(at + ".name", "must be unique", plan.name());
+                Experiment.checkPlan(at, plan, model, cluster, training);
+                plans.add(plan);
+            } catch (SpecException e) {
+                problems.add(e);
+            }
         }
-        Optional<ExecuteSpec> execute = root.has("execute")
-                ? Optional.of(SpecException.at("execute", () -> execute(root.child("execute"))))
-                : Optional.empty();
+        Optional<ExecuteSpec> execute = Optional.empty();
+        try {
+            if (root.has("execute")) execute = Optional.of(SpecException.at("execute", () -> execute(root.child("execute"))));
+        } catch (SpecException e) {
+            problems.add(e);
+        }
+        if (!problems.isEmpty()) throw SpecException.all(problems);
         root.done();
         return new Experiment(name, model, cluster, training, plans, execute);
     }
