@@ -42,15 +42,27 @@ final class HtmlRenderer {
         out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<title>").append(escape(title)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
-        for (Block b : blocks) block(b, out);
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (Block b : blocks) {
+            if (b instanceof Block.Heading h) heading(h, ids, out);
+            else block(b, out);
+        }
         out.append("</body>\n</html>\n");
         return out.toString();
     }
 
+    /** A heading with an id to link to: its words in lower case joined by '-', numbered when repeated. */
+    private static void heading(Block.Heading h, java.util.Set<String> ids, StringBuilder out) {
+        String slug = h.text().toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", "-").replaceAll("^-|-$", "");
+        if (slug.isEmpty()) slug = "section";
+        String id = slug;
+        for (int n = 2; !ids.add(id); n++) id = slug + "-" + n;
+        out.append("<h").append(h.level()).append(" id=\"").append(id).append("\">").append(escape(h.text()))
+                .append("</h").append(h.level()).append(">\n");
+    }
+
     private static void block(Block b, StringBuilder out) {
-        if (b instanceof Block.Heading h)
-            out.append("<h").append(h.level()).append('>').append(escape(h.text())).append("</h").append(h.level()).append(">\n");
-        else if (b instanceof Block.Paragraph p) out.append("<p>").append(escape(p.text())).append("</p>\n");
+        if (b instanceof Block.Paragraph p) out.append("<p>").append(escape(p.text())).append("</p>\n");
         else if (b instanceof Block.Callout c)
             out.append("<div class=\"callout").append(c.alert() ? " alert" : "").append("\"><strong>").append(escape(c.title()))
                     .append("</strong> ").append(escape(c.text())).append("</div>\n");

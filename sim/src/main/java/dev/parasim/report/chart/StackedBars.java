@@ -92,7 +92,17 @@ final class StackedBars {
         } else {
             values.setRange(0, Math.max(max, limit == null ? 0 : limit.value()) * 1.15 + 1e-12);
         }
+        // Every bar that stays on the axis keeps room above it for its total (8% of the axis).
         double top = values.getUpperBound();
+        for (boolean raised = true; raised; ) {
+            raised = false;
+            for (double t : totals)
+                if (t > top / 1.08 && t <= top) {
+                    top = t * 1.08;
+                    raised = true;
+                }
+        }
+        values.setRange(0, top);
         for (int i = 0; i < plans.size(); i++) {
             // A bar taller than the axis gets its total under its name instead of above it.
             if (totals[i] > top) {
