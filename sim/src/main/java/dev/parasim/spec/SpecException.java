@@ -68,6 +68,11 @@ public final class SpecException extends RuntimeException {
         return new SpecException(first.path, first.rule, first.found, first.absolute, list.subList(1, list.size()));
     }
 
+    /** {@return the first problem's line, with how many more there are: for quoting this error inside another's} */
+    public String summary() {
+        return line(path, rule, found) + (more.isEmpty() ? "" : " (and " + more.size() + " more)");
+    }
+
     /** {@return every problem this error reports, one per line of its message} */
     public List<SpecException> errors() {
         List<SpecException> all = new ArrayList<>();

@@ -46,7 +46,7 @@ final class ChartReader {
                     try {
                         SpecTrees.experiment(setupTree, List.of(set + "=" + values.get(i)));
                     } catch (SpecException ex) {
-                        throw SpecException.absolute(at, "must give a valid setup when set as " + set + " (" + ex.getMessage() + ")", values.get(i));
+                        throw SpecException.absolute(at, "must give a valid setup when set as " + set + " (" + ex.summary() + ")", values.get(i));
                     }
                 }
             }

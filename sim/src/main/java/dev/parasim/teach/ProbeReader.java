@@ -46,7 +46,7 @@ final class ProbeReader {
         try {
             variant = SpecTrees.experiment(setupTree, set);
         } catch (SpecException ex) {
-            throw SpecException.absolute(n.pathOf("set"), "must give a valid setup (" + ex.getMessage() + ")", raw);
+            throw SpecException.absolute(n.pathOf("set"), "must give a valid setup (" + ex.summary() + ")", raw);
         }
         Probe inner = plain(n, variant, earlier);
         if (inner instanceof Probe.Ratio || inner instanceof Probe.Difference)
