@@ -26,10 +26,21 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
             if (!names.add(plan.name())) throw new SpecException(at + ".name", "must be unique", plan.name());
             checkPlan(at, plan, model, cluster, training);
         }
+        // A plan's charts and traces are named after it, some with a suffix: no name may be another's plus a suffix.
+        for (int i = 0; i < plans.size(); i++)
+            for (String suffix : FILE_SUFFIXES) {
+                String name = plans.get(i).name();
+                if (name.endsWith(suffix) && names.contains(name.substring(0, name.length() - suffix.length())))
+                    throw new SpecException("plans[" + i + "].name", "must not be another plan's name followed by "
+                            + String.join(" or ", FILE_SUFFIXES) + " (their chart and trace files would be the same)", name);
+            }
         execute = execute == null ? Optional.empty() : execute;
         if (execute.isPresent() && execute.get().fp64() && training.precision() != Precision.FP32)
             throw new SpecException("execute.fp64", "needs training.precision fp32 (precision is " + training.precision() + ")", true);
     }
+
+    /** Suffixes the report puts after a plan's name in its file names (the start of a Gantt chart, the executed run). */
+    public static final List<String> FILE_SUFFIXES = List.of("-start", "-executed");
 
     /** Checks every rule that ties a plan to a model, cluster and training settings; {@code at} prefixes the paths. */
     public static void checkPlan(String at, ParallelPlan plan, ModelSpec model, ClusterSpec cluster, TrainingSpec training) {

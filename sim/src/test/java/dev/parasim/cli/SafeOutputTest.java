@@ -67,6 +67,18 @@ class SafeOutputTest {
                 "predict", file.toString(), "--set", "name=" + longest + "n");
     }
 
+    /** Plan "x" writes gantt-x-start.png and traces/x-executed.json: plans "x-start" and "x-executed" would overwrite them. */
+    @Test
+    void noPlanIsNamedAfterAnothersFiles() throws IOException {
+        Path file = write("two.yaml", EXPERIMENT.replace("NAME", "gpt").replace("PLAN", "x")
+                .replace("  - {name: x, dp: 8, tp: 8, pp: 8}", "  - {name: x, dp: 8, tp: 8, pp: 8}\n  - {name: x-start, dp: 8, tp: 8, pp: 8}"));
+        assertRejected("plans[1].name: must not be another plan's name followed by -start or -executed (their chart and trace "
+                + "files would be the same), found \"x-start\"", "report", file.toString(), "--out", dir.resolve("out").toString());
+        assertRejected("plans[1].name: must not be another plan's name followed by -start or -executed (their chart and trace "
+                + "files would be the same), found \"x-executed\"", "predict", file.toString(), "--set", "plans[1].name=x-executed");
+        assertEquals(0, CliRunner.run("predict", file.toString(), "--set", "plans[1].name=x-end").exitCode());
+    }
+
     @Test
     void outThatIsAFileOrUnderAFileIsOneLine() throws IOException {
         Path file = write("experiment.yaml", EXPERIMENT.replace("NAME", "gpt").replace("PLAN", "3d"));
