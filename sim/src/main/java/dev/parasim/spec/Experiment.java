@@ -29,10 +29,10 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
         // A plan's charts and traces are named after it, some with a suffix: no name may be another's plus a suffix.
         for (int i = 0; i < plans.size(); i++)
             for (String suffix : FILE_SUFFIXES) {
-                String name = plans.get(i).name();
-                if (name.endsWith(suffix) && names.contains(name.substring(0, name.length() - suffix.length())))
+                String plan = plans.get(i).name();
+                if (plan.endsWith(suffix) && names.contains(plan.substring(0, plan.length() - suffix.length())))
                     throw new SpecException("plans[" + i + "].name", "must not be another plan's name followed by "
-                            + String.join(" or ", FILE_SUFFIXES) + " (their chart and trace files would be the same)", name);
+                            + String.join(" or ", FILE_SUFFIXES) + " (their chart and trace files would be the same)", plan);
             }
         execute = execute == null ? Optional.empty() : execute;
         if (execute.isPresent() && execute.get().fp64() && training.precision() != Precision.FP32)
