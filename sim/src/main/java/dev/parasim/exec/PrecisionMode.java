@@ -37,6 +37,12 @@ public enum PrecisionMode {
     /** {@return whether the model computes in fp64 (else in fp32)} */
     public boolean fp64Compute() { return this == FP64; }
 
+    /**
+     * {@return the type of the model's arithmetic, F64 under fp64 and F32 otherwise}: the type of tensors that are
+     * computed rather than stored as weights, such as the parallel cross-entropy's per-token statistics
+     */
+    public Dtype compute() { return fp64Compute() ? Dtype.F64 : Dtype.F32; }
+
     /** {@return the optimizer bytes per parameter: (master? 1 : 0) + m + v, times the state type} */
     public int optimizerBytesPerParam() { return state.bytes() * (master ? 3 : 2); }
 

@@ -26,7 +26,7 @@ final class TpStageRun {
         int activation = prog.model.activationElements(prog.strategy.microBatch());
         if (round == 0) {
             rank.alloc("tpx", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
-            rank.alloc("tpl", MemCategory.COMM_BUFFERS, Dtype.F32, 2 * tokens);
+            rank.alloc("tpl", MemCategory.COMM_BUFFERS, prog.strategy.precision().compute(), 2 * tokens);
             if (tpMode.gathers()) rank.alloc("tpy", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
         }
         PassRef current = order.get(live.next);

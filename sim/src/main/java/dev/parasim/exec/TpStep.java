@@ -19,9 +19,9 @@ import java.util.List;
  * TP group's collectives on {@link RankGrid.Group#TP}. The buffer {@code tpx} (b·s·h elements of the
  * working type) carries R — a ring AllReduce (TENSOR) or ReduceScatter (SEQUENCE, rank r keeping chunk
  * r, its b·s/t local rows) — and G, a ring AllGather of the local rows under SEQUENCE (nothing under
- * TENSOR, where the tensor stays in the phase objects); {@code tpl} (2·b·s fp32) the parallel
- * cross-entropy's max, Σe^z and target logit. The phase objects live in {@link RankState#scratch}
- * between supersteps. Each micro-batch logs one F (at its start) and one BW (at the head's backward)
+ * TENSOR, where the tensor stays in the phase objects); {@code tpl} (2·b·s of the compute type: fp32,
+ * fp64 under fp64) the parallel cross-entropy's max, Σe^z and target logit. The phase objects live in
+ * {@link RankState#scratch} between supersteps. Each micro-batch logs one F (at its start) and one BW (at the head's backward)
  * event with this rank's FLOPs; a block's saved tensors ({@link TpBlock#savedBytes()}) are metered as
  * activations from the end of its forward to the end of its backward, the last block's output and the final
  * norm's activation from the final norm to its backward, the head's softmax ({@link TpHead#savedBytes()}) from
@@ -46,8 +46,8 @@ final class TpStep implements Op {
     /**
      * Appends one micro-batch's phases and TP collectives: per layer 2 R forward and 2 backward (and under
      * SEQUENCE 2 G each way), R after the embedding lookup and the head's backward, G before the head and
-     * the embedding backward, and the cross-entropy's MAX and fused SUM AllReduces of b·s fp32. Under
-     * SEQUENCE the ln2 and ln1 outputs, kept as local rows, are AllGathered again (buffer {@code tpy}) before
+     * the embedding backward, and the cross-entropy's MAX and fused SUM AllReduces of b·s compute-type values.
+     * Under SEQUENCE the ln2 and ln1 outputs, kept as local rows, are AllGathered again (buffer {@code tpy}) before
      * fc1's and qkv's backward (Korthikanti et al. 2022 §4.2.3). {@code between} runs after the head's backward,
      * before the final norm's (the ZeRO ops ending the forward and starting the backward); with {@code reload}
      * (ZeRO-3) the phases then read their parameters again from the re-gathered buffers.
@@ -229,7 +229,7 @@ final class TpStep implements Op {
         for (int v = 0; v < units; v++) flops += model.forwardFlops(v, s.microBatch());
         live.forwardFlops = flops / tp.degree();
         rank.alloc("tpx", MemCategory.COMM_BUFFERS, s.precision().working(), live.activation);
-        rank.alloc("tpl", MemCategory.COMM_BUFFERS, Dtype.F32, 2 * live.tokens);
+        rank.alloc("tpl", MemCategory.COMM_BUFFERS, s.precision().compute(), 2 * live.tokens);
         if (live.gathers) rank.alloc("tpy", MemCategory.COMM_BUFFERS, s.precision().working(), live.activation);
         return live;
     }
