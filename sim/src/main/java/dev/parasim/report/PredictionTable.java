@@ -30,11 +30,11 @@ public final class PredictionTable {
                     p.memory().peakBytes() / 1e9, p.fits() ? "yes" : "NO", p.comm().bytesPerGpu() / 1e9,
                     p.time().stepSeconds(), 100 * p.mfu(), 100 * p.mfu6ND(), 100 * p.hfu(), p.tokensPerSecond()));
         }
-        for (PlanPrediction p : predictions) out.append(System.lineSeparator()).append(breakdown(p));
+        for (PlanPrediction p : predictions) out.append(System.lineSeparator()).append(breakdown(e, p));
         return out.toString();
     }
 
-    static String breakdown(PlanPrediction p) {
+    static String breakdown(Experiment e, PlanPrediction p) {
         MemoryBreakdown m = p.memory();
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%s%s%n", p.plan().name(), p.fits() ? "" : "  — does not fit: " + m.reason()));
@@ -49,6 +49,7 @@ public final class PredictionTable {
         b.append(System.lineSeparator());
         b.append(String.format(Locale.ROOT, "  time s      compute %.3f  exposed comm %.3f  bubble %.3f  = step %.3f%n",
                 p.time().computeSeconds(), p.time().exposedCommSeconds(), p.time().bubbleSeconds(), p.time().stepSeconds()));
+        dev.parasim.validate.PredictionRange.of(e, p).ifPresent(r -> b.append("  range       ").append(r.describe()).append(System.lineSeparator()));
         return b.toString();
     }
 }

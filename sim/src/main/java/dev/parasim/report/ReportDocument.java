@@ -188,6 +188,9 @@ final class ReportDocument {
         row(rows, "  compute", predictions, p -> unit.format(p.time().computeSeconds()));
         row(rows, "  exposed comm", predictions, p -> unit.format(p.time().exposedCommSeconds()));
         row(rows, "  bubble", predictions, p -> unit.format(p.time().bubbleSeconds()));
+        if (predictions.stream().anyMatch(p -> dev.parasim.validate.PredictionRange.of(e, p).isPresent()))
+            row(rows, "  range (published runs' errors)", predictions, p -> dev.parasim.validate.PredictionRange.of(e, p)
+                    .map(r -> unit.format(r.lowSeconds()) + " – " + unit.format(r.highSeconds())).orElse("—"));
         row(rows, "MFU", predictions, p -> Headlines.pct(p.mfu()));
         row(rows, "HFU", predictions, p -> Headlines.pct(p.hfu()));
         row(rows, "tokens/s", predictions, p -> String.format(Locale.ROOT, "%.0f", p.tokensPerSecond()));
