@@ -118,8 +118,8 @@ public final class RunCommand implements Callable<Integer> {
                                     line[0].update(done);
                                 }));
                         String summary = String.format(Locale.ROOT, "[run] %s: plan %s (dp %d, tp %d, pp %d) executed: %d steps, "
-                                + "%d supersteps each, %.1f s", e.name(), plan.name(), plan.dp(), plan.tp(), plan.pp(),
-                                e.execute().get().steps(), r.superstepsPerStep(), r.seconds());
+                                + "%d supersteps each, %.1f s (%.1f ms per superstep)", e.name(), plan.name(), plan.dp(), plan.tp(), plan.pp(),
+                                e.execute().get().steps(), r.superstepsPerStep(), r.seconds(), msPerSuperstep(r, e.execute().get().steps()));
                         if (line[0] != null) line[0].finish(summary);
                         else err.println(summary);
                         err.flush();
@@ -163,6 +163,11 @@ public final class RunCommand implements Callable<Integer> {
     /** {@return the pipeline stage whose memory the prediction of plan i describes (its worst stage)} */
     private static int predictedStage(Experiment e, int i) {
         return Accountant.predict(e, e.plans().get(i)).memory().stage();
+    }
+
+    /** {@return the wall-clock milliseconds of one superstep, averaged over the run (steps · supersteps per step)} */
+    static double msPerSuperstep(ExecutedResult r, int steps) {
+        return 1e3 * r.seconds() / Math.max(1, (long) steps * r.superstepsPerStep());
     }
 
     static String table(ExecutedResult r) {
