@@ -97,7 +97,7 @@ final class StackedBars {
         for (boolean raised = true; raised; ) {
             raised = false;
             for (double t : totals)
-                if (t > top / 1.08 && t <= top) {
+                if (t <= top && t * 1.08 > top) {   // (after top = t·1.08 this is false for t: the loop ends)
                     top = t * 1.08;
                     raised = true;
                 }
