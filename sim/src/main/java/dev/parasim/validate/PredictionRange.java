@@ -2,6 +2,7 @@ package dev.parasim.validate;
 
 import dev.parasim.analytic.PlanPrediction;
 import dev.parasim.spec.Calibration;
+import dev.parasim.spec.ClusterSpec;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.Recompute;
@@ -31,12 +32,8 @@ import java.util.Set;
 public record PredictionRange(double lowSeconds, double highSeconds, double errorLow, double errorHigh, int runs, String gpu,
                               Set<Validation.Regime> regimes) {
 
-    /** One validated run: its GPU type, regimes and relative error. */
-    private record Evidence(String gpu, Set<Validation.Regime> regimes, double error) {}
-
-    private static final class Bundled {
-        static final List<Evidence> RUNS = load();
-    }
+    /** The relative errors of the published runs of one GPU type in any of some regimes, predicted once per JVM. */
+    private static final java.util.Map<String, double[]> ERRORS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** {@return the range of {@code p}'s step on {@code e}'s cluster, if published runs share its GPU type and a regime} */
     public static Optional<PredictionRange> of(Experiment e, PlanPrediction p) {
@@ -44,17 +41,11 @@ public record PredictionRange(double lowSeconds, double highSeconds, double erro
         if (gpu == null) return Optional.empty();
         Set<Validation.Regime> regimes = regimes(e.model().seqLen(), e.training().recompute(), e.training().precision(),
                 p.plan().zero() == ZeroStage.PARAMETERS && p.plan().tp() == 1 && p.plan().pp() == 1 && e.cluster().gpus() >= 128);
-        double low = Double.POSITIVE_INFINITY, high = Double.NEGATIVE_INFINITY;
-        int runs = 0;
-        for (Evidence run : Bundled.RUNS) {
-            if (!run.gpu().equals(gpu) || java.util.Collections.disjoint(run.regimes(), regimes)) continue;
-            low = Math.min(low, run.error());
-            high = Math.max(high, run.error());
-            runs++;
-        }
-        if (runs == 0) return Optional.empty();
+        double[] errors = ERRORS.computeIfAbsent(gpu + regimes, key -> errors(gpu, regimes));
+        if (errors.length == 0) return Optional.empty();
+        double low = java.util.Arrays.stream(errors).min().orElseThrow(), high = java.util.Arrays.stream(errors).max().orElseThrow();
         double step = p.time().stepSeconds();
-        return Optional.of(new PredictionRange(step * (1 + low), step * (1 + high), low, high, runs, gpu, regimes));
+        return Optional.of(new PredictionRange(step * (1 + low), step * (1 + high), low, high, errors.length, gpu, regimes));
     }
 
     /** {@return one line: the range, its error span and the runs it rests on} */
@@ -84,19 +75,28 @@ public record PredictionRange(double lowSeconds, double highSeconds, double erro
         return name.contains("H100") ? "H100" : name.contains("A100") ? "A100" : null;
     }
 
-    private static List<Evidence> load() {
-        List<Evidence> out = new ArrayList<>();
+    /** {@return the relative errors of the bundled runs on {@code gpu} sharing a regime with {@code regimes}; only those are predicted} */
+    private static double[] errors(String gpu, Set<Validation.Regime> regimes) {
+        List<Double> out = new ArrayList<>();
         Validation.Setup mc = Validation.MEGATRON_CORE_H100, nar = Validation.NARAYANAN_A100;
-        for (Validation.Row r : Validation.megatronCore(Calibration.H100))
-            out.add(new Evidence("H100", regimes(r.run().seqLen(), mc.recompute(), mc.precision(), false), r.relativeError()));
-        for (Validation.Row r : Validation.heldOutA100(Calibration.A100))
-            out.add(new Evidence("A100", regimes(r.run().seqLen(), nar.recompute(), nar.precision(), false), r.relativeError()));
-        for (String[] t : new String[][] {{"dgx-h100", "H100"}, {"dgx-a100", "A100"}}) {
-            List<MptTable.Run> runs = Validation.llmFoundryRuns(t[0]);
-            List<Validation.Row> rows = Validation.llmFoundry(t[0], Calibration.forGpu(t[1]));
-            for (int i = 0; i < rows.size(); i++)
-                out.add(new Evidence(t[1], EnumSet.copyOf(Validation.Regime.of(runs.get(i))), rows.get(i).relativeError()));
-        }
-        return List.copyOf(out);
+        ClusterSpec h100 = Validation.calibrated("dgx-h100", Calibration.H100), a100 = Validation.calibrated("dgx-a100-80g", Calibration.A100);
+        if (gpu.equals("H100"))
+            for (PublishedRun run : MegatronCoreTable.rows())
+                if (shares(regimes(run.seqLen(), mc.recompute(), mc.precision(), false), regimes))
+                    out.add(Validation.predict(run, h100, mc).relativeError());
+        if (gpu.equals("A100"))
+            for (PublishedRun run : NarayananTable.rows())
+                if (shares(regimes(run.seqLen(), nar.recompute(), nar.precision(), false), regimes))
+                    out.add(Validation.predict(run, a100, nar).relativeError());
+        String prefix = gpu.equals("H100") ? "dgx-h100" : "dgx-a100";
+        for (MptTable.Run r : Validation.llmFoundryRuns(prefix))
+            if (shares(EnumSet.copyOf(Validation.Regime.of(r)), regimes))
+                out.add(Validation.predict(r.model(), r.run(), Validation.calibrated(r.cluster(), Calibration.forGpu(gpu)),
+                        Validation.setupOf(r)).relativeError());
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static boolean shares(Set<Validation.Regime> a, Set<Validation.Regime> b) {
+        return !java.util.Collections.disjoint(a, b);
     }
 }
