@@ -4,8 +4,6 @@ import dev.parasim.analytic.PlanPrediction;
 import dev.parasim.spec.Calibration;
 import dev.parasim.spec.ClusterSpec;
 import dev.parasim.spec.Experiment;
-import dev.parasim.spec.Precision;
-import dev.parasim.spec.Recompute;
 import dev.parasim.spec.ZeroStage;
 
 import java.util.ArrayList;
@@ -39,7 +37,7 @@ public record PredictionRange(double lowSeconds, double highSeconds, double erro
     public static Optional<PredictionRange> of(Experiment e, PlanPrediction p) {
         String gpu = family(e.cluster().gpu().name());
         if (gpu == null) return Optional.empty();
-        Set<Validation.Regime> regimes = regimes(e.model().seqLen(), e.training().recompute(), e.training().precision(),
+        Set<Validation.Regime> regimes = Validation.Regime.of(e.model().seqLen(), e.training().recompute(), e.training().precision(),
                 p.plan().zero() == ZeroStage.PARAMETERS && p.plan().tp() == 1 && p.plan().pp() == 1 && e.cluster().gpus() >= 128);
         double[] errors = ERRORS.computeIfAbsent(gpu + regimes, key -> errors(gpu, regimes));
         if (errors.length == 0) return Optional.empty();
@@ -59,16 +57,6 @@ public record PredictionRange(double lowSeconds, double highSeconds, double erro
         return r == Validation.Regime.OTHER ? "< 16K tokens, no full recompute, no FP8, no FSDP on >= 128 GPUs" : r.label;
     }
 
-    static Set<Validation.Regime> regimes(int seqLen, Recompute recompute, Precision precision, boolean fsdpAtScale) {
-        Set<Validation.Regime> regimes = EnumSet.noneOf(Validation.Regime.class);
-        if (seqLen >= 16384) regimes.add(Validation.Regime.LONG_SEQUENCE);
-        if (recompute == Recompute.FULL) regimes.add(Validation.Regime.FULL_RECOMPUTE);
-        if (precision == Precision.FP8_MIXED) regimes.add(Validation.Regime.FP8);
-        if (fsdpAtScale) regimes.add(Validation.Regime.FSDP_LARGE);
-        if (regimes.isEmpty()) regimes.add(Validation.Regime.OTHER);
-        return regimes;
-    }
-
     /** {@return "H100" or "A100" for the GPU types the bundled tables measured, else null} */
     static String family(String gpuName) {
         String name = gpuName.toUpperCase(Locale.ROOT);
@@ -82,11 +70,11 @@ public record PredictionRange(double lowSeconds, double highSeconds, double erro
         ClusterSpec h100 = Validation.calibrated("dgx-h100", Calibration.H100), a100 = Validation.calibrated("dgx-a100-80g", Calibration.A100);
         if (gpu.equals("H100"))
             for (PublishedRun run : MegatronCoreTable.rows())
-                if (shares(regimes(run.seqLen(), mc.recompute(), mc.precision(), false), regimes))
+                if (shares(Validation.Regime.of(run.seqLen(), mc.recompute(), mc.precision(), false), regimes))
                     out.add(Validation.predict(run, h100, mc).relativeError());
         if (gpu.equals("A100"))
             for (PublishedRun run : NarayananTable.rows())
-                if (shares(regimes(run.seqLen(), nar.recompute(), nar.precision(), false), regimes))
+                if (shares(Validation.Regime.of(run.seqLen(), nar.recompute(), nar.precision(), false), regimes))
                     out.add(Validation.predict(run, a100, nar).relativeError());
         String prefix = gpu.equals("H100") ? "dgx-h100" : "dgx-a100";
         for (MptTable.Run r : Validation.llmFoundryRuns(prefix))

@@ -107,13 +107,18 @@ public final class Validation {
 
         Regime(String label) { this.label = label; }
 
-        /** {@return the regimes of an llm-foundry row} */
+        /** {@return the regimes of an llm-foundry row (every one is FSDP)} */
         public static List<Regime> of(MptTable.Run r) {
-            List<Regime> regimes = new java.util.ArrayList<>();
-            if (r.run().seqLen() >= 16384) regimes.add(LONG_SEQUENCE);
-            if (r.recompute() == Recompute.FULL) regimes.add(FULL_RECOMPUTE);
-            if (r.precision() == Precision.FP8_MIXED) regimes.add(FP8);
-            if (r.run().gpus() >= 128) regimes.add(FSDP_LARGE);
+            return List.copyOf(of(r.run().seqLen(), r.recompute(), r.precision(), r.run().gpus() >= 128));
+        }
+
+        /** {@return the regimes of a run or plan: its sequence, recompute, precision and whether it is FSDP on ≥ 128 GPUs} */
+        public static java.util.Set<Regime> of(int seqLen, Recompute recompute, Precision precision, boolean fsdpAtScale) {
+            java.util.Set<Regime> regimes = java.util.EnumSet.noneOf(Regime.class);
+            if (seqLen >= 16384) regimes.add(LONG_SEQUENCE);
+            if (recompute == Recompute.FULL) regimes.add(FULL_RECOMPUTE);
+            if (precision == Precision.FP8_MIXED) regimes.add(FP8);
+            if (fsdpAtScale) regimes.add(FSDP_LARGE);
             if (regimes.isEmpty()) regimes.add(OTHER);
             return regimes;
         }
