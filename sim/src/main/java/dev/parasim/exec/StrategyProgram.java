@@ -18,9 +18,9 @@ import java.util.List;
  * <li>ZeRO-1: padded full p_u and g_u (P_u), Adam state for the shard. Grads accumulate locally; after
  *     the last micro-batch one ring ReduceScatter of every unit (shared rounds), Adam on the shard, ring
  *     AllGather of the params: (n−1)·Σc_u grad elements + (n−1)·Σc_u param elements.</li>
- * <li>ZeRO-2: padded full p_u, grad and Adam shards. After each micro-batch's backward, a transient
- *     padded full grad is reduce-scattered and its shard added into the accumulated grad shard; one
- *     AllGather after Adam: m·(n−1)·Σc_u + (n−1)·Σc_u.</li>
+ * <li>ZeRO-2: padded full p_u, grad and Adam shards. Each micro-batch runs unit by unit as ZeRO-3's (without
+ *     the gathers): a unit's backward adds its gradient into a transient padded buffer, which is reduce-scattered
+ *     and its shard added into the accumulated grad shard; one AllGather after Adam: m·(n−1)·Σc_u + (n−1)·Σc_u.</li>
  * <li>ZeRO-3: param, grad and Adam shards. Per micro-batch each unit is all-gathered before its forward
  *     and freed after, gathered again before its backward and freed after, and its gradient
  *     reduce-scattered after its backward. The tied head reuses unit 0: its first gather serves the
@@ -152,12 +152,7 @@ final class StrategyProgram implements RankProgram {
             for (int k = 0; k < m; k++) {
                 switch (strategy.zero()) {
                     case DDP, OPTIMIZER -> out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
-                    case GRADIENTS -> {
-                        out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
-                        out.add(new RingReduceScatter(unitSegs("gt")));
-                        for (int u = 0; u < units; u++) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, k));
-                    }
-                    case PARAMETERS -> zero3MicroBatch(out, k);
+                    case GRADIENTS, PARAMETERS -> unitByUnitMicroBatch(out, k);
                 }
             }
         }
@@ -220,21 +215,26 @@ final class StrategyProgram implements RankProgram {
         if (!shardsGrads()) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout, all, "g");
     }
 
-    private void zero3MicroBatch(List<Op> out, int k) {
+    /**
+     * One ZeRO-2/3 micro-batch unit by unit (PyTorch FSDP with a unit per layer; DeepSpeed ZeRO-2's gradient buckets):
+     * ZeRO-3 gathers each unit around its forward and backward, and each unit's gradient lives in a transient padded
+     * buffer from its backward to its ReduceScatter (the tied unit 0's from the head's backward to the embedding's).
+     */
+    private void unitByUnitMicroBatch(List<Op> out, int k) {
         int last = model.units() - 1;
         out.add(StrategyStep.of(StrategyStep.Action.BEGIN_PASS, -1, k));
         for (int u = 0; u <= last; u++) {
             gather(out, u);
             out.add(StrategyStep.of(StrategyStep.Action.FORWARD, u, k));
-            out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, k));
+            release(out, u, k);
         }
         gather(out, 0);
         out.add(StrategyStep.of(StrategyStep.Action.HEAD, 0, k));
-        out.add(StrategyStep.of(StrategyStep.Action.RELEASE, 0, k));
+        release(out, 0, k);
         for (int u = last; u >= 1; u--) {
             gather(out, u);
             out.add(StrategyStep.of(StrategyStep.Action.BACKWARD, u, k));
-            out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, k));
+            release(out, u, k);
             scatter(out, u, k);
         }
         out.add(StrategyStep.of(StrategyStep.Action.BACKWARD, 0, k));
@@ -242,7 +242,12 @@ final class StrategyProgram implements RankProgram {
         out.add(StrategyStep.of(StrategyStep.Action.END_PASS, -1, k));
     }
 
+    private void release(List<Op> out, int u, int k) {
+        if (gathersParams()) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, k));
+    }
+
     private void gather(List<Op> out, int u) {
+        if (!gathersParams()) return;
         out.add(StrategyStep.of(StrategyStep.Action.GATHER, u, -1));
         out.add(new RingAllGather(List.of(Seg.whole("pg" + u, padded(u)))));
     }
