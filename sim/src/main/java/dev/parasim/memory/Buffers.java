@@ -21,20 +21,21 @@ import dev.parasim.workload.Parameters;
  *     cross-entropy's fused sums, plus the two ring chunks (one sent, one received) of the collective running at the
  *     peak: on the last stage the cross-entropy sums, ⌈2·b·s/t⌉ fp32 each, else the last layer's output reduction,
  *     ⌈b·s·h/t⌉ each (Megatron's TP collectives reduce a b·s·h tensor that exists beside the kept activations).</li>
- * <li>ZeRO-2 and 3, the pass that adds weight gradients: the transient padded gradient it adds into until its
- *     ReduceScatter, Σ n·⌈Ψ_u/n⌉ over the stage's units (PyTorch FSDP's unsharded gradient of a wrapped unit, here the
- *     pipeline chunk), over the activations still held when it starts; ZeRO-3 also holds the chunk's gathered parameters
- *     and the AllGather's last received chunk, Σ⌈Ψ_u/n⌉. Without TP or PP, ZeRO-2/3 work unit by unit (FSDP with
- *     one unit per layer, DeepSpeed's gradient buckets): the peak is at the head (its unit's gradient, gathered under
- *     ZeRO-3) or at the last layer's backward (that layer's gradient and gathered parameters, beside the tied unit 0's
- *     gradient, over the activations less the softmax and the final norm's).</li>
+ * <li>ZeRO-2 and 3, unit by unit as PyTorch FSDP with one wrapped unit per layer does (DeepSpeed's gradient buckets
+ *     likewise): a unit's backward adds into its transient padded gradient, n·⌈Ψ_u/n⌉, until its ReduceScatter; under
+ *     ZeRO-3 it also holds the unit's gathered parameters and the AllGather's last received chunk, ⌈Ψ_u/n⌉. Under PP or
+ *     TP that is charged for the stage's largest unit over the activations held when its backward starts. Without TP
+ *     or PP the peak is at the head (its unit's gradient, gathered under ZeRO-3) or at the last layer's backward (that
+ *     layer's gradient and gathered parameters, beside the tied unit 0's gradient, over the activations less the
+ *     softmax and the final norm's).</li>
  * <li>Sync: DDP's gradient buckets (PyTorch DDP's bucket copy of the gradient, each bucket padded to the group size n)
  *     with two ring chunks per bucket in flight; ZeRO-1 and 2 the ring chunks of the gradient ReduceScatter and of the
  *     parameter AllGather, ⌈Ψ_u/n⌉ per unit.</li>
  * </ul>
  * These are the buffers the executor meters (its sends and receives, {@code tpx}/{@code tpl}/{@code tpy}, {@code gt},
- * {@code pg} and {@code bk}): every stage of every executed plan peaks at exactly model states + activations + this.
- * Interleaved ZeRO-2/3 charge the whole stage's units rather than one chunk's.
+ * {@code pg} and {@code bk}): every stage of every executed plan peaks at exactly model states + activations + this,
+ * except ZeRO-2/3 under PP or TP, whose executor still gathers and reduces a pipeline chunk's units at once (more
+ * than a per-layer implementation holds; the report's verdict says so).
  */
 public final class Buffers {
     private Buffers() {}
@@ -63,14 +64,14 @@ public final class Buffers {
         if (plan.zero() != ZeroStage.GRADIENTS && plan.zero() != ZeroStage.PARAMETERS) return forward;
         long[] units = Parameters.stageUnits(m, t, p, stage);
         if (p == 1 && t == 1) return Math.max(forward, byUnit(e, plan, units, activations));
-        long padded = 0, shards = 0;
+        long padded = 0, shard = 0;
         for (long u : units) {
-            padded += Chunking.padded(u, n);
-            shards += Chunking.shard(u, n);
+            padded = Math.max(padded, Chunking.padded(u, n));
+            shard = Math.max(shard, Chunking.shard(u, n));
         }
         long weightGrads = activations + workspace + padded * precision.gradBytes();
         if (plan.zero() == ZeroStage.PARAMETERS)
-            weightGrads += padded * precision.paramBytes() + (n > 1 ? shards * precision.paramBytes() : 0);
+            weightGrads += padded * precision.paramBytes() + (n > 1 ? shard * precision.paramBytes() : 0);
         return Math.max(forward, weightGrads);
     }
 
@@ -155,10 +156,4 @@ public final class Buffers {
         return Math.min(rounds, 2);
     }
 
-    private static long paddedElements(Experiment e, ParallelPlan plan, int stage) {
-        int n = plan.dp() * plan.cp();
-        long padded = 0;
-        for (long u : Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage)) padded += Chunking.padded(u, n);
-        return padded;
-    }
 }
