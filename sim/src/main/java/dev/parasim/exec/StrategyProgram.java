@@ -63,8 +63,8 @@ final class StrategyProgram implements RankProgram {
 
     /**
      * The program of TP rank {@code tpRank} of t: its local units are its Megatron shards
-     * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases (pp = 1) or
-     * {@link TpStagePass} passes (pp > 1) between the TP group's collectives (ring AllReduces, or under
+     * ({@code exec.model.TpShards}) and each micro-batch runs as
+     * {@link TpStagePass} passes of a {@link PipelineOp} (pp = 1: one stage, 1F1B) between the TP group's collectives (ring AllReduces, or under
      * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
      * SP-partial gradients, and the backward re-gathers of the qkv/fc1 inputs); DP sync and Adam work on
      * the shards (any ZeRO stage).
@@ -142,12 +142,10 @@ final class StrategyProgram implements RankProgram {
         out.add(StrategyStep.of(StrategyStep.Action.BEGIN_STEP));
         int m = strategy.microBatches();
         int units = size.length;
-        if (layout.pp() > 1) {
+        if (layout.pp() > 1 || tp > 1) {
             out.add(new PipelineOp(layout, m, tp, tpMode));
-            if (layout.first() || layout.last()) tiedEmbeddingSync(out);
-            if (tp > 1 && !shardsGrads()) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
-        } else if (tp > 1) {
-            tensorParallelMicroBatches(out, m);
+            if (layout.pp() > 1 && (layout.first() || layout.last())) tiedEmbeddingSync(out);
+            if (tp > 1 && !shardsGrads()) TpStagePass.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
         } else {
             for (int k = 0; k < m; k++) {
                 switch (strategy.zero()) {
@@ -195,25 +193,6 @@ final class StrategyProgram implements RankProgram {
         out.add(StrategyStep.of(StrategyStep.Action.RESHARD_GRAD, at[0], -1));
     }
 
-    /**
-     * The m micro-batches of a tensor-parallel program (pp = 1), each its {@link TpStep} phases and TP
-     * collectives, with the ZeRO-2/3 ops of {@link ZeroPasses} around its forward (up to the head's loss and
-     * backward) and its backward (the final norm, the blocks, the embedding); then, for DDP and ZeRO-1 under
-     * SEQUENCE, the step's AllReduce of the SP-partial gradients.
-     */
-    private void tensorParallelMicroBatches(List<Op> out, int m) {
-        int[] all = ZeroPasses.allUnits(layout);
-        for (int k = 0; k < m; k++) {
-            out.addAll(ZeroPasses.before(this, dev.parasim.program.schedule.Pass.F, all));
-            List<Op> between = new ArrayList<>(ZeroPasses.after(this, dev.parasim.program.schedule.Pass.F, all));
-            between.addAll(ZeroPasses.before(this, dev.parasim.program.schedule.Pass.BW, all));
-            TpStep.microBatch(out, tpMode, k, layout.layers(),
-                    strategy.microBatch() * ((GptExecModel) model).config().seqLen(), model.activationElements(strategy.microBatch()),
-                    between, gathersParams());
-            out.addAll(ZeroPasses.after(this, dev.parasim.program.schedule.Pass.BW, all));
-        }
-        if (!shardsGrads()) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout, all, "g");
-    }
 
     /**
      * One ZeRO-2/3 micro-batch unit by unit (PyTorch FSDP with a unit per layer; DeepSpeed ZeRO-2's gradient buckets):
