@@ -20,13 +20,18 @@ final class PipelineLive {
     /** TP stages: live micro-batch chunks' phase objects, ZB-H1's held ones, and the current pass's ops. */
     final Map<Long, TpPassState> tp = new HashMap<>();
     final Map<Long, TpPassState> tpAwaitingWeights = new HashMap<>();
-    /** The current pass with its ZeRO-2/3 ops before and after it ({@link ZeroPasses}). */
+    /** A TP stage's current pass with its ZeRO-2/3 ops before and after it ({@link ZeroPasses.Around}). */
     ZeroPasses.Around zero;
-    /** A TP stage's current pass: its ops, and the superstep it started in. */
+    /** The current pass's ops (a plain stage's: {@link ZeroPasses#plain}), and the superstep a TP pass started in. */
     OpSequence inner;
     int innerStart;
     int next;
     long metered;
+    /** A plain stage's current pass: the superstep of the step it runs in, the one it began in, its source rank (−1: none) and FLOPs. */
+    int round;
+    int started;
+    int from;
+    double flops;
 
     /** {@return the key of micro-batch {@code mb}, chunk {@code chunk} in the maps above} */
     static long key(int mb, int chunk) { return ((long) mb << 16) | chunk; }

@@ -17,9 +17,9 @@ import java.util.List;
  * {@link TpStageRun}; the stage's state between supersteps is a {@link PipelineLive}. ZB-H1's B computes
  * input gradients and the LayerNorm and embedding gradients, and keeps what the linear layers' weight
  * gradients need (each one's input and output gradient, the head's logit gradient and input: Qi et al.'s
- * M_W), metered as activations until its W computes them into the gradient buffers. Under ZeRO-2/3 each
- * pass runs between the ZeRO ops of {@link ZeroPasses} (gathers before, reduce-scatters after), one round
- * per superstep.
+ * M_W), metered as activations until its W computes them into the gradient buffers. Under ZeRO-2/3 a plain
+ * stage's pass runs unit by unit between each unit's ZeRO ops, a TP stage's whole pass between the chunk's
+ * ({@link ZeroPasses}), one collective round per superstep.
  */
 final class PipelineOp implements Op {
     private static final long serialVersionUID = 1L;
@@ -83,14 +83,10 @@ final class PipelineOp implements Op {
             return true;
         }
         PassRef ref = order.get(live.next);
-        if (live.zero == null) live.zero = ZeroPasses.Around.of(PipelineLinks.program(rank), ref);
-        boolean ran = live.zero.advance(rank, round, () -> switch (ref.pass()) {
-            case F -> PlainStagePasses.forward(rank, live, layout, microBatches, ref, round);
-            case B, BW -> PlainStagePasses.backward(rank, live, layout, ref, round);
-            case W -> PlainStagePasses.weights(rank, live, layout, ref, round);
-        });
-        if (!ran) return false;
-        live.zero = null;
+        live.round = round;
+        if (live.inner == null) live.inner = new OpSequence(ZeroPasses.plain(PipelineLinks.program(rank), ref));
+        if (!live.inner.run(rank, round)) return false;
+        live.inner = null;
         live.next++;
         if (live.next < order.size()) return false;
         if (!live.passes.isEmpty() || !live.awaitingWeights.isEmpty() || !live.gradsAwaitingWeights.isEmpty())

@@ -6,161 +6,204 @@ import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The pass bodies of a stage without tensor parallelism, each run in one superstep once its input has
- * arrived: F (receive the activation, run the chunk's units forward, the head on the last virtual stage,
- * send the output), B or BW (receive the output gradient, run the head and the units backward, send the
- * input gradient) and ZB-H1's W. A BW runs the fused backward; ZB-H1's B computes input gradients and
- * the LayerNorm and embedding gradients, and its W the linear layers' weight gradients from what B kept
- * ({@code exec.model.WeightGrads}); W adds both into the gradient buffers (under ZeRO-2/3 they exist only
- * around W, which reduce-scatters them). Each pass logs its
- * event with FLOPs (B: 2·forward − W, W: the weight-gradient GEMMs, Qi et al. 2024) and the pass it depends on.
+ * The pass bodies of a stage without tensor parallelism, in three pieces each: a begin (receive the activation or the
+ * output gradient; false until it has arrived), one model unit (its forward, with the head after the final norm on the
+ * last virtual stage; its backward, the head's first; ZB-H1's W of it) and an end (log the pass, send the output or the
+ * input gradient). Without ZeRO-2/3 a pass runs all its pieces in one superstep ({@link #forward}, {@link #backward},
+ * {@link #weights}); under ZeRO-2/3 {@link ZeroPasses} runs each unit's piece between that unit's ZeRO ops. A BW runs
+ * the fused backward and adds each unit's gradients as they are produced; ZB-H1's B computes input gradients and the
+ * LayerNorm and embedding gradients, kept until its W, and its W the linear layers' weight gradients from what B kept
+ * ({@code exec.model.WeightGrads}); W adds both into the gradient buffers (under ZeRO-2/3 they exist only around W's
+ * unit, which reduce-scatters them). Each pass logs its event with FLOPs (B: 2·forward − W, W: the weight-gradient
+ * GEMMs, Qi et al. 2024) and the pass it depends on.
  */
 final class PlainStagePasses {
     private PlainStagePasses() {}
 
-    /** Runs forward pass {@code ref}; {@return false if its input has not arrived yet} */
-    static boolean forward(RankState rank, PipelineLive live, StageLayout layout, int microBatches, PassRef ref, int round) {
-        int mb = ref.microBatch(), c = ref.chunk(), p = layout.pp(), v = layout.chunks();
-        int virtual = layout.virtualStage(c);
-        int[] units = layout.chunkUnits(c);
-        double[] x = null;
-        int from = -1;
-        if (virtual > 0) {
-            from = PipelineLinks.source(rank, layout, Pass.F);
-            ByteBuffer in = rank.poll(from, PipelineLinks.tag(Pass.F, mb, c, v));
-            if (in == null) return false;
-            x = PipelineLinks.decode(rank, in);
-            rank.record(ExecutedEvent.receive(Pass.F, mb, c, PipelineLinks.wireBytes(rank), from, round));
-        }
-        StrategyProgram prog = PipelineLinks.program(rank);
-        Strategy s = prog.strategy;
-        ExecModel.Pass pass = prog.model.begin(rank.step(), rank.dpIndex() * microBatches + mb, s.microBatch(),
-                s.precision().fp64Compute());
-        live.passes.put(PipelineLive.key(mb, c), pass);
-        if (x != null) pass.input(units[0], x);
-        live.meter(rank);
-        double flops = 0;
-        for (int u : units) {
-            pass.forward(u, params(rank, layout.locate(u), prog.model.unitSize(u)));
-            flops += prog.model.forwardFlops(u, s.microBatch());
-            live.meter(rank);
-        }
-        if (virtual == p * v - 1) {
-            rank.addLoss(pass.headForward(params(rank, layout.headWeights(), layout.wteElements())));
-            flops += prog.model.headFlops(s.microBatch());
-            live.meter(rank);
-        }
-        String dep = from < 0 ? "" : from + ":" + Dependencies.of(layout.stage(), ref, p, v).pass();
-        rank.record(ExecutedEvent.pass(Pass.F, ref.toString(), mb, c, units[0], units[units.length - 1], flops, round, dep));
-        if (virtual < p * v - 1) {
-            int to = PipelineLinks.destination(rank, layout, Pass.F);
-            int next = PipelineLinks.destinationChunk(layout, Pass.F, c);
-            PipelineLinks.send(rank, to, PipelineLinks.tag(Pass.F, mb, next, v), pass.output(units[units.length - 1]));
-            rank.record(ExecutedEvent.send(Pass.F, mb, c, next, PipelineLinks.wireBytes(rank), to, round));
-        }
-        live.resident(rank);
+    /** Runs forward pass {@code ref} whole; {@return false if its input has not arrived yet} */
+    static boolean forward(RankState rank, PipelineLive live, StageLayout layout, PassRef ref, int round) {
+        if (!begin(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), round)) return false;
+        for (int u : layout.chunkUnits(ref.chunk())) unit(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), u);
+        end(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), round);
         return true;
     }
 
-    /** Runs backward pass {@code ref} (B or BW); {@return false if its output gradient has not arrived yet} */
+    /** Runs backward pass {@code ref} (B or BW) whole; {@return false if its output gradient has not arrived yet} */
     static boolean backward(RankState rank, PipelineLive live, StageLayout layout, PassRef ref, int round) {
-        int mb = ref.microBatch(), c = ref.chunk(), p = layout.pp(), v = layout.chunks();
-        int virtual = layout.virtualStage(c);
-        int[] units = layout.chunkUnits(c);
+        if (!begin(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), round)) return false;
+        int[] units = layout.chunkUnits(ref.chunk());
+        for (int i = units.length - 1; i >= 0; i--) unit(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), units[i]);
+        end(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), round);
+        return true;
+    }
+
+    /** Runs ZB-H1's W pass {@code ref} whole: the parameter gradients from what its B kept, added into the gradient buffers. */
+    static boolean weights(RankState rank, PipelineLive live, StageLayout layout, PassRef ref, int round) {
+        return backward(rank, live, layout, ref, round);
+    }
+
+    /**
+     * Begins pass {@code kind} of micro-batch {@code mb}, chunk {@code c}: a forward receives its input (not on virtual
+     * stage 0) and creates the micro-batch's pass, a B or BW receives its output gradient (not on the last virtual stage).
+     * {@return false if what it receives has not arrived yet}
+     */
+    static boolean begin(RankState rank, PipelineLive live, StageLayout layout, Pass kind, int mb, int c, int round) {
+        int p = layout.pp(), v = layout.chunks(), virtual = layout.virtualStage(c);
+        long key = PipelineLive.key(mb, c);
         StrategyProgram prog = PipelineLinks.program(rank);
-        ExecModel.Pass pass = live.passes.get(PipelineLive.key(mb, c));
-        if (pass == null) throw new IllegalStateException("rank " + rank.rank() + ": " + ref + " before its forward");
-        int from = -1;
-        if (virtual < p * v - 1) {
-            from = PipelineLinks.source(rank, layout, Pass.B);
-            ByteBuffer in = rank.poll(from, PipelineLinks.tag(Pass.B, mb, c, v));
-            if (in == null) return false;
-            pass.outputGrad(PipelineLinks.decode(rank, in));
-            rank.record(ExecutedEvent.receive(ref.pass(), mb, c, PipelineLinks.wireBytes(rank), from, round));
-            live.meter(rank);
+        live.from = -1;
+        live.flops = 0;
+        live.started = round;
+        switch (kind) {
+            case F -> {
+                double[] x = null;
+                if (virtual > 0) {
+                    live.from = PipelineLinks.source(rank, layout, Pass.F);
+                    ByteBuffer in = rank.poll(live.from, PipelineLinks.tag(Pass.F, mb, c, v));
+                    if (in == null) return false;
+                    x = PipelineLinks.decode(rank, in);
+                    rank.record(ExecutedEvent.receive(Pass.F, mb, c, PipelineLinks.wireBytes(rank), live.from, round));
+                }
+                Strategy s = prog.strategy;
+                ExecModel.Pass pass = prog.model.begin(rank.step(), rank.dpIndex() * s.microBatches() + mb, s.microBatch(),
+                        s.precision().fp64Compute());
+                live.passes.put(key, pass);
+                if (x != null) pass.input(layout.chunkUnits(c)[0], x);
+            }
+            case B, BW -> {
+                ExecModel.Pass pass = live.passes.get(key);
+                if (pass == null) throw new IllegalStateException("rank " + rank.rank() + ": " + kind + mb + "." + c + " before its forward");
+                if (virtual < p * v - 1) {
+                    live.from = PipelineLinks.source(rank, layout, Pass.B);
+                    ByteBuffer in = rank.poll(live.from, PipelineLinks.tag(Pass.B, mb, c, v));
+                    if (in == null) return false;
+                    pass.outputGrad(PipelineLinks.decode(rank, in));
+                    rank.record(ExecutedEvent.receive(kind, mb, c, PipelineLinks.wireBytes(rank), live.from, round));
+                }
+                if (kind == Pass.B) live.gradsAwaitingWeights.put(key, new HashMap<>());
+            }
+            case W -> {
+                if (!live.awaitingWeights.containsKey(key))
+                    throw new IllegalStateException("rank " + rank.rank() + ": W" + mb + "." + c + " before its B");
+            }
         }
-        boolean split = ref.pass() == Pass.B;
+        live.meter(rank);
+        return true;
+    }
+
+    /**
+     * Runs model unit {@code u}'s part of pass {@code kind}: its forward (then the head's, after the final norm on the
+     * last virtual stage), its backward (the head's first), or its W; a BW or W adds the gradients into the gradient
+     * buffers at once (W with those its B computed), a B keeps its LayerNorm and embedding gradients for its W.
+     */
+    static void unit(RankState rank, PipelineLive live, StageLayout layout, Pass kind, int mb, int c, int u) {
+        long key = PipelineLive.key(mb, c);
+        StrategyProgram prog = PipelineLinks.program(rank);
         int b = prog.strategy.microBatch();
+        boolean head = layout.virtualStage(c) == layout.pp() * layout.chunks() - 1 && u == layout.layers() + 1;
+        if (kind == Pass.F) {
+            ExecModel.Pass pass = live.passes.get(key);
+            pass.forward(u, params(rank, layout.locate(u), prog.model.unitSize(u)));
+            live.flops += prog.model.forwardFlops(u, b);
+            if (head) {
+                live.meter(rank);
+                rank.addLoss(pass.headForward(params(rank, layout.headWeights(), layout.wteElements())));
+                live.flops += prog.model.headFlops(b);
+            }
+            live.meter(rank);
+            return;
+        }
         Map<Integer, double[]> grads = new HashMap<>();
-        double flops = 0;
-        if (virtual == p * v - 1) {
+        if (kind == Pass.W) {
+            ExecModel.Pass pass = live.awaitingWeights.get(key);
+            if (head) {
+                double[] g = new double[prog.model.unitSize(0)];
+                pass.headBackwardWeights(g);
+                grads.put(-1, java.util.Arrays.copyOf(g, layout.wteElements()));
+                live.flops += prog.model.headFlops(b);
+            }
+            double[] g = new double[prog.model.unitSize(u)];
+            pass.backwardWeights(u, g);
+            live.flops += prog.model.passFlops(Pass.W, u, b);
+            double[] early = live.gradsAwaitingWeights.get(key).remove(u);   // B's LayerNorm and embedding gradients
+            if (early != null) for (int i = 0; i < g.length; i++) g[i] += early[i];
+            grads.put(u, g);
+            addGrads(rank, layout, grads);
+            live.meter(rank);
+            return;
+        }
+        ExecModel.Pass pass = live.passes.get(key);
+        boolean split = kind == Pass.B;
+        if (head) {
             double[] embedding = params(rank, layout.headWeights(), layout.wteElements());
             if (split) {
                 pass.headBackwardInput(embedding);
-                flops += prog.model.headFlops(b);
+                live.flops += prog.model.headFlops(b);
             } else {
                 double[] g = new double[prog.model.unitSize(0)];   // the head fills wte's rows of unit 0 only
                 pass.headBackward(embedding, g);
-                grads.put(-1, Arrays.copyOf(g, layout.wteElements()));
-                flops += 2 * prog.model.headFlops(b);
+                grads.put(-1, java.util.Arrays.copyOf(g, layout.wteElements()));
+                live.flops += 2 * prog.model.headFlops(b);
             }
             live.meter(rank);
         }
-        for (int i = units.length - 1; i >= 0; i--) {
-            int u = units[i];
-            double[] params = u == 0 ? null : params(rank, layout.locate(u), prog.model.unitSize(u));
-            double[] g = new double[prog.model.unitSize(u)];
-            if (split) pass.backwardInput(u, params, g);
-            else pass.backward(u, params, g);
-            flops += prog.model.passFlops(ref.pass(), u, b);
-            grads.put(u, g);
-            live.meter(rank);
-        }
-        String dep = from < 0 ? rank.rank() + ":" + new PassRef(Pass.F, mb, c)
-                : from + ":" + Dependencies.of(layout.stage(), ref, p, v).pass();
-        rank.record(ExecutedEvent.pass(ref.pass(), ref.toString(), mb, c, units[0], units[units.length - 1], flops, round, dep));
-        if (virtual > 0) {
-            int to = PipelineLinks.destination(rank, layout, Pass.B);
-            int prev = PipelineLinks.destinationChunk(layout, Pass.B, c);
-            PipelineLinks.send(rank, to, PipelineLinks.tag(Pass.B, mb, prev, v), pass.inputGrad());
-            rank.record(ExecutedEvent.send(ref.pass(), mb, c, prev, PipelineLinks.wireBytes(rank), to, round));
-        }
-        live.passes.remove(PipelineLive.key(mb, c));
-        if (split) {
-            live.awaitingWeights.put(PipelineLive.key(mb, c), pass);
-            live.gradsAwaitingWeights.put(PipelineLive.key(mb, c), grads);
-        } else {
-            addGrads(rank, layout, grads);
+        double[] params = u == 0 ? null : params(rank, layout.locate(u), prog.model.unitSize(u));
+        double[] g = new double[prog.model.unitSize(u)];
+        if (split) pass.backwardInput(u, params, g);
+        else pass.backward(u, params, g);
+        live.flops += prog.model.passFlops(kind, u, b);
+        grads.put(u, g);
+        if (split) live.gradsAwaitingWeights.get(key).put(u, g);
+        else addGrads(rank, layout, grads);
+        live.meter(rank);
+    }
+
+    /** Ends pass {@code kind}: logs it, sends a forward's output or a backward's input gradient, and hands a B's state to its W. */
+    static void end(RankState rank, PipelineLive live, StageLayout layout, Pass kind, int mb, int c, int round) {
+        int p = layout.pp(), v = layout.chunks(), virtual = layout.virtualStage(c);
+        long key = PipelineLive.key(mb, c);
+        int[] units = layout.chunkUnits(c);
+        PassRef ref = new PassRef(kind, mb, c);
+        String dep = switch (kind) {
+            case F -> live.from < 0 ? "" : live.from + ":" + Dependencies.of(layout.stage(), ref, p, v).pass();
+            case B, BW -> live.from < 0 ? rank.rank() + ":" + new PassRef(Pass.F, mb, c)
+                    : live.from + ":" + Dependencies.of(layout.stage(), ref, p, v).pass();
+            case W -> rank.rank() + ":" + new PassRef(Pass.B, mb, c);
+        };
+        rank.record(ExecutedEvent.pass(kind, ref.toString(), mb, c, units[0], units[units.length - 1], live.flops,
+                live.started, dep));
+        switch (kind) {
+            case F -> {
+                if (virtual < p * v - 1) {
+                    int to = PipelineLinks.destination(rank, layout, Pass.F);
+                    int next = PipelineLinks.destinationChunk(layout, Pass.F, c);
+                    PipelineLinks.send(rank, to, PipelineLinks.tag(Pass.F, mb, next, v), live.passes.get(key).output(units[units.length - 1]));
+                    rank.record(ExecutedEvent.send(Pass.F, mb, c, next, PipelineLinks.wireBytes(rank), to, round));
+                }
+            }
+            case B, BW -> {
+                ExecModel.Pass pass = live.passes.remove(key);
+                if (virtual > 0) {
+                    int to = PipelineLinks.destination(rank, layout, Pass.B);
+                    int prev = PipelineLinks.destinationChunk(layout, Pass.B, c);
+                    PipelineLinks.send(rank, to, PipelineLinks.tag(Pass.B, mb, prev, v), pass.inputGrad());
+                    rank.record(ExecutedEvent.send(kind, mb, c, prev, PipelineLinks.wireBytes(rank), to, round));
+                }
+                if (kind == Pass.B) live.awaitingWeights.put(key, pass);
+            }
+            case W -> {
+                live.awaitingWeights.remove(key);
+                Map<Integer, double[]> left = live.gradsAwaitingWeights.remove(key);
+                if (!left.isEmpty()) throw new IllegalStateException("rank " + rank.rank() + ": B's gradients of units "
+                        + left.keySet() + " not added by W" + mb + "." + c);
+            }
         }
         live.meter(rank);
         live.resident(rank);
-        return true;
-    }
-
-    /** Runs ZB-H1's W pass {@code ref}: the parameter gradients from what its B kept, added into the gradient buffers. */
-    static boolean weights(RankState rank, PipelineLive live, StageLayout layout, PassRef ref, int round) {
-        long key = PipelineLive.key(ref.microBatch(), ref.chunk());
-        ExecModel.Pass pass = live.awaitingWeights.get(key);
-        if (pass == null) throw new IllegalStateException("rank " + rank.rank() + ": " + ref + " before its B");
-        StrategyProgram prog = PipelineLinks.program(rank);
-        int b = prog.strategy.microBatch();
-        int[] units = layout.chunkUnits(ref.chunk());
-        Map<Integer, double[]> grads = new HashMap<>();
-        double flops = 0;
-        if (layout.virtualStage(ref.chunk()) == layout.pp() * layout.chunks() - 1) {
-            double[] g = new double[prog.model.unitSize(0)];
-            pass.headBackwardWeights(g);
-            grads.put(-1, Arrays.copyOf(g, layout.wteElements()));
-            flops += prog.model.headFlops(b);
-        }
-        for (int u : units) {
-            double[] g = new double[prog.model.unitSize(u)];
-            pass.backwardWeights(u, g);
-            grads.put(u, g);
-            flops += prog.model.passFlops(Pass.W, u, b);
-        }
-        addGrads(rank, layout, live.gradsAwaitingWeights.remove(key));   // B's LayerNorm and embedding gradients
-        addGrads(rank, layout, grads);
-        live.awaitingWeights.remove(key);
-        live.meter(rank);
-        rank.record(ExecutedEvent.pass(Pass.W, ref.toString(), ref.microBatch(), ref.chunk(), units[0], units[units.length - 1],
-                flops, round, rank.rank() + ":" + new PassRef(Pass.B, ref.microBatch(), ref.chunk())));
-        return true;
     }
 
     /** Adds unit gradients (key −1: the head's wte gradient) into the local gradient buffers. */
@@ -178,5 +221,74 @@ final class PlainStagePasses {
         double[] out = new double[length];
         for (int i = 0; i < length; i++) out[i] = p.get(at[1] + i);
         return out;
+    }
+
+    /** A whole plain pass as one op (no ZeRO ops around it): false until its input has arrived. */
+    static final class Whole implements Op {
+        private static final long serialVersionUID = 1L;
+        private final Pass pass;
+        private final int micro;
+        private final int chunk;
+
+        Whole(PassRef ref) {
+            this.pass = ref.pass();
+            this.micro = ref.microBatch();
+            this.chunk = ref.chunk();
+        }
+
+        @Override
+        public boolean advance(RankState rank, int round) {
+            PipelineLive live = PipelineLive.of(rank);
+            StageLayout layout = PipelineLinks.program(rank).layout;
+            PassRef ref = new PassRef(pass, micro, chunk);
+            return switch (pass) {
+                case F -> forward(rank, live, layout, ref, live.round);
+                case B, BW -> backward(rank, live, layout, ref, live.round);
+                case W -> weights(rank, live, layout, ref, live.round);
+            };
+        }
+
+        @Override
+        public String toString() { return pass + "" + micro + "." + chunk; }
+    }
+
+    /** One piece of a plain pass run between ZeRO ops: its begin, one model unit's part ({@link #unit}), or its end. */
+    static final class Piece implements Op {
+        private static final long serialVersionUID = 1L;
+        private static final int BEGIN = -1, END = -2;
+        private final Pass pass;
+        private final int micro;
+        private final int chunk;
+        private final int unit;
+
+        private Piece(PassRef ref, int unit) {
+            this.pass = ref.pass();
+            this.micro = ref.microBatch();
+            this.chunk = ref.chunk();
+            this.unit = unit;
+        }
+
+        static Piece begin(PassRef ref) { return new Piece(ref, BEGIN); }
+
+        static Piece unit(PassRef ref, int modelUnit) { return new Piece(ref, modelUnit); }
+
+        static Piece end(PassRef ref) { return new Piece(ref, END); }
+
+        @Override
+        public boolean advance(RankState rank, int round) {
+            PipelineLive live = PipelineLive.of(rank);
+            StageLayout layout = PipelineLinks.program(rank).layout;
+            switch (unit) {
+                case BEGIN -> { return PlainStagePasses.begin(rank, live, layout, pass, micro, chunk, live.round); }
+                case END -> PlainStagePasses.end(rank, live, layout, pass, micro, chunk, live.round);
+                default -> PlainStagePasses.unit(rank, live, layout, pass, micro, chunk, unit);
+            }
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return pass + "" + micro + "." + chunk + (unit == BEGIN ? " begin" : unit == END ? " end" : " u" + unit);
+        }
     }
 }

@@ -28,8 +28,8 @@ import java.util.List;
  *     params. Per step AllGather 2m(n−1)·Σc_u, ReduceScatter m(n−1)·Σc_u.</li>
  * </ul>
  * With tp or pp > 1 the units are the stage's local units (TP shards under tp > 1) and ZeRO-2/3's ops run
- * around each pass instead ({@link ZeroPasses}: per chunk of a pipeline, per forward and backward of a TP
- * micro-batch), with the same bytes per step; under ZeRO-2/3 the tied wte's gradient is all-reduced between
+ * inside each pipeline pass instead ({@link ZeroPasses}: unit by unit on a plain stage, around the whole pass of a
+ * TP stage), with the same bytes per step; under ZeRO-2/3 the tied wte's gradient is all-reduced between
  * the first and last stage after the DP sync, on the tied unit's gradient all-gathered over DP again.
  * Rank r's k-th micro-batch is global micro-batch r·m + k (its own disjoint slice of the global
  * batch). Gradients are sums of micro-batch means until Adam divides them by n·m once.

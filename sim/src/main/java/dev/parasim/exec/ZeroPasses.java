@@ -8,23 +8,66 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * The ZeRO-2/3 ops around one pass of ranks whose micro-batches run as pipeline passes or tensor-parallel
+ * The ZeRO-2/3 ops of one pass of ranks whose micro-batches run as pipeline passes or tensor-parallel
  * phases (Rajbhandari et al. 2020 §5), over the local units the pass runs (c_u = ⌈Ψ_u/n⌉, P_u = n·c_u):
  * <ul>
- * <li>ZeRO-3: a forward (F) AllGathers its units' parameter shards into transient padded buffers
- *     {@code pg<u>} and frees them after; a backward (BW, or ZB-H1's B) gathers them again and frees them
- *     after. All units of a pass share one AllGather's rounds: (n−1)·Σc_u elements each time.</li>
- * <li>ZeRO-2 and 3: the pass that adds weight gradients (BW, or ZB-H1's W) adds them into transient padded
- *     buffers {@code gt<u>}, which are then ReduceScattered over the DP group and added into the rank's
- *     gradient shard {@code g<u>}: (n−1)·Σc_u elements per micro-batch. Under sequence parallelism the
- *     LayerNorm and wpe gradients, partial on each TP rank, are first sum-AllReduced over the TP group on
- *     {@code gt<u>} (every micro-batch: the shards they would be all-reduced on after the step do not hold them).</li>
+ * <li>ZeRO-3: a forward (F) AllGathers a unit's parameter shards into a transient padded buffer {@code pg<u>}
+ *     and frees it after; a backward (BW, or ZB-H1's B) gathers it again and frees it after: (n−1)·c_u elements
+ *     each time.</li>
+ * <li>ZeRO-2 and 3: the pass that adds weight gradients (BW, or ZB-H1's W) adds a unit's into a transient padded
+ *     buffer {@code gt<u>}, which is then ReduceScattered over the DP group and added into the rank's gradient
+ *     shard {@code g<u>}: (n−1)·c_u elements per micro-batch. Under sequence parallelism the LayerNorm and wpe
+ *     gradients, partial on each TP rank, are first sum-AllReduced over the TP group on {@code gt<u>} (every
+ *     micro-batch: the shards they would be all-reduced on after the step do not hold them).</li>
  * </ul>
- * A pipeline stage's chunk gathers and reduces exactly its own units, so every unit is gathered twice and
- * reduced once per micro-batch, as {@code analytic.CommModel} counts.
+ * A plain stage ({@link #plain}) runs them unit by unit, as PyTorch FSDP with one wrapped unit per layer does (no
+ * prefetch): gather u, compute u, free u, next unit; a backward's unit allocates its gradient, computes, and reduces
+ * it before the next; each unit's ops start in a superstep of their own, so no ring chunk of one unit's collective is
+ * live beside the next unit's buffers ({@code memory.PipelineUnitBuffers} charges exactly this). A TP stage still
+ * runs them around its whole pass ({@link Around}: one AllGather and one ReduceScatter over all the chunk's units,
+ * sharing rounds), above what the accountant charges. Either way a chunk gathers and reduces exactly its own units,
+ * so every unit is gathered twice and reduced once per micro-batch, as {@code analytic.CommModel} counts.
  */
 final class ZeroPasses {
     private ZeroPasses() {}
+
+    /**
+     * {@return the ops of plain (non-TP) pipeline pass {@code ref}}: without ZeRO ops around it (DDP, ZeRO-1, ZeRO-2's F
+     * and B) the whole pass in one superstep; else its begin, each local unit between its ZeRO ops (forward order for
+     * F, reverse for B, BW and W), then its end, each unit's ops starting in a superstep of their own
+     */
+    static List<Op> plain(StrategyProgram prog, PassRef ref) {
+        Pass pass = ref.pass();
+        boolean gathers = pass != Pass.W && prog.gathersParams(), reduces = addsWeightGrads(pass) && prog.shardsGrads();
+        if (!gathers && !reduces) return List.of(new PlainStagePasses.Whole(ref));
+        StageLayout layout = prog.layout;
+        int c = ref.chunk();
+        List<Op> out = new ArrayList<>();
+        out.add(PlainStagePasses.Piece.begin(ref));
+        if (receives(layout, ref)) out.add(new Yield());   // the received message is freed before the first unit's ops
+        int[] units = localUnits(layout, c);
+        for (int i = 0; i < units.length; i++) {
+            int u = units[pass == Pass.F ? i : units.length - 1 - i];
+            if (gathers) gather(out, prog, new int[] {u});
+            if (reduces) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, u, -1));
+            out.add(PlainStagePasses.Piece.unit(ref, layout.units().get(u).get(0).modelUnit()));
+            if (gathers) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, -1));
+            if (reduces) reduce(out, prog, new int[] {u});
+            out.add(new Yield());
+        }
+        out.add(PlainStagePasses.Piece.end(ref));
+        return out;
+    }
+
+    /** {@return whether pass {@code ref} receives from a neighbouring stage: a forward's input, a backward's output gradient} */
+    private static boolean receives(StageLayout layout, PassRef ref) {
+        int virtual = layout.virtualStage(ref.chunk());
+        return switch (ref.pass()) {
+            case F -> virtual > 0;
+            case B, BW -> virtual < layout.pp() * layout.chunks() - 1;
+            case W -> false;
+        };
+    }
 
     /** {@return the ops that run before pass {@code pass} over local units {@code units}} */
     static List<Op> before(StrategyProgram prog, Pass pass, int[] units) {
@@ -40,14 +83,17 @@ final class ZeroPasses {
         List<Op> out = new ArrayList<>();
         if (pass != Pass.W && prog.gathersParams())
             for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, -1));
-        if (addsWeightGrads(pass) && prog.shardsGrads()) {
-            if (prog.tp > 1) TpStagePass.partialGradSync(out, prog.tpMode, prog.tensorParallel().shards(), prog.layout, units, "gt");
-            List<Seg> segs = new ArrayList<>();
-            for (int u : units) segs.add(Seg.whole("gt" + u, prog.padded(u)));
-            out.add(new RingReduceScatter(segs));
-            for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, -1));
-        }
+        if (addsWeightGrads(pass) && prog.shardsGrads()) reduce(out, prog, units);
         return out;
+    }
+
+    /** ZeRO-2/3: under SP the TP sync of the partial gradients, the ReduceScatter of units' transient gradients, their accumulation. */
+    private static void reduce(List<Op> out, StrategyProgram prog, int[] units) {
+        if (prog.tp > 1) TpStagePass.partialGradSync(out, prog.tpMode, prog.tensorParallel().shards(), prog.layout, units, "gt");
+        List<Seg> segs = new ArrayList<>();
+        for (int u : units) segs.add(Seg.whole("gt" + u, prog.padded(u)));
+        out.add(new RingReduceScatter(segs));
+        for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, -1));
     }
 
     /** ZeRO-3: the AllGather of units' parameter shards into transient padded buffers, sharing rounds. */
@@ -101,5 +147,16 @@ final class ZeroPasses {
             }
             return after.run(rank, round);
         }
+    }
+
+    /** Ends the superstep: its first call waits, its second completes (what the rank received this superstep is then freed). */
+    static final class Yield implements Op {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean advance(RankState rank, int round) { return round > 0; }
+
+        @Override
+        public String toString() { return "YIELD"; }
     }
 }
