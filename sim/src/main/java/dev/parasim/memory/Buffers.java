@@ -23,8 +23,9 @@ import dev.parasim.workload.Parameters;
  *     ⌈b·s·h/t⌉ each (Megatron's TP collectives reduce a b·s·h tensor that exists beside the kept activations).</li>
  * <li>ZeRO-2 and 3, unit by unit as PyTorch FSDP with one wrapped unit per layer does (DeepSpeed's gradient buckets
  *     likewise): a unit's backward adds into its transient padded gradient, n·⌈Ψ_u/n⌉, until its ReduceScatter; under
- *     ZeRO-3 it also holds the unit's gathered parameters and the AllGather's last received chunk, ⌈Ψ_u/n⌉. Under PP or
- *     TP that is charged for the stage's largest unit over the activations held when its backward starts. Without TP
+ *     ZeRO-3 it also holds the unit's gathered parameters and the AllGather's last received chunk, ⌈Ψ_u/n⌉. Under PP
+ *     without TP each pass walks its units from what the stage holds when it starts ({@link PipelineUnitBuffers}); under
+ *     TP it is charged for the stage's largest unit over the activations held when its backward starts. Without TP
  *     or PP the peak is at the head (its unit's gradient, gathered under ZeRO-3) or at the last layer's backward (that
  *     layer's gradient and gathered parameters, beside the tied unit 0's gradient, over the activations less the
  *     softmax and the final norm's).</li>
@@ -34,8 +35,8 @@ import dev.parasim.workload.Parameters;
  * </ul>
  * These are the buffers the executor meters (its sends and receives, {@code tpx}/{@code tpl}/{@code tpy}, {@code gt},
  * {@code pg} and {@code bk}): every stage of every executed plan peaks at exactly model states + activations + this,
- * except ZeRO-2/3 under PP or TP, whose executor still gathers and reduces a pipeline chunk's units at once (more
- * than a per-layer implementation holds; the report's verdict says so).
+ * ZeRO-2/3 under PP included, except ZeRO-2/3 under TP, whose TP stage passes still gather and reduce a pipeline
+ * chunk's units at once (more than a per-layer implementation holds; the report's verdict says so).
  */
 public final class Buffers {
     private Buffers() {}
@@ -64,6 +65,7 @@ public final class Buffers {
         if (plan.zero() != ZeroStage.GRADIENTS && plan.zero() != ZeroStage.PARAMETERS) return forward;
         long[] units = Parameters.stageUnits(m, t, p, stage);
         if (p == 1 && t == 1) return Math.max(forward, byUnit(e, plan, units, activations));
+        if (t == 1) return PipelineUnitBuffers.inPass(e, plan, stage, units);
         long padded = 0, shard = 0;
         for (long u : units) {
             padded = Math.max(padded, Chunking.padded(u, n));

@@ -105,9 +105,9 @@ final class ReportDocument {
                     + "; FAIL otherwise. The predicted peak includes the transient buffers live at that moment (memory.otherBytes: "
                     + "pipeline send/receive buffers, TP collective workspaces and ring chunks, ZeRO-2/3's unsharded gradient "
                     + "and ZeRO-3's gathered parameters, DDP's gradient buckets in the sync), which the executor meters as "
-                    + "commBuffers, gathered params and transient grads: every stage's executed peak equals it, except under "
-                    + "ZeRO-2/3 with a pipeline or TP, where the prediction gathers and reduce-scatters layer by layer "
-                    + "(PyTorch FSDP) and the executor still does a whole pipeline chunk at once (a FAIL, executed above)."));
+                    + "commBuffers, gathered params and transient grads: every stage's executed peak equals it, ZeRO-2/3 "
+                    + "with a pipeline included (both gather and reduce-scatter layer by layer, as PyTorch FSDP does), except "
+                    + "ZeRO-2/3 with TP, whose executor still does a whole pipeline chunk at once (a FAIL, executed above)."));
             for (PlanPrediction p : predictions) {
                 Map<String, Object> run = executed.get(p.plan().name());
                 if (run == null) continue;

@@ -29,6 +29,7 @@ public final class PipelineOrder {
     private static final long COMPILED_BUDGET = 8_000_000;
     private static final java.util.concurrent.atomic.AtomicLong COMPILED_PASSES = new java.util.concurrent.atomic.AtomicLong();
     private static final Map<List<Object>, List<int[][]>> PEAKS = new ConcurrentHashMap<>();
+    private static final Map<List<Object>, List<int[][]>> STARTS = new ConcurrentHashMap<>();
 
     private PipelineOrder() {}
 
@@ -67,6 +68,50 @@ public final class PipelineOrder {
             for (List<PassRef> order : generate(schedule, p, m, v)) peaks.add(undominated(order, v));
             return List.copyOf(peaks);
         });
+    }
+
+    /**
+     * {@return per stage, what it holds at the moments a pass's ZeRO ops can peak}: after each F, and before each B, BW
+     * and W, the micro-batch chunks awaiting their B (or BW) and those awaiting their W, per chunk, keeping only the
+     * vectors no other one of the same pass kind and chunk dominates (computed once per shape). Each vector has 2v + 2
+     * entries: v counts awaiting B, v counts awaiting W, the pass's chunk, and its kind: 0 after F, 1 before B or BW,
+     * 2 before W. A chunk counts as awaiting its B from the end of its F, and its W from the end of its B.
+     */
+    public static List<int[][]> passStarts(PipelineSchedule schedule, int p, int m, int v) {
+        return STARTS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
+            List<int[][]> starts = new ArrayList<>();
+            for (List<PassRef> order : generate(schedule, p, m, v)) {
+                List<int[]> kept = new ArrayList<>();
+                int[] live = new int[2 * v + 2];
+                for (PassRef ref : order) {
+                    int c = ref.chunk();
+                    if (ref.pass() == Pass.F) live[c]++;
+                    live[2 * v] = c;
+                    live[2 * v + 1] = switch (ref.pass()) { case F -> 0; case B, BW -> 1; case W -> 2; };
+                    keep(kept, live, v);
+                    switch (ref.pass()) {
+                        case F -> { }
+                        case B -> { live[c]--; live[v + c]++; }
+                        case BW -> live[c]--;
+                        case W -> live[v + c]--;
+                    }
+                }
+                starts.add(kept.toArray(int[][]::new));
+            }
+            return List.copyOf(starts);
+        });
+    }
+
+    /** Adds {@code live} to {@code kept} unless a vector of the same chunk and kind dominates it, dropping those it dominates. */
+    private static void keep(List<int[]> kept, int[] live, int v) {
+        java.util.function.BiPredicate<int[], int[]> dominates = (a, b) -> {
+            if (a[2 * v] != b[2 * v] || a[2 * v + 1] != b[2 * v + 1]) return false;
+            for (int i = 0; i < 2 * v; i++) if (a[i] < b[i]) return false;
+            return true;
+        };
+        if (kept.stream().anyMatch(k -> dominates.test(k, live))) return;
+        kept.removeIf(k -> dominates.test(live, k));
+        kept.add(live.clone());
     }
 
     private static int[][] undominated(List<PassRef> order, int v) {

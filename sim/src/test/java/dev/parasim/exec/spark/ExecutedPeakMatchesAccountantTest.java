@@ -13,6 +13,7 @@ import dev.parasim.spec.ZeroStage;
 import dev.parasim.spec.load.SpecLoader;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -31,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every plan of the executed experiments ({@code configs/experiments/tiny-gpt-*executed.yaml}) peaks, on every pipeline
  * stage, at exactly the bytes the accountant predicts for that stage (model states, activations and the transient
  * buffers of {@code memory.Buffers}), and the report's {@code memory.peakBytes} comparison has difference 0 — except ZeRO-2/3
- * under PP or TP ({@link #chunkWide}). Runs in process: the Spark transport meters the same ({@code InProcessMatchesSparkTest}).
+ * under TP ({@link #chunkWide}); so do small ZeRO-2/3 pipeline plans of every schedule. Runs in process: the Spark
+ * transport meters the same ({@code InProcessMatchesSparkTest}).
  */
 class ExecutedPeakMatchesAccountantTest {
     static final Path CONFIGS = Path.of("..", "configs", "experiments");
@@ -62,19 +64,39 @@ class ExecutedPeakMatchesAccountantTest {
             else assertEquals(predicted.peakBytes(), executed, name + " stage " + stage + " peak bytes");
         }
         if (chunkWide(plan)) return;
+        if (!file.endsWith(".yaml")) return;
         PlanPrediction prediction = Accountant.predict(e).get(index);
         Map<String, Object> memory = (Map<String, Object>) ExecutedJson.executed(r, prediction.memory().stage()).get("memory");
         assertEquals(prediction.memory().peakBytes(), memory.get("peakBytes"), name + ": the report's memory.peakBytes");
     }
 
     /**
-     * {@return whether the executor runs the plan's ZeRO-2/3 ops a whole pipeline chunk at once (under PP or TP)}, where
+     * {@return whether the executor runs the plan's ZeRO-2/3 ops a whole pipeline chunk at once (under TP)}, where
      * the accountant charges one layer's unsharded gradient and gathered parameters, as PyTorch FSDP holds: its executed
-     * peak is above the prediction until the executor works layer by layer there too
+     * peak is above the prediction until TP stage passes work layer by layer too (plain pipeline stages do)
      */
     private static boolean chunkWide(ParallelPlan plan) {
         boolean shardsGrads = plan.zero() == ZeroStage.GRADIENTS || plan.zero() == ZeroStage.PARAMETERS;
-        return shardsGrads && (plan.pp() > 1 || plan.tp() > 1);
+        return shardsGrads && plan.tp() > 1;
+    }
+
+    /** Small ZeRO-2/3 pipeline plans: every schedule, groups of 2 and 3 ranks, 2 and 4 stages, m = p and m > p. */
+    @ParameterizedTest(name = "L{0} dp{1}·tp{2}·pp{3} {4} v{5} zero {6}, m{7}, SP {8}")
+    @CsvSource({"2,2,1,2,1f1b,1,2,2,false", "2,2,1,2,1f1b,1,3,2,false", "2,3,1,2,1f1b,1,2,3,false", "2,3,1,2,1f1b,1,3,3,false",
+            "2,2,1,2,gpipe,1,3,3,false", "4,2,1,4,1f1b,1,3,4,false", "4,2,1,2,interleaved,2,2,2,false",
+            "4,2,1,2,interleaved,2,3,4,false", "2,2,1,2,zb-h1,1,2,2,false", "2,2,1,2,zb-h1,1,3,3,false"})
+    void shardedPlansPeakAsPredicted(int layers, int dp, int tp, int pp, String schedule, int chunks, int zero, int m, boolean sp) {
+        Experiment e = SpecLoader.parse("""
+                name: exec-peak-test
+                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
+                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: %d}
+                training: {globalBatch: %d, microBatch: 2, precision: fp32}
+                plans:
+                  - {name: d%d-t%d-p%d-%s-z%d, dp: %d, tp: %d, pp: %d, schedule: %s, chunks: %d, zero: %d, sequenceParallel: %s}
+                execute: {steps: 1, seed: 11, learningRate: 0.001}
+                """.formatted(layers, Math.max(1, dp * tp * pp / 2), dp * m * 2, dp, tp, pp, schedule, zero, dp, tp, pp, schedule,
+                chunks, zero, sp), List.of());
+        executedPeakEqualsThePredictedPeakOnEveryStage("sharded", e.plans().get(0).name(), e, 0);
     }
 
     private static String read(Path f) {

@@ -1,0 +1,126 @@
+package dev.parasim.memory;
+
+import dev.parasim.collective.Chunking;
+import dev.parasim.program.schedule.PipelineOrder;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.PipelineSchedule;
+import dev.parasim.spec.Precision;
+import dev.parasim.spec.ZeroStage;
+
+/**
+ * ZeRO-2/3 on a pipeline stage without TP, unit by unit as PyTorch FSDP with one wrapped unit per layer (the executor's
+ * {@code exec.ZeroPasses}): the most activation plus buffer bytes a pass holds. Each pass starts from what the stage holds
+ * then ({@link PipelineOrder#passStarts}: M_B per micro-batch chunk awaiting its B, M_W per one awaiting its W) and walks
+ * its chunk's units, in forward order for F, in reverse for B, BW and W. Unit u (Ψ_u elements, c_u = ⌈Ψ_u/n⌉,
+ * P_u = n·c_u) holds, with k = min(n − 1, 2) ring chunks in flight in a collective's middle rounds:
+ * <ul>
+ * <li>F under ZeRO-3: its gathered parameters P_u and the AllGather's chunks, k·c_u before its forward, the last received
+ *     c_u with its forward's activations; after the last unit, the output sent (b·s·h). ZeRO-2's F runs whole: input
+ *     received, all units' activations and output sent.</li>
+ * <li>BW: its padded gradient P_u over the activations before its backward (ZeRO-3: with P_u gathered and c_u received),
+ *     then over those after it with the ReduceScatter's k·c_u in flight; the output gradient received before the first
+ *     unit, the input gradient sent after the last.</li>
+ * <li>B (ZB-H1): ZeRO-3 gathers as F, over activations that trade the unit's M_B share for its M_W share; ZeRO-2's B runs whole.</li>
+ * <li>W (ZB-H1): as BW's gradient and ReduceScatter, over the activations less each unit's M_W share as its W runs.</li>
+ * </ul>
+ * A unit's backward frees its share of M_B: a layer its Korthikanti bytes and norm statistics; the head's unit (final norm
+ * and wte copy) the softmax, then the final norm's output and statistics; the embedding its output; the chunk's received
+ * input goes at the end of a BW, at its first layer's B. Units of a chunk are walked once per pass start: O(units) per start.
+ */
+final class PipelineUnitBuffers {
+    private PipelineUnitBuffers() {}
+
+    /** {@return the most activation plus buffer bytes a pass of stage {@code stage} holds, its local units {@code units}} */
+    static long inPass(Experiment e, ParallelPlan plan, int stage, long[] units) {
+        ModelSpec m = e.model();
+        Precision precision = e.training().precision();
+        int b = e.training().microBatch(), p = plan.pp(), v = plan.chunks(), n = plan.dp() * plan.cp(), aB = precision.activationBytes();
+        boolean zero3 = plan.zero() == ZeroStage.PARAMETERS, zb = plan.schedule() == PipelineSchedule.ZB_H1;
+        double sb = (double) b * m.seqLen(), io = aB * sb * m.hidden();
+        double layer = Activations.perLayer(m, plan, b, e.training().recompute(), aB)
+                + Activations.normStatistics(m, plan, b, e.training().recompute());
+        double softmax = Activations.FP32_BYTES * sb * m.vocab();
+        double norm = io + Activations.FP32_BYTES * m.normStatistics() * sb;
+        double embedding = io + (m.dropout() ? Activations.MASK_BYTES * sb * m.hidden() : 0);
+        double layerW = Activations.weightGradInputsPerLayer(m, plan, b, aB);
+        int perChunk = m.layers() / (p * v);
+        double[] mB = new double[v], mW = new double[v];
+        for (int c = 0; c < v; c++) {
+            mB[c] = Activations.chunkBytes(m, plan, b, e.training().recompute(), aB, c * p + stage);
+            mW[c] = zb ? Activations.chunkWeightGradBytes(m, plan, b, aB, c * p + stage) : 0;
+        }
+        double peak = 0;
+        for (int[] start : PipelineOrder.passStarts(plan.schedule(), p, e.microBatches(plan), v).get(stage)) {
+            double held = 0;
+            for (int c = 0; c < v; c++) held += start[c] * mB[c] + start[v + c] * mW[c];
+            int c = start[2 * v], kind = start[2 * v + 1], virtual = c * p + stage;
+            boolean first = virtual == 0, last = virtual == p * v - 1;
+            double in = kind == 2 || (kind == 0 ? first : last) ? 0 : io, out = kind == 2 || (kind == 0 ? last : first) ? 0 : io;
+            // The chunk's units in forward order: [embedding], layers, [final norm with the head]; bytes: elements, freed (M_B share), M_W share.
+            int count = perChunk + (first ? 1 : 0) + (last ? 1 : 0);
+            long[] size = new long[count];
+            double[] share = new double[count], deferred = new double[count];
+            int i = 0;
+            if (first) { size[i] = units[0]; share[i++] = embedding; }
+            for (int l = 0; l < perChunk; l++) {
+                size[i] = units[stage == 0 ? 1 : 0];
+                share[i] = layer + (l == 0 && !first && kind == 1 && zb ? io : 0);   // B frees the received input at once
+                deferred[i++] = layerW;
+            }
+            if (last) {
+                size[i] = units[units.length - 1];
+                share[i] = softmax + norm;
+                deferred[i] = Activations.weightGradEdges(m, plan, b, aB, virtual);
+            }
+            if (kind == 0) {
+                // After F: its start is what the stage held before it, plus the received input.
+                if (!zero3) { peak = Math.max(peak, held + in + out); continue; }
+                double acts = held - mB[c] + in;
+                peak = Math.max(peak, acts + in);   // the received input, as a message and as the chunk's first activation
+                for (int u = 0; u < count; u++) {
+                    peak = Math.max(peak, acts + gathered(size[u], n, precision, ringChunks(n)));
+                    acts += share[u];
+                    peak = Math.max(peak, acts + gathered(size[u], n, precision, Math.min(1, n - 1)));
+                }
+                peak = Math.max(peak, acts + out);
+                continue;
+            }
+            boolean w = kind == 2, split = zb && kind == 1;
+            if (split && !zero3) {   // ZeRO-2's B runs whole: received output gradient, then the sent input gradient
+                peak = Math.max(peak, held + in);
+                peak = Math.max(peak, held - mB[c] + mW[c] + in + out);
+                continue;
+            }
+            double acts = held;
+            peak = Math.max(peak, acts + in);
+            for (int u = count - 1; u >= 0; u--) {
+                double before = acts;
+                acts = w ? acts - deferred[u] : split ? acts - share[u] + deferred[u] : acts - share[u];
+                long padded = Chunking.padded(size[u], n), chunk = n > 1 ? Chunking.shard(size[u], n) : 0;
+                if (split) {
+                    peak = Math.max(peak, before + gathered(size[u], n, precision, ringChunks(n)));
+                    peak = Math.max(peak, acts + gathered(size[u], n, precision, Math.min(1, n - 1)));
+                    continue;
+                }
+                double gradient = padded * precision.gradBytes();
+                peak = Math.max(peak, before + gradient + (zero3 && !w ? gathered(size[u], n, precision, Math.min(1, n - 1)) : 0));
+                peak = Math.max(peak, acts + gradient + ringChunks(n) * chunk * precision.gradBytes());
+                if (zero3 && !w) peak = Math.max(peak, acts + gradient + chunk * (precision.paramBytes() + precision.gradBytes()));
+            }
+            if (!w) peak = Math.max(peak, acts + out);
+        }
+        return Math.round(peak);
+    }
+
+    /** {@return a unit's gathered parameters P_u and {@code chunks} ring chunks c_u of its AllGather, in parameter bytes} */
+    private static double gathered(long size, int n, Precision precision, int chunks) {
+        return (Chunking.padded(size, n) + (n > 1 ? chunks * Chunking.shard(size, n) : 0)) * (double) precision.paramBytes();
+    }
+
+    /** {@return ring chunks a rank holds in a collective's middle rounds, n ranks (none alone)} */
+    private static int ringChunks(int n) {
+        return n > 1 ? Buffers.ringChunksInFlight(n - 1) : 0;
+    }
+}
