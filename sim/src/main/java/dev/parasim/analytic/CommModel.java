@@ -12,6 +12,7 @@ import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.Recompute;
 import dev.parasim.workload.Parameters;
+import dev.parasim.workload.StageSplit;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,7 @@ public final class CommModel {
         dataParallel(ops, e, plan, stage, layout, cost);
         tensorParallel(ops, e, plan, stage, layout, cost);
         pipelineParallel(ops, e, plan, stage, layout, cost);
-        contextParallel(ops, e, plan, layout, cost);
+        contextParallel(ops, e, plan, stage, layout, cost);
         return ops;
     }
 
@@ -72,7 +73,7 @@ public final class CommModel {
         if (n == 1) return;
         GroupSpan span = layout.dataSpan();
         Precision precision = e.training().precision();
-        long[] units = Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage);
+        long[] units = Parameters.stageUnits(e.model(), plan, stage);
         int m = e.microBatches(plan);
         long shard = 0;
         for (long u : units) shard += Chunking.shard(u, n);
@@ -123,7 +124,7 @@ public final class CommModel {
         int m = e.microBatches(plan);
         int bytes = e.training().precision().activationBytes();
         long elements = (long) e.training().microBatch() * (model.seqLen() / plan.cp()) * model.hidden();
-        long layers = model.layers() / plan.pp();
+        long layers = StageSplit.of(model, plan).stageLayers(stage);
         // Forward pairs per layer: the attention and MLP blocks' g operators, repeated under full recompute.
         long forwardPerLayer = e.training().recompute() == Recompute.FULL ? 4 : 2;
         long first = stage == 0 ? 1 : 0, last = stage == plan.pp() - 1 ? 1 : 0;
@@ -216,7 +217,7 @@ public final class CommModel {
                 // ZeRO-2/3: the reduced shards of unit 0 (wte + wpe) and of the last stage's final norm + wte copy cover
                 // different parts of wte, so the tied unit's gradient is first AllGathered over DP (Megatron-core's
                 // finalize_model_grads unshards the FSDP word-embedding gradient the same way), then all-reduced.
-                long[] units = Parameters.stageUnits(model, plan.tp(), p, stage);
+                long[] units = Parameters.stageUnits(model, plan, stage);
                 long tied = Chunking.shard(stage == 0 ? units[0] : units[units.length - 1], n);
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, GRADIENT_SYNC, 1, (n - 1) * tied * gradBytes,
                         cost.of(ALL_GATHER, n * tied * gradBytes, layout.dataSpan())));
@@ -229,12 +230,13 @@ public final class CommModel {
         return plan.zero() == dev.parasim.spec.ZeroStage.GRADIENTS || plan.zero() == dev.parasim.spec.ZeroStage.PARAMETERS;
     }
 
-    static void contextParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, RankLayout layout, CollectiveCost cost) {
+    static void contextParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,
+                                CollectiveCost cost) {
         int c = plan.cp();
         if (c == 1) return;
         ModelSpec model = e.model();
         int m = e.microBatches(plan);
-        long layers = model.layers() / plan.pp();
+        long layers = StageSplit.of(model, plan).stageLayers(stage);
         long kv = 2L * e.training().microBatch() * (model.seqLen() / c) * (long) model.kvWidthPerRank(plan.tp());
         long bytes = kv * e.training().precision().activationBytes();
         Transfer hop = cost.sendRecv(bytes, layout.span(Axis.CP).crossesNodes());

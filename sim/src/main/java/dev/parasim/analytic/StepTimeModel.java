@@ -7,6 +7,7 @@ import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.workload.Parameters;
+import dev.parasim.workload.StageSplit;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,10 +43,13 @@ public final class StepTimeModel {
         ComputeCost cost = new ComputeCost(e.cluster().gpu(), e.training().precision(), cal);
         int m = e.microBatches(plan), p = plan.pp(), mbs = e.training().microBatch();
         double tpHidden = e.training().tpCommOverlap() ? cal.tpOverlap() : 0;
-        PassTimes compute = cost.layer(model, plan, mbs, e.training().recompute()).times((double) model.layers() / p);
+        // The stage's own layers (workload.StageSplit): uneven stages compute unevenly.
+        int layers = StageSplit.of(model, plan).stageLayers(stage);
+        PassTimes compute = cost.layer(model, plan, mbs, e.training().recompute()).times(layers);
         if (stage == 0) compute = compute.plus(cost.embedding(model, plan, mbs));
         if (stage == p - 1) compute = compute.plus(cost.head(model, plan, mbs));
-        double attention = cost.attentionCore(model, plan, (double) mbs * model.seqLen() / plan.cp()).total() * model.layers() / p;
+        double attention = cost.attentionCore(model, plan, (double) mbs * model.seqLen() / plan.cp()).total()
+                * ((double) layers * p) / p;   // = ·layers; so written that even splits give the bits L/p always gave
         double forwardExposed = 0, backwardExposed = 0, cpTime = 0, dpForward = 0, dpBackward = 0;
         double gradientSync = 0, afterStep = 0, sendForward = 0, sendBackward = 0;
         for (CommOp op : ops) {
@@ -76,7 +80,7 @@ public final class StepTimeModel {
         backwardExposed += Math.max(0, dpBackward - cal.dpOverlap() * compute.backward());
         // Ring attention hides K/V passing behind the attention core; the excess lands on the forward.
         forwardExposed += Math.max(0, cpTime - attention);
-        long[] units = Parameters.stageUnits(model, plan.tp(), p, stage);
+        long[] units = Parameters.stageUnits(model, plan, stage);
         double shard = (double) Parameters.sum(units) / (plan.zero().shardsOptimizer() ? plan.dp() * plan.cp() : 1);
         return new StageCost(stage, compute, forwardExposed, backwardExposed, gradientSync, afterStep, sendForward,
                 sendBackward, cost.optimizerStep(shard));

@@ -41,14 +41,14 @@ public final class MemoryModel {
 
     /** {@return the persistent parameter, gradient and optimizer bytes of one rank of {@code stage}} */
     public static ModelStates modelStates(Experiment e, ParallelPlan plan, int stage) {
-        long[] units = Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage);
+        long[] units = Parameters.stageUnits(e.model(), plan, stage);
         return modelStates(units, plan.dp() * plan.cp(), plan.zero(), e.training().precision(), e.training().optimizer());
     }
 
     private static MemoryBreakdown stage(Experiment e, ParallelPlan plan, int stage, List<Long> activationsByStage) {
         ModelSpec m = e.model();
         Precision precision = e.training().precision();
-        long[] units = Parameters.stageUnits(m, plan.tp(), plan.pp(), stage);
+        long[] units = Parameters.stageUnits(m, plan, stage);
         ModelStates states = modelStates(e, plan, stage);
         return new MemoryBreakdown(states.paramsBytes(), states.gradsBytes(), states.optimizerBytes(),
                 activationsByStage.get(stage), commBufferBytes(units, plan, precision), e.cluster().gpu().memoryBytes(), stage,

@@ -148,7 +148,7 @@ public final class ProbeValues {
             case MICRO_BATCHES -> m;
             case GPUS -> plan.world();
             case DP_GROUP -> plan.dp() * plan.cp();
-            case PARAMETERS_PER_GPU -> Parameters.sum(Parameters.stageUnits(experiment.model(), plan.tp(), plan.pp(),
+            case PARAMETERS_PER_GPU -> Parameters.sum(Parameters.stageUnits(experiment.model(), plan,
                     prediction(p.plan()).memory().stage()));
             case BUBBLE_CLOSED_FORM -> plan.pp() == 1 ? 0 : switch (plan.schedule()) {
                 case GPIPE, ONE_F_ONE_B -> BubbleChart.oneFOneB(plan.pp(), m);

@@ -155,7 +155,10 @@ public final class Validation {
         return new Row(run, p, flops / p.time().stepSeconds() / run.gpus() / 1e12);
     }
 
-    /** {@return the most chunks v (dividing layers/pp) that keep at least MIN_LAYERS_PER_CHUNK layers per chunk} */
+    /**
+     * {@return the most chunks v (dividing layers/pp) that keep at least MIN_LAYERS_PER_CHUNK layers per chunk}: the
+     * published interleaved runs use equal chunks, so v keeps them equal although uneven splits are predictable
+     */
     static int chunks(int layers, int pp) {
         if (pp == 1) return 1;
         int perStage = layers / pp;

@@ -2,6 +2,7 @@ package dev.parasim.workload;
 
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.ParallelPlan;
 
 /**
  * Parameter counts of a decoder-only transformer, exact to the element, and how they split across
@@ -64,7 +65,19 @@ public final class Parameters {
      * pp > 1 the last stage keeps its own copy of the word embedding (as Megatron does).
      */
     public static long[] stageUnits(ModelSpec m, int tp, int pp, int stage) {
-        int layersPerStage = m.layers() / pp;
+        return stageUnits(m, tp, pp, stage, m.layers() / pp);
+    }
+
+    /**
+     * {@return the parameters one rank of stage {@code stage} of {@code plan} holds, in model-state units}: as
+     * {@link #stageUnits(ModelSpec, int, int, int)}, with the stage's layers from the plan's {@link StageSplit}
+     * (the sum over its chunks), so uneven stages hold what their split gives them
+     */
+    public static long[] stageUnits(ModelSpec m, ParallelPlan plan, int stage) {
+        return stageUnits(m, plan.tp(), plan.pp(), stage, StageSplit.of(m, plan).stageLayers(stage));
+    }
+
+    private static long[] stageUnits(ModelSpec m, int tp, int pp, int stage, int layersPerStage) {
         boolean first = stage == 0, last = stage == pp - 1;
         long layer = perLayerSharded(m, tp) + perLayerReplicated(m);
         long words = (long) m.vocab() * m.hidden() / tp;
