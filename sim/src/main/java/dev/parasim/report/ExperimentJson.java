@@ -90,8 +90,11 @@ public final class ExperimentJson {
     }
 
     static Map<String, Object> plan(ParallelPlan p) {
-        return ordered("name", p.name(), "dp", p.dp(), "tp", p.tp(), "pp", p.pp(), "cp", p.cp(), "zero", p.zero().number(),
-                "schedule", p.schedule().label(), "chunks", p.chunks(), "sequenceParallel", p.sequenceParallel());
+        Map<String, Object> plan = ordered("name", p.name(), "dp", p.dp(), "tp", p.tp(), "pp", p.pp(), "cp", p.cp(),
+                "zero", p.zero().number(), "schedule", p.schedule().label(), "chunks", p.chunks(),
+                "sequenceParallel", p.sequenceParallel());
+        if (!p.stageLayers().isEmpty()) plan.put("stageLayers", p.stageLayers());   // an explicit split, as given
+        return plan;
     }
 
     private static Map<String, Object> ordered(Object... keysAndValues) {
