@@ -85,6 +85,20 @@ public final class StageSplit {
     /** {@return the layers of every virtual stage, in order} */
     public List<Integer> toList() { return Arrays.stream(layers).boxed().toList(); }
 
+    /** {@return the split with runs folded, as the docs write it: "5, 6 × 10, 5"} */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < layers.length; ) {
+            int j = i;
+            while (j < layers.length && layers[j] == layers[i]) j++;
+            if (b.length() > 0) b.append(", ");
+            b.append(layers[i]);
+            if (j - i > 1) b.append(" × ").append(j - i);
+            i = j;
+        }
+        return b.toString();
+    }
+
     @Override
     public String toString() { return toList().toString(); }
 }

@@ -168,6 +168,9 @@ class BadInputRegressionTest {
                         + "(uneven stages are predicted, not executed), found \"[1, 2, 1, 1]\"",
                 "run", uneven.toString(), "--out", out);
         assertEquals(0, CliRunner.run("predict", uneven.toString(), "--json").exitCode(), "predict evaluates them");
+        String table = CliRunner.run("predict", uneven.toString()).out();
+        assertTrue(table.contains("  stages      layers per stage 3, 2 (uneven)"), table);
+        assertTrue(table.contains("  stages      layers per stage 1, 2, 1 × 2 (uneven)"), table);
     }
 
     @Test

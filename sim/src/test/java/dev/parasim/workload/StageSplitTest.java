@@ -35,6 +35,19 @@ class StageSplitTest {
     }
 
     @Test
+    void describedWithRunsFolded() {
+        Experiment e = Fixtures.experiment("""
+                name: llama
+                model: {preset: llama3-405b}
+                cluster: {preset: dgx-h100, nodes: 2048}
+                training: {globalBatch: 2048, microBatch: 1, precision: bf16-mixed}
+                plans: [{name: pp16, tp: 8, pp: 16}, {name: by-hand, tp: 8, pp: 16, stageLayers: [8, 8, 8, 8, 8, 8, 8, 7, 7, 8, 8, 8, 8, 8, 8, 8]}]
+                """);
+        assertEquals("7, 8 × 14, 7", StageSplit.of(e.model(), e.plans().get(0)).describe());
+        assertEquals("8 × 7, 7 × 2, 8 × 7", StageSplit.of(e.model(), e.plans().get(1)).describe());
+    }
+
+    @Test
     void smallerSharesGoLastFirstSecondToLastSecond() {
         assertArrayEquals(new int[] {3, 2}, StageSplit.balanced(5, 2));           // one smaller share: the last stage's
         assertArrayEquals(new int[] {3, 3, 3, 2}, StageSplit.balanced(11, 4));
