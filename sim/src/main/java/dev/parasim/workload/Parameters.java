@@ -62,10 +62,12 @@ public final class Parameters {
     /**
      * {@return the parameters one rank of pipeline stage {@code stage} holds, in model-state units}: the
      * first stage holds the embedding, the last the final norm and the head; with a tied head and
-     * pp > 1 the last stage keeps its own copy of the word embedding (as Megatron does).
+     * pp > 1 the last stage keeps its own copy of the word embedding (as Megatron does). The stage holds its layers
+     * of the default split over pp stages of one chunk ({@link StageSplit#balanced}: L/pp when pp divides L); a plan
+     * with chunks or an explicit {@code stageLayers} needs {@link #stageUnits(ModelSpec, ParallelPlan, int)}.
      */
     public static long[] stageUnits(ModelSpec m, int tp, int pp, int stage) {
-        return stageUnits(m, tp, pp, stage, m.layers() / pp);
+        return stageUnits(m, tp, pp, stage, m.layers() % pp == 0 ? m.layers() / pp : StageSplit.balanced(m.layers(), pp)[stage]);
     }
 
     /**

@@ -52,6 +52,9 @@ class UnevenStagesTest {
         assertEquals(2560 + 3 * 12704, Parameters.sum(Parameters.stageUnits(FIVE.model(), plan, 0)));
         assertEquals(40672, Parameters.sum(Parameters.stageUnits(FIVE.model(), plan, 0)));
         assertEquals(27520, Parameters.sum(Parameters.stageUnits(FIVE.model(), plan, 1)));
+        // The (model, tp, pp, stage) form other callers use gives the default split of one chunk per stage too.
+        for (int s = 0; s < 2; s++)
+            assertArrayEquals(Parameters.stageUnits(FIVE.model(), plan, s), Parameters.stageUnits(FIVE.model(), 1, 2, s));
         // Activations (fp32, no recompute): a layer keeps 4·s·b·(4h + 2h + 2f + 2·kv) + 4·a·s²·b = 36,864 B and its norm
         // statistics 4·2·2·s·b = 256 B. Stage 0: 3 layers + its output 4·s·b·h = 2,048, two micro-batches in flight under
         // 1F1B; stage 1: 2 layers + output, final norm output and statistics, fp32 softmax 4·s·b·V = 8,320, one in flight.
