@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code sim validate}: predicted vs published TFLOP/s per GPU with one calibration per GPU type: Megatron-Core H100
- * and llm-foundry's H100 rows (fitted to, H100 calibration), Narayanan et al. 2021 Table 1 (held out) and llm-foundry's
+ * and llm-foundry's H100 rows (fitted to, H100 calibration), Narayanan et al. 2021 Table 1 and Table 2 (ZeRO-3 against
+ * PTD-P, with the step ratio per GPU count; both held out) and llm-foundry's
  * A100 rows (fitted to, A100 calibration); llm-foundry also per regime (long sequence, full recompute, fp8, large FSDP).
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
