@@ -46,7 +46,8 @@ final class PipelineOp implements Op {
     /** {@return the stage's pass order} */
     public List<PassRef> order() {
         if (order == null)
-            order = PipelineOrder.of(layout.schedule(), layout.pp(), microBatches, layout.chunks()).get(layout.stage());
+            order = PipelineOrder.of(layout.pp() == 1 ? dev.parasim.spec.PipelineSchedule.ONE_F_ONE_B : layout.schedule(),
+                    layout.pp(), microBatches, layout.chunks()).get(layout.stage());
         return order;
     }
 

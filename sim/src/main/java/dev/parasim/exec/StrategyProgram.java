@@ -18,9 +18,9 @@ import java.util.List;
  * <li>ZeRO-1: padded full p_u and g_u (P_u), Adam state for the shard. Grads accumulate locally; after
  *     the last micro-batch one ring ReduceScatter of every unit (shared rounds), Adam on the shard, ring
  *     AllGather of the params: (n−1)·Σc_u grad elements + (n−1)·Σc_u param elements.</li>
- * <li>ZeRO-2: padded full p_u, grad and Adam shards. After each micro-batch's backward, a transient
- *     padded full grad is reduce-scattered and its shard added into the accumulated grad shard; one
- *     AllGather after Adam: m·(n−1)·Σc_u + (n−1)·Σc_u.</li>
+ * <li>ZeRO-2: padded full p_u, grad and Adam shards. Each micro-batch runs unit by unit as ZeRO-3's (without
+ *     the gathers): a unit's backward adds its gradient into a transient padded buffer, which is reduce-scattered
+ *     and its shard added into the accumulated grad shard; one AllGather after Adam: m·(n−1)·Σc_u + (n−1)·Σc_u.</li>
  * <li>ZeRO-3: param, grad and Adam shards. Per micro-batch each unit is all-gathered before its forward
  *     and freed after, gathered again before its backward and freed after, and its gradient
  *     reduce-scattered after its backward. The tied head reuses unit 0: its first gather serves the
@@ -63,8 +63,8 @@ final class StrategyProgram implements RankProgram {
 
     /**
      * The program of TP rank {@code tpRank} of t: its local units are its Megatron shards
-     * ({@code exec.model.TpShards}) and each micro-batch runs as {@link TpStep} phases (pp = 1) or
-     * {@link TpStagePass} passes (pp > 1) between the TP group's collectives (ring AllReduces, or under
+     * ({@code exec.model.TpShards}) and each micro-batch runs as
+     * {@link TpStagePass} passes of a {@link PipelineOp} (pp = 1: one stage, 1F1B) between the TP group's collectives (ring AllReduces, or under
      * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
      * SP-partial gradients, and the backward re-gathers of the qkv/fc1 inputs); DP sync and Adam work on
      * the shards (any ZeRO stage).
@@ -142,22 +142,15 @@ final class StrategyProgram implements RankProgram {
         out.add(StrategyStep.of(StrategyStep.Action.BEGIN_STEP));
         int m = strategy.microBatches();
         int units = size.length;
-        if (layout.pp() > 1) {
+        if (layout.pp() > 1 || tp > 1) {
             out.add(new PipelineOp(layout, m, tp, tpMode));
-            if (layout.first() || layout.last()) tiedEmbeddingSync(out);
-            if (tp > 1 && !shardsGrads()) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
-        } else if (tp > 1) {
-            tensorParallelMicroBatches(out, m);
+            if (layout.pp() > 1 && (layout.first() || layout.last())) tiedEmbeddingSync(out);
+            if (tp > 1 && !shardsGrads()) TpStagePass.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
         } else {
             for (int k = 0; k < m; k++) {
                 switch (strategy.zero()) {
                     case DDP, OPTIMIZER -> out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
-                    case GRADIENTS -> {
-                        out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
-                        out.add(new RingReduceScatter(unitSegs("gt")));
-                        for (int u = 0; u < units; u++) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, k));
-                    }
-                    case PARAMETERS -> zero3MicroBatch(out, k);
+                    case GRADIENTS, PARAMETERS -> unitByUnitMicroBatch(out, k);
                 }
             }
         }
@@ -200,41 +193,27 @@ final class StrategyProgram implements RankProgram {
         out.add(StrategyStep.of(StrategyStep.Action.RESHARD_GRAD, at[0], -1));
     }
 
-    /**
-     * The m micro-batches of a tensor-parallel program (pp = 1), each its {@link TpStep} phases and TP
-     * collectives, with the ZeRO-2/3 ops of {@link ZeroPasses} around its forward (up to the head's loss and
-     * backward) and its backward (the final norm, the blocks, the embedding); then, for DDP and ZeRO-1 under
-     * SEQUENCE, the step's AllReduce of the SP-partial gradients.
-     */
-    private void tensorParallelMicroBatches(List<Op> out, int m) {
-        int[] all = ZeroPasses.allUnits(layout);
-        for (int k = 0; k < m; k++) {
-            out.addAll(ZeroPasses.before(this, dev.parasim.program.schedule.Pass.F, all));
-            List<Op> between = new ArrayList<>(ZeroPasses.after(this, dev.parasim.program.schedule.Pass.F, all));
-            between.addAll(ZeroPasses.before(this, dev.parasim.program.schedule.Pass.BW, all));
-            TpStep.microBatch(out, tpMode, k, layout.layers(),
-                    strategy.microBatch() * ((GptExecModel) model).config().seqLen(), model.activationElements(strategy.microBatch()),
-                    between, gathersParams());
-            out.addAll(ZeroPasses.after(this, dev.parasim.program.schedule.Pass.BW, all));
-        }
-        if (!shardsGrads()) TpStep.partialGradSync(out, tpMode, tensorParallel().shards(), layout, all, "g");
-    }
 
-    private void zero3MicroBatch(List<Op> out, int k) {
+    /**
+     * One ZeRO-2/3 micro-batch unit by unit (PyTorch FSDP with a unit per layer; DeepSpeed ZeRO-2's gradient buckets):
+     * ZeRO-3 gathers each unit around its forward and backward, and each unit's gradient lives in a transient padded
+     * buffer from its backward to its ReduceScatter (the tied unit 0's from the head's backward to the embedding's).
+     */
+    private void unitByUnitMicroBatch(List<Op> out, int k) {
         int last = model.units() - 1;
         out.add(StrategyStep.of(StrategyStep.Action.BEGIN_PASS, -1, k));
         for (int u = 0; u <= last; u++) {
             gather(out, u);
             out.add(StrategyStep.of(StrategyStep.Action.FORWARD, u, k));
-            out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, k));
+            release(out, u, k);
         }
         gather(out, 0);
         out.add(StrategyStep.of(StrategyStep.Action.HEAD, 0, k));
-        out.add(StrategyStep.of(StrategyStep.Action.RELEASE, 0, k));
+        release(out, 0, k);
         for (int u = last; u >= 1; u--) {
             gather(out, u);
             out.add(StrategyStep.of(StrategyStep.Action.BACKWARD, u, k));
-            out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, k));
+            release(out, u, k);
             scatter(out, u, k);
         }
         out.add(StrategyStep.of(StrategyStep.Action.BACKWARD, 0, k));
@@ -242,7 +221,12 @@ final class StrategyProgram implements RankProgram {
         out.add(StrategyStep.of(StrategyStep.Action.END_PASS, -1, k));
     }
 
+    private void release(List<Op> out, int u, int k) {
+        if (gathersParams()) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, k));
+    }
+
     private void gather(List<Op> out, int u) {
+        if (!gathersParams()) return;
         out.add(StrategyStep.of(StrategyStep.Action.GATHER, u, -1));
         out.add(new RingAllGather(List.of(Seg.whole("pg" + u, padded(u)))));
     }

@@ -44,9 +44,7 @@ final class StrategyStep implements Op {
                 Buf[] grads = new Buf[model.units()];
                 for (int v = 0; v < model.units(); v++) {
                     params[v] = rank.buf("p" + v);
-                    grads[v] = s.zero() == ZeroStage.GRADIENTS
-                            ? rank.alloc("gt" + v, MemCategory.GRADS, working, prog.padded(v))
-                            : rank.buf("g" + v);
+                    grads[v] = rank.buf("g" + v);
                 }
                 rank.addLoss(MicroBatch.run(model, pass, params, grads, rank));
                 double flops = model.headFlops(s.microBatch());
@@ -75,14 +73,14 @@ final class StrategyStep implements Op {
             }
             case FORWARD -> {
                 Zero3Pass z = pass(rank);
-                z.pass.forward(u, rank.buf("pg" + u).toDoubles(prog.size[u]));
+                z.pass.forward(u, rank.buf(prog.paramBuffer(u)).toDoubles(prog.size[u]));
                 z.meter(rank);
                 // The final norm (unit L+1) is logged with the head, as one pass over unit L+1 (see HEAD).
                 if (u < model.units() - 1) rank.record(pass(Pass.F, micro, u, u, model.forwardFlops(u, s.microBatch()), ""));
             }
             case HEAD -> {
                 Zero3Pass z = pass(rank);
-                double[] p0 = rank.buf("pg0").toDoubles(prog.size[0]);
+                double[] p0 = rank.buf(prog.paramBuffer(0)).toDoubles(prog.size[0]);
                 Buf gt = rank.alloc("gt0", MemCategory.GRADS, working, prog.padded(0));
                 rank.addLoss(z.pass.headForward(p0));
                 z.meter(rank);
@@ -100,7 +98,7 @@ final class StrategyStep implements Op {
                 Zero3Pass z = pass(rank);
                 Buf gt = u == 0 ? rank.buf("gt0") : rank.alloc("gt" + u, MemCategory.GRADS, working, prog.padded(u));
                 double[] g = new double[prog.size[u]];
-                z.pass.backward(u, u == 0 ? null : rank.buf("pg" + u).toDoubles(prog.size[u]), g);
+                z.pass.backward(u, u == 0 ? null : rank.buf(prog.paramBuffer(u)).toDoubles(prog.size[u]), g);
                 MicroBatch.addInto(gt, g);
                 z.meter(rank);
                 if (u < model.units() - 1) rank.record(pass(Pass.BW, micro, u, u, 2 * model.forwardFlops(u, s.microBatch()), ""));

@@ -18,7 +18,7 @@ import java.util.List;
  * phases: the TP phase objects, the parameter and gradient arrays (by model unit; −1: the last stage's
  * wte copy), the activation bytes metered so far (blocks, edges, head), and the tensor handed from one phase to
  * the next.
- * Shared by {@link TpStep} (pp = 1) and {@link TpStagePass} (TP inside pipeline stages).
+ * Kept by {@link TpStagePass} (pp = 1 included: a one-stage pipeline).
  */
 class TpPassState {
     Batch batch;

@@ -4,6 +4,7 @@ import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpHead;
 import dev.parasim.exec.model.TpMode;
+import dev.parasim.exec.model.TpShards;
 import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -95,6 +96,26 @@ final class TpStagePass {
         }
         out.add(new Phase(Phase.Action.END_BACKWARD, -1, ref));
         return out;
+    }
+
+    /**
+     * Appends, under SEQUENCE, the SUM AllReduce over the TP group of the gradients only partial on each rank
+     * (LayerNorm gains and biases, wpe: {@link TpShards#sequenceParallelPartialGrads}, Korthikanti et al.
+     * 2022 §4.2.2), one segment per tensor of local units {@code units}' buffers {@code prefix<u>}: once per
+     * step on the accumulated {@code g} (DDP, ZeRO-1), after every micro-batch on the transient {@code gt} (ZeRO-2/3).
+     */
+    static void partialGradSync(List<Op> out, TpMode mode, TpShards shards, StageLayout layout, int[] units, String prefix) {
+        if (!mode.gathers()) return;
+        List<Seg> segs = new ArrayList<>();
+        for (int local : units) {
+            int u = layout.units().get(local).get(0).modelUnit();
+            int[] at = layout.locate(u);
+            for (String name : shards.sequenceParallelPartialGrads(u))
+                for (var t : shards.tensors(u))
+                    if (t.name().equals(name))
+                        segs.add(new Seg(prefix + at[0], at[1] + Math.toIntExact(t.offset()), Math.toIntExact(t.elements())));
+        }
+        out.add(new RingAllReduce(segs, RankGrid.Group.TP));
     }
 
     private static void add(List<Op> out, Op first, Op second) {

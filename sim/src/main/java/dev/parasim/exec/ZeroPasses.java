@@ -41,7 +41,7 @@ final class ZeroPasses {
         if (pass != Pass.W && prog.gathersParams())
             for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, -1));
         if (addsWeightGrads(pass) && prog.shardsGrads()) {
-            if (prog.tp > 1) TpStep.partialGradSync(out, prog.tpMode, prog.tensorParallel().shards(), prog.layout, units, "gt");
+            if (prog.tp > 1) TpStagePass.partialGradSync(out, prog.tpMode, prog.tensorParallel().shards(), prog.layout, units, "gt");
             List<Seg> segs = new ArrayList<>();
             for (int u : units) segs.add(Seg.whole("gt" + u, prog.padded(u)));
             out.add(new RingReduceScatter(segs));

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Bytes one GPU holds at its peak, by component, on the plan's worst rank (pipeline stage {@code stage}).
  * {@code activationsBytes} include the edge terms (the last stage's fp32 softmax among them, see
- * {@link Activations#edges}); {@code otherBytes} is communication buffers. {@code activationsBytesByStage}
+ * {@link Activations#edges}); {@code otherBytes} is the transient communication buffers held at the peak beyond the activations
+ * ({@link Buffers#atPeak}). {@code activationsBytesByStage}
  * holds every stage's activation peak, which the executor measures per stage.
  */
 public record MemoryBreakdown(long paramsBytes, long gradsBytes, long optimizerBytes, long activationsBytes,

@@ -17,7 +17,8 @@ import java.util.List;
  * Model states follow ZeRO (Rajbhandari et al. 2020 §5): stage 1 shards the optimizer state, stage 2
  * also the gradients, stage 3 also the parameters, over the data-parallel group (dp·cp ranks).
  * Sharded buffers are padded per unit to a multiple of the group size, as the executor pads them.
- * Activations are {@link Activations#stageBytes}, the last stage's fp32 softmax included.
+ * Activations are {@link Activations#stageBytes}, the last stage's fp32 softmax included; the transient
+ * communication buffers held at the peak beyond them are {@link Buffers#atPeak}.
  */
 public final class MemoryModel {
     private MemoryModel() {}
@@ -33,6 +34,13 @@ public final class MemoryModel {
         return worst;
     }
 
+    /** {@return the memory of one rank of pipeline stage {@code stage}} */
+    public static MemoryBreakdown ofStage(Experiment e, ParallelPlan plan, int stage) {
+        List<Long> activations = new ArrayList<>();
+        for (int s = 0; s < plan.pp(); s++) activations.add(activationBytes(e, plan, s));
+        return stage(e, plan, stage, activations);
+    }
+
     /** {@return the activation bytes stage {@code stage} holds at its peak ({@link Activations#stageBytes}), rounded} */
     public static long activationBytes(Experiment e, ParallelPlan plan, int stage) {
         return Math.round(Activations.stageBytes(e.model(), plan, e.training().microBatch(), e.microBatches(plan),
@@ -46,13 +54,10 @@ public final class MemoryModel {
     }
 
     private static MemoryBreakdown stage(Experiment e, ParallelPlan plan, int stage, List<Long> activationsByStage) {
-        ModelSpec m = e.model();
-        Precision precision = e.training().precision();
-        long[] units = Parameters.stageUnits(m, plan.tp(), plan.pp(), stage);
         ModelStates states = modelStates(e, plan, stage);
-        return new MemoryBreakdown(states.paramsBytes(), states.gradsBytes(), states.optimizerBytes(),
-                activationsByStage.get(stage), commBufferBytes(units, plan, precision), e.cluster().gpu().memoryBytes(), stage,
-                activationsByStage);
+        long activations = activationsByStage.get(stage);
+        return new MemoryBreakdown(states.paramsBytes(), states.gradsBytes(), states.optimizerBytes(), activations,
+                otherBytes(e, plan, stage, activations), e.cluster().gpu().memoryBytes(), stage, activationsByStage);
     }
 
     /** Persistent parameter, gradient and optimizer bytes for a rank holding {@code units} in a group of n. */
@@ -76,12 +81,9 @@ public final class MemoryModel {
         return new ModelStates(params * precision.paramBytes(), grads * precision.gradBytes(), optimizerBytes);
     }
 
-    /** ZeRO-3 keeps the unit in use and the prefetched next one gathered: twice the largest unit. */
-    static long commBufferBytes(long[] units, ParallelPlan plan, Precision precision) {
-        if (plan.zero() != ZeroStage.PARAMETERS) return 0;
-        long largest = 0;
-        for (long u : units) largest = Math.max(largest, u);
-        return 2 * largest * precision.paramBytes();
+    /** {@return the communication buffers stage {@code stage} holds at its peak beyond its {@code activations}: {@link Buffers#atPeak}} */
+    public static long otherBytes(Experiment e, ParallelPlan plan, int stage, long activations) {
+        return Buffers.atPeak(e, plan, stage, activations);
     }
 
     /** Parameter, gradient and optimizer bytes of one rank. */

@@ -102,10 +102,12 @@ final class ReportDocument {
                     + "sides describe the prediction's worst stage (memory.worstStage); activations also compare stage by "
                     + "stage (activationsBytesByStage, edge terms included). Verdict: pass when the bytes are equal and, "
                     + "for the trained parameters, when they agree with the single-rank run within " + PARAM_TOLERANCE
-                    + "; FAIL otherwise. Known causes of a FAIL on memory.peakBytes: under ZeRO-2/3 the executor holds one "
-                    + "micro-batch's full gradients until it reduce-scatters them, where ZeRO's Table 1 (the prediction) "
-                    + "counts the reduced 1/n shard only; with pipelines or TP, send/receive and TP collective buffers "
-                    + "live at the peak, which the accountant's peak leaves out."));
+                    + "; FAIL otherwise. The predicted peak includes the transient buffers live at that moment (memory.otherBytes: "
+                    + "pipeline send/receive buffers, TP collective workspaces and ring chunks, ZeRO-2/3's unsharded gradient "
+                    + "and ZeRO-3's gathered parameters, DDP's gradient buckets in the sync), which the executor meters as "
+                    + "commBuffers, gathered params and transient grads: every stage's executed peak equals it, except under "
+                    + "ZeRO-2/3 with a pipeline or TP, where the prediction gathers and reduce-scatters layer by layer "
+                    + "(PyTorch FSDP) and the executor still does a whole pipeline chunk at once (a FAIL, executed above)."));
             for (PlanPrediction p : predictions) {
                 Map<String, Object> run = executed.get(p.plan().name());
                 if (run == null) continue;

@@ -86,10 +86,10 @@ class CliSmokeTest {
     void infeasiblePlanIsAResultNotACrash() {
         CliRunner r = CliRunner.run("predict", CONFIGS.resolve("gpt3-on-a100.yaml").toString(), "--set", "plans[0].dp=512");
         assertEquals(0, r.exitCode());
-        assertTrue(r.out().contains("ddp  — does not fit: needs 2876.5 GB per GPU but the GPU has 80.0 GB"), r.out());
+        assertTrue(r.out().contains("ddp  — does not fit: needs 3144.5 GB per GPU but the GPU has 80.0 GB"), r.out());
         // Only a plan with a pipeline names a stage.
-        assertTrue(r.out().contains("3d-zb  — does not fit: needs 80.8 GB on pipeline stage 0 but the GPU has 80.0 GB"), r.out());
-        assertTrue(r.out().contains("= 2876.54 of 80.0\n"), r.out());
+        assertTrue(r.out().contains("3d-zb  — does not fit: needs 80.9 GB on pipeline stage 0 but the GPU has 80.0 GB"), r.out());
+        assertTrue(r.out().contains("= 3144.46 of 80.0\n"), r.out());
     }
 
     @Test

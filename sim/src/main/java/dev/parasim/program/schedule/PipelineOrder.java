@@ -55,9 +55,11 @@ public final class PipelineOrder {
 
     /**
      * {@return per stage, the chunks in flight (count per chunk) at the moments its activation memory can peak}:
-     * after each forward, keeping only count vectors that no other one dominates, so that for any per-chunk
-     * bytes the peak is the largest dot product with one of them (computed once per shape; sweeps ask for
-     * every interleaved plan). A chunk enters at its F and leaves at its B or BW.
+     * after each forward, keeping only count vectors that no other one reached by a forward of the same chunk
+     * dominates, so that for any per-chunk bytes the peak is the largest dot product with one of them, and the peak
+     * plus what a forward of chunk c holds besides (its boundary buffers) the largest such sum (computed once per
+     * shape; sweeps ask for every interleaved plan). A chunk enters at its F and leaves at its B or BW. Each vector
+     * has v + 1 entries: the counts of chunks 0 … v − 1, then the chunk whose forward reached it.
      */
     public static List<int[][]> inFlightPeaks(PipelineSchedule schedule, int p, int m, int v) {
         return PEAKS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
@@ -69,13 +71,14 @@ public final class PipelineOrder {
 
     private static int[][] undominated(List<PassRef> order, int v) {
         List<int[]> kept = new ArrayList<>();
-        int[] live = new int[v];
+        int[] live = new int[v + 1];
         for (PassRef ref : order) {
             switch (ref.pass()) {
                 case F -> {
                     live[ref.chunk()]++;
-                    if (kept.stream().anyMatch(k -> dominates(k, live))) continue;
-                    kept.removeIf(k -> dominates(live, k));
+                    live[v] = ref.chunk();
+                    if (kept.stream().anyMatch(k -> k[v] == live[v] && dominates(k, live, v))) continue;
+                    kept.removeIf(k -> k[v] == live[v] && dominates(live, k, v));
                     kept.add(live.clone());
                 }
                 case B, BW -> live[ref.chunk()]--;
@@ -86,8 +89,8 @@ public final class PipelineOrder {
     }
 
     /** {@return whether {@code a} holds at least as many of every chunk as {@code b}} */
-    private static boolean dominates(int[] a, int[] b) {
-        for (int c = 0; c < a.length; c++) if (a[c] < b[c]) return false;
+    private static boolean dominates(int[] a, int[] b, int v) {
+        for (int c = 0; c < v; c++) if (a[c] < b[c]) return false;
         return true;
     }
 

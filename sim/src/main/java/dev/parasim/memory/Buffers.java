@@ -1,0 +1,159 @@
+package dev.parasim.memory;
+
+import dev.parasim.collective.Chunking;
+import dev.parasim.program.schedule.PipelineOrder;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.Precision;
+import dev.parasim.spec.ZeroStage;
+import dev.parasim.workload.Parameters;
+
+/**
+ * Transient communication buffers a rank of one pipeline stage holds at its memory peak, beyond its model states and
+ * activations ({@code MemoryBreakdown.otherBytes}). A step peaks either in a pass, on top of the stage's activation peak,
+ * or in the data-parallel sync after the last backward, when no activations are left; the stage holds the larger.
+ * <ul>
+ * <li>Forward at the peak (b micro-batch, s sequence, h hidden, t TP degree, at the activation width): without TP the
+ *     pipeline boundary buffers, the received input (every virtual stage but the first) and the sent output (every one
+ *     but the last), b·s·h each (Megatron's p2p receive tensor and the output in flight). With TP the stage's TP
+ *     workspace, b·s·h for the reduced activation (another b·s·h for SP's re-gathered input) and 2·b·s fp32 for the
+ *     cross-entropy's fused sums, plus the two ring chunks (one sent, one received) of the collective running at the
+ *     peak: on the last stage the cross-entropy sums, ⌈2·b·s/t⌉ fp32 each, else the last layer's output reduction,
+ *     ⌈b·s·h/t⌉ each (Megatron's TP collectives reduce a b·s·h tensor that exists beside the kept activations).</li>
+ * <li>ZeRO-2 and 3, unit by unit as PyTorch FSDP with one wrapped unit per layer does (DeepSpeed's gradient buckets
+ *     likewise): a unit's backward adds into its transient padded gradient, n·⌈Ψ_u/n⌉, until its ReduceScatter; under
+ *     ZeRO-3 it also holds the unit's gathered parameters and the AllGather's last received chunk, ⌈Ψ_u/n⌉. Under PP or
+ *     TP that is charged for the stage's largest unit over the activations held when its backward starts. Without TP
+ *     or PP the peak is at the head (its unit's gradient, gathered under ZeRO-3) or at the last layer's backward (that
+ *     layer's gradient and gathered parameters, beside the tied unit 0's gradient, over the activations less the
+ *     softmax and the final norm's).</li>
+ * <li>Sync: DDP's gradient buckets (PyTorch DDP's bucket copy of the gradient, each bucket padded to the group size n)
+ *     with two ring chunks per bucket in flight; ZeRO-1 and 2 the ring chunks of the gradient ReduceScatter and of the
+ *     parameter AllGather, ⌈Ψ_u/n⌉ per unit.</li>
+ * </ul>
+ * These are the buffers the executor meters (its sends and receives, {@code tpx}/{@code tpl}/{@code tpy}, {@code gt},
+ * {@code pg} and {@code bk}): every stage of every executed plan peaks at exactly model states + activations + this,
+ * except ZeRO-2/3 under PP or TP, whose executor still gathers and reduces a pipeline chunk's units at once (more
+ * than a per-layer implementation holds; the report's verdict says so).
+ */
+public final class Buffers {
+    private Buffers() {}
+
+    /** {@return the buffer bytes stage {@code stage} holds at its peak beyond its activation peak {@code activations}} */
+    public static long atPeak(Experiment e, ParallelPlan plan, int stage, long activations) {
+        long inPass = inPass(e, plan, stage, activations) - activations;
+        return Math.max(0, Math.max(inPass, inSync(e, plan, stage) - activations));
+    }
+
+    /** {@return the most activation plus buffer bytes the stage holds within a pass} */
+    static long inPass(Experiment e, ParallelPlan plan, int stage, long activations) {
+        ModelSpec m = e.model();
+        Precision precision = e.training().precision();
+        int b = e.training().microBatch(), p = plan.pp(), t = plan.tp(), n = plan.dp() * plan.cp();
+        long tokens = (long) b * m.seqLen(), activation = tokens * m.hidden() * precision.activationBytes();
+        long workspace = t == 1 ? 0 : activation * (plan.sequenceParallel() ? 2 : 1) + 2 * tokens * 4;
+        long forward;
+        if (t > 1) {
+            long ring = stage == p - 1 ? 2 * Chunking.shard(2 * tokens, t) * 4
+                    : 2 * Chunking.shard(tokens * m.hidden(), t) * precision.activationBytes();
+            forward = activations + workspace + ring;
+        } else {
+            forward = activations + boundaries(e, plan, stage, activation);
+        }
+        if (plan.zero() != ZeroStage.GRADIENTS && plan.zero() != ZeroStage.PARAMETERS) return forward;
+        long[] units = Parameters.stageUnits(m, t, p, stage);
+        if (p == 1 && t == 1) return Math.max(forward, byUnit(e, plan, units, activations));
+        long padded = 0, shard = 0;
+        for (long u : units) {
+            padded = Math.max(padded, Chunking.padded(u, n));
+            shard = Math.max(shard, Chunking.shard(u, n));
+        }
+        long weightGrads = activations + workspace + padded * precision.gradBytes();
+        if (plan.zero() == ZeroStage.PARAMETERS)
+            weightGrads += padded * precision.paramBytes() + (n > 1 ? shard * precision.paramBytes() : 0);
+        return Math.max(forward, weightGrads);
+    }
+
+    /**
+     * {@return without TP, activations plus boundary buffers at the pass that peaks}: one chunk per stage, its received
+     * input and sent output; interleaved, over the moments its order can peak ({@link PipelineOrder#inFlightPeaks}),
+     * the held chunks plus the boundaries of the chunk whose forward reached them
+     */
+    private static long boundaries(Experiment e, ParallelPlan plan, int stage, long activation) {
+        int p = plan.pp(), v = plan.chunks();
+        if (p == 1) return 0;
+        if (v == 1) return activation * ((stage > 0 ? 1 : 0) + (stage < p - 1 ? 1 : 0));
+        ModelSpec m = e.model();
+        double[] bytes = new double[v];
+        for (int c = 0; c < v; c++)
+            bytes[c] = Activations.chunkBytes(m, plan, e.training().microBatch(), e.training().recompute(),
+                    e.training().precision().activationBytes(), c * p + stage);
+        long peak = 0, held = 0;
+        for (int[] inFlight : PipelineOrder.inFlightPeaks(plan.schedule(), p, e.microBatches(plan), v).get(stage)) {
+            double sum = 0;
+            for (int c = 0; c < v; c++) sum += inFlight[c] * bytes[c];
+            int virtual = inFlight[v] * p + stage;
+            long boundary = activation * ((virtual > 0 ? 1 : 0) + (virtual < v * p - 1 ? 1 : 0));
+            peak = Math.max(peak, Math.round(sum) + boundary);
+            held = Math.max(held, Math.round(sum));
+        }
+        return peak - held;
+    }
+
+    /**
+     * {@return ZeRO-2/3 without TP or PP, unit by unit (units: embedding, layers, final norm with the head)}: each
+     * unit's backward holds its padded gradient (ZeRO-3: and its gathered parameters), beside a tied unit 0's gradient the head
+     * started; the head holds its unit gathered and its gradient over all activations; the last layer's backward all
+     * but the head's softmax and the final norm's output and statistics (freed by their backwards)
+     */
+    private static long byUnit(Experiment e, ParallelPlan plan, long[] units, long activations) {
+        ModelSpec m = e.model();
+        Precision precision = e.training().precision();
+        int n = plan.dp() * plan.cp(), gB = precision.gradBytes();
+        int pB = plan.zero() == ZeroStage.PARAMETERS ? precision.paramBytes() : 0;   // ZeRO-2 holds its parameters whole
+        double sb = (double) e.training().microBatch() * m.seqLen();
+        double softmax = 4 * sb * m.vocab(), norm = precision.activationBytes() * sb * m.hidden() + 4.0 * m.normStatistics() * sb;
+        long first = Chunking.padded(units[0], n), last = Chunking.padded(units[units.length - 1], n), layer = 0;
+        for (int u = 1; u < units.length - 1; u++) layer = Math.max(layer, Chunking.padded(units[u], n));
+        // The head computes with unit 0 when tied (its gradient then lives to the embedding's backward), else with the last unit.
+        long headUnit = m.tiedEmbeddings() ? first : last, pending = m.tiedEmbeddings() ? first * gB : 0;
+        long head = activations + headUnit * (pB + gB);
+        long finalNorm = activations - Math.round(softmax) + last * (pB + gB) + pending;
+        long lastLayer = layer == 0 ? 0 : activations - Math.round(softmax + norm) + layer * (pB + gB) + pending;
+        return Math.max(head, Math.max(finalNorm, lastLayer));
+    }
+
+    /** {@return the buffer bytes the stage holds in its data-parallel sync, when it holds no activations} */
+    static long inSync(Experiment e, ParallelPlan plan, int stage) {
+        Precision precision = e.training().precision();
+        int n = plan.dp() * plan.cp();
+        long[] units = Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage);
+        long shards = 0;
+        for (long u : units) shards += Chunking.shard(u, n);
+        return switch (plan.zero()) {
+            case DDP -> {
+                long total = Parameters.sum(units), bucket = (long) Math.floor(e.training().bucketMB() * 1e6 / precision.gradBytes());
+                long staged = 0, chunks = 0;
+                for (long start = 0; start < total; start += bucket) {
+                    long length = Math.min(bucket, total - start);
+                    staged += Chunking.padded(length, n);
+                    chunks += Chunking.shard(length, n);
+                }
+                yield (staged + ringChunksInFlight(2 * (n - 1)) * chunks) * precision.gradBytes();
+            }
+            case OPTIMIZER, GRADIENTS -> ringChunksInFlight(n - 1) * shards
+                    * Math.max(precision.paramBytes(), plan.zero() == ZeroStage.OPTIMIZER ? precision.gradBytes() : 0);
+            case PARAMETERS -> 0;
+        };
+    }
+
+    /**
+     * {@return ring chunks one rank holds at once in a collective of {@code rounds} sending rounds}: the chunk it
+     * received and the one it sends in the same round, from the second round on (one, with a single sending round)
+     */
+    static int ringChunksInFlight(int rounds) {
+        return Math.min(rounds, 2);
+    }
+
+}
