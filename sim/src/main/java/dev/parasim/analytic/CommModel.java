@@ -11,6 +11,7 @@ import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.Recompute;
+import dev.parasim.spec.ZeroGathers;
 import dev.parasim.workload.Parameters;
 import dev.parasim.workload.StageSplit;
 
@@ -101,12 +102,16 @@ public final class CommModel {
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, AFTER_STEP, 1, agBytes, cost.of(ALL_GATHER, padded * paramBytes, span)));
             }
             case PARAMETERS -> {
-                // One collective per unit (a layer, as FSDP wraps blocks), each paying its own ring latency.
+                // One collective per unit (a layer, as FSDP wraps blocks), or per parameter tensor (DeepSpeed ZeRO-3's
+                // per-tensor fetch), each paying its own ring latency: (n − 1)·α per collective, whatever its size.
+                boolean perTensor = e.training().zeroGathers() == ZeroGathers.TENSORS;
+                int[] tensors = Parameters.stageUnitTensors(e.model(), plan.pp(), stage);
                 Transfer gather = Transfer.NONE, scatter = Transfer.NONE;
-                for (long u : units) {
-                    long unitPadded = Chunking.shard(u, n) * (long) n;
-                    gather = gather.plus(cost.of(ALL_GATHER, unitPadded * paramBytes, span));
-                    scatter = scatter.plus(cost.of(REDUCE_SCATTER, unitPadded * gradBytes, span));
+                for (int i = 0; i < units.length; i++) {
+                    long unitPadded = Chunking.shard(units[i], n) * (long) n;
+                    int pieces = perTensor ? tensors[i] : 1;
+                    gather = gather.plus(cost.of(ALL_GATHER, (double) unitPadded * paramBytes / pieces, span).times(pieces));
+                    scatter = scatter.plus(cost.of(REDUCE_SCATTER, (double) unitPadded * gradBytes / pieces, span).times(pieces));
                 }
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, FORWARD, m, agBytes, gather));
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, BACKWARD, m, agBytes, gather));

@@ -84,9 +84,12 @@ public final class ExperimentJson {
     }
 
     static Map<String, Object> training(TrainingSpec t) {
-        return ordered("globalBatch", t.globalBatch(), "microBatch", t.microBatch(), "precision", t.precision().label(),
+        Map<String, Object> training = ordered("globalBatch", t.globalBatch(), "microBatch", t.microBatch(), "precision", t.precision().label(),
                 "optimizer", t.optimizer().label(), "recompute", t.recompute().label(), "bucketMB", t.bucketMB(),
                 "tpCommOverlap", t.tpCommOverlap());
+        // Named only when not the default, so experiments written before the setting keep their canonical JSON and hash.
+        if (t.zeroGathers() != dev.parasim.spec.ZeroGathers.UNITS) training.put("zeroGathers", t.zeroGathers().label());
+        return training;
     }
 
     static Map<String, Object> plan(ParallelPlan p) {

@@ -93,6 +93,23 @@ public final class Parameters {
         return units;
     }
 
+    /**
+     * {@return how many parameter tensors each of {@link #stageUnits}' units holds}, in the same order: a GPT layer
+     * 12 (fused qkv, proj, fc1, fc2 weights and biases, two LayerNorms' gains and biases), a Llama layer 7 (fused qkv,
+     * proj, gate, up, down, two RMSNorm gains); the embedding wte (+ wpe), the last unit the final norm's tensors
+     * and the head or wte copy when it holds one. A framework that gathers per tensor issues this many collectives.
+     */
+    public static int[] stageUnitTensors(ModelSpec m, int pp, int stage) {
+        int layersPerStage = m.layers() / pp;
+        boolean first = stage == 0, last = stage == pp - 1;
+        int[] tensors = new int[layersPerStage + (first ? 1 : 0) + (last ? 1 : 0)];
+        int i = 0;
+        if (first) tensors[i++] = m.gptFamily() ? 2 : 1;
+        for (int l = 0; l < layersPerStage; l++) tensors[i++] = m.gptFamily() ? 12 : 7;
+        if (last) tensors[i] = m.normStatistics() + (m.tiedEmbeddings() && pp == 1 ? 0 : 1);
+        return tensors;
+    }
+
     /** {@return the model's units (embedding, each layer, final norm with head) on one device} */
     public static long[] units(ModelSpec m) {
         return stageUnits(m, 1, 1, 0);

@@ -44,6 +44,7 @@ class MalformedSpecTest {
                 Arguments.of("plans[1].zero=4", "plans[1].zero: must be in 0..3, found 4"),
                 Arguments.of("training.precision=fp16", "training.precision: must be one of fp32|bf16-mixed|fp8-mixed, found \"fp16\""),
                 Arguments.of("training.recompute=some", "training.recompute: must be one of none|selective|full, found \"some\""),
+                Arguments.of("training.zeroGathers=layers", "training.zeroGathers: must be one of units|tensors, found \"layers\""),
                 Arguments.of("plans[2].schedule=pipedream", "plans[2].schedule: must be one of gpipe|1f1b|interleaved|zb-h1, found \"pipedream\""),
                 Arguments.of("plans[2].schedule=1f1b", "plans[2].chunks: may exceed 1 only with schedule interleaved, found 2"),
                 Arguments.of("training.globalBatch=1544", """

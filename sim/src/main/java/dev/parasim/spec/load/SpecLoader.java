@@ -18,6 +18,7 @@ import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
 import dev.parasim.spec.TierScope;
 import dev.parasim.spec.TrainingSpec;
+import dev.parasim.spec.ZeroGathers;
 import dev.parasim.spec.ZeroStage;
 
 import java.nio.file.Path;
@@ -194,7 +195,8 @@ public final class SpecLoader {
         TrainingSpec spec = new TrainingSpec(n.integer("globalBatch"), n.integer("microBatch"),
                 n.choice("precision", Precision.class), n.choice("optimizer", Optimizer.class, Optimizer.ADAM),
                 n.choice("recompute", Recompute.class, Recompute.NONE),
-                n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), n.bool("tpCommOverlap", false));
+                n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), n.bool("tpCommOverlap", false),
+                n.choice("zeroGathers", ZeroGathers.class, ZeroGathers.UNITS));
         n.done();
         return spec;
     }
