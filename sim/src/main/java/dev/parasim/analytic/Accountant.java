@@ -6,6 +6,7 @@ import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.workload.Flops;
 import dev.parasim.workload.Parameters;
+import dev.parasim.workload.StageSplit;
 
 import dev.parasim.plan.RankLayout;
 
@@ -33,16 +34,18 @@ public final class Accountant {
     public record Evaluation(PlanPrediction prediction, List<StageCost> stages) {}
 
     public static Evaluation evaluate(Experiment e, ParallelPlan plan) {
-        // Stages differ only by being first or last and by which of their boundaries cross nodes: cost each kind once.
+        // Stages differ only by being first or last, by which of their boundaries cross nodes and by how many layers they
+        // hold (workload.StageSplit): cost each kind once.
         RankLayout layout = RankLayout.of(plan, e.cluster());
-        Map<List<Boolean>, StageCost> costByKind = new HashMap<>();
-        Map<List<Boolean>, CommVolume> volumeByKind = new HashMap<>();
+        StageSplit split = StageSplit.of(e.model(), plan);
+        Map<List<Object>, StageCost> costByKind = new HashMap<>();
+        Map<List<Object>, CommVolume> volumeByKind = new HashMap<>();
         List<StageCost> stages = new ArrayList<>();
         CommVolume busiest = null;
         int p = plan.pp();
         for (int stage = 0; stage < p; stage++) {
-            List<Boolean> kind = List.of(stage == 0, stage == p - 1,
-                    stage > 0 && layout.stageBoundaryCrossesNodes(stage - 1), stage < p - 1 && layout.stageBoundaryCrossesNodes(stage));
+            List<Object> kind = List.of(stage == 0, stage == p - 1, stage > 0 && layout.stageBoundaryCrossesNodes(stage - 1),
+                    stage < p - 1 && layout.stageBoundaryCrossesNodes(stage), split.stageLayers(stage));
             StageCost cost = costByKind.get(kind);
             if (cost == null) {
                 List<CommOp> ops = CommModel.stage(e, plan, stage);

@@ -11,7 +11,9 @@ import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.Recompute;
+import dev.parasim.spec.ZeroGathers;
 import dev.parasim.workload.Parameters;
+import dev.parasim.workload.StageSplit;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +63,7 @@ public final class CommModel {
         dataParallel(ops, e, plan, stage, layout, cost);
         tensorParallel(ops, e, plan, stage, layout, cost);
         pipelineParallel(ops, e, plan, stage, layout, cost);
-        contextParallel(ops, e, plan, layout, cost);
+        contextParallel(ops, e, plan, stage, layout, cost);
         return ops;
     }
 
@@ -72,7 +74,7 @@ public final class CommModel {
         if (n == 1) return;
         GroupSpan span = layout.dataSpan();
         Precision precision = e.training().precision();
-        long[] units = Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage);
+        long[] units = Parameters.stageUnits(e.model(), plan, stage);
         int m = e.microBatches(plan);
         long shard = 0;
         for (long u : units) shard += Chunking.shard(u, n);
@@ -100,12 +102,16 @@ public final class CommModel {
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, AFTER_STEP, 1, agBytes, cost.of(ALL_GATHER, padded * paramBytes, span)));
             }
             case PARAMETERS -> {
-                // One collective per unit (a layer, as FSDP wraps blocks), each paying its own ring latency.
+                // One collective per unit (a layer, as FSDP wraps blocks), or per parameter tensor (DeepSpeed ZeRO-3's
+                // per-tensor fetch), each paying its own ring latency: (n − 1)·α per collective, whatever its size.
+                boolean perTensor = e.training().zeroGathers() == ZeroGathers.TENSORS;
+                int[] tensors = Parameters.stageUnitTensors(e.model(), plan.pp(), stage);
                 Transfer gather = Transfer.NONE, scatter = Transfer.NONE;
-                for (long u : units) {
-                    long unitPadded = Chunking.shard(u, n) * (long) n;
-                    gather = gather.plus(cost.of(ALL_GATHER, unitPadded * paramBytes, span));
-                    scatter = scatter.plus(cost.of(REDUCE_SCATTER, unitPadded * gradBytes, span));
+                for (int i = 0; i < units.length; i++) {
+                    long unitPadded = Chunking.shard(units[i], n) * (long) n;
+                    int pieces = perTensor ? tensors[i] : 1;
+                    gather = gather.plus(cost.of(ALL_GATHER, (double) unitPadded * paramBytes / pieces, span).times(pieces));
+                    scatter = scatter.plus(cost.of(REDUCE_SCATTER, (double) unitPadded * gradBytes / pieces, span).times(pieces));
                 }
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, FORWARD, m, agBytes, gather));
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, BACKWARD, m, agBytes, gather));
@@ -123,7 +129,7 @@ public final class CommModel {
         int m = e.microBatches(plan);
         int bytes = e.training().precision().activationBytes();
         long elements = (long) e.training().microBatch() * (model.seqLen() / plan.cp()) * model.hidden();
-        long layers = model.layers() / plan.pp();
+        long layers = StageSplit.of(model, plan).stageLayers(stage);
         // Forward pairs per layer: the attention and MLP blocks' g operators, repeated under full recompute.
         long forwardPerLayer = e.training().recompute() == Recompute.FULL ? 4 : 2;
         long first = stage == 0 ? 1 : 0, last = stage == plan.pp() - 1 ? 1 : 0;
@@ -216,7 +222,7 @@ public final class CommModel {
                 // ZeRO-2/3: the reduced shards of unit 0 (wte + wpe) and of the last stage's final norm + wte copy cover
                 // different parts of wte, so the tied unit's gradient is first AllGathered over DP (Megatron-core's
                 // finalize_model_grads unshards the FSDP word-embedding gradient the same way), then all-reduced.
-                long[] units = Parameters.stageUnits(model, plan.tp(), p, stage);
+                long[] units = Parameters.stageUnits(model, plan, stage);
                 long tied = Chunking.shard(stage == 0 ? units[0] : units[units.length - 1], n);
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, GRADIENT_SYNC, 1, (n - 1) * tied * gradBytes,
                         cost.of(ALL_GATHER, n * tied * gradBytes, layout.dataSpan())));
@@ -229,12 +235,13 @@ public final class CommModel {
         return plan.zero() == dev.parasim.spec.ZeroStage.GRADIENTS || plan.zero() == dev.parasim.spec.ZeroStage.PARAMETERS;
     }
 
-    static void contextParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, RankLayout layout, CollectiveCost cost) {
+    static void contextParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,
+                                CollectiveCost cost) {
         int c = plan.cp();
         if (c == 1) return;
         ModelSpec model = e.model();
         int m = e.microBatches(plan);
-        long layers = model.layers() / plan.pp();
+        long layers = StageSplit.of(model, plan).stageLayers(stage);
         long kv = 2L * e.training().microBatch() * (model.seqLen() / c) * (long) model.kvWidthPerRank(plan.tp());
         long bytes = kv * e.training().precision().activationBytes();
         Transfer hop = cost.sendRecv(bytes, layout.span(Axis.CP).crossesNodes());

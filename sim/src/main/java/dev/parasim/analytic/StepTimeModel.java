@@ -6,7 +6,10 @@ import dev.parasim.spec.Calibration;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.ZeroGathers;
+import dev.parasim.spec.ZeroStage;
 import dev.parasim.workload.Parameters;
+import dev.parasim.workload.StageSplit;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +22,11 @@ import java.util.List;
  *   parallelism's backward re-gathers of the qkv/fc1 inputs are TP collectives like the others.</li>
  * <li>DP gradient synchronisation overlaps the backward pass of the last micro-batch, the ZeRO-1/2
  *   parameter AllGather the next forward, each up to the calibrated {@code dpOverlap} share.</li>
- * <li>ZeRO-3 gathers are prefetched: each pass hides its gathers (and reduce-scatters) behind its compute.</li>
+ * <li>ZeRO-3 (see {@link #zero3Exposed}): gathered per unit and prefetched (FSDP), a unit's gather hides behind the
+ *   previous unit's compute and its reduce-scatter behind the next one's, so each pass exposes its first gather and
+ *   its last reduce-scatter, and whatever the other units' communication exceeds their compute — with one micro-batch
+ *   of few tokens a layer's compute is short and the rest shows. Gathered per tensor on demand (DeepSpeed ZeRO-3 of
+ *   2021, {@code training.zeroGathers: tensors}), every gather and reduce-scatter is on the critical path.</li>
  * <li>CP key/value passing overlaps the attention core; PP sends overlap compute in the steady state and
  *   are exposed only while the pipeline fills.</li>
  * <li>Bubble (Narayanan et al. 2021; Qi et al. 2024): (p−1)·(F+B+W) for GPipe and 1F1B, divided by v
@@ -42,12 +49,15 @@ public final class StepTimeModel {
         ComputeCost cost = new ComputeCost(e.cluster().gpu(), e.training().precision(), cal);
         int m = e.microBatches(plan), p = plan.pp(), mbs = e.training().microBatch();
         double tpHidden = e.training().tpCommOverlap() ? cal.tpOverlap() : 0;
-        PassTimes compute = cost.layer(model, plan, mbs, e.training().recompute()).times((double) model.layers() / p);
+        // The stage's own layers (workload.StageSplit): uneven stages compute unevenly.
+        int layers = StageSplit.of(model, plan).stageLayers(stage);
+        PassTimes compute = cost.layer(model, plan, mbs, e.training().recompute()).times(layers);
         if (stage == 0) compute = compute.plus(cost.embedding(model, plan, mbs));
         if (stage == p - 1) compute = compute.plus(cost.head(model, plan, mbs));
-        double attention = cost.attentionCore(model, plan, (double) mbs * model.seqLen() / plan.cp()).total() * model.layers() / p;
+        double attention = cost.attentionCore(model, plan, (double) mbs * model.seqLen() / plan.cp()).total()
+                * ((double) layers * p) / p;   // = ·layers; so written that even splits give the bits L/p always gave
         double forwardExposed = 0, backwardExposed = 0, cpTime = 0, dpForward = 0, dpBackward = 0;
-        double gradientSync = 0, afterStep = 0, sendForward = 0, sendBackward = 0;
+        double gradientSync = 0, afterStep = 0, sendForward = 0, sendBackward = 0, zeroForward = 0, zeroBackward = 0;
         for (CommOp op : ops) {
             double perMicroBatch = op.count() * op.each().seconds() / m;
             switch (op.axis()) {
@@ -63,6 +73,14 @@ public final class StepTimeModel {
                     else sendBackward = op.each().seconds();
                 }
                 case DP -> {
+                    if (plan.zero() == ZeroStage.PARAMETERS && op.phase() == CommOp.Phase.FORWARD) {
+                        zeroForward += perMicroBatch;
+                        continue;
+                    }
+                    if (plan.zero() == ZeroStage.PARAMETERS && op.phase() == CommOp.Phase.BACKWARD) {
+                        zeroBackward += perMicroBatch;
+                        continue;
+                    }
                     switch (op.phase()) {
                         case FORWARD -> dpForward += perMicroBatch;
                         case BACKWARD -> dpBackward += perMicroBatch;
@@ -76,10 +94,32 @@ public final class StepTimeModel {
         backwardExposed += Math.max(0, dpBackward - cal.dpOverlap() * compute.backward());
         // Ring attention hides K/V passing behind the attention core; the excess lands on the forward.
         forwardExposed += Math.max(0, cpTime - attention);
-        long[] units = Parameters.stageUnits(model, plan.tp(), p, stage);
+        long[] units = Parameters.stageUnits(model, plan, stage);
+        boolean onDemand = e.training().zeroGathers() == ZeroGathers.TENSORS;
+        forwardExposed += zero3Exposed(zeroForward, compute.forward(), units.length, plan.chunks(), cal.dpOverlap(), onDemand);
+        backwardExposed += zero3Exposed(zeroBackward, compute.backward(), units.length, plan.chunks(), cal.dpOverlap(), onDemand);
         double shard = (double) Parameters.sum(units) / (plan.zero().shardsOptimizer() ? plan.dp() * plan.cp() : 1);
         return new StageCost(stage, compute, forwardExposed, backwardExposed, gradientSync, afterStep, sendForward,
                 sendBackward, cost.optimizerStep(shard));
+    }
+
+    /**
+     * {@return the ZeRO-3 communication of one pass (all its chunks) that its compute cannot hide}. Prefetched per unit,
+     * the pass of each chunk runs its u units in order; unit k's gather overlaps unit k − 1's compute (its
+     * reduce-scatter, in backward, unit k + 1's), so the first gather and the last reduce-scatter of a chunk have
+     * nothing to hide behind — together one unit's share, v/u of the pass's communication — and the rest hides
+     * behind the other units' compute, (1 − v/u) of the pass, up to the calibrated {@code dpOverlap} share. On
+     * demand, nothing is fetched ahead and the whole communication is exposed.
+     *
+     * @param comm    seconds of the pass's gathers (and reduce-scatters) per micro-batch
+     * @param compute seconds of the pass's compute per micro-batch
+     * @param units   the stage's units; {@code chunks} passes of units/chunks units each run per micro-batch
+     */
+    static double zero3Exposed(double comm, double compute, int units, int chunks, double dpOverlap, boolean onDemand) {
+        if (comm == 0) return 0;
+        if (onDemand) return comm;
+        double edge = Math.min(1, (double) chunks / units);
+        return edge * comm + Math.max(0, (1 - edge) * (comm - dpOverlap * compute));
     }
 
     public static StepTime of(Experiment e, ParallelPlan plan, List<StageCost> stages) {

@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code sim validate}: predicted vs published TFLOP/s per GPU with one calibration per GPU type: Megatron-Core H100
- * and llm-foundry's H100 rows (fitted to, H100 calibration), Narayanan et al. 2021 Table 1 (held out) and llm-foundry's
+ * and llm-foundry's H100 rows (fitted to, H100 calibration), Narayanan et al. 2021 Table 1 and Table 2 (ZeRO-3 against
+ * PTD-P, with the step ratio per GPU count; both held out) and llm-foundry's
  * A100 rows (fitted to, A100 calibration); llm-foundry also per regime (long sequence, full recompute, fp8, large FSDP).
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
@@ -39,6 +40,8 @@ public final class ValidateCommand implements Callable<Integer> {
                 + " layers); the A100 calibration, fitted to llm-foundry's A100 rows only.");
         out.println();
         table(out, Validation.heldOutA100(Calibration.A100), "(held out)");
+        out.println();
+        zero3VsPtd(out);
         for (String[] t : new String[][] {{"dgx-h100", "H100 80GB"}, {"dgx-a100", "A100 40/80GB"}}) {
             out.println();
             out.println("MosaicML llm-foundry FSDP benchmarks on " + t[1] + " (scripts/train/benchmarking/README.md, 2024-01-06), model FLOPs per GPU.");
@@ -51,6 +54,30 @@ public final class ValidateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Narayanan et al. 2021 Table 2: DeepSpeed ZeRO-3 vs PTD-P on GPT-3 175B, step seconds and their ratio per GPU count. */
+    static void zero3VsPtd(PrintWriter out) {
+        out.println("held out: A100, Narayanan et al. 2021 Table 2 / Figure 10 (§5.2), GPT-3 175B at global batch 1536, hardware FLOPs.");
+        out.println("ZeRO-3 rows: DeepSpeed ZeRO-3 without model parallelism, one micro-batch of batch/GPUs per GPU, full recompute,");
+        out.println("per-tensor gathers fetched on demand (training.zeroGathers: tensors); PTD-P rows: tp 8, pp 12, setup as Table 1.");
+        out.println();
+        List<dev.parasim.validate.ZeroVsPtdTable.Run> runs = dev.parasim.validate.ZeroVsPtdTable.rows();
+        List<Validation.Row> rows = Validation.zero3VsPtd(Calibration.A100);
+        table(out, rows, "(held out)");
+        out.println();
+        out.println(String.format(Locale.ROOT, "%5s %12s %12s %12s %12s", "gpus", "zero3 step s", "ptd-p step s", "published", "predicted"));
+        for (int i = 0; i < rows.size(); i++) {
+            if (runs.get(i).scheme() != dev.parasim.validate.ZeroVsPtdTable.Scheme.ZERO3) continue;
+            for (int j = 0; j < rows.size(); j++) {
+                if (runs.get(j).scheme() == dev.parasim.validate.ZeroVsPtdTable.Scheme.ZERO3
+                        || runs.get(j).run().gpus() != runs.get(i).run().gpus()) continue;
+                Validation.Row z = rows.get(i), p = rows.get(j);
+                out.println(String.format(Locale.ROOT, "%5d %12.1f %12.1f %11.2fx %11.2fx", z.run().gpus(),
+                        z.prediction().time().stepSeconds(), p.prediction().time().stepSeconds(),
+                        p.run().tflopsPerGpu() / z.run().tflopsPerGpu(), Validation.zero3OverPtd(z, p)));
+            }
+        }
     }
 
     static void foundryTable(PrintWriter out, List<MptTable.Run> runs, List<Validation.Row> rows) {

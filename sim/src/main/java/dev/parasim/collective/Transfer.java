@@ -20,7 +20,6 @@ public record Transfer(Map<String, Double> bytesByTier, double seconds) {
         return bytesByTier.values().stream().mapToDouble(Double::doubleValue).sum();
     }
 
-    /** {@return this transfer repeated {@code times} (same bytes and time each)} */
     /** {@return this transfer followed by {@code o}: seconds and per-tier bytes added} */
     public Transfer plus(Transfer o) {
         Map<String, Double> tiers = new java.util.TreeMap<>(bytesByTier);
@@ -28,6 +27,7 @@ public record Transfer(Map<String, Double> bytesByTier, double seconds) {
         return new Transfer(tiers, seconds + o.seconds);
     }
 
+    /** {@return this transfer repeated {@code times} (same bytes and time each)} */
     public Transfer times(double times) {
         Map<String, Double> scaled = new TreeMap<>();
         bytesByTier.forEach((k, v) -> scaled.put(k, v * times));

@@ -4,6 +4,7 @@ import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
+import dev.parasim.workload.StageSplit;
 
 /**
  * What the executor can run. Models are limited to {@value #MAX_PARAMETERS} parameters: every rank
@@ -16,7 +17,8 @@ import dev.parasim.spec.SpecException;
  * has no dropout, computes eager attention and recomputes nothing, so the model must say {@code dropout: false}
  * and {@code attention: eager} (the default) and the training
  * {@code recompute: none}: the accountant then predicts the activations the executor holds.
- * The plan's own rules (pp·chunks divides the layers, interleaved needs m a multiple of pp, …) are
+ * Pipeline stages must be even (pp·chunks divides the layers, no uneven {@code stageLayers}): uneven stages are
+ * predicted, not executed. The plan's own rules (interleaved needs m a multiple of pp, …) are
  * checked when the experiment is loaded, before any Spark job.
  */
 public final class ExecLimits {
@@ -46,6 +48,14 @@ public final class ExecLimits {
         if (passes > MAX_PIPELINE_PASSES)
             throw new SpecException(at, "executed runs play at most " + MAX_PIPELINE_PASSES + " micro-batches·pp·chunks per step",
                     passes);
+        // Uneven pipeline stages (workload.StageSplit) are predicted, not executed: StageLayout splits the layers evenly.
+        if (!plan.stageLayers().isEmpty() && !StageSplit.of(e.model(), plan).even())
+            throw new SpecException(at + ".stageLayers", "executed runs need every virtual stage to hold the same number of"
+                    + " layers (uneven stages are predicted, not executed)", StageSplit.of(e.model(), plan).toString());
+        long virtualStages = (long) plan.pp() * plan.chunks();
+        if (e.model().layers() % virtualStages != 0)
+            throw new SpecException(at + (plan.chunks() > 1 ? ".chunks" : ".pp"), "executed runs need pp·chunks to divide"
+                    + " model.layers (" + e.model().layers() + "; uneven stages are predicted, not executed)", virtualStages);
         if (parameters > MAX_PARAMETERS)
             throw new SpecException("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
         if (e.model().dropout())

@@ -6,6 +6,7 @@ import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Recompute;
+import dev.parasim.workload.StageSplit;
 
 /**
  * Activation memory: the tensors a micro-batch keeps from its forward to its backward. Per layer, Korthikanti
@@ -95,10 +96,13 @@ public final class Activations {
         return bytes;
     }
 
-    /** {@return bytes one micro-batch of virtual stage {@code virtual} keeps: its L/(p·v) layers with their norm statistics, and its edges} */
+    /**
+     * {@return bytes one micro-batch of virtual stage {@code virtual} keeps: its layers ({@link StageSplit}; L/(p·v)
+     * when even) with their norm statistics, and its edges}
+     */
     public static double chunkBytes(ModelSpec m, ParallelPlan plan, int microBatch, Recompute recompute, int activationBytes,
                                     int virtual) {
-        double layers = (double) m.layers() / (plan.pp() * plan.chunks());
+        double layers = StageSplit.of(m, plan).layers(virtual);
         return layers * (perLayer(m, plan, microBatch, recompute, activationBytes) + normStatistics(m, plan, microBatch, recompute))
                 + edges(m, plan, microBatch, activationBytes, virtual);
     }
@@ -131,9 +135,9 @@ public final class Activations {
         return FP32_BYTES * sb * m.vocab() / plan.tp() + activationBytes * sb * m.hidden();
     }
 
-    /** {@return M_W of one micro-batch of virtual stage {@code virtual}: its L/(p·v) layers' {@link #weightGradInputsPerLayer} and its {@link #weightGradEdges}} */
+    /** {@return M_W of one micro-batch of virtual stage {@code virtual}: its layers' {@link #weightGradInputsPerLayer} and its {@link #weightGradEdges}} */
     public static double chunkWeightGradBytes(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes, int virtual) {
-        double layers = (double) m.layers() / (plan.pp() * plan.chunks());
+        double layers = StageSplit.of(m, plan).layers(virtual);
         return layers * weightGradInputsPerLayer(m, plan, microBatch, activationBytes)
                 + weightGradEdges(m, plan, microBatch, activationBytes, virtual);
     }
@@ -162,18 +166,27 @@ public final class Activations {
      * {@return layer-activations (in units of one layer for one micro-batch) stage {@code stage} holds at its peak}:
      * GPipe m·L/p; 1F1B and ZB-H1 min(m, p − stage)·L/p (first stage: L); interleaved
      * min(m·v, 2(p − stage − 1) + (v − 1)·p + 1) chunks of L/(p·v) layers (first stage: L·(1 + (p−1)/(p·v))),
-     * all m·v chunks when m = p (Megatron's all-warm-up case).
+     * all m·v chunks when m = p (Megatron's all-warm-up case). L/p is the stage's own layers ({@link StageSplit});
+     * interleaved stages with unevenly sized chunks count chunks of the stage's mean size (their bytes,
+     * {@link #stageBytes}, are exact).
      */
     public static double layersInFlight(ModelSpec m, ParallelPlan plan, int microBatches, int stage) {
+        int v = plan.chunks();
+        double layersPerStage = StageSplit.of(m, plan).stageLayers(stage);
+        if (plan.chunks() > 1 && plan.pp() > 1) return inFlight(plan, microBatches, stage) * layersPerStage / v;
+        return inFlight(plan, microBatches, stage) * layersPerStage;
+    }
+
+    /** {@return micro-batches (chunks, interleaved) stage {@code stage} holds at its peak, per {@link #layersInFlight}} */
+    static double inFlight(ParallelPlan plan, int microBatches, int stage) {
         int p = plan.pp(), v = plan.chunks();
-        double layersPerStage = (double) m.layers() / p;
-        if (p == 1) return layersPerStage;
+        if (p == 1) return 1;
         return switch (plan.schedule()) {
-            case GPIPE -> microBatches * layersPerStage;
-            case ONE_F_ONE_B, ZB_H1 -> Math.min(microBatches, p - stage) * layersPerStage;
+            case GPIPE -> microBatches;
+            case ONE_F_ONE_B, ZB_H1 -> Math.min(microBatches, p - stage);
             // Megatron runs every forward first when m = p (all warm-up), as program.PipelineOrder does.
-            case INTERLEAVED -> (microBatches == p ? (double) microBatches * v
-                    : Math.min((double) microBatches * v, 2.0 * (p - stage - 1) + (v - 1) * p + 1)) * layersPerStage / v;
+            case INTERLEAVED -> microBatches == p ? (double) microBatches * v
+                    : Math.min((double) microBatches * v, 2.0 * (p - stage - 1) + (v - 1) * p + 1);
         };
     }
 
@@ -190,7 +203,7 @@ public final class Activations {
                                     int activationBytes, int stage) {
         int p = plan.pp(), v = plan.chunks();
         if (v == 1) {
-            double chunks = layersInFlight(m, plan, microBatches, stage) / ((double) m.layers() / p);
+            double chunks = inFlight(plan, microBatches, stage);
             double untilB = chunkBytes(m, plan, microBatch, recompute, activationBytes, stage);
             if (plan.schedule() != PipelineSchedule.ZB_H1 || p == 1) return chunks * untilB;
             return heldBetweenPasses(untilB, chunkWeightGradBytes(m, plan, microBatch, activationBytes, stage),

@@ -63,7 +63,7 @@ public final class Buffers {
             forward = activations + boundaries(e, plan, stage, activation);
         }
         if (plan.zero() != ZeroStage.GRADIENTS && plan.zero() != ZeroStage.PARAMETERS) return forward;
-        long[] units = Parameters.stageUnits(m, t, p, stage);
+        long[] units = Parameters.stageUnits(m, plan, stage);
         if (p == 1 && t == 1) return Math.max(forward, byUnit(e, plan, units, activations));
         if (t == 1) return PipelineUnitBuffers.inPass(e, plan, stage, units);
         long padded = 0, shard = 0;
@@ -130,7 +130,7 @@ public final class Buffers {
     static long inSync(Experiment e, ParallelPlan plan, int stage) {
         Precision precision = e.training().precision();
         int n = plan.dp() * plan.cp();
-        long[] units = Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage);
+        long[] units = Parameters.stageUnits(e.model(), plan, stage);
         long shards = 0;
         for (long u : units) shards += Chunking.shard(u, n);
         return switch (plan.zero()) {

@@ -49,7 +49,7 @@ public final class MemoryModel {
 
     /** {@return the persistent parameter, gradient and optimizer bytes of one rank of {@code stage}} */
     public static ModelStates modelStates(Experiment e, ParallelPlan plan, int stage) {
-        long[] units = Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), stage);
+        long[] units = Parameters.stageUnits(e.model(), plan, stage);
         return modelStates(units, plan.dp() * plan.cp(), plan.zero(), e.training().precision(), e.training().optimizer());
     }
 

@@ -8,6 +8,7 @@ import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.ZeroStage;
+import dev.parasim.workload.StageSplit;
 
 /**
  * ZeRO-2/3 on a pipeline stage without TP, unit by unit as PyTorch FSDP with one wrapped unit per layer (the executor's
@@ -45,7 +46,7 @@ final class PipelineUnitBuffers {
         double norm = io + Activations.FP32_BYTES * m.normStatistics() * sb;
         double embedding = io + (m.dropout() ? Activations.MASK_BYTES * sb * m.hidden() : 0);
         double layerW = Activations.weightGradInputsPerLayer(m, plan, b, aB);
-        int perChunk = m.layers() / (p * v);
+        StageSplit stageSplit = StageSplit.of(m, plan);
         double[] mB = new double[v], mW = new double[v];
         for (int c = 0; c < v; c++) {
             mB[c] = Activations.chunkBytes(m, plan, b, e.training().recompute(), aB, c * p + stage);
@@ -59,7 +60,7 @@ final class PipelineUnitBuffers {
             boolean first = virtual == 0, last = virtual == p * v - 1;
             double in = kind == 2 || (kind == 0 ? first : last) ? 0 : io, out = kind == 2 || (kind == 0 ? last : first) ? 0 : io;
             // The chunk's units in forward order: [embedding], layers, [final norm with the head]; bytes: elements, freed (M_B share), M_W share.
-            int count = perChunk + (first ? 1 : 0) + (last ? 1 : 0);
+            int perChunk = stageSplit.layers(virtual), count = perChunk + (first ? 1 : 0) + (last ? 1 : 0);
             long[] size = new long[count];
             double[] share = new double[count], deferred = new double[count];
             int i = 0;

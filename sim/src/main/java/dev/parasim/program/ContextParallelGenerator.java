@@ -24,7 +24,7 @@ final class ContextParallelGenerator implements Generator {
         Instruction.Collective shift = new Instruction.Collective(CollectiveKind.SEND_RECV, Group.CP,
                 Buffer.of(Buffer.Kind.CP_KEY_VALUE), kv, width, Overlap.BEHIND_ATTENTION);
         for (int chunk = 0; chunk < c.v(); chunk++)
-            for (int l = 0; l < c.layersPerChunk(); l++)
+            for (int l = 0; l < c.layers(chunk); l++)
                 for (int k = 0; k < cp - 1; k++) {
                     b.add(Pass.F, chunk, INSIDE, shift);
                     b.add(c.inputGradientPass(), chunk, INSIDE, shift);

@@ -11,11 +11,13 @@ import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Precision;
 import dev.parasim.workload.Parameters;
+import dev.parasim.workload.StageSplit;
 
 /**
  * What a generator knows about the stage it writes for. Placement comes from {@code plan.RankLayout} alone and
  * the stage's units from {@code workload.Parameters.stageUnits} alone: the embedding (first stage), the stage's
- * layers chunk after chunk, the final norm with the head (last stage).
+ * layers chunk after chunk (as many per chunk as {@code workload.StageSplit} gives it), the final norm with the head
+ * (last stage).
  */
 record GeneratorContext(Experiment e, ParallelPlan plan, RankLayout layout, int stage, int microBatches,
                         PipelineSchedule schedule) {
@@ -33,9 +35,13 @@ record GeneratorContext(Experiment e, ParallelPlan plan, RankLayout layout, int 
     boolean last() { return stage == plan.pp() - 1; }
 
     /** {@return the stage's units, in model-state elements} */
-    long[] units() { return Parameters.stageUnits(model(), plan.tp(), plan.pp(), stage); }
+    long[] units() { return Parameters.stageUnits(model(), plan, stage); }
 
-    int layersPerChunk() { return model().layers() / (plan.pp() * plan.chunks()); }
+    /** {@return the plan's split of the layers over its virtual stages} */
+    StageSplit split() { return StageSplit.of(model(), plan); }
+
+    /** {@return layers of chunk {@code c} of this stage (the plan's {@link StageSplit})} */
+    int layers(int c) { return split().chunkLayers(stage, c); }
 
     /** {@return whether chunk {@code c} holds the embedding (the model's first virtual stage)} */
     boolean embeddingChunk(int c) { return first() && c == 0; }
@@ -46,12 +52,20 @@ record GeneratorContext(Experiment e, ParallelPlan plan, RankLayout layout, int 
     /** {@return the stage-local unit index of chunk {@code c}'s first unit} */
     int firstUnit(int c) {
         if (c == 0) return 0;
-        return (first() ? 1 : 0) + c * layersPerChunk();
+        return (first() ? 1 : 0) + layersBefore(c);
     }
 
     /** {@return the stage-local unit index of chunk {@code c}'s last unit} */
     int lastUnit(int c) {
-        return (first() ? 1 : 0) + (c + 1) * layersPerChunk() - 1 + (headChunk(c) ? 1 : 0);
+        return (first() ? 1 : 0) + layersBefore(c + 1) - 1 + (headChunk(c) ? 1 : 0);
+    }
+
+    /** {@return layers of this stage's chunks before chunk {@code c}} */
+    private int layersBefore(int c) {
+        StageSplit split = split();
+        int sum = 0;
+        for (int k = 0; k < c; k++) sum += split.chunkLayers(stage, k);
+        return sum;
     }
 
     /** {@return the virtual stage chunk {@code c} of this stage is (Megatron: chunk·p + stage)} */

@@ -30,7 +30,6 @@ final class ModelWorkGenerator implements Generator {
         ModelSpec m = c.model();
         ParallelPlan plan = c.plan();
         double tokens = c.tokens(), t = plan.tp();
-        double layers = c.layersPerChunk();
         double layerForward = tokens * Flops.layerForwardPerToken(m) / t;
         double layerWeights = tokens * 2 * Flops.gemmWeights(m) / t;
         double head = tokens * 2.0 * m.hidden() * m.vocab() / t;
@@ -43,6 +42,7 @@ final class ModelWorkGenerator implements Generator {
         Recompute recompute = c.e().training().recompute();
         for (int chunk = 0; chunk < c.v(); chunk++) {
             int first = c.firstUnit(chunk), last = c.lastUnit(chunk);
+            double layers = c.layers(chunk);
             double forward = layers * layerForward + (c.headChunk(chunk) ? head : 0);
             double weights = layers * layerWeights + (c.headChunk(chunk) ? head : 0);
             double extra = layers * recomputed;

@@ -37,7 +37,7 @@ final class TensorParallelGenerator implements Generator {
         boolean sp = c.plan().sequenceParallel(), full = c.e().training().recompute() == Recompute.FULL;
         Pass forward = Pass.F, backward = c.inputGradientPass();
         for (int chunk = 0; chunk < c.v(); chunk++) {
-            int layers = c.layersPerChunk();
+            int layers = c.layers(chunk);
             if (c.embeddingChunk(chunk)) add(b, forward, chunk, sp ? REDUCE_SCATTER : ALL_REDUCE, e, width);
             for (int l = 0; l < layers; l++) {
                 blockForward(b, forward, chunk, sp, e, width);
@@ -82,7 +82,7 @@ final class TensorParallelGenerator implements Generator {
         long h = c.model().hidden();
         java.util.List<Long> tensors = new java.util.ArrayList<>();
         if (c.embeddingChunk(chunk)) tensors.add((long) c.model().seqLen() * h);
-        for (int l = 0; l < 4 * c.layersPerChunk(); l++) tensors.add(h);
+        for (int l = 0; l < 4 * c.layers(chunk); l++) tensors.add(h);
         if (c.headChunk(chunk)) { tensors.add(h); tensors.add(h); }
         for (long elements : tensors) {
             Instruction.Collective sum = new Instruction.Collective(ALL_REDUCE, Group.TP,

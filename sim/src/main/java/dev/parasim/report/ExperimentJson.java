@@ -84,14 +84,20 @@ public final class ExperimentJson {
     }
 
     static Map<String, Object> training(TrainingSpec t) {
-        return ordered("globalBatch", t.globalBatch(), "microBatch", t.microBatch(), "precision", t.precision().label(),
+        Map<String, Object> training = ordered("globalBatch", t.globalBatch(), "microBatch", t.microBatch(), "precision", t.precision().label(),
                 "optimizer", t.optimizer().label(), "recompute", t.recompute().label(), "bucketMB", t.bucketMB(),
                 "tpCommOverlap", t.tpCommOverlap());
+        // Named only when not the default, so experiments written before the setting keep their canonical JSON and hash.
+        if (t.zeroGathers() != dev.parasim.spec.ZeroGathers.UNITS) training.put("zeroGathers", t.zeroGathers().label());
+        return training;
     }
 
     static Map<String, Object> plan(ParallelPlan p) {
-        return ordered("name", p.name(), "dp", p.dp(), "tp", p.tp(), "pp", p.pp(), "cp", p.cp(), "zero", p.zero().number(),
-                "schedule", p.schedule().label(), "chunks", p.chunks(), "sequenceParallel", p.sequenceParallel());
+        Map<String, Object> plan = ordered("name", p.name(), "dp", p.dp(), "tp", p.tp(), "pp", p.pp(), "cp", p.cp(),
+                "zero", p.zero().number(), "schedule", p.schedule().label(), "chunks", p.chunks(),
+                "sequenceParallel", p.sequenceParallel());
+        if (!p.stageLayers().isEmpty()) plan.put("stageLayers", p.stageLayers());   // an explicit split, as given
+        return plan;
     }
 
     private static Map<String, Object> ordered(Object... keysAndValues) {

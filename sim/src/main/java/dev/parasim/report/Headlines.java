@@ -8,6 +8,7 @@ import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.Recompute;
 import dev.parasim.workload.Parameters;
+import dev.parasim.workload.StageSplit;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,7 @@ public final class Headlines {
         int a = precision.paramBytes(), g = precision.gradBytes();
         int k = precision.optimizerBytesPerParam(e.training().optimizer());
         int n = plan.dp() * plan.cp();
-        long psi = Parameters.sum(Parameters.stageUnits(e.model(), plan.tp(), plan.pp(), p.memory().stage()));
+        long psi = Parameters.sum(Parameters.stageUnits(e.model(), plan, p.memory().stage()));
         String formula;
         double bytes;
         switch (plan.zero()) {
@@ -112,7 +113,9 @@ public final class Headlines {
             case SELECTIVE -> s * b * h * linear;
             case NONE -> s * b * h * (linear + (dropout ? 5 : 2) * a * sFull / (h * t));
         };
-        double layers = e.model().layers(), p = plan.pp(), v = plan.chunks(), m = e.microBatches(plan);
+        double p = plan.pp(), v = plan.chunks(), m = e.microBatches(plan);
+        // L as stage 0 sees it: p times its own layers (workload.StageSplit), which is L itself when the split is even.
+        double layers = (double) StageSplit.of(e.model(), plan).stageLayers(0) * plan.pp();
         double inFlight = p == 1 ? layers : switch (plan.schedule()) {
             case GPIPE -> m * layers / p;
             case ONE_F_ONE_B, ZB_H1 -> Math.min(m, p) * layers / p;

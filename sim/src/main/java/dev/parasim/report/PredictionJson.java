@@ -5,7 +5,9 @@ import dev.parasim.analytic.PlanPrediction;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.memory.MemoryBreakdown;
 import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.workload.StageSplit;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,11 +26,12 @@ public final class PredictionJson {
         doc.put("experiment", e.name());
         doc.put("model", e.model().name());
         doc.put("cluster", e.cluster().name() + " (" + e.cluster().gpus() + " GPUs)");
-        doc.put("plans", predictions.stream().map(PredictionJson::plan).toList());
+        doc.put("plans", predictions.stream().map(p -> plan(e.model(), p)).toList());
         return doc;
     }
 
-    public static Map<String, Object> plan(PlanPrediction p) {
+    /** {@return one plan's fields; an uneven split of {@code model}'s layers adds {@code stageLayers}} */
+    public static Map<String, Object> plan(ModelSpec model, PlanPrediction p) {
         ParallelPlan plan = p.plan();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", plan.name());
@@ -39,6 +42,9 @@ public final class PredictionJson {
         m.put("zero", plan.zero().number());
         m.put("schedule", plan.pp() == 1 ? "none" : plan.schedule().label());   // no pipeline, no schedule
         m.put("chunks", plan.chunks());
+        // Only uneven splits are shown (even ones are L/(p·v) each): layers per virtual stage, workload.StageSplit.
+        StageSplit split = StageSplit.of(model, plan);
+        if (!split.even()) m.put("stageLayers", split.toList());
         m.put("sequenceParallel", plan.sequenceParallel());
         m.put("world", plan.world());
         m.put("parameters", p.parameters());

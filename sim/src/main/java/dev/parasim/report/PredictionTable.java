@@ -4,6 +4,7 @@ import dev.parasim.analytic.PlanPrediction;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.memory.MemoryBreakdown;
 import dev.parasim.spec.Experiment;
+import dev.parasim.workload.StageSplit;
 
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +43,10 @@ public final class PredictionTable {
                 m.paramsBytes() / 1e9, m.gradsBytes() / 1e9, m.optimizerBytes() / 1e9, m.activationsBytes() / 1e9,
                 m.otherBytes() / 1e9, m.peakBytes() / 1e9, m.capacityBytes() / 1e9,
                 p.plan().pp() > 1 ? " (stage " + m.stage() + ")" : ""));
+        StageSplit split = StageSplit.of(e.model(), p.plan());
+        if (!split.even())
+            b.append(String.format(Locale.ROOT, "  stages      layers per %sstage %s (uneven)%n", p.plan().chunks() > 1 ? "virtual " : "",
+                    split.describe()));
         b.append("  comm GB    ");
         for (CollectiveKind k : PredictionJson.LISTED)
             if (p.comm().bytes(k) > 0) b.append(String.format(Locale.ROOT, " %s %.3f", k.label(), p.comm().bytes(k) / 1e9));

@@ -188,7 +188,7 @@ final class ReportCharts {
                 if (e.cluster().gpus() % rest != 0) continue;
                 try {
                     ParallelPlan variant = new ParallelPlan(plan.name() + "-tp" + tp, e.cluster().gpus() / rest, tp, plan.pp(),
-                            plan.cp(), plan.zero(), plan.schedule(), plan.chunks(), plan.sequenceParallel() && tp > 1);
+                            plan.cp(), plan.zero(), plan.schedule(), plan.chunks(), plan.sequenceParallel() && tp > 1, plan.stageLayers());
                     Experiment one = new Experiment(e.name(), e.model(), e.cluster(), e.training(), List.of(variant), e.execute());
                     PlanPrediction p = Accountant.predict(one, variant);
                     points.add(new ThroughputChart.Point(family, tp, 100 * p.mfu(), p.fits()));

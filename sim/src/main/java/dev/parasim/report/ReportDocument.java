@@ -111,7 +111,7 @@ final class ReportDocument {
             for (PlanPrediction p : predictions) {
                 Map<String, Object> run = executed.get(p.plan().name());
                 if (run == null) continue;
-                Block.Table table = executedTable(PredictionJson.plan(p), run);
+                Block.Table table = executedTable(PredictionJson.plan(e.model(), p), run);
                 long checks = table.rows().stream().filter(r -> !r.get(5).equals("—")).count();
                 long passed = table.rows().stream().filter(r -> r.get(5).equals("pass")).count();
                 blocks.add(new Block.Heading(3, p.plan().name() + String.format(Locale.ROOT, " — %d of %d checks pass", passed, checks)));

@@ -22,12 +22,12 @@ public final class Results {
                                                Map<String, Map<String, Object>> executed, Provenance provenance) {
         Map<String, Object> doc = new LinkedHashMap<>(PredictionJson.document(e, List.of()));
         doc.put("provenance", provenance.fields(ExperimentJson.document(e)));
-        doc.put("plans", predictions.stream().map(p -> plan(p, timelines.get(p.plan().name()), executed.get(p.plan().name()))).toList());
+        doc.put("plans", predictions.stream().map(p -> plan(e, p, timelines.get(p.plan().name()), executed.get(p.plan().name()))).toList());
         return doc;
     }
 
-    static Map<String, Object> plan(PlanPrediction p, Timeline timeline, Map<String, Object> executed) {
-        Map<String, Object> m = PredictionJson.plan(p);
+    static Map<String, Object> plan(Experiment e, PlanPrediction p, Timeline timeline, Map<String, Object> executed) {
+        Map<String, Object> m = PredictionJson.plan(e.model(), p);
         if (timeline != null) m.put("timeline", timeline(timeline));
         if (executed != null) m.put("executed", executed);
         return m;

@@ -54,9 +54,15 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
         if (plan.pp() > model.layers())
             throw new SpecException(at + ".pp", "must not exceed model.layers (" + model.layers() + ")", plan.pp());
         long ppChunks = (long) plan.pp() * plan.chunks();
-        if (model.layers() % ppChunks != 0)
-            throw new SpecException(at + (plan.chunks() > 1 ? ".chunks" : ".pp"),
-                    "pp·chunks must divide model.layers (" + model.layers() + ")", ppChunks);
+        // pp·chunks need not divide the layers (workload.StageSplit splits them), but every virtual stage needs one.
+        if (ppChunks > model.layers())
+            throw new SpecException(at + ".chunks", "pp·chunks must not exceed model.layers (" + model.layers() + ")", ppChunks);
+        if (!plan.stageLayers().isEmpty()) {
+            long sum = 0;
+            for (int layers : plan.stageLayers()) sum += layers;
+            if (sum != model.layers())
+                throw new SpecException(at + ".stageLayers", "must sum to model.layers (" + model.layers() + ")", sum);
+        }
         if (model.seqLen() % plan.cp() != 0)
             throw new SpecException(at + ".cp", "must divide model.seqLen (" + model.seqLen() + ")", plan.cp());
         if (plan.sequenceParallel() && model.seqLen() % (plan.tp() * plan.cp()) != 0)

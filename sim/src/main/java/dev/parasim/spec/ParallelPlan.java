@@ -1,15 +1,21 @@
 package dev.parasim.spec;
 
+import java.util.List;
+
 /**
  * How one experiment is laid over the cluster: degrees of data, tensor, pipeline and context
  * parallelism, the ZeRO stage of the data-parallel part and the pipeline schedule. Any ZeRO stage composes
  * with any tp and pp (ZeRO-3 with pipelines as PyTorch FSDP with pipeline stages, e.g. torchtitan, or
  * Megatron-core's FSDP; DeepSpeed's engine alone refuses ZeRO-2/3 with its pipeline).
  *
- * @param chunks virtual pipeline chunks per rank (v); more than 1 only with the interleaved schedule
+ * @param chunks      virtual pipeline chunks per rank (v); more than 1 only with the interleaved schedule
+ * @param stageLayers an explicit split of the model's layers over the p·v virtual stages (virtual stage c·p + s is
+ *                    chunk c of stage s), one entry each, every one at least 1; empty for the default split
+ *                    ({@code workload.StageSplit}: as even as possible, the first and last virtual stages taking
+ *                    the smaller share). That the entries sum to {@code model.layers} is {@link Experiment}'s rule.
  */
 public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStage zero, PipelineSchedule schedule,
-                           int chunks, boolean sequenceParallel) {
+                           int chunks, boolean sequenceParallel, List<Integer> stageLayers) {
 
     public ParallelPlan {
         Check.fileName("name", name);
@@ -30,12 +36,24 @@ public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStag
             throw new SpecException("schedule", "interleaved needs pp > 1", schedule.label());
         if (sequenceParallel && tp == 1)
             throw new SpecException("sequenceParallel", "needs tp > 1", true);
+        stageLayers = stageLayers == null ? List.of() : List.copyOf(stageLayers);
+        if (!stageLayers.isEmpty() && stageLayers.size() != (long) pp * chunks)
+            throw new SpecException("stageLayers", "must have one entry per virtual stage (pp·chunks = " + (long) pp * chunks
+                    + ")", stageLayers);
+        for (int i = 0; i < stageLayers.size(); i++)
+            if (stageLayers.get(i) < 1) throw new SpecException("stageLayers[" + i + "]", "must be at least 1", stageLayers.get(i));
+    }
+
+    /** A plan with the default split of its layers over its stages. */
+    public ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStage zero, PipelineSchedule schedule,
+                        int chunks, boolean sequenceParallel) {
+        this(name, dp, tp, pp, cp, zero, schedule, chunks, sequenceParallel, List.of());
     }
 
     public int world() { return dp * tp * pp * cp; }
 
     /** {@return a copy with another ZeRO stage (for what-ifs and sweeps)} */
     public ParallelPlan withZero(ZeroStage stage) {
-        return new ParallelPlan(name, dp, tp, pp, cp, stage, schedule, chunks, sequenceParallel);
+        return new ParallelPlan(name, dp, tp, pp, cp, stage, schedule, chunks, sequenceParallel, stageLayers);
     }
 }

@@ -7,9 +7,17 @@ package dev.parasim.spec;
  * @param microBatch  sequences per micro-batch on one model replica
  * @param bucketMB    data-parallel gradient bucket size in MB (1e6 bytes), as DDP's bucket_cap_mb
  * @param tpCommOverlap whether tensor-parallel collectives overlap GEMMs (Megatron-Core --tp-comm-overlap)
+ * @param zeroGathers how ZeRO-3 gathers and reduce-scatters are issued ({@link ZeroGathers}): per unit and
+ *                    prefetched (FSDP, the default) or per tensor on demand (DeepSpeed ZeRO-3 of 2021)
  */
 public record TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
-                           Recompute recompute, double bucketMB, boolean tpCommOverlap) {
+                           Recompute recompute, double bucketMB, boolean tpCommOverlap, ZeroGathers zeroGathers) {
+
+    /** Settings with ZeRO-3 gathering per unit, prefetched ({@link ZeroGathers#UNITS}). */
+    public TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
+                        Recompute recompute, double bucketMB, boolean tpCommOverlap) {
+        this(globalBatch, microBatch, precision, optimizer, recompute, bucketMB, tpCommOverlap, ZeroGathers.UNITS);
+    }
 
     public TrainingSpec {
         Check.atMost("globalBatch", Check.positive("globalBatch", globalBatch), Limits.MAX_GLOBAL_BATCH);
@@ -17,6 +25,7 @@ public record TrainingSpec(int globalBatch, int microBatch, Precision precision,
         if (precision == null) throw new SpecException("precision", "is required", null);
         if (optimizer == null) throw new SpecException("optimizer", "is required", null);
         if (recompute == null) throw new SpecException("recompute", "is required", null);
+        if (zeroGathers == null) throw new SpecException("zeroGathers", "is required", null);
         Check.positive("bucketMB", bucketMB);
         if (bucketMB < Limits.MIN_BUCKET_MB) throw new SpecException("bucketMB", "must be at least " + Limits.MIN_BUCKET_MB, bucketMB);
     }

@@ -78,7 +78,7 @@ public final class PlanEvaluator {
      * {@return the seed's evaluation work, estimated without evaluating}: per valid candidate the
      * accountant, plus per distinct pipeline play (ZeRO-0 and -1 of a layout share one) its passes,
      * p·m·v·(2, or 3 for ZB-H1). Only balances seeds over tasks: a 32-stage pipeline of 1,536 micro-batches
-     * costs hundreds of times a 2-stage one, and an invalid layout (pp not dividing the layers) almost nothing.
+     * costs hundreds of times a 2-stage one, and an invalid layout (tp·pp·cp not dividing the GPUs) almost nothing.
      */
     public double estimatedCost(PlanSpace.Seed seed) {
         ClusterSpec cluster = spec.cluster().withNodes(seed.gpus() / spec.cluster().gpusPerNode());
@@ -118,7 +118,7 @@ public final class PlanEvaluator {
     private Experiment experiment(String name, PlanSpace.Seed seed, PlanSpace.Candidate c, ClusterSpec cluster) {
         TrainingSpec base = spec.training();
         TrainingSpec training = new TrainingSpec(base.globalBatch(), c.microBatch(), base.precision(), base.optimizer(),
-                c.recompute(), base.bucketMB(), base.tpCommOverlap());
+                c.recompute(), base.bucketMB(), base.tpCommOverlap(), base.zeroGathers());
         int dp = seed.gpus() / (seed.tp() * seed.pp() * seed.cp());
         ParallelPlan plan = new ParallelPlan(name, dp, seed.tp(), seed.pp(), seed.cp(), c.zero(), c.schedule(),
                 c.chunks(), c.sequenceParallel());

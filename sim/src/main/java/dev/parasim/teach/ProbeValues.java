@@ -148,7 +148,7 @@ public final class ProbeValues {
             case MICRO_BATCHES -> m;
             case GPUS -> plan.world();
             case DP_GROUP -> plan.dp() * plan.cp();
-            case PARAMETERS_PER_GPU -> Parameters.sum(Parameters.stageUnits(experiment.model(), plan.tp(), plan.pp(),
+            case PARAMETERS_PER_GPU -> Parameters.sum(Parameters.stageUnits(experiment.model(), plan,
                     prediction(p.plan()).memory().stage()));
             case BUBBLE_CLOSED_FORM -> plan.pp() == 1 ? 0 : switch (plan.schedule()) {
                 case GPIPE, ONE_F_ONE_B -> BubbleChart.oneFOneB(plan.pp(), m);
@@ -186,7 +186,7 @@ public final class ProbeValues {
         int best = 0;
         for (int b = 1; b <= MAX_MICRO_BATCH; b++) {
             TrainingSpec sized = new TrainingSpec(b * plan.dp() * m, b, t.precision(), t.optimizer(), t.recompute(),
-                    t.bucketMB(), t.tpCommOverlap());
+                    t.bucketMB(), t.tpCommOverlap(), t.zeroGathers());
             Experiment e = new Experiment(experiment.name(), experiment.model(), experiment.cluster(), sized, List.of(plan),
                     experiment.execute());
             if (!MemoryModel.of(e, plan).fits()) break;

@@ -10,6 +10,7 @@ import dev.parasim.program.schedule.PipelineOrder;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.PipelineSchedule;
+import dev.parasim.workload.StageSplit;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +18,9 @@ import java.util.List;
 /**
  * The timeline interpreter: plays one step of a plan on one representative rank per pipeline stage
  * (DP and TP peers are symmetric), with pass costs from the same per-stage costs the closed form uses.
- * Unlike the closed form it sees uneven stages (embedding first, LM head last), send queues, and where
- * in the step the data-parallel synchronisation really starts.
+ * Unlike the closed form it sees uneven stages (embedding first, LM head last, and stages or chunks holding
+ * different numbers of layers, {@code workload.StageSplit}), send queues, and where in the step the data-parallel
+ * synchronisation really starts.
  */
 public final class Timelines {
     private Timelines() {}
@@ -38,7 +40,7 @@ public final class Timelines {
         int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
         List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
-        PipelineSimulator.Played played = PipelineSimulator.play(orders, v, new StageCosts(costs, v), withSpans);
+        PipelineSimulator.Played played = PipelineSimulator.play(orders, v, StageCosts.of(e, plan, costs), withSpans);
         return finish(e, plan, orders, costs, played, new CommSpans(e, StepProgram.of(e, plan)));
     }
 
@@ -89,9 +91,15 @@ public final class Timelines {
     public static Timeline fast(Experiment e, ParallelPlan plan, List<StageCost> costs, PipelinePlays plays) {
         int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
+        StageCosts table = StageCosts.of(e, plan, costs);
+        if (v > 1 && !table.split().even()) {
+            // A stage's chunks cost differently: the compiled replay keeps one cost per stage and pass, so play the
+            // orders pass by pass (without spans; the same arithmetic after the pipeline, in finish).
+            List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
+            return finish(e, plan, orders, costs, PipelineSimulator.play(orders, v, table, false), null);
+        }
         int passes = Pass.values().length;
         double[][] compute = new double[p][passes], exposed = new double[p][passes], send = new double[p][passes];
-        StageCosts table = new StageCosts(costs, v);
         for (int s = 0; s < p; s++)
             for (Pass pass : Pass.values()) {
                 PipelineSimulator.PassCost c = table.pass(s, new PassRef(pass, 0, 0));
@@ -131,11 +139,20 @@ public final class Timelines {
         throw new IllegalStateException("stage " + stage + " has no backward pass");
     }
 
-    /** Pass costs from the per-stage costs: each of the v chunks carries 1/v of the stage's layers. */
-    record StageCosts(List<StageCost> stages, int chunks) implements PipelineSimulator.Costs {
+    /**
+     * Pass costs from the per-stage costs: each chunk carries the stage's costs in proportion to its layers
+     * ({@link StageSplit}; 1/v of them when the split is even).
+     */
+    record StageCosts(List<StageCost> stages, StageSplit split) implements PipelineSimulator.Costs {
+        static StageCosts of(Experiment e, ParallelPlan plan, List<StageCost> stages) {
+            return new StageCosts(stages, StageSplit.of(e.model(), plan));
+        }
+
         @Override
         public PipelineSimulator.PassCost pass(int stage, PassRef ref) {
             StageCost c = stages.get(stage);
+            // The stage's share per chunk, as a divisor: exactly v when the split is even.
+            double chunks = (double) split.stageLayers(stage) / split.chunkLayers(stage, ref.chunk());
             return switch (ref.pass()) {
                 case F -> new PipelineSimulator.PassCost(c.compute().forward() / chunks, c.forwardExposed() / chunks);
                 case B -> new PipelineSimulator.PassCost(c.compute().backwardInput() / chunks, c.backwardExposed() / chunks);

@@ -14,6 +14,7 @@ import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.Recompute;
 import dev.parasim.spec.TrainingSpec;
+import dev.parasim.spec.ZeroGathers;
 import dev.parasim.spec.ZeroStage;
 import dev.parasim.spec.load.SpecLoader;
 
@@ -35,13 +36,15 @@ public final class Validation {
      * @param sequenceParallel sequence parallelism whenever tp > 1
      * @param hardwareFlops    whether the published TFLOP/s count hardware FLOPs (with recompute) rather than model FLOPs
      * @param attention        the attention kernel the runs used
+     * @param zeroGathers      how the framework issued ZeRO-3's gathers (FSDP per unit, prefetched; DeepSpeed per tensor)
      */
     public record Setup(int microBatch, Precision precision, Recompute recompute, ZeroStage zero,
-                        boolean sequenceParallel, boolean tpCommOverlap, boolean hardwareFlops, AttentionKernel attention) {}
+                        boolean sequenceParallel, boolean tpCommOverlap, boolean hardwareFlops, AttentionKernel attention,
+                        ZeroGathers zeroGathers) {}
 
     /** Megatron-Core r0.8.0 on H100: bf16, distributed optimizer (ZeRO-1), selective recompute, SP, TP overlap, Transformer Engine's flash attention. */
     public static final Setup MEGATRON_CORE_H100 = new Setup(1, Precision.BF16_MIXED, Recompute.SELECTIVE,
-            ZeroStage.OPTIMIZER, true, true, false, AttentionKernel.FLASH);
+            ZeroStage.OPTIMIZER, true, true, false, AttentionKernel.FLASH, ZeroGathers.UNITS);
 
     /**
      * Megatron-LM as in Narayanan et al. 2021 §5.1: fp16 mixed precision (same bytes and A100 peak as
@@ -52,7 +55,7 @@ public final class Validation {
      * eager (batched GEMMs and Megatron's fused softmax; FlashAttention came a year later).
      */
     public static final Setup NARAYANAN_A100 = new Setup(1, Precision.BF16_MIXED, Recompute.FULL, ZeroStage.DDP,
-            false, false, true, AttentionKernel.EAGER);
+            false, false, true, AttentionKernel.EAGER, ZeroGathers.UNITS);
 
     private Validation() {}
 
@@ -81,6 +84,34 @@ public final class Validation {
     public static List<Row> heldOutA100(Calibration calibration) {
         ClusterSpec a100 = calibrated("dgx-a100-80g", calibration);
         return NarayananTable.rows().stream().map(run -> predict(run, a100, NARAYANAN_A100)).toList();
+    }
+
+    /**
+     * DeepSpeed ZeRO-3 as Narayanan et al. 2021 §5.2 ran it against PTD-P: no model parallelism, one micro-batch of
+     * {@code microBatch} sequences per GPU, fp16 mixed (bf16-mixed stands in), full recompute, eager attention, and
+     * DeepSpeed's per-tensor, on-demand gathers ({@link ZeroGathers#TENSORS}); hardware FLOPs as the paper counts them.
+     */
+    public static Setup deepSpeedZero3(int microBatch) {
+        return new Setup(microBatch, Precision.BF16_MIXED, Recompute.FULL, ZeroStage.PARAMETERS, false, false, true,
+                AttentionKernel.EAGER, ZeroGathers.TENSORS);
+    }
+
+    /**
+     * The held-out ZeRO-3 vs PTD-P comparison (Narayanan et al. 2021 Table 2, GPT-3 175B on 384–1,536 A100s), in table
+     * order: ZeRO-3 rows with {@link #deepSpeedZero3}, PTD-P rows with {@link #NARAYANAN_A100}, one calibration.
+     */
+    public static List<Row> zero3VsPtd(Calibration calibration) {
+        ClusterSpec a100 = calibrated("dgx-a100-80g", calibration);
+        return ZeroVsPtdTable.rows().stream().map(r -> predict(r.run(), a100,
+                r.scheme() == ZeroVsPtdTable.Scheme.ZERO3 ? deepSpeedZero3(r.microBatch()) : NARAYANAN_A100)).toList();
+    }
+
+    /**
+     * {@return how many times longer the ZeRO-3 row's predicted step is than the PTD-P row's on the same GPUs and batch}:
+     * both train the same tokens, so this is PTD-P's published TFLOP/s over ZeRO-3's when the prediction is right
+     */
+    public static double zero3OverPtd(Row zero3, Row ptd) {
+        return zero3.prediction().time().stepSeconds() / ptd.prediction().time().stepSeconds();
     }
 
     static ClusterSpec calibrated(String preset, Calibration calibration) {
@@ -126,7 +157,7 @@ public final class Validation {
 
     /** The llm-foundry row's setup: its micro-batch, precision, recompute and FSDP sharding; plain DP, flash attention. */
     public static Setup setupOf(MptTable.Run r) {
-        return new Setup(r.microBatch(), r.precision(), r.recompute(), r.zero(), false, false, false, AttentionKernel.FLASH);
+        return new Setup(r.microBatch(), r.precision(), r.recompute(), r.zero(), false, false, false, AttentionKernel.FLASH, ZeroGathers.UNITS);
     }
 
     /** MosaicML llm-foundry's FSDP table, the rows on {@code gpuPrefix} GPUs (e.g. "dgx-h100", "dgx-a100"), one calibration. */
@@ -142,7 +173,7 @@ public final class Validation {
 
     public static Row predict(ModelSpec model, PublishedRun run, ClusterSpec cluster, Setup setup) {
         TrainingSpec training = new TrainingSpec(run.globalBatch(), setup.microBatch(), setup.precision(), Optimizer.ADAM,
-                setup.recompute(), TrainingSpec.DEFAULT_BUCKET_MB, setup.tpCommOverlap());
+                setup.recompute(), TrainingSpec.DEFAULT_BUCKET_MB, setup.tpCommOverlap(), setup.zeroGathers());
         int chunks = chunks(run.layers(), run.pp());
         ParallelPlan plan = new ParallelPlan(run.model(), run.dp(), run.tp(), run.pp(), 1, setup.zero(),
                 chunks > 1 ? PipelineSchedule.INTERLEAVED : PipelineSchedule.ONE_F_ONE_B,
@@ -155,7 +186,10 @@ public final class Validation {
         return new Row(run, p, flops / p.time().stepSeconds() / run.gpus() / 1e12);
     }
 
-    /** {@return the most chunks v (dividing layers/pp) that keep at least MIN_LAYERS_PER_CHUNK layers per chunk} */
+    /**
+     * {@return the most chunks v (dividing layers/pp) that keep at least MIN_LAYERS_PER_CHUNK layers per chunk}: the
+     * published interleaved runs use equal chunks, so v keeps them equal although uneven splits are predictable
+     */
     static int chunks(int layers, int pp) {
         if (pp == 1) return 1;
         int perStage = layers / pp;

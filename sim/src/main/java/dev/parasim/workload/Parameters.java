@@ -2,6 +2,7 @@ package dev.parasim.workload;
 
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.ParallelPlan;
 
 /**
  * Parameter counts of a decoder-only transformer, exact to the element, and how they split across
@@ -61,10 +62,24 @@ public final class Parameters {
     /**
      * {@return the parameters one rank of pipeline stage {@code stage} holds, in model-state units}: the
      * first stage holds the embedding, the last the final norm and the head; with a tied head and
-     * pp > 1 the last stage keeps its own copy of the word embedding (as Megatron does).
+     * pp > 1 the last stage keeps its own copy of the word embedding (as Megatron does). The stage holds its layers
+     * of the default split over pp stages of one chunk ({@link StageSplit#balanced}: L/pp when pp divides L); a plan
+     * with chunks or an explicit {@code stageLayers} needs {@link #stageUnits(ModelSpec, ParallelPlan, int)}.
      */
     public static long[] stageUnits(ModelSpec m, int tp, int pp, int stage) {
-        int layersPerStage = m.layers() / pp;
+        return stageUnits(m, tp, pp, stage, m.layers() % pp == 0 ? m.layers() / pp : StageSplit.balanced(m.layers(), pp)[stage]);
+    }
+
+    /**
+     * {@return the parameters one rank of stage {@code stage} of {@code plan} holds, in model-state units}: as
+     * {@link #stageUnits(ModelSpec, int, int, int)}, with the stage's layers from the plan's {@link StageSplit}
+     * (the sum over its chunks), so uneven stages hold what their split gives them
+     */
+    public static long[] stageUnits(ModelSpec m, ParallelPlan plan, int stage) {
+        return stageUnits(m, plan.tp(), plan.pp(), stage, StageSplit.of(m, plan).stageLayers(stage));
+    }
+
+    private static long[] stageUnits(ModelSpec m, int tp, int pp, int stage, int layersPerStage) {
         boolean first = stage == 0, last = stage == pp - 1;
         long layer = perLayerSharded(m, tp) + perLayerReplicated(m);
         long words = (long) m.vocab() * m.hidden() / tp;
@@ -76,6 +91,23 @@ public final class Parameters {
         for (int l = 0; l < layersPerStage; l++) units[i++] = layer;
         if (last) units[i] = finalNorm(m) + (m.tiedEmbeddings() ? (pp > 1 ? words : 0) : words);
         return units;
+    }
+
+    /**
+     * {@return how many parameter tensors each of {@link #stageUnits}' units holds}, in the same order: a GPT layer
+     * 12 (fused qkv, proj, fc1, fc2 weights and biases, two LayerNorms' gains and biases), a Llama layer 7 (fused qkv,
+     * proj, gate, up, down, two RMSNorm gains); the embedding wte (+ wpe), the last unit the final norm's tensors
+     * and the head or wte copy when it holds one. A framework that gathers per tensor issues this many collectives.
+     */
+    public static int[] stageUnitTensors(ModelSpec m, int pp, int stage) {
+        int layersPerStage = m.layers() / pp;
+        boolean first = stage == 0, last = stage == pp - 1;
+        int[] tensors = new int[layersPerStage + (first ? 1 : 0) + (last ? 1 : 0)];
+        int i = 0;
+        if (first) tensors[i++] = m.gptFamily() ? 2 : 1;
+        for (int l = 0; l < layersPerStage; l++) tensors[i++] = m.gptFamily() ? 12 : 7;
+        if (last) tensors[i] = m.normStatistics() + (m.tiedEmbeddings() && pp == 1 ? 0 : 1);
+        return tensors;
     }
 
     /** {@return the model's units (embedding, each layer, final norm with head) on one device} */

@@ -45,4 +45,18 @@ class StepTimeModelTest {
         StepTime t = time(m, p, "interleaved", v);
         assertEquals((p - 1.0) / (v * m), t.bubbleSeconds() / t.computeSeconds(), 1e-6 * (p - 1.0) / (v * m));
     }
+
+    /** ZeRO-3's exposure per pass: golden values of the per-unit pipeline and of on-demand gathers. */
+    @org.junit.jupiter.api.Test
+    void zero3ExposesTheFirstGatherAndWhatComputeCannotHide() {
+        // 10 units, 1 chunk: the first unit's share (1 s of 10) is exposed; the other 9 s hide behind 9/10 of 20 s.
+        assertEquals(1.0, StepTimeModel.zero3Exposed(10, 20, 10, 1, 1.0, false), 1e-12);
+        // Little compute per unit: 9 s of gathers behind 9/10 of 5 s leaves 4.5 s, plus the first 1 s.
+        assertEquals(5.5, StepTimeModel.zero3Exposed(10, 5, 10, 1, 1.0, false), 1e-12);
+        // Two chunks of 5 units: each chunk's first gather, 2 s, then 8 s behind 8/10 of 5 s.
+        assertEquals(6.0, StepTimeModel.zero3Exposed(10, 5, 10, 2, 1.0, false), 1e-12);
+        // On demand (DeepSpeed's per-tensor fetch): all of it.
+        assertEquals(10.0, StepTimeModel.zero3Exposed(10, 20, 10, 1, 1.0, true), 1e-12);
+        assertEquals(0.0, StepTimeModel.zero3Exposed(0, 20, 10, 1, 1.0, true), 1e-12);
+    }
 }

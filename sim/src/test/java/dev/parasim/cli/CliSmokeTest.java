@@ -134,7 +134,9 @@ class CliSmokeTest {
         assertTrue(r.out().contains("1008.0B"));
         assertTrue(r.out().contains("MosaicML llm-foundry FSDP benchmarks on H100 80GB"));
         assertTrue(r.out().contains("MosaicML llm-foundry FSDP benchmarks on A100 40/80GB"));
-        assertEquals(4, r.out().split("mean absolute error", -1).length - 1);
+        assertTrue(r.out().contains("held out: A100, Narayanan et al. 2021 Table 2 / Figure 10 (§5.2)"));
+        assertTrue(r.out().contains(" 1536         67.7         20.1        3.20x        3.37x"), r.out());
+        assertEquals(5, r.out().split("mean absolute error", -1).length - 1);
         // Per regime: long sequence on both GPU types, fp8 on H100 only.
         assertEquals(2, r.out().split("long sequence \\(>= 16K\\)", -1).length - 1);
         assertEquals(1, r.out().split("  fp8 ", -1).length - 1);

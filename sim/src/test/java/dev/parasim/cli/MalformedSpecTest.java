@@ -44,13 +44,14 @@ class MalformedSpecTest {
                 Arguments.of("plans[1].zero=4", "plans[1].zero: must be in 0..3, found 4"),
                 Arguments.of("training.precision=fp16", "training.precision: must be one of fp32|bf16-mixed|fp8-mixed, found \"fp16\""),
                 Arguments.of("training.recompute=some", "training.recompute: must be one of none|selective|full, found \"some\""),
+                Arguments.of("training.zeroGathers=layers", "training.zeroGathers: must be one of units|tensors, found \"layers\""),
                 Arguments.of("plans[2].schedule=pipedream", "plans[2].schedule: must be one of gpipe|1f1b|interleaved|zb-h1, found \"pipedream\""),
                 Arguments.of("plans[2].schedule=1f1b", "plans[2].chunks: may exceed 1 only with schedule interleaved, found 2"),
                 Arguments.of("training.globalBatch=1544", """
                         training.globalBatch: must be divisible by microBatch·dp (512) of plans[0], found 1544
                         training.globalBatch: must be divisible by microBatch·dp (512) of plans[1], found 1544
                         plans[2].schedule: interleaved needs micro-batches per step (193) to be a multiple of pp (8), found "interleaved\""""),
-                Arguments.of("plans[2].chunks=5", "plans[2].chunks: pp·chunks must divide model.layers (96), found 40"),
+                Arguments.of("plans[2].chunks=13", "plans[2].chunks: pp·chunks must not exceed model.layers (96), found 104"),
                 Arguments.of("model.layers=abc", "model.layers: must be an integer, found \"abc\""),
                 Arguments.of("model.hiden=5", "model.hiden: is not a known key here, found \"hiden\""),
                 Arguments.of("model.preset=gpt5", "model.preset: must be one of " + String.join("|",
@@ -99,6 +100,21 @@ class MalformedSpecTest {
                         training: {globalBatch: 4, microBatch: 1, precision: bf16-mixed}
                         plans: [{name: s, dp: 1, tp: 8, pp: 8}]
                         """, "plans[0].schedule: 1f1b needs at least pp (8) micro-batches per step, found 4"),
+                // Uneven pipeline stages: an explicit split has one entry per virtual stage, each ≥ 1, summing to the layers.
+                Arguments.of(BASE.replace("chunks: 2,", "chunks: 2, stageLayers: [6, 6, 6],"),
+                        "plans[2].stageLayers: must have one entry per virtual stage (pp·chunks = 16), found a list of 3"),
+                Arguments.of(BASE.replace("{name: 3d, dp: 8, tp: 8, pp: 8, schedule: interleaved, chunks: 2,",
+                                "{name: 3d, dp: 8, tp: 8, pp: 8, schedule: interleaved, chunks: 2, stageLayers: [0, 7, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7],"),
+                        "plans[2].stageLayers[0]: must be at least 1, found 0"),
+                Arguments.of(BASE.replace("{name: 3d, dp: 8, tp: 8, pp: 8, schedule: interleaved, chunks: 2,",
+                                "{name: 3d, dp: 8, tp: 8, pp: 8, schedule: interleaved, chunks: 2, stageLayers: [5, 7, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5],"),
+                        "plans[2].stageLayers: must sum to model.layers (96), found 95"),
+                Arguments.of(BASE.replace("chunks: 2,", "chunks: 2, stageLayers: [6, x],"),
+                        "plans[2].stageLayers[1]: must be an integer, found \"x\""),
+                Arguments.of(BASE.replace("{name: ddp, dp: 512}", "{name: ddp, dp: 512, stageLayers: [95]}")
+                                .replace("{name: zero3, dp: 512, zero: 3}", "{name: zero3, dp: 512, zero: 3, stageLayers: 96}"),
+                        "plans[0].stageLayers: must sum to model.layers (96), found 95\n"
+                                + "plans[1].stageLayers: must be a list, found 96"),
                 Arguments.of(BASE + "execute: {steps: 3, seed: 1, fp64: true}\n",
                         "execute.fp64: needs training.precision fp32 (precision is bf16-mixed), found true"));
     }

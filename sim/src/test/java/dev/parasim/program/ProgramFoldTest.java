@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The step program folded equals the accountant's closed forms for every plan of a whole small space: dp, tp, pp ∈
  * {1, 2, 4}, cp ∈ {1, 2}, ZeRO 0–3, every schedule (chunks 1–2 interleaved), SP on and off, fp32 and bf16-mixed,
  * every recomputation — bytes per collective kind and group, persistent memory per category, activation peaks per
- * stage, and FLOPs per step. No Spark.
+ * stage, and FLOPs per step; and a few plans with uneven stages (workload.StageSplit). No Spark.
  */
 class ProgramFoldTest {
 
@@ -64,24 +64,51 @@ class ProgramFoldTest {
     void foldedProgramEqualsTheAccountantOverTheWholeSpace() {
         List<Case> cases = space();
         assertEquals(3240, cases.size(), "plans in the space");
-        for (Case c : cases) {
-            StepProgram program = StepProgram.of(c.e(), c.plan());
-            String at = c.plan() + " " + c.e().training();
-            double flops = 0;
-            for (int s = 0; s < c.plan().pp(); s++) {
-                assertEquals(accountantBytes(c.e(), c.plan(), s), ProgramFold.bytes(program, s), "bytes, stage " + s + " of " + at);
-                MemoryModel.ModelStates states = MemoryModel.modelStates(c.e(), c.plan(), s);
-                Map<MemoryCategory, Long> persistent = ProgramFold.persistentBytes(program, s);
-                assertEquals(states.paramsBytes(), persistent.get(MemoryCategory.PARAMETERS), "params, stage " + s + " of " + at);
-                assertEquals(states.gradsBytes(), persistent.get(MemoryCategory.GRADIENTS), "grads, stage " + s + " of " + at);
-                assertEquals(states.optimizerBytes(), persistent.get(MemoryCategory.OPTIMIZER), "optimizer, stage " + s + " of " + at);
-                assertEquals(MemoryModel.activationBytes(c.e(), c.plan(), s),
-                        ProgramFold.peakBetweenPasses(program, s, MemoryCategory.ACTIVATIONS), "activations, stage " + s + " of " + at);
-                flops += ProgramFold.flops(program, s) * c.plan().dp() * c.plan().tp() * c.plan().cp();
+        for (Case c : cases) assertFolds(c);
+    }
+
+    /** Uneven stages: 7 and 10 layers on 2 and 4 stages, interleaved chunks of different sizes, explicit splits. */
+    @Test
+    void foldedProgramEqualsTheAccountantOnUnevenStages() {
+        List<Case> cases = new ArrayList<>();
+        for (int layers : new int[] {7, 10})
+            for (String recompute : new String[] {"none", "full"}) {
+                Experiment e = Fixtures.experiment("""
+                        name: uneven
+                        model: {preset: tiny-gpt, layers: %d, hidden: 64, heads: 4, kvHeads: 4, ffnHidden: 256, vocab: 96, seqLen: 32}
+                        cluster: {preset: cpu-8}
+                        training: {globalBatch: 16, microBatch: 1, precision: bf16-mixed, recompute: %s, bucketMB: 0.004}
+                        plans:
+                          - {name: pp2-1f1b, dp: 4, pp: 2}
+                          - {name: pp4-gpipe-zero3, dp: 2, pp: 4, schedule: gpipe, zero: 3}
+                          - {name: pp4-zb-h1-tp2-sp, tp: 2, pp: 4, schedule: zb-h1, sequenceParallel: true, zero: 2}
+                          - {name: pp2-interleaved-tp2, dp: 2, tp: 2, pp: 2, schedule: interleaved, chunks: 2, zero: 1}
+                          - {name: pp2-cp2-by-hand, dp: 2, cp: 2, pp: 2, stageLayers: [1, %d]}
+                          - {name: pp2-interleaved-by-hand, dp: 4, pp: 2, schedule: interleaved, chunks: 2, stageLayers: [%d, 1, 2, 1]}
+                        """.formatted(layers, recompute, layers - 1, layers - 4));
+                for (ParallelPlan plan : e.plans()) cases.add(new Case(e, plan));
             }
-            double expected = Flops.hardware(c.e().model(), c.e().training().globalBatch(), c.e().training().recompute());
-            assertEquals(expected, flops, expected * 1e-12, "FLOPs of " + at);
+        assertEquals(24, cases.size());
+        for (Case c : cases) assertFolds(c);
+    }
+
+    static void assertFolds(Case c) {
+        StepProgram program = StepProgram.of(c.e(), c.plan());
+        String at = c.plan() + " " + c.e().training();
+        double flops = 0;
+        for (int s = 0; s < c.plan().pp(); s++) {
+            assertEquals(accountantBytes(c.e(), c.plan(), s), ProgramFold.bytes(program, s), "bytes, stage " + s + " of " + at);
+            MemoryModel.ModelStates states = MemoryModel.modelStates(c.e(), c.plan(), s);
+            Map<MemoryCategory, Long> persistent = ProgramFold.persistentBytes(program, s);
+            assertEquals(states.paramsBytes(), persistent.get(MemoryCategory.PARAMETERS), "params, stage " + s + " of " + at);
+            assertEquals(states.gradsBytes(), persistent.get(MemoryCategory.GRADIENTS), "grads, stage " + s + " of " + at);
+            assertEquals(states.optimizerBytes(), persistent.get(MemoryCategory.OPTIMIZER), "optimizer, stage " + s + " of " + at);
+            assertEquals(MemoryModel.activationBytes(c.e(), c.plan(), s),
+                    ProgramFold.peakBetweenPasses(program, s, MemoryCategory.ACTIVATIONS), "activations, stage " + s + " of " + at);
+            flops += ProgramFold.flops(program, s) * c.plan().dp() * c.plan().tp() * c.plan().cp();
         }
+        double expected = Flops.hardware(c.e().model(), c.e().training().globalBatch(), c.e().training().recompute());
+        assertEquals(expected, flops, expected * 1e-12, "FLOPs of " + at);
     }
 
     static Map<Axis, Map<CollectiveKind, Long>> accountantBytes(Experiment e, ParallelPlan plan, int stage) {

@@ -46,7 +46,7 @@ class PredictionRangeTest {
         assertEquals(low, r.errorLow());
         assertEquals(high, r.errorHigh());
         assertEquals(-0.195, r.errorLow(), 0.001);
-        assertEquals(0.262, r.errorHigh(), 0.001);
+        assertEquals(0.244, r.errorHigh(), 0.001); // 0.262 before ZeRO-3 exposed each pass's first gather and last reduce-scatter
         assertEquals(p.time().stepSeconds() * (1 + low), r.lowSeconds(), 1e-12);
         assertEquals(p.time().stepSeconds() * (1 + high), r.highSeconds(), 1e-12);
         assertTrue(r.describe().startsWith(String.format(java.util.Locale.ROOT, "%.3f–%.3f s: the model's error on the 36 published H100 runs",

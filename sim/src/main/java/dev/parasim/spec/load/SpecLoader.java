@@ -18,6 +18,7 @@ import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
 import dev.parasim.spec.TierScope;
 import dev.parasim.spec.TrainingSpec;
+import dev.parasim.spec.ZeroGathers;
 import dev.parasim.spec.ZeroStage;
 
 import java.nio.file.Path;
@@ -194,7 +195,8 @@ public final class SpecLoader {
         TrainingSpec spec = new TrainingSpec(n.integer("globalBatch"), n.integer("microBatch"),
                 n.choice("precision", Precision.class), n.choice("optimizer", Optimizer.class, Optimizer.ADAM),
                 n.choice("recompute", Recompute.class, Recompute.NONE),
-                n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), n.bool("tpCommOverlap", false));
+                n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), n.bool("tpCommOverlap", false),
+                n.choice("zeroGathers", ZeroGathers.class, ZeroGathers.UNITS));
         n.done();
         return spec;
     }
@@ -209,7 +211,7 @@ public final class SpecLoader {
         PipelineSchedule schedule = n.choice("schedule", PipelineSchedule.class, PipelineSchedule.ONE_F_ONE_B);
         ParallelPlan plan = new ParallelPlan(n.string("name"), dp, tp, pp, cp,
                 ZeroStage.of(n.integer("zero", 0), "zero"), schedule, n.integer("chunks", 1),
-                n.bool("sequenceParallel", false));
+                n.bool("sequenceParallel", false), SweepLoader.ints(n, "stageLayers", List.of()));
         n.done();
         return plan;
     }
