@@ -105,7 +105,7 @@ public final class CommModel {
                 // One collective per unit (a layer, as FSDP wraps blocks), or per parameter tensor (DeepSpeed ZeRO-3's
                 // per-tensor fetch), each paying its own ring latency: (n − 1)·α per collective, whatever its size.
                 boolean perTensor = e.training().zeroGathers() == ZeroGathers.TENSORS;
-                int[] tensors = Parameters.stageUnitTensors(e.model(), plan.pp(), stage);
+                int[] tensors = Parameters.stageUnitTensors(e.model(), plan, stage);
                 Transfer gather = Transfer.NONE, scatter = Transfer.NONE;
                 for (int i = 0; i < units.length; i++) {
                     long unitPadded = Chunking.shard(units[i], n) * (long) n;

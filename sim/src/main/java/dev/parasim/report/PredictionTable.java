@@ -54,6 +54,7 @@ public final class PredictionTable {
         b.append(System.lineSeparator());
         b.append(String.format(Locale.ROOT, "  time s      compute %.3f  exposed comm %.3f  bubble %.3f  = step %.3f%n",
                 p.time().computeSeconds(), p.time().exposedCommSeconds(), p.time().bubbleSeconds(), p.time().stepSeconds()));
+        Zero3Note.of(e, p).ifPresent(note -> b.append("  zero-3      ").append(note).append(System.lineSeparator()));
         dev.parasim.validate.PredictionRange.of(e, p).ifPresent(r -> b.append("  range       ").append(r.describe()).append(System.lineSeparator()));
         return b.toString();
     }

@@ -63,6 +63,8 @@ final class ReportDocument {
 
         blocks.add(new Block.Heading(2, "Plans side by side"));
         blocks.add(sideBySide(e, predictions, winner.map(w -> w.plan().name()).orElse("")));
+        for (PlanPrediction p : predictions)
+            Zero3Note.of(e, p).ifPresent(note -> blocks.add(new Block.Paragraph(p.plan().name() + ": " + note + ".")));
 
         blocks.add(new Block.Heading(2, "Where the numbers come from"));
         blocks.add(new Block.Paragraph("Each headline number of each plan, the formula it follows, that formula's own value "

@@ -99,8 +99,8 @@ public final class Parameters {
      * proj, gate, up, down, two RMSNorm gains); the embedding wte (+ wpe), the last unit the final norm's tensors
      * and the head or wte copy when it holds one. A framework that gathers per tensor issues this many collectives.
      */
-    public static int[] stageUnitTensors(ModelSpec m, int pp, int stage) {
-        int layersPerStage = m.layers() / pp;
+    public static int[] stageUnitTensors(ModelSpec m, ParallelPlan plan, int stage) {
+        int pp = plan.pp(), layersPerStage = StageSplit.of(m, plan).stageLayers(stage);
         boolean first = stage == 0, last = stage == pp - 1;
         int[] tensors = new int[layersPerStage + (first ? 1 : 0) + (last ? 1 : 0)];
         int i = 0;

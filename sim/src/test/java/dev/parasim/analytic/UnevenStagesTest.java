@@ -137,4 +137,24 @@ class UnevenStagesTest {
         double[] busy = Timelines.of(e, e.plans().get(0), false).busySeconds();
         assertTrue(busy[5] > busy[0], busy[5] + " vs " + busy[0]);
     }
+
+    @Test
+    void perTensorGathersCountEachStagesOwnLayers() {
+        // ZeRO-3 with DeepSpeed's per-tensor gathers over the uneven split 3, 2: one count per unit of the stage, a GPT
+        // layer 12 tensors, the embedding 2 (wte, wpe), the last unit the final norm's 2 and the tied wte copy.
+        Experiment e = Fixtures.experiment("""
+                name: five-zero3
+                model: {preset: tiny-gpt, layers: 5}
+                cluster: {preset: cpu-8}
+                training: {globalBatch: 8, microBatch: 1, precision: fp32, zeroGathers: tensors}
+                plans:
+                  - {name: zero3, dp: 4, pp: 2, zero: 3}
+                """);
+        ParallelPlan plan = e.plans().get(0);
+        assertArrayEquals(new int[] {2, 12, 12, 12}, Parameters.stageUnitTensors(e.model(), plan, 0));
+        assertArrayEquals(new int[] {12, 12, 3}, Parameters.stageUnitTensors(e.model(), plan, 1));
+        for (int s = 0; s < 2; s++)
+            assertEquals(Parameters.stageUnits(e.model(), plan, s).length, Parameters.stageUnitTensors(e.model(), plan, s).length);
+        assertTrue(Accountant.predict(e).get(0).time().stepSeconds() > 0);
+    }
 }
