@@ -28,7 +28,8 @@ public final class ValidateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("Megatron-Core weak scaling on DGX H100 (NVIDIA/Megatron-LM README, r0.8.0), model FLOPs per GPU.");
         out.println("Setup for every row: micro-batch 1, bf16, distributed optimizer, selective recompute, SP when tp > 1,");
-        out.println("TP comm overlap, interleaved schedule when pp > 1 (chunks of >= " + Validation.MIN_LAYERS_PER_CHUNK + " layers).");
+        out.println("TP comm overlap, Transformer Engine's fused attention (cuDNN on Hopper: flash-hopper), interleaved schedule when");
+        out.println("pp > 1 (chunks of >= " + Validation.MIN_LAYERS_PER_CHUNK + " layers).");
         out.println();
         table(out, Validation.megatronCore(Calibration.DEFAULT), "(goal per table: mean <= 8%, max <= 20%)");
         out.println();

@@ -1,5 +1,6 @@
 package dev.parasim.cost;
 
+import dev.parasim.spec.AttentionKernel;
 import dev.parasim.spec.Calibration;
 import dev.parasim.spec.GpuSpec;
 import dev.parasim.spec.MlpKind;
@@ -68,6 +69,12 @@ public final class ComputeCost {
         return bytes / hbmBytesPerSecond;
     }
 
+    /**
+     * How much faster a Hopper-native fused attention kernel (cuDNN's, FlashAttention-3) runs than FlashAttention-2 on
+     * H100: the low end of the 1.5–2.0× FlashAttention-3 reports (Shah et al. 2024, abstract); cuDNN's sits between.
+     */
+    static final double HOPPER_ATTENTION_SPEEDUP = 1.5;
+
     /** FlashAttention's query and key tile (Dao 2023, FlashAttention-2 §3: 128×128 blocks for head dimension 128). */
     static final int FLASH_TILE = 128;
 
@@ -79,7 +86,8 @@ public final class ComputeCost {
      *   (n + 1)/(2n) for n = ⌈s/128⌉ tiles (½ at long s, more at short s), at attentionEfficiency · s/(s + attentionHalfSeq)
      *   of peak (the kernel's throughput grows with the keys each query tile streams through; FlashAttention-2's
      *   benchmarks); the backward does 2.5× the forward's FLOPs (5 tile GEMMs to the forward's 2: it recomputes the
-     *   scores; Dao 2023 §3.2).</li>
+     *   scores; Dao 2023 §3.2); a Hopper-native kernel ({@code flash-hopper}) runs {@link #HOPPER_ATTENTION_SPEEDUP}×
+     *   faster.</li>
      * <li>eager: QKᵀ and the weighted sum as batched GEMMs (T×s×d and T×d×s per head, unmasked), plus HBM traffic on
      *   the a·T·s/t scores: forward softmax read and write, with dropout a read, a write and the 1 B mask; backward
      *   the softmax gradient (P, dP read, dS written), with dropout the mask and two more passes.</li>
@@ -90,7 +98,8 @@ public final class ComputeCost {
         if (model.flashAttention()) {
             double tiles = Math.ceil(s / FLASH_TILE);
             double causal = (tiles + 1) / (2 * tiles);
-            double efficiency = cal.attentionEfficiency() * s / (s + cal.attentionHalfSeq());
+            double kernel = model.attention() == AttentionKernel.FLASH_HOPPER ? HOPPER_ATTENTION_SPEEDUP : 1;
+            double efficiency = Math.min(1, kernel * cal.attentionEfficiency()) * s / (s + cal.attentionHalfSeq());
             double forward = causal * 4.0 * tokens * s * heads * d / (attentionPeakFlops * efficiency) + cal.kernelLaunchUs() * 1e-6;
             return new PassTimes(forward, 2.5 * forward, 0);
         }

@@ -51,8 +51,8 @@ public record ModelSpec(String name, int layers, int hidden, int heads, int kvHe
     /** {@return statistics each norm saves per token for its backward: mean and 1/σ (LayerNorm) or 1/rms (RMSNorm)} */
     public int normStatistics() { return gptFamily() ? 2 : 1; }
 
-    /** {@return whether the attention core is one fused FlashAttention kernel} */
-    public boolean flashAttention() { return attention == AttentionKernel.FLASH; }
+    /** {@return whether the attention core is one fused FlashAttention kernel (FlashAttention-2's or a Hopper-native one)} */
+    public boolean flashAttention() { return attention == AttentionKernel.FLASH || attention == AttentionKernel.FLASH_HOPPER; }
 
     /** {@return a copy with another attention kernel} */
     public ModelSpec withAttention(AttentionKernel kernel) {

@@ -42,9 +42,12 @@ public final class Validation {
                         boolean sequenceParallel, boolean tpCommOverlap, boolean hardwareFlops, AttentionKernel attention,
                         ZeroGathers zeroGathers) {}
 
-    /** Megatron-Core r0.8.0 on H100: bf16, distributed optimizer (ZeRO-1), selective recompute, SP, TP overlap, Transformer Engine's flash attention. */
+    /**
+     * Megatron-Core r0.8.0 on H100: bf16, distributed optimizer (ZeRO-1), selective recompute, SP, TP overlap, and
+     * Transformer Engine's attention, which on Hopper runs cuDNN's fused kernel ({@link AttentionKernel#FLASH_HOPPER}).
+     */
     public static final Setup MEGATRON_CORE_H100 = new Setup(1, Precision.BF16_MIXED, Recompute.SELECTIVE,
-            ZeroStage.OPTIMIZER, true, true, false, AttentionKernel.FLASH, ZeroGathers.UNITS);
+            ZeroStage.OPTIMIZER, true, true, false, AttentionKernel.FLASH_HOPPER, ZeroGathers.UNITS);
 
     /**
      * Megatron-LM as in Narayanan et al. 2021 §5.1: fp16 mixed precision (same bytes and A100 peak as

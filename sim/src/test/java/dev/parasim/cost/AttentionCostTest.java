@@ -38,6 +38,17 @@ class AttentionCostTest {
     }
 
     @Test
+    void hopperKernelRunsTheSameTilesOneAndAHalfTimesFaster() {
+        ComputeCost cost = new ComputeCost(H100.gpu(), Precision.BF16_MIXED, Calibration.H100);
+        PassTimes fa2 = cost.attentionCore(LLAMA3_8B, TP1, 8192);
+        PassTimes hopper = cost.attentionCore(LLAMA3_8B.withAttention(AttentionKernel.FLASH_HOPPER), TP1, 8192);
+        // Efficiency 1.5 · 0.20 · 8192/9216 of peak, the same causal FLOPs; the launch is not sped up.
+        assertEquals((fa2.forward() - 4e-6) / 1.5 + 4e-6, hopper.forward(), 1e-15);
+        assertEquals(2.5 * hopper.forward(), hopper.backwardInput(), 1e-15);
+        assertTrue(LLAMA3_8B.withAttention(AttentionKernel.FLASH_HOPPER).flashAttention(), "same memory as flash");
+    }
+
+    @Test
     void eagerRunsUnmaskedBatchedGemmsAndMovesTheScores() {
         ComputeCost cost = new ComputeCost(H100.gpu(), Precision.BF16_MIXED, Calibration.H100);
         ModelSpec eager = LLAMA3_8B.withAttention(AttentionKernel.EAGER);

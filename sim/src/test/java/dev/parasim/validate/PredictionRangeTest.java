@@ -45,7 +45,7 @@ class PredictionRangeTest {
         assertEquals(36, r.runs());
         assertEquals(low, r.errorLow());
         assertEquals(high, r.errorHigh());
-        assertEquals(-0.195, r.errorLow(), 0.001);
+        assertEquals(-0.163, r.errorLow(), 0.001); // -0.195 before Megatron-Core ran the Hopper-native attention kernel
         assertEquals(0.244, r.errorHigh(), 0.001); // 0.262 before ZeRO-3 exposed each pass's first gather and last reduce-scatter
         assertEquals(p.time().stepSeconds() * (1 + low), r.lowSeconds(), 1e-12);
         assertEquals(p.time().stepSeconds() * (1 + high), r.highSeconds(), 1e-12);

@@ -24,7 +24,8 @@ class ValidationTest {
     void megatronCoreWithinTargets() {
         List<Validation.Row> rows = Validation.megatronCore(Calibration.H100);
         assertEquals(9, rows.size());
-        assertTrue(Validation.meanAbsError(rows) <= 0.105, "mean " + Validation.meanAbsError(rows));
+        // Issue #13's goal per table: mean <= 8%, max <= 20%.
+        assertTrue(Validation.meanAbsError(rows) <= 0.08, "mean " + Validation.meanAbsError(rows));
         assertTrue(Validation.maxAbsError(rows) <= 0.20, "max " + Validation.maxAbsError(rows));
         // Every row fits an 80 GB H100, as it did in the published runs.
         rows.forEach(r -> assertTrue(r.prediction().fits(), r.run().model() + ": " + r.prediction().memory().reason()));
