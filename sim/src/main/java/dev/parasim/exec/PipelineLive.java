@@ -20,8 +20,6 @@ final class PipelineLive {
     /** TP stages: live micro-batch chunks' phase objects, ZB-H1's held ones, and the current pass's ops. */
     final Map<Long, TpPassState> tp = new HashMap<>();
     final Map<Long, TpPassState> tpAwaitingWeights = new HashMap<>();
-    /** A TP stage's current pass with its ZeRO-2/3 ops before and after it ({@link ZeroPasses.Around}). */
-    ZeroPasses.Around zero;
     /** The current pass's ops (a plain stage's: {@link ZeroPasses#plain}), and the superstep a TP pass started in. */
     OpSequence inner;
     int innerStart;

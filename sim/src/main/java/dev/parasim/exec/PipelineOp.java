@@ -62,7 +62,7 @@ final class PipelineOp implements Op {
         int total = 0, longest = 0;
         for (PassRef ref : order()) {
             int pass = 1;
-            for (Op op : TpStagePass.ops(ref, layout, tp, tpMode, 1, 1)) pass += op.rounds(tp);
+            for (Op op : TpStagePass.ops(ref, layout, null, tp, tpMode, 1, 1)) pass += op.rounds(tp);
             total += pass;
             longest = Math.max(longest, pass);
         }

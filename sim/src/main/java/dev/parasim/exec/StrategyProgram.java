@@ -145,7 +145,7 @@ final class StrategyProgram implements RankProgram {
         if (layout.pp() > 1 || tp > 1) {
             out.add(new PipelineOp(layout, m, tp, tpMode));
             if (layout.pp() > 1 && (layout.first() || layout.last())) tiedEmbeddingSync(out);
-            if (tp > 1 && !shardsGrads()) TpStagePass.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
+            if (tp > 1 && !shardsGrads()) TpZeroOps.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
         } else {
             for (int k = 0; k < m; k++) {
                 switch (strategy.zero()) {

@@ -4,7 +4,6 @@ import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpHead;
 import dev.parasim.exec.model.TpMode;
-import dev.parasim.exec.model.TpShards;
 import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,11 +35,18 @@ final class TpStagePass {
      * boundary slice is AllGathered under TENSOR; under SEQUENCE it already is the rank's local rows
      * (Korthikanti et al. 2022 §4.2.2: the pipeline sends the sequence-parallel shard as it is).
      */
-    static List<Op> ops(PassRef ref, StageLayout layout, int tp, TpMode mode, int tokens, int activation) {
+    static List<Op> ops(PassRef ref, StageLayout layout, StrategyProgram prog, int tp, TpMode mode, int tokens, int activation) {
         List<Op> out = new ArrayList<>();
         int c = ref.chunk();
-        int virtual = layout.virtualStage(c), last = layout.pp() * layout.chunks() - 1;
+        int virtual = layout.virtualStage(c), last = layout.pp() * layout.chunks() - 1, head = layout.layers() + 1;
         int[] units = layout.chunkUnits(c);
+        TpZeroOps z = TpZeroOps.of(prog, ref);
+        int[] none = {};
+        int[] embedding = virtual == 0 ? new int[] {layout.locate(0)[0]} : none;
+        int[] finalNorm = virtual == last ? new int[] {layout.locate(head)[0]} : none;
+        // One stage holds the whole model (pp = 1): the tied head reads unit 0, gathered with the embedding's.
+        boolean whole = last == 0;
+        int[] headUnits = whole ? new int[] {finalNorm[0], embedding[0]} : finalNorm;
         List<Seg> x = List.of(Seg.whole("tpx", activation));
         Op reduce = mode.gathers() ? new RingReduceScatter(x, RankGrid.Group.TP) : new RingAllReduce(x, RankGrid.Group.TP);
         Op gather = mode.gathers() ? new RingAllGather(x, RankGrid.Group.TP) : null;
@@ -48,38 +54,64 @@ final class TpStagePass {
         Op again = mode.gathers() ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
         if (ref.pass() == Pass.F) {
             out.add(new Phase(Phase.Action.BEGIN, -1, ref));
-            if (virtual == 0) add(out, reduce, new Phase(Phase.Action.EMBED, 0, ref));
-            else add(out, takeInput, new Phase(Phase.Action.TAKE_INPUT, -1, ref));
+            if (virtual == 0) {
+                z.open(out, embedding, none);
+                out.add(new Phase(Phase.Action.LOOKUP, -1, ref));
+                add(out, reduce, new Phase(Phase.Action.EMBED, 0, ref));
+                if (!whole) z.close(out, none, embedding, none);
+            } else {
+                add(out, takeInput, new Phase(Phase.Action.TAKE_INPUT, -1, ref));
+            }
             for (int u : units) {
-                if (u == 0 || u == layout.layers() + 1) continue;
+                if (u == 0 || u == head) continue;
+                int[] local = {layout.locate(u)[0]};
+                z.open(out, local, none);
                 add(out, new Phase(Phase.Action.NORM1, u, ref), gather);
                 add(out, new Phase(Phase.Action.ATTENTION, u, ref), reduce);
                 add(out, new Phase(Phase.Action.NORM2, u, ref), gather);
                 add(out, new Phase(Phase.Action.MLP, u, ref), reduce);
                 out.add(new Phase(Phase.Action.RESIDUAL, u, ref));
+                z.close(out, none, local, none);
             }
             if (virtual == last) {
-                add(out, new Phase(Phase.Action.FINAL_NORM, layout.layers() + 1, ref), gather);
-                out.add(new Phase(Phase.Action.HEAD_MAX, layout.layers() + 1, ref));
+                z.open(out, finalNorm, none);
+                add(out, new Phase(Phase.Action.FINAL_NORM, head, ref), gather);
+                out.add(new Phase(Phase.Action.HEAD_MAX, head, ref));
                 out.add(RingAllReduce.max(List.of(new Seg("tpl", 0, tokens)), RankGrid.Group.TP));
                 out.add(new Phase(Phase.Action.HEAD_PARTIALS, -1, ref));
                 out.add(new RingAllReduce(List.of(new Seg("tpl", 0, tokens), new Seg("tpl", tokens, tokens)), RankGrid.Group.TP));
                 out.add(new Phase(Phase.Action.HEAD_LOSS, -1, ref));
+                z.close(out, none, headUnits, none);
             } else {
                 out.add(new Phase(Phase.Action.SEND, -1, ref));
             }
             return out;
         }
         if (ref.pass() == Pass.W) {
-            out.add(new Phase(Phase.Action.WEIGHTS, -1, ref));
+            if (!z.active()) {
+                out.add(new Phase(Phase.Action.WEIGHTS, -1, ref));
+                return out;
+            }
+            if (virtual == last) z.weights(out, 0, headUnits, finalNorm);
+            for (int i = units.length - 1; i >= 0; i--)
+                if (units[i] != 0 && units[i] != head) z.weights(out, units[i], new int[] {layout.locate(units[i])[0]}, null);
+            if (virtual == 0) z.weights(out, -1, whole ? none : embedding, embedding);
+            out.add(new Phase(Phase.Action.WEIGHTS_END, -1, ref));
             return out;
         }
+        if (virtual == last) z.open(out, headUnits, headUnits);
         out.add(new Phase(Phase.Action.BEGIN_BACKWARD, -1, ref));
-        if (virtual == last) add(out, reduce, new Phase(Phase.Action.NORM_BACK, layout.layers() + 1, ref));
-        else add(out, takeInput, new Phase(Phase.Action.TAKE_INPUT, -1, ref));
+        if (virtual == last) {
+            add(out, reduce, new Phase(Phase.Action.NORM_BACK, head, ref));
+            z.close(out, finalNorm, headUnits, finalNorm);
+        } else {
+            add(out, takeInput, new Phase(Phase.Action.TAKE_INPUT, -1, ref));
+        }
         for (int i = units.length - 1; i >= 0; i--) {
             int u = units[i];
-            if (u == 0 || u == layout.layers() + 1) continue;
+            if (u == 0 || u == head) continue;
+            int[] local = {layout.locate(u)[0]};
+            z.open(out, local, local);
             add(out, new Phase(Phase.Action.DOUT, u, ref), gather);
             if (mode.gathers()) add(out, new Phase(Phase.Action.REGATHER_LN2, u, ref), again);
             add(out, new Phase(Phase.Action.MLP_BACK, u, ref), reduce);
@@ -87,35 +119,18 @@ final class TpStagePass {
             if (mode.gathers()) add(out, new Phase(Phase.Action.REGATHER_LN1, u, ref), again);
             add(out, new Phase(Phase.Action.ATTENTION_BACK, u, ref), reduce);
             out.add(new Phase(Phase.Action.NORM1_BACK, u, ref));
+            z.close(out, local, local, local);
         }
         if (virtual == 0) {
+            z.open(out, whole ? none : embedding, whole ? none : embedding);
             add(out, new Phase(Phase.Action.DOUT, 0, ref), gather);
             out.add(new Phase(Phase.Action.EMBED_BACK, -1, ref));
+            z.close(out, embedding, whole ? none : embedding, embedding);
         } else {
             out.add(new Phase(Phase.Action.SEND, -1, ref));
         }
         out.add(new Phase(Phase.Action.END_BACKWARD, -1, ref));
         return out;
-    }
-
-    /**
-     * Appends, under SEQUENCE, the SUM AllReduce over the TP group of the gradients only partial on each rank
-     * (LayerNorm gains and biases, wpe: {@link TpShards#sequenceParallelPartialGrads}, Korthikanti et al.
-     * 2022 §4.2.2), one segment per tensor of local units {@code units}' buffers {@code prefix<u>}: once per
-     * step on the accumulated {@code g} (DDP, ZeRO-1), after every micro-batch on the transient {@code gt} (ZeRO-2/3).
-     */
-    static void partialGradSync(List<Op> out, TpMode mode, TpShards shards, StageLayout layout, int[] units, String prefix) {
-        if (!mode.gathers()) return;
-        List<Seg> segs = new ArrayList<>();
-        for (int local : units) {
-            int u = layout.units().get(local).get(0).modelUnit();
-            int[] at = layout.locate(u);
-            for (String name : shards.sequenceParallelPartialGrads(u))
-                for (var t : shards.tensors(u))
-                    if (t.name().equals(name))
-                        segs.add(new Seg(prefix + at[0], at[1] + Math.toIntExact(t.offset()), Math.toIntExact(t.elements())));
-        }
-        out.add(new RingAllReduce(segs, RankGrid.Group.TP));
     }
 
     private static void add(List<Op> out, Op first, Op second) {
@@ -127,7 +142,7 @@ final class TpStagePass {
     static final class Phase implements Op {
         private static final long serialVersionUID = 1L;
 
-        enum Action { BEGIN, EMBED, TAKE_INPUT, NORM1, ATTENTION, NORM2, MLP, RESIDUAL, FINAL_NORM, HEAD_MAX, HEAD_PARTIALS,
+        enum Action { BEGIN, LOOKUP, LOAD, ADD, WEIGHTS_END, EMBED, TAKE_INPUT, NORM1, ATTENTION, NORM2, MLP, RESIDUAL, FINAL_NORM, HEAD_MAX, HEAD_PARTIALS,
             HEAD_LOSS, SEND, BEGIN_BACKWARD, NORM_BACK, DOUT, REGATHER_LN2, MLP_BACK, NORM2_BACK, REGATHER_LN1, ATTENTION_BACK,
             NORM1_BACK, EMBED_BACK, END_BACKWARD, WEIGHTS }
 
@@ -159,13 +174,14 @@ final class TpStagePass {
                 case BEGIN -> {
                     live = begin(rank, prog, tp, layout);
                     pipe.tp.put(key, live);
-                    if (layout.virtualStage(chunk) == 0) {
-                        live.emb = tp.embedding(r, live.params[0], live.grads[0], live.batch);
-                        write(rank, "tpx", live.emb.lookupPartial());
-                    } else {
-                        PipelineLinks.receiveSlice(rank, layout, Pass.F, micro, chunk, r);
-                    }
+                    if (layout.virtualStage(chunk) > 0) PipelineLinks.receiveSlice(rank, layout, Pass.F, micro, chunk, r);
                 }
+                case LOOKUP -> {
+                    live.emb = tp.embedding(r, live.params[0], live.grads[0], live.batch);
+                    write(rank, "tpx", live.emb.lookupPartial());
+                }
+                case LOAD -> load(rank, prog, tp, layout, live, u);
+                case ADD -> addGrads(rank, layout, live != null ? live : pipe.tpAwaitingWeights.get(key), u);
                 case EMBED -> live.x = live.emb.addPositions(local(rank, live, tp, r));
                 case TAKE_INPUT -> {
                     if (pass != Pass.F) live.releaseEdges(rank);   // the output gradient replaces the chunk's output
@@ -208,7 +224,6 @@ final class TpStagePass {
                     if (pass == Pass.F) live.meterEdges(rank);   // the chunk keeps its output until the gradient arrives
                 }
                 case BEGIN_BACKWARD -> {
-                    if (prog.gathersParams()) load(rank, prog, tp, layout, live);
                     if (layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1) {
                         if (pass == Pass.B) live.deferred.add(new TpPassState.Deferred(0, live.head.deferWeightGrads()));
                         write(rank, "tpx", live.head.backward());
@@ -246,16 +261,27 @@ final class TpStagePass {
                         for (TpPassState.Deferred d : live.deferred) live.deferredMetered += d.grads().bytes();
                         rank.meter(MemCategory.ACTIVATIONS, live.deferredMetered);
                         pipe.tpAwaitingWeights.put(key, live);
-                    } else {
-                        addGrads(rank, layout, live);
+                    } else if (!prog.shardsGrads()) {
+                        addGrads(rank, layout, live, -1);
                     }
                 }
                 case WEIGHTS -> {
-                    TpPassState held = pipe.tpAwaitingWeights.remove(key);
-                    for (TpPassState.Deferred d : held.deferred) d.grads().apply(tp.shards().views(d.unit(), held.grads[d.unit()]));
-                    rank.meter(MemCategory.ACTIVATIONS, -held.deferredMetered);
-                    addGrads(rank, layout, held);
+                    TpPassState held = pipe.tpAwaitingWeights.get(key);
+                    for (var it = held.deferred.iterator(); it.hasNext(); ) {
+                        TpPassState.Deferred d = it.next();
+                        if (u >= 0 && d.unit() != u) continue;
+                        long bytes = d.grads().bytes();   // before apply, which drops what B kept
+                        d.grads().apply(tp.shards().views(d.unit(), held.grads[d.unit()]));
+                        rank.meter(MemCategory.ACTIVATIONS, -bytes);
+                        held.deferredMetered -= bytes;
+                        it.remove();
+                    }
+                    if (u < 0) {
+                        pipe.tpAwaitingWeights.remove(key);
+                        addGrads(rank, layout, held, -1);
+                    }
                 }
+                case WEIGHTS_END -> pipe.tpAwaitingWeights.remove(key);
             }
             return true;
         }
@@ -272,7 +298,7 @@ final class TpStagePass {
                 live.params[0] = tp.zeroShard(0);
                 live.grads[0] = tp.zeroShard(0);
             }
-            load(rank, prog, tp, layout, live);
+            if (!prog.gathersParams()) load(rank, prog, tp, layout, live, -1);   // ZeRO-3 loads each unit as it is gathered (LOAD)
             return live;
         }
 
@@ -282,28 +308,30 @@ final class TpStagePass {
         }
 
         /**
-         * Copies the chunk's parameters from the rank's buffers (gathered ones under ZeRO-3) into the pass's
-         * arrays in place, so the phase objects' views see them: at the forward's start, and under ZeRO-3 again
-         * at the backward's, from the parameters gathered again for it.
+         * Copies the chunk's parameters held in local unit {@code local} (−1: all) from the rank's buffers into the pass's
+         * arrays in place, so the phase objects' views see them: all at the forward's start, or under ZeRO-3 each unit's
+         * as it is gathered for a forward or a backward ({@link TpZeroOps}).
          */
-        private void load(RankState rank, StrategyProgram prog, TensorParallel tp, StageLayout layout, TpPassState live) {
+        private void load(RankState rank, StrategyProgram prog, TensorParallel tp, StageLayout layout, TpPassState live, int local) {
             for (int v : layout.chunkUnits(chunk)) {
                 int[] at = layout.locate(v);
+                if (local >= 0 && at[0] != local) continue;
                 live.params[v].assign(rank.buf(prog.paramBuffer(at[0])).toNd(at[1], Math.toIntExact(tp.shards().shardSize(v)), live.dtype));
             }
-            if (headReadsCopy(layout)) {
+            if (headReadsCopy(layout) && (local < 0 || layout.headWeights()[0] == local)) {
                 int[] at = layout.headWeights();
                 live.params[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, layout.wteElements()))
                         .assign(rank.buf(prog.paramBuffer(at[0])).toNd(at[1], layout.wteElements(), live.dtype));
             }
         }
 
-        /** Adds a pass's gradients into the local gradient buffers (the head's wte gradient into the wte copy on a last stage). */
-        private void addGrads(RankState rank, StageLayout layout, TpPassState live) {
+        /** Adds a pass's gradients of local unit {@code local} (−1: all) into the gradient buffers (the head's wte gradient into the wte copy on a last stage). */
+        private void addGrads(RankState rank, StageLayout layout, TpPassState live, int local) {
             for (int v = 0; v < live.grads.length; v++) {
                 if (live.grads[v] == null) continue;
                 boolean copy = v == 0 && !layout.first();
                 int[] at = copy ? layout.headWeights() : layout.locate(v);
+                if (local >= 0 && at[0] != local) continue;
                 double[] values = live.grads[v].toDoubleVector();
                 int count = copy ? layout.wteElements() : values.length;
                 Buf g = rank.buf(((StrategyProgram) rank.program()).gradBuffer(at[0]));

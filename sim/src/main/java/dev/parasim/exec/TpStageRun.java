@@ -12,8 +12,8 @@ import java.util.List;
  * take one round per superstep; a pass starts only when its pipeline input has arrived. Each inner TP
  * collective is logged as a COLLECTIVE event (for the replay's comm lane), each pass as one event with this
  * rank's share of the FLOPs. The stage's comm buffers ({@code tpx}, {@code tpl}, {@code tpy} under
- * SEQUENCE, for the backward re-gathers) live for the whole step. Under ZeRO-2/3 each pass runs between the
- * ZeRO ops of {@link ZeroPasses}.
+ * SEQUENCE, for the backward re-gathers) live for the whole step. Under ZeRO-2/3 each pass runs its units'
+ * ZeRO ops between their phases ({@link TpZeroOps}).
  */
 final class TpStageRun {
     private TpStageRun() {}
@@ -29,11 +29,7 @@ final class TpStageRun {
             rank.alloc("tpl", MemCategory.COMM_BUFFERS, prog.strategy.precision().compute(), 2 * tokens);
             if (tpMode.gathers()) rank.alloc("tpy", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
         }
-        PassRef current = order.get(live.next);
-        if (live.zero == null) live.zero = ZeroPasses.Around.of(prog, current);
-        if (!live.zero.advance(rank, round, () -> pass(rank, live, layout, prog, current, tpMode, round, tokens, activation)))
-            return false;
-        live.zero = null;
+        if (!pass(rank, live, layout, prog, order.get(live.next), tpMode, round, tokens, activation)) return false;
         live.next++;
         rank.noteInFlight(live.tp.size(), rank.memory().live(MemCategory.ACTIVATIONS));
         if (live.next < order.size()) return false;
@@ -48,7 +44,7 @@ final class TpStageRun {
                                 TpMode tpMode, int round, int tokens, int activation) {
         if (live.inner == null) {
             if (!inputArrived(rank, layout, ref)) return false;
-            live.inner = new OpSequence(TpStagePass.ops(ref, layout, prog.tp(), tpMode, tokens, activation));
+            live.inner = new OpSequence(TpStagePass.ops(ref, layout, prog, prog.tp(), tpMode, tokens, activation));
             live.innerStart = round;
         }
         if (!live.inner.run(rank, round)) return false;   // its TP collectives, logged for the replay's comm lane

@@ -5,7 +5,6 @@ import dev.parasim.program.schedule.PassRef;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 /**
  * The ZeRO-2/3 ops of one pass of ranks whose micro-batches run as pipeline passes or tensor-parallel
@@ -23,10 +22,11 @@ import java.util.function.BooleanSupplier;
  * A plain stage ({@link #plain}) runs them unit by unit, as PyTorch FSDP with one wrapped unit per layer does (no
  * prefetch): gather u, compute u, free u, next unit; a backward's unit allocates its gradient, computes, and reduces
  * it before the next; each unit's ops start in a superstep of their own, so no ring chunk of one unit's collective is
- * live beside the next unit's buffers ({@code memory.PipelineUnitBuffers} charges exactly this). A TP stage still
- * runs them around its whole pass ({@link Around}: one AllGather and one ReduceScatter over all the chunk's units,
- * sharing rounds), above what the accountant charges. Either way a chunk gathers and reduces exactly its own units,
- * so every unit is gathered twice and reduced once per micro-batch, as {@code analytic.CommModel} counts.
+ * live beside the next unit's buffers ({@code memory.PipelineUnitBuffers} charges exactly this). A TP stage runs them
+ * unit by unit too, between the unit's TP phases ({@link TpZeroOps}; on one stage, pp = 1, the tied head's unit 0 stays
+ * gathered from the embedding to the head in F, and its gradient from the head's backward to the embedding's in BW).
+ * Either way a chunk gathers and reduces exactly its own units, so every unit is gathered twice and reduced once per
+ * micro-batch, as {@code analytic.CommModel} counts.
  */
 final class ZeroPasses {
     private ZeroPasses() {}
@@ -69,27 +69,12 @@ final class ZeroPasses {
         };
     }
 
-    /** {@return the ops that run before pass {@code pass} over local units {@code units}} */
-    static List<Op> before(StrategyProgram prog, Pass pass, int[] units) {
-        List<Op> out = new ArrayList<>();
-        if (pass != Pass.W && prog.gathersParams()) gather(out, prog, units);
-        if (addsWeightGrads(pass) && prog.shardsGrads())
-            for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, u, -1));
-        return out;
-    }
-
-    /** {@return the ops that run after pass {@code pass} over local units {@code units}} */
-    static List<Op> after(StrategyProgram prog, Pass pass, int[] units) {
-        List<Op> out = new ArrayList<>();
-        if (pass != Pass.W && prog.gathersParams())
-            for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, -1));
-        if (addsWeightGrads(pass) && prog.shardsGrads()) reduce(out, prog, units);
-        return out;
-    }
-
     /** ZeRO-2/3: under SP the TP sync of the partial gradients, the ReduceScatter of units' transient gradients, their accumulation. */
-    private static void reduce(List<Op> out, StrategyProgram prog, int[] units) {
-        if (prog.tp > 1) TpStagePass.partialGradSync(out, prog.tpMode, prog.tensorParallel().shards(), prog.layout, units, "gt");
+    static void reduce(List<Op> out, StrategyProgram prog, int[] units) {
+        if (prog.tp > 1 && prog.tpMode.gathers()) {
+            TpZeroOps.partialGradSync(out, prog.tpMode, prog.tensorParallel().shards(), prog.layout, units, "gt");
+            out.add(new Yield());   // the ReduceScatter starts in a superstep of its own
+        }
         List<Seg> segs = new ArrayList<>();
         for (int u : units) segs.add(Seg.whole("gt" + u, prog.padded(u)));
         out.add(new RingReduceScatter(segs));
@@ -97,7 +82,7 @@ final class ZeroPasses {
     }
 
     /** ZeRO-3: the AllGather of units' parameter shards into transient padded buffers, sharing rounds. */
-    private static void gather(List<Op> out, StrategyProgram prog, int[] units) {
+    static void gather(List<Op> out, StrategyProgram prog, int[] units) {
         List<Seg> segs = new ArrayList<>();
         for (int u : units) {
             out.add(StrategyStep.of(StrategyStep.Action.GATHER, u, -1));
@@ -117,37 +102,6 @@ final class ZeroPasses {
     }
 
     private static boolean addsWeightGrads(Pass pass) { return pass == Pass.BW || pass == Pass.W; }
-
-    /**
-     * One pipeline pass between its ZeRO ops, kept across supersteps (DDP and ZeRO-1: none): the ops before it
-     * (they need no pipeline input, so ZeRO-3's gather runs while the input is on its way), the pass until it
-     * is done, then the ops after it, each collective one round per superstep.
-     */
-    static final class Around {
-        private final OpSequence before;
-        private final OpSequence after;
-        private boolean passed;
-
-        private Around(OpSequence before, OpSequence after) {
-            this.before = before;
-            this.after = after;
-        }
-
-        /** {@return pass {@code ref} of a pipeline stage between its ZeRO ops} */
-        static Around of(StrategyProgram prog, PassRef ref) {
-            int[] units = localUnits(prog.layout, ref.chunk());
-            return new Around(new OpSequence(before(prog, ref.pass(), units)), new OpSequence(after(prog, ref.pass(), units)));
-        }
-
-        /** Runs what can run this superstep; {@code pass} advances the pass (false: not done yet). {@return true when all is done} */
-        boolean advance(RankState rank, int round, BooleanSupplier pass) {
-            if (!passed) {
-                if (!before.run(rank, round) || !pass.getAsBoolean()) return false;
-                passed = true;
-            }
-            return after.run(rank, round);
-        }
-    }
 
     /** Ends the superstep: its first call waits, its second completes (what the rank received this superstep is then freed). */
     static final class Yield implements Op {

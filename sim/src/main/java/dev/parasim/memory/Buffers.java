@@ -35,8 +35,9 @@ import dev.parasim.workload.Parameters;
  * </ul>
  * These are the buffers the executor meters (its sends and receives, {@code tpx}/{@code tpl}/{@code tpy}, {@code gt},
  * {@code pg} and {@code bk}): every stage of every executed plan peaks at exactly model states + activations + this,
- * ZeRO-2/3 under PP included, except ZeRO-2/3 under TP, whose TP stage passes still gather and reduce a pipeline
- * chunk's units at once (more than a per-layer implementation holds; the report's verdict says so).
+ * ZeRO-2/3 under PP included, except ZeRO-2/3 under TP: its TP stage passes gather and reduce unit by unit too
+ * ({@code exec.TpZeroOps}), but this charges the stage's largest unit at the backward's start rather than walking the
+ * TP pass's moments as {@link PipelineUnitBuffers} walks a plain pass (within 20%, either way; the report says FAIL).
  */
 public final class Buffers {
     private Buffers() {}

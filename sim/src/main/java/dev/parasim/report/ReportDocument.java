@@ -109,7 +109,8 @@ final class ReportDocument {
                     + "and ZeRO-3's gathered parameters, DDP's gradient buckets in the sync), which the executor meters as "
                     + "commBuffers, gathered params and transient grads: every stage's executed peak equals it, ZeRO-2/3 "
                     + "with a pipeline included (both gather and reduce-scatter layer by layer, as PyTorch FSDP does), except "
-                    + "ZeRO-2/3 with TP, whose executor still does a whole pipeline chunk at once (a FAIL, executed above)."));
+                    + "ZeRO-2/3 with TP: the executor works unit by unit there too, but the prediction still charges the "
+                    + "stage's largest unit where the backward starts rather than walking the TP pass (a FAIL, either way)."));
             for (PlanPrediction p : predictions) {
                 Map<String, Object> run = executed.get(p.plan().name());
                 if (run == null) continue;

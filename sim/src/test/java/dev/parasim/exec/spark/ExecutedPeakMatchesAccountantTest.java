@@ -31,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every plan of the executed experiments ({@code configs/experiments/tiny-gpt-*executed.yaml}) peaks, on every pipeline
  * stage, at exactly the bytes the accountant predicts for that stage (model states, activations and the transient
- * buffers of {@code memory.Buffers}), and the report's {@code memory.peakBytes} comparison has difference 0 — except ZeRO-2/3
- * under TP ({@link #chunkWide}); so do small ZeRO-2/3 pipeline plans of every schedule. Runs in process: the Spark
+ * buffers of {@code memory.Buffers}), and the report's {@code memory.peakBytes} comparison has difference 0; so do small
+ * ZeRO-2/3 plans of every schedule — except ZeRO-2/3 with TP ({@link #tpZero}, pp = 1 included: a one-stage TP pipeline;
+ * SP on and off), within 20% until the accountant walks a TP pass's units. Runs in process: the Spark
  * transport meters the same ({@code InProcessMatchesSparkTest}).
  */
 class ExecutedPeakMatchesAccountantTest {
@@ -60,10 +61,11 @@ class ExecutedPeakMatchesAccountantTest {
             for (RankDetail d : r.ranks()) if (d.stage() == stage) executed = Math.max(executed, d.memory().peakTotal());
             System.out.printf("%s stage %d: peak %,d B executed, %,d predicted (buffers %,d)%n", name, stage, executed,
                     predicted.peakBytes(), predicted.otherBytes());
-            if (chunkWide(plan)) assertTrue(executed > predicted.peakBytes(), name + " stage " + stage + ": executed above predicted");
+            if (tpZero(plan)) assertTrue(Math.abs(executed - predicted.peakBytes()) <= predicted.peakBytes() * 0.2,
+                    name + " stage " + stage + ": executed " + executed + " within 20% of predicted " + predicted.peakBytes());
             else assertEquals(predicted.peakBytes(), executed, name + " stage " + stage + " peak bytes");
         }
-        if (chunkWide(plan)) return;
+        if (tpZero(plan)) return;
         if (!file.endsWith(".yaml")) return;
         PlanPrediction prediction = Accountant.predict(e).get(index);
         Map<String, Object> memory = (Map<String, Object>) ExecutedJson.executed(r, prediction.memory().stage()).get("memory");
@@ -71,20 +73,22 @@ class ExecutedPeakMatchesAccountantTest {
     }
 
     /**
-     * {@return whether the executor runs the plan's ZeRO-2/3 ops a whole pipeline chunk at once (under TP)}, where
-     * the accountant charges one layer's unsharded gradient and gathered parameters, as PyTorch FSDP holds: its executed
-     * peak is above the prediction until TP stage passes work layer by layer too (plain pipeline stages do)
+     * {@return whether the plan is ZeRO-2/3 with TP}: the executor gathers and reduces unit by unit between a TP pass's
+     * phases, but the accountant still charges the stage's largest unit over the activations its backward starts with
+     * (not yet a walk of the TP pass's moments): within 20%, above or below (ZB-H1's W pending for each unit not walked)
      */
-    private static boolean chunkWide(ParallelPlan plan) {
-        boolean shardsGrads = plan.zero() == ZeroStage.GRADIENTS || plan.zero() == ZeroStage.PARAMETERS;
-        return shardsGrads && plan.tp() > 1;
+    private static boolean tpZero(ParallelPlan plan) {
+        return (plan.zero() == ZeroStage.GRADIENTS || plan.zero() == ZeroStage.PARAMETERS) && plan.tp() > 1;
     }
 
-    /** Small ZeRO-2/3 pipeline plans: every schedule, groups of 2 and 3 ranks, 2 and 4 stages, m = p and m > p. */
+    /** Small ZeRO-2/3 plans: every schedule, groups of 2 and 3 ranks, 1, 2 and 4 stages, m = p and m > p, TP with and without SP. */
     @ParameterizedTest(name = "L{0} dp{1}·tp{2}·pp{3} {4} v{5} zero {6}, m{7}, SP {8}")
     @CsvSource({"2,2,1,2,1f1b,1,2,2,false", "2,2,1,2,1f1b,1,3,2,false", "2,3,1,2,1f1b,1,2,3,false", "2,3,1,2,1f1b,1,3,3,false",
             "2,2,1,2,gpipe,1,3,3,false", "4,2,1,4,1f1b,1,3,4,false", "4,2,1,2,interleaved,2,2,2,false",
-            "4,2,1,2,interleaved,2,3,4,false", "2,2,1,2,zb-h1,1,2,2,false", "2,2,1,2,zb-h1,1,3,3,false"})
+            "4,2,1,2,interleaved,2,3,4,false", "2,2,1,2,zb-h1,1,2,2,false", "2,2,1,2,zb-h1,1,3,3,false",
+            "2,2,2,1,1f1b,1,2,2,false", "2,2,2,1,1f1b,1,3,2,false", "2,3,2,1,1f1b,1,2,3,true", "2,3,2,1,1f1b,1,3,3,true",
+            "2,2,2,2,1f1b,1,2,2,false", "2,2,2,2,1f1b,1,3,2,false", "2,2,2,2,1f1b,1,3,2,true", "2,2,2,2,zb-h1,1,2,2,true",
+            "2,2,2,2,zb-h1,1,3,2,true", "2,2,2,2,zb-h1,1,3,2,false"})
     void shardedPlansPeakAsPredicted(int layers, int dp, int tp, int pp, String schedule, int chunks, int zero, int m, boolean sp) {
         Experiment e = SpecLoader.parse("""
                 name: exec-peak-test

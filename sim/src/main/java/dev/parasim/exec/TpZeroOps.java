@@ -1,0 +1,91 @@
+package dev.parasim.exec;
+
+import dev.parasim.exec.model.TpMode;
+import dev.parasim.exec.model.TpShards;
+import dev.parasim.program.schedule.Pass;
+import dev.parasim.program.schedule.PassRef;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The ZeRO-2/3 ops of one TP stage pass, unit by unit as PyTorch FSDP with one wrapped unit per layer (no prefetch),
+ * placed by {@link TpStagePass} around each local unit's phases: {@link #open} ends the superstep, gathers the unit's
+ * parameters (ZeRO-3, F, B and BW) and loads them into the pass's arrays, allocates its transient gradient (BW, W), and
+ * ends that superstep too, so the unit's TP collectives start in one of their own; {@link #close} adds the unit's
+ * gradients into it, frees the gathered parameters and, in a superstep of its own, reduces the gradient
+ * ({@link ZeroPasses#reduce}). Without ZeRO ops for the pass (DDP, ZeRO-1, ZeRO-2's F and B) both add nothing.
+ */
+final class TpZeroOps {
+    private final StrategyProgram prog;
+    private final PassRef ref;
+    private final boolean gathers;
+    private final boolean reduces;
+
+    private TpZeroOps(StrategyProgram prog, PassRef ref) {
+        this.prog = prog;
+        this.ref = ref;
+        this.gathers = prog != null && ref.pass() != Pass.W && prog.gathersParams();
+        this.reduces = prog != null && (ref.pass() == Pass.BW || ref.pass() == Pass.W) && prog.shardsGrads();
+    }
+
+    /** {@return the ZeRO ops of TP pass {@code ref} of {@code prog} (null: none, as for an estimate of the pass's rounds)} */
+    static TpZeroOps of(StrategyProgram prog, PassRef ref) { return new TpZeroOps(prog, ref); }
+
+    /** {@return whether the pass runs ZeRO ops} */
+    boolean active() { return gathers || reduces; }
+
+    /** {@return whether the pass adds its gradients unit by unit (ZeRO-2/3's BW and W)} */
+    boolean reduces() { return reduces; }
+
+    /** Before local units' phases: gathers and loads {@code gather} (ZeRO-3), allocates {@code grads}' transient gradients. */
+    void open(List<Op> out, int[] gather, int[] grads) {
+        if (!active()) return;
+        out.add(new ZeroPasses.Yield());
+        if (gathers && gather.length > 0) {
+            ZeroPasses.gather(out, prog, gather);
+            for (int u : gather) out.add(new TpStagePass.Phase(TpStagePass.Phase.Action.LOAD, u, ref));
+        }
+        if (reduces) for (int u : grads) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, u, -1));
+        out.add(new ZeroPasses.Yield());
+    }
+
+    /** After local units' phases: adds {@code add}'s gradients, frees {@code release}'s gathered parameters, reduces {@code reduce}. */
+    void close(List<Op> out, int[] add, int[] release, int[] reduce) {
+        if (reduces) for (int u : add) out.add(new TpStagePass.Phase(TpStagePass.Phase.Action.ADD, u, ref));
+        if (gathers) for (int u : release) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, -1));
+        if (reduces && reduce.length > 0) {
+            out.add(new ZeroPasses.Yield());
+            ZeroPasses.reduce(out, prog, reduce);
+        }
+    }
+
+    /** ZeRO-2/3's W of one unit: allocates {@code grads}, applies model unit {@code unit}'s deferred weight gradients (−1: none), adds and reduces {@code reduce} (null: {@code grads}). */
+    void weights(List<Op> out, int unit, int[] grads, int[] reduce) {
+        open(out, new int[0], grads);
+        if (unit >= 0) out.add(new TpStagePass.Phase(TpStagePass.Phase.Action.WEIGHTS, unit, ref));
+        int[] r = reduce == null ? grads : reduce;
+        close(out, r, new int[0], r);
+    }
+
+    /**
+     * Appends, under SEQUENCE, the SUM AllReduce over the TP group of the gradients only partial on each rank
+     * (LayerNorm gains and biases, wpe: {@link TpShards#sequenceParallelPartialGrads}, Korthikanti et al.
+     * 2022 §4.2.2), one segment per tensor of local units {@code units}' buffers {@code prefix<u>}: once per
+     * step on the accumulated {@code g} (DDP, ZeRO-1), after every micro-batch on the transient {@code gt} (ZeRO-2/3).
+     */
+    static void partialGradSync(List<Op> out, TpMode mode, TpShards shards, StageLayout layout, int[] units, String prefix) {
+        if (!mode.gathers()) return;
+        List<Seg> segs = new ArrayList<>();
+        for (int local : units) {
+            int u = layout.units().get(local).get(0).modelUnit();
+            int[] at = layout.locate(u);
+            for (String name : shards.sequenceParallelPartialGrads(u))
+                for (var t : shards.tensors(u))
+                    if (t.name().equals(name))
+                        segs.add(new Seg(prefix + at[0], at[1] + Math.toIntExact(t.offset()), Math.toIntExact(t.elements())));
+        }
+        out.add(new RingAllReduce(segs, RankGrid.Group.TP));
+    }
+
+}
