@@ -90,16 +90,7 @@ class ExecutedPeakMatchesAccountantTest {
             "2,2,2,2,1f1b,1,2,2,false", "2,2,2,2,1f1b,1,3,2,false", "2,2,2,2,1f1b,1,3,2,true", "2,2,2,2,zb-h1,1,2,2,true",
             "2,2,2,2,zb-h1,1,3,2,true", "2,2,2,2,zb-h1,1,3,2,false"})
     void shardedPlansPeakAsPredicted(int layers, int dp, int tp, int pp, String schedule, int chunks, int zero, int m, boolean sp) {
-        Experiment e = SpecLoader.parse("""
-                name: exec-peak-test
-                model: {name: tiny-gpt, layers: %d, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
-                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: %d}
-                training: {globalBatch: %d, microBatch: 2, precision: fp32}
-                plans:
-                  - {name: d%d-t%d-p%d-%s-z%d, dp: %d, tp: %d, pp: %d, schedule: %s, chunks: %d, zero: %d, sequenceParallel: %s}
-                execute: {steps: 1, seed: 11, learningRate: 0.001}
-                """.formatted(layers, Math.max(1, dp * tp * pp / 2), dp * m * 2, dp, tp, pp, schedule, zero, dp, tp, pp, schedule,
-                chunks, zero, sp), List.of());
+        Experiment e = ShardedThreeDimensionalRunsTest.tiny(layers, dp, tp, pp, schedule, chunks, zero, m, sp, 1);
         executedPeakEqualsThePredictedPeakOnEveryStage("sharded", e.plans().get(0).name(), e, 0);
     }
 

@@ -36,6 +36,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShardedThreeDimensionalRunsTest {
 
     private static Experiment tiny(int layers, int dp, int tp, int pp, String schedule, int chunks, int zero, int m, boolean sp) {
+        return tiny(layers, dp, tp, pp, schedule, chunks, zero, m, sp, 3);
+    }
+
+    /** {@return a tiny-GPT experiment of one plan with these degrees, m micro-batches of 2 per replica, run for {@code steps} steps} */
+    static Experiment tiny(int layers, int dp, int tp, int pp, String schedule, int chunks, int zero, int m, boolean sp, int steps) {
         return SpecLoader.parse("""
                 name: exec-zero-3d-test
                 model: {name: tiny-gpt, layers: %d, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
@@ -43,9 +48,9 @@ class ShardedThreeDimensionalRunsTest {
                 training: {globalBatch: %d, microBatch: 2, precision: fp32}
                 plans:
                   - {name: d%d-t%d-p%d-%s-z%d, dp: %d, tp: %d, pp: %d, schedule: %s, chunks: %d, zero: %d, sequenceParallel: %s}
-                execute: {steps: 3, seed: 11, learningRate: 0.001}
+                execute: {steps: %d, seed: 11, learningRate: 0.001}
                 """.formatted(layers, Math.max(1, dp * tp * pp / 2), dp * m * 2, dp, tp, pp, schedule, zero, dp, tp, pp, schedule,
-                chunks, zero, sp), List.of());
+                chunks, zero, sp, steps), List.of());
     }
 
     @ParameterizedTest(name = "dp{1}·tp{2}·pp{3} {4} v{5} zero {6}, L{0}, m{7}, SP {8}")
