@@ -5,6 +5,7 @@ import dev.parasim.sweep.PhaseTimes;
 import dev.parasim.sweep.SweepJob;
 import dev.parasim.sweep.SweepOutput;
 import dev.parasim.sweep.SweepResult;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /** {@code sim sweep}: every plan of a search space, evaluated as a Spark job and ranked (on the driver when small, else Spark SQL). */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
@@ -56,11 +59,15 @@ public final class SweepCommand implements Callable<Integer> {
         dev.parasim.spark.SparkSessions.checkMaster(master);
         PrintWriter progress = spec.commandLine().getErr();
         times.lap("parse");
-        var session = SparkSessions.get(master);
-        times.lap("spark session");
+        // The session starts (seconds of class loading in a cold JVM) while this thread estimates the seeds' work.
+        CompletableFuture<SparkSession> starting = CompletableFuture.supplyAsync(() -> SparkSessions.get(master),
+                task -> new Thread(task, "spark-session").start());
+        SweepJob.Prepared prepared = SweepJob.Prepared.of(yaml, overrides);
+        times.lap("seeds + estimates");
+        SparkSession session = started(starting);
+        times.lap("spark session (rest)");
         boolean live = dev.parasim.report.ProgressLine.terminal();
-        SweepJob.Outcome outcome = sparkSql
-                ? SweepJob.run(session, yaml, overrides, progress, live, false) : SweepJob.run(session, yaml, overrides, progress, live);
+        SweepJob.Outcome outcome = SweepJob.run(session, prepared, progress, live, !sparkSql && prepared.small());
         times.lap(outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
         times.lap(outcome.onDriver() ? "answers (driver, one pass)" : "answers (Spark SQL)");
@@ -80,5 +87,14 @@ public final class SweepCommand implements Callable<Integer> {
             progress.flush();
         }
         return 0;
+    }
+
+    /** {@return the started session}; its failure is rethrown unwrapped (a {@code SparkFailure}) */
+    static SparkSession started(CompletableFuture<SparkSession> starting) {
+        try {
+            return starting.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 }

@@ -53,26 +53,52 @@ public final class SweepJob {
         }
     }
 
+    /**
+     * A sweep before Spark: its spec, its seeds and each seed's estimated work ({@link PlanEvaluator#estimatedCost}),
+     * so that a caller can compute them while the Spark session starts (a cold JVM spends seconds on each).
+     */
+    public record Prepared(String yaml, List<String> overrides, SweepSpec spec, List<PlanSpace.Seed> seeds, double[] costs) {
+        /** {@return the parsed sweep and its seeds' estimated work} */
+        public static Prepared of(String sweepYaml, List<String> overrides) {
+            SweepSpec spec = SweepLoader.parse(sweepYaml, overrides);
+            List<PlanSpace.Seed> seeds = PlanSpace.seeds(spec);
+            PlanEvaluator estimator = new PlanEvaluator(spec);
+            double[] costs = new double[seeds.size()];
+            for (int i = 0; i < costs.length; i++) costs[i] = estimator.estimatedCost(seeds.get(i));
+            return new Prepared(sweepYaml, List.copyOf(overrides), spec, seeds, costs);
+        }
+
+        /** {@return whether the rows are few enough to collect to the driver ({@link #DRIVER_CANDIDATES})} */
+        public boolean small() {
+            return PlanSpace.distinct(spec) <= DRIVER_CANDIDATES;
+        }
+    }
+
     public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress) {
         return run(spark, sweepYaml, overrides, progress, false);
     }
 
     /** @param live progress as one line rewritten in place (a terminal), else plain lines at each quarter */
     public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress, boolean live) {
-        SweepSpec spec = SweepLoader.parse(sweepYaml, overrides);
-        return run(spark, sweepYaml, overrides, progress, live, PlanSpace.distinct(spec) <= DRIVER_CANDIDATES);
+        Prepared sweep = Prepared.of(sweepYaml, overrides);
+        return run(spark, sweep, progress, live, sweep.small());
     }
 
     /** Runs the sweep; {@code onDriver} collects the evaluated rows to the driver in the evaluating job. */
     public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress,
                               boolean live, boolean onDriver) {
-        SweepSpec spec = SweepLoader.parse(sweepYaml, overrides);
-        List<PlanSpace.Seed> seeds = PlanSpace.seeds(spec);
+        return run(spark, Prepared.of(sweepYaml, overrides), progress, live, onDriver);
+    }
+
+    /** Runs a prepared sweep; {@code onDriver} collects the evaluated rows to the driver in the evaluating job. */
+    public static Outcome run(SparkSession spark, Prepared sweep, PrintWriter progress, boolean live, boolean onDriver) {
+        SweepSpec spec = sweep.spec();
+        List<PlanSpace.Seed> seeds = sweep.seeds();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int tasks = Math.max(1, Math.min(seeds.size(), 4 * jsc.defaultParallelism()));
-        List<List<PlanSpace.Seed>> balanced = balance(spec, seeds, tasks);
-        String yaml = sweepYaml;
-        List<String> sets = List.copyOf(overrides);
+        List<List<PlanSpace.Seed>> balanced = balance(seeds, sweep.costs(), tasks);
+        String yaml = sweep.yaml();
+        List<String> sets = sweep.overrides();
         JavaRDD<byte[]> blocks = jsc.parallelize(balanced, tasks).map(group -> {
             PlanEvaluator evaluator = new PlanEvaluator(SweepLoader.parse(yaml, sets));
             List<Row> out = new ArrayList<>();
@@ -112,10 +138,15 @@ public final class SweepJob {
      * leaves one core finishing alone. Deterministic: ties keep the space's order.
      */
     static List<List<PlanSpace.Seed>> balance(SweepSpec spec, List<PlanSpace.Seed> seeds, int tasks) {
-        record Weighted(PlanSpace.Seed seed, double cost, int index) {}
         PlanEvaluator estimator = new PlanEvaluator(spec);
+        return balance(seeds, seeds.stream().mapToDouble(estimator::estimatedCost).toArray(), tasks);
+    }
+
+    /** The same packing, from each seed's estimated cost. */
+    static List<List<PlanSpace.Seed>> balance(List<PlanSpace.Seed> seeds, double[] costs, int tasks) {
+        record Weighted(PlanSpace.Seed seed, double cost, int index) {}
         List<Weighted> weighted = new ArrayList<>();
-        for (int i = 0; i < seeds.size(); i++) weighted.add(new Weighted(seeds.get(i), estimator.estimatedCost(seeds.get(i)), i));
+        for (int i = 0; i < seeds.size(); i++) weighted.add(new Weighted(seeds.get(i), costs[i], i));
         weighted.sort(java.util.Comparator.comparingDouble(Weighted::cost).reversed().thenComparingInt(Weighted::index));
         List<List<PlanSpace.Seed>> groups = new ArrayList<>();
         double[] load = new double[tasks];

@@ -4,7 +4,7 @@ import dev.parasim.program.schedule.CompiledOrder;
 import dev.parasim.program.schedule.Pass;
 
 /**
- * The same play as {@link PipelineSimulator} over a {@link CompiledOrder} and per-stage cost tables,
+ * The same play as {@link PipelineSimulator} over a {@link CompiledOrder} and per-(stage, chunk) cost tables,
  * without building spans or allocating per pass: what sweeps use to time millions of steps. The passes
  * come already sorted so that each one's input has been produced, so the play is one pass over them:
  * a pass starts at max(its stage is free, its input has arrived), and its output queues on its stage's
@@ -19,9 +19,9 @@ final class FastReplay {
                   double[] lastBackwardEnd) {}
 
     /**
-     * @param compute [stage][pass ordinal] compute seconds of one pass
-     * @param exposed [stage][pass ordinal] exposed communication seconds of one pass
-     * @param send    [stage][pass ordinal] seconds to send that pass's output to its consumer
+     * @param compute [stage · v + chunk][pass ordinal] compute seconds of one pass
+     * @param exposed [stage · v + chunk][pass ordinal] exposed communication seconds of one pass
+     * @param send    [stage · v + chunk][pass ordinal] seconds to send that pass's output to its consumer
      */
     static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send) {
         return play(o, compute, exposed, send, new double[o.size()]);
@@ -32,24 +32,27 @@ final class FastReplay {
      * per-pass scratch: a sweep task reuses one instead of allocating megabytes per play.
      */
     static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send, double[] delivered) {
-        int p = o.stages(), passes = Pass.values().length;
-        // Per stage and pass kind, flattened: the pass's duration, its compute and exposed parts, its send.
-        double[] duration = new double[p * passes], busyOf = new double[p * passes], hiddenOf = new double[p * passes],
-                sendOf = new double[p * passes];
-        for (int s = 0; s < p; s++)
+        int p = o.stages(), v = o.chunks(), slots = p * v, passes = Pass.values().length;
+        // Per stage, chunk and pass kind, flattened: the pass's duration, its compute and exposed parts, its send.
+        double[] duration = new double[slots * passes], busyOf = new double[slots * passes],
+                hiddenOf = new double[slots * passes], sendOf = new double[slots * passes];
+        int[] stageOf = new int[slots];
+        for (int slot = 0; slot < slots; slot++) {
+            stageOf[slot] = slot / v;
             for (int k = 0; k < passes; k++) {
-                duration[s * passes + k] = compute[s][k] + exposed[s][k];
-                busyOf[s * passes + k] = compute[s][k];
-                hiddenOf[s * passes + k] = exposed[s][k];
-                sendOf[s * passes + k] = send[s][k];
+                duration[slot * passes + k] = compute[slot][k] + exposed[slot][k];
+                busyOf[slot * passes + k] = compute[slot][k];
+                hiddenOf[slot * passes + k] = exposed[slot][k];
+                sendOf[slot * passes + k] = send[slot][k];
             }
+        }
         int[] op = o.op(), dependency = o.dependency();
         // delivered[i]: when pass i's output reached its consumer (written before any pass reads it).
         double[] free = new double[p], link = new double[p], busy = new double[p], hidden = new double[p];
         double[] lastStart = new double[p], lastEnd = new double[p];
         int bw = Pass.BW.ordinal(), w = Pass.W.ordinal();
         for (int i = 0; i < op.length; i++) {
-            int code = op[i], s = code >>> 3, pass = (code >>> 1) & 3, at = s * passes + pass;
+            int code = op[i], slot = code >>> 3, s = stageOf[slot], pass = (code >>> 1) & 3, at = slot * passes + pass;
             int dep = dependency[i];
             double begin = free[s];
             if (dep >= 0 && delivered[dep] > begin) begin = delivered[dep];

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Pipeline plays kept for reuse within one sweep task. A play is a pure function of the compiled
- * order and the per-stage pass and send costs, and many plans of a sweep share both: ZeRO-0 and -1 of
+ * order and the per-(stage, chunk) pass and send costs, and many plans of a sweep share both: ZeRO-0 and -1 of
  * one layout differ only in the gradient sync and the optimizer, which come after the pipeline phase
  * (ZeRO-2 and -3 communicate inside every micro-batch's passes). Not thread-safe: one per task. {@link #clear} bounds it (sweeps clear it per seed).
  */
@@ -32,9 +32,9 @@ public final class PipelinePlays {
     }
 
     FastReplay.Result play(CompiledOrder order, double[][] compute, double[][] exposed, double[][] send) {
-        int p = compute.length, passes = compute[0].length;
-        double[] flat = new double[3 * p * passes];
-        for (int s = 0; s < p; s++) {
+        int slots = compute.length, passes = compute[0].length;
+        double[] flat = new double[3 * slots * passes];
+        for (int s = 0; s < slots; s++) {
             System.arraycopy(compute[s], 0, flat, (3 * s) * passes, passes);
             System.arraycopy(exposed[s], 0, flat, (3 * s + 1) * passes, passes);
             System.arraycopy(send[s], 0, flat, (3 * s + 2) * passes, passes);

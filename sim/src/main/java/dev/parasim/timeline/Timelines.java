@@ -92,21 +92,18 @@ public final class Timelines {
         int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
         StageCosts table = StageCosts.of(e, plan, costs);
-        if (v > 1 && !table.split().even()) {
-            // A stage's chunks cost differently: the compiled replay keeps one cost per stage and pass, so play the
-            // orders pass by pass (without spans; the same arithmetic after the pipeline, in finish).
-            List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
-            return finish(e, plan, orders, costs, PipelineSimulator.play(orders, v, table, false), null);
-        }
+        // One row per stage and chunk: a stage's chunks cost differently when its layers do not split evenly.
         int passes = Pass.values().length;
-        double[][] compute = new double[p][passes], exposed = new double[p][passes], send = new double[p][passes];
+        double[][] compute = new double[p * v][passes], exposed = new double[p * v][passes], send = new double[p * v][passes];
         for (int s = 0; s < p; s++)
-            for (Pass pass : Pass.values()) {
-                PipelineSimulator.PassCost c = table.pass(s, new PassRef(pass, 0, 0));
-                compute[s][pass.ordinal()] = c.compute();
-                exposed[s][pass.ordinal()] = c.exposedComm();
-                send[s][pass.ordinal()] = pass == Pass.F ? costs.get(s).sendForward() : costs.get(s).sendBackward();
-            }
+            for (int chunk = 0; chunk < v; chunk++)
+                for (Pass pass : Pass.values()) {
+                    PipelineSimulator.PassCost c = table.pass(s, new PassRef(pass, 0, chunk));
+                    int slot = s * v + chunk;
+                    compute[slot][pass.ordinal()] = c.compute();
+                    exposed[slot][pass.ordinal()] = c.exposedComm();
+                    send[slot][pass.ordinal()] = pass == Pass.F ? costs.get(s).sendForward() : costs.get(s).sendBackward();
+                }
         CompiledOrder order = PipelineOrder.compiled(schedule, p, m, v);
         FastReplay.Result r = plays == null ? FastReplay.play(order, compute, exposed, send)
                 : plays.play(order, compute, exposed, send);

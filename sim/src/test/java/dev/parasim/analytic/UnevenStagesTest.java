@@ -130,8 +130,9 @@ class UnevenStagesTest {
         for (ParallelPlan plan : List.of(e.plans().get(0), interleaved.plans().get(2))) {
             Experiment x = plan.chunks() > 1 ? interleaved : e;
             Timeline full = Timelines.of(x, plan), fast = Timelines.of(x, plan, false);
-            assertEquals(full.stepSeconds(), fast.stepSeconds(), full.stepSeconds() * 1e-12, plan.name());
-            assertArrayEquals(full.busySeconds(), fast.busySeconds(), full.stepSeconds() * 1e-12, plan.name());
+            // Bit for bit: the compiled replay keeps one cost per stage, chunk and pass.
+            assertEquals(full.stepSeconds(), fast.stepSeconds(), plan.name());
+            assertArrayEquals(full.busySeconds(), fast.busySeconds(), plan.name());
         }
         // 1F1B: the middle stages (6 layers) are busier than the first (5 layers and the embedding).
         double[] busy = Timelines.of(e, e.plans().get(0), false).busySeconds();

@@ -10,15 +10,27 @@ import java.util.List;
  * does not depend on the costs, so it is sorted once per (schedule, p, m, v).
  *
  * @param stages     p
- * @param op         per position: {@code stage << 3 | pass ordinal << 1 | 1 if another stage consumes the output}
+ * @param chunks     v, model chunks per stage
+ * @param op         per position: {@code (stage · v + chunk) << 3 | pass ordinal << 1 | 1 if another stage consumes
+ *                   the output} (a stage's chunks may cost differently when its layers do not split evenly)
  * @param dependency per position: the position of the other stage's pass whose output it waits for, or −1
  *                   (none, or a pass of its own stage, which has always ended before: a stage runs in order)
  */
-public record CompiledOrder(int stages, int[] op, int[] dependency) {
+public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency) {
 
     /** {@return passes in all stages} */
     public int size() {
         return op.length;
+    }
+
+    /** {@return the stage of the pass at {@code position}} */
+    public int stage(int position) {
+        return (op[position] >>> 3) / chunks;
+    }
+
+    /** {@return the chunk of the pass at {@code position}} */
+    public int chunk(int position) {
+        return (op[position] >>> 3) % chunks;
     }
 
     public static CompiledOrder of(List<List<PassRef>> orders, int v) {
@@ -46,7 +58,7 @@ public record CompiledOrder(int stages, int[] op, int[] dependency) {
                     int from = dep == null ? -1 : position[key(dep.pass(), dep.stage(), p, v, m)];
                     if (dep != null && from < 0) break;
                     int consumer = Dependencies.consumerStage(s, ref, p, v);
-                    op[placed] = s << 3 | ref.pass().ordinal() << 1 | (consumer >= 0 ? 1 : 0);
+                    op[placed] = (s * v + ref.chunk()) << 3 | ref.pass().ordinal() << 1 | (consumer >= 0 ? 1 : 0);
                     dependency[placed] = dep == null || dep.stage() == s ? -1 : from;
                     position[key(ref, s, p, v, m)] = placed++;
                     next[s]++;
@@ -55,7 +67,7 @@ public record CompiledOrder(int stages, int[] op, int[] dependency) {
             }
         }
         if (placed < n) throw new IllegalStateException("pipeline order deadlocks: no stage can run its next pass");
-        return new CompiledOrder(p, op, dependency);
+        return new CompiledOrder(p, v, op, dependency);
     }
 
     private static int key(PassRef ref, int stage, int p, int v, int m) {

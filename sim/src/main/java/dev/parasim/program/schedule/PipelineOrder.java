@@ -24,7 +24,8 @@ public final class PipelineOrder {
     private static final Map<List<Object>, CompiledOrder> COMPILED = new ConcurrentHashMap<>();
     /**
      * Passes the compiled orders may hold before they are dropped (8 B each: 64 MB); the GPT-3 / 1,024-A100
-     * sweep compiles 152 shapes of 1.1 M passes in all.
+     * sweep compiles 152 even shapes of 1.1 M passes in all, plus its uneven interleaved ones (pp·chunks not dividing
+     * the layers), which a task compiles seed by seed.
      */
     private static final long COMPILED_BUDGET = 8_000_000;
     private static final java.util.concurrent.atomic.AtomicLong COMPILED_PASSES = new java.util.concurrent.atomic.AtomicLong();

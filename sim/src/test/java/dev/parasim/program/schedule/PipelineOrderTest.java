@@ -94,8 +94,9 @@ class PipelineOrderTest {
         int[] next = new int[p];
         java.util.Map<Dependencies.StagePass, Integer> position = new java.util.HashMap<>();
         for (int i = 0; i < compiled.size(); i++) {
-            int code = compiled.op()[i], stage = code >>> 3;
+            int code = compiled.op()[i], stage = compiled.stage(i);
             PassRef ref = orders.get(stage).get(next[stage]++);
+            assertEquals(ref.chunk(), compiled.chunk(i), "chunk at " + i);
             assertEquals(ref.pass().ordinal(), (code >>> 1) & 3, "pass kind at " + i);
             assertEquals(Dependencies.consumerStage(stage, ref, p, v) >= 0, (code & 1) == 1, "consumer flag at " + i);
             Dependencies.StagePass dep = Dependencies.of(stage, ref, p, v);
