@@ -132,17 +132,11 @@ public final class SweepJob {
     }
 
     /**
-     * Packs the seeds into {@code tasks} groups of about equal estimated work (longest first, each into the
+     * Packs the seeds into {@code tasks} groups of about equal estimated work ({@code costs}, one per seed) (longest first, each into the
      * lightest group), heaviest group first so that the executors start on the long tasks: seeds differ in
      * cost by hundreds of times (a 32-stage pipeline plays 1,536 micro-batches), and dealing them round-robin
      * leaves one core finishing alone. Deterministic: ties keep the space's order.
      */
-    static List<List<PlanSpace.Seed>> balance(SweepSpec spec, List<PlanSpace.Seed> seeds, int tasks) {
-        PlanEvaluator estimator = new PlanEvaluator(spec);
-        return balance(seeds, seeds.stream().mapToDouble(estimator::estimatedCost).toArray(), tasks);
-    }
-
-    /** The same packing, from each seed's estimated cost. */
     static List<List<PlanSpace.Seed>> balance(List<PlanSpace.Seed> seeds, double[] costs, int tasks) {
         record Weighted(PlanSpace.Seed seed, double cost, int index) {}
         List<Weighted> weighted = new ArrayList<>();

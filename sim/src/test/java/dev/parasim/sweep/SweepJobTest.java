@@ -80,8 +80,10 @@ class SweepJobTest {
         // tp 16 breaks the within-a-node constraint: nothing to evaluate.
         assertEquals(0, estimator.estimatedCost(new PlanSpace.Seed(16, 16, 1, 1)));
         assertTrue(estimator.estimatedCost(new PlanSpace.Seed(16, 1, 4, 1)) > estimator.estimatedCost(new PlanSpace.Seed(16, 1, 1, 1)));
-        List<List<PlanSpace.Seed>> tasks = SweepJob.balance(spec, seeds, 4);
-        assertEquals(tasks, SweepJob.balance(spec, seeds, 4));
+        SweepJob.Prepared prepared = SweepJob.Prepared.of(SWEEP, List.of());
+        assertEquals(seeds, prepared.seeds());
+        List<List<PlanSpace.Seed>> tasks = SweepJob.balance(seeds, prepared.costs(), 4);
+        assertEquals(tasks, SweepJob.balance(seeds, SweepJob.Prepared.of(SWEEP, List.of()).costs(), 4));
         assertEquals(4, tasks.size());
         assertEquals(new java.util.HashSet<>(seeds), new java.util.HashSet<>(tasks.stream().flatMap(List::stream).toList()));
         assertEquals(seeds.size(), tasks.stream().mapToInt(List::size).sum());
