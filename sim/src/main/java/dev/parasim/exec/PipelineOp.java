@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * One stage's micro-batches of a step, run in the stage's pass order from
- * {@link PipelineOrder#of} (GPipe, 1F1B, interleaved 1F1B, ZB-H1). Each call (one superstep) runs the
+ * {@link PipelineOrder#of} (GPipe, 1F1B, interleaved 1F1B, ZB-H1): the executor's one micro-batch path, for every plan
+ * (pp = 1 is a one-stage pipeline running 1F1B: forward and backward of each micro-batch in turn). Each call (one superstep) runs the
  * next pass if its input has arrived — a forward needs the previous virtual stage's activation, a
  * backward the next one's gradient — and sends its output at once: b·s·h elements of the working type
  * per boundary per micro-batch per direction, tagged with the receiver's pass ({@link PipelineLinks}).
@@ -31,24 +32,44 @@ final class PipelineOp implements Op {
 
     private final int tp;
     private final TpMode tpMode;
+    /** On a plain stage, the supersteps each pass takes at least, in pass order: one, plus its ZeRO ops' rounds. */
+    private final int[] plainPassSupersteps;
 
-    /**
-     * The stage's passes on a TP group of {@code tp} ranks in {@code tpMode} (each pass then runs TP
-     * collectives; under SEQUENCE re-gathering the qkv/fc1 inputs in backward).
-     */
-    public PipelineOp(StageLayout layout, int microBatches, int tp, TpMode tpMode) {
+    private PipelineOp(StageLayout layout, int microBatches, int tp, TpMode tpMode, int[] plainPassSupersteps) {
         this.layout = layout;
         this.microBatches = microBatches;
         this.tp = tp;
         this.tpMode = tpMode;
+        this.plainPassSupersteps = plainPassSupersteps;
+    }
+
+    /**
+     * {@return the passes of the ranks running {@code prog}}: on a TP group of {@code prog.tp()} ranks in its mode (each
+     * pass then runs TP collectives; under SEQUENCE re-gathering the qkv/fc1 inputs in backward), else plain passes
+     * between their ZeRO ops ({@link ZeroPasses#plain}), whose rounds go into the superstep estimate
+     */
+    static PipelineOp of(StrategyProgram prog) {
+        int m = prog.strategy.microBatches();
+        if (prog.tp > 1) return new PipelineOp(prog.layout, m, prog.tp, prog.tpMode, null);
+        List<PassRef> order = order(prog.layout, m);
+        int[] supersteps = new int[order.size()];
+        for (int i = 0; i < supersteps.length; i++) {
+            supersteps[i] = 1;
+            for (Op op : ZeroPasses.plain(prog, order.get(i))) supersteps[i] += op.rounds(prog.strategy.dp());
+        }
+        return new PipelineOp(prog.layout, m, prog.tp, prog.tpMode, supersteps);
     }
 
     /** {@return the stage's pass order} */
     public List<PassRef> order() {
-        if (order == null)
-            order = PipelineOrder.of(layout.pp() == 1 ? dev.parasim.spec.PipelineSchedule.ONE_F_ONE_B : layout.schedule(),
-                    layout.pp(), microBatches, layout.chunks()).get(layout.stage());
+        if (order == null) order = order(layout, microBatches);
         return order;
+    }
+
+    /** {@return the pass order of {@code layout}'s stage: its schedule's, one stage (pp = 1) running 1F1B} */
+    private static List<PassRef> order(StageLayout layout, int microBatches) {
+        return PipelineOrder.of(layout.pp() == 1 ? dev.parasim.spec.PipelineSchedule.ONE_F_ONE_B : layout.schedule(),
+                layout.pp(), microBatches, layout.chunks()).get(layout.stage());
     }
 
     /**
@@ -57,12 +78,14 @@ final class PipelineOp implements Op {
      */
     @Override
     public int rounds(int n) {
-        if (tp == 1) return order().size() + 2 * (layout.pp() - 1);
-        // A TP pass takes one superstep plus its collectives' rounds; fill and drain take 2(p − 1) of the longest.
+        // A pass takes one superstep plus its collectives' rounds (a TP pass's ZeRO ops not counted); fill and drain take
+        // 2(p − 1) of the longest.
         int total = 0, longest = 0;
-        for (PassRef ref : order()) {
+        List<PassRef> order = order();
+        for (int i = 0; i < order.size(); i++) {
             int pass = 1;
-            for (Op op : TpStagePass.ops(ref, layout, null, tp, tpMode, 1, 1)) pass += op.rounds(tp);
+            if (plainPassSupersteps != null) pass = plainPassSupersteps[i];
+            else for (Op op : TpStagePass.ops(order.get(i), layout, null, tp, tpMode, 1, 1)) pass += op.rounds(tp);
             total += pass;
             longest = Math.max(longest, pass);
         }

@@ -41,8 +41,8 @@ public final class RankState implements Serializable {
     private int opRound;
     private int step;
     /**
-     * Strategy scratch that lives across ops of one step (ZeRO-3 keeps the micro-batch pass, with its
-     * activations, here between supersteps). Transient: it lives only in the executor holding the
+     * Strategy scratch that lives across ops of one step (a pipeline stage's live micro-batches, with their
+     * activations, between supersteps: {@code PipelineLive}). Transient: it lives only in the executor holding the
      * partition; a partition serialized mid-micro-batch fails loudly rather than silently recompute.
      */
     public transient Object scratch;

@@ -40,11 +40,6 @@ record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedule, Lis
             throw new IllegalArgumentException("layers: must be a multiple of pp·chunks = " + pp * chunks + ", found " + layers);
     }
 
-    /** {@return the whole model on one stage: local unit u is model unit u} */
-    public static StageLayout single(ExecModel model) {
-        return of(model, 0, 1, 1, PipelineSchedule.ONE_F_ONE_B);
-    }
-
     /** {@return stage {@code stage}'s layout of {@code model} in a pipeline of p stages, v chunks each} */
     public static StageLayout of(ExecModel model, int stage, int p, int v, PipelineSchedule schedule) {
         return of(model, stage, p, v, schedule, model::unitSize, model.tiedHeadElements());

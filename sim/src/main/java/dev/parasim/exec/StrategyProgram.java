@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The step program of a data-parallel strategy, the same on every rank of the group (n = dp ranks,
- * m micro-batches, Ψ_u elements of unit u, c_u = ⌈Ψ_u/n⌉, P_u = n·c_u; rank r's shard of a padded
- * unit is [r·c_u, (r+1)·c_u)).
+ * The step program of the ranks of one pipeline stage and TP index, the same on every rank of their data-parallel
+ * group (n = dp ranks, m micro-batches, Ψ_u elements of local unit u, c_u = ⌈Ψ_u/n⌉, P_u = n·c_u; rank r's shard of a
+ * padded unit is [r·c_u, (r+1)·c_u)). Every plan runs one path: the stage's micro-batches are a {@link PipelineOp}
+ * over its pass order (pp = 1 a one-stage 1F1B pipeline), plain passes ({@link PlainStagePasses}) or TP passes
+ * ({@link TpStagePass}), then the step's epilogue:
  *
  * <ul>
  * <li>DDP: full params p_u (Ψ_u), full grads g_u (Ψ_u), full Adam state. Grads of the m micro-batches
@@ -18,20 +20,18 @@ import java.util.List;
  * <li>ZeRO-1: padded full p_u and g_u (P_u), Adam state for the shard. Grads accumulate locally; after
  *     the last micro-batch one ring ReduceScatter of every unit (shared rounds), Adam on the shard, ring
  *     AllGather of the params: (n−1)·Σc_u grad elements + (n−1)·Σc_u param elements.</li>
- * <li>ZeRO-2: padded full p_u, grad and Adam shards. Each micro-batch runs unit by unit as ZeRO-3's (without
- *     the gathers): a unit's backward adds its gradient into a transient padded buffer, which is reduce-scattered
- *     and its shard added into the accumulated grad shard; one AllGather after Adam: m·(n−1)·Σc_u + (n−1)·Σc_u.</li>
+ * <li>ZeRO-2: padded full p_u, grad and Adam shards. A pass that adds weight gradients adds each unit's into a
+ *     transient padded buffer, which is reduce-scattered and its shard added into the accumulated grad shard
+ *     ({@link ZeroPasses}); one AllGather after Adam: m·(n−1)·Σc_u + (n−1)·Σc_u.</li>
  * <li>ZeRO-3: param, grad and Adam shards. Per micro-batch each unit is all-gathered before its forward
  *     and freed after, gathered again before its backward and freed after, and its gradient
- *     reduce-scattered after its backward. The tied head reuses unit 0: its first gather serves the
- *     embedding forward, its second the head forward + head backward; the embedding backward needs no
- *     params. Per step AllGather 2m(n−1)·Σc_u, ReduceScatter m(n−1)·Σc_u.</li>
+ *     reduce-scattered after its backward ({@link ZeroPasses}; with the whole model on one stage the tied head
+ *     reads unit 0 gathered by the forward's embedding and by the backward's head). Per step AllGather
+ *     2m(n−1)·Σc_u, ReduceScatter m(n−1)·Σc_u.</li>
  * </ul>
- * With tp or pp > 1 the units are the stage's local units (TP shards under tp > 1) and ZeRO-2/3's ops run
- * inside each pipeline pass instead ({@link ZeroPasses}: unit by unit on a plain stage, around the whole pass of a
- * TP stage), with the same bytes per step; under ZeRO-2/3 the tied wte's gradient is all-reduced between
- * the first and last stage after the DP sync, on the tied unit's gradient all-gathered over DP again.
- * Rank r's k-th micro-batch is global micro-batch r·m + k (its own disjoint slice of the global
+ * The units are the stage's local units (TP shards under tp > 1). With pp > 1 the first and last stage all-reduce
+ * the tied wte's gradient before the DP sync (under ZeRO-2/3 after it, on the tied unit's gradient all-gathered over
+ * DP again). Rank r's k-th micro-batch is global micro-batch r·m + k (its own disjoint slice of the global
  * batch). Gradients are sums of micro-batch means until Adam divides them by n·m once.
  */
 final class StrategyProgram implements RankProgram {
@@ -49,22 +49,10 @@ final class StrategyProgram implements RankProgram {
     final List<int[]> buckets = new ArrayList<>();
     private final List<Op> ops;
 
-    public StrategyProgram(ExecModel model, Strategy strategy) {
-        this(model, strategy, StageLayout.single(model));
-    }
-
     /**
-     * The program of the ranks of one pipeline stage: the data-parallel strategy over the stage's local
-     * units, with the micro-batches run as a {@link PipelineOp} (pp > 1).
-     */
-    public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout) {
-        this(model, strategy, layout, 1, dev.parasim.exec.model.TpMode.TENSOR, 0);
-    }
-
-    /**
-     * The program of TP rank {@code tpRank} of t: its local units are its Megatron shards
-     * ({@code exec.model.TpShards}) and each micro-batch runs as
-     * {@link TpStagePass} passes of a {@link PipelineOp} (pp = 1: one stage, 1F1B) between the TP group's collectives (ring AllReduces, or under
+     * The program of TP rank {@code tpRank} of t on {@code layout}'s stage (t = 1: plain passes, {@link PlainStagePasses});
+     * with t > 1 its local units are its Megatron shards ({@code exec.model.TpShards}) and each micro-batch runs as
+     * {@link TpStagePass} passes of the {@link PipelineOp} between the TP group's collectives (ring AllReduces, or under
      * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
      * SP-partial gradients, and the backward re-gathers of the qkv/fc1 inputs); DP sync and Adam work on
      * the shards (any ZeRO stage).
@@ -140,20 +128,9 @@ final class StrategyProgram implements RankProgram {
     private List<Op> build() {
         List<Op> out = new ArrayList<>();
         out.add(StrategyStep.of(StrategyStep.Action.BEGIN_STEP));
-        int m = strategy.microBatches();
-        int units = size.length;
-        if (layout.pp() > 1 || tp > 1) {
-            out.add(new PipelineOp(layout, m, tp, tpMode));
-            if (layout.pp() > 1 && (layout.first() || layout.last())) tiedEmbeddingSync(out);
-            if (tp > 1 && !shardsGrads()) TpZeroOps.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
-        } else {
-            for (int k = 0; k < m; k++) {
-                switch (strategy.zero()) {
-                    case DDP, OPTIMIZER -> out.add(StrategyStep.of(StrategyStep.Action.COMPUTE, -1, k));
-                    case GRADIENTS, PARAMETERS -> unitByUnitMicroBatch(out, k);
-                }
-            }
-        }
+        out.add(PipelineOp.of(this));
+        if (layout.pp() > 1 && (layout.first() || layout.last())) tiedEmbeddingSync(out);
+        if (tp > 1 && !shardsGrads()) TpZeroOps.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
         switch (strategy.zero()) {
             case DDP -> {
                 out.add(StrategyStep.of(StrategyStep.Action.STAGE_BUCKETS));
@@ -187,53 +164,10 @@ final class StrategyProgram implements RankProgram {
             out.add(new RingAllReduce(List.of(new Seg("g" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
             return;
         }
-        out.add(StrategyStep.of(StrategyStep.Action.UNSHARD_GRAD, at[0], -1));
+        out.add(StrategyStep.of(StrategyStep.Action.UNSHARD_GRAD, at[0]));
         out.add(new RingAllGather(List.of(Seg.whole("gt" + at[0], padded(at[0])))));
         out.add(new RingAllReduce(List.of(new Seg("gt" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
-        out.add(StrategyStep.of(StrategyStep.Action.RESHARD_GRAD, at[0], -1));
-    }
-
-
-    /**
-     * One ZeRO-2/3 micro-batch unit by unit (PyTorch FSDP with a unit per layer; DeepSpeed ZeRO-2's gradient buckets):
-     * ZeRO-3 gathers each unit around its forward and backward, and each unit's gradient lives in a transient padded
-     * buffer from its backward to its ReduceScatter (the tied unit 0's from the head's backward to the embedding's).
-     */
-    private void unitByUnitMicroBatch(List<Op> out, int k) {
-        int last = model.units() - 1;
-        out.add(StrategyStep.of(StrategyStep.Action.BEGIN_PASS, -1, k));
-        for (int u = 0; u <= last; u++) {
-            gather(out, u);
-            out.add(StrategyStep.of(StrategyStep.Action.FORWARD, u, k));
-            release(out, u, k);
-        }
-        gather(out, 0);
-        out.add(StrategyStep.of(StrategyStep.Action.HEAD, 0, k));
-        release(out, 0, k);
-        for (int u = last; u >= 1; u--) {
-            gather(out, u);
-            out.add(StrategyStep.of(StrategyStep.Action.BACKWARD, u, k));
-            release(out, u, k);
-            scatter(out, u, k);
-        }
-        out.add(StrategyStep.of(StrategyStep.Action.BACKWARD, 0, k));
-        scatter(out, 0, k);
-        out.add(StrategyStep.of(StrategyStep.Action.END_PASS, -1, k));
-    }
-
-    private void release(List<Op> out, int u, int k) {
-        if (gathersParams()) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, k));
-    }
-
-    private void gather(List<Op> out, int u) {
-        if (!gathersParams()) return;
-        out.add(StrategyStep.of(StrategyStep.Action.GATHER, u, -1));
-        out.add(new RingAllGather(List.of(Seg.whole("pg" + u, padded(u)))));
-    }
-
-    private void scatter(List<Op> out, int u, int k) {
-        out.add(new RingReduceScatter(List.of(Seg.whole("gt" + u, padded(u)))));
-        out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, k));
+        out.add(StrategyStep.of(StrategyStep.Action.RESHARD_GRAD, at[0]));
     }
 
     private List<Seg> unitSegs(String prefix) {

@@ -46,14 +46,14 @@ final class TpZeroOps {
             ZeroPasses.gather(out, prog, gather);
             for (int u : gather) out.add(new TpStagePass.Phase(TpStagePass.Phase.Action.LOAD, u, ref));
         }
-        if (reduces) for (int u : grads) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, u, -1));
+        if (reduces) for (int u : grads) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, u));
         out.add(new ZeroPasses.Yield());
     }
 
     /** After local units' phases: adds {@code add}'s gradients, frees {@code release}'s gathered parameters, reduces {@code reduce}. */
     void close(List<Op> out, int[] add, int[] release, int[] reduce) {
         if (reduces) for (int u : add) out.add(new TpStagePass.Phase(TpStagePass.Phase.Action.ADD, u, ref));
-        if (gathers) for (int u : release) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, -1));
+        if (gathers) for (int u : release) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u));
         if (reduces && reduce.length > 0) {
             out.add(new ZeroPasses.Yield());
             ZeroPasses.reduce(out, prog, reduce);

@@ -34,7 +34,12 @@ final class ZeroPasses {
     /**
      * {@return the ops of plain (non-TP) pipeline pass {@code ref}}: without ZeRO ops around it (DDP, ZeRO-1, ZeRO-2's F
      * and B) the whole pass in one superstep; else its begin, each local unit between its ZeRO ops (forward order for
-     * F, reverse for B, BW and W), then its end, each unit's ops starting in a superstep of their own
+     * F, reverse for B, BW and W), then its end, each unit's ops starting in a superstep of their own. On a stage that
+     * holds the whole model (pp = 1) the tied head reads unit 0, as on a one-stage TP pipeline ({@link TpStagePass}):
+     * a forward keeps unit 0 gathered from the embedding to the head (one gather serving both of its uses, as PyTorch
+     * FSDP's root unit is not resharded in between), a backward gathers it with the final norm's unit for the head's
+     * backward and keeps its gradient from there to the embedding's backward, which needs no parameters; so unit 0 too
+     * is gathered twice and reduced once per micro-batch.
      */
     static List<Op> plain(StrategyProgram prog, PassRef ref) {
         Pass pass = ref.pass();
@@ -46,13 +51,21 @@ final class ZeroPasses {
         out.add(PlainStagePasses.Piece.begin(ref));
         if (receives(layout, ref)) out.add(new Yield());   // the received message is freed before the first unit's ops
         int[] units = localUnits(layout, c);
+        boolean whole = layout.pp() * layout.chunks() == 1;
+        int head = units.length - 1;
         for (int i = 0; i < units.length; i++) {
             int u = units[pass == Pass.F ? i : units.length - 1 - i];
-            if (gathers) gather(out, prog, new int[] {u});
-            if (reduces) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, u, -1));
+            // With the whole model: unit 0 is opened by the forward's embedding and the backward's head, closed by the
+            // forward's head (its parameters) and the backward's embedding (its gradient).
+            int[] own = {u}, withTied = whole && u == head ? new int[] {u, 0} : own, none = {};
+            boolean backward = pass != Pass.F;
+            int[] open = whole && backward ? (u == 0 ? none : withTied) : own;
+            int[] release = whole && u == 0 ? none : withTied;
+            if (gathers && open.length > 0) gather(out, prog, open);
+            if (reduces) for (int g : open) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, g));
             out.add(PlainStagePasses.Piece.unit(ref, layout.units().get(u).get(0).modelUnit()));
-            if (gathers) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u, -1));
-            if (reduces) reduce(out, prog, new int[] {u});
+            if (gathers) for (int r : release) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, r));
+            if (reduces) reduce(out, prog, own);
             out.add(new Yield());
         }
         out.add(PlainStagePasses.Piece.end(ref));
@@ -78,14 +91,14 @@ final class ZeroPasses {
         List<Seg> segs = new ArrayList<>();
         for (int u : units) segs.add(Seg.whole("gt" + u, prog.padded(u)));
         out.add(new RingReduceScatter(segs));
-        for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u, -1));
+        for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u));
     }
 
     /** ZeRO-3: the AllGather of units' parameter shards into transient padded buffers, sharing rounds. */
     static void gather(List<Op> out, StrategyProgram prog, int[] units) {
         List<Seg> segs = new ArrayList<>();
         for (int u : units) {
-            out.add(StrategyStep.of(StrategyStep.Action.GATHER, u, -1));
+            out.add(StrategyStep.of(StrategyStep.Action.GATHER, u));
             segs.add(Seg.whole("pg" + u, prog.padded(u)));
         }
         out.add(new RingAllGather(segs));
@@ -109,6 +122,9 @@ final class ZeroPasses {
 
         @Override
         public boolean advance(RankState rank, int round) { return round > 0; }
+
+        @Override
+        public int rounds(int n) { return 1; }
 
         @Override
         public String toString() { return "YIELD"; }

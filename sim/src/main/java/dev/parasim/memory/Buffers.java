@@ -24,11 +24,9 @@ import dev.parasim.workload.Parameters;
  * <li>ZeRO-2 and 3, unit by unit as PyTorch FSDP with one wrapped unit per layer does (DeepSpeed's gradient buckets
  *     likewise): a unit's backward adds into its transient padded gradient, n·⌈Ψ_u/n⌉, until its ReduceScatter; under
  *     ZeRO-3 it also holds the unit's gathered parameters and the AllGather's last received chunk, ⌈Ψ_u/n⌉. Under PP
- *     without TP each pass walks its units from what the stage holds when it starts ({@link PipelineUnitBuffers}); under
- *     TP it is charged for the stage's largest unit over the activations held when its backward starts. Without TP
- *     or PP the peak is at the head (its unit's gradient, gathered under ZeRO-3) or at the last layer's backward (that
- *     layer's gradient and gathered parameters, beside the tied unit 0's gradient, over the activations less the
- *     softmax and the final norm's).</li>
+ *     without TP (pp = 1 included, a one-stage pipeline) each pass walks its units from what the stage holds when it
+ *     starts ({@link PipelineUnitBuffers}); under TP it is charged for the stage's largest unit over the activations
+ *     held when its backward starts.</li>
  * <li>Sync: DDP's gradient buckets (PyTorch DDP's bucket copy of the gradient, each bucket padded to the group size n)
  *     with two ring chunks per bucket in flight; ZeRO-1 and 2 the ring chunks of the gradient ReduceScatter and of the
  *     parameter AllGather, ⌈Ψ_u/n⌉ per unit.</li>
@@ -65,7 +63,6 @@ public final class Buffers {
         }
         if (plan.zero() != ZeroStage.GRADIENTS && plan.zero() != ZeroStage.PARAMETERS) return forward;
         long[] units = Parameters.stageUnits(m, plan, stage);
-        if (p == 1 && t == 1) return Math.max(forward, byUnit(e, plan, units, activations));
         if (t == 1) return PipelineUnitBuffers.inPass(e, plan, stage, units);
         long padded = 0, shard = 0;
         for (long u : units) {
@@ -102,29 +99,6 @@ public final class Buffers {
             held = Math.max(held, Math.round(sum));
         }
         return peak - held;
-    }
-
-    /**
-     * {@return ZeRO-2/3 without TP or PP, unit by unit (units: embedding, layers, final norm with the head)}: each
-     * unit's backward holds its padded gradient (ZeRO-3: and its gathered parameters), beside a tied unit 0's gradient the head
-     * started; the head holds its unit gathered and its gradient over all activations; the last layer's backward all
-     * but the head's softmax and the final norm's output and statistics (freed by their backwards)
-     */
-    private static long byUnit(Experiment e, ParallelPlan plan, long[] units, long activations) {
-        ModelSpec m = e.model();
-        Precision precision = e.training().precision();
-        int n = plan.dp() * plan.cp(), gB = precision.gradBytes();
-        int pB = plan.zero() == ZeroStage.PARAMETERS ? precision.paramBytes() : 0;   // ZeRO-2 holds its parameters whole
-        double sb = (double) e.training().microBatch() * m.seqLen();
-        double softmax = 4 * sb * m.vocab(), norm = precision.activationBytes() * sb * m.hidden() + 4.0 * m.normStatistics() * sb;
-        long first = Chunking.padded(units[0], n), last = Chunking.padded(units[units.length - 1], n), layer = 0;
-        for (int u = 1; u < units.length - 1; u++) layer = Math.max(layer, Chunking.padded(units[u], n));
-        // The head computes with unit 0 when tied (its gradient then lives to the embedding's backward), else with the last unit.
-        long headUnit = m.tiedEmbeddings() ? first : last, pending = m.tiedEmbeddings() ? first * gB : 0;
-        long head = activations + headUnit * (pB + gB);
-        long finalNorm = activations - Math.round(softmax) + last * (pB + gB) + pending;
-        long lastLayer = layer == 0 ? 0 : activations - Math.round(softmax + norm) + layer * (pB + gB) + pending;
-        return Math.max(head, Math.max(finalNorm, lastLayer));
     }
 
     /** {@return the buffer bytes the stage holds in its data-parallel sync, when it holds no activations} */

@@ -11,7 +11,7 @@ import dev.parasim.spec.ZeroStage;
 import dev.parasim.workload.StageSplit;
 
 /**
- * ZeRO-2/3 on a pipeline stage without TP, unit by unit as PyTorch FSDP with one wrapped unit per layer (the executor's
+ * ZeRO-2/3 on a pipeline stage without TP (pp = 1 included), unit by unit as PyTorch FSDP with one wrapped unit per layer (the executor's
  * {@code exec.ZeroPasses}): the most activation plus buffer bytes a pass holds. Each pass starts from what the stage holds
  * then ({@link PipelineOrder#passStarts}: M_B per micro-batch chunk awaiting its B, M_W per one awaiting its W) and walks
  * its chunk's units, in forward order for F, in reverse for B, BW and W. Unit u (Ψ_u elements, c_u = ⌈Ψ_u/n⌉,
@@ -29,6 +29,13 @@ import dev.parasim.workload.StageSplit;
  * A unit's backward frees its share of M_B: a layer its Korthikanti bytes and norm statistics; the head's unit (final norm
  * and wte copy) the softmax, then the final norm's output and statistics; the embedding its output; the chunk's received
  * input goes at the end of a BW, at its first layer's B. Units of a chunk are walked once per pass start: O(units) per start.
+ * <p>
+ * A stage holding the whole model (pp = 1, run as a one-stage 1F1B pipeline whatever the plan's schedule) with a tied
+ * head reads unit 0 in the head, so unit 0 is gathered twice per micro-batch as every unit is, but held longer: its
+ * forward keeps it gathered from the embedding to the head (PyTorch FSDP likewise does not reshard the root unit, which
+ * holds a tied embedding, between its uses); its backward gathers it with the final norm's unit for the head's
+ * backward and keeps its padded gradient, opened there, beside every layer's until the embedding's backward (which
+ * gathers nothing: it needs no parameters) reduces it.
  */
 final class PipelineUnitBuffers {
     private PipelineUnitBuffers() {}
@@ -38,7 +45,13 @@ final class PipelineUnitBuffers {
         ModelSpec m = e.model();
         Precision precision = e.training().precision();
         int b = e.training().microBatch(), p = plan.pp(), v = plan.chunks(), n = plan.dp() * plan.cp(), aB = precision.activationBytes();
-        boolean zero3 = plan.zero() == ZeroStage.PARAMETERS, zb = plan.schedule() == PipelineSchedule.ZB_H1;
+        // One stage runs its micro-batches one after the other (1F1B), whatever the plan's schedule says.
+        PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
+        boolean zero3 = plan.zero() == ZeroStage.PARAMETERS, zb = schedule == PipelineSchedule.ZB_H1;
+        // The whole model on one stage with a tied head: the head reads unit 0 (see the class comment).
+        boolean tied = p * v == 1 && m.tiedEmbeddings();
+        double tiedParams = tied ? Chunking.padded(units[0], n) * (double) precision.paramBytes() : 0;
+        double tiedGrad = tied ? Chunking.padded(units[0], n) * (double) precision.gradBytes() : 0;
         double sb = (double) b * m.seqLen(), io = aB * sb * m.hidden();
         double layer = Activations.perLayer(m, plan, b, e.training().recompute(), aB)
                 + Activations.normStatistics(m, plan, b, e.training().recompute());
@@ -53,7 +66,7 @@ final class PipelineUnitBuffers {
             mW[c] = zb ? Activations.chunkWeightGradBytes(m, plan, b, aB, c * p + stage) : 0;
         }
         double peak = 0;
-        for (int[] start : PipelineOrder.passStarts(plan.schedule(), p, e.microBatches(plan), v).get(stage)) {
+        for (int[] start : PipelineOrder.passStarts(schedule, p, e.microBatches(plan), v).get(stage)) {
             double held = 0;
             for (int c = 0; c < v; c++) held += start[c] * mB[c] + start[v + c] * mW[c];
             int c = start[2 * v], kind = start[2 * v + 1], virtual = c * p + stage;
@@ -81,9 +94,10 @@ final class PipelineUnitBuffers {
                 double acts = held - mB[c] + in;
                 peak = Math.max(peak, acts + in);   // the received input, as a message and as the chunk's first activation
                 for (int u = 0; u < count; u++) {
-                    peak = Math.max(peak, acts + gathered(size[u], n, precision, ringChunks(n)));
+                    double kept = u > 0 ? tiedParams : 0;   // unit 0, gathered from the embedding to the head
+                    peak = Math.max(peak, acts + kept + gathered(size[u], n, precision, ringChunks(n)));
                     acts += share[u];
-                    peak = Math.max(peak, acts + gathered(size[u], n, precision, Math.min(1, n - 1)));
+                    peak = Math.max(peak, acts + kept + gathered(size[u], n, precision, Math.min(1, n - 1)));
                 }
                 peak = Math.max(peak, acts + out);
                 continue;
@@ -100,15 +114,22 @@ final class PipelineUnitBuffers {
                 double before = acts;
                 acts = w ? acts - deferred[u] : split ? acts - share[u] + deferred[u] : acts - share[u];
                 long padded = Chunking.padded(size[u], n), chunk = n > 1 ? Chunking.shard(size[u], n) : 0;
+                // With a tied head on one stage the head's unit gathers unit 0 with its own, and unit 0's gradient is open
+                // from the head's backward to the embedding's, which gathers nothing.
+                boolean opensTied = tied && u == count - 1, closesTied = tied && u == 0;
+                long tiedChunk = opensTied && n > 1 ? Chunking.shard(units[0], n) : 0;
+                double params = closesTied ? 0 : gathered(size[u], n, precision, 1) + (opensTied ? tiedParams : 0)
+                        + tiedChunk * (double) precision.paramBytes();
+                double lastChunk = closesTied ? 0 : (chunk + tiedChunk) * (double) precision.paramBytes();
                 if (split) {
                     peak = Math.max(peak, before + gathered(size[u], n, precision, ringChunks(n)));
                     peak = Math.max(peak, acts + gathered(size[u], n, precision, Math.min(1, n - 1)));
                     continue;
                 }
-                double gradient = padded * precision.gradBytes();
-                peak = Math.max(peak, before + gradient + (zero3 && !w ? gathered(size[u], n, precision, Math.min(1, n - 1)) : 0));
+                double gradient = padded * precision.gradBytes() + (u > 0 ? tiedGrad : 0);
+                peak = Math.max(peak, before + gradient + (zero3 && !w ? params : 0));
                 peak = Math.max(peak, acts + gradient + ringChunks(n) * chunk * precision.gradBytes());
-                if (zero3 && !w) peak = Math.max(peak, acts + gradient + chunk * (precision.paramBytes() + precision.gradBytes()));
+                if (zero3 && !w) peak = Math.max(peak, acts + gradient + lastChunk + chunk * precision.gradBytes());
             }
             if (!w) peak = Math.max(peak, acts + out);
         }
