@@ -33,21 +33,15 @@ public final class Execution {
                                      BiFunction<Topology, RankPrograms, Backend> transport) {
         ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
         ExecuteSpec ex = e.execute().orElseThrow();
-        GptExecModel model = ExecModels.of(e.model(), ex.seed());
-        PrecisionMode precision = PrecisionMode.of(e.training().precision(), ex);
+        StrategyProgram[][] stages = programs(e, plan);
+        GptExecModel model = (GptExecModel) stages[0][0].model();
+        PrecisionMode precision = stages[0][0].strategy().precision();
         int m = e.microBatches(plan);
-        Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), m, e.training().microBatch(), ex.seed(),
-                ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
         RankGrid grid = new RankGrid(plan.dp(), plan.tp(), plan.pp());
         int rpp = ranksPerPartition > 0 ? ranksPerPartition
                 : Math.max(1, (grid.world() + parallelism - 1) / parallelism);
         Topology topology = Topology.of(e.cluster(), grid, rpp);
         long started = System.nanoTime();
-        StrategyProgram[][] stages = new StrategyProgram[plan.pp()][plan.tp()];
-        for (int s = 0; s < plan.pp(); s++)
-            for (int i = 0; i < plan.tp(); i++)
-                stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
-                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i);
         RankPrograms programs = StagePrograms.of(stages, grid);
         try (Backend engine = transport.apply(topology, programs)) {
             int supersteps = 0;
@@ -98,6 +92,21 @@ public final class Execution {
                     last.stream().mapToLong(RankComm::crossPartitionSent).sum(), shuffle, memoryReport(memory),
                     losses, refLosses, diff, last, supersteps, seconds, plan.pp(), details);
         }
+    }
+
+    /** {@return the programs of {@code plan}'s ranks, indexed by pipeline stage and TP index} */
+    static StrategyProgram[][] programs(Experiment e, ParallelPlan plan) {
+        ExecuteSpec ex = e.execute().orElseThrow();
+        GptExecModel model = ExecModels.of(e.model(), ex.seed());
+        PrecisionMode precision = PrecisionMode.of(e.training().precision(), ex);
+        Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), e.microBatches(plan), e.training().microBatch(),
+                ex.seed(), ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
+        StrategyProgram[][] stages = new StrategyProgram[plan.pp()][plan.tp()];
+        for (int s = 0; s < plan.pp(); s++)
+            for (int i = 0; i < plan.tp(); i++)
+                stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
+                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i);
+        return stages;
     }
 
     /** The last few single-device runs: every plan of an experiment shares one (it does not depend on the plan). */

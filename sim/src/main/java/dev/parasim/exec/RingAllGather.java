@@ -28,6 +28,9 @@ final class RingAllGather implements Op {
     @Override
     public boolean ready(RankState rank, int round) { return Chunks.ready(rank, group, round); }
 
+    /** {@return the buffer regions it runs on, one ring segment each} */
+    List<Seg> segs() { return segs; }
+
     @Override
     public CollectiveKind collective() { return kind; }
 

@@ -32,6 +32,9 @@ public final class RingAllReduce implements Op {
     @Override
     public boolean ready(RankState rank, int round) { return Chunks.ready(rank, group, round); }
 
+    /** {@return the buffer regions it runs on, one ring segment each} */
+    List<Seg> segs() { return reduce.segs(); }
+
     @Override
     public CollectiveKind collective() { return CollectiveKind.ALL_REDUCE; }
 

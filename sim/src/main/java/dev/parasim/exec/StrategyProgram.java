@@ -129,8 +129,10 @@ final class StrategyProgram implements RankProgram {
         List<Op> out = new ArrayList<>();
         out.add(StrategyStep.of(StrategyStep.Action.BEGIN_STEP));
         out.add(PipelineOp.of(this));
-        if (layout.pp() > 1 && (layout.first() || layout.last())) tiedEmbeddingSync(out);
+        // The epilogue's collectives in the step program's order (program.StageBuilder.Closing): SP's partial gradients,
+        // the tied embedding, the DP sync, Adam, ZeRO-1/2's parameter gather.
         if (tp > 1 && !shardsGrads()) TpZeroOps.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
+        if (layout.pp() > 1 && (layout.first() || layout.last())) tiedEmbeddingSync(out);
         switch (strategy.zero()) {
             case DDP -> {
                 out.add(StrategyStep.of(StrategyStep.Action.STAGE_BUCKETS));
