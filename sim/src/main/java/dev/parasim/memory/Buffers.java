@@ -24,8 +24,8 @@ import dev.parasim.workload.Parameters;
  * <li>ZeRO-2 and 3, unit by unit as PyTorch FSDP with one wrapped unit per layer does (DeepSpeed's gradient buckets
  *     likewise): a unit's backward adds into its transient padded gradient, n·⌈Ψ_u/n⌉, until its ReduceScatter; under
  *     ZeRO-3 it also holds the unit's gathered parameters and the AllGather's last received chunk, ⌈Ψ_u/n⌉. Under PP
- *     without TP each pass walks its units from what the stage holds when it starts ({@link PipelineUnitBuffers}); under
- *     TP it is charged for the stage's largest unit over the activations held when its backward starts. Without TP
+ *     without TP each pass walks its units from what the stage holds when it starts ({@link PipelineUnitBuffers}); with
+ *     TP, pp = 1 included, each pass walks its TP phases ({@link TpUnitBuffers}). Without TP
  *     or PP the peak is at the head (its unit's gradient, gathered under ZeRO-3) or at the last layer's backward (that
  *     layer's gradient and gathered parameters, beside the tied unit 0's gradient, over the activations less the
  *     softmax and the final norm's).</li>
@@ -35,9 +35,7 @@ import dev.parasim.workload.Parameters;
  * </ul>
  * These are the buffers the executor meters (its sends and receives, {@code tpx}/{@code tpl}/{@code tpy}, {@code gt},
  * {@code pg} and {@code bk}): every stage of every executed plan peaks at exactly model states + activations + this,
- * ZeRO-2/3 under PP included, except ZeRO-2/3 under TP: its TP stage passes gather and reduce unit by unit too
- * ({@code exec.TpZeroOps}), but this charges the stage's largest unit at the backward's start rather than walking the
- * TP pass's moments as {@link PipelineUnitBuffers} walks a plain pass (within 20%, either way; the report says FAIL).
+ * ZeRO-2/3 under PP and TP included.
  */
 public final class Buffers {
     private Buffers() {}
@@ -66,16 +64,7 @@ public final class Buffers {
         if (plan.zero() != ZeroStage.GRADIENTS && plan.zero() != ZeroStage.PARAMETERS) return forward;
         long[] units = Parameters.stageUnits(m, plan, stage);
         if (p == 1 && t == 1) return Math.max(forward, byUnit(e, plan, units, activations));
-        if (t == 1) return PipelineUnitBuffers.inPass(e, plan, stage, units);
-        long padded = 0, shard = 0;
-        for (long u : units) {
-            padded = Math.max(padded, Chunking.padded(u, n));
-            shard = Math.max(shard, Chunking.shard(u, n));
-        }
-        long weightGrads = activations + workspace + padded * precision.gradBytes();
-        if (plan.zero() == ZeroStage.PARAMETERS)
-            weightGrads += padded * precision.paramBytes() + (n > 1 ? shard * precision.paramBytes() : 0);
-        return Math.max(forward, weightGrads);
+        return t == 1 ? PipelineUnitBuffers.inPass(e, plan, stage, units) : TpUnitBuffers.inPass(e, plan, stage, units);
     }
 
     /**
