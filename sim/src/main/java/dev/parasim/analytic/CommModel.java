@@ -146,7 +146,7 @@ public final class CommModel {
             // SP leaves LayerNorm and wpe gradients partial per rank: one sum-AllReduce per step (Korthikanti et al. 2022 §4.2.2).
             int gradBytes = e.training().precision().gradBytes();
             long partialSent = 0, partial = 0;
-            for (long tensor : sequenceParallelPartialGrads(model, layers, first == 1, last == 1)) {
+            for (long tensor : Parameters.sequenceParallelPartialGrads(model, layers, first == 1, last == 1)) {
                 partialSent += Chunking.ringAllReduceElements(tensor, t) * gradBytes;
                 partial += tensor;
             }
@@ -167,19 +167,6 @@ public final class CommModel {
             ops.add(new CommOp(Axis.TP, ALL_REDUCE, FORWARD, 3L * m, Chunking.ringAllReduceElements(tokens, t) * 4,
                     cost.of(ALL_REDUCE, tokens * 4.0, span)));
         }
-    }
-
-    /**
-     * {@return the elements of each gradient tensor a stage's rank holds only partially under sequence
-     * parallelism}, each all-reduced on its own: per layer ln1 and ln2 gains and biases (h each), wpe (s·h)
-     * on the first stage, the final norm's gain and bias on the last (Korthikanti et al. 2022 §4.2.2)
-     */
-    static List<Long> sequenceParallelPartialGrads(ModelSpec model, long layers, boolean first, boolean last) {
-        List<Long> tensors = new ArrayList<>();
-        if (first) tensors.add((long) model.seqLen() * model.hidden());
-        for (long l = 0; l < 4 * layers; l++) tensors.add((long) model.hidden());
-        if (last) for (int k = 0; k < 2; k++) tensors.add((long) model.hidden());
-        return tensors;
     }
 
     static void pipelineParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,

@@ -25,17 +25,15 @@ import dev.parasim.workload.Parameters;
  *     likewise): a unit's backward adds into its transient padded gradient, n·⌈Ψ_u/n⌉, until its ReduceScatter; under
  *     ZeRO-3 it also holds the unit's gathered parameters and the AllGather's last received chunk, ⌈Ψ_u/n⌉. Under PP
  *     without TP (pp = 1 included, a one-stage pipeline) each pass walks its units from what the stage holds when it
- *     starts ({@link PipelineUnitBuffers}); under TP it is charged for the stage's largest unit over the activations
- *     held when its backward starts.</li>
+ *     starts ({@link PipelineUnitBuffers}); with TP, pp = 1 included, each pass walks its TP phases
+ *     ({@link TpUnitBuffers}).</li>
  * <li>Sync: DDP's gradient buckets (PyTorch DDP's bucket copy of the gradient, each bucket padded to the group size n)
  *     with two ring chunks per bucket in flight; ZeRO-1 and 2 the ring chunks of the gradient ReduceScatter and of the
  *     parameter AllGather, ⌈Ψ_u/n⌉ per unit.</li>
  * </ul>
  * These are the buffers the executor meters (its sends and receives, {@code tpx}/{@code tpl}/{@code tpy}, {@code gt},
  * {@code pg} and {@code bk}): every stage of every executed plan peaks at exactly model states + activations + this,
- * ZeRO-2/3 under PP included, except ZeRO-2/3 under TP: its TP stage passes gather and reduce unit by unit too
- * ({@code exec.TpZeroOps}), but this charges the stage's largest unit at the backward's start rather than walking the
- * TP pass's moments as {@link PipelineUnitBuffers} walks a plain pass (within 20%, either way; the report says FAIL).
+ * ZeRO-2/3 under PP and TP included.
  */
 public final class Buffers {
     private Buffers() {}
@@ -63,16 +61,7 @@ public final class Buffers {
         }
         if (plan.zero() != ZeroStage.GRADIENTS && plan.zero() != ZeroStage.PARAMETERS) return forward;
         long[] units = Parameters.stageUnits(m, plan, stage);
-        if (t == 1) return PipelineUnitBuffers.inPass(e, plan, stage, units);
-        long padded = 0, shard = 0;
-        for (long u : units) {
-            padded = Math.max(padded, Chunking.padded(u, n));
-            shard = Math.max(shard, Chunking.shard(u, n));
-        }
-        long weightGrads = activations + workspace + padded * precision.gradBytes();
-        if (plan.zero() == ZeroStage.PARAMETERS)
-            weightGrads += padded * precision.paramBytes() + (n > 1 ? shard * precision.paramBytes() : 0);
-        return Math.max(forward, weightGrads);
+        return t == 1 ? PipelineUnitBuffers.inPass(e, plan, stage, units) : TpUnitBuffers.inPass(e, plan, stage, units);
     }
 
     /**

@@ -108,9 +108,8 @@ final class ReportDocument {
                     + "pipeline send/receive buffers, TP collective workspaces and ring chunks, ZeRO-2/3's unsharded gradient "
                     + "and ZeRO-3's gathered parameters, DDP's gradient buckets in the sync), which the executor meters as "
                     + "commBuffers, gathered params and transient grads: every stage's executed peak equals it, ZeRO-2/3 "
-                    + "with a pipeline included (both gather and reduce-scatter layer by layer, as PyTorch FSDP does), except "
-                    + "ZeRO-2/3 with TP: the executor works unit by unit there too, but the prediction still charges the "
-                    + "stage's largest unit where the backward starts rather than walking the TP pass (a FAIL, either way)."));
+                    + "with a pipeline or TP included (both gather and reduce-scatter layer by layer, as PyTorch FSDP does, "
+                    + "and the prediction walks each pass as the executor runs it)."));
             for (PlanPrediction p : predictions) {
                 Map<String, Object> run = executed.get(p.plan().name());
                 if (run == null) continue;

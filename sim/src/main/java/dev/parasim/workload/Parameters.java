@@ -4,6 +4,9 @@ import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Parameter counts of a decoder-only transformer, exact to the element, and how they split across
  * tensor-parallel ranks and pipeline stages (Megatron layout: vocabulary-parallel embedding, column-
@@ -107,6 +110,19 @@ public final class Parameters {
         if (first) tensors[i++] = m.gptFamily() ? 2 : 1;
         for (int l = 0; l < layersPerStage; l++) tensors[i++] = m.gptFamily() ? 12 : 7;
         if (last) tensors[i] = m.normStatistics() + (m.tiedEmbeddings() && pp == 1 ? 0 : 1);
+        return tensors;
+    }
+
+    /**
+     * {@return the elements of each gradient tensor a stage's rank holds only partially under sequence
+     * parallelism}, each all-reduced on its own: per layer ln1 and ln2 gains and biases (h each), wpe (s·h)
+     * on the first stage, the final norm's gain and bias on the last (Korthikanti et al. 2022 §4.2.2)
+     */
+    public static List<Long> sequenceParallelPartialGrads(ModelSpec model, long layers, boolean first, boolean last) {
+        List<Long> tensors = new ArrayList<>();
+        if (first) tensors.add((long) model.seqLen() * model.hidden());
+        for (long l = 0; l < 4 * layers; l++) tensors.add((long) model.hidden());
+        if (last) for (int k = 0; k < 2; k++) tensors.add((long) model.hidden());
         return tensors;
     }
 

@@ -1,0 +1,319 @@
+package dev.parasim.memory;
+
+import dev.parasim.collective.Chunking;
+import dev.parasim.program.schedule.PipelineOrder;
+import dev.parasim.spec.Experiment;
+import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.PipelineSchedule;
+import dev.parasim.spec.Precision;
+import dev.parasim.spec.ZeroStage;
+import dev.parasim.workload.Parameters;
+import dev.parasim.workload.StageSplit;
+
+import java.util.List;
+
+/**
+ * A tensor-parallel stage's passes walked moment by moment (the executor's {@code exec.TpStagePass} with ZeRO-2/3 unit by
+ * unit, {@code exec.TpZeroOps}): the most activation plus buffer bytes a pass holds. Each pass starts from what the stage
+ * holds then ({@link PipelineOrder#passStarts}) and runs its chunk's phases; pp = 1 is a one-stage pipeline whose tied head
+ * keeps unit 0 gathered from the embedding to the head in F, and its gradient from the head's backward to the
+ * embedding's in BW. What a rank holds beside its model states:
+ * <ul>
+ * <li>The stage's TP workspace for the whole step: the b·s·h activation a TP collective reduces or gathers (again for
+ *     SP's re-gathered inputs) and the cross-entropy's 2·b·s fp32 sums.</li>
+ * <li>Activations metered as they are kept: a layer's from the end of its forward to the end of its backward, the chunk's
+ *     output from its send (on the last chunk the final norm's input and output, from the final norm), the softmax (and
+ *     SP's gathered head input) from the cross-entropy's partial sums to the backward's start; under ZB-H1 a chunk's
+ *     M_W from the end of its B, each unit's share until its W.</li>
+ * <li>ZeRO-3: a unit's gathered parameters P_u = n·⌈Ψ_u/n⌉ around each of its F, B and BW phases; ZeRO-2/3: its padded
+ *     gradient P_u from its BW (or W) to its ReduceScatter.</li>
+ * <li>Messages: a ring collective of r sending rounds holds the chunk it sends, then (middle rounds) the one it received
+ *     beside the one it sends, then the last one it received — k chunks with k = min(r, 2) at most; a pipeline slice
+ *     ⌈b·s·h/t⌉ received while its pass starts, or sent until the superstep ends. The ZeRO ops of a unit start and end
+ *     supersteps of their own, so a send is freed before the next unit's buffers.</li>
+ * </ul>
+ * Each pass start is walked once: O(units) per start.
+ */
+final class TpUnitBuffers {
+    private final Precision precision;
+    private final int t;
+    private final int n;
+    private final boolean sp;
+    private final boolean zero3;
+    private final boolean shardsGrads;
+    private final long tpxChunk;
+    private final long slice;
+    private final long maxChunk;
+    private final long sumsChunk;
+    private final long embedding;
+    private final long layerUnit;
+    private final long headUnit;
+    private final double layer;
+    private final double out;
+    private final double normOut;
+    private final double head;
+    private final double mask;
+    private final double layerW;
+    private final double headW;
+    private final long workspace;
+    /** Bytes a round of SP's sum-AllReduce of the partial gradients (LayerNorms, wpe) sends, per unit kind. */
+    private final long partialEmbedding;
+    private final long partialLayer;
+    private final long partialHead;
+    // The walk's state: activations, live buffers beside them, messages sent this superstep, the peak so far.
+    private double acts;
+    private long buffers;
+    private long sends;
+    private double peak;
+
+    private TpUnitBuffers(Experiment e, ParallelPlan plan, int stage, long[] units) {
+        ModelSpec m = e.model();
+        precision = e.training().precision();
+        t = plan.tp();
+        n = plan.dp() * plan.cp();
+        sp = plan.sequenceParallel();
+        zero3 = plan.zero() == ZeroStage.PARAMETERS;
+        shardsGrads = zero3 || plan.zero() == ZeroStage.GRADIENTS;
+        int b = e.training().microBatch(), aB = precision.activationBytes();
+        long tokens = (long) b * m.seqLen(), activation = tokens * m.hidden();
+        tpxChunk = Chunking.shard(activation, t) * aB;
+        slice = tpxChunk;
+        maxChunk = Chunking.shard(tokens, t) * Activations.FP32_BYTES;
+        sumsChunk = 2 * maxChunk;
+        workspace = activation * aB * (sp ? 2 : 1) + 2 * tokens * Activations.FP32_BYTES;
+        embedding = stage == 0 ? units[0] : 0;
+        layerUnit = units.length > (stage == 0 ? 1 : 0) ? units[stage == 0 ? 1 : 0] : 0;
+        headUnit = units[units.length - 1];
+        double sb = (double) tokens, replicated = sp ? t : 1;
+        layer = Activations.perLayer(m, plan, b, e.training().recompute(), aB) + Activations.normStatistics(m, plan, b, e.training().recompute());
+        out = aB * sb * m.hidden() / replicated;
+        normOut = out + Activations.FP32_BYTES * m.normStatistics() * sb / replicated;
+        head = Activations.FP32_BYTES * sb * m.vocab() / t + (sp ? aB * sb * m.hidden() : 0);
+        mask = m.dropout() ? Activations.MASK_BYTES * sb * m.hidden() / replicated : 0;
+        layerW = Activations.weightGradInputsPerLayer(m, plan, b, aB);
+        headW = Activations.weightGradEdges(m, plan, b, aB, plan.pp() * plan.chunks() - 1);
+        partialEmbedding = partialChunk(Parameters.sequenceParallelPartialGrads(m, 0, true, false));
+        partialLayer = partialChunk(Parameters.sequenceParallelPartialGrads(m, 1, false, false));
+        partialHead = partialChunk(Parameters.sequenceParallelPartialGrads(m, 0, false, true));
+    }
+
+    /** {@return the most activation plus buffer bytes a pass of TP stage {@code stage} holds, its local units {@code units}} */
+    static long inPass(Experiment e, ParallelPlan plan, int stage, long[] units) {
+        TpUnitBuffers walk = new TpUnitBuffers(e, plan, stage, units);
+        ModelSpec m = e.model();
+        int b = e.training().microBatch(), p = plan.pp(), v = plan.chunks(), aB = walk.precision.activationBytes();
+        boolean zb = plan.schedule() == PipelineSchedule.ZB_H1;
+        StageSplit split = StageSplit.of(m, plan);
+        double[] mB = new double[v], mW = new double[v];
+        for (int c = 0; c < v; c++) {
+            mB[c] = Activations.chunkBytes(m, plan, b, e.training().recompute(), aB, c * p + stage);
+            mW[c] = zb ? Activations.chunkWeightGradBytes(m, plan, b, aB, c * p + stage) : 0;
+        }
+        for (int[] start : PipelineOrder.passStarts(plan.schedule(), p, e.microBatches(plan), v).get(stage)) {
+            double held = 0;
+            for (int c = 0; c < v; c++) held += start[c] * mB[c] + start[v + c] * mW[c];
+            int c = start[2 * v], kind = start[2 * v + 1], virtual = c * p + stage;
+            Chunk chunk = new Chunk(virtual == 0, virtual == p * v - 1, split.layers(virtual));
+            walk.buffers = 0;
+            walk.sends = 0;
+            switch (kind) {
+                case 0 -> walk.forward(chunk, held - mB[c]);
+                case 1 -> walk.backward(chunk, held, zb);
+                default -> walk.weights(chunk, held);
+            }
+        }
+        return Math.round(walk.peak);
+    }
+
+    /** A pass's chunk: whether it holds the embedding (virtual stage 0), the head (the last), and its layers. */
+    private record Chunk(boolean first, boolean last, int layers) {
+        boolean whole() { return first && last; }
+    }
+
+    /** The ZeRO units a phase gathers or adds gradients into, as their element counts (SP partial chunk alongside). */
+    private record Units(long[] sizes, long partial) {
+        static final Units NONE = new Units(new long[0], 0);
+    }
+
+    private Units embeddingUnit() { return new Units(new long[] {embedding}, partialEmbedding); }
+
+    private Units layerUnit() { return new Units(new long[] {layerUnit}, partialLayer); }
+
+    private Units headUnits(Chunk c) {
+        return c.whole() ? new Units(new long[] {headUnit, embedding}, partialHead + partialEmbedding) : new Units(new long[] {headUnit}, partialHead);
+    }
+
+    private Units finalNormUnit() { return new Units(new long[] {headUnit}, partialHead); }
+
+    private void forward(Chunk c, double base) {
+        acts = base;
+        boolean gathers = zero3;
+        if (!c.first()) send(slice);   // the received slice, held until the superstep ends
+        if (c.first()) {
+            open(gathers, false, embeddingUnit(), Units.NONE);
+            tpReduce();
+            meter(mask);
+            if (!c.whole()) close(gathers, false, embeddingUnit(), Units.NONE);
+        } else {
+            takeInput();
+        }
+        for (int l = 0; l < c.layers(); l++) {
+            open(gathers, false, layerUnit(), Units.NONE);
+            tpGather();
+            tpReduce();
+            tpGather();
+            tpReduce();
+            meter(layer);
+            close(gathers, false, layerUnit(), Units.NONE);
+        }
+        if (c.last()) {
+            open(gathers, false, finalNormUnit(), Units.NONE);
+            meter(out + normOut);
+            tpGather();
+            ring(maxChunk, 2 * (t - 1));
+            meter(head);
+            ring(sumsChunk, 2 * (t - 1));
+            close(gathers, false, headUnits(c), Units.NONE);
+        } else {
+            send(slice);
+            meter(out);
+        }
+    }
+
+    private void backward(Chunk c, double held, boolean split) {
+        acts = held;
+        boolean gathers = zero3, reduces = shardsGrads && !split;
+        Units headUnits = headUnits(c);
+        if (c.last()) open(gathers, reduces, headUnits, headUnits);
+        if (c.last()) {
+            meter(-head);
+            tpReduce();
+            meter(-(out + normOut));
+            close(gathers, reduces, headUnits, finalNormUnit());
+        } else {
+            send(slice);
+            takeInput();
+            meter(-out);
+        }
+        for (int l = 0; l < c.layers(); l++) {
+            open(gathers, reduces, layerUnit(), layerUnit());
+            tpGather();
+            regather();
+            tpReduce();
+            tpGather();
+            regather();
+            tpReduce();
+            meter(-layer);
+            close(gathers, reduces, layerUnit(), layerUnit());
+        }
+        if (c.first()) {
+            Units own = c.whole() ? Units.NONE : embeddingUnit();
+            open(gathers, reduces, own, own);
+            tpGather();
+            meter(-mask);
+            close(gathers, reduces, own, embeddingUnit());
+        } else {
+            send(slice);
+        }
+        if (split) meter(c.layers() * layerW + (c.last() ? headW : 0));
+    }
+
+    /** ZB-H1's W: unit by unit under ZeRO-2/3 (each unit's gradient allocated, its M_W share dropped, reduced); else at once. */
+    private void weights(Chunk c, double held) {
+        acts = held;
+        if (!shardsGrads) return;   // one phase that only frees
+        if (c.last()) weightsOf(headUnits(c), headW, finalNormUnit());
+        for (int l = 0; l < c.layers(); l++) weightsOf(layerUnit(), layerW, layerUnit());
+        if (c.first()) weightsOf(c.whole() ? Units.NONE : embeddingUnit(), 0, embeddingUnit());
+    }
+
+    private void weightsOf(Units grads, double share, Units reduce) {
+        open(false, true, Units.NONE, grads);
+        meter(-share);
+        close(false, true, Units.NONE, reduce);
+    }
+
+    /** Before a unit's phases: a superstep of its own gathers (ZeRO-3) and allocates the unit's transient gradient. */
+    private void open(boolean gathers, boolean reduces, Units gather, Units grads) {
+        if (!gathers && !reduces) return;
+        sends = 0;
+        if (gathers && gather.sizes().length > 0) {
+            long chunk = 0;
+            for (long u : gather.sizes()) {
+                alloc(Chunking.padded(u, n) * precision.paramBytes());
+                chunk += Chunking.shard(u, n) * precision.paramBytes();
+            }
+            ring(chunk, n - 1);
+        }
+        if (reduces) for (long u : grads.sizes()) alloc(Chunking.padded(u, n) * precision.gradBytes());
+        sends = 0;
+    }
+
+    /** After a unit's phases: frees what was gathered ({@code release}); in a superstep of its own reduces {@code reduce}. */
+    private void close(boolean gathers, boolean reduces, Units release, Units reduce) {
+        if (gathers) for (long u : release.sizes()) buffers -= Chunking.padded(u, n) * precision.paramBytes();
+        if (!reduces || reduce.sizes().length == 0) return;
+        sends = 0;
+        if (sp && t > 1) {
+            ring(reduce.partial(), 2 * (t - 1));
+            sends = 0;
+        }
+        long chunk = 0;
+        for (long u : reduce.sizes()) chunk += Chunking.shard(u, n) * precision.gradBytes();
+        ring(chunk, n - 1);
+        for (long u : reduce.sizes()) buffers -= Chunking.padded(u, n) * precision.gradBytes();
+    }
+
+    /** The TP reduction of a phase's output: AllReduce, or SP's ReduceScatter. */
+    private void tpReduce() { ring(tpxChunk, sp ? t - 1 : 2 * (t - 1)); }
+
+    /** SP's AllGather of a phase's input (nothing without SP). */
+    private void tpGather() { if (sp) ring(tpxChunk, t - 1); }
+
+    /** SP's re-gather of a column-parallel layer's input in its backward. */
+    private void regather() { if (sp) ring(tpxChunk, t - 1); }
+
+    /** Without SP, the AllGather of a received pipeline slice. */
+    private void takeInput() { if (!sp) ring(tpxChunk, t - 1); }
+
+    private long partialChunk(List<Long> tensors) {
+        long chunk = 0;
+        for (long tensor : tensors) chunk += Chunking.shard(tensor, t) * precision.gradBytes();
+        return chunk;
+    }
+
+    /**
+     * A ring collective of {@code rounds} sending rounds, {@code chunk} bytes a round: its first round sends beside what
+     * the superstep sent before and ends it; middle rounds hold the chunk received and the one sent; the last only the
+     * one received, and the superstep goes on.
+     */
+    private void ring(long chunk, int rounds) {
+        if (rounds <= 0) return;
+        sends += chunk;
+        at(0);
+        sends = 0;
+        if (rounds >= 2) at(2 * chunk);
+        sends = chunk;
+        at(0);
+    }
+
+    private void send(long bytes) {
+        sends += bytes;
+        at(0);
+    }
+
+    private void alloc(long bytes) {
+        buffers += bytes;
+        at(0);
+    }
+
+    private void meter(double bytes) {
+        acts += bytes;
+        if (bytes > 0) at(0);
+    }
+
+    private void at(long extra) {
+        peak = Math.max(peak, acts + workspace + buffers + sends + extra);
+    }
+}
