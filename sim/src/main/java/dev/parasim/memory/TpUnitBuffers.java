@@ -61,6 +61,11 @@ final class TpUnitBuffers {
     private final long partialEmbedding;
     private final long partialLayer;
     private final long partialHead;
+    /** The units a phase gathers or reduces, built once per stage (a walk visits them once per layer and pass start). */
+    private final Units embeddingUnits;
+    private final Units layerUnits;
+    private final Units finalNormUnits;
+    private final Units tiedHeadUnits;
     // The walk's state: activations, live buffers beside them, messages sent this superstep, the peak so far.
     private double acts;
     private long buffers;
@@ -96,6 +101,10 @@ final class TpUnitBuffers {
         partialEmbedding = partialChunk(Parameters.sequenceParallelPartialGrads(m, 0, true, false));
         partialLayer = partialChunk(Parameters.sequenceParallelPartialGrads(m, 1, false, false));
         partialHead = partialChunk(Parameters.sequenceParallelPartialGrads(m, 0, false, true));
+        embeddingUnits = new Units(new long[] {embedding}, partialEmbedding);
+        layerUnits = new Units(new long[] {layerUnit}, partialLayer);
+        finalNormUnits = new Units(new long[] {headUnit}, partialHead);
+        tiedHeadUnits = new Units(new long[] {headUnit, embedding}, partialHead + partialEmbedding);
     }
 
     /** {@return the most activation plus buffer bytes a pass of TP stage {@code stage} holds, its local units {@code units}} */
@@ -136,15 +145,13 @@ final class TpUnitBuffers {
         static final Units NONE = new Units(new long[0], 0);
     }
 
-    private Units embeddingUnit() { return new Units(new long[] {embedding}, partialEmbedding); }
+    private Units embeddingUnit() { return embeddingUnits; }
 
-    private Units layerUnit() { return new Units(new long[] {layerUnit}, partialLayer); }
+    private Units layerUnit() { return layerUnits; }
 
-    private Units headUnits(Chunk c) {
-        return c.whole() ? new Units(new long[] {headUnit, embedding}, partialHead + partialEmbedding) : new Units(new long[] {headUnit}, partialHead);
-    }
+    private Units headUnits(Chunk c) { return c.whole() ? tiedHeadUnits : finalNormUnits; }
 
-    private Units finalNormUnit() { return new Units(new long[] {headUnit}, partialHead); }
+    private Units finalNormUnit() { return finalNormUnits; }
 
     private void forward(Chunk c, double base) {
         acts = base;
