@@ -28,10 +28,10 @@ public record Calibration(double gemmEfficiency, double gemmHalfSize, double att
      * Megatron-Core's H100 table (megatron-core-h100.csv) and the H100 rows of MosaicML's llm-foundry FSDP table
      * (mpt-llmfoundry.csv) together, by a grid over gemmEfficiency, attentionEfficiency, attentionHalfSeq and
      * elementwiseBytes minimising the worse table's mean + ¼·max error; TP and DP overlap, HBM efficiency and launch
-     * overhead as first fitted to the Megatron-Core table. `sim validate` prints the errors. Refitted (0.68 → 0.72 GEMM,
-     * attention 0.20 → 0.18 at half-sequence 1024 → 768, element-wise 300 → 250 B) once a full recompute replays only the
-     * forward's kernels and hidden FSDP communication slows the compute it hides behind
-     * (analytic.StepTimeModel.OVERLAP_INTERFERENCE): the low GEMM efficiency had stood in for those per-micro-batch costs.
+     * overhead as first fitted to the Megatron-Core table. `sim validate` prints the errors. Refitted (GEMM 0.68 → 0.72,
+     * attention 0.20 → 0.18 at half-sequence 1024 → 768, element-wise 300 → 250 B) once a full recompute replays only
+     * the forward's kernels and hidden FSDP communication slows the compute it hides behind (the step-time model's
+     * OVERLAP_INTERFERENCE): the low GEMM efficiency had stood in for those per-micro-batch costs.
      */
     public static final Calibration H100 = new Calibration(0.72, 68, 0.18, 768, 0.80, 250, 0.52, 1.0, 4);
 
