@@ -57,27 +57,24 @@ public final class ValidateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Narayanan et al. 2021 Table 2: DeepSpeed ZeRO-3 vs PTD-P on GPT-3 175B, step seconds and their ratio per GPU count. */
+    /** Narayanan et al. 2021 Table 2: DeepSpeed ZeRO-3 vs PTD-P on GPT-3 175B and 530B, step seconds and the ratio per pair. */
     static void zero3VsPtd(PrintWriter out) {
-        out.println("held out: A100, Narayanan et al. 2021 Table 2 / Figure 10 (§5.2), GPT-3 175B at global batch 1536, hardware FLOPs.");
+        out.println("held out: A100, Narayanan et al. 2021 Table 2 / Figure 10 (§5.2), GPT-3 175B at batch 1536 and 530B at 2240, hardware FLOPs.");
         out.println("ZeRO-3 rows: DeepSpeed ZeRO-3 without model parallelism, one micro-batch of batch/GPUs per GPU, full recompute,");
-        out.println("per-tensor gathers fetched on demand (training.zeroGathers: tensors); PTD-P rows: tp 8, pp 12, setup as Table 1.");
+        out.println("per-tensor gathers fetched on demand (training.zeroGathers: tensors); PTD-P rows: tp 8, pp 12 (175B) or 35 (530B), setup as Table 1.");
         out.println();
         List<dev.parasim.validate.ZeroVsPtdTable.Run> runs = dev.parasim.validate.ZeroVsPtdTable.rows();
         List<Validation.Row> rows = Validation.zero3VsPtd(Calibration.A100);
         table(out, rows, "(held out)");
         out.println();
-        out.println(String.format(Locale.ROOT, "%5s %12s %12s %12s %12s", "gpus", "zero3 step s", "ptd-p step s", "published", "predicted"));
-        for (int i = 0; i < rows.size(); i++) {
-            if (runs.get(i).scheme() != dev.parasim.validate.ZeroVsPtdTable.Scheme.ZERO3) continue;
-            for (int j = 0; j < rows.size(); j++) {
-                if (runs.get(j).scheme() == dev.parasim.validate.ZeroVsPtdTable.Scheme.ZERO3
-                        || runs.get(j).run().gpus() != runs.get(i).run().gpus()) continue;
-                Validation.Row z = rows.get(i), p = rows.get(j);
-                out.println(String.format(Locale.ROOT, "%5d %12.1f %12.1f %11.2fx %11.2fx", z.run().gpus(),
-                        z.prediction().time().stepSeconds(), p.prediction().time().stepSeconds(),
-                        p.run().tflopsPerGpu() / z.run().tflopsPerGpu(), Validation.zero3OverPtd(z, p)));
-            }
+        out.println("PTD-P's TFLOP/s per GPU over ZeRO-3's (on the same GPUs and batch: the ZeRO-3 step over PTD-P's)");
+        out.println(String.format(Locale.ROOT, "%-6s %5s %5s %12s %12s %12s %12s", "model", "zero3", "ptd-p", "zero3 step s",
+                "ptd-p step s", "published", "predicted"));
+        for (dev.parasim.validate.ZeroVsPtdTable.Pair pair : dev.parasim.validate.ZeroVsPtdTable.pairs(runs)) {
+            Validation.Row z = rows.get(pair.zero3()), p = rows.get(pair.ptd());
+            out.println(String.format(Locale.ROOT, "%-6s %5d %5d %12.1f %12.1f %11.2fx %11.2fx", z.run().model(), z.run().gpus(),
+                    p.run().gpus(), z.prediction().time().stepSeconds(), p.prediction().time().stepSeconds(),
+                    p.run().tflopsPerGpu() / z.run().tflopsPerGpu(), Validation.zero3OverPtd(z, p)));
         }
     }
 

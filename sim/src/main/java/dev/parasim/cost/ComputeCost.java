@@ -115,7 +115,8 @@ public final class ComputeCost {
 
     /**
      * {@return one transformer layer, one micro-batch of {@code microBatch} sequences, on one GPU of the plan}.
-     * Recomputation lands in B: full recompute repeats the layer's forward, selective its attention core.
+     * Recomputation lands in B: full recompute repeats the layer's forward GEMMs, attention core and element-wise kernels
+     * ({@link #recomputedElementwise}), selective its attention core.
      */
     public PassTimes layer(ModelSpec model, ParallelPlan plan, int microBatch, Recompute recompute) {
         double t = plan.tp();
@@ -138,9 +139,33 @@ public final class ComputeCost {
         double recomputed = switch (recompute) {
             case NONE -> 0;
             case SELECTIVE -> attention.forward();
-            case FULL -> layer.forward();
+            case FULL -> gemms.forward() + attention.forward() + FORWARD_KERNELS * launch
+                    + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens));
         };
         return new PassTimes(layer.forward(), layer.backwardInput() + recomputed, layer.backwardWeight());
+    }
+
+    /**
+     * HBM bytes per token per hidden unit of a layer's forward element-wise kernels, counted kernel by kernel (2 bytes
+     * an element): 2 LayerNorms (read, write: 4 each) and 2 residual adds (read 2, write 1: 6 each), which TP leaves
+     * replicated, and the MLP's activation on its f-wide input (GeLU read, write: 4·f/h; SwiGLU reads two: 6·f/h), which
+     * TP splits.
+     */
+    static final double FORWARD_REPLICATED_BYTES = 2 * 4 + 2 * 6;
+    /** The 2 residual dropouts' forward (read 2, write 2, mask 1 each). */
+    static final double FORWARD_DROPOUT_BYTES = 2 * 5;
+
+    /**
+     * {@return seconds of the element-wise kernels a full recompute repeats}: the forward's norms, residual adds, the
+     * MLP's activation and dropout, counted kernel by kernel. The calibrated {@code elementwiseBytes} is about three
+     * times that count because it also carries per-token work that runs once a step whatever the recompute (gradient
+     * accumulation, the backward's extra passes, framework overheads); a recomputed forward replays only the kernels.
+     */
+    double recomputedElementwise(ModelSpec model, ParallelPlan plan, double tokens) {
+        double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
+        double replicated = FORWARD_REPLICATED_BYTES + (model.dropout() ? FORWARD_DROPOUT_BYTES : 0);
+        double mlp = (model.mlp() == MlpKind.SWIGLU ? 6.0 : 4.0) * f / h;
+        return memoryBound(tokens * h * (replicated / (plan.sequenceParallel() ? t : 1) + mlp / t));
     }
 
     /**

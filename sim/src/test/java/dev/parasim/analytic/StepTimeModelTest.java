@@ -49,14 +49,26 @@ class StepTimeModelTest {
     /** ZeRO-3's exposure per pass: golden values of the per-unit pipeline and of on-demand gathers. */
     @org.junit.jupiter.api.Test
     void zero3ExposesTheFirstGatherAndWhatComputeCannotHide() {
-        // 10 units, 1 chunk: the first unit's share (1 s of 10) is exposed; the other 9 s hide behind 9/10 of 20 s.
-        assertEquals(1.0, StepTimeModel.zero3Exposed(10, 20, 10, 1, 1.0, false), 1e-12);
-        // Little compute per unit: 9 s of gathers behind 9/10 of 5 s leaves 4.5 s, plus the first 1 s.
-        assertEquals(5.5, StepTimeModel.zero3Exposed(10, 5, 10, 1, 1.0, false), 1e-12);
-        // Two chunks of 5 units: each chunk's first gather, 2 s, then 8 s behind 8/10 of 5 s.
-        assertEquals(6.0, StepTimeModel.zero3Exposed(10, 5, 10, 2, 1.0, false), 1e-12);
-        // On demand (DeepSpeed's per-tensor fetch): all of it.
+        // 10 units, 1 chunk: the first unit's share (1 s of 10) is exposed; the other 9 s hide behind 9/10 of 20 s and
+        // slow it by 0.6 of their time (OVERLAP_INTERFERENCE): 1 + 5.4.
+        assertEquals(0.6, StepTimeModel.OVERLAP_INTERFERENCE);
+        assertEquals(6.4, StepTimeModel.zero3Exposed(10, 20, 10, 1, 1.0, false), 1e-12);
+        // Little compute per unit: 9 s of gathers behind 9/10 of 5 s leaves 4.5 s, plus the first 1 s; the 4.5 s hidden
+        // cost 2.7 s more.
+        assertEquals(8.2, StepTimeModel.zero3Exposed(10, 5, 10, 1, 1.0, false), 1e-12);
+        // Two chunks of 5 units: each chunk's first gather, 2 s, then 8 s behind 8/10 of 5 s: 6 s; 4 s hidden: + 2.4 s.
+        assertEquals(8.4, StepTimeModel.zero3Exposed(10, 5, 10, 2, 1.0, false), 1e-12);
+        // On demand (DeepSpeed's per-tensor fetch): all of it, nothing hidden.
         assertEquals(10.0, StepTimeModel.zero3Exposed(10, 20, 10, 1, 1.0, true), 1e-12);
         assertEquals(0.0, StepTimeModel.zero3Exposed(0, 20, 10, 1, 1.0, true), 1e-12);
+    }
+
+    @org.junit.jupiter.api.Test
+    void hiddenDataParallelCommunicationSlowsTheComputeItOverlaps() {
+        // 2 s of ZeRO-2 reduce-scatters behind 10 s of backward: none exposed, 0.6 · 2 s of interference.
+        assertEquals(1.2, StepTimeModel.overlapped(2, 10, 1.0), 1e-12);
+        // 12 s behind 10 s: 2 s exposed, the 10 s hidden cost 6 s.
+        assertEquals(8.0, StepTimeModel.overlapped(12, 10, 1.0), 1e-12);
+        assertEquals(0.0, StepTimeModel.overlapped(0, 10, 1.0), 1e-12);
     }
 }

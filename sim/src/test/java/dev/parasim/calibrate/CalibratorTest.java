@@ -59,8 +59,8 @@ class CalibratorTest {
 
     /**
      * The H100 calibration fitted to A100-only measurements (llm-foundry's 139 A100 rows) moves toward the A100 one,
-     * and the reverse (77 H100 rows from the A100 calibration). Measured: A100 rows mean 25.8% → 6.7% (max 38.6% →
-     * 32.4%); H100 rows mean 33.4% → 8.8% (max 66.8% → 29.5%).
+     * and the reverse (77 H100 rows from the A100 calibration). Measured: A100 rows mean 24.9% → 7.3% (max 43.5% →
+     * 28.5%); H100 rows mean 27.1% → 6.4% (max 63.9% → 26.4%).
      */
     @Test
     void fitsOneGpuTypesPresetFromTheOthersMeasurements() {

@@ -42,9 +42,11 @@ class Zero3NoteTest {
 
     @Test
     void fsdpStyleGathersHideBehindCompute() throws IOException {
-        // Per layer and prefetched (PyTorch FSDP), the same ZeRO-3 issues 98 units' collectives and the model hides them.
+        // Per layer and prefetched (PyTorch FSDP), the same ZeRO-3 issues 98 units' collectives and the model hides most
+        // of them: 22.7 s against 66.6 s on demand (PTD-P: 18.9 s; the hidden gathers still slow the compute they overlap).
         List<PlanPrediction> p = predict(List.of("training.zeroGathers=units"));
-        assertTrue(p.get(1).time().stepSeconds() < p.get(0).time().stepSeconds());
+        List<PlanPrediction> onDemand = predict(List.of());
+        assertTrue(p.get(1).time().stepSeconds() < onDemand.get(1).time().stepSeconds() / 2.8);
         Experiment e = SpecLoader.parse(Files.readString(FILE), List.of("training.zeroGathers=units"));
         String note = Zero3Note.of(e, p.get(1)).orElseThrow();
         assertTrue(note.startsWith("294 collectives per micro-batch (two gathers and a reduce-scatter per unit"), note);

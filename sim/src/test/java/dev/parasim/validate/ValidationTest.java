@@ -11,12 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every bundled table with one calibration per GPU type (Calibration.H100, Calibration.A100). Measured (sim validate):
- * Megatron-Core H100 mean 10.0%, max 19.5%; held-out A100 (Narayanan et al. 2021 Table 1, never fitted to) mean 5.3%,
- * max 9.8%; llm-foundry H100 mean 6.9%, max 29.3%; llm-foundry A100 mean 6.7%, max 32.8% (7.0%/29.5% and 6.7%/33.3%
- * before ZeRO-3 exposed each pass's first gather and last reduce-scatter). The bounds sit a little
- * above those measurements so that a change making any table worse fails here; the issue's goal (mean ≤ 8%,
- * max ≤ 20% per table) is met by the held-out table only in full, by the llm-foundry tables on the mean and by
- * Megatron-Core on the max (see README, Validation).
+ * Megatron-Core H100 mean 5.9%, max 13.9%; held-out A100 (Narayanan et al. 2021 Table 1, never fitted to) mean 4.2%,
+ * max 7.3%; llm-foundry H100 mean 4.1%, max 27.4%; llm-foundry A100 mean 5.5%, max 24.5% (6.3%/16.3%, 5.3%/9.8%,
+ * 6.9%/29.3% and 6.7%/32.8% before a full recompute replayed only the forward's kernels, hidden per-micro-batch DP
+ * collectives slowed the compute they hide behind, and the calibrations were refitted). The bounds sit a little above
+ * those measurements so that a change making any table worse fails here; the issue's goal (mean ≤ 8%, max ≤ 20% per
+ * table) is met in full by Megatron-Core and the held-out table, by the llm-foundry tables on the mean only: their
+ * worst rows (30B at 8,192 tokens on 8 GPUs, 70B on 64 A100 40 GB, mpt-760m at 512–1,024 tokens and mpt-1b on 32 A100
+ * 40 GB) are measured 15–25% below their neighbours, which nothing in the model explains (see README, Validation).
  */
 class ValidationTest {
 
@@ -27,6 +29,9 @@ class ValidationTest {
         // Issue #13's goal per table: mean <= 8%, max <= 20%.
         assertTrue(Validation.meanAbsError(rows) <= 0.08, "mean " + Validation.meanAbsError(rows));
         assertTrue(Validation.maxAbsError(rows) <= 0.20, "max " + Validation.maxAbsError(rows));
+        // Measured: mean 5.9%, max 13.9%.
+        assertTrue(Validation.meanAbsError(rows) <= 0.062, "mean " + Validation.meanAbsError(rows));
+        assertTrue(Validation.maxAbsError(rows) <= 0.145, "max " + Validation.maxAbsError(rows));
         // Every row fits an 80 GB H100, as it did in the published runs.
         rows.forEach(r -> assertTrue(r.prediction().fits(), r.run().model() + ": " + r.prediction().memory().reason()));
     }
@@ -36,8 +41,8 @@ class ValidationTest {
         List<Validation.Row> rows = Validation.heldOutA100(Calibration.A100);
         assertEquals(10, rows.size());
         double mean = Validation.meanAbsError(rows), max = Validation.maxAbsError(rows);
-        assertTrue(mean <= 0.055, "mean " + mean);
-        assertTrue(max <= 0.105, "max " + max);
+        assertTrue(mean <= 0.045, "mean " + mean);   // measured 4.2%
+        assertTrue(max <= 0.078, "max " + max);      // measured 7.3%
         // Every row fits an 80 GB A100 with full recompute and plain DDP, as it did on Selene.
         rows.forEach(r -> assertTrue(r.prediction().fits(), r.run().model() + ": " + r.prediction().memory().reason()));
     }
@@ -47,12 +52,14 @@ class ValidationTest {
     void llmFoundryH100WithinMeasuredBounds() {
         List<Validation.Row> rows = Validation.llmFoundry("dgx-h100", Calibration.H100);
         assertEquals(77, rows.size());
-        assertTrue(Validation.meanAbsError(rows) <= 0.075, "mean " + Validation.meanAbsError(rows));
-        assertTrue(Validation.maxAbsError(rows) <= 0.30, "max " + Validation.maxAbsError(rows));
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.LONG_SEQUENCE, 14, 0.06, 0.11);
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FP8, 7, 0.075, 0.13);
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FSDP_LARGE, 18, 0.05, 0.145);
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FULL_RECOMPUTE, 30, 0.07, 0.30);
+        // Measured: mean 4.1%, max 27.4% (mpt-30b at 8,192 tokens on 8 GPUs, measured 17% below its 4,096-token twin).
+        assertTrue(Validation.meanAbsError(rows) <= 0.044, "mean " + Validation.meanAbsError(rows));
+        assertTrue(Validation.maxAbsError(rows) <= 0.28, "max " + Validation.maxAbsError(rows));
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.LONG_SEQUENCE, 14, 0.031, 0.052);   // 2.8%, 4.8%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FP8, 7, 0.032, 0.067);              // 2.9%, 6.3%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FSDP_LARGE, 18, 0.052, 0.12);       // 4.9%, 11.3%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FULL_RECOMPUTE, 30, 0.048, 0.28);   // 4.5%, 27.4%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.OTHER, 27, 0.04, 0.122);            // 3.7%, 11.6%
     }
 
     /** llm-foundry on A100 40/80 GB (139 rows), per regime too. */
@@ -60,11 +67,13 @@ class ValidationTest {
     void llmFoundryA100WithinMeasuredBounds() {
         List<Validation.Row> rows = Validation.llmFoundry("dgx-a100", Calibration.A100);
         assertEquals(139, rows.size());
-        assertTrue(Validation.meanAbsError(rows) <= 0.07, "mean " + Validation.meanAbsError(rows));
-        assertTrue(Validation.maxAbsError(rows) <= 0.34, "max " + Validation.maxAbsError(rows));
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.LONG_SEQUENCE, 31, 0.065, 0.17);
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FSDP_LARGE, 9, 0.08, 0.20);
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FULL_RECOMPUTE, 49, 0.11, 0.34);
+        // Measured: mean 5.5%, max 24.5% (mpt-760m at 512 tokens on A100 80 GB, measured 21% below its 2,048-token twin).
+        assertTrue(Validation.meanAbsError(rows) <= 0.058, "mean " + Validation.meanAbsError(rows));
+        assertTrue(Validation.maxAbsError(rows) <= 0.25, "max " + Validation.maxAbsError(rows));
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.LONG_SEQUENCE, 31, 0.057, 0.14);    // 5.4%, 13.4%
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FSDP_LARGE, 9, 0.052, 0.095);       // 4.9%, 9.1%
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FULL_RECOMPUTE, 49, 0.095, 0.23);   // 9.2%, 22.6%
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.OTHER, 68, 0.041, 0.25);            // 3.8%, 24.5%
     }
 
     static void assertRegime(String cluster, Calibration c, Validation.Regime regime, int count, double mean, double max) {
