@@ -50,11 +50,8 @@ class ValidationTest {
     /** llm-foundry on H100 (77 rows: ZeRO-2/3 FSDP, 8–512 GPUs, 512–65K tokens, bf16 and fp8), per regime too. */
     @Test
     void llmFoundryH100WithinMeasuredBounds() {
-        List<Validation.Row> rows = Validation.llmFoundry("dgx-h100", Calibration.H100);
-        assertEquals(77, rows.size());
         // Measured: mean 4.1%, max 27.4% (mpt-30b at 8,192 tokens on 8 GPUs, measured 17% below its 4,096-token twin).
-        assertTrue(Validation.meanAbsError(rows) <= 0.044, "mean " + Validation.meanAbsError(rows));
-        assertTrue(Validation.maxAbsError(rows) <= 0.28, "max " + Validation.maxAbsError(rows));
+        assertTable(Validation.llmFoundry("dgx-h100", Calibration.H100), 77, 0.044, 0.28);
         assertRegime("dgx-h100", Calibration.H100, Validation.Regime.LONG_SEQUENCE, 14, 0.031, 0.052);   // 2.8%, 4.8%
         assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FP8, 7, 0.032, 0.067);              // 2.9%, 6.3%
         assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FSDP_LARGE, 18, 0.052, 0.12);       // 4.9%, 11.3%
@@ -65,15 +62,19 @@ class ValidationTest {
     /** llm-foundry on A100 40/80 GB (139 rows), per regime too. */
     @Test
     void llmFoundryA100WithinMeasuredBounds() {
-        List<Validation.Row> rows = Validation.llmFoundry("dgx-a100", Calibration.A100);
-        assertEquals(139, rows.size());
         // Measured: mean 5.5%, max 24.5% (mpt-760m at 512 tokens on A100 80 GB, measured 21% below its 2,048-token twin).
-        assertTrue(Validation.meanAbsError(rows) <= 0.058, "mean " + Validation.meanAbsError(rows));
-        assertTrue(Validation.maxAbsError(rows) <= 0.25, "max " + Validation.maxAbsError(rows));
+        assertTable(Validation.llmFoundry("dgx-a100", Calibration.A100), 139, 0.058, 0.25);
         assertRegime("dgx-a100", Calibration.A100, Validation.Regime.LONG_SEQUENCE, 31, 0.057, 0.14);    // 5.4%, 13.4%
         assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FSDP_LARGE, 9, 0.052, 0.095);       // 4.9%, 9.1%
         assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FULL_RECOMPUTE, 49, 0.095, 0.23);   // 9.2%, 22.6%
         assertRegime("dgx-a100", Calibration.A100, Validation.Regime.OTHER, 68, 0.041, 0.25);            // 3.8%, 24.5%
+    }
+
+    /** Asserts a table's row count and its mean and max absolute errors at most {@code mean} and {@code max}. */
+    static void assertTable(List<Validation.Row> rows, int count, double mean, double max) {
+        assertEquals(count, rows.size());
+        assertTrue(Validation.meanAbsError(rows) <= mean, "mean " + Validation.meanAbsError(rows));
+        assertTrue(Validation.maxAbsError(rows) <= max, "max " + Validation.maxAbsError(rows));
     }
 
     static void assertRegime(String cluster, Calibration c, Validation.Regime regime, int count, double mean, double max) {
