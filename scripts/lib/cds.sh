@@ -1,8 +1,8 @@
 # Class Data Sharing for scripts/sim (sourced after common.sh, with $jar and $classpath set).
 # A cold JVM spends seconds loading and verifying classes (Spark's, for a sweep); JDK 17 can map them from an
 # archive instead. One archive per verb (a predict loads a few thousand classes, a sweep tens of thousands),
-# under sim/target/cds/, named by a key over the java binary, the JVM flags, the jar's size and time and the
-# classpath, so a rebuild or another JDK gets a new archive and never a stale one. The first run of a verb
+# under sim/target/cds/, named by a key over the java binary, the JVM flags, the jar's bytes and the classpath,
+# so a rebuild or another JDK gets a new archive and never a stale one. The first run of a verb
 # writes it (-XX:ArchiveClassesAtExit: that run ends a few seconds later), later runs map it. A missing or
 # unusable archive only costs the speed: the JVM then loads classes as usual, and its CDS warnings are off
 # (they would go to stdout, inside `--json` output). PARASIM_CDS=0 turns it all off.
@@ -14,7 +14,7 @@ cds_dir="$target/cds"
 cds_run() {
   local verb="${1:-}" key archive
   if [ "${PARASIM_CDS:-1}" = 0 ] || ! [[ "$verb" =~ ^[a-z]+$ ]]; then exec "${java_cmd[@]}" dev.parasim.cli.Main "$@"; fi
-  key=$( { readlink -f "$(command -v java)"; echo "$jvm_flags ${PARASIM_JAVA_OPTS:-}"; stat -c '%s %Y' "$jar"; cat "$classpath"; } \
+  key=$( { readlink -f "$(command -v java)"; echo "$jvm_flags ${PARASIM_JAVA_OPTS:-}"; cat "$jar" "$classpath"; } \
     | sha256sum | cut -c1-16)
   archive="$cds_dir/$verb-$key.jsa"
   local quiet=(-Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off -XX:ErrorFile=/dev/null)

@@ -20,8 +20,8 @@ import java.util.stream.Stream;
  * evaluation, answers, CSV, charts, report) against a cold {@code sim predict} of one experiment, each a fresh
  * JVM, {@code reps} times in the order predict, sweep; prints the medians and their ratio (the target is at most
  * 6×) and asserts nothing. Started by {@code scripts/sim}, it times the commands as a user runs them, through that
- * launcher, once with its class-data archives (after one untimed run of each command, which writes them when
- * missing) and once without ({@code PARASIM_CDS=0}); otherwise (spark-submit, a test) it starts {@code java} with
+ * launcher, with its class-data archives (after one untimed run of each command, which writes them when
+ * missing) and without ({@code PARASIM_CDS=0}), the two interleaved; otherwise (spark-submit, a test) it starts {@code java} with
  * this JVM's class path and flags. On a shared machine the seconds move with the load; the ratio moves less, as
  * both sides pay it, and the medians less than single runs.
  */
@@ -42,14 +42,22 @@ public final class EndToEndBenchmark {
         try {
             out.printf(Locale.ROOT, "end to end, a cold JVM each, %d runs of each, medians: predict %s, sweep %s%n", reps,
                     experiment.getFileName(), sweep.getFileName());
-            if (launcher == null) {
-                report(out, "java (no launcher)", cli, null, predict, sweepArgs, reps);
-            } else {
+            if (launcher != null) {
                 cold(cli, launcher, "1", predict);
                 cold(cli, launcher, "1", sweepArgs);
-                report(out, "scripts/sim, class-data archives", cli, launcher, predict, sweepArgs, reps);
-                report(out, "scripts/sim, PARASIM_CDS=0      ", cli, launcher, predict, sweepArgs, reps);
             }
+            List<String> modes = launcher == null ? List.of("java (no launcher)")
+                    : List.of("scripts/sim, class-data archives", "scripts/sim, PARASIM_CDS=0      ");
+            double[][] p = new double[modes.size()][reps], s = new double[modes.size()][reps];
+            for (int i = 0; i < reps; i++)      // the modes interleaved, so that a change of load hits both
+                for (int m = 0; m < modes.size(); m++) {
+                    String cds = m == 0 ? "1" : "0";
+                    p[m][i] = cold(cli, launcher, cds, predict);
+                    s[m][i] = cold(cli, launcher, cds, sweepArgs);
+                }
+            for (int m = 0; m < modes.size(); m++)
+                out.printf(Locale.ROOT, "  %s: predict %.2f s, sweep %.2f s, sweep / predict %.1f× (target ≤ 6×)%n", modes.get(m),
+                        median(p[m]), median(s[m]), median(s[m]) / median(p[m]));
             out.println("  on a shared machine the seconds are noisy, the ratio less so");
             out.flush();
         } finally {
@@ -57,19 +65,6 @@ public final class EndToEndBenchmark {
                 for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
         }
-    }
-
-    private static void report(PrintWriter out, String how, Class<?> cli, String launcher, List<String> predict,
-                               List<String> sweep, int reps) throws IOException, InterruptedException {
-        String cds = how.contains("CDS=0") ? "0" : "1";
-        double[] p = new double[reps], s = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            p[i] = cold(cli, launcher, cds, predict);
-            s[i] = cold(cli, launcher, cds, sweep);
-        }
-        out.printf(Locale.ROOT, "  %s: predict %.2f s, sweep %.2f s, sweep / predict %.1f× (target ≤ 6×)%n", how, median(p),
-                median(s), median(s) / median(p));
-        out.flush();
     }
 
     /** {@return the median of {@code values}} */
