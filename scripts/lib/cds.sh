@@ -5,7 +5,10 @@
 # so a rebuild or another JDK gets a new archive and never a stale one. The first run of a verb
 # writes it (-XX:ArchiveClassesAtExit: that run ends a few seconds later), later runs map it. A missing or
 # unusable archive only costs the speed: the JVM then loads classes as usual, and its CDS warnings are off
-# (they would go to stdout, inside `--json` output). PARASIM_CDS=0 turns it all off.
+# (they would go to stdout, inside `--json` output). Off unless PARASIM_CDS=1: measured with `sim bench e2e`
+# (interleaved, 3 runs each, load average 5-9) it did not shorten a cold sweep or predict (27.5 s against 27.4 s,
+# 2.4 s against 2.2 s), only its CPU seconds under heavy load, while the run writing the sweep's 132 MB archive
+# took about 28 s longer.
 
 cds_dir="$target/cds"
 
@@ -13,7 +16,7 @@ cds_dir="$target/cds"
 # arguments) with the verb's archive, writing it first if it is missing; exits with Main's code.
 cds_run() {
   local verb="${1:-}" key archive
-  if [ "${PARASIM_CDS:-1}" = 0 ] || ! [[ "$verb" =~ ^[a-z]+$ ]]; then exec "${java_cmd[@]}" dev.parasim.cli.Main "$@"; fi
+  if [ "${PARASIM_CDS:-0}" != 1 ] || ! [[ "$verb" =~ ^[a-z]+$ ]]; then exec "${java_cmd[@]}" dev.parasim.cli.Main "$@"; fi
   key=$( { readlink -f "$(command -v java)"; echo "$jvm_flags ${PARASIM_JAVA_OPTS:-}"; cat "$jar" "$classpath"; } \
     | sha256sum | cut -c1-16)
   archive="$cds_dir/$verb-$key.jsa"

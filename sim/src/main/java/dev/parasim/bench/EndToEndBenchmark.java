@@ -20,8 +20,8 @@ import java.util.stream.Stream;
  * evaluation, answers, CSV, charts, report) against a cold {@code sim predict} of one experiment, each a fresh
  * JVM, {@code reps} times in the order predict, sweep; prints the medians and their ratio (the target is at most
  * 6×) and asserts nothing. Started by {@code scripts/sim}, it times the commands as a user runs them, through that
- * launcher, with its class-data archives (after one untimed run of each command, which writes them when
- * missing) and without ({@code PARASIM_CDS=0}), the two interleaved; otherwise (spark-submit, a test) it starts {@code java} with
+ * launcher, with its opt-in class-data archives ({@code PARASIM_CDS=1}, after one untimed run of each command,
+ * which writes them when missing) and without, the two interleaved; otherwise (spark-submit, a test) it starts {@code java} with
  * this JVM's class path and flags. On a shared machine the seconds move with the load; the ratio moves less, as
  * both sides pay it, and the medians less than single runs.
  */
@@ -47,7 +47,7 @@ public final class EndToEndBenchmark {
                 cold(cli, launcher, "1", sweepArgs);
             }
             List<String> modes = launcher == null ? List.of("java (no launcher)")
-                    : List.of("scripts/sim, class-data archives", "scripts/sim, PARASIM_CDS=0      ");
+                    : List.of("scripts/sim, PARASIM_CDS=1 (class-data archives)", "scripts/sim, without them (the default)         ");
             double[][] p = new double[modes.size()][reps], s = new double[modes.size()][reps];
             for (int i = 0; i < reps; i++)      // the modes interleaved, so that a change of load hits both
                 for (int m = 0; m < modes.size(); m++) {
