@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -16,27 +17,48 @@ import java.util.stream.Stream;
 
 /**
  * Time to answer: the wall-clock seconds of a whole {@code sim sweep} in a cold JVM (start, Spark session,
- * evaluation, answers, Parquet, CSV, charts, report) against a cold {@code sim predict} of one experiment,
- * each a fresh JVM with this one's class path and flags, in the order predict, sweep, predict. Prints the
- * seconds and the ratio of the sweep to the mean predict (the target is at most 6×); asserts nothing. On a
- * shared machine the seconds move with the load; the ratio moves less, as both sides pay it.
+ * evaluation, answers, CSV, charts, report) against a cold {@code sim predict} of one experiment, each a fresh
+ * JVM, {@code reps} times in the order predict, sweep; prints the medians and their ratio (the target is at most
+ * 6×) and asserts nothing. Started by {@code scripts/sim}, it times the commands as a user runs them, through that
+ * launcher, with its opt-in class-data archives ({@code PARASIM_CDS=1}, after one untimed run of each command,
+ * which writes them when missing) and without, the two interleaved; otherwise (spark-submit, a test) it starts {@code java} with
+ * this JVM's class path and flags. On a shared machine the seconds move with the load; the ratio moves less, as
+ * both sides pay it, and the medians less than single runs.
  */
 public final class EndToEndBenchmark {
     private EndToEndBenchmark() {}
 
-    public static void run(PrintWriter out, Class<?> cli, Path sweep, Path experiment) throws IOException, InterruptedException {
+    /** The JVM flags of this process that are not passed on: agents, and the launcher's class-data archive of this verb. */
+    private static final List<String> NOT_INHERITED = List.of("-agentlib", "-javaagent", "-XX:SharedArchiveFile",
+            "-XX:ArchiveClassesAtExit", "-Xshare", "-Xlog:cds", "-XX:ErrorFile");
+
+    public static void run(PrintWriter out, Class<?> cli, Path sweep, Path experiment, int reps) throws IOException, InterruptedException {
         for (Path p : List.of(sweep, experiment))
             if (!Files.isRegularFile(p)) throw new SpecException(p.toString(), "must be an existing file", "no such file");
         Path dir = Files.createTempDirectory("parasim-bench-e2e");
+        List<String> predict = List.of("predict", experiment.toString());
+        List<String> sweepArgs = List.of("sweep", sweep.toString(), "--out", dir.toString(), "--date", "2026-01-01T00:00:00Z");
+        String launcher = launcher();
         try {
-            double predictBefore = cold(cli, List.of("predict", experiment.toString()));
-            double sweepSeconds = cold(cli, List.of("sweep", sweep.toString(), "--out", dir.toString(), "--date", "2026-01-01T00:00:00Z"));
-            double predictAfter = cold(cli, List.of("predict", experiment.toString()));
-            double predict = (predictBefore + predictAfter) / 2;
-            out.printf(Locale.ROOT, "end to end, cold JVM each: predict %s %.2f s and %.2f s (before and after), sweep %s %.2f s%n",
-                    experiment.getFileName(), predictBefore, predictAfter, sweep.getFileName(), sweepSeconds);
-            out.printf(Locale.ROOT, "  sweep / predict: %.1f× (target ≤ 6×); on a shared machine the seconds are noisy, the ratio less so%n",
-                    sweepSeconds / predict);
+            out.printf(Locale.ROOT, "end to end, a cold JVM each, %d runs of each, medians: predict %s, sweep %s%n", reps,
+                    experiment.getFileName(), sweep.getFileName());
+            if (launcher != null) {
+                cold(cli, launcher, "1", predict);
+                cold(cli, launcher, "1", sweepArgs);
+            }
+            List<String> modes = launcher == null ? List.of("java (no launcher)")
+                    : List.of("scripts/sim, PARASIM_CDS=1 (class-data archives)", "scripts/sim, without them (the default)         ");
+            double[][] p = new double[modes.size()][reps], s = new double[modes.size()][reps];
+            for (int i = 0; i < reps; i++)      // the modes interleaved, so that a change of load hits both
+                for (int m = 0; m < modes.size(); m++) {
+                    String cds = m == 0 ? "1" : "0";
+                    p[m][i] = cold(cli, launcher, cds, predict);
+                    s[m][i] = cold(cli, launcher, cds, sweepArgs);
+                }
+            for (int m = 0; m < modes.size(); m++)
+                out.printf(Locale.ROOT, "  %s: predict %.2f s, sweep %.2f s, sweep / predict %.1f× (target ≤ 6×)%n", modes.get(m),
+                        median(p[m]), median(s[m]), median(s[m]) / median(p[m]));
+            out.println("  on a shared machine the seconds are noisy, the ratio less so");
             out.flush();
         } finally {
             try (Stream<Path> paths = Files.walk(dir)) {
@@ -45,20 +67,46 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** {@return the seconds a fresh JVM takes to run the CLI entry point {@code cli} with {@code args}}; its output is discarded */
-    static double cold(Class<?> cli, List<String> args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (!flag.startsWith("-agentlib") && !flag.startsWith("-javaagent")) command.add(flag);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), cli.getName()));
-        command.addAll(args);
+    /** {@return the median of {@code values}} */
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** {@return the launcher that started this JVM ({@code scripts/sim} exports it), or null} */
+    static String launcher() {
+        String l = System.getenv("PARASIM_LAUNCHER");
+        return l != null && Files.isExecutable(Path.of(l)) ? l : null;
+    }
+
+    /**
+     * {@return the seconds a fresh JVM takes to run the CLI entry point {@code cli} with {@code args}}, through
+     * {@code launcher} (null: {@code java} directly) with {@code PARASIM_CDS=cds}; its output is discarded
+     */
+    static double cold(Class<?> cli, String launcher, String cds, List<String> args) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command(cli, launcher, args)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("PARASIM_CDS", cds);
         long start = System.nanoTime();
-        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        int exit = process.waitFor();
+        int exit = builder.start().waitFor();
         double seconds = (System.nanoTime() - start) / 1e9;
         if (exit != 0) throw new UncheckedIOException(new IOException("sim " + String.join(" ", args) + " exited with " + exit));
         return seconds;
+    }
+
+    /** {@return the command running the CLI entry point {@code cli} with {@code args} through {@code launcher}, or java when null} */
+    static List<String> command(Class<?> cli, String launcher, List<String> args) {
+        List<String> command = new ArrayList<>();
+        if (launcher != null) {
+            command.add(launcher);
+        } else {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
+                if (NOT_INHERITED.stream().noneMatch(flag::startsWith)) command.add(flag);
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), cli.getName()));
+        }
+        command.addAll(args);
+        return command;
     }
 }

@@ -23,7 +23,8 @@ import java.util.concurrent.CompletionException;
 
 /** {@code sim sweep}: every plan of a search space, evaluated as a Spark job and ranked (on the driver when small, else Spark SQL). */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = "Evaluate a plan space (closed form + timeline) as a Spark job; write Parquet, CSV and report.md.")
+        description = "Evaluate a plan space (closed form + timeline) as a Spark job; write CSV, charts and report.md "
+                + "(and Parquet with --parquet).")
 public final class SweepCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SWEEP", description = "sweep YAML file")
     Path sweep;
@@ -42,6 +43,10 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--timings", description = "print the wall-clock seconds of each phase to stderr")
     boolean timings;
+
+    @Option(names = "--parquet", description = "also write every evaluated plan as plans.parquet (a Spark SQL job: "
+            + "seconds in a cold JVM; plans.csv holds the same rows)")
+    boolean parquet;
 
     @Option(names = "--spark-sql", description = "rank with Spark SQL even when the sweep is small enough for the driver")
     boolean sparkSql;
@@ -71,7 +76,7 @@ public final class SweepCommand implements Callable<Integer> {
         times.lap(outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
         times.lap(outcome.onDriver() ? "answers (driver, one pass)" : "answers (Spark SQL)");
-        Path dir = SweepOutput.write(out, outcome, tables, yaml, date, times);
+        Path dir = SweepOutput.write(out, outcome, tables, yaml, date, parquet, times);
         outcome.release();
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%s: %d plans fit, %d do not fit, %d candidates rejected by rule%n", outcome.spec().name(),

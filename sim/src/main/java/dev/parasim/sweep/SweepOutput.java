@@ -21,37 +21,44 @@ import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 
 /**
- * Writes a sweep's tables to {@code DIR/<sweep name>/}: every evaluated plan as Parquet and CSV, the
- * answers of {@link SweepQueries} as CSV, and report.md. Everything is written into a temporary sibling
- * and renamed into place at the end ({@link OutputDirectory}), so a failed sweep leaves no half-written output.
+ * Writes a sweep's tables to {@code DIR/<sweep name>/}: every evaluated plan as CSV (and as Parquet when asked:
+ * {@code sim sweep --parquet}), the answers of {@link SweepQueries} as CSV, the charts and report.md. Everything is
+ * written into a temporary sibling and renamed into place at the end ({@link OutputDirectory}), so a failed sweep
+ * leaves no half-written output. Parquet is opt-in because writing it is a Spark SQL job: in a cold JVM its
+ * planning and code generation took longer than evaluating the bundled sweep, for a table plans.csv already holds.
  */
 public final class SweepOutput {
     private SweepOutput() {}
 
-    /** {@return {@code outDir/<sweep name>}, written all or nothing ({@link OutputDirectory})} */
-    public static Path write(Path outDir, SweepJob.Outcome outcome, String sweepYaml, Instant date) {
-        return write(outDir, outcome, Tables.of(outcome), sweepYaml, date, new PhaseTimes());
+    /** {@return {@code outDir/<sweep name>}, written all or nothing ({@link OutputDirectory}); {@code parquet}: also plans.parquet} */
+    public static Path write(Path outDir, SweepJob.Outcome outcome, String sweepYaml, Instant date, boolean parquet) {
+        return write(outDir, outcome, Tables.of(outcome), sweepYaml, date, parquet, new PhaseTimes());
     }
 
-    /** Writes the sweep with its answers already computed, all or nothing ({@link OutputDirectory}), timing each kind of output in {@code times}. */
+    /**
+     * Writes the sweep with its answers already computed, all or nothing ({@link OutputDirectory}), timing each kind
+     * of output in {@code times}; {@code parquet}: also every plan as plans.parquet (a Spark SQL write).
+     */
     public static Path write(Path outDir, SweepJob.Outcome outcome, Tables tables, String sweepYaml, Instant date,
-                             PhaseTimes times) {
+                             boolean parquet, PhaseTimes times) {
         try {
             return OutputDirectory.write(outDir, outcome.spec().name(), tmp -> {
-                CompletableFuture<Void> parquet = CompletableFuture.completedFuture(null);
+                CompletableFuture<Void> background = CompletableFuture.completedFuture(null);
                 try {
                     if (outcome.onDriver()) {
-                        // Small sweeps: the sorted rows once; one local Parquet part written by Spark on its own thread
-                        // (its cold start overlaps the CSVs and charts), the CSV written here (no Spark job).
+                        // Small sweeps: the sorted rows once, the CSV written here (no Spark job); when asked, one local
+                        // Parquet part written by Spark on its own thread (its cold start overlaps the CSVs and charts).
                         List<Row> plans = PlanRows.sorted(outcome.kept());
                         Path parquetDir = tmp.resolve("plans.parquet");
-                        parquet = CompletableFuture.runAsync(() -> outcome.results().sparkSession().createDataFrame(plans, PlanRows.SCHEMA)
+                        if (parquet) background = CompletableFuture.runAsync(() -> outcome.results().sparkSession().createDataFrame(plans, PlanRows.SCHEMA)
                                 .coalesce(1).write().parquet(parquetDir.toString()), runnable -> new Thread(runnable, "sweep-parquet").start());
                         PlanRows.writeCsv(tmp.resolve("plans.csv"), plans);
                     } else {
                         Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
-                        plans.write().parquet(tmp.resolve("plans.parquet").toString());
-                        times.lap("plans.parquet");
+                        if (parquet) {
+                            plans.write().parquet(tmp.resolve("plans.parquet").toString());
+                            times.lap("plans.parquet");
+                        }
                         singleCsv(plans, tmp, "plans.csv");
                     }
                     times.lap("plans.csv");
@@ -62,16 +69,16 @@ public final class SweepOutput {
                     Csv.write(tmp.resolve("rejected.csv"), tables.rejected());
                     Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
                     times.lap("answer CSVs");
-                    SweepCharts.write(tmp.resolve("charts"), outcome, tables);
+                    SweepCharts.write(tmp.resolve("charts"), outcome, tables, SweepCharts.defaultThreads());
                     times.lap("charts");
                     Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
                             sha256(sweepYaml), BuildVersion.current(), date), StandardCharsets.UTF_8);
                     times.lap("report.md");
-                    join(parquet);
-                    times.lap("plans.parquet (rest)");
+                    join(background);
+                    if (parquet && outcome.onDriver()) times.lap("plans.parquet (rest)");
                 } catch (IOException | RuntimeException e) {
                     try {
-                        join(parquet);
+                        join(background);
                     } catch (RuntimeException ignored) {
                         // The first failure is the one reported; the Parquet writer has stopped touching tmp.
                     }

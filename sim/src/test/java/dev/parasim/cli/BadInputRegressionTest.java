@@ -214,6 +214,7 @@ class BadInputRegressionTest {
     void benchRefusesZeroCores() {
         assertRejected("--cores: must be in 1..256, found 0", "bench", "sweep", "--cores", "0");
         assertRejected("--seconds: must be in (0, 3600], found NaN", "bench", "timeline", "--seconds", "NaN");
+        assertRejected("--reps: must be in 1..100, found 0", "bench", "e2e", "--reps", "0");
     }
 
     @Test

@@ -89,8 +89,8 @@ class SweepAnswersTest {
     @Test
     void outputsAreTheSameBytesWhicheverPathWroteThem(@TempDir Path dir) throws Exception {
         Instant date = Instant.parse("2026-01-01T00:00:00Z");
-        Path driver = SweepOutput.write(dir.resolve("driver"), outcome, yaml, date);
-        Path sql = SweepOutput.write(dir.resolve("sql"), bySql, yaml, date);
+        Path driver = SweepOutput.write(dir.resolve("driver"), outcome, yaml, date, true);
+        Path sql = SweepOutput.write(dir.resolve("sql"), bySql, yaml, date, true);
         for (String file : List.of("plans.csv", "best.csv", "pareto.csv", "top.csv", "heatmap.csv", "rejected.csv", "report.md",
                 "charts/heatmap-1024.svg", "charts/pareto-1024.svg"))
             assertArrayEquals(Files.readAllBytes(sql.resolve(file)), Files.readAllBytes(driver.resolve(file)), file);

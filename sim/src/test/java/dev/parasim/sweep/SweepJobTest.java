@@ -158,11 +158,12 @@ class SweepJobTest {
     @Test
     void outputIsCompleteReproducibleAndAtomic(@TempDir Path dir) throws Exception {
         Instant date = Instant.parse("2026-01-01T00:00:00Z");
-        Path first = SweepOutput.write(dir.resolve("a"), outcome, SWEEP, date);
-        Path second = SweepOutput.write(dir.resolve("b"), outcome, SWEEP, date);
+        Path first = SweepOutput.write(dir.resolve("a"), outcome, SWEEP, date, true);
+        Path second = SweepOutput.write(dir.resolve("b"), outcome, SWEEP, date, false);
         for (String file : List.of("plans.csv", "best.csv", "pareto.csv", "top.csv", "heatmap.csv", "rejected.csv", "report.md"))
             assertEquals(Files.readString(first.resolve(file)), Files.readString(second.resolve(file)), file);
         assertTrue(Files.isDirectory(first.resolve("plans.parquet")));
+        assertFalse(Files.exists(second.resolve("plans.parquet")), "Parquet only when asked");
         for (int gpus : new int[] {8, 16})
             for (String chart : List.of("heatmap-" + gpus, "pareto-" + gpus)) {
                 var png = javax.imageio.ImageIO.read(first.resolve("charts/" + chart + ".png").toFile());
@@ -175,7 +176,25 @@ class SweepJobTest {
         }
         Path blocked = dir.resolve("blocked");
         Files.writeString(blocked, "a file where the output directory should go");
-        assertThrows(RuntimeException.class, () -> SweepOutput.write(blocked, outcome, SWEEP, date));
+        assertThrows(RuntimeException.class, () -> SweepOutput.write(blocked, outcome, SWEEP, date, true));
         assertEquals("a file where the output directory should go", Files.readString(blocked));
+    }
+
+    @Test
+    void chartsDrawnInParallelAreTheBytesOfASerialRun(@TempDir Path dir) throws Exception {
+        SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
+        SweepCharts.write(dir.resolve("serial"), outcome, tables, 1);
+        SweepCharts.write(dir.resolve("parallel"), outcome, tables, 4);
+        List<String> names;
+        try (var listing = Files.list(dir.resolve("serial"))) {
+            names = listing.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(8, names.size(), names.toString());
+        try (var listing = Files.list(dir.resolve("parallel"))) {
+            assertEquals(names, listing.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        for (String name : names)
+            org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(dir.resolve("serial").resolve(name)),
+                    Files.readAllBytes(dir.resolve("parallel").resolve(name)), name);
     }
 }

@@ -1,0 +1,55 @@
+package dev.parasim.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The README's main job ({@code sim run} of the showcase and the tiny GPT's executed experiments) once, in a cold
+ * JVM, the way {@link EndToEndBenchmark} starts commands: its wall-clock seconds (the target is at most 60 s on a
+ * 2-core machine) and, per executed plan, the line {@code sim run} prints with its supersteps per step and seconds.
+ * Asserts nothing; a run of minutes, so it is its own benchmark.
+ */
+public final class MainJobBenchmark {
+    private MainJobBenchmark() {}
+
+    public static void run(PrintWriter out, Class<?> cli, Path experiments) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("run", experiments.resolve("showcase-llama2-70b.yaml").toString()));
+        try (Stream<Path> files = Files.list(experiments)) {
+            files.map(Path::toString).filter(f -> f.matches(".*/tiny-gpt-[^/]*executed\\.yaml")).sorted().forEach(args::add);
+        }
+        Path dir = Files.createTempDirectory("parasim-bench-main");
+        args.addAll(List.of("--out", dir.toString()));
+        try {
+            List<String> command = EndToEndBenchmark.command(cli, EndToEndBenchmark.launcher(), args);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            long start = System.nanoTime();
+            Process process = builder.start();
+            List<String> plans = new ArrayList<>();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) if (line.contains("supersteps/step")) plans.add(line.strip());
+            }
+            int exit = process.waitFor();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (exit != 0) throw new UncheckedIOException(new IOException("sim " + String.join(" ", args) + " exited with " + exit));
+            out.printf(Locale.ROOT, "main job (README's first command), cold JVM%s: %.1f s (target ≤ 60 s)%n",
+                    EndToEndBenchmark.launcher() == null ? "" : " through scripts/sim", seconds);
+            plans.forEach(p -> out.println("  " + p));
+            out.flush();
+        } finally {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+}
