@@ -20,11 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * For every executed plan shape, the collectives of the executor's step epilogue (the ops after its {@link PipelineOp})
+ * The executor's step epilogue is mapped from the step program's ({@link EpilogueOps}); this guards the mapping. For
+ * every executed plan shape, the collectives of the executor's step epilogue (the ops after its {@link PipelineOp})
  * are the step program's epilogue collectives ({@code program.StageProgram.epilogue}) one for one and in order: each
  * ring segment of an executor op is one instruction, of the same kind and group, over the instruction's elements or
  * those padded to a multiple of the group's ranks (ZeRO's padded units: the same chunks, the same bytes). A
- * collective on a group of one rank moves nothing and the program leaves it out, so the executor's are skipped. The
+ * collective on a group of one rank moves nothing and the program leaves it out, so the executor runs none (the test
+ * still skips any, should the mapping ever emit one). The
  * shapes: the executed experiments' plans, and tiny plans of dp ∈ {1, 2, 3}, tp ∈ {1, 2} (SP on and off), pp ∈ {1, 2}
  * (1F1B, and interleaved with 2 chunks), ZeRO 0–3, fp32 and bf16-mixed, with DDP buckets small enough to be several.
  * Builds the programs only; nothing runs.
