@@ -2,6 +2,7 @@ package dev.parasim.exec;
 
 import dev.parasim.collective.Chunking;
 import dev.parasim.program.Buffer;
+import dev.parasim.program.Group;
 import dev.parasim.program.Instruction;
 import dev.parasim.spec.ZeroStage;
 
@@ -92,7 +93,7 @@ final class EpilogueOps {
             default -> throw new IllegalStateException("an epilogue collective the executor does not run: " + first);
         });
         if (buffer == Buffer.Kind.GRADIENT_BUCKET) out.add(StrategyStep.of(StrategyStep.Action.UNSTAGE_BUCKETS));
-        if (unsharded && first.group() == dev.parasim.program.Group.EMBEDDING) {
+        if (unsharded && first.group() == Group.EMBEDDING) {
             out.add(StrategyStep.of(StrategyStep.Action.RESHARD_GRAD, tiedUnit));
             unsharded = false;
         }
@@ -123,7 +124,7 @@ final class EpilogueOps {
             }
             case TIED_GRADIENT -> {
                 int[] at = tiedAt();
-                if (c.group() == dev.parasim.program.Group.EMBEDDING) {
+                if (c.group() == Group.EMBEDDING) {
                     check(c.elements() == prog.layout.wteElements(), c, "wte of " + prog.layout.wteElements());
                     yield new Seg((prog.shardsGrads() ? "gt" : "g") + at[0], at[1], prog.layout.wteElements());
                 }
