@@ -2,6 +2,7 @@ package dev.parasim.exec;
 
 import dev.parasim.exec.model.SingleDeviceTrainer;
 import dev.parasim.exec.model.TpMode;
+import dev.parasim.program.StepProgram;
 import dev.parasim.spec.ExecuteSpec;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
@@ -94,18 +95,20 @@ public final class Execution {
         }
     }
 
-    /** {@return the programs of {@code plan}'s ranks, indexed by pipeline stage and TP index} */
+    /** {@return the programs of {@code plan}'s ranks, indexed by pipeline stage and TP index, each ending in its stage's step-program epilogue} */
     static StrategyProgram[][] programs(Experiment e, ParallelPlan plan) {
         ExecuteSpec ex = e.execute().orElseThrow();
         GptExecModel model = ExecModels.of(e.model(), ex.seed());
         PrecisionMode precision = PrecisionMode.of(e.training().precision(), ex);
         Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), e.microBatches(plan), e.training().microBatch(),
                 ex.seed(), ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
+        StepProgram program = StepProgram.of(e, plan);
         StrategyProgram[][] stages = new StrategyProgram[plan.pp()][plan.tp()];
         for (int s = 0; s < plan.pp(); s++)
             for (int i = 0; i < plan.tp(); i++)
                 stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
-                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i);
+                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i,
+                        program.stages().get(s).epilogue());
         return stages;
     }
 

@@ -1,5 +1,6 @@
 package dev.parasim.exec;
 
+import dev.parasim.program.Instruction;
 import dev.parasim.spec.ZeroStage;
 
 import java.util.ArrayList;
@@ -10,7 +11,9 @@ import java.util.List;
  * group (n = dp ranks, m micro-batches, Ψ_u elements of local unit u, c_u = ⌈Ψ_u/n⌉, P_u = n·c_u; rank r's shard of a
  * padded unit is [r·c_u, (r+1)·c_u)). Every plan runs one path: the stage's micro-batches are a {@link PipelineOp}
  * over its pass order (pp = 1 a one-stage 1F1B pipeline), plain passes ({@link PlainStagePasses}) or TP passes
- * ({@link TpStagePass}), then the step's epilogue:
+ * ({@link TpStagePass}), then the step's epilogue, mapped by {@link EpilogueOps} from the stage's epilogue in the step
+ * program ({@code program.StageProgram.epilogue}, the instructions the timeline plays and the fold counts), so the
+ * executor runs the program's epilogue collectives rather than deriving its own:
  *
  * <ul>
  * <li>DDP: full params p_u (Ψ_u), full grads g_u (Ψ_u), full Adam state. Grads of the m micro-batches
@@ -55,10 +58,10 @@ final class StrategyProgram implements RankProgram {
      * {@link TpStagePass} passes of the {@link PipelineOp} between the TP group's collectives (ring AllReduces, or under
      * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
      * SP-partial gradients, and the backward re-gathers of the qkv/fc1 inputs); DP sync and Adam work on
-     * the shards (any ZeRO stage).
+     * the shards (any ZeRO stage). {@code epilogue} is the stage's epilogue in the plan's step program.
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
-                           dev.parasim.exec.model.TpMode tpMode, int tpRank) {
+                           dev.parasim.exec.model.TpMode tpMode, int tpRank, List<Instruction> epilogue) {
         this.model = model;
         this.strategy = strategy;
         this.layout = layout;
@@ -76,7 +79,7 @@ final class StrategyProgram implements RankProgram {
         }
         for (long start = 0; start < total; start += strategy.bucketElements())
             buckets.add(new int[] {(int) start, (int) Math.min(strategy.bucketElements(), total - start)});
-        ops = List.copyOf(build());
+        ops = List.copyOf(build(epilogue));
     }
 
     public Strategy strategy() { return strategy; }
@@ -125,57 +128,14 @@ final class StrategyProgram implements RankProgram {
     @Override
     public List<Op> ops() { return ops; }
 
-    private List<Op> build() {
+    /** BEGIN_STEP, the stage's passes, the step program's epilogue ({@link EpilogueOps}), END_STEP. */
+    private List<Op> build(List<Instruction> epilogue) {
         List<Op> out = new ArrayList<>();
         out.add(StrategyStep.of(StrategyStep.Action.BEGIN_STEP));
         out.add(PipelineOp.of(this));
-        // The epilogue's collectives in the step program's order (program.StageBuilder.Closing): SP's partial gradients,
-        // the tied embedding, the DP sync, Adam, ZeRO-1/2's parameter gather.
-        if (tp > 1 && !shardsGrads()) TpZeroOps.partialGradSync(out, tpMode, tensorParallel().shards(), layout, ZeroPasses.allUnits(layout), "g");
-        if (layout.pp() > 1 && (layout.first() || layout.last())) tiedEmbeddingSync(out);
-        switch (strategy.zero()) {
-            case DDP -> {
-                out.add(StrategyStep.of(StrategyStep.Action.STAGE_BUCKETS));
-                List<Seg> segs = new ArrayList<>();
-                for (int k = 0; k < buckets.size(); k++)
-                    segs.add(Seg.whole("bk" + k, (int) dev.parasim.collective.Chunking.padded(buckets.get(k)[1], strategy.dp())));
-                out.add(new RingAllReduce(segs));
-                out.add(StrategyStep.of(StrategyStep.Action.UNSTAGE_BUCKETS));
-            }
-            case OPTIMIZER -> out.add(new RingReduceScatter(unitSegs("g")));
-            case GRADIENTS, PARAMETERS -> { }   // reduce-scattered after every micro-batch
-        }
-        out.add(StrategyStep.of(StrategyStep.Action.ADAM));
-        if (strategy.zero() == ZeroStage.OPTIMIZER || strategy.zero() == ZeroStage.GRADIENTS)
-            out.add(new RingAllGather(unitSegs("p")));
+        out.addAll(EpilogueOps.of(this, epilogue));
         out.add(StrategyStep.of(StrategyStep.Action.END_STEP));
         return out;
-    }
-
-    /**
-     * Megatron's tied embedding: the first and last stage all-reduce their wte gradients, before the DP sync
-     * (DDP, ZeRO-1). Under ZeRO-2/3 the DP sync has already reduce-scattered them, and the two stages' shards
-     * cover different parts of wte (unit 0 is wte + wpe, the last stage's unit final norm + wte copy), so, as
-     * Megatron-core's {@code finalize_model_grads} does for its FSDP (unshard the word-embedding gradient,
-     * all-reduce it over the embedding group, reshard), each rank AllGathers the unit's reduced gradient over
-     * the DP group, all-reduces its wte part with the other stage and keeps its own shard again.
-     */
-    private void tiedEmbeddingSync(List<Op> out) {
-        int[] at = layout.first() ? layout.locate(0) : layout.headWeights();
-        if (!shardsGrads()) {
-            out.add(new RingAllReduce(List.of(new Seg("g" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
-            return;
-        }
-        out.add(StrategyStep.of(StrategyStep.Action.UNSHARD_GRAD, at[0]));
-        out.add(new RingAllGather(List.of(Seg.whole("gt" + at[0], padded(at[0])))));
-        out.add(new RingAllReduce(List.of(new Seg("gt" + at[0], at[1], layout.wteElements())), RankGrid.Group.EMBEDDING));
-        out.add(StrategyStep.of(StrategyStep.Action.RESHARD_GRAD, at[0]));
-    }
-
-    private List<Seg> unitSegs(String prefix) {
-        List<Seg> segs = new ArrayList<>();
-        for (int u = 0; u < size.length; u++) segs.add(Seg.whole(prefix + u, padded(u)));
-        return segs;
     }
 
     @Override

@@ -71,11 +71,22 @@ final class TpZeroOps {
     /**
      * Appends, under SEQUENCE, the SUM AllReduce over the TP group of the gradients only partial on each rank
      * (LayerNorm gains and biases, wpe: {@link TpShards#sequenceParallelPartialGrads}, Korthikanti et al.
-     * 2022 §4.2.2), one segment per tensor of local units {@code units}' buffers {@code prefix<u>}: once per
-     * step on the accumulated {@code g} (DDP, ZeRO-1), after every micro-batch on the transient {@code gt} (ZeRO-2/3).
+     * 2022 §4.2.2), one segment per tensor of local units {@code units}' buffers {@code prefix<u>} ({@link #partialSegs}),
+     * after every micro-batch on the transient {@code gt} (ZeRO-2/3); the once-per-step sync on the accumulated
+     * {@code g} (DDP, ZeRO-1) is the step program's epilogue, mapped by {@link EpilogueOps}.
      */
     static void partialGradSync(List<Op> out, TpMode mode, TpShards shards, StageLayout layout, int[] units, String prefix) {
         if (!mode.gathers()) return;
+        out.add(new RingAllReduce(partialSegs(shards, layout, units, prefix), RankGrid.Group.TP));
+    }
+
+    /**
+     * {@return the SP-partial gradient tensors of local units {@code units} as regions of their buffers
+     * {@code prefix<u>}}, unit by unit and within a unit in storage order: wpe with the embedding, each layer's ln1 and
+     * ln2 gain and bias, the final norm's gain and bias — the order in which {@code program.TensorParallelGenerator}
+     * lists them
+     */
+    static List<Seg> partialSegs(TpShards shards, StageLayout layout, int[] units, String prefix) {
         List<Seg> segs = new ArrayList<>();
         for (int local : units) {
             int u = layout.units().get(local).get(0).modelUnit();
@@ -85,7 +96,6 @@ final class TpZeroOps {
                     if (t.name().equals(name))
                         segs.add(new Seg(prefix + at[0], at[1] + Math.toIntExact(t.offset()), Math.toIntExact(t.elements())));
         }
-        out.add(new RingAllReduce(segs, RankGrid.Group.TP));
+        return segs;
     }
-
 }

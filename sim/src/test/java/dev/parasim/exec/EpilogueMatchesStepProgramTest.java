@@ -20,11 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * For every executed plan shape, the collectives of the executor's step epilogue (the ops after its {@link PipelineOp})
+ * The executor's step epilogue is mapped from the step program's ({@link EpilogueOps}); this guards the mapping. For
+ * every executed plan shape, the collectives of the executor's step epilogue (the ops after its {@link PipelineOp})
  * are the step program's epilogue collectives ({@code program.StageProgram.epilogue}) one for one and in order: each
  * ring segment of an executor op is one instruction, of the same kind and group, over the instruction's elements or
  * those padded to a multiple of the group's ranks (ZeRO's padded units: the same chunks, the same bytes). A
- * collective on a group of one rank moves nothing and the program leaves it out, so the executor's are skipped. The
+ * collective on a group of one rank moves nothing and the program leaves it out, so the executor runs none (the test
+ * still skips any, should the mapping ever emit one). The
  * shapes: the executed experiments' plans, and tiny plans of dp ∈ {1, 2, 3}, tp ∈ {1, 2} (SP on and off), pp ∈ {1, 2}
  * (1F1B, and interleaved with 2 chunks), ZeRO 0–3, fp32 and bf16-mixed, with DDP buckets small enough to be several.
  * Builds the programs only; nothing runs.
@@ -77,12 +79,41 @@ class EpilogueMatchesStepProgramTest {
         }
     }
 
-    /** Adds each ring segment of the collectives after the program's {@link PipelineOp}, on groups of more than one rank. */
-    private static void epilogue(StrategyProgram program, RankGrid grid, List<String> executed, List<Integer> lengths) {
+    /**
+     * Where the mapping is not one for one: with dp = 1 DDP still stages its buckets around a DP sync the program
+     * leaves out (the copies the accountant charges), and an fp64 run cuts the same flat gradient into buckets of
+     * 8-byte elements, twice as many as the program's 4-byte ones.
+     */
+    @org.junit.jupiter.api.Test
+    void bucketStagingWithoutPeersAndFp64BucketsFollowTheExecutorsElements() {
+        Experiment single = Experiments.tiny(1, 0, 2, "fp32", false, 0.004);
+        List<String> ops = after(Execution.programs(single, single.plans().get(0))[0][0]).stream().map(Object::toString).toList();
+        assertEquals(List.of("STAGE_BUCKETS", "UNSTAGE_BUCKETS", "ADAM", "END_STEP"), ops, "dp = 1 DDP epilogue");
+
+        Experiment fp64 = Experiments.tiny(2, 0, 2, "fp32", true, 0.004);
+        StrategyProgram program = Execution.programs(fp64, fp64.plans().get(0))[0][0];
+        long flat = 0;
+        for (int u = 0; u < program.layout().units().size(); u++) flat += program.unitSize(u);
+        long buckets = StepProgram.of(fp64, fp64.plans().get(0)).stages().get(0).epilogue().stream()
+                .filter(i -> i instanceof Instruction.Collective).count();
+        List<Seg> segs = after(program).stream().filter(op -> op instanceof RingAllReduce).findFirst()
+                .map(op -> ((RingAllReduce) op).segs()).orElseThrow();
+        assertEquals(program.buckets.size(), segs.size(), "the executor's own buckets");
+        assertTrue(segs.size() > buckets, segs.size() + " fp64 buckets for the program's " + buckets);
+        assertEquals(flat, program.buckets.stream().mapToLong(b -> b[1]).sum(), "the buckets cover the flat gradient");
+    }
+
+    /** {@return the ops after the program's {@link PipelineOp}} */
+    private static List<Op> after(StrategyProgram program) {
         List<Op> ops = program.ops();
         int start = 0;
         while (!(ops.get(start) instanceof PipelineOp)) start++;
-        for (Op op : ops.subList(start + 1, ops.size())) {
+        return ops.subList(start + 1, ops.size());
+    }
+
+    /** Adds each ring segment of the collectives after the program's {@link PipelineOp}, on groups of more than one rank. */
+    private static void epilogue(StrategyProgram program, RankGrid grid, List<String> executed, List<Integer> lengths) {
+        for (Op op : after(program)) {
             if (op.collective() == null) continue;
             int n = switch (op.group()) { case DP -> grid.dp(); case TP -> grid.tp(); case EMBEDDING -> 2; };
             if (n == 1) continue;
