@@ -226,22 +226,15 @@ final class PlainStagePasses {
     /** A whole plain pass as one op (no ZeRO ops around it): false until its input has arrived. */
     static final class Whole implements Op {
         private static final long serialVersionUID = 1L;
-        private final Pass pass;
-        private final int micro;
-        private final int chunk;
+        private final PassRef ref;
 
-        Whole(PassRef ref) {
-            this.pass = ref.pass();
-            this.micro = ref.microBatch();
-            this.chunk = ref.chunk();
-        }
+        Whole(PassRef ref) { this.ref = ref; }
 
         @Override
         public boolean advance(RankState rank, int round) {
             PipelineLive live = PipelineLive.of(rank);
             StageLayout layout = PipelineLinks.program(rank).layout;
-            PassRef ref = new PassRef(pass, micro, chunk);
-            return switch (pass) {
+            return switch (ref.pass()) {
                 case F -> forward(rank, live, layout, ref, live.round);
                 case B, BW -> backward(rank, live, layout, ref, live.round);
                 case W -> weights(rank, live, layout, ref, live.round);
@@ -249,22 +242,18 @@ final class PlainStagePasses {
         }
 
         @Override
-        public String toString() { return pass + "" + micro + "." + chunk; }
+        public String toString() { return ref.pass() + "" + ref.microBatch() + "." + ref.chunk(); }
     }
 
     /** One piece of a plain pass run between ZeRO ops: its begin, one model unit's part ({@link #unit}), or its end. */
     static final class Piece implements Op {
         private static final long serialVersionUID = 1L;
         private static final int BEGIN = -1, END = -2;
-        private final Pass pass;
-        private final int micro;
-        private final int chunk;
+        private final PassRef ref;
         private final int unit;
 
         private Piece(PassRef ref, int unit) {
-            this.pass = ref.pass();
-            this.micro = ref.microBatch();
-            this.chunk = ref.chunk();
+            this.ref = ref;
             this.unit = unit;
         }
 
@@ -278,6 +267,8 @@ final class PlainStagePasses {
         public boolean advance(RankState rank, int round) {
             PipelineLive live = PipelineLive.of(rank);
             StageLayout layout = PipelineLinks.program(rank).layout;
+            Pass pass = ref.pass();
+            int micro = ref.microBatch(), chunk = ref.chunk();
             switch (unit) {
                 case BEGIN -> { return PlainStagePasses.begin(rank, live, layout, pass, micro, chunk, live.round); }
                 case END -> PlainStagePasses.end(rank, live, layout, pass, micro, chunk, live.round);
@@ -288,7 +279,7 @@ final class PlainStagePasses {
 
         @Override
         public String toString() {
-            return pass + "" + micro + "." + chunk + (unit == BEGIN ? " begin" : unit == END ? " end" : " u" + unit);
+            return ref.pass() + "" + ref.microBatch() + "." + ref.chunk() + (unit == BEGIN ? " begin" : unit == END ? " end" : " u" + unit);
         }
     }
 }

@@ -148,20 +148,18 @@ final class TpStagePass {
 
         private final Action action;
         private final int unit;
-        private final Pass pass;
-        private final int micro;
-        private final int chunk;
+        private final PassRef ref;
 
         Phase(Action action, int unit, PassRef ref) {
             this.action = action;
             this.unit = unit;
-            this.pass = ref.pass();
-            this.micro = ref.microBatch();
-            this.chunk = ref.chunk();
+            this.ref = ref;
         }
 
         @Override
         public boolean advance(RankState rank, int round) {
+            Pass pass = ref.pass();
+            int micro = ref.microBatch(), chunk = ref.chunk();
             PipelineLive pipe = PipelineLive.of(rank);
             StrategyProgram prog = (StrategyProgram) rank.program();
             StageLayout layout = prog.layout;
@@ -288,8 +286,8 @@ final class TpStagePass {
 
         private TpPassState begin(RankState rank, StrategyProgram prog, TensorParallel tp, StageLayout layout) {
             TpPassState live = new TpPassState();
-            live.start(rank, prog, tp, micro, prog.model.units());
-            for (int v : layout.chunkUnits(chunk)) {
+            live.start(rank, prog, tp, ref.microBatch(), prog.model.units());
+            for (int v : layout.chunkUnits(ref.chunk())) {
                 live.params[v] = tp.zeroShard(v);
                 live.grads[v] = tp.zeroShard(v);
             }
@@ -304,7 +302,7 @@ final class TpStagePass {
 
         /** {@return whether this chunk's head reads the last stage's wte copy (the chunk does not hold unit 0)} */
         private boolean headReadsCopy(StageLayout layout) {
-            return layout.virtualStage(chunk) == layout.pp() * layout.chunks() - 1 && layout.virtualStage(chunk) != 0;
+            return layout.virtualStage(ref.chunk()) == layout.pp() * layout.chunks() - 1 && layout.virtualStage(ref.chunk()) != 0;
         }
 
         /**
@@ -313,7 +311,7 @@ final class TpStagePass {
          * as it is gathered for a forward or a backward ({@link TpZeroOps}).
          */
         private void load(RankState rank, StrategyProgram prog, TensorParallel tp, StageLayout layout, TpPassState live, int local) {
-            for (int v : layout.chunkUnits(chunk)) {
+            for (int v : layout.chunkUnits(ref.chunk())) {
                 int[] at = layout.locate(v);
                 if (local >= 0 && at[0] != local) continue;
                 live.params[v].assign(rank.buf(prog.paramBuffer(at[0])).toNd(at[1], Math.toIntExact(tp.shards().shardSize(v)), live.dtype));
@@ -394,6 +392,6 @@ final class TpStagePass {
         }
 
         @Override
-        public String toString() { return "TP " + action + (unit >= 0 ? " u" + unit : "") + " " + pass + micro + "." + chunk; }
+        public String toString() { return "TP " + action + (unit >= 0 ? " u" + unit : "") + " " + ref.pass() + ref.microBatch() + "." + ref.chunk(); }
     }
 }
