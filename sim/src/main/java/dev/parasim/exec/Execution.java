@@ -2,6 +2,7 @@ package dev.parasim.exec;
 
 import dev.parasim.exec.model.SingleDeviceTrainer;
 import dev.parasim.exec.model.TpMode;
+import dev.parasim.plan.RankLayout;
 import dev.parasim.program.StepProgram;
 import dev.parasim.spec.ExecuteSpec;
 import dev.parasim.spec.Experiment;
@@ -38,7 +39,7 @@ public final class Execution {
         GptExecModel model = (GptExecModel) stages[0][0].model();
         PrecisionMode precision = stages[0][0].strategy().precision();
         int m = e.microBatches(plan);
-        RankGrid grid = new RankGrid(plan.dp(), plan.tp(), plan.pp());
+        RankGrid grid = new RankGrid(RankLayout.of(plan, e.cluster()));
         int rpp = ranksPerPartition > 0 ? ranksPerPartition
                 : Math.max(1, (grid.world() + parallelism - 1) / parallelism);
         Topology topology = Topology.of(e.cluster(), grid, rpp);

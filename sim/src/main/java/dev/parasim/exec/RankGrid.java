@@ -1,55 +1,65 @@
 package dev.parasim.exec;
 
+import dev.parasim.plan.Axis;
+import dev.parasim.plan.RankLayout;
+import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.SpecException;
+import dev.parasim.spec.ZeroStage;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
- * Where each simulated rank sits in the dp × tp × pp grid, with the placement of
- * {@code plan.RankLayout} (cp = 1): rank = tp + t·(dp + d·pp), TP innermost, then DP, PP outermost.
- * A group is the ranks that differ from a rank in one coordinate only, in rank order.
+ * Where each simulated rank sits in the dp × tp × pp grid: {@code plan.RankLayout}'s placement (TP innermost, then
+ * DP, PP outermost; the executor runs cp = 1), read from it rather than derived again. A group is the ranks that
+ * differ from a rank in one coordinate only, in rank order.
  */
-record RankGrid(int dp, int tp, int pp) implements Serializable {
+record RankGrid(RankLayout layout) implements Serializable {
 
     public RankGrid {
-        if (dp <= 0) throw new SpecException("dp", "must be positive", dp);
-        if (tp <= 0) throw new SpecException("tp", "must be positive", tp);
-        if (pp <= 0) throw new SpecException("pp", "must be positive", pp);
+        if (layout == null) throw new IllegalArgumentException("layout: is required");
+        if (layout.plan().cp() != 1) throw new SpecException("cp", "must be 1 to execute", layout.plan().cp());
+    }
+
+    /** The grid of a dp × tp × pp plan (cp = 1); placement does not depend on the schedule or ZeRO stage. */
+    public RankGrid(int dp, int tp, int pp) {
+        this(new RankLayout(new ParallelPlan("grid", dp, tp, pp, 1, ZeroStage.DDP,
+                PipelineSchedule.ONE_F_ONE_B, 1, false, List.of()), 1));
     }
 
     /** {@return the grid of n data-parallel ranks (tp = pp = 1): every group is all ranks} */
     public static RankGrid dataParallel(int n) { return new RankGrid(n, 1, 1); }
 
-    public int world() { return dp * tp * pp; }
+    public int dp() { return layout.plan().dp(); }
 
-    /** {@return the rank at coordinates (tp, dp, pp)} (same formula as plan.RankLayout.rank with cp = 0) */
-    public int rank(int tpIndex, int dpIndex, int ppIndex) { return tpIndex + tp * (dpIndex + dp * ppIndex); }
+    public int tp() { return layout.plan().tp(); }
 
-    public int tpIndex(int rank) { return rank % tp; }
+    public int pp() { return layout.plan().pp(); }
 
-    public int dpIndex(int rank) { return (rank / tp) % dp; }
+    public int world() { return layout.world(); }
 
-    public int stage(int rank) { return rank / (tp * dp); }
+    /** {@return the rank at coordinates (tp, dp, pp)} */
+    public int rank(int tpIndex, int dpIndex, int ppIndex) { return layout.rank(tpIndex, 0, dpIndex, ppIndex); }
+
+    public int tpIndex(int rank) { return layout.coordinate(Axis.TP, rank); }
+
+    public int dpIndex(int rank) { return layout.coordinate(Axis.DP, rank); }
+
+    public int stage(int rank) { return layout.coordinate(Axis.PP, rank); }
 
     /** {@return the members of {@code rank}'s group along {@code group}, in rank order} */
     public int[] members(Group group, int rank) {
-        int t = tpIndex(rank), d = dpIndex(rank), s = stage(rank);
         return switch (group) {
-            case DP -> {
-                int[] out = new int[dp];
-                for (int i = 0; i < dp; i++) out[i] = rank(t, i, s);
-                yield out;
-            }
-            case TP -> {
-                int[] out = new int[tp];
-                for (int i = 0; i < tp; i++) out[i] = rank(i, d, s);
-                yield out;
-            }
+            case DP -> layout.members(Axis.DP, rank);
+            case TP -> layout.members(Axis.TP, rank);
             case EMBEDDING -> {
+                int s = stage(rank), pp = pp();
                 if (pp == 1) yield new int[] {rank};
                 if (s != 0 && s != pp - 1)
                     throw new IllegalStateException("rank " + rank + " on stage " + s + " is in no embedding group");
-                yield new int[] {rank(t, d, 0), rank(t, d, pp - 1)};
+                int[] stages = layout.members(Axis.PP, rank);
+                yield new int[] {stages[0], stages[pp - 1]};
             }
         };
     }

@@ -47,21 +47,18 @@ public final class Buffers {
     /** {@return the most activation plus buffer bytes the stage holds within a pass} */
     static long inPass(Experiment e, ParallelPlan plan, int stage, long activations) {
         ModelSpec m = e.model();
-        Precision precision = e.training().precision();
-        int b = e.training().microBatch(), p = plan.pp(), t = plan.tp(), n = plan.dp() * plan.cp();
-        long tokens = (long) b * m.seqLen(), activation = tokens * m.hidden() * precision.activationBytes();
-        long workspace = t == 1 ? 0 : activation * (plan.sequenceParallel() ? 2 : 1) + 2 * tokens * 4;
-        long forward;
-        if (t > 1) {
-            long ring = stage == p - 1 ? 2 * Chunking.shard(2 * tokens, t) * 4
-                    : 2 * Chunking.shard(tokens * m.hidden(), t) * precision.activationBytes();
-            forward = activations + workspace + ring;
-        } else {
-            forward = activations + boundaries(e, plan, stage, activation);
+        int p = plan.pp(), t = plan.tp();
+        if (plan.zero() == ZeroStage.GRADIENTS || plan.zero() == ZeroStage.PARAMETERS) {
+            long[] units = Parameters.stageUnits(m, plan, stage);   // ZeRO-2/3: walked unit by unit, as executed
+            return t == 1 ? PipelineUnitBuffers.inPass(e, plan, stage, units) : TpUnitBuffers.inPass(e, plan, stage, units);
         }
-        if (plan.zero() != ZeroStage.GRADIENTS && plan.zero() != ZeroStage.PARAMETERS) return forward;
-        long[] units = Parameters.stageUnits(m, plan, stage);
-        return t == 1 ? PipelineUnitBuffers.inPass(e, plan, stage, units) : TpUnitBuffers.inPass(e, plan, stage, units);
+        Precision precision = e.training().precision();
+        long tokens = (long) e.training().microBatch() * m.seqLen(), activation = tokens * m.hidden() * precision.activationBytes();
+        if (t == 1) return activations + boundaries(e, plan, stage, activation);
+        long workspace = activation * (plan.sequenceParallel() ? 2 : 1) + 2 * tokens * 4;
+        long ring = stage == p - 1 ? 2 * Chunking.shard(2 * tokens, t) * 4
+                : 2 * Chunking.shard(tokens * m.hidden(), t) * precision.activationBytes();
+        return activations + workspace + ring;
     }
 
     /**

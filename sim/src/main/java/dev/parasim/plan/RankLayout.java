@@ -3,11 +3,20 @@ package dev.parasim.plan;
 import dev.parasim.spec.ClusterSpec;
 import dev.parasim.spec.ParallelPlan;
 
+import java.io.Serializable;
+
 /**
- * Rank placement: rank = tp + t·(cp + c·(dp + d·pp)) — TP innermost, then CP, DP, PP outermost — and
- * GPUs fill nodes in rank order. A group crosses a tier when its ranks span nodes.
+ * Rank placement, the one copy every interpreter reads (the accountant's spans, the step program's groups, the
+ * executor's rank grid): rank = tp + t·(cp + c·(dp + d·pp)) — TP innermost, then CP, DP, PP outermost — and
+ * GPUs fill nodes in rank order. A group along an axis is the ranks that differ from a rank in that coordinate
+ * only; it crosses a tier when its ranks span nodes.
  */
-public record RankLayout(ParallelPlan plan, int gpusPerNode) {
+public record RankLayout(ParallelPlan plan, int gpusPerNode) implements Serializable {
+
+    public RankLayout {
+        if (plan == null) throw new IllegalArgumentException("plan: is required");
+        if (gpusPerNode <= 0) throw new IllegalArgumentException("gpusPerNode: must be positive, found " + gpusPerNode);
+    }
 
     public static RankLayout of(ParallelPlan plan, ClusterSpec cluster) {
         return new RankLayout(plan, cluster.gpusPerNode());
@@ -35,6 +44,23 @@ public record RankLayout(ParallelPlan plan, int gpusPerNode) {
     /** {@return the rank at the given coordinates} */
     public int rank(int tp, int cp, int dp, int pp) {
         return tp + plan.tp() * (cp + plan.cp() * (dp + plan.dp() * pp));
+    }
+
+    /** {@return the number of ranks: dp·tp·pp·cp} */
+    public int world() { return plan.dp() * plan.tp() * plan.pp() * plan.cp(); }
+
+    /** {@return {@code rank}'s coordinate along {@code axis} (its stage for PP)} */
+    public int coordinate(Axis axis, int rank) {
+        if (rank < 0 || rank >= world()) throw new IllegalArgumentException("rank: must be in [0, " + world() + "), found " + rank);
+        return rank / stride(axis) % degree(axis);
+    }
+
+    /** {@return the members of {@code rank}'s group along {@code axis}, in rank order (its own coordinate's place included)} */
+    public int[] members(Axis axis, int rank) {
+        int stride = stride(axis), first = rank - coordinate(axis, rank) * stride;
+        int[] out = new int[degree(axis)];
+        for (int i = 0; i < out.length; i++) out[i] = first + i * stride;
+        return out;
     }
 
     public int node(int rank) { return rank / gpusPerNode; }

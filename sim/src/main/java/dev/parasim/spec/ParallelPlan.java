@@ -1,5 +1,6 @@
 package dev.parasim.spec;
 
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -15,7 +16,7 @@ import java.util.List;
  *                    the smaller share). That the entries sum to {@code model.layers} is {@link Experiment}'s rule.
  */
 public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStage zero, PipelineSchedule schedule,
-                           int chunks, boolean sequenceParallel, List<Integer> stageLayers) {
+                           int chunks, boolean sequenceParallel, List<Integer> stageLayers) implements Serializable {
 
     public ParallelPlan {
         Check.fileName("name", name);
