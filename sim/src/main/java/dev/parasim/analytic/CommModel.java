@@ -34,7 +34,8 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  *   AllReduces them once, bucketed; ZeRO-1 ReduceScatters once and AllGathers the updated parameters;
  *   ZeRO-2 ReduceScatters after every micro-batch; ZeRO-3 AllGathers each unit before its forward and
  *   again before its backward and ReduceScatters its gradient, every micro-batch, one collective per unit (each
- *   with its own latency). Buffers pad per unit.</li>
+ *   with its own latency); fetched on demand per tensor under full recompute, it gathers once more in backward
+ *   ({@link #backwardGathers}). Buffers pad per unit.</li>
  * <li>TP (Narayanan et al. 2021 §3.2): per layer per micro-batch 2 AllReduces forward + 2 backward on
  *   b·s·h elements (8·b·s·h·(t−1)/t sent); with sequence parallelism AllGather + ReduceScatter pairs
  *   of the same volume, plus in backward an AllGather of the qkv and of the fc1 input, which SP keeps only as
@@ -114,10 +115,23 @@ public final class CommModel {
                     scatter = scatter.plus(cost.of(REDUCE_SCATTER, (double) unitPadded * gradBytes / pieces, span).times(pieces));
                 }
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, FORWARD, m, agBytes, gather));
-                ops.add(new CommOp(Axis.DP, ALL_GATHER, BACKWARD, m, agBytes, gather));
+                ops.add(new CommOp(Axis.DP, ALL_GATHER, BACKWARD, backwardGathers(e) * m, agBytes, gather));
                 ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes, scatter));
             }
         }
+    }
+
+    /**
+     * {@return ZeRO-3 parameter gathers per unit in one micro-batch's backward}: 1, except on demand
+     * ({@code training.zeroGathers: tensors}) under full recompute, 2. A fetched-on-demand tensor is released by its
+     * module's post-forward hook, and a checkpointed layer's recompute runs its modules' forward hooks again (DeepSpeed's
+     * parameter coordinator sees the recompute as a forward: deepspeedai/DeepSpeed issue #4784, PR #8130), so the
+     * recompute gathers a tensor, releases it, and the module's backward gathers it once more: forward, recompute and
+     * backward each fetch the weights. FSDP (per unit) gathers a unit once for its backward; the checkpointed block runs
+     * its recompute inside that unit's backward, with the unit's parameters still gathered.
+     */
+    public static int backwardGathers(Experiment e) {
+        return e.training().zeroGathers() == ZeroGathers.TENSORS && e.training().recompute() == Recompute.FULL ? 2 : 1;
     }
 
     static void tensorParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,

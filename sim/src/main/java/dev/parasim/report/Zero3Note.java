@@ -14,7 +14,8 @@ import java.util.Optional;
 
 /**
  * Why a ZeRO-3 plan's step is what it is, in one sentence: a micro-batch issues two gathers and one reduce-scatter per
- * unit (FSDP) or per parameter tensor (DeepSpeed's on-demand fetch), each paying at least the ring latency (n − 1)·α of
+ * unit (FSDP) or per parameter tensor (DeepSpeed's on-demand fetch; three gathers under full recompute,
+ * {@code analytic.CommModel.backwardGathers}), each paying at least the ring latency (n − 1)·α of
  * its data-parallel group whatever its size, against the compute that can hide them ({@code analytic.StepTimeModel}).
  * This is what makes ZeRO-3 at 1,536 GPUs with one sequence per GPU slower than 3D parallelism (Narayanan et al. 2021, §5.2).
  */
@@ -30,15 +31,17 @@ final class Zero3Note {
         boolean perTensor = e.training().zeroGathers() == ZeroGathers.TENSORS;
         int pieces = perTensor ? java.util.Arrays.stream(Parameters.stageUnitTensors(e.model(), plan, stage)).sum()
                 : Parameters.stageUnits(e.model(), plan, stage).length;
-        int collectives = 3 * pieces;
+        int gathers = 1 + dev.parasim.analytic.CommModel.backwardGathers(e);
+        int collectives = (gathers + 1) * pieces;
         // collective.CollectiveCost: a gather or reduce-scatter over a group spanning nodes pays (n − 1) cluster-tier α.
         GroupSpan span = RankLayout.of(plan, e.cluster()).dataSpan();
         double latency = (n - 1) * (span.crossesNodes() ? e.cluster().clusterTier() : e.cluster().nodeTier()).latencySeconds();
         double perStep = (double) e.microBatches(plan) * collectives * latency;
         return Optional.of(String.format(Locale.ROOT,
-                "%s collectives per micro-batch (two gathers and a reduce-scatter per %s), each paying at least (n − 1)·α = %s"
+                "%s collectives per micro-batch (%s and a reduce-scatter per %s), each paying at least (n − 1)·α = %s"
                         + " of ring latency at n = %s: %s per step against %s of compute%s",
-                String.format(Locale.ROOT, "%,d", collectives), perTensor ? "parameter tensor, fetched when its module runs"
+                String.format(Locale.ROOT, "%,d", collectives),
+                gathers == 3 ? "three gathers (forward, recompute, backward)" : "two gathers", perTensor ? "parameter tensor, fetched when its module runs"
                         : "unit, the next unit's gather prefetched behind this one's compute",
                 Units.seconds(latency), String.format(Locale.ROOT, "%,d", n), Units.seconds(perStep), Units.seconds(p.time().computeSeconds()),
                 perStep > p.time().computeSeconds() ? ", which it cannot hide" : ""));

@@ -6,6 +6,7 @@ import dev.parasim.collective.CollectiveKind;
 import dev.parasim.spec.Experiment;
 import dev.parasim.workload.Parameters;
 import org.junit.jupiter.api.Test;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -205,5 +206,37 @@ class CommModelTest {
         // 96 layers × 11 extra collectives + embedding 1 extra + final unit (norm gain, bias: 1 extra).
         long extra = 96 * 11 + 1 + 1;
         assertEquals(extra * 1535 * 8e-6, t.each().seconds() - u.each().seconds(), 1e-9);
+    }
+
+    /**
+     * Fetched on demand under full recompute, every tensor is gathered three times a micro-batch (forward, the
+     * checkpointed recompute, backward: {@link CommModel#backwardGathers}), so the backward issues two gathers per
+     * micro-batch; prefetched per unit (FSDP), or without full recompute, one. Same bytes per gather either way.
+     */
+    @Test
+    void onDemandGathersRepeatForTheRecompute() {
+        String yaml = """
+                name: z3
+                model: {preset: gpt3-175b}
+                cluster: {preset: dgx-a100-80g, nodes: 192}
+                training: {globalBatch: 3072, microBatch: 1, precision: bf16-mixed, recompute: %s%s}
+                plans: [{name: z3, zero: 3}]
+                """;
+        for (String recompute : new String[] {"full", "selective", "none"})
+            for (String gathers : new String[] {"", ", zeroGathers: tensors"}) {
+                Experiment e = Fixtures.experiment(String.format(yaml, recompute, gathers));
+                List<CommOp> ops = CommModel.stage(e, e.plans().get(0), 0);
+                CommOp forward = ops.get(0), backward = ops.get(1);
+                assertEquals(CommOp.Phase.FORWARD, forward.phase());
+                assertEquals(CommOp.Phase.BACKWARD, backward.phase());
+                assertEquals(CollectiveKind.ALL_GATHER, backward.kind());
+                int m = e.microBatches(e.plans().get(0));
+                assertEquals(2, m);
+                int perMicroBatch = recompute.equals("full") && !gathers.isEmpty() ? 2 : 1;
+                assertEquals(perMicroBatch, CommModel.backwardGathers(e), recompute + gathers);
+                assertEquals((long) perMicroBatch * m, backward.count(), recompute + gathers);
+                assertEquals((long) m, forward.count(), recompute + gathers);
+                assertEquals(forward.bytes(), backward.bytes());
+            }
     }
 }
