@@ -26,6 +26,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int SPARK_FAILURE = 3;
     public static final int IO_FAILURE = 4;
     public static final int TIME_LIMIT = 5;
+    /** A well-formed plan the executor does not run ({@code exec.NotExecutable}): {@code predict} still evaluates it. */
+    public static final int NOT_EXECUTABLE = 6;
     static final int MAX_LINE_CHARS = 400;
 
     @CommandLine.Spec
@@ -89,6 +91,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             err.println(e.getMessage());   // one line per problem, values abridged
             err.flush();
             return SPEC_ERROR;
+        }
+        if (e instanceof dev.parasim.exec.NotExecutable) {
+            err.println(e.getMessage());   // the same one line per problem as a spec error
+            err.flush();
+            return NOT_EXECUTABLE;
         }
         Throwable spark = cause(e, SparkFailure.class, org.apache.spark.SparkException.class);
         if (spark != null) {

@@ -4,7 +4,7 @@ import dev.parasim.analytic.Accountant;
 import dev.parasim.analytic.PlanPrediction;
 import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.ExecLimits;
-import dev.parasim.exec.ExecModels;
+import dev.parasim.exec.NotExecutable;
 import dev.parasim.exec.MemoryReport;
 import dev.parasim.exec.spark.ExecutedRun;
 import dev.parasim.report.ExecutedJson;
@@ -76,6 +76,7 @@ public final class RunCommand implements Callable<Integer> {
         // Every input is checked before any Spark job starts or any file is written, and every problem reported.
         List<Experiment> loaded = new ArrayList<>();
         List<SpecException> problems = new ArrayList<>();
+        List<NotExecutable> refused = new ArrayList<>();
         for (Path file : experiments) {
             try {
                 Experiment e = SpecLoader.load(file, overrides);
@@ -83,16 +84,20 @@ public final class RunCommand implements Callable<Integer> {
                 if (e.execute().isPresent())
                     for (ParallelPlan plan : e.plans()) {
                         try {
-                            ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
-                        } catch (SpecException limit) {
-                            problems.add(limit);
+                            ExecLimits.check(e, plan);
+                        } catch (NotExecutable limit) {
+                            refused.add(limit);
+                        } catch (SpecException bad) {
+                            problems.add(bad);
                         }
                     }
             } catch (SpecException bad) {
                 problems.add(bad);
             }
         }
+        // A malformed input is reported first (exit 2); only a well-formed one is refused for what the executor runs (exit 6).
         if (!problems.isEmpty()) throw SpecException.all(problems);
+        if (!refused.isEmpty()) throw NotExecutable.all(refused);
         if (json && loaded.size() != 1) throw new SpecException("--json", "needs exactly one experiment", loaded.size());
         Clock clock = ReportDate.clock(date);
         OutDir.check(out);

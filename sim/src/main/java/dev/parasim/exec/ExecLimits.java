@@ -1,7 +1,9 @@
 package dev.parasim.exec;
 
 import dev.parasim.spec.Experiment;
+import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.spec.Precision;
 import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
 import dev.parasim.workload.StageSplit;
@@ -30,39 +32,62 @@ public final class ExecLimits {
 
     private ExecLimits() {}
 
-    /** Rejects, with a {@link SpecException} naming the field, what the executor cannot run. */
+    /**
+     * Rejects what the executor does not run: a {@link NotExecutable} naming the field, after the model's shape
+     * (GeLU MLP, tied embeddings, multi-head attention) and precision (fp32, bf16-mixed), then the size limits;
+     * a run without an {@code execute} block is a {@link SpecException}.
+     */
+    public static void check(Experiment e, ParallelPlan plan) {
+        requireExecute(e);
+        if (e.model().mlp() != MlpKind.GELU)
+            throw new NotExecutable("model.mlp", "executed models must be gelu", e.model().mlp());
+        if (!e.model().tiedEmbeddings())
+            throw new NotExecutable("model.tiedEmbeddings", "executed models must tie embeddings", false);
+        if (e.model().kvHeads() != e.model().heads())
+            throw new NotExecutable("model.kvHeads", "executed models must equal model.heads (" + e.model().heads() + ")",
+                    e.model().kvHeads());
+        if (e.training().precision() == Precision.FP8_MIXED)
+            throw new NotExecutable("training.precision", "executed runs support fp32 and bf16-mixed", e.training().precision().label());
+        check(e, plan, ExecModels.parameters(e.model()));
+    }
+
+    /** {@link #check(Experiment, ParallelPlan)} for a model of {@code parameters} parameters. */
     public static void check(Experiment e, ParallelPlan plan, long parameters) {
+        requireExecute(e);
         String at = "plans[" + Math.max(0, e.plans().indexOf(plan)) + "]";
-        if (e.execute().isEmpty())
-            throw new SpecException("execute", "is required to run plans (execute: {steps, seed})", null);
         if (plan.cp() != 1)
-            throw new SpecException(at + ".cp", "executed runs support only cp = 1", plan.cp());
+            throw new NotExecutable(at + ".cp", "executed runs support only cp = 1", plan.cp());
         if (plan.world() > MAX_RANKS)
-            throw new SpecException(at, "executed runs have at most " + MAX_RANKS + " ranks (dp·tp·pp·cp)", plan.world());
+            throw new NotExecutable(at, "executed runs have at most " + MAX_RANKS + " ranks (dp·tp·pp·cp)", plan.world());
         if (e.execute().get().steps() > MAX_STEPS)
-            throw new SpecException("execute.steps", "must be at most " + MAX_STEPS, e.execute().get().steps());
+            throw new NotExecutable("execute.steps", "must be at most " + MAX_STEPS, e.execute().get().steps());
         if (e.model().seqLen() > MAX_SEQ_LEN)
-            throw new SpecException("model.seqLen", "executed models have at most " + MAX_SEQ_LEN + " tokens per sequence",
+            throw new NotExecutable("model.seqLen", "executed models have at most " + MAX_SEQ_LEN + " tokens per sequence",
                     e.model().seqLen());
         long passes = (long) e.microBatches(plan) * plan.pp() * plan.chunks();
         if (passes > MAX_PIPELINE_PASSES)
-            throw new SpecException(at, "executed runs play at most " + MAX_PIPELINE_PASSES + " micro-batches·pp·chunks per step",
+            throw new NotExecutable(at, "executed runs play at most " + MAX_PIPELINE_PASSES + " micro-batches·pp·chunks per step",
                     passes);
         // Uneven pipeline stages (workload.StageSplit) are predicted, not executed: StageLayout splits the layers evenly.
         if (!plan.stageLayers().isEmpty() && !StageSplit.of(e.model(), plan).even())
-            throw new SpecException(at + ".stageLayers", "executed runs need every virtual stage to hold the same number of"
+            throw new NotExecutable(at + ".stageLayers", "executed runs need every virtual stage to hold the same number of"
                     + " layers (uneven stages are predicted, not executed)", StageSplit.of(e.model(), plan).toString());
         long virtualStages = (long) plan.pp() * plan.chunks();
         if (e.model().layers() % virtualStages != 0)
-            throw new SpecException(at + (plan.chunks() > 1 ? ".chunks" : ".pp"), "executed runs need pp·chunks to divide"
+            throw new NotExecutable(at + (plan.chunks() > 1 ? ".chunks" : ".pp"), "executed runs need pp·chunks to divide"
                     + " model.layers (" + e.model().layers() + "; uneven stages are predicted, not executed)", virtualStages);
         if (parameters > MAX_PARAMETERS)
-            throw new SpecException("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
+            throw new NotExecutable("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
         if (e.model().dropout())
-            throw new SpecException("model.dropout", "executed models have no dropout (set it false)", true);
+            throw new NotExecutable("model.dropout", "executed models have no dropout (set it false)", true);
         if (e.model().flashAttention())
-            throw new SpecException("model.attention", "the executed GPT computes eager attention (set it eager)", e.model().attention());
+            throw new NotExecutable("model.attention", "the executed GPT computes eager attention (set it eager)", e.model().attention());
         if (e.training().recompute() != Recompute.NONE)
-            throw new SpecException("training.recompute", "executed runs keep every activation (none)", e.training().recompute());
+            throw new NotExecutable("training.recompute", "executed runs keep every activation (none)", e.training().recompute());
+    }
+
+    private static void requireExecute(Experiment e) {
+        if (e.execute().isEmpty())
+            throw new SpecException("execute", "is required to run plans (execute: {steps, seed})", null);
     }
 }

@@ -33,7 +33,7 @@ public final class Execution {
     public static ExecutedResult run(Experiment e, ParallelPlan plan, int ranksPerPartition, int parallelism, boolean reference,
                                      java.util.function.BiConsumer<Integer, Integer> progress,
                                      BiFunction<Topology, RankPrograms, Backend> transport) {
-        ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
+        ExecLimits.check(e, plan);
         ExecuteSpec ex = e.execute().orElseThrow();
         StrategyProgram[][] stages = programs(e, plan);
         GptExecModel model = (GptExecModel) stages[0][0].model();

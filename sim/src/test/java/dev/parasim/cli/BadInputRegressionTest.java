@@ -133,15 +133,15 @@ class BadInputRegressionTest {
     @Test
     void executedPlansAreLimitedBeforeSparkStarts() {
         String out = dir.resolve("out").toString();
-        assertRejected("execute.steps: must be at most 1000, found 1000000000", "run", TINY, "--out", out, "--set", "execute.steps=1000000000");
-        assertRejected("model.seqLen: executed models have at most 2048 tokens per sequence, found 65536",
+        assertNotExecuted("execute.steps: must be at most 1000, found 1000000000", "run", TINY, "--out", out, "--set", "execute.steps=1000000000");
+        assertNotExecuted("model.seqLen: executed models have at most 2048 tokens per sequence, found 65536",
                 "run", TINY, "--out", out, "--set", "model.seqLen=65536");
         List<String> dp4096 = new ArrayList<>(List.of("run", TINY, "--out", out, "--set", "cluster.nodes=512", "--set", "training.globalBatch=8192"));
         for (int i = 0; i < 4; i++) dp4096.addAll(List.of("--set", "plans[" + i + "].dp=4096"));
         // Every plan's problem on its own line (issue 15: run used to report them one at a time).
-        assertRejected(IntStream.range(0, 4).mapToObj(i -> "plans[" + i + "]: executed runs have at most 64 ranks (dp·tp·pp·cp), found 4096")
+        assertNotExecuted(IntStream.range(0, 4).mapToObj(i -> "plans[" + i + "]: executed runs have at most 64 ranks (dp·tp·pp·cp), found 4096")
                 .collect(Collectors.joining("\n")), dp4096.toArray(String[]::new));
-        assertRejected(IntStream.range(0, 4).mapToObj(i -> "plans[" + i + "]: executed runs play at most 4096 micro-batches·pp·chunks per step, found 8192")
+        assertNotExecuted(IntStream.range(0, 4).mapToObj(i -> "plans[" + i + "]: executed runs play at most 4096 micro-batches·pp·chunks per step, found 8192")
                         .collect(Collectors.joining("\n")),
                 "run", TINY, "--out", out, "--set", "training.globalBatch=131072", "--set", "training.microBatch=2");
         assertRejected("--ranks-per-partition: must be 0 (dp / cores) or positive, found -1", "run", TINY, "--out", out,
@@ -162,7 +162,7 @@ class BadInputRegressionTest {
                   - {name: by-hand, dp: 2, pp: 4, stageLayers: [1, 2, 1, 1]}
                 execute: {steps: 1, seed: 1}
                 """);
-        assertRejected("plans[1].pp: executed runs need pp·chunks to divide model.layers (5; uneven stages are predicted, "
+        assertNotExecuted("plans[1].pp: executed runs need pp·chunks to divide model.layers (5; uneven stages are predicted, "
                         + "not executed), found 2\n"
                         + "plans[2].stageLayers: executed runs need every virtual stage to hold the same number of layers "
                         + "(uneven stages are predicted, not executed), found \"[1, 2, 1, 1]\"",
@@ -247,10 +247,19 @@ class BadInputRegressionTest {
     }
 
     void assertRejected(String message, String... args) {
+        assertRefused(Main.SPEC_ERROR, message, args);
+    }
+
+    /** Like {@link #assertRejected} for a well-formed plan the executor does not run (exit {@link Main#NOT_EXECUTABLE}). */
+    void assertNotExecuted(String message, String... args) {
+        assertRefused(Main.NOT_EXECUTABLE, message, args);
+    }
+
+    private void assertRefused(int code, String message, String... args) {
         List<Path> before = listing();
         CliRunner r = CliRunner.run(args);
         assertEquals(message + System.lineSeparator(), r.err());
-        assertEquals(Main.SPEC_ERROR, r.exitCode());
+        assertEquals(code, r.exitCode());
         assertEquals("", r.out());
         assertEquals(before, listing(), "nothing may be written");
     }

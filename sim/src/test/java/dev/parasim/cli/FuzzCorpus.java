@@ -1,7 +1,6 @@
 package dev.parasim.cli;
 
 import dev.parasim.exec.ExecLimits;
-import dev.parasim.exec.ExecModels;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.load.SpecLoader;
@@ -263,7 +262,7 @@ final class FuzzCorpus {
         try {
             Experiment e = SpecLoader.parse(text, sets);
             if (e.execute().isPresent())
-                for (ParallelPlan plan : e.plans()) ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
+                for (ParallelPlan plan : e.plans()) ExecLimits.check(e, plan);
             return true;
         } catch (RuntimeException | StackOverflowError rejected) {   // the harness reports anything but a SpecException
             return false;

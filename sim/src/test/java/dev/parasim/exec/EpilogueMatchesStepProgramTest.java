@@ -56,7 +56,7 @@ class EpilogueMatchesStepProgramTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("plans")
     void epilogueCollectivesAreTheProgramsOneForOne(String name, Experiment e, ParallelPlan plan) {
-        ExecLimits.check(e, plan, ExecModels.parameters(e.model()));
+        ExecLimits.check(e, plan);
         StrategyProgram[][] programs = Execution.programs(e, plan);
         StepProgram program = StepProgram.of(e, plan);
         RankGrid grid = new RankGrid(plan.dp(), plan.tp(), plan.pp());

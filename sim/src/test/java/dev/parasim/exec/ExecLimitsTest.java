@@ -42,7 +42,7 @@ class ExecLimitsTest {
     @Test
     void contextParallelismIsRejected() {
         Experiment cp = parse(TINY, "{name: a, dp: 4, cp: 2}", true);
-        SpecException z = assertThrows(SpecException.class,
+        NotExecutable z = assertThrows(NotExecutable.class,
                 () -> ExecLimits.check(cp, cp.plans().get(0), ExecModels.parameters(cp.model())));
         assertEquals("plans[0].cp: executed runs support only cp = 1, found 2", z.getMessage());
     }
@@ -67,12 +67,12 @@ class ExecLimitsTest {
     @Test
     void dropoutAndRecomputationAreRejectedBecauseTheExecutedGptHasNeither() {
         Experiment dropout = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}", "{name: a, dp: 8}", true);
-        assertEquals("model.dropout: executed models have no dropout (set it false), found true", assertThrows(SpecException.class,
+        assertEquals("model.dropout: executed models have no dropout (set it false), found true", assertThrows(NotExecutable.class,
                 () -> ExecLimits.check(dropout, dropout.plans().get(0), ExecModels.parameters(dropout.model()))).getMessage());
         Experiment flash = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false, attention: flash}",
                 "{name: a, dp: 8}", true);
         assertEquals("model.attention: the executed GPT computes eager attention (set it eager), found flash",
-                assertThrows(SpecException.class,
+                assertThrows(NotExecutable.class,
                         () -> ExecLimits.check(flash, flash.plans().get(0), ExecModels.parameters(flash.model()))).getMessage());
         Experiment recompute = SpecLoader.parse("""
                 name: limits
@@ -82,7 +82,7 @@ class ExecLimitsTest {
                 plans: [{name: a, dp: 8}]
                 execute: {steps: 1, seed: 1}
                 """.formatted(TINY), List.of());
-        assertEquals("training.recompute: executed runs keep every activation (none), found selective", assertThrows(SpecException.class,
+        assertEquals("training.recompute: executed runs keep every activation (none), found selective", assertThrows(NotExecutable.class,
                 () -> ExecLimits.check(recompute, recompute.plans().get(0), ExecModels.parameters(recompute.model()))).getMessage());
     }
 
@@ -90,11 +90,11 @@ class ExecLimitsTest {
     void sizeLimitPassesAtTheLimitAndFailsPastIt() {
         Experiment e = parse(TINY, "{name: a, dp: 8}", true);
         ExecLimits.check(e, e.plans().get(0), ExecLimits.MAX_PARAMETERS);
-        SpecException past = assertThrows(SpecException.class,
+        NotExecutable past = assertThrows(NotExecutable.class,
                 () -> ExecLimits.check(e, e.plans().get(0), ExecLimits.MAX_PARAMETERS + 1));
         assertEquals("model: executed models must have at most 20000000 parameters, found 20000001", past.getMessage());
         Experiment big = parse("{preset: gpt2-small}", "{name: a, dp: 8}", true);
-        assertEquals("model", assertThrows(SpecException.class,
+        assertEquals("model", assertThrows(NotExecutable.class,
                 () -> ExecLimits.check(big, big.plans().get(0), ExecModels.parameters(big.model()))).path());
     }
 
@@ -103,5 +103,35 @@ class ExecLimitsTest {
         Experiment e = parse(TINY, "{name: a, dp: 8}", false);
         assertEquals("execute", assertThrows(SpecException.class,
                 () -> ExecLimits.check(e, e.plans().get(0), 1)).path());
+    }
+
+    /**
+     * A model the executed GPT does not implement is well formed (predict evaluates it) and refused as not executable,
+     * before its parameters are counted, each with its field; several plans' refusals combine a line each.
+     */
+    @Test
+    void modelShapesAndPrecisionsTheExecutedGptLacksAreNotExecutable() {
+        String tiny = TINY.substring(0, TINY.length() - 1);
+        for (String[] c : new String[][] {
+                {tiny + ", mlp: swiglu, ffnHidden: 48}", "fp32", "model.mlp: executed models must be gelu, found swiglu"},
+                {tiny + ", tiedEmbeddings: false}", "fp32", "model.tiedEmbeddings: executed models must tie embeddings, found false"},
+                {"{name: t, layers: 2, hidden: 16, heads: 4, kvHeads: 2, vocab: 32, seqLen: 8, dropout: false}", "fp32", "model.kvHeads: executed models must equal model.heads (4), found 2"},
+                {TINY, "fp8-mixed", "training.precision: executed runs support fp32 and bf16-mixed, found \"fp8-mixed\""}}) {
+            Experiment e = SpecLoader.parse("""
+                    name: limits
+                    model: %s
+                    cluster: {preset: cpu-8}
+                    training: {globalBatch: 16, microBatch: 1, precision: %s}
+                    plans: [{name: a, dp: 8}]
+                    execute: {steps: 1, seed: 1}
+                    """.formatted(c[0], c[1]), List.of());
+            assertEquals(c[2], assertThrows(NotExecutable.class, () -> ExecLimits.check(e, e.plans().get(0))).getMessage());
+        }
+        Experiment cp = parse(TINY, "{name: a, dp: 4, cp: 2}, {name: b, dp: 2, cp: 4}", true);
+        NotExecutable both = NotExecutable.all(cp.plans().stream().map(p -> assertThrows(NotExecutable.class,
+                () -> ExecLimits.check(cp, p))).toList());
+        assertEquals("plans[0].cp: executed runs support only cp = 1, found 2\nplans[1].cp: executed runs support only cp = 1, found 4",
+                both.getMessage());
+        assertEquals("plans[0].cp", both.path());
     }
 }
