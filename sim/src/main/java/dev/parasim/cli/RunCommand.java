@@ -123,8 +123,9 @@ public final class RunCommand implements Callable<Integer> {
                                     line[0].update(done);
                                 }));
                         String summary = String.format(Locale.ROOT, "[run] %s: plan %s (dp %d, tp %d, pp %d) executed: %d steps, "
-                                + "%d supersteps each, %.1f s (%.1f ms per superstep)", e.name(), plan.name(), plan.dp(), plan.tp(), plan.pp(),
-                                e.execute().get().steps(), r.superstepsPerStep(), r.seconds(), msPerSuperstep(r, e.execute().get().steps()));
+                                + "%d supersteps each (%d through Spark, the rest in the task before), %.1f s (%.1f ms per superstep)", e.name(),
+                                plan.name(), plan.dp(), plan.tp(), plan.pp(), e.execute().get().steps(), r.superstepsPerStep(),
+                                r.roundsPerStep(), r.seconds(), msPerSuperstep(r, e.execute().get().steps()));
                         if (line[0] != null) line[0].finish(summary);
                         else err.println(summary);
                         err.flush();

@@ -20,7 +20,10 @@ import java.util.Map;
  * @param maxRelativeParamDiffVsSingleRank max over units of max|exec − ref| / max|ref| against
  *                           {@code SingleDeviceTrainer} (master weights; NaN if no reference was run)
  * @param perRank            each rank's counters for the last step
- * @param superstepsPerStep  supersteps (one Spark shuffle each, up to 16 chained per job) per optimizer step
+ * @param superstepsPerStep  supersteps per optimizer step (every rank runs until its next communication round in each)
+ * @param roundsPerStep      of those, the ones that moved messages through the transport in the last step (one Spark
+ *                           shuffle each, up to 16 supersteps chained per job); a superstep after one that sent nothing
+ *                           across partitions runs in the same task ({@link Backend#lastStepRounds})
  * @param pp                 pipeline stages
  * @param ranks              each rank's stage, memory, in-flight micro-batches and event log (last step)
  */
@@ -29,11 +32,11 @@ public record ExecutedResult(String plan, int dp, int microBatches, PrecisionMod
                              Map<String, Long> byTier, long crossPartitionBytes, long sparkShuffleBytes,
                              MemoryReport memory, List<Double> losses, List<Double> singleRankLosses,
                              double maxRelativeParamDiffVsSingleRank, List<RankComm> perRank, int superstepsPerStep,
-                             double seconds, int pp, List<RankDetail> ranks) {
+                             int roundsPerStep, double seconds, int pp, List<RankDetail> ranks) {
 
     public ExecutedResult {
-        byCollective = Map.copyOf(byCollective);
-        byTier = Map.copyOf(byTier);
+        byCollective = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(byCollective));
+        byTier = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(byTier));
         losses = List.copyOf(losses);
         singleRankLosses = List.copyOf(singleRankLosses);
         perRank = List.copyOf(perRank);

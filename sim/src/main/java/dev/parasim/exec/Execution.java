@@ -47,12 +47,14 @@ public final class Execution {
         RankPrograms programs = StagePrograms.of(stages, grid);
         try (Backend engine = transport.apply(topology, programs)) {
             int supersteps = 0;
+            int rounds = 0;
             int lastStepStart = 0;
             int expected = programs.supersteps() * ex.steps();
             engine.afterBatch(generation -> progress.accept(Math.min(generation, expected), expected));
             for (int step = 0; step < ex.steps(); step++) {
                 lastStepStart = engine.generation();
                 supersteps = engine.runStep();
+                rounds = engine.lastStepRounds();
             }
             List<List<StepReport>> reports = engine.collect(r -> new ArrayList<>(r.reports()));
             List<double[][]> shards = engine.collect(r -> ownedParams((StrategyProgram) r.program(), r));
@@ -92,7 +94,7 @@ public final class Execution {
             return new ExecutedResult(plan.name(), plan.dp(), m, precision, topology.partitions(), rpp,
                     busiest(last).sent(), busiest(last).sentByKind(), busiest(last).sentByTier(),
                     last.stream().mapToLong(RankComm::crossPartitionSent).sum(), shuffle, memoryReport(memory),
-                    losses, refLosses, diff, last, supersteps, seconds, plan.pp(), details);
+                    losses, refLosses, diff, last, supersteps, rounds, seconds, plan.pp(), details);
         }
     }
 

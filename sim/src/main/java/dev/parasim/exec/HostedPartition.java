@@ -22,7 +22,10 @@ public final class HostedPartition implements Serializable {
     private List<byte[]> local = new ArrayList<>();
     private List<byte[]> remote = new ArrayList<>();
     private int generation;
-    /** Per superstep of the current batch: [generation, cross-partition bytes sent, in-partition bytes sent, ranks still busy]. */
+    /**
+     * Per superstep of the current batch: [generation, cross-partition bytes sent, in-partition bytes sent, ranks still
+     * busy, cross-partition messages sent].
+     */
     private List<long[]> sentLog = new ArrayList<>();
 
     public HostedPartition(int partition, Topology topology, RankPrograms programs) {
@@ -70,7 +73,7 @@ public final class HostedPartition implements Serializable {
         long localBytes = 0;
         for (byte[] w : local) localBytes += Wire.payload(w);
         if (batchStart) sentLog = new ArrayList<>();
-        sentLog.add(new long[] {generation, remoteBytes, localBytes, busy()});
+        sentLog.add(new long[] {generation, remoteBytes, localBytes, busy(), remote.size()});
         return this;
     }
 
@@ -81,13 +84,29 @@ public final class HostedPartition implements Serializable {
     }
 
     /**
-     * {@return [ranks still in their step], then one [generation, cross-partition bytes, in-partition
-     * bytes, ranks still busy after it] quadruple per superstep of the last batch, flattened}
+     * Runs the next superstep without a transport, as {@code Backend.runBatch} may when the last superstep was
+     * expected to send nothing across partitions: fails if it did (the expectation came from the step before, whose
+     * supersteps sent the same messages), so a superstep is never run without a message it should have received.
+     */
+    public HostedPartition quietSuperstep(int expectedGeneration, boolean startStep, boolean batchStart) {
+        if (!remote.isEmpty())
+            throw new IllegalStateException("partition " + partition + " sent " + remote.size() + " cross-partition messages in"
+                    + " superstep " + generation + ", which the previous step's same superstep did not: the steps differ");
+        return superstep(expectedGeneration, startStep, batchStart, java.util.Collections.emptyIterator());
+    }
+
+    /** Numbers per superstep in {@link #status}: generation, cross-partition bytes, in-partition bytes, busy ranks, cross-partition messages. */
+    public static final int STATUS_FIELDS = 5;
+
+    /**
+     * {@return [ranks still in their step], then one [generation, cross-partition bytes, in-partition bytes, ranks
+     * still busy after it, cross-partition messages] group ({@value #STATUS_FIELDS} numbers) per superstep of the last
+     * batch, flattened}
      */
     public long[] status() {
-        long[] out = new long[1 + 4 * sentLog.size()];
+        long[] out = new long[1 + STATUS_FIELDS * sentLog.size()];
         out[0] = busy();
-        for (int i = 0; i < sentLog.size(); i++) System.arraycopy(sentLog.get(i), 0, out, 1 + 4 * i, 4);
+        for (int i = 0; i < sentLog.size(); i++) System.arraycopy(sentLog.get(i), 0, out, 1 + STATUS_FIELDS * i, STATUS_FIELDS);
         return out;
     }
 }

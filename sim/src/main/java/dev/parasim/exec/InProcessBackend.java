@@ -32,8 +32,12 @@ public final class InProcessBackend extends Backend {
     }
 
     @Override
-    protected long[] runBatch(int first, int count, boolean startStep) {
+    protected long[] runBatch(int first, int count, boolean startStep, boolean[] quiet) {
         for (int i = 0; i < count; i++) {
+            if (quiet[i]) {   // as Spark runs it: no hand-over, and a check that there was nothing to hand over
+                for (HostedPartition h : partitions) h.quietSuperstep(first + i, startStep && i == 0, i == 0);
+                continue;
+            }
             List<List<byte[]>> inbound = new ArrayList<>(partitions.length);
             for (int p = 0; p < partitions.length; p++) inbound.add(new ArrayList<>());
             for (HostedPartition h : partitions)

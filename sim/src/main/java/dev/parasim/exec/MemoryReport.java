@@ -11,7 +11,7 @@ public record MemoryReport(long paramsBytes, long gradsBytes, long optimizerByte
                            long commBuffersBytes, long peakBytes, Map<String, Long> peakByCategory) {
 
     public MemoryReport {
-        peakByCategory = Map.copyOf(peakByCategory);
+        peakByCategory = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(peakByCategory));
     }
 
     /** {@return params + grads + optimizer: the persistent model state} */

@@ -12,8 +12,8 @@ public record MemorySnapshot(Map<MemCategory, Long> live, Map<MemCategory, Long>
         implements Serializable {
 
     public MemorySnapshot {
-        live = Map.copyOf(live);
-        peak = Map.copyOf(peak);
+        live = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(live));
+        peak = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(peak));
     }
 
     static MemorySnapshot of(MemoryMeter meter) {

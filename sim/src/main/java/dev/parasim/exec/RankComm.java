@@ -15,10 +15,10 @@ public record RankComm(int rank, Map<String, Long> sentByKind, Map<String, Long>
                        long crossPartitionSent, long crossPartitionReceived) implements Serializable {
 
     public RankComm {
-        sentByKind = Map.copyOf(sentByKind);
-        receivedByKind = Map.copyOf(receivedByKind);
-        sentByTier = Map.copyOf(sentByTier);
-        receivedByTier = Map.copyOf(receivedByTier);
+        sentByKind = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sentByKind));
+        receivedByKind = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(receivedByKind));
+        sentByTier = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sentByTier));
+        receivedByTier = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(receivedByTier));
     }
 
     /** {@return bytes sent over all kinds} */

@@ -30,7 +30,8 @@ import java.util.stream.IntStream;
  * a step needs few jobs; the number of supersteps is known from the program). A superstep shuffles the
  * previous superstep's cross-partition messages with a {@link RankPartitioner} (keyed by destination rank),
  * zips them into the state partitions, and runs every rank up to its next communication round: only
- * messages are shuffled, never rank state.
+ * messages are shuffled, never rank state. A superstep after one that sent nothing across partitions (known from
+ * the step before: {@link Backend#lastStepRounds}) is a narrow map instead, run in the same task as the one before.
  */
 public final class SuperstepEngine extends Backend {
     static final String MESSAGES = "parasim-messages-";
@@ -69,13 +70,20 @@ public final class SuperstepEngine extends Backend {
      * messages and zips them into the (persisted) state — and materializes them with one job.
      */
     @Override
-    protected long[] runBatch(int first, int count, boolean startStep) {
+    protected long[] runBatch(int first, int count, boolean startStep, boolean[] quiet) {
         List<JavaRDD<HostedPartition>> chain = new ArrayList<>();
         JavaRDD<HostedPartition> current = state;
         for (int i = 0; i < count; i++) {
             int gen = first + i;
             boolean start = startStep && i == 0;
             boolean batchStart = i == 0;
+            if (quiet[i]) {
+                // Nothing to shuffle: a narrow map, which Spark runs in the same task as the superstep before.
+                current = current.map(hosted -> hosted.quietSuperstep(gen, start, batchStart));
+                current.persist(StorageLevel.MEMORY_AND_DISK());
+                chain.add(current);
+                continue;
+            }
             JavaPairRDD<Integer, byte[]> messages = current
                     .flatMapToPair(h -> h.outgoing().stream().map(w -> new Tuple2<>(Wire.dst(w), w)).iterator())
                     .setName(MESSAGES + (gen - 1)).partitionBy(partitioner);
