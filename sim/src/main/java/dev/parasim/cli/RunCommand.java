@@ -179,7 +179,7 @@ public final class RunCommand implements Callable<Integer> {
     static String table(ExecutedResult r) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "plan %s: dp %d, %s, %d micro-batches/rank, %d partitions × %d ranks, %d supersteps/step"
-                        + " (%d through the transport after the first step), %.1f s%n",
+                        + " (%d through the transport), %.1f s%n",
                 r.plan(), r.dp(), r.precision().name().toLowerCase(Locale.ROOT).replace('_', '-'), r.microBatches(),
                 r.partitions(), r.ranksPerPartition(), r.superstepsPerStep(), r.roundsPerStep(), r.seconds()));
         if (r.pp() > 1) {

@@ -118,10 +118,19 @@ public abstract class Backend implements AutoCloseable {
      * {@return of the last step's supersteps (until every rank had finished it), how many moved messages through the
      * transport}: every rank runs the same program each step, so a superstep that sent nothing across partitions in one
      * step sends nothing in the next, and there the transport runs the following superstep in the same round (on
-     * Spark, in the same task, without a shuffle). The first step moves every superstep's messages; equal to
-     * {@link #runStep}'s supersteps then.
+     * Spark, in the same task, without a shuffle). Without a pattern from a step before ({@link #expectQuiet})
+     * the first step moves every superstep's messages; equal to {@link #runStep}'s supersteps then.
      */
     public final int lastStepRounds() { return lastStepRounds; }
+
+    /** {@return per superstep of the last step, by its place in the step, whether it sent nothing across partitions} */
+    public final boolean[] quietPattern() { return lastStepQuiet.clone(); }
+
+    /**
+     * Takes {@code pattern} ({@link #quietPattern} of a run of the same programs on the same partitions) as the last
+     * step's, so that the next step, even a run's first, runs the supersteps after quiet ones without moving messages.
+     */
+    public final void expectQuiet(boolean[] pattern) { lastStepQuiet = pattern.clone(); }
 
     /** Runs one superstep (the first of a step if {@code startStep}); {@return how many ranks are still inside their step} */
     public final long superstep(boolean startStep) {

@@ -64,4 +64,32 @@ class InProcessMatchesSparkTest {
         assertEquals(spark.partitions(), local.partitions());
         assertEquals(spark.ranks(), local.ranks(), "stages, memory, in-flight micro-batches and event logs");
     }
+
+    /**
+     * With a TP pair per partition (two ranks each) most supersteps send nothing across partitions; on Spark even the
+     * first step runs the supersteps after them in the task before, from the pattern a rehearsal in process learnt
+     * ({@code Execution.rehearsedQuiet}), and the one step's results equal the in-process run's.
+     */
+    @org.junit.jupiter.api.Test
+    void theFirstStepOnSparkSkipsTheShufflesARehearsalFoundEmpty() {
+        Experiment e = SpecLoader.parse("""
+                name: exec-tp-test
+                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
+                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
+                training: {globalBatch: 8, microBatch: 2, precision: fp32, bucketMB: 0.004}
+                plans:
+                  - {name: tp2-dp2, dp: 2, tp: 2}
+                execute: {steps: 1, seed: 11, learningRate: 0.001}
+                """, List.of());
+        ExecutedRun.Options options = new ExecutedRun.Options(2, true);
+        ExecutedResult spark = ExecutedRun.run(TestSpark.session(), e, e.plans().get(0), options);
+        ExecutedResult local = ExecutedRun.inProcess(e, e.plans().get(0), options);
+        assertEquals(local.superstepsPerStep(), local.roundsPerStep(), "in process, one step: no pattern yet");
+        assertTrue(spark.roundsPerStep() < spark.superstepsPerStep() / 2, spark.roundsPerStep() + " of " + spark.superstepsPerStep());
+        assertEquals(local.losses(), spark.losses());
+        assertEquals(local.perRank(), spark.perRank());
+        assertEquals(local.memory(), spark.memory());
+        assertEquals(local.ranks(), spark.ranks());
+        assertEquals(local.maxRelativeParamDiffVsSingleRank(), spark.maxRelativeParamDiffVsSingleRank());
+    }
 }
