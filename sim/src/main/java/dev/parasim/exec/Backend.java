@@ -17,6 +17,11 @@ import java.util.TreeMap;
 public abstract class Backend implements AutoCloseable {
     /** Supersteps run as one batch (on Spark, chained into one job between local checkpoints). */
     public static final int BATCH = 16;
+    /**
+     * Supersteps run as one batch at most, quiet ones included: on Spark a batch is one chain of RDDs, and a task
+     * deserializes its chain recursively (a chain of about 400 narrow maps overflowed a task thread's stack).
+     */
+    public static final int MAX_BATCH = 128;
 
     protected final Topology topology;
     protected final RankPrograms programs;
@@ -88,12 +93,12 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
-     * {@return how many supersteps from {@code first} (at most {@code left}) make one batch}: {@value #BATCH} that move
-     * messages, with any that follow a quiet one in between (they cost no round, so they do not count)
+     * {@return how many supersteps from {@code first} (at most {@code left}, and {@value #MAX_BATCH}) make one batch}:
+     * {@value #BATCH} that move messages, with any that follow a quiet one in between (they cost no round)
      */
     private int batchBefore(int first, int left) {
         int count = 0;
-        for (int rounds = 0; count < left; count++) {
+        for (int rounds = 0; count < Math.min(left, MAX_BATCH); count++) {
             int previous = first + count - 1 - stepStart - 1;
             boolean quiet = runsQuietSupersteps() && previous >= 0 && previous < lastStepQuiet.length && lastStepQuiet[previous];
             if (!quiet && ++rounds > BATCH) break;

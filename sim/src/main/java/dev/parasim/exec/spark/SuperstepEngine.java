@@ -77,11 +77,16 @@ public final class SuperstepEngine extends Backend {
             int gen = first + i;
             boolean start = startStep && i == 0;
             boolean batchStart = i == 0;
+            // Kept only where two RDDs read it (the next superstep's messages and its zip): the state changes in place,
+            // so it must never be computed twice; storing every superstep's cost more than the supersteps themselves.
+            boolean readTwice = i == count - 1 || !quiet[i + 1];
             if (quiet[i]) {
                 // Nothing to shuffle: a narrow map, which Spark runs in the same task as the superstep before.
                 current = current.map(hosted -> hosted.quietSuperstep(gen, start, batchStart));
-                current.persist(StorageLevel.MEMORY_AND_DISK());
-                chain.add(current);
+                if (readTwice) {
+                    current.persist(StorageLevel.MEMORY_AND_DISK());
+                    chain.add(current);
+                }
                 continue;
             }
             JavaPairRDD<Integer, byte[]> messages = current
@@ -89,8 +94,10 @@ public final class SuperstepEngine extends Backend {
                     .setName(MESSAGES + (gen - 1)).partitionBy(partitioner);
             current = current.zipPartitions(messages,
                     (hosted, incoming) -> List.of(hosted.next().superstep(gen, start, batchStart, payloads(incoming))).iterator());
-            current.persist(StorageLevel.MEMORY_AND_DISK());
-            chain.add(current);
+            if (readTwice) {
+                current.persist(StorageLevel.MEMORY_AND_DISK());
+                chain.add(current);
+            }
         }
         long[] status = materialize(current);
         drop(state);
