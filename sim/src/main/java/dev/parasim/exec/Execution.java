@@ -112,20 +112,24 @@ public final class Execution {
         }
     }
 
-    /** {@return the programs of {@code plan}'s ranks, indexed by pipeline stage and TP index, each ending in its stage's step-program epilogue} */
+    /** {@return the programs of {@code plan}'s ranks, indexed by pipeline stage and TP index, each running its stage's step program's pass collectives and epilogue} */
     static StrategyProgram[][] programs(Experiment e, ParallelPlan plan) {
+        return programs(e, plan, StepProgram.of(e, plan));
+    }
+
+    /** {@return the programs of {@code plan}'s ranks running {@code program}, the plan's step program (a test may alter it)} */
+    static StrategyProgram[][] programs(Experiment e, ParallelPlan plan, StepProgram program) {
         ExecuteSpec ex = e.execute().orElseThrow();
         GptExecModel model = ExecModels.of(e.model(), ex.seed());
         PrecisionMode precision = PrecisionMode.of(e.training().precision(), ex);
         Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), e.microBatches(plan), e.training().microBatch(),
                 ex.seed(), ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
-        StepProgram program = StepProgram.of(e, plan);
         StrategyProgram[][] stages = new StrategyProgram[plan.pp()][plan.tp()];
         for (int s = 0; s < plan.pp(); s++)
             for (int i = 0; i < plan.tp(); i++)
                 stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
                         plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i,
-                        program.stages().get(s).epilogue());
+                        program.stages().get(s));
         return stages;
     }
 

@@ -4,7 +4,9 @@ import dev.parasim.exec.model.TpMode;
 import dev.parasim.program.schedule.PassRef;
 import dev.parasim.program.schedule.PipelineOrder;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One stage's micro-batches of a step, run in the stage's pass order from
@@ -50,8 +52,14 @@ final class PipelineOp implements Op {
      */
     static PipelineOp of(StrategyProgram prog) {
         int m = prog.strategy.microBatches();
-        if (prog.tp > 1) return new PipelineOp(prog.layout, m, prog.tp, prog.tpMode, null);
         List<PassRef> order = order(prog.layout, m);
+        if (prog.tp > 1) {
+            // Every (pass, chunk) body mapped once now, so a program the passes do not fit fails when it is built.
+            Set<PassRef> bodies = new HashSet<>();
+            for (PassRef ref : order)
+                if (bodies.add(new PassRef(ref.pass(), 0, ref.chunk()))) TpStageRun.passOps(prog, ref);
+            return new PipelineOp(prog.layout, m, prog.tp, prog.tpMode, null);
+        }
         int[] supersteps = new int[order.size()];
         for (int i = 0; i < supersteps.length; i++) {
             supersteps[i] = 1;
@@ -85,7 +93,7 @@ final class PipelineOp implements Op {
         for (int i = 0; i < order.size(); i++) {
             int pass = 1;
             if (plainPassSupersteps != null) pass = plainPassSupersteps[i];
-            else for (Op op : TpStagePass.ops(order.get(i), layout, null, tp, tpMode, 1, 1)) pass += op.rounds(tp);
+            else for (Op op : TpStagePass.ops(order.get(i), layout, TpZeroOps.of(null, order.get(i)), tp, tpMode, 1, 1)) pass += op.rounds(tp);
             total += pass;
             longest = Math.max(longest, pass);
         }

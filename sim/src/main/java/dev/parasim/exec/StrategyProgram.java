@@ -1,6 +1,8 @@
 package dev.parasim.exec;
 
 import dev.parasim.program.Instruction;
+import dev.parasim.program.StageProgram;
+import dev.parasim.program.schedule.PassRef;
 import dev.parasim.spec.ZeroStage;
 
 import java.util.ArrayList;
@@ -12,8 +14,10 @@ import java.util.List;
  * padded unit is [r·c_u, (r+1)·c_u)). Every plan runs one path: the stage's micro-batches are a {@link PipelineOp}
  * over its pass order (pp = 1 a one-stage 1F1B pipeline), plain passes ({@link PlainStagePasses}) or TP passes
  * ({@link TpStagePass}), then the step's epilogue, mapped by {@link EpilogueOps} from the stage's epilogue in the step
- * program ({@code program.StageProgram.epilogue}, the instructions the timeline plays and the fold counts), so the
- * executor runs the program's epilogue collectives rather than deriving its own:
+ * program ({@code program.StageProgram.epilogue}, the instructions the timeline plays and the fold counts); the ZeRO
+ * collectives inside the passes (and SP's per-micro-batch partial-gradient sums) are mapped by {@link PassOps} from the
+ * pass bodies ({@code program.StageProgram.body}), so the executor runs the program's DP collectives rather than
+ * deriving its own:
  *
  * <ul>
  * <li>DDP: full params p_u (Ψ_u), full grads g_u (Ψ_u), full Adam state. Grads of the m micro-batches
@@ -50,6 +54,8 @@ final class StrategyProgram implements RankProgram {
     final int[] size;
     final int[] shard;
     final List<int[]> buckets = new ArrayList<>();
+    /** The stage's step program, whose pass bodies ({@link PassOps}) and epilogue ({@link EpilogueOps}) the ops run. */
+    private final StageProgram program;
     private final List<Op> ops;
 
     /**
@@ -58,16 +64,18 @@ final class StrategyProgram implements RankProgram {
      * {@link TpStagePass} passes of the {@link PipelineOp} between the TP group's collectives (ring AllReduces, or under
      * sequence parallelism ReduceScatters and AllGathers, then once per step the AllReduce of the
      * SP-partial gradients, and the backward re-gathers of the qkv/fc1 inputs); DP sync and Adam work on
-     * the shards (any ZeRO stage). {@code epilogue} is the stage's epilogue in the plan's step program.
+     * the shards (any ZeRO stage). {@code program} is the stage's program in the plan's step program: its pass bodies'
+     * ZeRO collectives and its epilogue are what the ops run.
      */
     public StrategyProgram(ExecModel model, Strategy strategy, StageLayout layout, int tp,
-                           dev.parasim.exec.model.TpMode tpMode, int tpRank, List<Instruction> epilogue) {
+                           dev.parasim.exec.model.TpMode tpMode, int tpRank, StageProgram program) {
         this.model = model;
         this.strategy = strategy;
         this.layout = layout;
         this.tp = tp;
         this.tpMode = tpMode;
         this.tpRank = tpRank;
+        this.program = program;
         int units = layout.units().size();
         size = new int[units];
         shard = new int[units];
@@ -79,7 +87,7 @@ final class StrategyProgram implements RankProgram {
         }
         for (long start = 0; start < total; start += strategy.bucketElements())
             buckets.add(new int[] {(int) start, (int) Math.min(strategy.bucketElements(), total - start)});
-        ops = List.copyOf(build(epilogue));
+        ops = List.copyOf(build(program.epilogue()));
     }
 
     public Strategy strategy() { return strategy; }
@@ -87,6 +95,9 @@ final class StrategyProgram implements RankProgram {
     public ExecModel model() { return model; }
 
     public StageLayout layout() { return layout; }
+
+    /** {@return the instructions of pass {@code ref} in the stage's step program} */
+    List<Instruction> body(PassRef ref) { return program.body(ref); }
 
     /** {@return the model split over this program's TP group (t = 1 included)} */
     public dev.parasim.exec.model.TensorParallel tensorParallel() {

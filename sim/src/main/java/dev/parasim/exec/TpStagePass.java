@@ -35,12 +35,11 @@ final class TpStagePass {
      * boundary slice is AllGathered under TENSOR; under SEQUENCE it already is the rank's local rows
      * (Korthikanti et al. 2022 §4.2.2: the pipeline sends the sequence-parallel shard as it is).
      */
-    static List<Op> ops(PassRef ref, StageLayout layout, StrategyProgram prog, int tp, TpMode mode, int tokens, int activation) {
+    static List<Op> ops(PassRef ref, StageLayout layout, TpZeroOps z, int tp, TpMode mode, int tokens, int activation) {
         List<Op> out = new ArrayList<>();
         int c = ref.chunk();
         int virtual = layout.virtualStage(c), last = layout.pp() * layout.chunks() - 1, head = layout.layers() + 1;
         int[] units = layout.chunkUnits(c);
-        TpZeroOps z = TpZeroOps.of(prog, ref);
         int[] none = {};
         int[] embedding = virtual == 0 ? new int[] {layout.locate(0)[0]} : none;
         int[] finalNorm = virtual == last ? new int[] {layout.locate(head)[0]} : none;

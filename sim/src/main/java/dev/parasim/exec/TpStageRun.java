@@ -29,7 +29,7 @@ final class TpStageRun {
             rank.alloc("tpl", MemCategory.COMM_BUFFERS, prog.strategy.precision().compute(), 2 * tokens);
             if (tpMode.gathers()) rank.alloc("tpy", MemCategory.COMM_BUFFERS, prog.strategy.precision().working(), activation);
         }
-        if (!pass(rank, live, layout, prog, order.get(live.next), tpMode, round, tokens, activation)) return false;
+        if (!pass(rank, live, layout, prog, order.get(live.next), round)) return false;
         live.next++;
         rank.noteInFlight(live.tp.size(), rank.memory().live(MemCategory.ACTIVATIONS));
         if (live.next < order.size()) return false;
@@ -41,10 +41,10 @@ final class TpStageRun {
 
     /** Runs TP pass {@code ref}'s ops once its pipeline input has arrived; {@return true when the pass is done and logged} */
     private static boolean pass(RankState rank, PipelineLive live, StageLayout layout, StrategyProgram prog, PassRef ref,
-                                TpMode tpMode, int round, int tokens, int activation) {
+                                int round) {
         if (live.inner == null) {
             if (!inputArrived(rank, layout, ref)) return false;
-            live.inner = new OpSequence(TpStagePass.ops(ref, layout, prog, prog.tp(), tpMode, tokens, activation));
+            live.inner = new OpSequence(passOps(prog, ref));
             live.innerStart = round;
         }
         if (!live.inner.run(rank, round)) return false;   // its TP collectives, logged for the replay's comm lane
@@ -56,6 +56,12 @@ final class TpStageRun {
                 flops, live.innerStart, ""));
         live.inner = null;
         return true;
+    }
+
+    /** {@return the ops of TP pass {@code ref} of {@code prog}, its ZeRO collectives from its step-program body ({@link TpZeroOps#pass})} */
+    static List<Op> passOps(StrategyProgram prog, PassRef ref) {
+        int tokens = prog.strategy.microBatch() * ((GptExecModel) prog.model).config().seqLen();
+        return TpZeroOps.pass(ref, prog.layout, prog, tokens, prog.model.activationElements(prog.strategy.microBatch()));
     }
 
     /** {@return whether pass {@code ref}'s pipeline input (activation for F, gradient for B and BW) is in the mailbox} */

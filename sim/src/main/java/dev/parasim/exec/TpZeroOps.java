@@ -1,6 +1,5 @@
 package dev.parasim.exec;
 
-import dev.parasim.exec.model.TpMode;
 import dev.parasim.exec.model.TpShards;
 import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
@@ -13,24 +12,39 @@ import java.util.List;
  * placed by {@link TpStagePass} around each local unit's phases: {@link #open} ends the superstep, gathers the unit's
  * parameters (ZeRO-3, F, B and BW) and loads them into the pass's arrays, allocates its transient gradient (BW, W), and
  * ends that superstep too, so the unit's TP collectives start in one of their own; {@link #close} adds the unit's
- * gradients into it, frees the gathered parameters and, in a superstep of its own, reduces the gradient
- * ({@link ZeroPasses#reduce}). Without ZeRO ops for the pass (DDP, ZeRO-1, ZeRO-2's F and B) both add nothing.
+ * gradients into it, frees the gathered parameters and, in a superstep of its own, reduces the gradient. The
+ * collectives are the pass's step-program body's, taken in its order by {@link PassOps}. Without ZeRO ops for the
+ * pass (DDP, ZeRO-1, ZeRO-2's F and B) both add nothing.
  */
 final class TpZeroOps {
     private final StrategyProgram prog;
     private final PassRef ref;
     private final boolean gathers;
     private final boolean reduces;
+    /** The pass's collectives, taken from its step-program body (null without a program). */
+    private final PassOps ops;
 
     private TpZeroOps(StrategyProgram prog, PassRef ref) {
         this.prog = prog;
         this.ref = ref;
         this.gathers = prog != null && ref.pass() != Pass.W && prog.gathersParams();
         this.reduces = prog != null && (ref.pass() == Pass.BW || ref.pass() == Pass.W) && prog.shardsGrads();
+        this.ops = prog == null ? null : PassOps.of(prog, ref);
     }
 
     /** {@return the ZeRO ops of TP pass {@code ref} of {@code prog} (null: none, as for an estimate of the pass's rounds)} */
     static TpZeroOps of(StrategyProgram prog, PassRef ref) { return new TpZeroOps(prog, ref); }
+
+    /**
+     * {@return the ops of TP pass {@code ref} of {@code prog} ({@link TpStagePass#ops}), its ZeRO collectives taken from
+     * the pass's step-program body, every one of which they must take ({@link PassOps#finish})}
+     */
+    static List<Op> pass(PassRef ref, StageLayout layout, StrategyProgram prog, int tokens, int activation) {
+        TpZeroOps z = of(prog, ref);
+        List<Op> out = TpStagePass.ops(ref, layout, z, prog.tp(), prog.tpMode, tokens, activation);
+        z.ops.finish();
+        return out;
+    }
 
     /** {@return whether the pass runs ZeRO ops} */
     boolean active() { return gathers || reduces; }
@@ -43,7 +57,7 @@ final class TpZeroOps {
         if (!active()) return;
         out.add(new ZeroPasses.Yield());
         if (gathers && gather.length > 0) {
-            ZeroPasses.gather(out, prog, gather);
+            ops.gather(out, gather);
             for (int u : gather) out.add(new TpStagePass.Phase(TpStagePass.Phase.Action.LOAD, u, ref));
         }
         if (reduces) for (int u : grads) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, u));
@@ -53,10 +67,10 @@ final class TpZeroOps {
     /** After local units' phases: adds {@code add}'s gradients, frees {@code release}'s gathered parameters, reduces {@code reduce}. */
     void close(List<Op> out, int[] add, int[] release, int[] reduce) {
         if (reduces) for (int u : add) out.add(new TpStagePass.Phase(TpStagePass.Phase.Action.ADD, u, ref));
-        if (gathers) for (int u : release) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u));
+        if (gathers) ops.release(out, release);
         if (reduces && reduce.length > 0) {
             out.add(new ZeroPasses.Yield());
-            ZeroPasses.reduce(out, prog, reduce);
+            ops.reduce(out, reduce);
         }
     }
 
@@ -66,18 +80,6 @@ final class TpZeroOps {
         if (unit >= 0) out.add(new TpStagePass.Phase(TpStagePass.Phase.Action.WEIGHTS, unit, ref));
         int[] r = reduce == null ? grads : reduce;
         close(out, r, new int[0], r);
-    }
-
-    /**
-     * Appends, under SEQUENCE, the SUM AllReduce over the TP group of the gradients only partial on each rank
-     * (LayerNorm gains and biases, wpe: {@link TpShards#sequenceParallelPartialGrads}, Korthikanti et al.
-     * 2022 §4.2.2), one segment per tensor of local units {@code units}' buffers {@code prefix<u>} ({@link #partialSegs}),
-     * after every micro-batch on the transient {@code gt} (ZeRO-2/3); the once-per-step sync on the accumulated
-     * {@code g} (DDP, ZeRO-1) is the step program's epilogue, mapped by {@link EpilogueOps}.
-     */
-    static void partialGradSync(List<Op> out, TpMode mode, TpShards shards, StageLayout layout, int[] units, String prefix) {
-        if (!mode.gathers()) return;
-        out.add(new RingAllReduce(partialSegs(shards, layout, units, prefix), RankGrid.Group.TP));
     }
 
     /**

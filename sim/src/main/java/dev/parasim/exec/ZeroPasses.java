@@ -26,7 +26,8 @@ import java.util.List;
  * unit by unit too, between the unit's TP phases ({@link TpZeroOps}; on one stage, pp = 1, the tied head's unit 0 stays
  * gathered from the embedding to the head in F, and its gradient from the head's backward to the embedding's in BW).
  * Either way a chunk gathers and reduces exactly its own units, so every unit is gathered twice and reduced once per
- * micro-batch, as {@code analytic.CommModel} counts.
+ * micro-batch, as {@code analytic.CommModel} counts. The collectives themselves are the pass's step-program body's,
+ * taken in its order by {@link PassOps}, which fails on any the pass has no place for.
  */
 final class ZeroPasses {
     private ZeroPasses() {}
@@ -44,7 +45,11 @@ final class ZeroPasses {
     static List<Op> plain(StrategyProgram prog, PassRef ref) {
         Pass pass = ref.pass();
         boolean gathers = pass != Pass.W && prog.gathersParams(), reduces = addsWeightGrads(pass) && prog.shardsGrads();
-        if (!gathers && !reduces) return List.of(new PlainStagePasses.Whole(ref));
+        PassOps ops = PassOps.of(prog, ref);
+        if (!gathers && !reduces) {
+            ops.finish();
+            return List.of(new PlainStagePasses.Whole(ref));
+        }
         StageLayout layout = prog.layout;
         int c = ref.chunk();
         List<Op> out = new ArrayList<>();
@@ -61,14 +66,15 @@ final class ZeroPasses {
             boolean backward = pass != Pass.F;
             int[] open = whole && backward ? (u == 0 ? none : withTied) : own;
             int[] release = whole && u == 0 ? none : withTied;
-            if (gathers && open.length > 0) gather(out, prog, open);
+            if (gathers && open.length > 0) ops.gather(out, open);
             if (reduces) for (int g : open) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, g));
             out.add(PlainStagePasses.Piece.unit(ref, layout.units().get(u).get(0).modelUnit()));
-            if (gathers) for (int r : release) out.add(StrategyStep.of(StrategyStep.Action.RELEASE, r));
-            if (reduces) reduce(out, prog, own);
+            if (gathers) ops.release(out, release);
+            if (reduces) ops.reduce(out, own);
             out.add(new Yield());
         }
         out.add(PlainStagePasses.Piece.end(ref));
+        ops.finish();
         return out;
     }
 
@@ -80,28 +86,6 @@ final class ZeroPasses {
             case B, BW -> virtual < layout.pp() * layout.chunks() - 1;
             case W -> false;
         };
-    }
-
-    /** ZeRO-2/3: under SP the TP sync of the partial gradients, the ReduceScatter of units' transient gradients, their accumulation. */
-    static void reduce(List<Op> out, StrategyProgram prog, int[] units) {
-        if (prog.tp > 1 && prog.tpMode.gathers()) {
-            TpZeroOps.partialGradSync(out, prog.tpMode, prog.tensorParallel().shards(), prog.layout, units, "gt");
-            out.add(new Yield());   // the ReduceScatter starts in a superstep of its own
-        }
-        List<Seg> segs = new ArrayList<>();
-        for (int u : units) segs.add(Seg.whole("gt" + u, prog.padded(u)));
-        out.add(new RingReduceScatter(segs));
-        for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u));
-    }
-
-    /** ZeRO-3: the AllGather of units' parameter shards into transient padded buffers, sharing rounds. */
-    static void gather(List<Op> out, StrategyProgram prog, int[] units) {
-        List<Seg> segs = new ArrayList<>();
-        for (int u : units) {
-            out.add(StrategyStep.of(StrategyStep.Action.GATHER, u));
-            segs.add(Seg.whole("pg" + u, prog.padded(u)));
-        }
-        out.add(new RingAllGather(segs));
     }
 
     /** {@return the local units holding chunk {@code chunk}'s model units (the last one with the wte copy), in order} */

@@ -2,10 +2,11 @@ package dev.parasim.program;
 
 /**
  * A typed reference to a buffer an instruction reads, writes, allocates or frees: what it holds and, for the
- * per-unit buffers (parameters, gradients, optimizer state, gathered parameters), the stage-local unit (−1 for
- * buffers that are not per unit). Instructions name buffers by these, never by strings.
+ * per-unit buffers (parameters, gradients, optimizer state, gathered parameters, SP-partial gradients, a chunk's
+ * activations), the stage-local unit (−1 for buffers that are not per unit). Instructions name buffers by these, never
+ * by strings. Serializable, as the executor ships a stage's program to the ranks that run it.
  */
-public record Buffer(Kind kind, int unit) {
+public record Buffer(Kind kind, int unit) implements java.io.Serializable {
 
     public Buffer {
         if (kind == null) throw new IllegalArgumentException("kind: is required");
@@ -42,7 +43,7 @@ public record Buffer(Kind kind, int unit) {
         TP_ACTIVATION,
         /** the vocabulary-parallel cross-entropy's per-token statistics (max, Σeᶻ, target logit), fp32 */
         TP_LOSS_STATISTICS,
-        /** a gradient tensor SP leaves partial on each TP rank (LayerNorm gains and biases, wpe) */
+        /** a gradient tensor SP leaves partial on each TP rank (LayerNorm gains and biases, wpe), of its unit */
         SP_PARTIAL_GRADIENT,
         /** the tied word embedding's gradient (first and last stage) */
         TIED_GRADIENT,

@@ -27,6 +27,9 @@ import static dev.parasim.program.StageBuilder.Slot.RELEASE;
  * <li>ZeRO-3: as ZeRO-2, and a chunk's units are AllGathered before its forward and again before its backward
  *   (B under ZB-H1), held as buffers for the pass and released after it.</li>
  * </ul>
+ * A pass lists its units' collectives in the order it visits the units — a forward first to last, a backward last to
+ * first ({@link #backwardOrder}) — which is the order the executor runs them ({@code exec.PassOps} takes them from
+ * here and fails on any it cannot place).
  * The optimizer updates what the rank owns: everything under DDP, its shard under ZeRO-1/2/3.
  */
 final class DataParallelGenerator implements Generator {
@@ -69,26 +72,48 @@ final class DataParallelGenerator implements Generator {
                 }
             }
             case GRADIENTS, PARAMETERS -> {
-                for (int chunk = 0; chunk < c.v(); chunk++)
-                    for (int u = c.firstUnit(chunk); u <= c.lastUnit(chunk); u++) {
+                for (int chunk = 0; chunk < c.v(); chunk++) {
+                    for (int u : backwardOrder(c, chunk, false))
                         b.add(c.weightGradientPass(), chunk, REDUCE, collective(CollectiveKind.REDUCE_SCATTER,
                                 Buffer.of(Buffer.Kind.GRADIENTS, u), units[u], gradBytes, Overlap.BEHIND_PASS));
-                        if (zero == ZeroStage.PARAMETERS) {
-                            for (Pass pass : new Pass[] {Pass.F, c.inputGradientPass()}) {
-                                Buffer gathered = Buffer.of(Buffer.Kind.GATHERED_PARAMETERS, u);
-                                b.add(pass, chunk, GATHER, new Instruction.Allocate(gathered, MemoryCategory.BUFFERS,
-                                        Chunking.padded(units[u], n) * paramBytes));
-                                b.add(pass, chunk, GATHER, new Instruction.Collective(CollectiveKind.ALL_GATHER, Group.DP,
-                                        gathered, units[u], paramBytes, Overlap.PREFETCHED));
-                                b.add(pass, chunk, RELEASE, new Instruction.Free(gathered));
-                            }
-                        }
-                    }
+                    if (zero != ZeroStage.PARAMETERS) continue;
+                    for (int u = c.firstUnit(chunk); u <= c.lastUnit(chunk); u++)
+                        gatherForPass(b, Pass.F, chunk, u, units[u], n, paramBytes);
+                    for (int u : backwardOrder(c, chunk, true))
+                        gatherForPass(b, c.inputGradientPass(), chunk, u, units[u], n, paramBytes);
+                }
                 if (zero == ZeroStage.GRADIENTS)
                     for (int u = 0; u < units.length; u++)
                         b.epilogue(PARAMETER_GATHER, gather(u, units[u], paramBytes, Overlap.BEHIND_NEXT_FORWARD));
             }
         }
+    }
+
+    /**
+     * {@return chunk {@code chunk}'s units in the order a backward visits them: the last first (ZeRO-3 gathers a unit's
+     * parameters as the backward reaches it, Rajbhandari et al. 2020 §5)}; with {@code tiedHead} on a one-stage pipeline
+     * of a model with tied embeddings, unit 0 moved up to right after the head's unit, whose backward reads the tied wte
+     */
+    static int[] backwardOrder(GeneratorContext c, int chunk, boolean tiedHead) {
+        int first = c.firstUnit(chunk), last = c.lastUnit(chunk);
+        boolean tied = tiedHead && c.p() * c.v() == 1 && c.model().tiedEmbeddings() && last > first;
+        int[] order = new int[Math.max(0, last - first + 1)];
+        if (order.length == 0) return order;
+        int k = 0;
+        order[k++] = last;
+        if (tied) order[k++] = first;
+        for (int u = last - 1; u >= (tied ? first + 1 : first); u--) order[k++] = u;
+        return order;
+    }
+
+    /** ZeRO-3: unit {@code u} gathered whole into a transient buffer for one pass, and freed after it. */
+    private static void gatherForPass(StageBuilder b, Pass pass, int chunk, int u, long elements, int n, int paramBytes) {
+        Buffer gathered = Buffer.of(Buffer.Kind.GATHERED_PARAMETERS, u);
+        b.add(pass, chunk, GATHER, new Instruction.Allocate(gathered, MemoryCategory.BUFFERS,
+                Chunking.padded(elements, n) * paramBytes));
+        b.add(pass, chunk, GATHER, new Instruction.Collective(CollectiveKind.ALL_GATHER, Group.DP, gathered, elements,
+                paramBytes, Overlap.PREFETCHED));
+        b.add(pass, chunk, RELEASE, new Instruction.Free(gathered));
     }
 
     private static Instruction.Collective collective(CollectiveKind kind, Buffer buffer, long elements, int bytes, Overlap overlap) {

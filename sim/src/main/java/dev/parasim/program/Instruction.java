@@ -7,9 +7,10 @@ import dev.parasim.collective.CollectiveKind;
 /**
  * One instruction of a step program: plain data that every interpreter reads (the timeline times it, the fold
  * counts it, the executor runs it). A closed family: compute, collective, point-to-point send or receive, memory
- * allocation or release, and the optimizer's update.
+ * allocation or release, and the optimizer's update. Serializable, as the executor ships a stage's program to the
+ * ranks that run it.
  */
-public sealed interface Instruction {
+public sealed interface Instruction extends java.io.Serializable {
 
     /**
      * A pass's arithmetic on one rank: {@code flops} of matrix products over the stage-local units

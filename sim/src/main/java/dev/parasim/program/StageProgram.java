@@ -12,10 +12,12 @@ import java.util.List;
  * pass and chunk (the same for every micro-batch), and the epilogue (gradient synchronisation, optimizer,
  * parameter gather).
  *
+ * Serializable, as the executor ships it to the ranks that run it.
+ *
  * @param bodies indexed {@code pass.ordinal() · chunks + chunk}; empty for passes the schedule does not run
  */
 public record StageProgram(int stage, int chunks, List<PassRef> order, List<List<Instruction>> bodies,
-                           List<Instruction> prologue, List<Instruction> epilogue) {
+                           List<Instruction> prologue, List<Instruction> epilogue) implements java.io.Serializable {
 
     public StageProgram {
         order = List.copyOf(order);

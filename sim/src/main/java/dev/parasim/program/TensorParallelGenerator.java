@@ -77,19 +77,27 @@ final class TensorParallelGenerator implements Generator {
         }
     }
 
-    /** The gradients SP leaves partial: wpe (s·h) with the embedding, ln1 and ln2 gain and bias per layer, the final norm's two. */
+    /**
+     * The gradients SP leaves partial, each tagged with its unit: wpe (s·h) with the embedding, ln1 and ln2 gain and
+     * bias per layer, the final norm's two. Summed once per step in unit order, or under ZeRO-2/3 by the pass that adds
+     * the weight gradients, unit by unit in the order it visits them (last first), each unit's before its ReduceScatter.
+     */
     private static void partialGradients(GeneratorContext c, StageBuilder b, int chunk, int gradBytes) {
         long h = c.model().hidden();
-        java.util.List<Long> tensors = new java.util.ArrayList<>();
-        if (c.embeddingChunk(chunk)) tensors.add((long) c.model().seqLen() * h);
-        for (int l = 0; l < 4 * c.layers(chunk); l++) tensors.add(h);
-        if (c.headChunk(chunk)) { tensors.add(h); tensors.add(h); }
-        for (long elements : tensors) {
-            Instruction.Collective sum = new Instruction.Collective(ALL_REDUCE, Group.TP,
-                    Buffer.of(Buffer.Kind.SP_PARTIAL_GRADIENT), elements, gradBytes,
-                    c.shardsGradients() ? Overlap.CRITICAL_PATH : Overlap.BEHIND_LAST_BACKWARD);
-            if (c.shardsGradients()) b.add(c.weightGradientPass(), chunk, REDUCE, sum);
-            else b.epilogue(StageBuilder.Closing.PARTIAL_GRADIENTS, sum);
+        int first = c.firstUnit(chunk), last = c.lastUnit(chunk);
+        int[] order = new int[last - first + 1];
+        for (int k = 0; k < order.length; k++) order[k] = c.shardsGradients() ? last - k : first + k;
+        for (int u : order) {
+            boolean embedding = c.embeddingChunk(chunk) && u == first, head = c.headChunk(chunk) && u == last;
+            long[] tensors = embedding ? new long[] {(long) c.model().seqLen() * h} : head ? new long[] {h, h}
+                    : new long[] {h, h, h, h};
+            for (long elements : tensors) {
+                Instruction.Collective sum = new Instruction.Collective(ALL_REDUCE, Group.TP,
+                        Buffer.of(Buffer.Kind.SP_PARTIAL_GRADIENT, u), elements, gradBytes,
+                        c.shardsGradients() ? Overlap.CRITICAL_PATH : Overlap.BEHIND_LAST_BACKWARD);
+                if (c.shardsGradients()) b.add(c.weightGradientPass(), chunk, REDUCE, sum);
+                else b.epilogue(StageBuilder.Closing.PARTIAL_GRADIENTS, sum);
+            }
         }
     }
 
