@@ -72,11 +72,11 @@ final class EpilogueOps {
         boolean tied = buffer == Buffer.Kind.TIED_GRADIENT;
         int tiedUnit = tied ? tiedAt()[0] : -1;
         if (buffer == Buffer.Kind.GRADIENT_BUCKET) {
-            out.add(StrategyStep.of(StrategyStep.Action.STAGE_BUCKETS));
+            out.add(LocalOp.of(LocalOp.Action.STAGE_BUCKETS));
             staged = true;
         }
         if (tied && prog.shardsGrads() && !unsharded) {
-            out.add(StrategyStep.of(StrategyStep.Action.UNSHARD_GRAD, tiedUnit));
+            out.add(LocalOp.of(LocalOp.Action.UNSHARD_GRAD, tiedUnit));
             unsharded = true;
         }
         List<Seg> segs = new ArrayList<>();
@@ -92,9 +92,9 @@ final class EpilogueOps {
             case ALL_GATHER -> new RingAllGather(segs, group);
             default -> throw new IllegalStateException("an epilogue collective the executor does not run: " + first);
         });
-        if (buffer == Buffer.Kind.GRADIENT_BUCKET) out.add(StrategyStep.of(StrategyStep.Action.UNSTAGE_BUCKETS));
+        if (buffer == Buffer.Kind.GRADIENT_BUCKET) out.add(LocalOp.of(LocalOp.Action.UNSTAGE_BUCKETS));
         if (unsharded && first.group() == Group.EMBEDDING) {
-            out.add(StrategyStep.of(StrategyStep.Action.RESHARD_GRAD, tiedUnit));
+            out.add(LocalOp.of(LocalOp.Action.RESHARD_GRAD, tiedUnit));
             unsharded = false;
         }
         run.clear();
@@ -103,14 +103,14 @@ final class EpilogueOps {
     /** Adam, after DDP's bucket copies if no bucket AllReduce staged them (one rank: the copies the accountant charges). */
     private void optimizer(Instruction.OptimizerStep step) {
         if (prog.strategy.zero() == ZeroStage.DDP && !staged) {
-            out.add(StrategyStep.of(StrategyStep.Action.STAGE_BUCKETS));
-            out.add(StrategyStep.of(StrategyStep.Action.UNSTAGE_BUCKETS));
+            out.add(LocalOp.of(LocalOp.Action.STAGE_BUCKETS));
+            out.add(LocalOp.of(LocalOp.Action.UNSTAGE_BUCKETS));
             staged = true;
         }
         long owned = 0;
         for (int u = 0; u < prog.size.length; u++) owned += prog.strategy.zero() == ZeroStage.DDP ? prog.size[u] : prog.shard[u];
         check(step.elements() == owned, step, owned + " elements owned");
-        out.add(StrategyStep.of(StrategyStep.Action.ADAM));
+        out.add(LocalOp.of(LocalOp.Action.ADAM));
     }
 
     /** {@return the region of collective {@code c}, the k-th of its run, in the rank's buffers} */

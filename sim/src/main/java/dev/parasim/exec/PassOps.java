@@ -74,7 +74,7 @@ final class PassOps {
                 Instruction.Allocate a = remove(allocations, Buffer.of(Buffer.Kind.GATHERED_PARAMETERS, u), c);
                 check(a.bytes() == prog.padded(u) * (long) c.elementBytes(), a, "gathered unit " + u + " of " + prog.padded(u) + " elements");
             }
-            out.add(StrategyStep.of(StrategyStep.Action.GATHER, u));
+            out.add(LocalOp.of(LocalOp.Action.GATHER, u));
             segs.add(Seg.whole("pg" + u, prog.padded(u)));
         }
         out.add(new RingAllGather(segs));
@@ -89,7 +89,7 @@ final class PassOps {
                     throw new IllegalStateException("the step program's " + ref + " frees no gathered unit " + u
                             + ", which the executor's pass releases");
             }
-            out.add(StrategyStep.of(StrategyStep.Action.RELEASE, u));
+            out.add(LocalOp.of(LocalOp.Action.RELEASE, u));
         }
     }
 
@@ -113,7 +113,7 @@ final class PassOps {
             segs.add(Seg.whole("gt" + u, prog.padded(u)));
         }
         out.add(new RingReduceScatter(segs));
-        for (int u : units) out.add(StrategyStep.of(StrategyStep.Action.ACCUMULATE, u));
+        for (int u : units) out.add(LocalOp.of(LocalOp.Action.ACCUMULATE, u));
     }
 
     /** Fails if the body holds a mapped instruction no op of the pass took. */

@@ -17,7 +17,7 @@ import java.util.Set;
  * per boundary per micro-batch per direction, tagged with the receiver's pass ({@link PipelineLinks}).
  * A micro-batch's activations live from its forward to its backward (BW, or B under ZB-H1), so the
  * measured activation peak follows the schedule. Plain stages run {@link PlainStagePasses}, TP stages
- * {@link TpStageRun}; the stage's state between supersteps is a {@link PipelineLive}. ZB-H1's B computes
+ * {@link TpStageDriver}; the stage's state between supersteps is a {@link PipelineStageState}. ZB-H1's B computes
  * input gradients and the LayerNorm and embedding gradients, and keeps what the linear layers' weight
  * gradients need (each one's input and output gradient, the head's logit gradient and input: Qi et al.'s
  * M_W), metered as activations until its W computes them into the gradient buffers. Under ZeRO-2/3 a plain
@@ -57,7 +57,7 @@ final class PipelineOp implements Op {
             // Every (pass, chunk) body mapped once now, so a program the passes do not fit fails when it is built.
             Set<PassRef> bodies = new HashSet<>();
             for (PassRef ref : order)
-                if (bodies.add(new PassRef(ref.pass(), 0, ref.chunk()))) TpStageRun.passOps(prog, ref);
+                if (bodies.add(new PassRef(ref.pass(), 0, ref.chunk()))) TpStageDriver.passOps(prog, ref);
             return new PipelineOp(prog.layout, m, prog.tp, prog.tpMode, null);
         }
         int[] supersteps = new int[order.size()];
@@ -103,11 +103,11 @@ final class PipelineOp implements Op {
 
     @Override
     public boolean advance(RankState rank, int round) {
-        if (round == 0) rank.scratch = new PipelineLive();
-        PipelineLive live = PipelineLive.of(rank);
+        if (round == 0) rank.scratch = new PipelineStageState();
+        PipelineStageState live = PipelineStageState.of(rank);
         List<PassRef> order = order();
         if (PipelineLinks.program(rank).tp() > 1) {
-            if (!TpStageRun.advance(rank, live, layout, order, tpMode, round)) return false;
+            if (!TpStageDriver.advance(rank, live, layout, order, tpMode, round)) return false;
             if (!live.tp.isEmpty() || !live.tpAwaitingWeights.isEmpty())
                 throw new IllegalStateException("rank " + rank.rank() + ": micro-batches still live after the step: " + live.tp.keySet());
             rank.scratch = null;

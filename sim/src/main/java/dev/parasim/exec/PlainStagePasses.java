@@ -25,7 +25,7 @@ final class PlainStagePasses {
     private PlainStagePasses() {}
 
     /** Runs forward pass {@code ref} whole; {@return false if its input has not arrived yet} */
-    static boolean forward(RankState rank, PipelineLive live, StageLayout layout, PassRef ref, int round) {
+    static boolean forward(RankState rank, PipelineStageState live, StageLayout layout, PassRef ref, int round) {
         if (!begin(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), round)) return false;
         for (int u : layout.chunkUnits(ref.chunk())) unit(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), u);
         end(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), round);
@@ -33,7 +33,7 @@ final class PlainStagePasses {
     }
 
     /** Runs backward pass {@code ref} (B or BW) whole; {@return false if its output gradient has not arrived yet} */
-    static boolean backward(RankState rank, PipelineLive live, StageLayout layout, PassRef ref, int round) {
+    static boolean backward(RankState rank, PipelineStageState live, StageLayout layout, PassRef ref, int round) {
         if (!begin(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), round)) return false;
         int[] units = layout.chunkUnits(ref.chunk());
         for (int i = units.length - 1; i >= 0; i--) unit(rank, live, layout, ref.pass(), ref.microBatch(), ref.chunk(), units[i]);
@@ -42,7 +42,7 @@ final class PlainStagePasses {
     }
 
     /** Runs ZB-H1's W pass {@code ref} whole: the parameter gradients from what its B kept, added into the gradient buffers. */
-    static boolean weights(RankState rank, PipelineLive live, StageLayout layout, PassRef ref, int round) {
+    static boolean weights(RankState rank, PipelineStageState live, StageLayout layout, PassRef ref, int round) {
         return backward(rank, live, layout, ref, round);
     }
 
@@ -51,9 +51,9 @@ final class PlainStagePasses {
      * stage 0) and creates the micro-batch's pass, a B or BW receives its output gradient (not on the last virtual stage).
      * {@return false if what it receives has not arrived yet}
      */
-    static boolean begin(RankState rank, PipelineLive live, StageLayout layout, Pass kind, int mb, int c, int round) {
+    static boolean begin(RankState rank, PipelineStageState live, StageLayout layout, Pass kind, int mb, int c, int round) {
         int p = layout.pp(), v = layout.chunks(), virtual = layout.virtualStage(c);
-        long key = PipelineLive.key(mb, c);
+        long key = PipelineStageState.key(mb, c);
         StrategyProgram prog = PipelineLinks.program(rank);
         live.from = -1;
         live.flops = 0;
@@ -100,8 +100,8 @@ final class PlainStagePasses {
      * last virtual stage), its backward (the head's first), or its W; a BW or W adds the gradients into the gradient
      * buffers at once (W with those its B computed), a B keeps its LayerNorm and embedding gradients for its W.
      */
-    static void unit(RankState rank, PipelineLive live, StageLayout layout, Pass kind, int mb, int c, int u) {
-        long key = PipelineLive.key(mb, c);
+    static void unit(RankState rank, PipelineStageState live, StageLayout layout, Pass kind, int mb, int c, int u) {
+        long key = PipelineStageState.key(mb, c);
         StrategyProgram prog = PipelineLinks.program(rank);
         int b = prog.strategy.microBatch();
         boolean head = layout.virtualStage(c) == layout.pp() * layout.chunks() - 1 && u == layout.layers() + 1;
@@ -163,9 +163,9 @@ final class PlainStagePasses {
     }
 
     /** Ends pass {@code kind}: logs it, sends a forward's output or a backward's input gradient, and hands a B's state to its W. */
-    static void end(RankState rank, PipelineLive live, StageLayout layout, Pass kind, int mb, int c, int round) {
+    static void end(RankState rank, PipelineStageState live, StageLayout layout, Pass kind, int mb, int c, int round) {
         int p = layout.pp(), v = layout.chunks(), virtual = layout.virtualStage(c);
-        long key = PipelineLive.key(mb, c);
+        long key = PipelineStageState.key(mb, c);
         int[] units = layout.chunkUnits(c);
         PassRef ref = new PassRef(kind, mb, c);
         String dep = switch (kind) {
@@ -232,7 +232,7 @@ final class PlainStagePasses {
 
         @Override
         public boolean advance(RankState rank, int round) {
-            PipelineLive live = PipelineLive.of(rank);
+            PipelineStageState live = PipelineStageState.of(rank);
             StageLayout layout = PipelineLinks.program(rank).layout;
             return switch (ref.pass()) {
                 case F -> forward(rank, live, layout, ref, live.round);
@@ -265,7 +265,7 @@ final class PlainStagePasses {
 
         @Override
         public boolean advance(RankState rank, int round) {
-            PipelineLive live = PipelineLive.of(rank);
+            PipelineStageState live = PipelineStageState.of(rank);
             StageLayout layout = PipelineLinks.program(rank).layout;
             Pass pass = ref.pass();
             int micro = ref.microBatch(), chunk = ref.chunk();

@@ -42,7 +42,7 @@ public final class RankState implements Serializable {
     private int step;
     /**
      * Strategy scratch that lives across ops of one step (a pipeline stage's live micro-batches, with their
-     * activations, between supersteps: {@code PipelineLive}). Transient: it lives only in the executor holding the
+     * activations, between supersteps: {@code PipelineStageState}). Transient: it lives only in the executor holding the
      * partition; a partition serialized mid-micro-batch fails loudly rather than silently recompute.
      */
     public transient Object scratch;

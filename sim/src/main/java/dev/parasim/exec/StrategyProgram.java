@@ -142,10 +142,10 @@ final class StrategyProgram implements RankProgram {
     /** BEGIN_STEP, the stage's passes, the step program's epilogue ({@link EpilogueOps}), END_STEP. */
     private List<Op> build(List<Instruction> epilogue) {
         List<Op> out = new ArrayList<>();
-        out.add(StrategyStep.of(StrategyStep.Action.BEGIN_STEP));
+        out.add(LocalOp.of(LocalOp.Action.BEGIN_STEP));
         out.add(PipelineOp.of(this));
         out.addAll(EpilogueOps.of(this, epilogue));
-        out.add(StrategyStep.of(StrategyStep.Action.END_STEP));
+        out.add(LocalOp.of(LocalOp.Action.END_STEP));
         return out;
     }
 

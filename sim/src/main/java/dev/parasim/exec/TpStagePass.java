@@ -15,13 +15,13 @@ import java.util.List;
 /**
  * One pass of a pipeline stage whose ranks are a TP group (Megatron 3D): the {@link TensorParallel}
  * phases of the chunk's units as local ops between ring collectives on the TP group, run by
- * {@link TpStageRun} one collective round per superstep. Across a stage boundary each TP rank sends
+ * {@link TpStageDriver} one collective round per superstep. Across a stage boundary each TP rank sends
  * only its 1/t slice of the b·s·h activation (or gradient) to the rank of the same TP index, and the
  * receiving TP group AllGathers the slices (Narayanan et al. 2021 §4.1, the scatter/gather optimisation).
  * A block's saved tensors ({@link TpBlock#savedBytes()}) are metered as activations from the end of its
  * forward to the end of its backward, the chunk's output (and on the last chunk the final norm's activation)
  * from the end of its forward until the backward replaces it, the head's softmax ({@link TpHead#savedBytes()})
- * from its softmax partials to its backward; {@link TpStageRun} logs each inner collective as a COLLECTIVE event.
+ * from its softmax partials to its backward; {@link TpStageDriver} logs each inner collective as a COLLECTIVE event.
  * A ZB-H1 B defers the weight gradients of the blocks' linear layers and the head ({@code deferWeightGrads};
  * the LayerNorms' and the embedding's are computed in B, as the zero-bubble implementation does) and meters
  * what they keep from the end of B to its W, which computes them.
@@ -159,13 +159,13 @@ final class TpStagePass {
         public boolean advance(RankState rank, int round) {
             Pass pass = ref.pass();
             int micro = ref.microBatch(), chunk = ref.chunk();
-            PipelineLive pipe = PipelineLive.of(rank);
+            PipelineStageState pipe = PipelineStageState.of(rank);
             StrategyProgram prog = (StrategyProgram) rank.program();
             StageLayout layout = prog.layout;
             TensorParallel tp = prog.tensorParallel();
             int r = prog.tpRank();
             int u = unit;
-            long key = PipelineLive.key(micro, chunk);
+            long key = PipelineStageState.key(micro, chunk);
             TpPassState live = pipe.tp.get(key);
             switch (action) {
                 case BEGIN -> {

@@ -60,7 +60,7 @@ final class TpZeroOps {
             ops.gather(out, gather);
             for (int u : gather) out.add(new TpStagePass.Phase(TpStagePass.Phase.Action.LOAD, u, ref));
         }
-        if (reduces) for (int u : grads) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, u));
+        if (reduces) for (int u : grads) out.add(LocalOp.of(LocalOp.Action.GRAD_BUFFER, u));
         out.add(new ZeroPasses.Yield());
     }
 

@@ -67,7 +67,7 @@ final class ZeroPasses {
             int[] open = whole && backward ? (u == 0 ? none : withTied) : own;
             int[] release = whole && u == 0 ? none : withTied;
             if (gathers && open.length > 0) ops.gather(out, open);
-            if (reduces) for (int g : open) out.add(StrategyStep.of(StrategyStep.Action.GRAD_BUFFER, g));
+            if (reduces) for (int g : open) out.add(LocalOp.of(LocalOp.Action.GRAD_BUFFER, g));
             out.add(PlainStagePasses.Piece.unit(ref, layout.units().get(u).get(0).modelUnit()));
             if (gathers) ops.release(out, release);
             if (reduces) ops.reduce(out, own);

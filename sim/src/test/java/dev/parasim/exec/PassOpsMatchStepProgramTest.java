@@ -208,7 +208,7 @@ class PassOpsMatchStepProgramTest {
     /** Adds, per kind and group, each ring segment of pass {@code ref}'s DP collectives and SP sums, with its unit and length. */
     private static void executed(StrategyProgram prog, PassRef ref, ParallelPlan plan, Map<String, List<String>> executed,
                                  Map<String, List<Long>> lengths) {
-        List<Op> ops = prog.tp() > 1 ? TpStageRun.passOps(prog, ref) : ZeroPasses.plain(prog, ref);
+        List<Op> ops = prog.tp() > 1 ? TpStageDriver.passOps(prog, ref) : ZeroPasses.plain(prog, ref);
         for (Op op : ops) {
             if (op.collective() == null) continue;
             List<Seg> segs = op instanceof RingAllReduce r ? r.segs() : op instanceof RingReduceScatter r ? r.segs()

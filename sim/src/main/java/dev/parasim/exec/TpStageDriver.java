@@ -15,11 +15,11 @@ import java.util.List;
  * SEQUENCE, for the backward re-gathers) live for the whole step. Under ZeRO-2/3 each pass runs its units'
  * ZeRO ops between their phases ({@link TpZeroOps}).
  */
-final class TpStageRun {
-    private TpStageRun() {}
+final class TpStageDriver {
+    private TpStageDriver() {}
 
     /** Runs call {@code round} of the stage's step; {@return true once its last pass is done} */
-    static boolean advance(RankState rank, PipelineLive live, StageLayout layout, List<PassRef> order, TpMode tpMode,
+    static boolean advance(RankState rank, PipelineStageState live, StageLayout layout, List<PassRef> order, TpMode tpMode,
                            int round) {
         StrategyProgram prog = PipelineLinks.program(rank);
         int tokens = prog.strategy.microBatch() * ((GptExecModel) prog.model).config().seqLen();
@@ -40,7 +40,7 @@ final class TpStageRun {
     }
 
     /** Runs TP pass {@code ref}'s ops once its pipeline input has arrived; {@return true when the pass is done and logged} */
-    private static boolean pass(RankState rank, PipelineLive live, StageLayout layout, StrategyProgram prog, PassRef ref,
+    private static boolean pass(RankState rank, PipelineStageState live, StageLayout layout, StrategyProgram prog, PassRef ref,
                                 int round) {
         if (live.inner == null) {
             if (!inputArrived(rank, layout, ref)) return false;

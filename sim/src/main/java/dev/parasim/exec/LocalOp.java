@@ -7,7 +7,7 @@ import dev.parasim.spec.ZeroStage;
  * A local (communication-free) op of a {@link StrategyProgram} outside its passes: the step's begin and end, ZeRO's
  * gathered and transient gradient buffers, DDP's bucket copies, Adam. The passes themselves run in {@link PipelineOp}.
  */
-final class StrategyStep implements Op {
+final class LocalOp implements Op {
     private static final long serialVersionUID = 1L;
 
     enum Action {
@@ -18,15 +18,15 @@ final class StrategyStep implements Op {
     private final Action action;
     private final int unit;
 
-    private StrategyStep(Action action, int unit) {
+    private LocalOp(Action action, int unit) {
         this.action = action;
         this.unit = unit;
     }
 
-    static StrategyStep of(Action action) { return new StrategyStep(action, -1); }
+    static LocalOp of(Action action) { return new LocalOp(action, -1); }
 
     /** {@return the op of {@code action} on local unit {@code unit}} */
-    static StrategyStep of(Action action, int unit) { return new StrategyStep(action, unit); }
+    static LocalOp of(Action action, int unit) { return new LocalOp(action, unit); }
 
     @Override
     public boolean advance(RankState rank, int round) {

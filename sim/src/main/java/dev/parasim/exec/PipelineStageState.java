@@ -9,7 +9,7 @@ import java.util.Map;
  * ZB-H1 B has run and whose W has not (holding what W needs), TP stages' phase objects and the current
  * pass's ops, and the activation bytes metered so far.
  */
-final class PipelineLive {
+final class PipelineStageState {
     final Map<Long, ExecModel.Pass> passes = new HashMap<>();
     final Map<Long, ExecModel.Pass> awaitingWeights = new HashMap<>();
     /**
@@ -35,8 +35,8 @@ final class PipelineLive {
     static long key(int mb, int chunk) { return ((long) mb << 16) | chunk; }
 
     /** {@return the stage state in {@code rank}'s scratch}, failing if a serialization dropped it */
-    static PipelineLive of(RankState rank) {
-        if (!(rank.scratch instanceof PipelineLive l))
+    static PipelineStageState of(RankState rank) {
+        if (!(rank.scratch instanceof PipelineStageState l))
             throw new IllegalStateException("rank " + rank.rank() + ": the pipeline's activations are gone "
                     + "(its partition was serialized between supersteps)");
         return l;
