@@ -22,20 +22,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in-process backend; the Spark-only count (shuffle-write bytes) is checked here and in {@link ShuffleBytesTest}.
  */
 class InProcessMatchesSparkTest {
+    private static final String TP2_DP2 = """
+            name: exec-tp-test
+            model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
+            cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
+            training: {globalBatch: 8, microBatch: 2, precision: fp32, bucketMB: 0.004}
+            plans:
+              - {name: tp2-dp2, dp: 2, tp: 2}
+            execute: {steps: 3, seed: 11, learningRate: 0.001}
+            """;
 
     private static Experiment plan(String name) {
         return switch (name) {
             case "dp2-ddp" -> Experiments.tiny(2, 0, 2, "fp32", false, 0.004);
             case "dp2-pp2-1f1b-zero1" -> PipelineExperiments.tiny(2, 2, 2, "1f1b", 1, 1, 2);
-            case "tp2-dp2" -> SpecLoader.parse("""
-                    name: exec-tp-test
-                    model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
-                    cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
-                    training: {globalBatch: 8, microBatch: 2, precision: fp32, bucketMB: 0.004}
-                    plans:
-                      - {name: tp2-dp2, dp: 2, tp: 2}
-                    execute: {steps: 3, seed: 11, learningRate: 0.001}
-                    """, List.of());
+            case "tp2-dp2" -> SpecLoader.parse(TP2_DP2, List.of());
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -72,15 +73,7 @@ class InProcessMatchesSparkTest {
      */
     @org.junit.jupiter.api.Test
     void theFirstStepOnSparkSkipsTheShufflesARehearsalFoundEmpty() {
-        Experiment e = SpecLoader.parse("""
-                name: exec-tp-test
-                model: {name: tiny-gpt, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false}
-                cluster: {preset: cpu-8, gpusPerNode: 2, nodes: 2}
-                training: {globalBatch: 8, microBatch: 2, precision: fp32, bucketMB: 0.004}
-                plans:
-                  - {name: tp2-dp2, dp: 2, tp: 2}
-                execute: {steps: 1, seed: 11, learningRate: 0.001}
-                """, List.of());
+        Experiment e = SpecLoader.parse(TP2_DP2, List.of("execute.steps=1"));
         ExecutedRun.Options options = new ExecutedRun.Options(2, true);
         ExecutedResult spark = ExecutedRun.run(TestSpark.session(), e, e.plans().get(0), options);
         ExecutedResult local = ExecutedRun.inProcess(e, e.plans().get(0), options);
