@@ -68,7 +68,8 @@ public abstract class Backend implements AutoCloseable {
 
     /**
      * Runs one optimizer step: the programs' expected {@link RankPrograms#supersteps} supersteps, in
-     * batches of at most {@value #BATCH}, then further batches while a rank is still inside its step
+     * batches of at most {@value #BATCH} transport rounds and {@value #MAX_BATCH} supersteps, then further batches
+     * of {@value #BATCH} while a rank is still inside its step
      * (ranks that wait for each other take longer than the estimate); {@return supersteps until every
      * rank had finished its step} (later supersteps of the last batch idle)
      */
@@ -98,12 +99,15 @@ public abstract class Backend implements AutoCloseable {
      */
     private int batchBefore(int first, int left) {
         int count = 0;
-        for (int rounds = 0; count < Math.min(left, MAX_BATCH); count++) {
-            int previous = first + count - 1 - stepStart - 1;
-            boolean quiet = runsQuietSupersteps() && previous >= 0 && previous < lastStepQuiet.length && lastStepQuiet[previous];
-            if (!quiet && ++rounds > BATCH) break;
-        }
+        for (int rounds = 0; count < Math.min(left, MAX_BATCH); count++)
+            if (!quiet(first + count) && ++rounds > BATCH) break;
         return count;
+    }
+
+    /** {@return whether {@code superstep} of the current step follows one the last step's pattern says was quiet} */
+    private boolean quiet(int superstep) {
+        int previous = superstep - 1 - stepStart - 1;   // the previous superstep's place in the step
+        return runsQuietSupersteps() && previous >= 0 && previous < lastStepQuiet.length && lastStepQuiet[previous];
     }
 
     /**
@@ -149,10 +153,7 @@ public abstract class Backend implements AutoCloseable {
     private long run(int count, boolean startStep) {
         int first = generation + 1;
         boolean[] quiet = new boolean[count];
-        for (int i = 0; i < count; i++) {
-            int previous = first + i - 1 - stepStart - 1;   // the previous superstep's place in the step
-            quiet[i] = runsQuietSupersteps() && previous >= 0 && previous < lastStepQuiet.length && lastStepQuiet[previous];
-        }
+        for (int i = 0; i < count; i++) quiet[i] = quiet(first + i);
         long[] status = runBatch(first, count, startStep, quiet);
         generation += count;
         afterBatch.accept(generation);

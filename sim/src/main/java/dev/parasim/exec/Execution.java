@@ -46,7 +46,9 @@ public final class Execution {
         long started = System.nanoTime();
         RankPrograms programs = StagePrograms.of(stages, grid);
         try (Backend engine = transport.apply(topology, programs)) {
-            if (!(engine instanceof InProcessBackend)) engine.expectQuiet(rehearsedQuiet(topology, programs));
+            long rehearsalBytes = ExecModels.parameters(e.model()) * REHEARSAL_BYTES_PER_PARAMETER * grid.world();
+            if (!(engine instanceof InProcessBackend) && rehearsalBytes <= MAX_REHEARSAL_BYTES)
+                engine.expectQuiet(rehearsedQuiet(topology, programs));
             int supersteps = 0;
             int rounds = 0;
             int lastStepStart = 0;
@@ -98,6 +100,14 @@ public final class Execution {
                     losses, refLosses, diff, last, supersteps, rounds, seconds, plan.pp(), details);
         }
     }
+
+    /** Bytes per parameter a rank holds at most: fp32 or fp64 weights, gradients and Adam's two moments (fp64: 32). */
+    private static final long REHEARSAL_BYTES_PER_PARAMETER = 32;
+    /**
+     * The most rank state the driver takes on for a rehearsal ({@link #rehearsedQuiet}): past it (a large executed model
+     * on many ranks, whose state belongs on the executors) the first step moves every superstep's messages instead.
+     */
+    private static final long MAX_REHEARSAL_BYTES = 1L << 30;
 
     /**
      * {@return which supersteps of a step send nothing across partitions}, learnt by running one step of the same
