@@ -69,6 +69,10 @@ public final class SweepCommand implements Callable<Integer> {
                 task -> new Thread(task, "spark-session").start());
         SweepJob.Prepared prepared = SweepJob.Prepared.of(yaml, overrides);
         times.lap("seeds + estimates");
+        if (SparkSessions.local(master)) {
+            prepared.warmUp(starting::isDone);
+            times.lap("warm-up (while Spark starts)");
+        }
         SparkSession session = started(starting);
         times.lap("spark session (rest)");
         boolean live = dev.parasim.report.ProgressLine.terminal();

@@ -30,6 +30,15 @@ public final class SparkSessions {
                     master);
     }
 
+    /**
+     * {@return whether {@code master} (null: spark-submit's, else local[*]) runs the executors in this JVM} (local,
+     * local[N]; not local-cluster, whose executors are separate JVMs)
+     */
+    public static boolean local(String master) {
+        String m = master != null ? master : System.getProperty("spark.master", "local");
+        return m.equals("local") || m.startsWith("local[");
+    }
+
     private static SparkSession build(String master) {
         SparkSession.Builder builder = SparkSession.builder().appName("ParaSim");
         if (master != null) builder.master(master);

@@ -55,6 +55,19 @@ public final class PlanEvaluator {
         plays.clear();
     }
 
+    /** Evaluates one candidate and drops the result ({@link SweepJob.Prepared#warmUp}); {@return false if it breaks a rule} */
+    boolean warmUp(PlanSpace.Candidate c) {
+        PlanSpace.Seed seed = c.seed();
+        ClusterSpec cluster = spec.cluster().withNodes(seed.gpus() / spec.cluster().gpusPerNode());
+        if (layoutRuleBroken(seed, cluster) != null) return false;
+        try {
+            evaluate(seed, c, cluster);
+            return true;
+        } catch (SpecException e) {
+            return false;
+        }
+    }
+
     /** {@return the pipeline plays this evaluator ran and reused} */
     public PipelinePlays plays() {
         return plays;

@@ -38,10 +38,21 @@ public final class SweepJob {
      * The evaluated space: every plan row (ok and oom) and the rejected candidates' counts, as a DataFrame
      * over {@code evaluated}, the rows kept in memory (one {@link SweepRows#encode} block per task) so that
      * queries never evaluate a plan twice; {@code kept} holds the same rows on the driver, or is null when the
-     * sweep is too large for that (then the answers come from Spark SQL).
+     * sweep is too large for that (then the answers come from Spark SQL). The DataFrame is built on first use
+     * ({@link #results}): a sweep answered on the driver never asks for it, and in a cold JVM building it loaded
+     * Spark SQL's classes for about a second.
      */
-    public record Outcome(SweepSpec spec, Dataset<Row> results, long seeds, int tasks, JavaRDD<byte[]> evaluated,
-                          List<Row> kept) {
+    public record Outcome(SweepSpec spec, Frame frame, long seeds, int tasks, JavaRDD<byte[]> evaluated, List<Row> kept) {
+        /** An outcome over a DataFrame already built. */
+        public Outcome(SweepSpec spec, Dataset<Row> results, long seeds, int tasks, JavaRDD<byte[]> evaluated, List<Row> kept) {
+            this(spec, new Frame(() -> results), seeds, tasks, evaluated, kept);
+        }
+
+        /** {@return every evaluated row as a DataFrame of {@link SweepRows#SCHEMA}, built on the first call} */
+        public Dataset<Row> results() {
+            return frame.get();
+        }
+
         /** {@return whether the rows are on the driver} */
         public boolean onDriver() {
             return kept != null;
@@ -50,6 +61,21 @@ public final class SweepJob {
         /** Frees the evaluated rows. */
         public void release() {
             evaluated.unpersist(false);
+        }
+    }
+
+    /** A DataFrame built once, on the first {@link #get} (thread-safe). */
+    public static final class Frame {
+        private final java.util.function.Supplier<Dataset<Row>> build;
+        private Dataset<Row> built;
+
+        Frame(java.util.function.Supplier<Dataset<Row>> build) {
+            this.build = build;
+        }
+
+        synchronized Dataset<Row> get() {
+            if (built == null) built = build.get();
+            return built;
         }
     }
 
@@ -66,6 +92,41 @@ public final class SweepJob {
             double[] costs = new double[seeds.size()];
             for (int i = 0; i < costs.length; i++) costs[i] = estimator.estimatedCost(seeds.get(i));
             return new Prepared(sweepYaml, List.copyOf(overrides), spec, seeds, costs);
+        }
+
+        /**
+         * Evaluates plans on this thread, discarding the results, until {@code stop} says so (checked between plans) or
+         * every plan ran; {@return the plans evaluated}. Only a warm-up, for a local master whose executors share this
+         * JVM: while the Spark session starts (seconds of class loading on one core) the other core compiles the
+         * evaluation code and fills the pipeline-order caches the tasks then reuse; in a cold JVM the evaluating job
+         * ran about ten times slower than warm, mostly interpreting that code. The plans are taken one from each valid
+         * seed in turn (cheapest seed first, each seed's plans in a fixed shuffled order), so that every layout,
+         * schedule and ZeRO stage is met early. The rows still come from the Spark job only.
+         */
+        public int warmUp(java.util.function.BooleanSupplier stop) {
+            Integer[] order = new Integer[seeds.size()];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            java.util.Arrays.sort(order, java.util.Comparator.<Integer>comparingDouble(i -> costs[i]).thenComparingInt(i -> i));
+            List<List<PlanSpace.Candidate>> plans = new ArrayList<>();
+            for (int i : order) {
+                if (costs[i] == 0) continue;   // a layout that breaks a rule: nothing to compile
+                List<PlanSpace.Candidate> candidates = new ArrayList<>();
+                PlanSpace.expand(spec, seeds.get(i), candidates::add);
+                java.util.Collections.shuffle(candidates, new java.util.Random(i));
+                plans.add(candidates);
+            }
+            PlanEvaluator evaluator = new PlanEvaluator(spec);
+            int evaluated = 0;
+            for (int round = 0; !plans.isEmpty(); round++) {
+                for (List<PlanSpace.Candidate> candidates : plans) {
+                    if (stop.getAsBoolean()) return evaluated;
+                    if (round < candidates.size() && evaluator.warmUp(candidates.get(round))) evaluated++;
+                }
+                final int next = round + 1;
+                plans.removeIf(candidates -> candidates.size() <= next);
+                evaluator.plays().clear();
+            }
+            return evaluated;
         }
 
         /** {@return whether the rows are few enough to collect to the driver ({@link #DRIVER_CANDIDATES})} */
@@ -123,8 +184,9 @@ public final class SweepJob {
             }
             line.finish(String.format(Locale.ROOT, "[sweep] %s: %d plan groups evaluated in %d tasks, %.1f s", spec.name(),
                     seeds.size(), tasks, line.seconds()));
-            JavaRDD<Row> rows = blocks.flatMap(block -> SweepRows.decode(block).iterator());
-            return new Outcome(spec, spark.createDataFrame(rows, SweepRows.SCHEMA), seeds.size(), tasks, blocks,
+            Frame frame = new Frame(() -> spark.createDataFrame(blocks.flatMap(block -> SweepRows.decode(block).iterator()),
+                    SweepRows.SCHEMA));
+            return new Outcome(spec, frame, seeds.size(), tasks, blocks,
                     kept == null ? null : java.util.Collections.unmodifiableList(kept));
         } finally {
             spark.sparkContext().removeSparkListener(listener);

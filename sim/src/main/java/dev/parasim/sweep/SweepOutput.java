@@ -50,7 +50,7 @@ public final class SweepOutput {
                         // Parquet part written by Spark on its own thread (its cold start overlaps the CSVs and charts).
                         List<Row> plans = PlanRows.sorted(outcome.kept());
                         Path parquetDir = tmp.resolve("plans.parquet");
-                        if (parquet) background = CompletableFuture.runAsync(() -> outcome.results().sparkSession().createDataFrame(plans, PlanRows.SCHEMA)
+                        if (parquet) background = CompletableFuture.runAsync(() -> org.apache.spark.sql.SparkSession.active().createDataFrame(plans, PlanRows.SCHEMA)
                                 .coalesce(1).write().parquet(parquetDir.toString()), runnable -> new Thread(runnable, "sweep-parquet").start());
                         PlanRows.writeCsv(tmp.resolve("plans.csv"), plans);
                     } else {
