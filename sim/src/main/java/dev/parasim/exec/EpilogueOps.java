@@ -22,7 +22,7 @@ import java.util.List;
  * <li>{@code GRADIENTS}/{@code PARAMETERS} of unit u: the padded {@code g<u>}/{@code p<u>};</li>
  * <li>{@code TIED_GRADIENT}: the DP AllGather the tied unit's padded transient gradient {@code gt<u>}, the
  *     EMBEDDING AllReduce its wte region ({@link StageLayout#locate}, {@link StageLayout#headWeights});</li>
- * <li>{@code SP_PARTIAL_GRADIENT}: the k-th tensor of {@link TpZeroOps#partialSegs} (the instruction carries only
+ * <li>{@code SP_PARTIAL_GRADIENT}: the k-th tensor of {@link TpPassOps#partialSegs} (the instruction carries only
  *     its length, and the program lists the tensors in the same order), in the accumulated {@code g<u>}.</li>
  * </ul>
  * Each segment's length is checked against the instruction's elements (the same, or padded to the group), so a
@@ -81,7 +81,7 @@ final class EpilogueOps {
         }
         List<Seg> segs = new ArrayList<>();
         List<Seg> partials = buffer == Buffer.Kind.SP_PARTIAL_GRADIENT
-                ? TpZeroOps.partialSegs(prog.tensorParallel().shards(), prog.layout, ZeroPasses.allUnits(prog.layout), "g")
+                ? TpPassOps.partialSegs(prog.tensorParallel().shards(), prog.layout, ZeroPasses.allUnits(prog.layout), "g")
                 : List.of();
         if (buffer == Buffer.Kind.GRADIENT_BUCKET) segs.addAll(buckets(run));
         else for (int k = 0; k < run.size(); k++) segs.add(segment(run.get(k), k, partials));

@@ -4,7 +4,7 @@ import dev.parasim.exec.model.GptConfig;
 import dev.parasim.spec.ModelSpec;
 
 /** Builds the executable model of a {@link ModelSpec}: the small GPT of {@code exec.model}. */
-public final class ExecModels {
+final class ExecModels {
     private ExecModels() {}
 
     /** {@return the model to execute for {@code spec}; weights and data drawn from {@code seed}} */

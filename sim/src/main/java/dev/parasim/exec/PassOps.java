@@ -9,14 +9,16 @@ import dev.parasim.program.schedule.PassRef;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Maps the data-parallel collectives of one pass's step-program body ({@code program.StageProgram.body}) onto the ops
- * the executor runs between its units, so a pass's ZeRO collectives are the program's and not a second derivation of
- * them (as {@link EpilogueOps} does for the step's end). The executor keeps its own interleaving — where a unit's ops
- * sit among its compute ({@link ZeroPasses}, {@link TpZeroOps}), which its buffers decide — and asks this mapper for a
+ * Maps one pass's step-program body ({@code program.StageProgram.body}) onto the ops the executor runs, so a pass's
+ * collectives are the program's and not a second derivation of them (as {@link EpilogueOps} does for the step's end). The executor keeps its own interleaving — where a unit's ops
+ * sit among its compute ({@link ZeroPasses}, {@link TpPassOps}), which its buffers decide — and asks this mapper for a
  * unit's collective there; the mapper takes the next instruction of that collective's kind from the body, in the
  * body's order, and checks it is the one the executor needs:
  * <ul>
@@ -25,20 +27,34 @@ import java.util.List;
  * <li>{@link #release}: the {@code Free} of {@code GATHERED_PARAMETERS u} (a release has no order: the executor frees
  *     the tied unit 0 after the head on a one-stage pipeline);</li>
  * <li>{@link #reduce}: under sequence parallelism the {@code ALL_REDUCE} on TP of each {@code SP_PARTIAL_GRADIENT} of
- *     unit u ({@link TpZeroOps#partialSegs}), then ZeRO-2/3's {@code REDUCE_SCATTER} on DP of {@code GRADIENTS u} on
+ *     unit u ({@link TpPassOps#partialSegs}), then ZeRO-2/3's {@code REDUCE_SCATTER} on DP of {@code GRADIENTS u} on
  *     the transient padded {@code gt<u>}.</li>
  * </ul>
  * Elements must match (up to padding to the DP group) and units must be the body's, in its order; {@link #finish}
  * fails on an instruction no op took. The program leaves out collectives on one-rank groups; with dp = 1 the executor
  * still runs its one-rank ops (local copies whose buffers the accountant charges), so the mapper then builds their
- * segments itself. The TP group's activation and loss-statistics collectives ({@code TP_ACTIVATION},
- * {@code TP_LOSS_STATISTICS}, received slices' gathers) are still the executor's own ({@link TpStagePass}) and are left
- * for it; anything else in a body (CP, the embedding pair, another DP buffer) has no place and fails.
+ * segments itself. Two more take the rest of a body:
+ * <ul>
+ * <li>{@link #compute}: the pass's one {@code Compute}, whose stage-local units must be the ones the executor's pass
+ *     runs;</li>
+ * <li>{@link #tensorParallel}: the TP group's collectives inside a TP pass ({@link TpStagePass}) — the blocks' and
+ *     embedding's {@code TP_ACTIVATION} AllReduces (or SP's ReduceScatters and AllGathers), the vocabulary-parallel
+ *     loss's {@code TP_LOSS_STATISTICS} (one instruction per segment: the executor sums two in one ring) and the
+ *     AllGather of a received {@code BOUNDARY_ACTIVATION} or {@code BOUNDARY_GRADIENT} slice — kind and elements of
+ *     each, in the body's order.</li>
+ * </ul>
+ * Anything else in a body (CP, another DP buffer) has no place and fails.
  */
 final class PassOps {
+    /** The buffers of a TP pass's own collectives. */
+    private static final Set<Buffer.Kind> TP_BUFFERS = EnumSet.of(Buffer.Kind.TP_ACTIVATION,
+            Buffer.Kind.TP_LOSS_STATISTICS, Buffer.Kind.BOUNDARY_ACTIVATION, Buffer.Kind.BOUNDARY_GRADIENT);
+
     private final StrategyProgram prog;
     private final PassRef ref;
-    private final Deque<Instruction.Collective> gathers = new ArrayDeque<>(), reduces = new ArrayDeque<>(), sums = new ArrayDeque<>();
+    private final Deque<Instruction.Collective> gathers = new ArrayDeque<>(), reduces = new ArrayDeque<>(), sums = new ArrayDeque<>(),
+            tensorParallel = new ArrayDeque<>();
+    private final Deque<Instruction.Compute> computes = new ArrayDeque<>();
     private final List<Instruction.Allocate> allocations = new ArrayList<>();
     private final List<Instruction.Free> frees = new ArrayList<>();
 
@@ -47,6 +63,7 @@ final class PassOps {
         this.ref = ref;
         for (Instruction i : prog.body(ref)) {
             if (i instanceof Instruction.Collective c) take(c);
+            else if (i instanceof Instruction.Compute c) computes.add(c);
             else if (i instanceof Instruction.Allocate a && a.buffer().kind() == Buffer.Kind.GATHERED_PARAMETERS) allocations.add(a);
             else if (i instanceof Instruction.Free f && f.buffer().kind() == Buffer.Kind.GATHERED_PARAMETERS) frees.add(f);
             else if (i instanceof Instruction.OptimizerStep) fail(i, "passes (the optimizer runs in the epilogue)");
@@ -61,7 +78,41 @@ final class PassOps {
         if (c.group() == Group.DP && c.kind() == CollectiveKind.ALL_GATHER && buffer == Buffer.Kind.GATHERED_PARAMETERS) gathers.add(c);
         else if (c.group() == Group.DP && c.kind() == CollectiveKind.REDUCE_SCATTER && buffer == Buffer.Kind.GRADIENTS) reduces.add(c);
         else if (c.group() == Group.TP && c.kind() == CollectiveKind.ALL_REDUCE && buffer == Buffer.Kind.SP_PARTIAL_GRADIENT) sums.add(c);
-        else if (c.group() != Group.TP || buffer == Buffer.Kind.SP_PARTIAL_GRADIENT) fail(c, "pass ops");
+        else if (c.group() == Group.TP && TP_BUFFERS.contains(buffer)) tensorParallel.add(c);
+        else fail(c, "pass ops");
+    }
+
+    /** Takes the pass's compute: fails unless it runs exactly the stage-local {@code units}, in order. */
+    void compute(int[] units) {
+        Instruction.Compute c = computes.poll();
+        if (c == null) throw new IllegalStateException("the step program's " + ref + " computes nothing, where the executor's pass runs units "
+                + Arrays.toString(units));
+        boolean same = c.pass() == ref.pass() && units.length == c.lastUnit() - c.firstUnit() + 1;
+        for (int k = 0; same && k < units.length; k++) same = units[k] == c.firstUnit() + k;
+        check(same, c, "pass over units " + Arrays.toString(units));
+    }
+
+    /**
+     * TP: the op of the body's next {@code segs.size()} TP collectives, one per segment, each {@code kind} on
+     * {@code buffer} with the segment's elements; {@code max} reduces by maximum (the loss's row maxima).
+     */
+    Op tensorParallel(CollectiveKind kind, Buffer.Kind buffer, List<Seg> segs, boolean max) {
+        for (Seg seg : segs) {
+            Instruction.Collective c = next(tensorParallel, kind + " of " + buffer + " on TP");
+            check(c.kind() == kind && c.buffer().kind() == buffer && c.elements() == seg.length(), c,
+                    kind + " of " + buffer + " on TP of " + seg.length() + " elements");
+        }
+        return ring(kind, segs, max);
+    }
+
+    /** {@return the ring op on TP that runs {@code kind} over {@code segs}} */
+    static Op ring(CollectiveKind kind, List<Seg> segs, boolean max) {
+        return switch (kind) {
+            case ALL_REDUCE -> max ? RingAllReduce.max(segs, RankGrid.Group.TP) : new RingAllReduce(segs, RankGrid.Group.TP);
+            case REDUCE_SCATTER -> new RingReduceScatter(segs, RankGrid.Group.TP);
+            case ALL_GATHER -> new RingAllGather(segs, RankGrid.Group.TP);
+            default -> throw new IllegalArgumentException("no TP ring op runs " + kind);
+        };
     }
 
     /** ZeRO-3: allocates {@code units}' transient padded buffers and AllGathers their parameter shards, sharing rounds. */
@@ -98,7 +149,7 @@ final class PassOps {
         if (prog.tp > 1 && prog.tpMode.gathers()) {
             List<Seg> segs = new ArrayList<>();
             for (int u : units)
-                for (Seg seg : TpZeroOps.partialSegs(prog.tensorParallel().shards(), prog.layout, new int[] {u}, "gt")) {
+                for (Seg seg : TpPassOps.partialSegs(prog.tensorParallel().shards(), prog.layout, new int[] {u}, "gt")) {
                     Instruction.Collective c = next(sums, "SP partial-gradient sum of unit " + u);
                     checkUnit(c, u, "SP sum");
                     check(c.elements() == seg.length(), c, "partial tensor of " + seg.length() + " elements in unit " + u);
@@ -118,8 +169,9 @@ final class PassOps {
 
     /** Fails if the body holds a mapped instruction no op of the pass took. */
     void finish() {
-        for (Deque<Instruction.Collective> left : List.of(gathers, reduces, sums))
+        for (Deque<Instruction.Collective> left : List.of(gathers, reduces, sums, tensorParallel))
             if (!left.isEmpty()) fail(left.peek(), "pass " + ref + " (no op of it takes this)");
+        if (!computes.isEmpty()) fail(computes.peek(), "pass " + ref + " (it computes once)");
         if (!allocations.isEmpty()) fail(allocations.get(0), "pass " + ref + " (no gather of it allocates this)");
         if (!frees.isEmpty()) fail(frees.get(0), "pass " + ref + " (no release of it frees this)");
     }

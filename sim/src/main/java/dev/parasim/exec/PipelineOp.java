@@ -93,7 +93,7 @@ final class PipelineOp implements Op {
         for (int i = 0; i < order.size(); i++) {
             int pass = 1;
             if (plainPassSupersteps != null) pass = plainPassSupersteps[i];
-            else for (Op op : TpStagePass.ops(order.get(i), layout, TpZeroOps.of(null, order.get(i)), tp, tpMode, 1, 1)) pass += op.rounds(tp);
+            else for (Op op : TpStagePass.ops(order.get(i), layout, TpPassOps.of(null, order.get(i)), tp, tpMode, 1, 1)) pass += op.rounds(tp);
             total += pass;
             longest = Math.max(longest, pass);
         }

@@ -13,7 +13,7 @@ import java.util.List;
  * collective is logged as a COLLECTIVE event (for the replay's comm lane), each pass as one event with this
  * rank's share of the FLOPs. The stage's comm buffers ({@code tpx}, {@code tpl}, {@code tpy} under
  * SEQUENCE, for the backward re-gathers) live for the whole step. Under ZeRO-2/3 each pass runs its units'
- * ZeRO ops between their phases ({@link TpZeroOps}).
+ * ZeRO ops between their phases ({@link TpPassOps}).
  */
 final class TpStageDriver {
     private TpStageDriver() {}
@@ -58,10 +58,10 @@ final class TpStageDriver {
         return true;
     }
 
-    /** {@return the ops of TP pass {@code ref} of {@code prog}, its ZeRO collectives from its step-program body ({@link TpZeroOps#pass})} */
+    /** {@return the ops of TP pass {@code ref} of {@code prog}, its ZeRO collectives from its step-program body ({@link TpPassOps#pass})} */
     static List<Op> passOps(StrategyProgram prog, PassRef ref) {
         int tokens = prog.strategy.microBatch() * ((GptExecModel) prog.model).config().seqLen();
-        return TpZeroOps.pass(ref, prog.layout, prog, tokens, prog.model.activationElements(prog.strategy.microBatch()));
+        return TpPassOps.pass(ref, prog.layout, prog, tokens, prog.model.activationElements(prog.strategy.microBatch()));
     }
 
     /** {@return whether pass {@code ref}'s pipeline input (activation for F, gradient for B and BW) is in the mailbox} */

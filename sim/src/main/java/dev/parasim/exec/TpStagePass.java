@@ -4,13 +4,28 @@ import dev.parasim.exec.model.TensorParallel;
 import dev.parasim.exec.model.TpBlock;
 import dev.parasim.exec.model.TpHead;
 import dev.parasim.exec.model.TpMode;
+import dev.parasim.program.Buffer;
 import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
+
+import static dev.parasim.exec.TpRows.gathered;
+import static dev.parasim.exec.TpRows.local;
+import static dev.parasim.exec.TpRows.regathered;
+import static dev.parasim.exec.TpRows.toGather;
+import static dev.parasim.exec.TpRows.toGatherAgain;
+import static dev.parasim.exec.TpRows.tokens;
+import static dev.parasim.exec.TpRows.vector;
+import static dev.parasim.exec.TpRows.write;
+
+import static dev.parasim.collective.CollectiveKind.ALL_GATHER;
+import static dev.parasim.collective.CollectiveKind.ALL_REDUCE;
+import static dev.parasim.collective.CollectiveKind.REDUCE_SCATTER;
+import static dev.parasim.program.Buffer.Kind.TP_ACTIVATION;
+import static dev.parasim.program.Buffer.Kind.TP_LOSS_STATISTICS;
 
 /**
  * One pass of a pipeline stage whose ranks are a TP group (Megatron 3D): the {@link TensorParallel}
@@ -35,7 +50,7 @@ final class TpStagePass {
      * boundary slice is AllGathered under TENSOR; under SEQUENCE it already is the rank's local rows
      * (Korthikanti et al. 2022 §4.2.2: the pipeline sends the sequence-parallel shard as it is).
      */
-    static List<Op> ops(PassRef ref, StageLayout layout, TpZeroOps z, int tp, TpMode mode, int tokens, int activation) {
+    static List<Op> ops(PassRef ref, StageLayout layout, TpPassOps z, int tp, TpMode mode, int tokens, int activation) {
         List<Op> out = new ArrayList<>();
         int c = ref.chunk();
         int virtual = layout.virtualStage(c), last = layout.pp() * layout.chunks() - 1, head = layout.layers() + 1;
@@ -46,11 +61,14 @@ final class TpStagePass {
         // One stage holds the whole model (pp = 1): the tied head reads unit 0, gathered with the embedding's.
         boolean whole = last == 0;
         int[] headUnits = whole ? new int[] {finalNorm[0], embedding[0]} : finalNorm;
+        // The TP collectives, each taken from the pass's step-program body as the pass reaches it (TpPassOps).
         List<Seg> x = List.of(Seg.whole("tpx", activation));
-        Op reduce = mode.gathers() ? new RingReduceScatter(x, RankGrid.Group.TP) : new RingAllReduce(x, RankGrid.Group.TP);
-        Op gather = mode.gathers() ? new RingAllGather(x, RankGrid.Group.TP) : null;
-        Op takeInput = mode.gathers() ? null : new RingAllGather(x, RankGrid.Group.TP);
-        Op again = mode.gathers() ? new RingAllGather(List.of(Seg.whole("tpy", activation)), RankGrid.Group.TP) : null;
+        Buffer.Kind boundary = ref.pass() == Pass.F ? Buffer.Kind.BOUNDARY_ACTIVATION : Buffer.Kind.BOUNDARY_GRADIENT;
+        Supplier<Op> reduce = () -> z.tensorParallel(mode.gathers() ? REDUCE_SCATTER : ALL_REDUCE, TP_ACTIVATION, x, false);
+        Supplier<Op> gather = () -> mode.gathers() ? z.tensorParallel(ALL_GATHER, TP_ACTIVATION, x, false) : null;
+        Supplier<Op> takeInput = () -> mode.gathers() ? null : z.tensorParallel(ALL_GATHER, boundary, x, false);
+        Supplier<Op> again = () -> mode.gathers()
+                ? z.tensorParallel(ALL_GATHER, TP_ACTIVATION, List.of(Seg.whole("tpy", activation)), false) : null;
         if (ref.pass() == Pass.F) {
             out.add(new Phase(Phase.Action.BEGIN, -1, ref));
             if (virtual == 0) {
@@ -76,9 +94,10 @@ final class TpStagePass {
                 z.open(out, finalNorm, none);
                 add(out, new Phase(Phase.Action.FINAL_NORM, head, ref), gather);
                 out.add(new Phase(Phase.Action.HEAD_MAX, head, ref));
-                out.add(RingAllReduce.max(List.of(new Seg("tpl", 0, tokens)), RankGrid.Group.TP));
+                out.add(z.tensorParallel(ALL_REDUCE, TP_LOSS_STATISTICS, List.of(new Seg("tpl", 0, tokens)), true));
                 out.add(new Phase(Phase.Action.HEAD_PARTIALS, -1, ref));
-                out.add(new RingAllReduce(List.of(new Seg("tpl", 0, tokens), new Seg("tpl", tokens, tokens)), RankGrid.Group.TP));
+                out.add(z.tensorParallel(ALL_REDUCE, TP_LOSS_STATISTICS,
+                        List.of(new Seg("tpl", 0, tokens), new Seg("tpl", tokens, tokens)), false));
                 out.add(new Phase(Phase.Action.HEAD_LOSS, -1, ref));
                 z.close(out, none, headUnits, none);
             } else {
@@ -132,9 +151,16 @@ final class TpStagePass {
         return out;
     }
 
-    private static void add(List<Op> out, Op first, Op second) {
-        if (first != null) out.add(first);
-        if (second != null) out.add(second);
+    private static void add(List<Op> out, Supplier<Op> collective, Phase phase) {
+        Op op = collective.get();
+        if (op != null) out.add(op);
+        out.add(phase);
+    }
+
+    private static void add(List<Op> out, Phase phase, Supplier<Op> collective) {
+        out.add(phase);
+        Op op = collective.get();
+        if (op != null) out.add(op);
     }
 
     /** A local phase of a TP stage pass. */
@@ -307,7 +333,7 @@ final class TpStagePass {
         /**
          * Copies the chunk's parameters held in local unit {@code local} (−1: all) from the rank's buffers into the pass's
          * arrays in place, so the phase objects' views see them: all at the forward's start, or under ZeRO-3 each unit's
-         * as it is gathered for a forward or a backward ({@link TpZeroOps}).
+         * as it is gathered for a forward or a backward ({@link TpPassOps}).
          */
         private void load(RankState rank, StrategyProgram prog, TensorParallel tp, StageLayout layout, TpPassState live, int local) {
             for (int v : layout.chunkUnits(ref.chunk())) {
@@ -334,60 +360,6 @@ final class TpStagePass {
                 Buf g = rank.buf(((StrategyProgram) rank.program()).gradBuffer(at[0]));
                 for (int i = 0; i < count; i++) g.add(at[1] + i, values[i]);
             }
-        }
-
-        private static int tokens(RankState rank) { return rank.buf("tpl").length() / 2; }
-
-        private static void write(RankState rank, String buffer, INDArray value) {
-            rank.buf(buffer).setFrom(Nd4j.toFlattened('c', value), 0);
-        }
-
-        /** Leaves local rows for G: in this rank's chunk of {@code tpx} (SEQUENCE), or in the phase objects (TENSOR). */
-        private static void toGather(RankState rank, TpPassState live, TensorParallel tp, int r, INDArray localRows) {
-            if (!tp.mode().gathers()) {
-                live.pending = localRows;
-                return;
-            }
-            Buf b = rank.buf("tpx");
-            b.setFrom(Nd4j.toFlattened('c', localRows), r * (b.length() / tp.degree()));
-        }
-
-        /** Leaves a column-parallel layer's local input in this rank's chunk of {@code tpy} for its backward re-gather. */
-        private static void toGatherAgain(RankState rank, TensorParallel tp, int r, INDArray localRows) {
-            Buf b = rank.buf("tpy");
-            b.setFrom(Nd4j.toFlattened('c', localRows), r * (b.length() / tp.degree()));
-        }
-
-        /** {@return the re-gathered column-parallel input in {@code tpy}} */
-        private static INDArray regathered(RankState rank, TpPassState live) {
-            Buf b = rank.buf("tpy");
-            int h = b.length() / (live.batch.sequences() * live.batch.seqLen());
-            return b.toNd(0, b.length(), live.dtype).reshape('c', b.length() / h, h);
-        }
-
-        /** {@return the result of G: all of {@code tpx} (SEQUENCE) or the tensor left by {@link #toGather} (TENSOR)} */
-        private static INDArray gathered(RankState rank, TpPassState live, TensorParallel tp) {
-            if (tp.mode().gathers()) return rows(rank, live, 0, rank.buf("tpx").length());
-            INDArray x = live.pending;
-            live.pending = null;
-            return x;
-        }
-
-        /** {@return the result of R (or a received boundary slice): this rank's local rows of {@code tpx}, all of it under TENSOR} */
-        private static INDArray local(RankState rank, TpPassState live, TensorParallel tp, int r) {
-            int length = rank.buf("tpx").length();
-            if (!tp.mode().gathers()) return rows(rank, live, 0, length);
-            int c = length / tp.degree();
-            return rows(rank, live, r * c, c);
-        }
-
-        private static INDArray rows(RankState rank, TpPassState live, int from, int count) {
-            int h = rank.buf("tpx").length() / (live.batch.sequences() * live.batch.seqLen());
-            return rank.buf("tpx").toNd(from, count, live.dtype).reshape('c', count / h, h);
-        }
-
-        private static INDArray vector(RankState rank, TpPassState live, int from) {
-            return rank.buf("tpl").toNd(from, tokens(rank), live.dtype);
         }
 
         @Override

@@ -23,7 +23,7 @@ import java.util.List;
  * prefetch): gather u, compute u, free u, next unit; a backward's unit allocates its gradient, computes, and reduces
  * it before the next; each unit's ops start in a superstep of their own, so no ring chunk of one unit's collective is
  * live beside the next unit's buffers ({@code memory.PipelineUnitBuffers} charges exactly this). A TP stage runs them
- * unit by unit too, between the unit's TP phases ({@link TpZeroOps}; on one stage, pp = 1, the tied head's unit 0 stays
+ * unit by unit too, between the unit's TP phases ({@link TpPassOps}; on one stage, pp = 1, the tied head's unit 0 stays
  * gathered from the embedding to the head in F, and its gradient from the head's backward to the embedding's in BW).
  * Either way a chunk gathers and reduces exactly its own units, so every unit is gathered twice and reduced once per
  * micro-batch, as {@code analytic.CommModel} counts. The collectives themselves are the pass's step-program body's,
@@ -46,6 +46,7 @@ final class ZeroPasses {
         Pass pass = ref.pass();
         boolean gathers = pass != Pass.W && prog.gathersParams(), reduces = addsWeightGrads(pass) && prog.shardsGrads();
         PassOps ops = PassOps.of(prog, ref);
+        ops.compute(localUnits(prog.layout, ref.chunk()));
         if (!gathers && !reduces) {
             ops.finish();
             return List.of(new PlainStagePasses.Whole(ref));

@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * A tensor-parallel stage's passes walked moment by moment (the executor's {@code exec.TpStagePass} with ZeRO-2/3 unit by
- * unit, {@code exec.TpZeroOps}): the most activation plus buffer bytes a pass holds. Each pass starts from what the stage
+ * unit, {@code exec.TpPassOps}): the most activation plus buffer bytes a pass holds. Each pass starts from what the stage
  * holds then ({@link PipelineOrder#passStarts}) and runs its chunk's phases; pp = 1 is a one-stage pipeline whose tied head
  * keeps unit 0 gathered from the embedding to the head in F, and its gradient from the head's backward to the
  * embedding's in BW. What a rank holds beside its model states:

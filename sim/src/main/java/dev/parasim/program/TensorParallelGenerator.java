@@ -38,11 +38,21 @@ final class TensorParallelGenerator implements Generator {
         Pass forward = Pass.F, backward = c.inputGradientPass();
         for (int chunk = 0; chunk < c.v(); chunk++) {
             int layers = c.layers(chunk);
+            // Forward, in the order it runs: the embedding, the layers, the head.
             if (c.embeddingChunk(chunk)) add(b, forward, chunk, sp ? REDUCE_SCATTER : ALL_REDUCE, e, width);
+            for (int l = 0; l < layers; l++) blockForward(b, forward, chunk, sp, e, width);
+            if (c.headChunk(chunk)) {
+                if (sp) add(b, forward, chunk, ALL_GATHER, e, width);
+                for (int k = 0; k < 3; k++)
+                    b.add(forward, chunk, INSIDE, new Instruction.Collective(ALL_REDUCE, Group.TP,
+                            Buffer.of(Buffer.Kind.TP_LOSS_STATISTICS), c.tokens(), 4, Overlap.CRITICAL_PATH));
+            }
+            // Backward, in the order it runs: the head's input gradient, the layers last first (each recomputing its
+            // forward first under full recompute), then the embedding.
+            if (c.headChunk(chunk)) add(b, backward, chunk, sp ? REDUCE_SCATTER : ALL_REDUCE, e, width);
             for (int l = 0; l < layers; l++) {
-                blockForward(b, forward, chunk, sp, e, width);
                 if (full) blockForward(b, backward, chunk, sp, e, width);
-                // Backward: the blocks' f operators; SP swaps them and re-gathers qkv's and fc1's local inputs.
+                // The blocks' f operators; SP swaps them and re-gathers qkv's and fc1's local inputs.
                 if (sp) {
                     for (int k = 0; k < 2; k++) {
                         add(b, backward, chunk, ALL_GATHER, e, width);
@@ -53,13 +63,6 @@ final class TensorParallelGenerator implements Generator {
                     add(b, backward, chunk, ALL_REDUCE, e, width);
                     add(b, backward, chunk, ALL_REDUCE, e, width);
                 }
-            }
-            if (c.headChunk(chunk)) {
-                if (sp) add(b, forward, chunk, ALL_GATHER, e, width);
-                for (int k = 0; k < 3; k++)
-                    b.add(forward, chunk, INSIDE, new Instruction.Collective(ALL_REDUCE, Group.TP,
-                            Buffer.of(Buffer.Kind.TP_LOSS_STATISTICS), c.tokens(), 4, Overlap.CRITICAL_PATH));
-                add(b, backward, chunk, sp ? REDUCE_SCATTER : ALL_REDUCE, e, width);
             }
             if (c.embeddingChunk(chunk) && sp) add(b, backward, chunk, ALL_GATHER, e, width);
             if (sp) partialGradients(c, b, chunk, gradBytes);

@@ -39,9 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The ZeRO collectives inside the executor's passes are mapped from the step program's pass bodies ({@link PassOps});
  * this guards the mapping. For every executed plan shape and every (pass, chunk) a stage runs, the collectives of the
  * executor's pass ops — ZeRO-3's AllGathers and ZeRO-2/3's ReduceScatters on DP, SP's per-micro-batch partial-gradient
- * sums on TP — are the body's one for one: per kind and group in the body's order, the same unit, over the
- * instruction's elements (padded to the DP group). One-rank DP groups have none in the program, and the executor's
- * one-rank ops are skipped. The shapes: the executed experiments' plans, and tiny plans of dp ∈ {1, 2, 3}, tp ∈ {1, 2}
+ * sums on TP, and a TP pass's own collectives (activations, loss statistics, received slices' gathers) — are the
+ * body's one for one: per kind and group in the body's order, the same unit, over the instruction's elements (padded
+ * to the DP group), and the pass computes the units of the body's {@code Compute}. One-rank DP groups have none in the
+ * program, and the executor's one-rank ops are skipped. The shapes: the executed experiments' plans, and tiny plans of dp ∈ {1, 2, 3}, tp ∈ {1, 2}
  * (SP on and off), pp ∈ {1, 2} (GPipe, 1F1B, ZB-H1, interleaved with 2 chunks), ZeRO 0–3. A body with two collectives
  * swapped, one removed, or one the executor has no place for fails when the programs are built. Builds ops only;
  * nothing runs.
@@ -83,8 +84,8 @@ class PassOpsMatchStepProgramTest {
                     Map<String, List<Long>> lengths = new LinkedHashMap<>();
                     for (Instruction i : stage.body(ref))
                         if (i instanceof Instruction.Collective c && mapped(c)) {
-                            String key = c.kind() + " " + c.group();
-                            expected.computeIfAbsent(key, k -> new ArrayList<>()).add(key + " unit " + c.buffer().unit());
+                            String key = c.kind() + " " + c.group() + (ownTp(c) ? " activations" : "");
+                            expected.computeIfAbsent(key, k -> new ArrayList<>()).add(key + (ownTp(c) ? "" : " unit " + c.buffer().unit()));
                             // a DP ring runs the unit padded to the group; a TP sum runs the tensor as it is
                             long length = c.group() == Group.DP ? Chunking.padded(c.elements(), program.groupSize(Group.DP)) : c.elements();
                             lengths.computeIfAbsent(key, k -> new ArrayList<>()).add(length);
@@ -96,9 +97,9 @@ class PassOpsMatchStepProgramTest {
                     mappedCount += expected.values().stream().mapToInt(List::size).sum();
                 }
         }
-        if (plan.zero().shardsGradients() && (plan.dp() > 1 || plan.sequenceParallel()))
-            assertTrue(mappedCount > 0, name + ": a ZeRO-2/3 plan on dp > 1 or under SP maps pass collectives");
-        else assertEquals(0, mappedCount, name + ": without ZeRO-2/3 on dp > 1 or SP, no pass has a mapped collective");
+        if (plan.tp() > 1 || plan.zero().shardsGradients() && plan.dp() > 1)
+            assertTrue(mappedCount > 0, name + ": a TP plan, or a ZeRO-2/3 plan on dp > 1, maps pass collectives");
+        else assertEquals(0, mappedCount, name + ": without TP or ZeRO-2/3 on dp > 1, no pass has a mapped collective");
     }
 
     /**
@@ -132,6 +133,46 @@ class PassOpsMatchStepProgramTest {
                 "in BW0 does not fit the executor's SP sum of unit 5 (the body's next)");
         assertBuildFails(sp, Pass.BW, body -> resizeFirst(body, CollectiveKind.ALL_REDUCE, 1),
                 "in BW0 does not fit the executor's partial tensor of 16 elements in unit 5");
+        // A TP pass's own collectives and every pass's compute.
+        Experiment tp = tiny(1, 2, 2, "1f1b", 0, true);
+        assertBuildFails(tp, Pass.F, body -> removeLast(body, i -> i instanceof Instruction.Collective c
+                && c.buffer().kind() == Buffer.Kind.TP_ACTIVATION), "F0 has no REDUCE_SCATTER of TP_ACTIVATION on TP, which the executor's pass runs");
+        assertBuildFails(tp, Pass.BW, body -> swapFirstKinds(body, Buffer.Kind.TP_ACTIVATION),
+                "REDUCE_SCATTER, group=TP, buffer=Buffer[kind=TP_ACTIVATION, unit=-1], elements=256", "in BW0 does not fit the executor's ALL_GATHER of TP_ACTIVATION on TP of 256 elements");
+        Experiment tensor = tiny(1, 2, 1, "1f1b", 0, false);
+        assertBuildFails(tensor, Pass.F, body -> resizeFirst(body, CollectiveKind.ALL_REDUCE, 1),
+                "in F0 does not fit the executor's ALL_REDUCE of TP_ACTIVATION on TP of 256 elements");
+        assertBuildFails(tensor, Pass.F, body -> removeLast(body, i -> i instanceof Instruction.Collective c
+                && c.buffer().kind() == Buffer.Kind.TP_LOSS_STATISTICS), "F0 has no ALL_REDUCE of TP_LOSS_STATISTICS on TP");
+        assertBuildFails(zero3, Pass.BW, body -> removeLast(body, i -> i instanceof Instruction.Compute),
+                "BW0 computes nothing, where the executor's pass runs units [0, 1, 2, 3, 4, 5]");
+        assertBuildFails(tp, Pass.F, body -> replaceCompute(body, 1), "does not fit the executor's pass over units [0, 1, 2]");
+    }
+
+    /** Swaps the first two collectives on {@code buffer} of different kinds. */
+    private static List<Instruction> swapFirstKinds(List<Instruction> body, Buffer.Kind buffer) {
+        int first = -1;
+        for (int k = 0; k < body.size(); k++)
+            if (body.get(k) instanceof Instruction.Collective c && c.buffer().kind() == buffer) {
+                if (first < 0) first = k;
+                else if (c.kind() != ((Instruction.Collective) body.get(first)).kind()) {
+                    Instruction was = body.get(first);
+                    body.set(first, c);
+                    body.set(k, was);
+                    return body;
+                }
+            }
+        throw new AssertionError("no two kinds on " + buffer + " in " + body);
+    }
+
+    /** Moves the body's compute's last unit by {@code shift}. */
+    private static List<Instruction> replaceCompute(List<Instruction> body, int shift) {
+        for (int k = 0; k < body.size(); k++)
+            if (body.get(k) instanceof Instruction.Compute c) {
+                body.set(k, new Instruction.Compute(c.pass(), c.firstUnit(), c.lastUnit() + shift, c.flops()));
+                return body;
+            }
+        throw new AssertionError("no compute in " + body);
     }
 
     /** Builds the ranks' programs of {@code e}'s plan with every stage's chunk-0 body of {@code pass} changed; they must fail naming {@code parts}. */
@@ -193,9 +234,14 @@ class PassOpsMatchStepProgramTest {
         return body;
     }
 
-    /** {@return whether {@link PassOps} maps {@code c}: a DP collective, or an SP partial-gradient sum} */
+    /** {@return whether {@link PassOps} maps {@code c}: a DP collective, an SP partial-gradient sum, a TP pass's own} */
     private static boolean mapped(Instruction.Collective c) {
-        return c.group() == Group.DP || c.buffer().kind() == Buffer.Kind.SP_PARTIAL_GRADIENT;
+        return c.group() == Group.DP || c.buffer().kind() == Buffer.Kind.SP_PARTIAL_GRADIENT || ownTp(c);
+    }
+
+    /** {@return whether {@code c} is one of a TP pass's own collectives: activations, loss statistics, a received slice's gather} */
+    private static boolean ownTp(Instruction.Collective c) {
+        return c.group() == Group.TP && c.buffer().kind() != Buffer.Kind.SP_PARTIAL_GRADIENT;
     }
 
     /** {@return one pass of each (pass, chunk) the stage runs} */
@@ -217,9 +263,9 @@ class PassOpsMatchStepProgramTest {
             boolean dp = op.group() == RankGrid.Group.DP;
             if (dp && plan.dp() == 1) continue;   // a one-rank ring: a local copy the program leaves out
             for (Seg seg : segs) {
-                if (!dp && !seg.buffer().startsWith("gt")) continue;   // TP activations: the executor's own
-                String key = op.collective() + " " + (dp ? Group.DP : Group.TP);
-                executed.computeIfAbsent(key, k -> new ArrayList<>()).add(key + " unit " + seg.buffer().substring(2));
+                boolean own = !dp && !seg.buffer().startsWith("gt");   // TP activations and loss statistics
+                String key = op.collective() + " " + (dp ? Group.DP : Group.TP) + (own ? " activations" : "");
+                executed.computeIfAbsent(key, k -> new ArrayList<>()).add(key + (own ? "" : " unit " + seg.buffer().substring(2)));
                 lengths.computeIfAbsent(key, k -> new ArrayList<>()).add((long) seg.length());
             }
         }

@@ -1,6 +1,8 @@
 package dev.parasim.exec;
 
+import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.model.TpShards;
+import dev.parasim.program.Buffer;
 import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
 
@@ -8,15 +10,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ZeRO-2/3 ops of one TP stage pass, unit by unit as PyTorch FSDP with one wrapped unit per layer (no prefetch),
+ * The ops of one TP stage pass that come from its step-program body, taken in its order by {@link PassOps}: its TP
+ * collectives ({@link #tensorParallel}, as {@link TpStagePass} reaches each) and its ZeRO-2/3 ops, unit by unit as PyTorch FSDP with one wrapped unit per layer (no prefetch),
  * placed by {@link TpStagePass} around each local unit's phases: {@link #open} ends the superstep, gathers the unit's
  * parameters (ZeRO-3, F, B and BW) and loads them into the pass's arrays, allocates its transient gradient (BW, W), and
  * ends that superstep too, so the unit's TP collectives start in one of their own; {@link #close} adds the unit's
- * gradients into it, frees the gathered parameters and, in a superstep of its own, reduces the gradient. The
- * collectives are the pass's step-program body's, taken in its order by {@link PassOps}. Without ZeRO ops for the
- * pass (DDP, ZeRO-1, ZeRO-2's F and B) both add nothing.
+ * gradients into it, frees the gathered parameters and, in a superstep of its own, reduces the gradient. Without
+ * ZeRO ops for the pass (DDP, ZeRO-1, ZeRO-2's F and B) both add nothing. Without a program (an estimate of the pass's
+ * rounds) the TP collectives are built as the pass needs them, unchecked.
  */
-final class TpZeroOps {
+final class TpPassOps {
     private final StrategyProgram prog;
     private final PassRef ref;
     private final boolean gathers;
@@ -24,7 +27,7 @@ final class TpZeroOps {
     /** The pass's collectives, taken from its step-program body (null without a program). */
     private final PassOps ops;
 
-    private TpZeroOps(StrategyProgram prog, PassRef ref) {
+    private TpPassOps(StrategyProgram prog, PassRef ref) {
         this.prog = prog;
         this.ref = ref;
         this.gathers = prog != null && ref.pass() != Pass.W && prog.gathersParams();
@@ -33,17 +36,26 @@ final class TpZeroOps {
     }
 
     /** {@return the ZeRO ops of TP pass {@code ref} of {@code prog} (null: none, as for an estimate of the pass's rounds)} */
-    static TpZeroOps of(StrategyProgram prog, PassRef ref) { return new TpZeroOps(prog, ref); }
+    static TpPassOps of(StrategyProgram prog, PassRef ref) { return new TpPassOps(prog, ref); }
 
     /**
      * {@return the ops of TP pass {@code ref} of {@code prog} ({@link TpStagePass#ops}), its ZeRO collectives taken from
      * the pass's step-program body, every one of which they must take ({@link PassOps#finish})}
      */
     static List<Op> pass(PassRef ref, StageLayout layout, StrategyProgram prog, int tokens, int activation) {
-        TpZeroOps z = of(prog, ref);
+        TpPassOps z = of(prog, ref);
+        z.ops.compute(ZeroPasses.localUnits(layout, ref.chunk()));
         List<Op> out = TpStagePass.ops(ref, layout, z, prog.tp(), prog.tpMode, tokens, activation);
         z.ops.finish();
         return out;
+    }
+
+    /**
+     * {@return the ring op on TP running {@code kind} over {@code segs}}, the body's next TP collectives (one per
+     * segment) when there is a program ({@link PassOps#tensorParallel}); {@code max} reduces by maximum
+     */
+    Op tensorParallel(CollectiveKind kind, Buffer.Kind buffer, List<Seg> segs, boolean max) {
+        return ops == null ? PassOps.ring(kind, segs, max) : ops.tensorParallel(kind, buffer, segs, max);
     }
 
     /** {@return whether the pass runs ZeRO ops} */
