@@ -5,6 +5,7 @@ import dev.parasim.collective.CollectiveKind;
 import dev.parasim.program.Buffer;
 import dev.parasim.program.Group;
 import dev.parasim.program.Instruction;
+import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
 
 import java.util.ArrayDeque;
@@ -33,17 +34,21 @@ import java.util.Set;
  * Elements must match (up to padding to the DP group) and units must be the body's, in its order; {@link #finish}
  * fails on an instruction no op took. The program leaves out collectives on one-rank groups; with dp = 1 the executor
  * still runs its one-rank ops (local copies whose buffers the accountant charges), so the mapper then builds their
- * segments itself. Two more take the rest of a body:
+ * segments itself. Three more take the rest of a body:
  * <ul>
  * <li>{@link #compute}: the pass's one {@code Compute}, whose stage-local units must be the ones the executor's pass
  *     runs;</li>
+ * <li>{@link #links}: its {@code Receive} and {@code Send}, whose peer stages and elements must be the ones of the
+ *     executor's pipeline edges ({@link PipelineLinks});</li>
  * <li>{@link #tensorParallel}: the TP group's collectives inside a TP pass ({@link TpStagePass}) — the blocks' and
  *     embedding's {@code TP_ACTIVATION} AllReduces (or SP's ReduceScatters and AllGathers), the vocabulary-parallel
  *     loss's {@code TP_LOSS_STATISTICS} (one instruction per segment: the executor sums two in one ring) and the
  *     AllGather of a received {@code BOUNDARY_ACTIVATION} or {@code BOUNDARY_GRADIENT} slice — kind and elements of
  *     each, in the body's order.</li>
  * </ul>
- * Anything else in a body (CP, another DP buffer) has no place and fails.
+ * What is left of a body is the {@code Allocate}/{@code Free} of its activations, which the executor meters from
+ * the tensors it keeps (tests hold the peaks equal to the accountant's). Anything else (CP, another DP buffer) has no
+ * place and fails.
  */
 final class PassOps {
     /** The buffers of a TP pass's own collectives. */
@@ -55,6 +60,7 @@ final class PassOps {
     private final Deque<Instruction.Collective> gathers = new ArrayDeque<>(), reduces = new ArrayDeque<>(), sums = new ArrayDeque<>(),
             tensorParallel = new ArrayDeque<>();
     private final Deque<Instruction.Compute> computes = new ArrayDeque<>();
+    private final Deque<Instruction> links = new ArrayDeque<>();
     private final List<Instruction.Allocate> allocations = new ArrayList<>();
     private final List<Instruction.Free> frees = new ArrayList<>();
 
@@ -64,6 +70,7 @@ final class PassOps {
         for (Instruction i : prog.body(ref)) {
             if (i instanceof Instruction.Collective c) take(c);
             else if (i instanceof Instruction.Compute c) computes.add(c);
+            else if (i instanceof Instruction.Send || i instanceof Instruction.Receive) links.add(i);
             else if (i instanceof Instruction.Allocate a && a.buffer().kind() == Buffer.Kind.GATHERED_PARAMETERS) allocations.add(a);
             else if (i instanceof Instruction.Free f && f.buffer().kind() == Buffer.Kind.GATHERED_PARAMETERS) frees.add(f);
             else if (i instanceof Instruction.OptimizerStep) fail(i, "passes (the optimizer runs in the epilogue)");
@@ -90,6 +97,27 @@ final class PassOps {
         boolean same = c.pass() == ref.pass() && units.length == c.lastUnit() - c.firstUnit() + 1;
         for (int k = 0; same && k < units.length; k++) same = units[k] == c.firstUnit() + k;
         check(same, c, "pass over units " + Arrays.toString(units));
+    }
+
+    /**
+     * Takes the pass's pipeline edges: fails unless the body receives from and sends to the stages the executor's pass
+     * does ({@link PipelineLinks}), {@code elements} each (the whole boundary tensor, or a TP rank's slice of it).
+     */
+    void links(StageLayout layout, long elements) {
+        Pass pass = ref.pass();
+        int chunk = ref.chunk();
+        if (PipelineLinks.receives(layout, pass, chunk)) {
+            int from = PipelineLinks.sourceStage(layout, pass);
+            Instruction i = next(links, "receive from stage " + from);
+            check(i instanceof Instruction.Receive r && r.peerStage() == from && r.elements() == elements, i,
+                    "receive of " + elements + " elements from stage " + from);
+        }
+        if (PipelineLinks.sends(layout, pass, chunk)) {
+            int to = PipelineLinks.destinationStage(layout, pass);
+            Instruction i = next(links, "send to stage " + to);
+            check(i instanceof Instruction.Send s && s.peerStage() == to && s.elements() == elements, i,
+                    "send of " + elements + " elements to stage " + to);
+        }
     }
 
     /**
@@ -172,6 +200,7 @@ final class PassOps {
         for (Deque<Instruction.Collective> left : List.of(gathers, reduces, sums, tensorParallel))
             if (!left.isEmpty()) fail(left.peek(), "pass " + ref + " (no op of it takes this)");
         if (!computes.isEmpty()) fail(computes.peek(), "pass " + ref + " (it computes once)");
+        if (!links.isEmpty()) fail(links.peek(), "pass " + ref + " (no edge of it sends or receives this)");
         if (!allocations.isEmpty()) fail(allocations.get(0), "pass " + ref + " (no gather of it allocates this)");
         if (!frees.isEmpty()) fail(frees.get(0), "pass " + ref + " (no release of it frees this)");
     }
@@ -179,8 +208,8 @@ final class PassOps {
     /** {@return whether the DP group has more than one rank, so the program holds its collectives} */
     private boolean dataParallel() { return prog.strategy.dp() > 1; }
 
-    private Instruction.Collective next(Deque<Instruction.Collective> queue, String what) {
-        Instruction.Collective c = queue.poll();
+    private <I extends Instruction> I next(Deque<I> queue, String what) {
+        I c = queue.poll();
         if (c == null) throw new IllegalStateException("the step program's " + ref + " has no " + what + ", which the executor's pass runs");
         return c;
     }

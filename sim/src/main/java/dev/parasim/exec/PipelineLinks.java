@@ -25,14 +25,44 @@ final class PipelineLinks {
 
     /** {@return the rank whose output feeds this rank's {@code pass}: the previous stage's for F, the next one's for B and BW} */
     static int source(RankState rank, StageLayout layout, Pass pass) {
-        int p = layout.pp(), s = layout.stage();
-        return peer(rank, pass == Pass.F ? (s > 0 ? s - 1 : p - 1) : (s < p - 1 ? s + 1 : 0));
+        return peer(rank, sourceStage(layout, pass));
     }
 
     /** {@return the rank this rank's {@code pass} output goes to: the next stage's for F, the previous one's for B and BW} */
     static int destination(RankState rank, StageLayout layout, Pass pass) {
+        return peer(rank, destinationStage(layout, pass));
+    }
+
+    /** {@return the stage whose output feeds {@code pass} on {@code layout}'s stage (the ring wraps for interleaved chunks)} */
+    static int sourceStage(StageLayout layout, Pass pass) {
         int p = layout.pp(), s = layout.stage();
-        return peer(rank, pass == Pass.F ? (s < p - 1 ? s + 1 : 0) : (s > 0 ? s - 1 : p - 1));
+        return pass == Pass.F ? (s > 0 ? s - 1 : p - 1) : (s < p - 1 ? s + 1 : 0);
+    }
+
+    /** {@return the stage {@code pass}'s output on {@code layout}'s stage goes to} */
+    static int destinationStage(StageLayout layout, Pass pass) {
+        int p = layout.pp(), s = layout.stage();
+        return pass == Pass.F ? (s < p - 1 ? s + 1 : 0) : (s > 0 ? s - 1 : p - 1);
+    }
+
+    /** {@return whether pass {@code pass} of chunk {@code chunk} receives its input from another stage: F past the first virtual stage, B and BW before the last} */
+    static boolean receives(StageLayout layout, Pass pass, int chunk) {
+        int virtual = layout.virtualStage(chunk), last = layout.pp() * layout.chunks() - 1;
+        return switch (pass) {
+            case F -> virtual > 0;
+            case B, BW -> virtual < last;
+            case W -> false;
+        };
+    }
+
+    /** {@return whether pass {@code pass} of chunk {@code chunk} sends its output to another stage: F before the last virtual stage, B and BW past the first} */
+    static boolean sends(StageLayout layout, Pass pass, int chunk) {
+        int virtual = layout.virtualStage(chunk), last = layout.pp() * layout.chunks() - 1;
+        return switch (pass) {
+            case F -> virtual < last;
+            case B, BW -> virtual > 0;
+            case W -> false;
+        };
     }
 
     /** {@return the chunk that receives chunk {@code chunk}'s {@code pass} output on the destination (the next chunk when it wraps)} */

@@ -1,5 +1,6 @@
 package dev.parasim.exec;
 
+import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.exec.model.TpShards;
 import dev.parasim.program.Buffer;
@@ -45,6 +46,7 @@ final class TpPassOps {
     static List<Op> pass(PassRef ref, StageLayout layout, StrategyProgram prog, int tokens, int activation) {
         TpPassOps z = of(prog, ref);
         z.ops.compute(ZeroPasses.localUnits(layout, ref.chunk()));
+        z.ops.links(layout, Chunking.shard(activation, prog.tp()));
         List<Op> out = TpStagePass.ops(ref, layout, z, prog.tp(), prog.tpMode, tokens, activation);
         z.ops.finish();
         return out;

@@ -47,6 +47,7 @@ final class ZeroPasses {
         boolean gathers = pass != Pass.W && prog.gathersParams(), reduces = addsWeightGrads(pass) && prog.shardsGrads();
         PassOps ops = PassOps.of(prog, ref);
         ops.compute(localUnits(prog.layout, ref.chunk()));
+        ops.links(prog.layout, prog.model.activationElements(prog.strategy.microBatch()));
         if (!gathers && !reduces) {
             ops.finish();
             return List.of(new PlainStagePasses.Whole(ref));
@@ -55,7 +56,7 @@ final class ZeroPasses {
         int c = ref.chunk();
         List<Op> out = new ArrayList<>();
         out.add(PlainStagePasses.Piece.begin(ref));
-        if (receives(layout, ref)) out.add(new Yield());   // the received message is freed before the first unit's ops
+        if (PipelineLinks.receives(layout, ref.pass(), c)) out.add(new Yield());   // the received message is freed before the first unit's ops
         int[] units = localUnits(layout, c);
         boolean whole = layout.pp() * layout.chunks() == 1;
         int head = units.length - 1;
@@ -77,16 +78,6 @@ final class ZeroPasses {
         out.add(PlainStagePasses.Piece.end(ref));
         ops.finish();
         return out;
-    }
-
-    /** {@return whether pass {@code ref} receives from a neighbouring stage: a forward's input, a backward's output gradient} */
-    private static boolean receives(StageLayout layout, PassRef ref) {
-        int virtual = layout.virtualStage(ref.chunk());
-        return switch (ref.pass()) {
-            case F -> virtual > 0;
-            case B, BW -> virtual < layout.pp() * layout.chunks() - 1;
-            case W -> false;
-        };
     }
 
     /** {@return the local units holding chunk {@code chunk}'s model units (the last one with the wte copy), in order} */

@@ -147,6 +147,11 @@ class PassOpsMatchStepProgramTest {
         assertBuildFails(zero3, Pass.BW, body -> removeLast(body, i -> i instanceof Instruction.Compute),
                 "BW0 computes nothing, where the executor's pass runs units [0, 1, 2, 3, 4, 5]");
         assertBuildFails(tp, Pass.F, body -> replaceCompute(body, 1), "does not fit the executor's pass over units [0, 1, 2]");
+        assertBuildFails(tp, Pass.F, body -> removeLast(body, i -> i instanceof Instruction.Send || i instanceof Instruction.Receive),
+                "F0 has no send to stage 1");
+        Experiment pipeline = tiny(1, 1, 2, "interleaved", 0, false);
+        assertBuildFails(pipeline, Pass.BW, body -> replaceLinks(body, 1),
+                "elements=257", "in BW0 does not fit the executor's receive of 256 elements from stage 1");
     }
 
     /** Swaps the first two collectives on {@code buffer} of different kinds. */
@@ -163,6 +168,13 @@ class PassOpsMatchStepProgramTest {
                 }
             }
         throw new AssertionError("no two kinds on " + buffer + " in " + body);
+    }
+
+    /** Adds {@code extra} elements to every send and receive. */
+    private static List<Instruction> replaceLinks(List<Instruction> body, long extra) {
+        body.replaceAll(i -> i instanceof Instruction.Send s ? new Instruction.Send(s.peerStage(), s.buffer(), s.elements() + extra, s.elementBytes())
+                : i instanceof Instruction.Receive r ? new Instruction.Receive(r.peerStage(), r.buffer(), r.elements() + extra, r.elementBytes()) : i);
+        return body;
     }
 
     /** Moves the body's compute's last unit by {@code shift}. */
