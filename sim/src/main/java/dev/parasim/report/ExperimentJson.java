@@ -20,7 +20,7 @@ import java.util.Map;
  * The loaded experiment written out in full (presets resolved, defaults filled, overrides applied), in a
  * fixed key order: the canonical input of a report, and what its SHA-256 is taken over.
  */
-public final class ExperimentJson {
+final class ExperimentJson {
     private ExperimentJson() {}
 
     /** {@return the canonical JSON text of the experiment} */

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** Each headline number of a plan beside the formula it follows, that formula's value where it has one, and its source. */
-public final class Headlines {
+final class Headlines {
     /** One row: what, ParaSim's number, the formula, the formula's own value (or "—"), and where it comes from. */
     public record Row(String quantity, String value, String formula, String formulaValue, String source) {}
 

@@ -15,7 +15,7 @@ import java.util.Set;
  * results.json and results.csv: per plan the fields of {@code predict --json}, plus a {@code timeline}
  * summary and the {@code executed} fields when the caller has them.
  */
-public final class Results {
+final class Results {
     private Results() {}
 
     public static Map<String, Object> document(Experiment e, List<PlanPrediction> predictions, Map<String, Timeline> timelines,

@@ -13,7 +13,7 @@ import java.util.List;
  * its citation. Unlike the Megatron-Core table, {@link PublishedRun#tflopsPerGpu()} here counts HARDWARE
  * FLOPs with full recompute (the paper's eq. 3). Held out: never used to fit the calibration.
  */
-public final class NarayananTable {
+final class NarayananTable {
     public static final int VOCAB = 51200;
     public static final int SEQ_LEN = 2048;
     static final String RESOURCE = "/validation/narayanan-2021-a100.csv";

@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * in fp32; each micro-batch's gradient is rounded to bf16 (the 2-byte gradient buffer) before it is
  * accumulated.
  */
-public final class MixedPrecision {
+final class MixedPrecision {
     private MixedPrecision() {}
 
     /** Rejects what the executor does not run: fp8, and bf16-mixed over DOUBLE arithmetic. */

@@ -15,7 +15,7 @@ import java.util.function.IntFunction;
  * JVM, doing each collective as a plain sum, max or concatenation in rank order, and recording each in
  * a {@link TpTraffic}. The reference the Spark executor's TP run must match.
  */
-public final class TensorParallelReference {
+final class TensorParallelReference {
     private final TensorParallel tp;
     private final int t;
 

@@ -7,7 +7,7 @@ import dev.parasim.collective.CollectiveKind;
  * {@code elements} S — the per-rank buffer of an AllReduce, the gathered output of an AllGather, the
  * per-rank input of a ReduceScatter.
  */
-public record TpCollective(Scope scope, String point, CollectiveKind kind, ReduceOp op, long elements) {
+record TpCollective(Scope scope, String point, CollectiveKind kind, ReduceOp op, long elements) {
 
     /** Which part of the model a collective belongs to. */
     public enum Scope { EMBEDDING, LAYER, HEAD, LOSS, PARAM_GRADS }

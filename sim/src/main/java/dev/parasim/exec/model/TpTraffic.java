@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The collectives one micro-batch (plus the per-step gradient AllReduce) of a TP group ran, in order. */
-public final class TpTraffic {
+final class TpTraffic {
     private final int t;
     private final List<TpCollective> collectives = new ArrayList<>();
 

@@ -22,7 +22,7 @@ import java.util.Map;
  * One look for every chart: fonts large enough to read on a slide, flat bars, a white plot with light
  * grid lines, the legend at the bottom, and one colour per component wherever it appears.
  */
-public final class ChartStyle {
+final class ChartStyle {
     public static final String FONT = "SansSerif";
     static final Font TITLE = new Font(FONT, Font.BOLD, 20);
     static final Font SUBTITLE = new Font(FONT, Font.PLAIN, 14);

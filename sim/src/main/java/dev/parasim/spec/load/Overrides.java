@@ -10,7 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** {@code --set path=value} what-ifs, applied to the raw YAML tree before it is read strictly. */
-public final class Overrides {
+final class Overrides {
     private static final Pattern SEGMENT = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)((?:\\[\\d+])*)");
 
     private static final Pattern INDEX = Pattern.compile("\\[(\\d+)]");
