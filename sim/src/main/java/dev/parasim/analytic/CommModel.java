@@ -86,7 +86,7 @@ public final class CommModel {
         switch (plan.zero()) {
             case DDP -> {
                 long total = Parameters.sum(units);
-                long bucket = (long) Math.floor(e.training().bucketMB() * 1e6 / gradBytes);
+                long bucket = bucketElements(e);
                 long sent = Chunking.bucketedAllReduceElements(total, bucket, n) * gradBytes;
                 long buckets = Chunking.buckets(total, bucket);
                 Transfer each = cost.of(ALL_REDUCE, (double) total * gradBytes / buckets, span);
@@ -119,6 +119,16 @@ public final class CommModel {
                 ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes, scatter));
             }
         }
+    }
+
+    /** {@return DDP's bucket size in gradient elements: ⌊bucketMB·1e6 / gradient bytes⌋} */
+    static long bucketElements(Experiment e) {
+        return (long) Math.floor(e.training().bucketMB() * 1e6 / e.training().precision().gradBytes());
+    }
+
+    /** {@return how many buckets DDP cuts the stage's flat gradient into} */
+    public static long ddpBuckets(Experiment e, ParallelPlan plan, int stage) {
+        return Chunking.buckets(Parameters.sum(Parameters.stageUnits(e.model(), plan, stage)), bucketElements(e));
     }
 
     /**

@@ -11,7 +11,10 @@ public enum Overlap {
     PREFETCHED,
     /** hidden behind the pass that produced its data, up to {@code dpOverlap} (ZeRO-2/3 gradient ReduceScatters) */
     BEHIND_PASS,
-    /** once per step, started during the stage's last backward, hidden up to {@code dpOverlap} of it (the DP sync) */
+    /**
+     * once per step, started during the stage's last backward, hidden up to {@code dpOverlap} of it (the DP sync); DDP's
+     * buckets each once the backward has produced it, one after another ({@code analytic.StageCost#syncExposed})
+     */
     BEHIND_LAST_BACKWARD,
     /** once per step after the optimizer, hidden behind the next step's first forward up to {@code dpOverlap} (ZeRO-1/2 gather) */
     BEHIND_NEXT_FORWARD,

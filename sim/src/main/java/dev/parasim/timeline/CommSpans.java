@@ -24,7 +24,8 @@ import java.util.Map;
  * reduce-scatters behind them (bucketed as its gradients appear, hidden behind its compute up to {@code dpOverlap}),
  * its ring-attention shifts, its TP collectives at its end (on the critical path: the exposed part is inside the
  * pass's span); the epilogue's gradient collectives inside the synchronisation
- * window the step time charges (started during the last backward), and the ZeRO-1/2 parameter gather split into
+ * window the step time charges (started during the last backward; DDP's buckets as that backward produces them, one
+ * after another, so the last bucket ends past it: {@code analytic.StageCost#syncExposed}), and the ZeRO-1/2 parameter gather split into
  * the part the next step's first forward hides (drawn at this step's start, where the previous step's runs) and
  * the exposed rest after the optimizer. Spans never change the step's times; they show where its communication is.
  */
@@ -60,11 +61,14 @@ final class CommSpans {
     }
 
     /**
-     * Adds the epilogue's communication: the gradient collectives from {@code syncStart} over the stage's
-     * {@link StageCost#gradientSync} (each its share of it), the parameter gather's exposed part from
-     * {@code optimizerEnd} and its hidden part from the step's start.
+     * Adds the epilogue's communication: the gradient collectives inside the synchronisation window, from
+     * {@code syncStart} to {@code syncEnd} ({@link StageCost#syncExposed}): the once-a-step collectives from its start
+     * (each its share of the stage's non-bucketed {@link StageCost#gradientSync}), DDP's buckets as one span of their
+     * seconds ending where the last bucket ends; the parameter gather's exposed part from {@code optimizerEnd} and its
+     * hidden part from the step's start.
      */
-    void epilogue(List<Span> out, int stage, StageCost c, double syncStart, double optimizerEnd, double gatherExposed) {
+    void epilogue(List<Span> out, int stage, StageCost c, double syncStart, double syncEnd, double optimizerEnd,
+                  double gatherExposed) {
         Map<List<Object>, Batch> sync = new LinkedHashMap<>(), gather = new LinkedHashMap<>();
         for (Instruction i : program.stages().get(stage).epilogue()) {
             if (!(i instanceof Instruction.Collective col) || col.sentBytes(program.groupSize(col.group())) == 0) continue;
@@ -72,12 +76,16 @@ final class CommSpans {
             target.computeIfAbsent(List.of(col.group(), col.kind(), col.buffer().kind()), k -> new Batch())
                     .add(col, seconds(col), program.groupSize(col.group()));
         }
-        double total = sync.values().stream().mapToDouble(b -> b.seconds).sum(), at = syncStart;
+        double others = sync.values().stream().filter(b -> !b.bucketed()).mapToDouble(b -> b.seconds).sum(), at = syncStart;
         for (Batch b : sync.values()) {
-            double share = total > 0 ? c.gradientSync() * b.seconds / total : 0;
+            if (b.bucketed()) continue;
+            double share = others > 0 ? (c.gradientSync() - c.bucketedSync()) * b.seconds / others : 0;
             out.add(new Span(stage, Lane.COMM, kind(b.group), -1, -1, at, at + share, b.label(epilogueName(b))));
             at += share;
         }
+        for (Batch b : sync.values())
+            if (b.bucketed()) out.add(new Span(stage, Lane.COMM, kind(b.group), -1, -1,
+                    Math.max(at, syncEnd - c.bucketedSync()), syncEnd, b.label(epilogueName(b))));
         if (!gather.isEmpty() && c.afterStep() > 0) {
             String label = "parameter gather " + String.join(", ", gather.values().stream().map(b -> b.label("")).toList());
             double hidden = c.afterStep() - gatherExposed;
@@ -120,6 +128,10 @@ final class CommSpans {
         double seconds;
         Group group;
         dev.parasim.program.Buffer.Kind buffer;
+
+        boolean bucketed() {
+            return buffer == dev.parasim.program.Buffer.Kind.GRADIENT_BUCKET;
+        }
 
         void add(Instruction.Collective c, double s, int n) {
             counts.merge(c.kind(), 1, Integer::sum);

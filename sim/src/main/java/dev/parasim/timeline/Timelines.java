@@ -45,8 +45,9 @@ public final class Timelines {
     }
 
     /**
-     * After the last pass: gradient sync (overlapping the last backward), optimizer, parameter gather; every
-     * collective of the step program drawn where it runs ({@link CommSpans}).
+     * After the last pass: gradient sync (overlapping the last backward as {@link StageCost#syncExposed} states: DDP's
+     * buckets as that backward produces them, the last one exposed), optimizer, parameter gather; every collective of
+     * the step program drawn where it runs ({@link CommSpans}).
      */
     static Timeline finish(Experiment e, ParallelPlan plan, List<List<PassRef>> orders, List<StageCost> costs,
                            PipelineSimulator.Played played, CommSpans comm) {
@@ -58,14 +59,14 @@ public final class Timelines {
             StageCost c = costs.get(s);
             double[] last = lastBackward(s, orders.get(s), played);
             double syncStart = last[0] + (1 - dpOverlap) * (last[1] - last[0]);
-            double syncEnd = syncStart + c.gradientSync();
+            double syncEnd = last[1] + c.syncExposed(last[1] - syncStart);
             double optimizerStart = Math.max(played.pipelineEnd()[s], syncEnd);
             double optimizerEnd = optimizerStart + c.optimizer();
             double gatherExposed = Math.max(0, c.afterStep() - dpOverlap * c.compute().forward());
             if (!played.spans().isEmpty()) {
                 spans.add(new Span(s, Lane.COMPUTE, SpanKind.OPTIMIZER, -1, -1, optimizerStart, optimizerEnd, "optimizer"));
                 comm.passes(spans, s, played);
-                comm.epilogue(spans, s, c, syncStart, optimizerEnd, gatherExposed);
+                comm.epilogue(spans, s, c, syncStart, syncEnd, optimizerEnd, gatherExposed);
             }
             end[s] = optimizerEnd + gatherExposed;
             compute[s] = played.compute()[s] + c.optimizer();
@@ -111,8 +112,8 @@ public final class Timelines {
         double[] end = new double[p], busy = new double[p], exposedTotal = new double[p], computeTotal = new double[p];
         for (int s = 0; s < p; s++) {
             StageCost c = costs.get(s);
-            double syncEnd = r.lastBackwardStart()[s] + (1 - dpOverlap) * (r.lastBackwardEnd()[s] - r.lastBackwardStart()[s])
-                    + c.gradientSync();
+            double syncEnd = r.lastBackwardEnd()[s]
+                    + c.syncExposed(dpOverlap * (r.lastBackwardEnd()[s] - r.lastBackwardStart()[s]));
             double optimizerStart = Math.max(r.pipelineEnd()[s], syncEnd);
             double gatherExposed = Math.max(0, c.afterStep() - dpOverlap * c.compute().forward());
             end[s] = optimizerStart + c.optimizer() + gatherExposed;
