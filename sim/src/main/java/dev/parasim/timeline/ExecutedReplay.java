@@ -21,8 +21,9 @@ import java.util.Map;
 
 /**
  * The timeline interpreter over an executed run: replays every rank's event log (what the executor really
- * did, in the order it did it) with durations from the same cost model the closed form uses, so the Gantt
- * of an executed plan shows the executed program, at the speed of the experiment's cluster.
+ * did, in the order it did it) by the same lane rules as the program's timeline ({@link LanePlayer}, a lane per
+ * rank) with durations from the same cost model the closed form uses, so the Gantt of an executed plan shows the
+ * executed program, at the speed of the experiment's cluster.
  * <ul>
  * <li>A pass (F, B, W, BW) runs on the rank's compute lane for the cost of its units: embedding, layers,
  *     final norm with the LM head ({@link ComputeCost}), after any receive it waits for.</li>
@@ -67,38 +68,37 @@ public final class ExecutedReplay {
         int expected = plan.dp() * plan.tp() * plan.pp() * plan.cp();
         if (world != expected)
             throw new IllegalArgumentException("ranks: must hold all " + expected + " ranks of the plan, found " + world);
+        LanePlayer player = new LanePlayer(world);
         Lanes[] lanes = new Lanes[world];
-        for (int r = 0; r < world; r++) lanes[r] = new Lanes();
+        for (int r = 0; r < world; r++) lanes[r] = new Lanes(player);
         Map<Message, Double> delivered = new HashMap<>();         // message → arrival time
         Map<Instance, double[]> arrivals = new HashMap<>();       // collective instance → members' arrival times
         List<Span> spans = new ArrayList<>();
-        int remaining = ranks.stream().mapToInt(List::size).sum();
-        while (remaining > 0) {
+        int[] remaining = {ranks.stream().mapToInt(List::size).sum()};
+        LanePlayer.run(world, () -> remaining[0] == 0, r -> {
+            List<ExecutedEvent> events = ranks.get(r);
+            Lanes l = lanes[r];
             boolean progress = false;
-            for (int r = 0; r < world; r++) {
-                List<ExecutedEvent> events = ranks.get(r);
-                Lanes l = lanes[r];
-                while (l.next < events.size()) {
-                    ExecutedEvent ev = events.get(l.next);
-                    if (!step(r, ev, l, delivered, arrivals, spans)) break;
-                    l.next++;
-                    remaining--;
-                    progress = true;
-                }
-                if (l.next == events.size() && !l.deferred.isEmpty()) {   // a send whose pass never showed: send it last
-                    for (ExecutedEvent send : l.deferred) send(r, send, l, delivered, spans);
-                    l.deferred.clear();
-                    progress = true;
-                }
+            while (l.next < events.size()) {
+                ExecutedEvent ev = events.get(l.next);
+                if (!step(r, ev, l, delivered, arrivals, spans)) break;
+                l.next++;
+                remaining[0]--;
+                progress = true;
             }
-            if (!progress) throw new IllegalStateException("executed event logs deadlock on replay: no rank can run its next event");
-        }
+            if (l.next == events.size() && !l.deferred.isEmpty()) {   // a send whose pass never showed: send it last
+                for (ExecutedEvent send : l.deferred) send(r, send, l, delivered, spans);
+                l.deferred.clear();
+                progress = true;
+            }
+            return progress;
+        }, "executed event logs deadlock on replay: no rank can run its next event");
         double[] busy = new double[world], exposed = new double[world];
         double step = 0;
         for (int r = 0; r < world; r++) {
             busy[r] = lanes[r].computeBusy;
             exposed[r] = lanes[r].exposedComm;
-            step = Math.max(step, lanes[r].end());
+            step = Math.max(step, player.end(r));
         }
         Lanes c = lanes[Timelines.busiest(busy, exposed)];
         double bubble = Math.max(0, step - c.computeBusy - c.exposedComm);
@@ -110,10 +110,9 @@ public final class ExecutedReplay {
                          Map<Instance, double[]> arrivals, List<Span> spans) {
         switch (ev.kind()) {
             case F, B, W, BW -> {
-                double start = Math.max(l.compute, l.received);
-                double end = start + passSeconds(ev);
+                double seconds = passSeconds(ev);
+                double start = l.player.pass(r, l.received, seconds), end = start + seconds;
                 spans.add(new Span(r, Lane.COMPUTE, kind(ev.kind()), ev.microBatch(), Math.max(0, ev.chunk()), start, end, ev.label()));
-                l.compute = end;
                 l.computeBusy += end - start;
                 l.received = 0;
                 l.played.add(new PassRef(ev.pass(), ev.microBatch(), Math.max(0, ev.chunk())));
@@ -126,9 +125,9 @@ public final class ExecutedReplay {
                 }
             }
             case OPTIMIZER -> {
-                double start = Math.max(l.compute, l.received), end = start + stageCosts.get(r / layout.stride(Axis.PP)).optimizer();
+                double seconds = stageCosts.get(r / layout.stride(Axis.PP)).optimizer();
+                double start = l.player.pass(r, l.received, seconds), end = start + seconds;
                 spans.add(new Span(r, Lane.COMPUTE, SpanKind.OPTIMIZER, -1, -1, start, end, "optimizer"));
-                l.compute = end;
                 l.computeBusy += end - start;
             }
             case SEND -> {
@@ -149,12 +148,11 @@ public final class ExecutedReplay {
 
     /** Plays a send on rank r's comm lane, after what the rank has computed so far. */
     private void send(int r, ExecutedEvent ev, Lanes l, Map<Message, Double> delivered, List<Span> spans) {
-        double start = Math.max(l.compute, l.comm);
-        double end = start + links.sendRecv(ev.bytes(), node(r) != node(ev.peer())).seconds();
+        double seconds = links.sendRecv(ev.bytes(), node(r) != node(ev.peer())).seconds();
+        double start = l.player.send(r, seconds), end = start + seconds;
         if (end > start)
             spans.add(new Span(r, Lane.COMM, SpanKind.PP_SEND, ev.microBatch(), Math.max(0, ev.chunk()), start, end,
                     "send " + ev.label() + " → rank " + ev.peer()));
-        l.comm = end;
         delivered.put(new Message(r, ev.peer(), ev.feeds()), end);
     }
 
@@ -176,7 +174,7 @@ public final class ExecutedReplay {
             return a;
         });
         int self = java.util.Arrays.binarySearch(members, r);
-        if (Double.isNaN(at[self])) at[self] = Math.max(Math.max(l.compute, l.comm), l.received);   // e.g. a TP AllGather of a received slice
+        if (Double.isNaN(at[self])) at[self] = l.player.arrival(r, l.received);   // e.g. a TP AllGather of a received slice
         for (double a : at) if (Double.isNaN(a)) return false;      // a member has not reached it yet
         double start = 0;
         for (double a : at) start = Math.max(start, a);
@@ -185,8 +183,7 @@ public final class ExecutedReplay {
             spans.add(new Span(r, Lane.COMM, ev.group() == ExecutedEvent.Group.TP ? SpanKind.TP_COMM : SpanKind.DP_COMM, -1, -1, start, end,
                     ev.label()));
         l.exposedComm += end - start;
-        l.compute = end;
-        l.comm = end;
+        l.player.hold(r, end);
         l.occurrences.merge(op, 1, Integer::sum);
         return true;
     }
@@ -255,16 +252,19 @@ public final class ExecutedReplay {
         };
     }
 
-    /** One rank's replay state: where its compute and comm lanes are, and what it has accumulated. */
+    /** One rank's replay state besides its lane clocks ({@link LanePlayer}): what it has received and accumulated. */
     private static final class Lanes {
+        final LanePlayer player;
         int next;
-        double compute, comm, received, computeBusy, exposedComm;
+        double received, computeBusy, exposedComm;
         final Map<Op, Integer> occurrences = new HashMap<>();
         /** Passes played so far, and sends logged before the pass that produced them. */
         final java.util.Set<PassRef> played = new java.util.HashSet<>();
         final List<ExecutedEvent> deferred = new ArrayList<>();
 
-        double end() { return Math.max(compute, comm); }
+        Lanes(LanePlayer player) {
+            this.player = player;
+        }
     }
 
     /** A message in flight: sender, receiver and the pass it feeds. */

@@ -10,9 +10,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A discrete-event player of per-stage pass orders: each stage runs its passes in order on its compute
- * lane, a pass starts when its stage is free and its dependency has arrived, and an output another
- * stage needs travels on the sender's comm lane (one link per stage, so sends queue behind each other).
+ * A discrete-event player of per-stage pass orders by the timeline's lane rules ({@link LanePlayer}, a lane per
+ * stage): each stage runs its passes in order on its compute lane, a pass starts when its stage is free and its
+ * dependency has arrived, and an output another stage needs travels on the sender's comm lane (one link per stage,
+ * so sends queue behind each other).
  * Times live in dense arrays indexed by (pass, stage, chunk, micro-batch): sweeps play millions of steps.
  */
 public final class PipelineSimulator {
@@ -73,51 +74,48 @@ public final class PipelineSimulator {
         for (List<PassRef> order : orders) for (PassRef ref : order) m = Math.max(m, ref.microBatch() + 1);
         Times times = new Times(p, v, m);
         int[] next = new int[p];
-        double[] stageFree = new double[p], commFree = new double[p], compute = new double[p], exposed = new double[p];
+        double[] compute = new double[p], exposed = new double[p];
+        LanePlayer lanes = new LanePlayer(p);
         List<Span> spans = recordSpans ? new ArrayList<>() : List.of();
-        int remaining = orders.stream().mapToInt(List::size).sum();
-        while (remaining > 0) {
+        int[] remaining = {orders.stream().mapToInt(List::size).sum()};
+        LanePlayer.run(p, () -> remaining[0] == 0, s -> {
+            List<PassRef> order = orders.get(s);
             boolean progress = false;
-            for (int s = 0; s < p; s++) {
-                List<PassRef> order = orders.get(s);
-                while (next[s] < order.size()) {
-                    PassRef ref = order.get(next[s]);
-                    StagePass dep = Dependencies.of(s, ref, p, v);
-                    double ready = 0;
-                    if (dep != null) {
-                        PassRef d = dep.pass();
-                        int di = times.index(d.pass(), dep.stage(), d.chunk(), d.microBatch());
-                        ready = dep.stage() == s ? times.end[di] : times.delivered[di];
-                        if (Double.isNaN(ready)) break;
-                    }
-                    PassCost cost = costs.pass(s, ref);
-                    double start = Math.max(stageFree[s], ready), end = start + cost.total();
-                    int self = times.index(ref.pass(), s, ref.chunk(), ref.microBatch());
-                    times.start[self] = start;
-                    times.end[self] = end;
-                    if (recordSpans)
-                        spans.add(new Span(s, Lane.COMPUTE, kind(ref.pass()), ref.microBatch(), ref.chunk(), start, end, ref.toString()));
-                    stageFree[s] = end;
-                    compute[s] += cost.compute();
-                    exposed[s] += cost.exposedComm();
-                    int consumer = Dependencies.consumerStage(s, ref, p, v);
-                    if (consumer >= 0) {
-                        double sendStart = Math.max(end, commFree[s]);
-                        double sendEnd = sendStart + costs.send(s, consumer, ref);
-                        if (recordSpans && sendEnd > sendStart)
-                            spans.add(new Span(s, Lane.COMM, SpanKind.PP_SEND, ref.microBatch(), ref.chunk(), sendStart, sendEnd,
-                                    "send " + ref + " → stage " + consumer));
-                        commFree[s] = sendEnd;
-                        times.delivered[self] = sendEnd;
-                    }
-                    next[s]++;
-                    remaining--;
-                    progress = true;
+            while (next[s] < order.size()) {
+                PassRef ref = order.get(next[s]);
+                StagePass dep = Dependencies.of(s, ref, p, v);
+                double ready = 0;
+                if (dep != null) {
+                    PassRef d = dep.pass();
+                    int di = times.index(d.pass(), dep.stage(), d.chunk(), d.microBatch());
+                    ready = dep.stage() == s ? times.end[di] : times.delivered[di];
+                    if (Double.isNaN(ready)) break;
                 }
+                PassCost cost = costs.pass(s, ref);
+                double start = lanes.pass(s, ready, cost.total()), end = start + cost.total();
+                int self = times.index(ref.pass(), s, ref.chunk(), ref.microBatch());
+                times.start[self] = start;
+                times.end[self] = end;
+                if (recordSpans)
+                    spans.add(new Span(s, Lane.COMPUTE, kind(ref.pass()), ref.microBatch(), ref.chunk(), start, end, ref.toString()));
+                compute[s] += cost.compute();
+                exposed[s] += cost.exposedComm();
+                int consumer = Dependencies.consumerStage(s, ref, p, v);
+                if (consumer >= 0) {
+                    double seconds = costs.send(s, consumer, ref);
+                    double sendStart = lanes.send(s, seconds), sendEnd = sendStart + seconds;
+                    if (recordSpans && sendEnd > sendStart)
+                        spans.add(new Span(s, Lane.COMM, SpanKind.PP_SEND, ref.microBatch(), ref.chunk(), sendStart, sendEnd,
+                                "send " + ref + " → stage " + consumer));
+                    times.delivered[self] = sendEnd;
+                }
+                next[s]++;
+                remaining[0]--;
+                progress = true;
             }
-            if (!progress) throw new IllegalStateException("pipeline order deadlocks: no stage can run its next pass");
-        }
-        return new Played(spans, stageFree, compute, exposed, times);
+            return progress;
+        }, "pipeline order deadlocks: no stage can run its next pass");
+        return new Played(spans, lanes.computeClocks(), compute, exposed, times);
     }
 
     static SpanKind kind(Pass pass) {
