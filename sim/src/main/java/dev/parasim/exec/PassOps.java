@@ -18,9 +18,9 @@ import java.util.Set;
 
 /**
  * Maps one pass's step-program body ({@code program.StageProgram.body}) onto the ops the executor runs, so a pass's
- * collectives are the program's and not a second derivation of them (as {@link EpilogueOps} does for the step's end). The executor keeps its own interleaving — where a unit's ops
- * sit among its compute ({@link ZeroPasses}, {@link TpPassOps}), which its buffers decide — and asks this mapper for a
- * unit's collective there; the mapper takes the next instruction of that collective's kind from the body, in the
+ * collectives are the program's and not a second derivation of them (as {@link EpilogueOps} does for the step's
+ * end). The executor keeps its own interleaving — where a unit's ops sit among its compute ({@link ZeroPasses},
+ * {@link TpPassOps}), which its buffers decide — and asks this mapper for a unit's collective there; the mapper takes the next instruction of that collective's kind from the body, in the
  * body's order, and checks it is the one the executor needs:
  * <ul>
  * <li>{@link #gather}: ZeRO-3's {@code ALL_GATHER} on DP of {@code GATHERED_PARAMETERS u} (with its {@code Allocate})
