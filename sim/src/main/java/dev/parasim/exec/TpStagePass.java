@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
+import static dev.parasim.collective.CollectiveKind.ALL_GATHER;
+import static dev.parasim.collective.CollectiveKind.ALL_REDUCE;
+import static dev.parasim.collective.CollectiveKind.REDUCE_SCATTER;
 import static dev.parasim.exec.TpRows.gathered;
 import static dev.parasim.exec.TpRows.local;
 import static dev.parasim.exec.TpRows.regathered;
@@ -20,10 +23,6 @@ import static dev.parasim.exec.TpRows.toGatherAgain;
 import static dev.parasim.exec.TpRows.tokens;
 import static dev.parasim.exec.TpRows.vector;
 import static dev.parasim.exec.TpRows.write;
-
-import static dev.parasim.collective.CollectiveKind.ALL_GATHER;
-import static dev.parasim.collective.CollectiveKind.ALL_REDUCE;
-import static dev.parasim.collective.CollectiveKind.REDUCE_SCATTER;
 import static dev.parasim.program.Buffer.Kind.TP_ACTIVATION;
 import static dev.parasim.program.Buffer.Kind.TP_LOSS_STATISTICS;
 
