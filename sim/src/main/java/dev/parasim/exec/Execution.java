@@ -59,9 +59,12 @@ public final class Execution {
                 supersteps = engine.runStep();
                 rounds = engine.lastStepRounds();
             }
-            List<List<StepReport>> reports = engine.collect(r -> new ArrayList<>(r.reports()));
-            List<double[][]> shards = engine.collect(r -> ownedParams((StrategyProgram) r.program(), r));
-            List<RankDetail> details = engine.collect(RankDetail::of);
+            // One collect (one Spark job) brings back each rank's reports, owned parameters and detail.
+            List<RankOutcome> outcomes = engine.collect(r -> new RankOutcome(new ArrayList<>(r.reports()),
+                    ownedParams((StrategyProgram) r.program(), r), RankDetail.of(r)));
+            List<List<StepReport>> reports = outcomes.stream().map(RankOutcome::reports).toList();
+            List<double[][]> shards = outcomes.stream().map(RankOutcome::shards).toList();
+            List<RankDetail> details = outcomes.stream().map(RankOutcome::detail).toList();
             long shuffle = engine.transportBytesAfter(lastStepStart);
             double seconds = (System.nanoTime() - started) / 1e9;
 
@@ -211,4 +214,7 @@ public final class Execution {
                 peaks.get(MemCategory.ACTIVATIONS.label()), peaks.get(MemCategory.COMM_BUFFERS.label()),
                 ranks.stream().mapToLong(MemorySnapshot::peakTotal).max().orElse(0), peaks);
     }
+
+    /** What a run brings back from one rank: its step reports, the parameters it owns, its detail. */
+    private record RankOutcome(List<StepReport> reports, double[][] shards, RankDetail detail) implements java.io.Serializable {}
 }
