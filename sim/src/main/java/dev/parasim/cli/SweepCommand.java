@@ -1,6 +1,7 @@
 package dev.parasim.cli;
 
 import dev.parasim.spark.SparkSessions;
+import dev.parasim.sweep.DriverHeap;
 import dev.parasim.sweep.PhaseTimes;
 import dev.parasim.sweep.SweepJob;
 import dev.parasim.sweep.SweepOutput;
@@ -57,6 +58,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PhaseTimes times = new PhaseTimes();
+        DriverHeap heap = new DriverHeap();
         String yaml = dev.parasim.spec.load.SweepLoader.read(sweep);
         dev.parasim.spec.load.SweepLoader.parse(yaml, sweep.toString(), overrides);   // fail fast, before any Spark job
         Instant date = ReportDate.clock(this.date).instant();
@@ -76,10 +78,13 @@ public final class SweepCommand implements Callable<Integer> {
         SparkSession session = started(starting);
         times.lap("spark session (rest)");
         boolean live = dev.parasim.report.ProgressLine.terminal();
-        SweepJob.Outcome outcome = SweepJob.run(session, prepared, progress, live, !sparkSql && prepared.small());
-        times.lap(outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
+        // Small sweeps bring their rows to the driver; large ones stream (bounded answers, no rows kept) unless --spark-sql.
+        SweepJob.Outcome outcome = prepared.small() || sparkSql
+                ? SweepJob.run(session, prepared, progress, live, !sparkSql && prepared.small())
+                : SweepJob.stream(session, prepared, progress, live);
+        times.lap(outcome.streamed() ? "evaluate + fold (Spark, streamed)" : outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
-        times.lap(outcome.onDriver() ? "answers (driver, one pass)" : "answers (Spark SQL)");
+        times.lap(outcome.streamed() ? "answers (merged summaries)" : outcome.onDriver() ? "answers (driver, one pass)" : "answers (Spark SQL)");
         Path dir = SweepOutput.write(out, outcome, tables, yaml, date, parquet, times);
         outcome.release();
         PrintWriter o = spec.commandLine().getOut();
@@ -90,6 +95,12 @@ public final class SweepCommand implements Callable<Integer> {
                 (long) r.getAs("peakBytes") / 1e9));
         o.println("report: " + dir.resolve("report.md"));
         o.flush();
+        if (outcome.streamed() || timings) {
+            progress.printf(Locale.ROOT, "[sweep] %s: %s, %d candidates %s%n", outcome.spec().name(), heap.summary(),
+                    tables.count(SweepResult.OK) + tables.count(SweepResult.OOM) + tables.count(SweepResult.INVALID),
+                    outcome.streamed() ? "streamed (no row kept)" : "with their rows kept");
+            progress.flush();
+        }
         if (timings) {
             times.lap("summary");
             progress.print(times.summary());
