@@ -46,7 +46,8 @@ public final class SweepCommand implements Callable<Integer> {
     boolean timings;
 
     @Option(names = "--parquet", description = "also write every evaluated plan as plans.parquet (a Spark SQL job: "
-            + "seconds in a cold JVM; plans.csv holds the same rows)")
+            + "seconds in a cold JVM; plans.csv holds the same rows, or for a streamed sweep the fastest per GPU count, "
+            + "whose Parquet the executors write while they evaluate)")
     boolean parquet;
 
     @Option(names = "--spark-sql", description = "rank with Spark SQL even when the sweep is small enough for the driver")
@@ -79,13 +80,27 @@ public final class SweepCommand implements Callable<Integer> {
         times.lap("spark session (rest)");
         boolean live = dev.parasim.report.ProgressLine.terminal();
         // Small sweeps bring their rows to the driver; large ones stream (bounded answers, no rows kept) unless --spark-sql.
-        SweepJob.Outcome outcome = prepared.small() || sparkSql
-                ? SweepJob.run(session, prepared, progress, live, !sparkSql && prepared.small())
-                : SweepJob.stream(session, prepared, progress, live);
+        boolean streams = !prepared.small() && !sparkSql;
+        // A streamed sweep's Parquet is written by its executors while they evaluate, next to the output, then moved in.
+        Path staged = streams && parquet ? java.nio.file.Files.createTempDirectory(java.nio.file.Files.createDirectories(out.toAbsolutePath()),
+                "." + prepared.spec().name() + ".parquet-") : null;
+        try {
+            return finish(streams
+                    ? SweepJob.stream(session, prepared, progress, live, staged == null ? null : staged.resolve("plans.parquet"))
+                    : SweepJob.run(session, prepared, progress, live, !sparkSql && prepared.small()),
+                    staged == null ? null : staged.resolve("plans.parquet"), yaml, date, times, heap, progress);
+        } finally {
+            if (staged != null) dev.parasim.report.OutputDirectory.deleteTree(staged);
+        }
+    }
+
+    /** Answers, writes and prints a sweep that ran. */
+    private Integer finish(SweepJob.Outcome outcome, Path streamedParquet,
+                           String yaml, Instant date, PhaseTimes times, DriverHeap heap, PrintWriter progress) throws IOException {
         times.lap(outcome.streamed() ? "evaluate + fold (Spark, streamed)" : outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
         times.lap(outcome.streamed() ? "answers (merged summaries)" : outcome.onDriver() ? "answers (driver, one pass)" : "answers (Spark SQL)");
-        Path dir = SweepOutput.write(out, outcome, tables, yaml, date, parquet, times);
+        Path dir = SweepOutput.write(out, outcome, tables, yaml, date, parquet, times, streamedParquet);
         outcome.release();
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%s: %d plans fit, %d do not fit, %d candidates rejected by rule%n", outcome.spec().name(),
@@ -95,8 +110,9 @@ public final class SweepCommand implements Callable<Integer> {
                 (long) r.getAs("peakBytes") / 1e9));
         o.println("report: " + dir.resolve("report.md"));
         o.flush();
+        heap.close();
         if (outcome.streamed() || timings) {
-            progress.printf(Locale.ROOT, "[sweep] %s: %s, %d candidates %s%n", outcome.spec().name(), heap.summary(),
+            progress.printf(Locale.ROOT, "[sweep] %s: %s; %d candidates %s%n", outcome.spec().name(), heap.summary(),
                     tables.count(SweepResult.OK) + tables.count(SweepResult.OOM) + tables.count(SweepResult.INVALID),
                     outcome.streamed() ? "streamed (no row kept)" : "with their rows kept");
             progress.flush();

@@ -209,6 +209,16 @@ public final class SweepJob {
      * answers' size (GPU counts, TP × PP cells, top k), not by the candidates': one Spark job of one stage.
      */
     public static Outcome stream(SparkSession spark, Prepared sweep, PrintWriter progress, boolean live) {
+        return stream(spark, sweep, progress, live, null);
+    }
+
+    /**
+     * Runs a prepared sweep streamed; with {@code parquet} not null the same job also writes every evaluated plan (ok and
+     * oom, {@link PlanRows#SCHEMA}) there as Parquet, one part per task written by the executor that evaluated it (so on
+     * a cluster, a path every machine can write), the summaries reaching the driver through an accumulator
+     * ({@link SummaryRows}). The parts hold each task's plans in evaluation order, not sorted.
+     */
+    public static Outcome stream(SparkSession spark, Prepared sweep, PrintWriter progress, boolean live, java.nio.file.Path parquet) {
         SweepSpec spec = sweep.spec();
         List<PlanSpace.Seed> seeds = sweep.seeds();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -217,6 +227,19 @@ public final class SweepJob {
         String yaml = sweep.yaml();
         List<String> sets = sweep.overrides();
         int topK = spec.constraints().topK();
+        if (parquet != null) {
+            SummaryRows.Accumulator summaries = new SummaryRows.Accumulator(topK);
+            spark.sparkContext().register(summaries, "sweep summaries");
+            JavaRDD<Row> rows = jsc.parallelize(balanced, tasks).mapPartitions(groups -> {
+                List<PlanSpace.Seed> group = new ArrayList<>();
+                groups.forEachRemaining(group::addAll);
+                return new SummaryRows(yaml, sets, topK, group, summaries);
+            });
+            return evaluating(spark, spec, balanced, line -> {
+                spark.createDataFrame(rows, PlanRows.SCHEMA).write().parquet(parquet.toString());
+                return new Outcome(spec, null, seeds.size(), tasks, null, null, summaries.value());
+            }, progress, live);
+        }
         JavaRDD<SweepSummary> summaries = jsc.parallelize(balanced, tasks).map(group -> {
             PlanEvaluator evaluator = new PlanEvaluator(SweepLoader.parse(yaml, sets));
             SweepSummary summary = new SweepSummary(topK);

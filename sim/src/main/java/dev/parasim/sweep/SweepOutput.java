@@ -41,16 +41,27 @@ public final class SweepOutput {
      */
     public static Path write(Path outDir, SweepJob.Outcome outcome, Tables tables, String sweepYaml, Instant date,
                              boolean parquet, PhaseTimes times) {
+        return write(outDir, outcome, tables, sweepYaml, date, parquet, times, null);
+    }
+
+    /**
+     * As above; a streamed sweep's every-plan Parquet is written by its own job ({@link SweepJob#stream} with a path),
+     * and {@code streamedParquet} (that path) is moved into the output as plans.parquet.
+     */
+    public static Path write(Path outDir, SweepJob.Outcome outcome, Tables tables, String sweepYaml, Instant date,
+                             boolean parquet, PhaseTimes times, Path streamedParquet) {
+        if (parquet && outcome.streamed() && streamedParquet == null)
+            throw new IllegalArgumentException("a streamed sweep's plans.parquet is written by its job (SweepJob.stream with a path)");
         try {
             return OutputDirectory.write(outDir, outcome.spec().name(), tmp -> {
                 CompletableFuture<Void> background = CompletableFuture.completedFuture(null);
                 try {
                     if (outcome.streamed()) {
                         // A streamed sweep kept no rows: plans.csv holds the fastest plans that fit per GPU count
-                        // (SweepSummary.PLANS_PER_GPU_COUNT), written here from the summary.
-                        List<Row> plans = outcome.summary().plans();
-                        if (parquet) background = parquetOnDriver(plans, tmp.resolve("plans.parquet"));
-                        PlanRows.writeCsv(tmp.resolve("plans.csv"), plans);
+                        // (SweepSummary.PLANS_PER_GPU_COUNT), written here from the summary; every plan is in
+                        // plans.parquet when asked, written by the executors in the evaluating job.
+                        if (parquet) Files.move(streamedParquet, tmp.resolve("plans.parquet"));
+                        PlanRows.writeCsv(tmp.resolve("plans.csv"), outcome.summary().plans());
                     } else if (outcome.onDriver()) {
                         // Small sweeps: the sorted rows once, the CSV written here (no Spark job); when asked, one local
                         // Parquet part written by Spark on its own thread (its cold start overlaps the CSVs and charts).
@@ -80,7 +91,7 @@ public final class SweepOutput {
                             sha256(sweepYaml), BuildVersion.current(), date, outcome.streamed()), StandardCharsets.UTF_8);
                     times.lap("report.md");
                     join(background);
-                    if (parquet && (outcome.onDriver() || outcome.streamed())) times.lap("plans.parquet (rest)");
+                    if (parquet && outcome.onDriver()) times.lap("plans.parquet (rest)");
                 } catch (IOException | RuntimeException e) {
                     try {
                         join(background);

@@ -139,6 +139,21 @@ class SweepSummaryTest {
         assertNull(streamed.evaluated());
     }
 
+    @Test
+    void aStreamedSweepsExecutorsWriteEveryPlanAsParquetInTheSameJob(@TempDir Path dir) {
+        Path parquet = dir.resolve("plans.parquet");
+        SweepJob.Outcome written = SweepJob.stream(SparkTestSession.get(), SweepJob.Prepared.of(SweepJobTest.SWEEP, List.of()),
+                new PrintWriter(new StringWriter()), false, parquet);
+        List<org.apache.spark.sql.Row> plain = new ArrayList<>();
+        SweepSpec spec = SweepLoader.parse(SweepJobTest.SWEEP, List.of());
+        PlanEvaluator evaluator = new PlanEvaluator(spec);
+        for (PlanSpace.Seed seed : PlanSpace.seeds(spec)) evaluator.evaluate(seed, r -> plain.add(SweepRows.row(r)));
+        assertTables(SweepAnswers.of(plain, 5), SweepOutput.Tables.of(written));
+        List<org.apache.spark.sql.Row> rows = SparkTestSession.get().read().parquet(parquet.toString()).orderBy("gpus", "plan").collectAsList();
+        assertEquals(written.summary().tables().count(SweepResult.OK) + written.summary().tables().count(SweepResult.OOM), rows.size());
+        assertEquals(SweepAnswersTest.values(PlanRows.sorted(plain)), SweepAnswersTest.values(rows));
+    }
+
     static String csv(org.apache.spark.sql.Row row) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < row.length(); i++) {
@@ -153,11 +168,12 @@ class SweepSummaryTest {
     void theBundledMillionSweepHasOverAMillionCandidates() throws Exception {
         String million = resource("/sweeps/llama3-405b-16k-h100.yaml");
         SweepSpec spec = SweepLoader.parse(million, List.of());
-        assertEquals(1_103_760, PlanSpace.distinct(spec));
+        long candidates = PlanSpace.distinct(spec);
+        assertEquals(1_103_760, candidates);
+        assertTrue(candidates > SweepJob.DRIVER_CANDIDATES, "it streams");
         assertEquals(1800, PlanSpace.seeds(spec).size());
         assertEquals(3_456_000, Math.round(spec.gpus().size() * spec.axes().size()));
         assertTrue(million.contains("1,103,760 distinct candidates"), "the header states the count");
-        assertFalse(SweepJob.Prepared.of(million, List.of()).small(), "it streams");
         Path config = Path.of("../configs/sweeps/llama3-405b-16k-h100.yaml");
         if (Files.exists(config)) assertEquals(Files.readString(config), million, "configs/sweeps and the bundled resource agree");
     }
