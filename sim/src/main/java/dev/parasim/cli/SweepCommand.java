@@ -53,6 +53,10 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--spark-sql", description = "rank with Spark SQL even when the sweep is small enough for the driver")
     boolean sparkSql;
 
+    @Option(names = "--stream", description = "stream even a sweep small enough for the driver (larger ones always stream): "
+            + "answers folded where plans are evaluated, no rows kept, plans.csv the fastest per GPU count")
+    boolean stream;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -63,6 +67,7 @@ public final class SweepCommand implements Callable<Integer> {
         String yaml = dev.parasim.spec.load.SweepLoader.read(sweep);
         dev.parasim.spec.load.SweepLoader.parse(yaml, sweep.toString(), overrides);   // fail fast, before any Spark job
         Instant date = ReportDate.clock(this.date).instant();
+        if (stream && sparkSql) throw new dev.parasim.spec.SpecException("--stream", "must not be combined with --spark-sql", "--spark-sql");
         OutDir.check(out);
         dev.parasim.spark.SparkSessions.checkMaster(master);
         PrintWriter progress = spec.commandLine().getErr();
@@ -80,7 +85,7 @@ public final class SweepCommand implements Callable<Integer> {
         times.lap("spark session (rest)");
         boolean live = dev.parasim.report.ProgressLine.terminal();
         // Small sweeps bring their rows to the driver; large ones stream (bounded answers, no rows kept) unless --spark-sql.
-        boolean streams = !prepared.small() && !sparkSql;
+        boolean streams = (stream || !prepared.small()) && !sparkSql;
         // A streamed sweep's Parquet is written by its executors while they evaluate, next to the output, then moved in.
         Path staged = streams && parquet ? java.nio.file.Files.createTempDirectory(java.nio.file.Files.createDirectories(out.toAbsolutePath()),
                 "." + prepared.spec().name() + ".parquet-") : null;
