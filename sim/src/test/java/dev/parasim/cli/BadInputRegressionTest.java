@@ -182,6 +182,8 @@ class BadInputRegressionTest {
         assertRejected("axes.tp[1]: must not repeat tp[0], found 8", "sweep", SWEEP, "--out", out, "--set", "axes.tp=[8, 8]");
         assertRejected("gpus[1]: must not repeat gpus[0], found 1024", "sweep", SWEEP, "--out", out, "--set", "gpus=[1024, 1024]");
         assertRejected("axes.zero[2]: must not repeat zero[0], found 0", "sweep", SWEEP, "--out", out, "--set", "axes.zero=[0, 1, 0]");
+        assertRejected("--stream: must not be combined with --spark-sql, found \"--spark-sql\"", "sweep", SWEEP, "--out", out,
+                "--stream", "--spark-sql");
     }
 
     @Test
