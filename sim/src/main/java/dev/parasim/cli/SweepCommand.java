@@ -1,6 +1,7 @@
 package dev.parasim.cli;
 
 import dev.parasim.spark.SparkSessions;
+import dev.parasim.sweep.DriverHeap;
 import dev.parasim.sweep.PhaseTimes;
 import dev.parasim.sweep.SweepJob;
 import dev.parasim.sweep.SweepOutput;
@@ -45,11 +46,16 @@ public final class SweepCommand implements Callable<Integer> {
     boolean timings;
 
     @Option(names = "--parquet", description = "also write every evaluated plan as plans.parquet (a Spark SQL job: "
-            + "seconds in a cold JVM; plans.csv holds the same rows)")
+            + "seconds in a cold JVM; plans.csv holds the same rows, or for a streamed sweep the fastest per GPU count, "
+            + "whose Parquet the executors write while they evaluate)")
     boolean parquet;
 
     @Option(names = "--spark-sql", description = "rank with Spark SQL even when the sweep is small enough for the driver")
     boolean sparkSql;
+
+    @Option(names = "--stream", description = "stream even a sweep small enough for the driver (larger ones always stream): "
+            + "answers folded where plans are evaluated, no rows kept, plans.csv the fastest per GPU count")
+    boolean stream;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -57,9 +63,11 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PhaseTimes times = new PhaseTimes();
+        DriverHeap heap = new DriverHeap();
         String yaml = dev.parasim.spec.load.SweepLoader.read(sweep);
         dev.parasim.spec.load.SweepLoader.parse(yaml, sweep.toString(), overrides);   // fail fast, before any Spark job
         Instant date = ReportDate.clock(this.date).instant();
+        if (stream && sparkSql) throw new dev.parasim.spec.SpecException("--stream", "must not be combined with --spark-sql", "--spark-sql");
         OutDir.check(out);
         dev.parasim.spark.SparkSessions.checkMaster(master);
         PrintWriter progress = spec.commandLine().getErr();
@@ -76,11 +84,28 @@ public final class SweepCommand implements Callable<Integer> {
         SparkSession session = started(starting);
         times.lap("spark session (rest)");
         boolean live = dev.parasim.report.ProgressLine.terminal();
-        SweepJob.Outcome outcome = SweepJob.run(session, prepared, progress, live, !sparkSql && prepared.small());
-        times.lap(outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
+        // Small sweeps bring their rows to the driver; large ones stream (bounded answers, no rows kept) unless --spark-sql.
+        boolean streams = (stream || !prepared.small()) && !sparkSql;
+        // A streamed sweep's Parquet is written by its executors while they evaluate, next to the output, then moved in.
+        Path staged = streams && parquet ? java.nio.file.Files.createTempDirectory(java.nio.file.Files.createDirectories(out.toAbsolutePath()),
+                "." + prepared.spec().name() + ".parquet-") : null;
+        try {
+            return finish(streams
+                    ? SweepJob.stream(session, prepared, progress, live, staged == null ? null : staged.resolve("plans.parquet"))
+                    : SweepJob.run(session, prepared, progress, live, !sparkSql && prepared.small()),
+                    staged == null ? null : staged.resolve("plans.parquet"), yaml, date, times, heap, progress);
+        } finally {
+            if (staged != null) dev.parasim.report.OutputDirectory.deleteTree(staged);
+        }
+    }
+
+    /** Answers, writes and prints a sweep that ran. */
+    private Integer finish(SweepJob.Outcome outcome, Path streamedParquet,
+                           String yaml, Instant date, PhaseTimes times, DriverHeap heap, PrintWriter progress) throws IOException {
+        times.lap(outcome.streamed() ? "evaluate + fold (Spark, streamed)" : outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
-        times.lap(outcome.onDriver() ? "answers (driver, one pass)" : "answers (Spark SQL)");
-        Path dir = SweepOutput.write(out, outcome, tables, yaml, date, parquet, times);
+        times.lap(outcome.streamed() ? "answers (merged summaries)" : outcome.onDriver() ? "answers (driver, one pass)" : "answers (Spark SQL)");
+        Path dir = SweepOutput.write(out, outcome, tables, yaml, date, parquet, times, streamedParquet);
         outcome.release();
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%s: %d plans fit, %d do not fit, %d candidates rejected by rule%n", outcome.spec().name(),
@@ -90,6 +115,13 @@ public final class SweepCommand implements Callable<Integer> {
                 (long) r.getAs("peakBytes") / 1e9));
         o.println("report: " + dir.resolve("report.md"));
         o.flush();
+        heap.close();
+        if (outcome.streamed() || timings) {
+            progress.printf(Locale.ROOT, "[sweep] %s: %s; %d candidates %s%n", outcome.spec().name(), heap.summary(),
+                    tables.count(SweepResult.OK) + tables.count(SweepResult.OOM) + tables.count(SweepResult.INVALID),
+                    outcome.streamed() ? "streamed (no row kept)" : "with their rows kept");
+            progress.flush();
+        }
         if (timings) {
             times.lap("summary");
             progress.print(times.summary());

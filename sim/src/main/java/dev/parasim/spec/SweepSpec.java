@@ -9,8 +9,12 @@ import java.util.List;
 public record SweepSpec(String name, ModelSpec model, ClusterSpec cluster, List<Integer> gpus, TrainingSpec training,
                         Axes axes, Constraints constraints) {
 
-    /** Most combinations a sweep may span (GPU counts × every axis, before validity rules); larger spaces are refused. */
-    public static final long MAX_CANDIDATES = 2_000_000;
+    /**
+     * Most combinations a sweep may span (GPU counts × every axis, before validity rules); larger spaces are refused.
+     * A large sweep streams (its driver holds bounded answers, not rows), so the bound is time: 16 million combinations
+     * are about 5 million distinct candidates, minutes on two cores.
+     */
+    public static final long MAX_CANDIDATES = 16_000_000;
 
     public SweepSpec {
         Check.fileName("name", name);

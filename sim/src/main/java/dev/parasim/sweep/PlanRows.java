@@ -34,7 +34,7 @@ final class PlanRows {
                 .map(PlanRows::withoutCount).toList();
     }
 
-    private static Row withoutCount(Row r) {
+    static Row withoutCount(Row r) {
         Object[] values = new Object[r.length() - 1];
         for (int i = 0, j = 0; i < r.length(); i++) if (i != COUNT) values[j++] = r.get(i);
         return RowFactory.create(values);

@@ -21,11 +21,11 @@ import java.util.TreeMap;
 public final class SweepAnswers {
     private static final String[] COLUMNS = SweepQueries.COLUMNS.split(", ");
     private static final StructType PLAN_COLUMNS = project(COLUMNS);
-    private static final StructType STATUS = new StructType().add("status", DataTypes.StringType).add("plans", DataTypes.LongType);
-    private static final StructType HEATMAP = new StructType().add("gpus", DataTypes.IntegerType).add("tp", DataTypes.IntegerType)
+    static final StructType STATUS = new StructType().add("status", DataTypes.StringType).add("plans", DataTypes.LongType);
+    static final StructType HEATMAP = new StructType().add("gpus", DataTypes.IntegerType).add("tp", DataTypes.IntegerType)
             .add("pp", DataTypes.IntegerType).add("bestMfu", DataTypes.DoubleType).add("oom", DataTypes.LongType)
             .add("fit", DataTypes.LongType);
-    private static final StructType REJECTED = new StructType().add("reason", DataTypes.StringType).add("candidates", DataTypes.LongType);
+    static final StructType REJECTED = new StructType().add("reason", DataTypes.StringType).add("candidates", DataTypes.LongType);
 
     static final int GPUS = index("gpus"), PLAN = index("plan"), TP = index("tp"), PP = index("pp"), STATUS_COLUMN = index("status"),
             REASON = index("reason"), COUNT = index("count"), PEAK = index("peakBytes"), STEP = index("stepSeconds"),
@@ -110,7 +110,7 @@ public final class SweepAnswers {
                 .limit(limit).toList();
     }
 
-    private static Row planColumns(Row r) {
+    static Row planColumns(Row r) {
         Object[] values = new Object[COLUMNS.length];
         for (int i = 0; i < COLUMNS.length; i++) values[i] = r.get(index(COLUMNS[i]));
         return new GenericRowWithSchema(values, PLAN_COLUMNS);

@@ -118,7 +118,10 @@ final class SweepCharts {
             Set<String> front = new HashSet<>();
             List<Row> frontRows = tables.pareto().stream().filter(r -> (int) r.getAs("gpus") == gpus).toList();
             frontRows.forEach(r -> front.add(r.getAs("plan")));
-            List<Row> fits = outcome.onDriver()
+            List<Row> fits = outcome.streamed()
+                    ? outcome.summary().points(gpus).stream().map(p -> org.apache.spark.sql.RowFactory.create(p.plan(), p.stepSeconds(),
+                            p.peakBytes())).toList()
+                    : outcome.onDriver()
                     ? SweepAnswers.fastest(outcome.kept(), gpus, MAX_POINTS).stream().map(r -> org.apache.spark.sql.RowFactory.create(
                             r.getString(SweepAnswers.PLAN), r.getDouble(SweepAnswers.STEP), r.getLong(SweepAnswers.PEAK))).toList()
                     : outcome.results().filter("status = 'ok' AND gpus = " + gpus).select("plan", "stepSeconds", "peakBytes")

@@ -40,16 +40,24 @@ public final class SweepJob {
      * queries never evaluate a plan twice; {@code kept} holds the same rows on the driver, or is null when the
      * sweep is too large for that (then the answers come from Spark SQL). The DataFrame is built on first use
      * ({@link #results}): a sweep answered on the driver never asks for it, and in a cold JVM building it loaded
-     * Spark SQL's classes for about a second.
+     * Spark SQL's classes for about a second. A streamed sweep ({@link #stream}) keeps no rows anywhere: only its
+     * {@code summary} (then {@code frame}, {@code evaluated} and {@code kept} are null).
      */
-    public record Outcome(SweepSpec spec, Frame frame, long seeds, int tasks, JavaRDD<byte[]> evaluated, List<Row> kept) {
+    public record Outcome(SweepSpec spec, Frame frame, long seeds, int tasks, JavaRDD<byte[]> evaluated, List<Row> kept,
+                          SweepSummary summary) {
+        /** An outcome whose rows are kept (on the executors, and on the driver when {@code kept} is not null). */
+        public Outcome(SweepSpec spec, Frame frame, long seeds, int tasks, JavaRDD<byte[]> evaluated, List<Row> kept) {
+            this(spec, frame, seeds, tasks, evaluated, kept, null);
+        }
+
         /** An outcome over a DataFrame already built. */
         public Outcome(SweepSpec spec, Dataset<Row> results, long seeds, int tasks, JavaRDD<byte[]> evaluated, List<Row> kept) {
-            this(spec, new Frame(() -> results), seeds, tasks, evaluated, kept);
+            this(spec, new Frame(() -> results), seeds, tasks, evaluated, kept, null);
         }
 
         /** {@return every evaluated row as a DataFrame of {@link SweepRows#SCHEMA}, built on the first call} */
         public Dataset<Row> results() {
+            if (frame == null) throw new IllegalStateException("a streamed sweep keeps no rows, only its summary");
             return frame.get();
         }
 
@@ -58,9 +66,14 @@ public final class SweepJob {
             return kept != null;
         }
 
+        /** {@return whether the sweep streamed: its answers folded where the plans were evaluated, no rows kept} */
+        public boolean streamed() {
+            return summary != null;
+        }
+
         /** Frees the evaluated rows. */
         public void release() {
-            evaluated.unpersist(false);
+            if (evaluated != null) evaluated.unpersist(false);
         }
     }
 
@@ -129,7 +142,7 @@ public final class SweepJob {
             return evaluated;
         }
 
-        /** {@return whether the rows are few enough to collect to the driver ({@link #DRIVER_CANDIDATES})} */
+        /** {@return whether the rows are few enough to collect to the driver ({@link #DRIVER_CANDIDATES}); larger sweeps stream} */
         public boolean small() {
             return PlanSpace.distinct(spec) <= DRIVER_CANDIDATES;
         }
@@ -139,10 +152,13 @@ public final class SweepJob {
         return run(spark, sweepYaml, overrides, progress, false);
     }
 
-    /** @param live progress as one line rewritten in place (a terminal), else plain lines at each quarter */
+    /**
+     * Runs a sweep the way its size asks: rows collected to the driver when small ({@link Prepared#small}), else streamed.
+     * @param live progress as one line rewritten in place (a terminal), else plain lines at each quarter
+     */
     public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress, boolean live) {
         Prepared sweep = Prepared.of(sweepYaml, overrides);
-        return run(spark, sweep, progress, live, sweep.small());
+        return sweep.small() ? run(spark, sweep, progress, live, true) : stream(spark, sweep, progress, live);
     }
 
     /** Runs the sweep; {@code onDriver} collects the evaluated rows to the driver in the evaluating job. */
@@ -166,12 +182,7 @@ public final class SweepJob {
             for (PlanSpace.Seed seed : group) evaluator.evaluate(seed, r -> out.add(SweepRows.row(r)));
             return SweepRows.encode(out);
         });
-        int[] groupSizes = balanced.stream().mapToInt(List::size).toArray();
-        ProgressLine line = new ProgressLine(progress, live, "[sweep] " + spec.name() + ": plan groups (gpus, tp, pp, cp) evaluated",
-                seeds.size());
-        Progress listener = new Progress(line, groupSizes);
-        spark.sparkContext().addSparkListener(listener);
-        try {
+        return evaluating(spark, spec, balanced, line -> {
             // One job of one stage evaluates every plan (and, when small, brings the blocks to the driver);
             // the DataFrame decodes the kept blocks (no SQL cache to build).
             blocks.persist(StorageLevel.MEMORY_ONLY());
@@ -182,12 +193,77 @@ public final class SweepJob {
             } else {
                 blocks.count();
             }
-            line.finish(String.format(Locale.ROOT, "[sweep] %s: %d plan groups evaluated in %d tasks, %.1f s", spec.name(),
-                    seeds.size(), tasks, line.seconds()));
             Frame frame = new Frame(() -> spark.createDataFrame(blocks.flatMap(block -> SweepRows.decode(block).iterator()),
                     SweepRows.SCHEMA));
-            return new Outcome(spec, frame, seeds.size(), tasks, blocks,
+            return new Outcome(spec, frame, seeds.size(), balanced.size(), blocks,
                     kept == null ? null : java.util.Collections.unmodifiableList(kept));
+        }, progress, live);
+    }
+
+    /** Evaluating tasks per core of a streamed sweep: more, smaller tasks than a kept one, for finer progress and balance. */
+    static final int STREAM_TASKS_PER_CORE = 16;
+
+    /**
+     * Runs a prepared sweep streamed: each task folds its plans into a {@link SweepSummary} as they are evaluated (no row is
+     * kept), and the driver merges the tasks' summaries as they finish ({@code reduce}), so its memory is bounded by the
+     * answers' size (GPU counts, TP × PP cells, top k), not by the candidates': one Spark job of one stage.
+     */
+    public static Outcome stream(SparkSession spark, Prepared sweep, PrintWriter progress, boolean live) {
+        return stream(spark, sweep, progress, live, null);
+    }
+
+    /**
+     * Runs a prepared sweep streamed; with {@code parquet} not null the same job also writes every evaluated plan (ok and
+     * oom, {@link PlanRows#SCHEMA}) there as Parquet, one part per task written by the executor that evaluated it (so on
+     * a cluster, a path every machine can write), the summaries reaching the driver through an accumulator
+     * ({@link SummaryRows}). The parts hold each task's plans in evaluation order, not sorted.
+     */
+    public static Outcome stream(SparkSession spark, Prepared sweep, PrintWriter progress, boolean live, java.nio.file.Path parquet) {
+        SweepSpec spec = sweep.spec();
+        List<PlanSpace.Seed> seeds = sweep.seeds();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int tasks = Math.max(1, Math.min(seeds.size(), STREAM_TASKS_PER_CORE * jsc.defaultParallelism()));
+        List<List<PlanSpace.Seed>> balanced = balance(seeds, sweep.costs(), tasks);
+        String yaml = sweep.yaml();
+        List<String> sets = sweep.overrides();
+        int topK = spec.constraints().topK();
+        if (parquet != null) {
+            SummaryRows.Accumulator summaries = new SummaryRows.Accumulator(topK);
+            spark.sparkContext().register(summaries, "sweep summaries");
+            JavaRDD<Row> rows = jsc.parallelize(balanced, tasks).mapPartitions(groups -> {
+                List<PlanSpace.Seed> group = new ArrayList<>();
+                groups.forEachRemaining(group::addAll);
+                return new SummaryRows(yaml, sets, topK, group, summaries);
+            });
+            return evaluating(spark, spec, balanced, line -> {
+                spark.createDataFrame(rows, PlanRows.SCHEMA).write().parquet(parquet.toString());
+                return new Outcome(spec, null, seeds.size(), tasks, null, null, summaries.value());
+            }, progress, live);
+        }
+        JavaRDD<SweepSummary> summaries = jsc.parallelize(balanced, tasks).map(group -> {
+            PlanEvaluator evaluator = new PlanEvaluator(SweepLoader.parse(yaml, sets));
+            SweepSummary summary = new SweepSummary(topK);
+            for (PlanSpace.Seed seed : group) evaluator.evaluate(seed, summary::add);
+            return summary;
+        });
+        return evaluating(spark, spec, balanced, line -> new Outcome(spec, null, seeds.size(), tasks, null, null,
+                summaries.reduce(SweepSummary::merge)), progress, live);
+    }
+
+    /** Runs {@code job} with a progress line counting the plan groups of each finished task, then prints its summary line. */
+    private static Outcome evaluating(SparkSession spark, SweepSpec spec, List<List<PlanSpace.Seed>> balanced,
+                                      java.util.function.Function<ProgressLine, Outcome> job, PrintWriter progress, boolean live) {
+        int[] groupSizes = balanced.stream().mapToInt(List::size).toArray();
+        long seeds = java.util.Arrays.stream(groupSizes).asLongStream().sum();
+        ProgressLine line = new ProgressLine(progress, live, "[sweep] " + spec.name() + ": plan groups (gpus, tp, pp, cp) evaluated",
+                seeds);
+        Progress listener = new Progress(line, groupSizes);
+        spark.sparkContext().addSparkListener(listener);
+        try {
+            Outcome outcome = job.apply(line);
+            line.finish(String.format(Locale.ROOT, "[sweep] %s: %d plan groups evaluated in %d tasks, %.1f s", spec.name(),
+                    seeds, balanced.size(), line.seconds()));
+            return outcome;
         } finally {
             spark.sparkContext().removeSparkListener(listener);
         }

@@ -41,17 +41,33 @@ public final class SweepOutput {
      */
     public static Path write(Path outDir, SweepJob.Outcome outcome, Tables tables, String sweepYaml, Instant date,
                              boolean parquet, PhaseTimes times) {
+        return write(outDir, outcome, tables, sweepYaml, date, parquet, times, null);
+    }
+
+    /**
+     * As above; a streamed sweep's every-plan Parquet is written by its own job ({@link SweepJob#stream} with a path),
+     * and {@code streamedParquet} (that path) is moved into the output as plans.parquet.
+     */
+    public static Path write(Path outDir, SweepJob.Outcome outcome, Tables tables, String sweepYaml, Instant date,
+                             boolean parquet, PhaseTimes times, Path streamedParquet) {
+        if (parquet && outcome.streamed() && streamedParquet == null)
+            throw new IllegalArgumentException("a streamed sweep's plans.parquet is written by its job (SweepJob.stream with a path)");
         try {
             return OutputDirectory.write(outDir, outcome.spec().name(), tmp -> {
                 CompletableFuture<Void> background = CompletableFuture.completedFuture(null);
                 try {
-                    if (outcome.onDriver()) {
+                    if (outcome.streamed()) {
+                        // A streamed sweep kept no rows: plans.csv holds the fastest plans that fit per GPU count
+                        // (SweepSummary.PLANS_PER_GPU_COUNT), written here from the summary; every plan is in
+                        // plans.parquet when asked, written by the executors in the evaluating job.
+                        if (parquet) Files.move(streamedParquet, tmp.resolve("plans.parquet"));
+                        PlanRows.writeCsv(tmp.resolve("plans.csv"), outcome.summary().plans());
+                    } else if (outcome.onDriver()) {
                         // Small sweeps: the sorted rows once, the CSV written here (no Spark job); when asked, one local
                         // Parquet part written by Spark on its own thread (its cold start overlaps the CSVs and charts).
                         List<Row> plans = PlanRows.sorted(outcome.kept());
                         Path parquetDir = tmp.resolve("plans.parquet");
-                        if (parquet) background = CompletableFuture.runAsync(() -> org.apache.spark.sql.SparkSession.active().createDataFrame(plans, PlanRows.SCHEMA)
-                                .coalesce(1).write().parquet(parquetDir.toString()), runnable -> new Thread(runnable, "sweep-parquet").start());
+                        if (parquet) background = parquetOnDriver(plans, parquetDir);
                         PlanRows.writeCsv(tmp.resolve("plans.csv"), plans);
                     } else {
                         Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
@@ -72,7 +88,7 @@ public final class SweepOutput {
                     SweepCharts.write(tmp.resolve("charts"), outcome, tables, SweepCharts.defaultThreads());
                     times.lap("charts");
                     Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
-                            sha256(sweepYaml), BuildVersion.current(), date), StandardCharsets.UTF_8);
+                            sha256(sweepYaml), BuildVersion.current(), date, outcome.streamed()), StandardCharsets.UTF_8);
                     times.lap("report.md");
                     join(background);
                     if (parquet && outcome.onDriver()) times.lap("plans.parquet (rest)");
@@ -88,6 +104,12 @@ public final class SweepOutput {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** {@return one local Parquet part of {@code plans} being written by Spark on its own thread (its cold start overlaps the rest)} */
+    private static CompletableFuture<Void> parquetOnDriver(List<Row> plans, Path dir) {
+        return CompletableFuture.runAsync(() -> org.apache.spark.sql.SparkSession.active().createDataFrame(plans, PlanRows.SCHEMA)
+                .coalesce(1).write().parquet(dir.toString()), runnable -> new Thread(runnable, "sweep-parquet").start());
     }
 
     /** Waits for a background write; its failure is rethrown unwrapped. */
@@ -126,8 +148,9 @@ public final class SweepOutput {
     /** The small answer tables, collected to the driver. */
     public record Tables(List<Row> status, List<Row> best, List<Row> pareto, List<Row> top, List<Row> heatmap,
                          List<Row> rejected, String[] columns) {
-        /** {@return the answers: one pass on the driver when the rows are there, else Spark SQL} */
+        /** {@return the answers: a streamed sweep's summary, one pass on the driver when the rows are there, else Spark SQL} */
         public static Tables of(SweepJob.Outcome o) {
+            if (o.streamed()) return o.summary().tables();
             return o.onDriver() ? SweepAnswers.of(o.kept(), o.spec().constraints().topK()) : sql(o);
         }
 

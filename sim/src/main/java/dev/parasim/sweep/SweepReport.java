@@ -11,7 +11,7 @@ import java.util.Locale;
 final class SweepReport {
     private SweepReport() {}
 
-    static String markdown(SweepSpec spec, SweepOutput.Tables t, String specSha256, String version, Instant date) {
+    static String markdown(SweepSpec spec, SweepOutput.Tables t, String specSha256, String version, Instant date, boolean streamed) {
         StringBuilder b = new StringBuilder();
         b.append("# Sweep ").append(spec.name()).append("\n\n");
         b.append(String.format(Locale.ROOT, "%s on %s, GPU counts %s, global batch %d, %s.%n%n", spec.model().name(),
@@ -19,6 +19,9 @@ final class SweepReport {
         long ok = t.count(SweepResult.OK), oom = t.count(SweepResult.OOM), invalid = t.count(SweepResult.INVALID);
         b.append(String.format(Locale.ROOT, "%d distinct candidates: %d plans fit, %d do not fit in %.0f GB, "
                 + "%d break a rule (counted below, not dropped).%n%n", ok + oom + invalid, ok, oom, spec.cluster().gpu().memoryGB(), invalid));
+        if (streamed)
+            b.append(String.format(Locale.ROOT, "The sweep streamed (each task folded its plans into these answers; no row was kept): "
+                    + "`plans.csv` holds the fastest %d plans that fit per GPU count, not every plan.%n%n", SweepSummary.PLANS_PER_GPU_COUNT));
         b.append("## Best plan per GPU count (highest tokens/s among plans that fit)\n\n");
         table(b, t.best());
         b.append("\n## Top ").append(t.top().size()).append(" by MFU (model FLOPs)\n\n");

@@ -10,7 +10,7 @@ public record SweepResult(int gpus, String plan, int dp, int tp, int pp, int cp,
                           long activationsBytes, long otherBytes, long commBytesPerGpu, double stepSeconds,
                           double timelineStepSeconds, double computeSeconds, double exposedCommSeconds,
                           double bubbleSeconds, double mfu, double hfu, double tokensPerSecond,
-                          double tokensPerSecondPerGpu, double daysToTrain) {
+                          double tokensPerSecondPerGpu, double daysToTrain) implements java.io.Serializable {
 
     public static final String OK = "ok", OOM = "oom", INVALID = "invalid";
 

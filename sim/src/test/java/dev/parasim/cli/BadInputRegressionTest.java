@@ -178,10 +178,12 @@ class BadInputRegressionTest {
         String out = dir.resolve("out").toString();
         String gpus = IntStream.rangeClosed(1, 2000).mapToObj(i -> String.valueOf(8 * i)).collect(Collectors.joining(", "));
         Path big = write("big.yaml", Files.readString(Path.of(SWEEP)).replace("gpus: [1024]", "gpus: [" + gpus + "]"));
-        assertRejected("axes: gpus × axes must span at most 2000000 combinations, found \"215040000\"", "sweep", big.toString(), "--out", out);
+        assertRejected("axes: gpus × axes must span at most 16000000 combinations, found \"215040000\"", "sweep", big.toString(), "--out", out);
         assertRejected("axes.tp[1]: must not repeat tp[0], found 8", "sweep", SWEEP, "--out", out, "--set", "axes.tp=[8, 8]");
         assertRejected("gpus[1]: must not repeat gpus[0], found 1024", "sweep", SWEEP, "--out", out, "--set", "gpus=[1024, 1024]");
         assertRejected("axes.zero[2]: must not repeat zero[0], found 0", "sweep", SWEEP, "--out", out, "--set", "axes.zero=[0, 1, 0]");
+        assertRejected("--stream: must not be combined with --spark-sql, found \"--spark-sql\"", "sweep", SWEEP, "--out", out,
+                "--stream", "--spark-sql");
     }
 
     @Test
