@@ -5,6 +5,8 @@ import dev.parasim.spec.ParallelPlan;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * How a plan's L transformer layers split over its P = p·v virtual pipeline stages (virtual stage c·p + s is chunk c
@@ -36,12 +38,27 @@ public final class StageSplit {
         this.even = same;
     }
 
+    /**
+     * Default splits already made, by (layers, pp, chunks): the accountant asks for a plan's split once per unit and
+     * pass, and a sweep evaluates thousands of plans of a few shapes (a split is immutable, so they share it).
+     */
+    private static final Map<Long, StageSplit> DEFAULTS = new ConcurrentHashMap<>();
+    /** Default splits kept at most (a sweep meets a few dozen shapes). */
+    private static final int MAX_DEFAULTS = 4096;
+
     /** {@return the split of {@code m}'s layers over {@code plan}'s virtual stages: its stageLayers, else the default} */
     public static StageSplit of(ModelSpec m, ParallelPlan plan) {
-        int[] layers = plan.stageLayers().isEmpty() ? balanced(m.layers(), plan.pp() * plan.chunks())
-                : plan.stageLayers().stream().mapToInt(Integer::intValue).toArray();
-        return new StageSplit(plan.pp(), plan.chunks(), layers);
+        if (plan.stageLayers().isEmpty()) {
+            long key = ((long) m.layers() << 40) | ((long) plan.pp() << 20) | plan.chunks();
+            StageSplit split = DEFAULTS.get(key);
+            if (split != null) return split;
+            split = new StageSplit(plan.pp(), plan.chunks(), balanced(m.layers(), plan.pp() * plan.chunks()));
+            if (DEFAULTS.size() < MAX_DEFAULTS) DEFAULTS.put(key, split);
+            return split;
+        }
+        return new StageSplit(plan.pp(), plan.chunks(), plan.stageLayers().stream().mapToInt(Integer::intValue).toArray());
     }
+
 
     /** {@return the default split of {@code layers} over {@code virtualStages} (1 ≤ virtualStages ≤ layers), per the class comment} */
     public static int[] balanced(int layers, int virtualStages) {
