@@ -12,8 +12,9 @@ import java.util.List;
 
 /**
  * The ops of one TP stage pass that come from its step-program body, taken in its order by {@link PassOps}: its TP
- * collectives ({@link #tensorParallel}, as {@link TpStagePass} reaches each) and its ZeRO-2/3 ops, unit by unit as PyTorch FSDP with one wrapped unit per layer (no prefetch),
- * placed by {@link TpStagePass} around each local unit's phases: {@link #open} ends the superstep, gathers the unit's
+ * collectives ({@link #tensorParallel}, as {@link TpStagePass} reaches each) and its ZeRO-2/3 ops, unit by unit as
+ * PyTorch FSDP with one wrapped unit per layer (no prefetch), placed by {@link TpStagePass} around each local unit's
+ * phases: {@link #open} ends the superstep, gathers the unit's
  * parameters (ZeRO-3, F, B and BW) and loads them into the pass's arrays, allocates its transient gradient (BW, W), and
  * ends that superstep too, so the unit's TP collectives start in one of their own; {@link #close} adds the unit's
  * gradients into it, frees the gathered parameters and, in a superstep of its own, reduces the gradient. Without
@@ -36,12 +37,13 @@ final class TpPassOps {
         this.ops = prog == null ? null : PassOps.of(prog, ref);
     }
 
-    /** {@return the ZeRO ops of TP pass {@code ref} of {@code prog} (null: none, as for an estimate of the pass's rounds)} */
+    /** {@return the program-mapped ops of TP pass {@code ref} of {@code prog} (null: none, as for an estimate of the pass's rounds)} */
     static TpPassOps of(StrategyProgram prog, PassRef ref) { return new TpPassOps(prog, ref); }
 
     /**
-     * {@return the ops of TP pass {@code ref} of {@code prog} ({@link TpStagePass#ops}), its ZeRO collectives taken from
-     * the pass's step-program body, every one of which they must take ({@link PassOps#finish})}
+     * {@return the ops of TP pass {@code ref} of {@code prog} ({@link TpStagePass#ops}), its collectives taken from the
+     * pass's step-program body after its compute and pipeline edges are checked against it; every instruction of the
+     * body must be taken ({@link PassOps#finish})}
      */
     static List<Op> pass(PassRef ref, StageLayout layout, StrategyProgram prog, int tokens, int activation) {
         TpPassOps z = of(prog, ref);
