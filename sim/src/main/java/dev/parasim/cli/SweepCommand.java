@@ -89,11 +89,12 @@ public final class SweepCommand implements Callable<Integer> {
         // A streamed sweep's Parquet is written by its executors while they evaluate, next to the output, then moved in.
         Path staged = streams && parquet ? java.nio.file.Files.createTempDirectory(java.nio.file.Files.createDirectories(out.toAbsolutePath()),
                 "." + prepared.spec().name() + ".parquet-") : null;
+        Path streamedParquet = staged == null ? null : staged.resolve("plans.parquet");
         try {
             return finish(streams
-                    ? SweepJob.stream(session, prepared, progress, live, staged == null ? null : staged.resolve("plans.parquet"))
+                    ? SweepJob.stream(session, prepared, progress, live, streamedParquet)
                     : SweepJob.run(session, prepared, progress, live, !sparkSql && prepared.small()),
-                    staged == null ? null : staged.resolve("plans.parquet"), yaml, date, times, heap, progress);
+                    streamedParquet, yaml, date, times, heap, progress);
         } finally {
             if (staged != null) dev.parasim.report.OutputDirectory.deleteTree(staged);
         }
