@@ -28,7 +28,8 @@ import dev.parasim.workload.StageSplit;
  * </ul>
  * A unit's backward frees its share of M_B: a layer its Korthikanti bytes and norm statistics; the head's unit (final norm
  * and wte copy) the softmax, then the final norm's output and statistics; the embedding its output; the chunk's received
- * input goes at the end of a BW, at its first layer's B. Units of a chunk are walked once per pass start: O(units) per start.
+ * input goes at the end of a BW, at its first layer's B. A chunk's units are walked once per pass kind, from the start
+ * holding the most ({@link HighestStarts}).
  * <p>
  * A stage holding the whole model (pp = 1, run as a one-stage 1F1B pipeline whatever the plan's schedule) with a tied
  * head reads unit 0 in the head, so unit 0 is gathered twice per micro-batch as every unit is, but held longer: its
@@ -66,10 +67,11 @@ final class PipelineUnitBuffers {
             mW[c] = zb ? Activations.chunkWeightGradBytes(m, plan, b, aB, c * p + stage) : 0;
         }
         double peak = 0;
-        for (int[] start : PipelineOrder.passStarts(schedule, p, e.microBatches(plan), v).get(stage)) {
-            double held = 0;
-            for (int c = 0; c < v; c++) held += start[c] * mB[c] + start[v + c] * mW[c];
-            int c = start[2 * v], kind = start[2 * v + 1], virtual = c * p + stage;
+        double[] highest = HighestStarts.of(PipelineOrder.passStarts(schedule, p, e.microBatches(plan), v).get(stage), mB, mW);
+        for (int at = 0; at < highest.length; at++) {
+            double held = highest[at];
+            if (Double.isNaN(held)) continue;
+            int c = at / 3, kind = at % 3, virtual = c * p + stage;
             boolean first = virtual == 0, last = virtual == p * v - 1;
             double in = kind == 2 || (kind == 0 ? first : last) ? 0 : io, out = kind == 2 || (kind == 0 ? last : first) ? 0 : io;
             // The chunk's units in forward order: [embedding], layers, [final norm with the head]; bytes: elements, freed (M_B share), M_W share.

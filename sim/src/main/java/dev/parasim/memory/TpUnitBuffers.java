@@ -33,7 +33,8 @@ import java.util.List;
  *     ⌈b·s·h/t⌉ received while its pass starts, or sent until the superstep ends. The ZeRO ops of a unit start and end
  *     supersteps of their own, so a send is freed before the next unit's buffers.</li>
  * </ul>
- * Each pass start is walked once: O(units) per start.
+ * Of a chunk's pass starts of one kind only the one holding the most is walked ({@link HighestStarts}), its identical layers
+ * in three walks at most ({@link #layers}).
  */
 final class TpUnitBuffers {
     private final Precision precision;
@@ -119,10 +120,11 @@ final class TpUnitBuffers {
             mB[c] = Activations.chunkBytes(m, plan, b, e.training().recompute(), aB, c * p + stage);
             mW[c] = zb ? Activations.chunkWeightGradBytes(m, plan, b, aB, c * p + stage) : 0;
         }
-        for (int[] start : PipelineOrder.passStarts(plan.schedule(), p, e.microBatches(plan), v).get(stage)) {
-            double held = 0;
-            for (int c = 0; c < v; c++) held += start[c] * mB[c] + start[v + c] * mW[c];
-            int c = start[2 * v], kind = start[2 * v + 1], virtual = c * p + stage;
+        double[] highest = HighestStarts.of(PipelineOrder.passStarts(plan.schedule(), p, e.microBatches(plan), v).get(stage), mB, mW);
+        for (int at = 0; at < highest.length; at++) {
+            double held = highest[at];
+            if (Double.isNaN(held)) continue;
+            int c = at / 3, kind = at % 3, virtual = c * p + stage;
             Chunk chunk = new Chunk(virtual == 0, virtual == p * v - 1, split.layers(virtual));
             walk.buffers = 0;
             walk.sends = 0;
@@ -165,7 +167,7 @@ final class TpUnitBuffers {
         } else {
             takeInput();
         }
-        for (int l = 0; l < c.layers(); l++) {
+        layers(c.layers(), layer, () -> {
             open(gathers, false, layerUnit(), Units.NONE);
             tpGather();
             tpReduce();
@@ -173,7 +175,7 @@ final class TpUnitBuffers {
             tpReduce();
             meter(layer);
             close(gathers, false, layerUnit(), Units.NONE);
-        }
+        });
         if (c.last()) {
             open(gathers, false, finalNormUnit(), Units.NONE);
             meter(out + normOut);
@@ -203,7 +205,7 @@ final class TpUnitBuffers {
             takeInput();
             meter(-out);
         }
-        for (int l = 0; l < c.layers(); l++) {
+        layers(c.layers(), -layer, () -> {
             open(gathers, reduces, layerUnit(), layerUnit());
             tpGather();
             regather();
@@ -213,7 +215,7 @@ final class TpUnitBuffers {
             tpReduce();
             meter(-layer);
             close(gathers, reduces, layerUnit(), layerUnit());
-        }
+        });
         if (c.first()) {
             Units own = c.whole() ? Units.NONE : embeddingUnit();
             open(gathers, reduces, own, own);
@@ -226,12 +228,31 @@ final class TpUnitBuffers {
         if (split) meter(c.layers() * layerW + (c.last() ? headW : 0));
     }
 
+    /**
+     * Walks {@code count} identical layers, each {@code walk} changing the activations by one {@code meter(delta)} and
+     * leaving buffers and sends as it found them from the second layer on. Layers 2..count then start in one state but for
+     * their activations, which move monotonically, and every moment's bytes grow with them (a rounded sum is monotone in
+     * each addend): the one starting highest holds their peak. So only layers 1, 2 and that one are walked, the others'
+     * activations added as they would be: the same peak and end state, bit for bit, in O(1) walks per pass, not O(layers).
+     */
+    private void layers(int count, double delta, Runnable walk) {
+        for (int l = 0; l < Math.min(count, 2); l++) walk.run();
+        if (count <= 2) return;
+        double start = acts;   // where layer 3 starts
+        for (int l = 3; l < count; l++) acts += delta;
+        if (acts >= start) {
+            walk.run();   // the last layer starts highest
+        } else {
+            acts += delta;   // layer 2 started highest: it is walked
+        }
+    }
+
     /** ZB-H1's W: unit by unit under ZeRO-2/3 (each unit's gradient allocated, its M_W share dropped, reduced); else at once. */
     private void weights(Chunk c, double held) {
         acts = held;
         if (!shardsGrads) return;   // one phase that only frees
         if (c.last()) weightsOf(headUnits(c), headW, finalNormUnit());
-        for (int l = 0; l < c.layers(); l++) weightsOf(layerUnit(), layerW, layerUnit());
+        layers(c.layers(), -layerW, () -> weightsOf(layerUnit(), layerW, layerUnit()));
         if (c.first()) weightsOf(c.whole() ? Units.NONE : embeddingUnit(), 0, embeddingUnit());
     }
 

@@ -11,7 +11,6 @@ import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.ZeroStage;
 import dev.parasim.spec.SweepSpec;
 import dev.parasim.timeline.PipelinePlays;
-import dev.parasim.timeline.Timeline;
 import dev.parasim.timeline.Timelines;
 
 import java.util.HashMap;
@@ -144,7 +143,7 @@ public final class PlanEvaluator {
         ParallelPlan plan = e.plans().get(0);
         Accountant.Evaluation evaluation = Accountant.evaluate(e, plan);
         PlanPrediction p = evaluation.prediction();
-        Timeline t = Timelines.fast(e, plan, evaluation.stages(), plays);
+        double timelineStep = Timelines.stepSeconds(e, plan, evaluation.stages(), plays);
         double tokensPerSecond = p.tokensPerSecond();
         double days = spec.constraints().tokenBudget() > 0 ? spec.constraints().tokenBudget() / tokensPerSecond / 86400 : 0;
         var m = p.memory();
@@ -152,7 +151,7 @@ public final class PlanEvaluator {
                 c.schedule().label(), c.chunks(), c.sequenceParallel(), c.microBatch(), c.recompute().label(),
                 m.fits() ? SweepResult.OK : SweepResult.OOM, m.reason(), 1, m.peakBytes(), m.paramsBytes(), m.gradsBytes(),
                 m.optimizerBytes(), m.activationsBytes(), m.otherBytes(), p.comm().bytesPerGpu(), p.time().stepSeconds(),
-                t.stepSeconds(), p.time().computeSeconds(), p.time().exposedCommSeconds(), p.time().bubbleSeconds(), p.mfu(),
+                timelineStep, p.time().computeSeconds(), p.time().exposedCommSeconds(), p.time().bubbleSeconds(), p.mfu(),
                 p.hfu(), tokensPerSecond, tokensPerSecond / seed.gpus(), days);
     }
 

@@ -14,7 +14,10 @@ import dev.parasim.program.schedule.Pass;
 final class FastReplay {
     private FastReplay() {}
 
-    /** Per stage: end of the pipeline phase, compute and exposed seconds, and the last weight-gradient pass. */
+    /**
+     * Per stage: end of the pipeline phase, compute and exposed seconds (null when not asked for), and the last
+     * weight-gradient pass.
+     */
     record Result(double[] pipelineEnd, double[] compute, double[] exposed, double[] lastBackwardStart,
                   double[] lastBackwardEnd) {}
 
@@ -24,18 +27,25 @@ final class FastReplay {
      * @param send    [stage · v + chunk][pass ordinal] seconds to send that pass's output to its consumer
      */
     static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send) {
-        return play(o, compute, exposed, send, new double[o.size()]);
+        return play(o, compute, exposed, send, new double[o.size() + 1], true);
     }
 
     /**
-     * The same, with {@code delivered} (at least {@link CompiledOrder#size} long, contents ignored) as the
-     * per-pass scratch: a sweep task reuses one instead of allocating megabytes per play.
+     * The same, with {@code scratch} (at least {@link CompiledOrder#size} + 1 long, contents ignored) as the per-pass
+     * scratch: a sweep task reuses one instead of allocating megabytes per play. Without {@code totals} the per-stage
+     * compute and exposed sums are left out (a sweep needs only the step's times).
+     * <p>
+     * Without a branch that depends on the times, so that the wavefront order's independent passes overlap: the output
+     * of pass i reaches its consumer at {@code scratch[i + 1]}, and {@code scratch[0] = 0} stands for "no input to wait for" (every time is at least 0);
+     * a pass whose output nobody consumes sends nothing ({@code sendOf} 0), and queueing it behind the stage's link changes
+     * no later send (a stage's passes end in order, so the link then holds a time no later pass starts before).
      */
-    static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send, double[] delivered) {
+    static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send, double[] scratch,
+                       boolean totals) {
         int p = o.stages(), v = o.chunks(), slots = p * v, passes = Pass.values().length;
-        // Per stage, chunk and pass kind, flattened: the pass's duration, its compute and exposed parts, its send.
+        // Per stage, chunk and pass kind, flattened as op codes index them: duration, compute and exposed parts, send.
         double[] duration = new double[slots * passes], busyOf = new double[slots * passes],
-                hiddenOf = new double[slots * passes], sendOf = new double[slots * passes];
+                hiddenOf = new double[slots * passes], sendOf = new double[2 * slots * passes];
         int[] stageOf = new int[slots];
         for (int slot = 0; slot < slots; slot++) {
             stageOf[slot] = slot / v;
@@ -43,32 +53,33 @@ final class FastReplay {
                 duration[slot * passes + k] = compute[slot][k] + exposed[slot][k];
                 busyOf[slot * passes + k] = compute[slot][k];
                 hiddenOf[slot * passes + k] = exposed[slot][k];
-                sendOf[slot * passes + k] = send[slot][k];
+                sendOf[(slot * passes + k) << 1 | 1] = send[slot][k];
             }
         }
         int[] op = o.op(), dependency = o.dependency();
-        // delivered[i]: when pass i's output reached its consumer (written before any pass reads it).
-        double[] free = new double[p], link = new double[p], busy = new double[p], hidden = new double[p];
-        double[] lastStart = new double[p], lastEnd = new double[p];
-        int bw = Pass.BW.ordinal(), w = Pass.W.ordinal();
+        double[] delivered = scratch;
+        delivered[0] = 0;
+        double[] free = new double[p], link = new double[p], lastStart = new double[p], lastEnd = new double[p];
+        int[] lastBackward = o.lastBackward();
         for (int i = 0; i < op.length; i++) {
-            int code = op[i], slot = code >>> 3, s = stageOf[slot], pass = (code >>> 1) & 3, at = slot * passes + pass;
-            int dep = dependency[i];
-            double begin = free[s];
-            if (dep >= 0 && delivered[dep] > begin) begin = delivered[dep];
-            double end = begin + duration[at];
-            free[s] = end;
-            busy[s] += busyOf[at];
-            hidden[s] += hiddenOf[at];
-            if (pass == bw || pass == w) {
+            int code = op[i], s = stageOf[code >>> 3], at = code >>> 1;
+            double begin = Math.max(free[s], delivered[dependency[i] + 1]), end = begin + duration[at];
+            if (i == lastBackward[s]) {   // taken once per stage: predicted
                 lastStart[s] = begin;
                 lastEnd[s] = end;
             }
-            if ((code & 1) != 0) {
-                double sent = (link[s] > end ? link[s] : end) + sendOf[at];
-                link[s] = sent;
-                delivered[i] = sent;
-            }
+            free[s] = end;
+            double sent = Math.max(link[s], end) + sendOf[code];
+            link[s] = sent;
+            delivered[i + 1] = sent;
+        }
+        if (!totals) return new Result(free, null, null, lastStart, lastEnd);
+        // Each stage's sums in its own pass order, as the span-recording play adds them.
+        double[] busy = new double[p], hidden = new double[p];
+        for (int code : op) {
+            int s = stageOf[code >>> 3], at = code >>> 1;
+            busy[s] += busyOf[at];
+            hidden[s] += hiddenOf[at];
         }
         return new Result(free, busy, hidden, lastStart, lastEnd);
     }

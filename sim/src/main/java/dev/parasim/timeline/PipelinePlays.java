@@ -10,7 +10,9 @@ import java.util.Map;
  * Pipeline plays kept for reuse within one sweep task. A play is a pure function of the compiled
  * order and the per-(stage, chunk) pass and send costs, and many plans of a sweep share both: ZeRO-0 and -1 of
  * one layout differ only in the gradient sync and the optimizer, which come after the pipeline phase
- * (ZeRO-2 and -3 communicate inside every micro-batch's passes). Not thread-safe: one per task. {@link #clear} bounds it (sweeps clear it per seed).
+ * (ZeRO-2 and -3 communicate inside every micro-batch's passes). Plays keep only the times a step's end needs, not the
+ * per-stage compute and exposed sums ({@link Timelines#stepSeconds}). Not thread-safe: one per task. {@link #clear} bounds
+ * it (sweeps clear it per seed).
  */
 public final class PipelinePlays {
     private final Map<Key, FastReplay.Result> results = new HashMap<>();
@@ -46,8 +48,8 @@ public final class PipelinePlays {
             return r;
         }
         played++;
-        if (scratch.length < order.size()) scratch = new double[order.size()];
-        r = FastReplay.play(order, compute, exposed, send, scratch);
+        if (scratch.length <= order.size()) scratch = new double[order.size() + 1];
+        r = FastReplay.play(order, compute, exposed, send, scratch, false);
         results.put(key, r);
         return r;
     }

@@ -81,20 +81,45 @@ public final class Timelines {
 
     /** The span-free replay: same arithmetic as {@link #finish}, over cached compiled orders and cost tables. */
     static Timeline fast(Experiment e, ParallelPlan plan, List<StageCost> costs) {
-        return fast(e, plan, costs, null);
+        CompiledOrder order = order(plan, e.microBatches(plan));
+        double[][][] tables = tables(e, plan, costs);
+        FastReplay.Result r = FastReplay.play(order, tables[0], tables[1], tables[2]);
+        int p = plan.pp();
+        Ends ends = ends(e, plan, costs, r);
+        double[] end = ends.end(), busy = new double[p], exposedTotal = new double[p], computeTotal = new double[p];
+        for (int s = 0; s < p; s++) {
+            computeTotal[s] = r.compute()[s] + costs.get(s).optimizer();
+            busy[s] = computeTotal[s] + r.exposed()[s];
+            exposedTotal[s] = r.exposed()[s] + (ends.optimizerStart()[s] - r.pipelineEnd()[s]) + ends.gatherExposed()[s];
+        }
+        int busiest = busiest(computeTotal, exposedTotal);
+        double step = max(end);
+        double bubble = Math.max(0, step - computeTotal[busiest] - exposedTotal[busiest]);
+        return new Timeline(plan.name(), p, List.of(), step, computeTotal[busiest], exposedTotal[busiest], bubble, busy);
     }
 
     /**
-     * The span-free replay, reusing a pipeline play from {@code plays} when an earlier plan had the same
-     * order and the same per-pass costs (plans that differ only after the pipeline phase, such as ZeRO-0 and -1
-     * of one layout, share it); the result is identical to playing again. {@code plays} may be null.
+     * The step time alone, as {@link #fast} plays it (what a sweep keeps of a plan's timeline), reusing a pipeline play
+     * from {@code plays} when an earlier plan had the same order and the same per-pass costs (plans that differ only
+     * after the pipeline phase, such as ZeRO-0 and -1 of one layout, share it); identical to playing again.
      */
-    public static Timeline fast(Experiment e, ParallelPlan plan, List<StageCost> costs, PipelinePlays plays) {
-        int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
-        PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
+    public static double stepSeconds(Experiment e, ParallelPlan plan, List<StageCost> costs, PipelinePlays plays) {
+        double[][][] tables = tables(e, plan, costs);
+        return max(ends(e, plan, costs, plays.play(order(plan, e.microBatches(plan)), tables[0], tables[1], tables[2])).end());
+    }
+
+    private static CompiledOrder order(ParallelPlan plan, int m) {
+        PipelineSchedule schedule = plan.pp() == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
+        return PipelineOrder.compiled(schedule, plan.pp(), m, plan.chunks());
+    }
+
+    /**
+     * {@return per stage and chunk, one row each (a stage's chunks cost differently when its layers do not split
+     * evenly), the compute, exposed communication and send seconds of each pass kind}
+     */
+    private static double[][][] tables(Experiment e, ParallelPlan plan, List<StageCost> costs) {
+        int p = plan.pp(), v = plan.chunks(), passes = Pass.values().length;
         StageCosts table = StageCosts.of(e, plan, costs);
-        // One row per stage and chunk: a stage's chunks cost differently when its layers do not split evenly.
-        int passes = Pass.values().length;
         double[][] compute = new double[p * v][passes], exposed = new double[p * v][passes], send = new double[p * v][passes];
         for (int s = 0; s < p; s++)
             for (int chunk = 0; chunk < v; chunk++)
@@ -105,26 +130,26 @@ public final class Timelines {
                     exposed[slot][pass.ordinal()] = c.exposedComm();
                     send[slot][pass.ordinal()] = pass == Pass.F ? costs.get(s).sendForward() : costs.get(s).sendBackward();
                 }
-        CompiledOrder order = PipelineOrder.compiled(schedule, p, m, v);
-        FastReplay.Result r = plays == null ? FastReplay.play(order, compute, exposed, send)
-                : plays.play(order, compute, exposed, send);
+        return new double[][][] {compute, exposed, send};
+    }
+
+    /** Per stage: when the optimizer starts, the exposed parameter gather after it, and when the step ends. */
+    private record Ends(double[] optimizerStart, double[] gatherExposed, double[] end) {}
+
+    /** {@return per stage, how its step ends after the pipeline phase {@code r}: as {@link #finish} computes it} */
+    private static Ends ends(Experiment e, ParallelPlan plan, List<StageCost> costs, FastReplay.Result r) {
         double dpOverlap = e.cluster().calibration().dpOverlap();
-        double[] end = new double[p], busy = new double[p], exposedTotal = new double[p], computeTotal = new double[p];
+        int p = plan.pp();
+        double[] optimizerStart = new double[p], gatherExposed = new double[p], end = new double[p];
         for (int s = 0; s < p; s++) {
             StageCost c = costs.get(s);
             double syncEnd = r.lastBackwardEnd()[s]
                     + c.syncExposed(dpOverlap * (r.lastBackwardEnd()[s] - r.lastBackwardStart()[s]));
-            double optimizerStart = Math.max(r.pipelineEnd()[s], syncEnd);
-            double gatherExposed = Math.max(0, c.afterStep() - dpOverlap * c.compute().forward());
-            end[s] = optimizerStart + c.optimizer() + gatherExposed;
-            computeTotal[s] = r.compute()[s] + c.optimizer();
-            busy[s] = computeTotal[s] + r.exposed()[s];
-            exposedTotal[s] = r.exposed()[s] + (optimizerStart - r.pipelineEnd()[s]) + gatherExposed;
+            optimizerStart[s] = Math.max(r.pipelineEnd()[s], syncEnd);
+            gatherExposed[s] = Math.max(0, c.afterStep() - dpOverlap * c.compute().forward());
+            end[s] = optimizerStart[s] + c.optimizer() + gatherExposed[s];
         }
-        int busiest = busiest(computeTotal, exposedTotal);
-        double step = max(end);
-        double bubble = Math.max(0, step - computeTotal[busiest] - exposedTotal[busiest]);
-        return new Timeline(plan.name(), p, List.of(), step, computeTotal[busiest], exposedTotal[busiest], bubble, busy);
+        return new Ends(optimizerStart, gatherExposed, end);
     }
 
     /** {@return start and end of the stage's last pass that produces weight gradients} */

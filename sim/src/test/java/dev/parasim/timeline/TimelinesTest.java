@@ -105,12 +105,8 @@ class TimelinesTest {
         PipelinePlays plays = new PipelinePlays();
         for (ZeroStage zero : new ZeroStage[] {ZeroStage.DDP, ZeroStage.OPTIMIZER, ZeroStage.GRADIENTS}) {
             ParallelPlan plan = threeD.withZero(zero);
-            Timeline reused = Timelines.fast(e, plan, Accountant.evaluate(e, plan).stages(), plays);
-            Timeline played = Timelines.of(e, plan, true);
-            assertEquals(played.stepSeconds(), reused.stepSeconds(), zero.toString());
-            assertEquals(played.computeSeconds(), reused.computeSeconds());
-            assertEquals(played.exposedCommSeconds(), reused.exposedCommSeconds());
-            assertEquals(played.bubbleSeconds(), reused.bubbleSeconds());
+            double reused = Timelines.stepSeconds(e, plan, Accountant.evaluate(e, plan).stages(), plays);
+            assertEquals(Timelines.of(e, plan, true).stepSeconds(), reused, zero.toString());
         }
         // ZeRO-1 changes only the gradient sync and the optimizer, after the pipeline phase: it reuses DDP's play.
         // ZeRO-2 reduce-scatters gradients inside every micro-batch's backward: a play of its own.

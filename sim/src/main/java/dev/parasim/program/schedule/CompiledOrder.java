@@ -8,15 +8,22 @@ import java.util.List;
  * order that respects every dependency (each stage's own order, and each pass after the pass it waits
  * for). Replaying it is one linear loop with no "is my input there yet" checks: the dependency structure
  * does not depend on the costs, so it is sorted once per (schedule, p, m, v).
+ * <p>
+ * The sequence is sorted by wavefront: a pass's depth is one more than the deeper of its stage's previous pass and
+ * the pass it waits for, and passes of one depth (one per stage at most) come together. Any order that keeps each
+ * stage's own order and puts each pass after its input gives the same times bit for bit; this one puts passes that
+ * do not depend on each other next to each other, so a processor overlaps their arithmetic (the order in which the
+ * stages were merged instead chains each pass to the one before it).
  *
- * @param stages     p
- * @param chunks     v, model chunks per stage
- * @param op         per position: {@code (stage · v + chunk) << 3 | pass ordinal << 1 | 1 if another stage consumes
- *                   the output} (a stage's chunks may cost differently when its layers do not split evenly)
- * @param dependency per position: the position of the other stage's pass whose output it waits for, or −1
- *                   (none, or a pass of its own stage, which has always ended before: a stage runs in order)
+ * @param stages       p
+ * @param chunks       v, model chunks per stage
+ * @param op           per position: {@code (stage · v + chunk) << 3 | pass ordinal << 1 | 1 if another stage consumes
+ *                     the output} (a stage's chunks may cost differently when its layers do not split evenly)
+ * @param dependency   per position: the position of the other stage's pass whose output it waits for, or −1
+ *                     (none, or a pass of its own stage, which has always ended before: a stage runs in order)
+ * @param lastBackward per stage: the position of its last pass that produces weight gradients (BW or W)
  */
-public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency) {
+public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, int[] lastBackward) {
 
     /** {@return passes in all stages} */
     public int size() {
@@ -67,7 +74,33 @@ public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency) 
             }
         }
         if (placed < n) throw new IllegalStateException("pipeline order deadlocks: no stage can run its next pass");
-        return new CompiledOrder(p, v, op, dependency);
+        return byWavefront(p, v, op, dependency);
+    }
+
+    /** {@return the same passes stably sorted by depth (see the class comment), dependencies renumbered} */
+    private static CompiledOrder byWavefront(int p, int v, int[] op, int[] dependency) {
+        int n = op.length, deepest = 0;
+        int[] depth = new int[n], stageDepth = new int[p];
+        Arrays.fill(stageDepth, -1);
+        for (int i = 0; i < n; i++) {
+            int s = (op[i] >>> 3) / v;
+            depth[i] = Math.max(stageDepth[s], dependency[i] >= 0 ? depth[dependency[i]] : -1) + 1;
+            stageDepth[s] = depth[i];
+            deepest = Math.max(deepest, depth[i]);
+        }
+        int[] next = new int[deepest + 2];   // counting sort: next[d] = where the next pass of depth d goes
+        for (int i = 0; i < n; i++) next[depth[i] + 1]++;
+        for (int d = 1; d < next.length; d++) next[d] += next[d - 1];
+        int[] moved = new int[n], sortedOp = new int[n], sortedDependency = new int[n], lastBackward = new int[p];
+        for (int i = 0; i < n; i++) moved[i] = next[depth[i]]++;
+        int bw = Pass.BW.ordinal(), w = Pass.W.ordinal();
+        for (int i = 0; i < n; i++) {
+            int at = moved[i], pass = (op[i] >>> 1) & 3;
+            sortedOp[at] = op[i];
+            sortedDependency[at] = dependency[i] >= 0 ? moved[dependency[i]] : -1;
+            if (pass == bw || pass == w) lastBackward[(op[i] >>> 3) / v] = at;   // a stage's passes keep their order
+        }
+        return new CompiledOrder(p, v, sortedOp, sortedDependency, lastBackward);
     }
 
     private static int key(PassRef ref, int stage, int p, int v, int m) {
