@@ -107,16 +107,26 @@ public final class CommModel {
                 // per-tensor fetch), each paying its own ring latency: (n − 1)·α per collective, whatever its size.
                 boolean perTensor = e.training().zeroGathers() == ZeroGathers.TENSORS;
                 int[] tensors = Parameters.stageUnitTensors(e.model(), plan, stage);
-                Transfer gather = Transfer.NONE, scatter = Transfer.NONE;
+                Transfer.Sum gathers = new Transfer.Sum(), scatters = new Transfer.Sum();
+                // A unit's costs are reused by the next unit of its size and pieces (a stage's layers).
+                Transfer gather = null, scatter = null;
+                long lastPadded = -1;
+                int lastPieces = -1;
                 for (int i = 0; i < units.length; i++) {
                     long unitPadded = Chunking.shard(units[i], n) * (long) n;
                     int pieces = perTensor ? tensors[i] : 1;
-                    gather = gather.plus(cost.of(ALL_GATHER, (double) unitPadded * paramBytes / pieces, span).times(pieces));
-                    scatter = scatter.plus(cost.of(REDUCE_SCATTER, (double) unitPadded * gradBytes / pieces, span).times(pieces));
+                    if (unitPadded != lastPadded || pieces != lastPieces) {
+                        lastPadded = unitPadded;
+                        lastPieces = pieces;
+                        gather = cost.of(ALL_GATHER, (double) unitPadded * paramBytes / pieces, span).times(pieces);
+                        scatter = cost.of(REDUCE_SCATTER, (double) unitPadded * gradBytes / pieces, span).times(pieces);
+                    }
+                    gathers.add(gather);
+                    scatters.add(scatter);
                 }
-                ops.add(new CommOp(Axis.DP, ALL_GATHER, FORWARD, m, agBytes, gather));
-                ops.add(new CommOp(Axis.DP, ALL_GATHER, BACKWARD, backwardGathers(e) * m, agBytes, gather));
-                ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes, scatter));
+                ops.add(new CommOp(Axis.DP, ALL_GATHER, FORWARD, m, agBytes, gathers.total()));
+                ops.add(new CommOp(Axis.DP, ALL_GATHER, BACKWARD, backwardGathers(e) * m, agBytes, gathers.total()));
+                ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes, scatters.total()));
             }
         }
     }

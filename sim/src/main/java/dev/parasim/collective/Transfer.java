@@ -11,7 +11,8 @@ public record Transfer(Map<String, Double> bytesByTier, double seconds) {
 
     public Transfer {
         // Sorted, so every consumer iterates tiers in the same order on every run.
-        bytesByTier = java.util.Collections.unmodifiableMap(new TreeMap<>(bytesByTier));
+        bytesByTier = bytesByTier.size() <= 1 ? Map.copyOf(bytesByTier)   // one tier is sorted (Map.of is kept as it is)
+                : java.util.Collections.unmodifiableMap(new TreeMap<>(bytesByTier));
     }
 
     public static final Transfer NONE = new Transfer(Map.of(), 0);
@@ -25,6 +26,25 @@ public record Transfer(Map<String, Double> bytesByTier, double seconds) {
         Map<String, Double> tiers = new java.util.TreeMap<>(bytesByTier);
         o.bytesByTier.forEach((t, b) -> tiers.merge(t, b, Double::sum));
         return new Transfer(tiers, seconds + o.seconds);
+    }
+
+    /**
+     * Transfers added one after another, as a chain of {@link #plus} adds them (per tier and seconds in the same order, so
+     * the same bits) without a map per step: what a stage's per-unit collectives sum into.
+     */
+    public static final class Sum {
+        private final Map<String, Double> tiers = new TreeMap<>();
+        private double seconds;
+
+        public Sum add(Transfer t) {
+            t.bytesByTier.forEach((tier, b) -> tiers.merge(tier, b, Double::sum));
+            seconds += t.seconds;
+            return this;
+        }
+
+        public Transfer total() {
+            return new Transfer(tiers, seconds);
+        }
     }
 
     /** {@return this transfer repeated {@code times} (same bytes and time each)} */

@@ -97,12 +97,10 @@ public final class Buffers {
         return switch (plan.zero()) {
             case DDP -> {
                 long total = Parameters.sum(units), bucket = (long) Math.floor(e.training().bucketMB() * 1e6 / precision.gradBytes());
-                long staged = 0, chunks = 0;
-                for (long start = 0; start < total; start += bucket) {
-                    long length = Math.min(bucket, total - start);
-                    staged += Chunking.padded(length, n);
-                    chunks += Chunking.shard(length, n);
-                }
+                // ⌊total/bucket⌋ full buckets and the rest (integers: the same as adding bucket by bucket).
+                long full = total / bucket, rest = total % bucket;
+                long staged = full * Chunking.padded(bucket, n) + Chunking.padded(rest, n);
+                long chunks = full * Chunking.shard(bucket, n) + Chunking.shard(rest, n);
                 yield (staged + ringChunksInFlight(2 * (n - 1)) * chunks) * precision.gradBytes();
             }
             case OPTIMIZER, GRADIENTS -> ringChunksInFlight(n - 1) * shards
