@@ -46,38 +46,37 @@ final class FastReplay {
         // Per stage, chunk and pass kind, flattened as op codes index them: duration, compute and exposed parts, send.
         double[] duration = new double[slots * passes], busyOf = new double[slots * passes],
                 hiddenOf = new double[slots * passes], sendOf = new double[2 * slots * passes];
-        int[] stageOf = new int[slots];
-        for (int slot = 0; slot < slots; slot++) {
-            stageOf[slot] = slot / v;
+        for (int slot = 0; slot < slots; slot++)
             for (int k = 0; k < passes; k++) {
                 duration[slot * passes + k] = compute[slot][k] + exposed[slot][k];
                 busyOf[slot * passes + k] = compute[slot][k];
                 hiddenOf[slot * passes + k] = exposed[slot][k];
                 sendOf[(slot * passes + k) << 1 | 1] = send[slot][k];
             }
-        }
         int[] op = o.op(), dependency = o.dependency();
         double[] delivered = scratch;
         delivered[0] = 0;
-        double[] free = new double[p], link = new double[p], lastStart = new double[p], lastEnd = new double[p];
-        int[] lastBackward = o.lastBackward();
+        // begins[stage · 2 + 1]: when the stage's latest weight-gradient pass began (begins[stage · 2], other passes).
+        double[] free = new double[p], link = new double[p], begins = new double[2 * p];
         for (int i = 0; i < op.length; i++) {
-            int code = op[i], s = stageOf[code >>> 3], at = code >>> 1;
+            int word = op[i], s = word >>> CompiledOrder.STAGE_SHIFT, code = CompiledOrder.code(word), at = code >>> 1;
             double begin = Math.max(free[s], delivered[dependency[i] + 1]), end = begin + duration[at];
-            if (i == lastBackward[s]) {   // taken once per stage: predicted
-                lastStart[s] = begin;
-                lastEnd[s] = end;
-            }
+            begins[word >>> CompiledOrder.WEIGHT_GRADIENT_SHIFT] = begin;
             free[s] = end;
             double sent = Math.max(link[s], end) + sendOf[code];
             link[s] = sent;
             delivered[i + 1] = sent;
         }
+        double[] lastStart = new double[p], lastEnd = new double[p];
+        for (int s = 0; s < p; s++) {
+            lastStart[s] = begins[2 * s + 1];
+            lastEnd[s] = lastStart[s] + duration[CompiledOrder.code(op[o.lastBackward()[s]]) >>> 1];   // as the loop added it
+        }
         if (!totals) return new Result(free, null, null, lastStart, lastEnd);
         // Each stage's sums in its own pass order, as the span-recording play adds them.
         double[] busy = new double[p], hidden = new double[p];
-        for (int code : op) {
-            int s = stageOf[code >>> 3], at = code >>> 1;
+        for (int word : op) {
+            int s = word >>> CompiledOrder.STAGE_SHIFT, at = CompiledOrder.code(word) >>> 1;
             busy[s] += busyOf[at];
             hidden[s] += hiddenOf[at];
         }

@@ -17,13 +17,24 @@ import java.util.List;
  *
  * @param stages       p
  * @param chunks       v, model chunks per stage
- * @param op           per position: {@code (stage · v + chunk) << 3 | pass ordinal << 1 | 1 if another stage consumes
- *                     the output} (a stage's chunks may cost differently when its layers do not split evenly)
+ * @param op           per position: {@code stage << 20 | 1 << 19 if it produces weight gradients (BW or W) | (stage · v +
+ *                     chunk) << 3 | pass ordinal << 1 | 1 if another stage consumes the output}; the low 19 bits, the
+ *                     {@link #code}, index per-(stage, chunk, pass) tables (a stage's chunks may cost differently when its
+ *                     layers do not split evenly), and {@code op >>> 19} = stage · 2 + the weight-gradient bit
  * @param dependency   per position: the position of the other stage's pass whose output it waits for, or −1
  *                     (none, or a pass of its own stage, which has always ended before: a stage runs in order)
  * @param lastBackward per stage: the position of its last pass that produces weight gradients (BW or W)
  */
 public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, int[] lastBackward) {
+    /** Where {@link #op} keeps the stage. */
+    public static final int STAGE_SHIFT = 20;
+    /** {@link #op}'s bit for a pass that produces weight gradients: {@code op >>> WEIGHT_GRADIENT_SHIFT} = stage · 2 + it. */
+    public static final int WEIGHT_GRADIENT_SHIFT = 19, WEIGHT_GRADIENT = 1 << WEIGHT_GRADIENT_SHIFT;
+
+    /** {@return the low bits of an op word: {@code (stage · v + chunk) << 3 | pass ordinal << 1 | consumed}} */
+    public static int code(int op) {
+        return op & (WEIGHT_GRADIENT - 1);
+    }
 
     /** {@return passes in all stages} */
     public int size() {
@@ -32,17 +43,19 @@ public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, 
 
     /** {@return the stage of the pass at {@code position}} */
     public int stage(int position) {
-        return (op[position] >>> 3) / chunks;
+        return op[position] >>> STAGE_SHIFT;
     }
 
     /** {@return the chunk of the pass at {@code position}} */
     public int chunk(int position) {
-        return (op[position] >>> 3) % chunks;
+        return (code(op[position]) >>> 3) % chunks;
     }
 
     public static CompiledOrder of(List<List<PassRef>> orders, int v) {
         if (Pass.values().length > 4) throw new AssertionError("op packs the pass ordinal in two bits");
         int p = orders.size(), m = 0, n = 0;
+        if ((long) p << STAGE_SHIFT > Integer.MAX_VALUE || (long) p * v << 3 >= WEIGHT_GRADIENT)
+            throw new IllegalArgumentException("pipeline too large to compile: p " + p + ", v " + v);
         for (List<PassRef> order : orders) {
             n += order.size();
             for (PassRef ref : order) m = Math.max(m, ref.microBatch() + 1);
@@ -65,7 +78,9 @@ public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, 
                     int from = dep == null ? -1 : position[key(dep.pass(), dep.stage(), p, v, m)];
                     if (dep != null && from < 0) break;
                     int consumer = Dependencies.consumerStage(s, ref, p, v);
-                    op[placed] = (s * v + ref.chunk()) << 3 | ref.pass().ordinal() << 1 | (consumer >= 0 ? 1 : 0);
+                    boolean weights = ref.pass() == Pass.BW || ref.pass() == Pass.W;
+                    op[placed] = s << STAGE_SHIFT | (weights ? WEIGHT_GRADIENT : 0)
+                            | (s * v + ref.chunk()) << 3 | ref.pass().ordinal() << 1 | (consumer >= 0 ? 1 : 0);
                     dependency[placed] = dep == null || dep.stage() == s ? -1 : from;
                     position[key(ref, s, p, v, m)] = placed++;
                     next[s]++;
@@ -83,7 +98,7 @@ public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, 
         int[] depth = new int[n], stageDepth = new int[p];
         Arrays.fill(stageDepth, -1);
         for (int i = 0; i < n; i++) {
-            int s = (op[i] >>> 3) / v;
+            int s = op[i] >>> STAGE_SHIFT;
             depth[i] = Math.max(stageDepth[s], dependency[i] >= 0 ? depth[dependency[i]] : -1) + 1;
             stageDepth[s] = depth[i];
             deepest = Math.max(deepest, depth[i]);
@@ -93,12 +108,11 @@ public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, 
         for (int d = 1; d < next.length; d++) next[d] += next[d - 1];
         int[] moved = new int[n], sortedOp = new int[n], sortedDependency = new int[n], lastBackward = new int[p];
         for (int i = 0; i < n; i++) moved[i] = next[depth[i]]++;
-        int bw = Pass.BW.ordinal(), w = Pass.W.ordinal();
         for (int i = 0; i < n; i++) {
-            int at = moved[i], pass = (op[i] >>> 1) & 3;
+            int at = moved[i];
             sortedOp[at] = op[i];
             sortedDependency[at] = dependency[i] >= 0 ? moved[dependency[i]] : -1;
-            if (pass == bw || pass == w) lastBackward[(op[i] >>> 3) / v] = at;   // a stage's passes keep their order
+            if ((op[i] & WEIGHT_GRADIENT) != 0) lastBackward[op[i] >>> STAGE_SHIFT] = at;   // a stage keeps its order
         }
         return new CompiledOrder(p, v, sortedOp, sortedDependency, lastBackward);
     }
