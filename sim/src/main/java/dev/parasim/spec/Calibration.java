@@ -42,7 +42,7 @@ public record Calibration(double gemmEfficiency, double gemmHalfSize, double att
      * their (lower) peak than on H100, and its element-wise kernels move fewer bytes per FLOP. Refitted (GEMM 0.74 →
      * 0.71, attention 0.30 → 0.32 at half-sequence 256 → 384, element-wise 150 → 100 B) once the cross-entropy's fp32
      * traffic was counted kernel by kernel: it took the small models' share of time the element-wise term had carried
-     * (mpt-125m from +9–12% to within ±6%).
+     * (mpt-125m at 8,192 tokens or fewer from +3–12% to within ±4%).
      */
     public static final Calibration A100 = new Calibration(0.71, 68, 0.32, 384, 0.80, 100, 0.52, 1.0, 4);
 
