@@ -111,21 +111,66 @@ public final class Calibrator {
         return new Result(start, current, total, lastMove, fits(start, cases), fits(current, cases));
     }
 
+    /**
+     * {@return the fitted scale corrections of the components at {@code at}}: the ridge regression of the residuals on
+     * the components' sensitivities, repeated without any component whose full correction would take its parameter
+     * past a bound ({@link #apply} clamps efficiencies at 1): that component stays, and the others are fitted without
+     * it (an active set). Without it two collinear components (HBM efficiency and element-wise bytes) could trade a
+     * clamped move for one that is not, and no move along the correction would help.
+     */
     static double[] corrections(SparkSession spark, Calibration at, List<Case> cases, double regParam) {
-        List<Row> rows = new ArrayList<>();
-        for (Case c : cases) {
+        double[][] features = new double[cases.size()][];
+        double[] residuals = new double[cases.size()];
+        for (int i = 0; i < cases.size(); i++) {
+            Case c = cases.get(i);
             double base = seconds(at, c);
-            double[] features = new double[Component.values().length];
+            features[i] = new double[Component.values().length];
             for (Component k : Component.values())
-                features[k.ordinal()] = (seconds(scaled(at, k, 1 + STEP), c) - base) / STEP;
-            rows.add(RowFactory.create(c.measuredSeconds() - base, Vectors.dense(features)));
+                features[i][k.ordinal()] = (seconds(scaled(at, k, 1 + STEP), c) - base) / STEP;
+            residuals[i] = c.measuredSeconds() - base;
+        }
+        boolean[] fixed = new boolean[Component.values().length];
+        while (true) {
+            double[] corrections = regression(spark, features, residuals, fixed, regParam);
+            boolean changed = false;
+            for (Component k : Component.values())
+                if (!fixed[k.ordinal()] && clamps(at, k, corrections[k.ordinal()])) fixed[k.ordinal()] = changed = true;
+            if (!changed) return corrections;
+        }
+    }
+
+    /** {@return whether scaling component {@code k}'s time by 1 + correction takes its parameter past a bound} */
+    static boolean clamps(Calibration a, Component k, double correction) {
+        double scale = 1 + correction;
+        if (scale < 0.2) return true;
+        return switch (k) {
+            case GEMM -> a.gemmEfficiency() / scale > 1;
+            case ATTENTION -> a.attentionEfficiency() / scale > 1;
+            case MEMORY -> a.memoryEfficiency() / scale > 1;
+            case ELEMENTWISE -> false;
+            case TP_EXPOSED -> 1 - (1 - a.tpOverlap()) * scale < 0;
+        };
+    }
+
+    /** {@return the ridge coefficients of the free components (the fixed ones left out of the features, 0)} */
+    static double[] regression(SparkSession spark, double[][] features, double[] residuals, boolean[] fixed, double regParam) {
+        int[] free = java.util.stream.IntStream.range(0, fixed.length).filter(k -> !fixed[k]).toArray();
+        double[] corrections = new double[fixed.length];
+        if (free.length == 0) return corrections;
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < features.length; i++) {
+            double[] f = new double[free.length];
+            for (int j = 0; j < free.length; j++) f[j] = features[i][free[j]];
+            rows.add(RowFactory.create(residuals[i], Vectors.dense(f)));
         }
         StructType schema = new StructType().add("residual", DataTypes.DoubleType).add("features", new VectorUDT());
         Dataset<Row> data = spark.createDataFrame(rows, schema);
         LinearRegressionModel model = new LinearRegression().setLabelCol("residual").setFeaturesCol("features")
                 .setFitIntercept(false).setStandardization(false).setRegParam(regParam).setElasticNetParam(0)
                 .setMaxIter(200).fit(data);
-        return model.coefficients().toArray();
+        double[] fitted = model.coefficients().toArray();
+        for (int j = 0; j < free.length; j++) corrections[free[j]] = fitted[j];
+        return corrections;
     }
 
     public static List<Fit> fits(ClusterSpec cluster, Calibration calibration, List<PublishedRun> runs) {

@@ -183,12 +183,39 @@ public final class ComputeCost {
         return memoryBound(forward + backward);
     }
 
-    /** {@return the LM head and cross-entropy of one micro-batch (last stage): logits GEMM plus fp32 softmax traffic} */
+    /** HBM bytes per logit of the cross-entropy's forward in fp32, past the cast: log-softmax reads 4 and writes 4. */
+    static final double CROSS_ENTROPY_FORWARD_BYTES = 4 + 4;
+    /**
+     * HBM bytes per logit of the cross-entropy's backward in fp32, past the cast: the NLL loss's gradient written dense
+     * (4) and log-softmax's backward, which reads that gradient and its forward output and writes the input gradient (12).
+     */
+    static final double CROSS_ENTROPY_BACKWARD_BYTES = 4 + 4 + 4 + 4;
+
+    /**
+     * {@return HBM bytes per logit of the unfused fp32 cross-entropy, forward and backward}, counted kernel by kernel,
+     * each kernel reading its inputs once and writing its outputs once: under mixed precision the logits GEMM writes
+     * 2-byte logits and autocast runs log_softmax and nll_loss in fp32 (PyTorch's autocast op list), so the forward
+     * casts them up (read 2, write 4) before {@link #CROSS_ENTROPY_FORWARD_BYTES} and the backward casts the gradient
+     * back (read 4, write 2) after {@link #CROSS_ENTROPY_BACKWARD_BYTES}: 14 and 22 B in bf16, 8 and 16 B in fp32.
+     * Per token that is V logits whatever the model's width, so it weighs most on small models: mpt-125m's 50,368-word
+     * head moves 1.8 MB a token, on an A100 about half its layers' GEMM time; mpt-13b's, 0.3% of it.
+     */
+    double[] crossEntropyBytes() {
+        double cast = elementBytes < 4 ? elementBytes + 4 : 0;
+        return new double[] {cast + CROSS_ENTROPY_FORWARD_BYTES, CROSS_ENTROPY_BACKWARD_BYTES + cast};
+    }
+
+    /**
+     * {@return the LM head and cross-entropy of one micro-batch (last stage)}: the logits GEMM plus the fp32
+     * cross-entropy's HBM traffic on the b·s·V/t logits ({@link #crossEntropyBytes})
+     */
     public PassTimes head(ModelSpec model, ParallelPlan plan, int microBatch) {
         double tokens = (double) microBatch * model.seqLen() / plan.cp();
         double vocabShard = (double) model.vocab() / plan.tp();
-        double softmax = memoryBound(4.0 * tokens * vocabShard * 3);
-        return linear(tokens, vocabShard, model.hidden()).plus(new PassTimes(softmax / 3, 2 * softmax / 3, 0));
+        double[] bytes = crossEntropyBytes();
+        double logits = tokens * vocabShard;
+        return linear(tokens, vocabShard, model.hidden())
+                .plus(new PassTimes(memoryBound(logits * bytes[0]), memoryBound(logits * bytes[1]), 0));
     }
 
     /** {@return the embedding lookup of one micro-batch (first stage): a gather and its scatter-add} */

@@ -11,16 +11,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every bundled table with one calibration per GPU type (Calibration.H100, Calibration.A100). Measured (sim validate):
- * Megatron-Core H100 mean 5.9%, max 13.9%; held-out A100 (Narayanan et al. 2021 Table 1, never fitted to) mean 4.2%,
- * max 7.3%; llm-foundry H100 mean 4.1%, max 27.4%; llm-foundry A100 mean 5.5%, max 24.5% (6.3%/16.3%, 5.3%/9.8%,
- * 6.9%/29.3% and 6.7%/32.8% before a full recompute replayed only the forward's kernels, hidden per-micro-batch DP
- * collectives slowed the compute they hide behind, and the calibrations were refitted). The bounds sit a little above
- * those measurements so that a change making any table worse fails here; the issue's goal (mean ≤ 8%, max ≤ 20% per
- * table) is met in full by Megatron-Core and the held-out table, by the llm-foundry tables on the mean only: their
- * worst rows (30B at 8,192 tokens on 8 GPUs, 70B on 64 A100 40 GB, mpt-760m at 512–1,024 tokens and mpt-1b on 32 A100
- * 40 GB) are measured 15–25% below their neighbours, which nothing in the model explains (see README, Validation).
+ * Megatron-Core H100 mean 6.2%, max 16.7%; held-out A100 (Narayanan et al. 2021 Table 1, never fitted to) mean 4.4%,
+ * max 7.5%; llm-foundry H100 mean 5.4%, max 19.8%; llm-foundry A100 mean 5.1%, max 21.3% (5.9%/13.9%, 4.2%/7.3%,
+ * 4.1%/27.4% and 5.5%/24.5% before the cross-entropy was counted kernel by kernel and the calibrations refitted;
+ * 6.3%/16.3%, 5.3%/9.8%, 6.9%/29.3% and 6.7%/32.8% before a full recompute replayed only the forward's kernels and
+ * hidden per-micro-batch DP collectives slowed the compute they hide behind). The bounds sit a little above those
+ * measurements so that a change making any table worse fails here; the issue's goal (mean ≤ 8%, max ≤ 20% per
+ * table) is met in full by Megatron-Core, the held-out Table 1 and llm-foundry H100, by llm-foundry A100 and the
+ * held-out Table 2 on the mean only: their worst rows (mpt-760m at 512 tokens on A100 80 GB, 30B at 8,192 tokens on 8
+ * GPUs, 175B ZeRO-3 on 1,536 GPUs) are measured 17–21% below neighbours the model prices smoothly (see README).
  * The held-out ZeRO-3 vs PTD-P table (Narayanan et al. 2021 Table 2) is held by {@link #heldOutZero3VsPtdWithinMeasuredBounds}
- * and, pair by pair, {@code ZeroVsPtdTest}: mean 6.7%, max 20.5% (10.3%, 32.9% before DeepSpeed's on-demand fetch paid
+ * and, pair by pair, {@code ZeroVsPtdTest}: mean 6.1%, max 20.9% (10.3%, 32.9% before DeepSpeed's on-demand fetch paid
  * the recompute's second gather, {@code analytic.CommModel.backwardGathers}).
  */
 class ValidationTest {
@@ -32,9 +33,9 @@ class ValidationTest {
         // Issue #13's goal per table: mean <= 8%, max <= 20%.
         assertTrue(Validation.meanAbsError(rows) <= 0.08, "mean " + Validation.meanAbsError(rows));
         assertTrue(Validation.maxAbsError(rows) <= 0.20, "max " + Validation.maxAbsError(rows));
-        // Measured: mean 5.9%, max 13.9%.
-        assertTrue(Validation.meanAbsError(rows) <= 0.062, "mean " + Validation.meanAbsError(rows));
-        assertTrue(Validation.maxAbsError(rows) <= 0.145, "max " + Validation.maxAbsError(rows));
+        // Measured: mean 6.2%, max 16.7%.
+        assertTrue(Validation.meanAbsError(rows) <= 0.065, "mean " + Validation.meanAbsError(rows));
+        assertTrue(Validation.maxAbsError(rows) <= 0.17, "max " + Validation.maxAbsError(rows));
         // Every row fits an 80 GB H100, as it did in the published runs.
         rows.forEach(r -> assertTrue(r.prediction().fits(), r.run().model() + ": " + r.prediction().memory().reason()));
     }
@@ -44,8 +45,8 @@ class ValidationTest {
         List<Validation.Row> rows = Validation.heldOutA100(Calibration.A100);
         assertEquals(10, rows.size());
         double mean = Validation.meanAbsError(rows), max = Validation.maxAbsError(rows);
-        assertTrue(mean <= 0.045, "mean " + mean);   // measured 4.2%
-        assertTrue(max <= 0.078, "max " + max);      // measured 7.3%
+        assertTrue(mean <= 0.047, "mean " + mean);   // measured 4.4%
+        assertTrue(max <= 0.078, "max " + max);      // measured 7.5%
         // Every row fits an 80 GB A100 with full recompute and plain DDP, as it did on Selene.
         rows.forEach(r -> assertTrue(r.prediction().fits(), r.run().model() + ": " + r.prediction().memory().reason()));
     }
@@ -53,29 +54,32 @@ class ValidationTest {
     /** llm-foundry on H100 (77 rows: ZeRO-2/3 FSDP, 8–512 GPUs, 512–65K tokens, bf16 and fp8), per regime too. */
     @Test
     void llmFoundryH100WithinMeasuredBounds() {
-        // Measured: mean 4.1%, max 27.4% (mpt-30b at 8,192 tokens on 8 GPUs, measured 17% below its 4,096-token twin).
-        assertTable(Validation.llmFoundry("dgx-h100", Calibration.H100), 77, 0.044, 0.28);
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.LONG_SEQUENCE, 14, 0.031, 0.052);   // 2.8%, 4.8%
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FP8, 7, 0.032, 0.067);              // 2.9%, 6.3%
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FSDP_LARGE, 18, 0.052, 0.12);       // 4.9%, 11.3%
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FULL_RECOMPUTE, 30, 0.048, 0.28);   // 4.5%, 27.4%
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.OTHER, 27, 0.04, 0.122);            // 3.7%, 11.6%
+        // Measured: mean 5.4%, max 19.8% (mpt-30b at 8,192 tokens on 8 GPUs, measured 17% below its 4,096-token twin):
+        // the issue's goal (mean <= 8%, max <= 20%) is met. 4.1%, 27.4% before the cross-entropy's refit.
+        assertTable(Validation.llmFoundry("dgx-h100", Calibration.H100), 77, 0.057, 0.20);
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.LONG_SEQUENCE, 14, 0.057, 0.10);    // 5.4%, 9.7%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FP8, 7, 0.049, 0.10);               // 4.6%, 9.7%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FSDP_LARGE, 18, 0.085, 0.137);      // 8.2%, 13.3%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FULL_RECOMPUTE, 30, 0.083, 0.20);   // 8.0%, 19.8%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.OTHER, 27, 0.028, 0.10);            // 2.5%, 9.6%
     }
 
     /** llm-foundry on A100 40/80 GB (139 rows), per regime too. */
     @Test
     void llmFoundryA100WithinMeasuredBounds() {
-        // Measured: mean 5.5%, max 24.5% (mpt-760m at 512 tokens on A100 80 GB, measured 21% below its 2,048-token twin).
-        assertTable(Validation.llmFoundry("dgx-a100", Calibration.A100), 139, 0.058, 0.25);
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.LONG_SEQUENCE, 31, 0.057, 0.14);    // 5.4%, 13.4%
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FSDP_LARGE, 9, 0.052, 0.095);       // 4.9%, 9.1%
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FULL_RECOMPUTE, 49, 0.095, 0.23);   // 9.2%, 22.6%
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.OTHER, 68, 0.041, 0.25);            // 3.8%, 24.5%
+        // Measured: mean 5.1%, max 21.3% (mpt-760m at 512 tokens on A100 80 GB, measured 21% below its 2,048-token twin;
+        // 30B at 8,192 tokens +20.9%, mpt-1b on 32 A100 40 GB +19.9%). 5.5%, 24.5% before the cross-entropy's refit.
+        assertTable(Validation.llmFoundry("dgx-a100", Calibration.A100), 139, 0.054, 0.215);
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.LONG_SEQUENCE, 31, 0.047, 0.133);   // 4.4%, 12.9%
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FSDP_LARGE, 9, 0.055, 0.11);        // 5.2%, 10.7%
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FULL_RECOMPUTE, 49, 0.094, 0.212);  // 9.1%, 20.9%
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.OTHER, 68, 0.032, 0.215);           // 2.9%, 21.3%
     }
 
     /**
-     * Narayanan et al. 2021 Table 2 (held out): measured mean 6.7%, max 20.5% (175B ZeRO-3 on 1,536 GPUs, latency-bound,
-     * 20.5% slow; the 530B ZeRO-3 rows +7.8% to +13.4%, from +22% to +33% before the recompute's gathers were counted).
+     * Narayanan et al. 2021 Table 2 (held out): measured mean 6.1%, max 20.9% (175B ZeRO-3 on 1,536 GPUs, latency-bound,
+     * 20.9% slow; the 530B ZeRO-3 rows +6.9% to +10.5%, from +22% to +33% before the recompute's gathers were counted;
+     * 6.7%, 20.5% before the cross-entropy's refit).
      */
     @Test
     void heldOutZero3VsPtdWithinMeasuredBounds() {
