@@ -28,13 +28,11 @@ public record CommVolume(long bytesPerGpu, Map<CollectiveKind, Long> byCollectiv
             byKind.merge(op.kind(), bytes, Long::sum);
             double wire = op.each().bytes();
             long assigned = 0;
-            List<String> tiers = List.copyOf(op.each().bytesByTier().keySet());
-            for (int i = 0; i < tiers.size(); i++) {
-                String tier = tiers.get(i);
-                long share = i == tiers.size() - 1 ? bytes - assigned
-                        : Math.round(bytes * op.each().bytesByTier().get(tier) / wire);
+            int left = op.each().bytesByTier().size();
+            for (Map.Entry<String, Double> tier : op.each().bytesByTier().entrySet()) {
+                long share = --left == 0 ? bytes - assigned : Math.round(bytes * tier.getValue() / wire);
                 assigned += share;
-                byTier.merge(tier, share, Long::sum);
+                byTier.merge(tier.getKey(), share, Long::sum);
             }
         }
         return new CommVolume(total, byKind, byTier);

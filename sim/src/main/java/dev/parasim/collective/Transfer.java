@@ -18,6 +18,8 @@ public record Transfer(Map<String, Double> bytesByTier, double seconds) {
     public static final Transfer NONE = new Transfer(Map.of(), 0);
 
     public double bytes() {
+        // One tier (nearly every collective) is its own sum; more go through the stream's compensated sum, as always.
+        if (bytesByTier.size() == 1) return bytesByTier.values().iterator().next();
         return bytesByTier.values().stream().mapToDouble(Double::doubleValue).sum();
     }
 
