@@ -37,7 +37,6 @@ public final class Check {
     /** Longest experiment, plan or sweep name: names become file and directory names. */
     public static final int MAX_NAME_CHARS = 100;
 
-    private static final java.util.regex.Pattern FILE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]+");
 
     /**
      * {@return {@code value} if it is safe as one path component}: letters, digits, '-', '_' and '.', not "." or "..",
@@ -47,9 +46,19 @@ public final class Check {
         name(field, value);
         if (value.length() > MAX_NAME_CHARS)
             throw new SpecException(field, "must be at most " + MAX_NAME_CHARS + " characters", value);
-        if (!FILE_NAME.matcher(value).matches() || value.equals(".") || value.equals(".."))
+        if (!fileNameChars(value) || value.equals(".") || value.equals(".."))
             throw new SpecException(field, "must be a file name of letters, digits, '-', '_' and '.' (not . or ..)", value);
         return value;
+    }
+
+    /** {@return whether every character is an ASCII letter or digit, '.', '_' or '-'} (a sweep checks each plan's name) */
+    private static boolean fileNameChars(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'))
+                return false;
+        }
+        return !value.isEmpty();
     }
 
     /** {@return {@code value} if it is at most {@code max}} (limits keep arithmetic exact and work bounded) */

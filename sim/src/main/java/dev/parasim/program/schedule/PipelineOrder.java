@@ -64,12 +64,28 @@ public final class PipelineOrder {
      * has v + 1 entries: the counts of chunks 0 … v − 1, then the chunk whose forward reached it.
      */
     public static List<int[][]> inFlightPeaks(PipelineSchedule schedule, int p, int m, int v) {
-        return PEAKS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
-            List<int[][]> peaks = new ArrayList<>();
-            for (List<PassRef> order : generate(schedule, p, m, v)) peaks.add(undominated(order, v));
-            return List.copyOf(peaks);
+        Last last = lastPeaks;
+        if (last != null && last.is(schedule, p, m, v)) return last.value();
+        List<int[][]> peaks = PEAKS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
+            List<int[][]> perStage = new ArrayList<>();
+            for (List<PassRef> order : generate(schedule, p, m, v)) perStage.add(undominated(order, v));
+            return List.copyOf(perStage);
         });
+        lastPeaks = new Last(schedule, p, m, v, peaks);
+        return peaks;
     }
+
+    /**
+     * The shape asked for last and its answer: a plan's memory asks for the same shape once per stage and call site, and a
+     * sweep evaluates plans of one shape one after another (a map lookup builds and hashes a key each time).
+     */
+    private record Last(PipelineSchedule schedule, int p, int m, int v, List<int[][]> value) {
+        boolean is(PipelineSchedule schedule, int p, int m, int v) {
+            return this.schedule == schedule && this.p == p && this.m == m && this.v == v;
+        }
+    }
+
+    private static volatile Last lastPeaks, lastStarts;
 
     /**
      * {@return per stage, what it holds at the moments a pass's ZeRO ops can peak}: after each F, and before each B, BW
@@ -79,8 +95,10 @@ public final class PipelineOrder {
      * 2 before W. A chunk counts as awaiting its B from the end of its F, and its W from the end of its B.
      */
     public static List<int[][]> passStarts(PipelineSchedule schedule, int p, int m, int v) {
-        return STARTS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
-            List<int[][]> starts = new ArrayList<>();
+        Last last = lastStarts;
+        if (last != null && last.is(schedule, p, m, v)) return last.value();
+        List<int[][]> starts = STARTS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
+            List<int[][]> perStage = new ArrayList<>();
             for (List<PassRef> order : generate(schedule, p, m, v)) {
                 List<int[]> kept = new ArrayList<>();
                 int[] live = new int[2 * v + 2];
@@ -97,10 +115,12 @@ public final class PipelineOrder {
                         case W -> live[v + c]--;
                     }
                 }
-                starts.add(kept.toArray(int[][]::new));
+                perStage.add(kept.toArray(int[][]::new));
             }
-            return List.copyOf(starts);
+            return List.copyOf(perStage);
         });
+        lastStarts = new Last(schedule, p, m, v, starts);
+        return starts;
     }
 
     /** Adds {@code live} to {@code kept} unless a vector of the same chunk and kind dominates it, dropping those it dominates. */
