@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 
 /**
@@ -44,6 +45,12 @@ public final class Execution {
                 : Math.max(1, (grid.world() + parallelism - 1) / parallelism);
         Topology topology = Topology.of(e.cluster(), grid, rpp);
         long started = System.nanoTime();
+        // The single-device reference does not depend on the plan: it runs on a thread of its own meanwhile (the driver
+        // mostly waits for Spark), and every plan of an experiment shares it.
+        CompletableFuture<SingleDeviceTrainer.Result> ref = !reference ? null : CompletableFuture.supplyAsync(() ->
+                reference(new SingleDeviceTrainer.Settings(model.config(), ex.fp64() ? DataType.DOUBLE : DataType.FLOAT, ex.seed(),
+                        e.training().globalBatch(), e.training().microBatch(), ex.steps(), ex.learningRate(),
+                        precision == PrecisionMode.BF16_MIXED ? Precision.BF16_MIXED : Precision.FP32)), REFERENCE_THREAD);
         RankPrograms programs = StagePrograms.of(stages, grid);
         try (Backend engine = transport.apply(topology, programs)) {
             long rehearsalBytes = ExecModels.parameters(e.model()) * REHEARSAL_BYTES_PER_PARAMETER * grid.world();
@@ -83,13 +90,10 @@ public final class Execution {
             List<Double> refLosses = List.of();
             double diff = Double.NaN;
             if (reference) {
-                SingleDeviceTrainer.Result ref = reference(new SingleDeviceTrainer.Settings(model.config(),
-                        ex.fp64() ? DataType.DOUBLE : DataType.FLOAT, ex.seed(), e.training().globalBatch(),
-                        e.training().microBatch(), ex.steps(), ex.learningRate(),
-                        precision == PrecisionMode.BF16_MIXED ? Precision.BF16_MIXED : Precision.FP32));
-                refLosses = java.util.Arrays.stream(ref.lossPerStep()).boxed().toList();
+                SingleDeviceTrainer.Result single = joined(ref);
+                refLosses = java.util.Arrays.stream(single.lossPerStep()).boxed().toList();
                 double[][] refParams = new double[model.units()][];
-                INDArray[] units = ref.unitParams();
+                INDArray[] units = single.unitParams();
                 for (int u = 0; u < units.length; u++) refParams[u] = units[u].toDoubleVector();
                 diff = maxRelativeDiff(StagePrograms.assemble(stages, grid, shards), refParams);
                 double[] copy = StagePrograms.wteCopy(stages, grid, shards);
@@ -157,6 +161,24 @@ public final class Execution {
                         plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i,
                         program.stages().get(s));
         return stages;
+    }
+
+    /** Runs single-device references beside the executed runs (a daemon: a failed run does not wait for its reference). */
+    private static final java.util.concurrent.Executor REFERENCE_THREAD = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "parasim-single-device-reference");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** {@return the reference's result, its failure rethrown as thrown} */
+    private static SingleDeviceTrainer.Result joined(CompletableFuture<SingleDeviceTrainer.Result> ref) {
+        try {
+            return ref.join();
+        } catch (java.util.concurrent.CompletionException failed) {
+            if (failed.getCause() instanceof RuntimeException r) throw r;
+            if (failed.getCause() instanceof Error err) throw err;
+            throw failed;
+        }
     }
 
     /** The last few single-device runs: every plan of an experiment shares one (it does not depend on the plan). */
