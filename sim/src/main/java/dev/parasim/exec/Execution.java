@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 
 /**
@@ -44,10 +45,16 @@ public final class Execution {
                 : Math.max(1, (grid.world() + parallelism - 1) / parallelism);
         Topology topology = Topology.of(e.cluster(), grid, rpp);
         long started = System.nanoTime();
+        // The single-device reference does not depend on the plan: it runs on a thread of its own meanwhile (the driver
+        // mostly waits for Spark), and every plan of an experiment shares it.
+        CompletableFuture<SingleDeviceTrainer.Result> ref = !reference ? null : CompletableFuture.supplyAsync(() ->
+                reference(new SingleDeviceTrainer.Settings(model.config(), ex.fp64() ? DataType.DOUBLE : DataType.FLOAT, ex.seed(),
+                        e.training().globalBatch(), e.training().microBatch(), ex.steps(), ex.learningRate(),
+                        precision == PrecisionMode.BF16_MIXED ? Precision.BF16_MIXED : Precision.FP32)), REFERENCE_THREAD);
         RankPrograms programs = StagePrograms.of(stages, grid);
         try (Backend engine = transport.apply(topology, programs)) {
             long rehearsalBytes = ExecModels.parameters(e.model()) * REHEARSAL_BYTES_PER_PARAMETER * grid.world();
-            if (!(engine instanceof InProcessBackend) && rehearsalBytes <= MAX_REHEARSAL_BYTES)
+            if (!(engine instanceof InProcessBackend) && rehearsalBytes <= MAX_REHEARSAL_BYTES && rehearsalPays(topology))
                 engine.expectQuiet(rehearsedQuiet(topology, programs));
             int supersteps = 0;
             int rounds = 0;
@@ -83,13 +90,10 @@ public final class Execution {
             List<Double> refLosses = List.of();
             double diff = Double.NaN;
             if (reference) {
-                SingleDeviceTrainer.Result ref = reference(new SingleDeviceTrainer.Settings(model.config(),
-                        ex.fp64() ? DataType.DOUBLE : DataType.FLOAT, ex.seed(), e.training().globalBatch(),
-                        e.training().microBatch(), ex.steps(), ex.learningRate(),
-                        precision == PrecisionMode.BF16_MIXED ? Precision.BF16_MIXED : Precision.FP32));
-                refLosses = java.util.Arrays.stream(ref.lossPerStep()).boxed().toList();
+                SingleDeviceTrainer.Result single = joined(ref);
+                refLosses = java.util.Arrays.stream(single.lossPerStep()).boxed().toList();
                 double[][] refParams = new double[model.units()][];
-                INDArray[] units = ref.unitParams();
+                INDArray[] units = single.unitParams();
                 for (int u = 0; u < units.length; u++) refParams[u] = units[u].toDoubleVector();
                 diff = maxRelativeDiff(StagePrograms.assemble(stages, grid, shards), refParams);
                 double[] copy = StagePrograms.wteCopy(stages, grid, shards);
@@ -113,13 +117,26 @@ public final class Execution {
     private static final long MAX_REHEARSAL_BYTES = 1L << 30;
 
     /**
+     * {@return whether a rehearsal ({@link #rehearsedQuiet}) saves more than it costs}: when a TP group shares a partition,
+     * its collectives (several per layer and micro-batch) send nothing across partitions, so most of a step's supersteps
+     * are quiet (dp2-tp2-pp2 ZeRO-3: 392 of 404). Without that only a few are (a pipeline pass's, the step's local ops:
+     * 3 of DDP dp8's 18, 19 of ZeRO-3 dp8's 174, 7 of dp2-pp4 1F1B's 18), and one step of arithmetic on the driver costs
+     * more than the shuffles it would skip in the first step (the steps after it learn the pattern from the one before).
+     */
+    static boolean rehearsalPays(Topology topology) {
+        int[] tp = topology.grid().members(RankGrid.Group.TP, 0);
+        return tp.length > 1 && topology.partitionOf(tp[0]) == topology.partitionOf(tp[tp.length - 1]);
+    }
+
+    /**
      * {@return which supersteps of a step send nothing across partitions}, learnt by running one step of the same
      * programs on the same partitions in this JVM ({@link InProcessBackend}): a transport that moves messages between
      * machines then runs the superstep after each such one without moving anything from its first step on
-     * ({@link Backend#expectQuiet}), at the cost of one step's arithmetic here. The rehearsal's ranks are discarded.
+     * ({@link Backend#expectQuiet}), at the cost of one step's arithmetic here, spread over the driver's cores (a
+     * superstep's partitions run at once, as on an executor). The rehearsal's ranks are discarded.
      */
     private static boolean[] rehearsedQuiet(Topology topology, RankPrograms programs) {
-        try (Backend rehearsal = new InProcessBackend(topology, programs)) {
+        try (Backend rehearsal = new InProcessBackend(topology, programs, Runtime.getRuntime().availableProcessors())) {
             rehearsal.runStep();
             return rehearsal.quietPattern();
         }
@@ -144,6 +161,24 @@ public final class Execution {
                         plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i,
                         program.stages().get(s));
         return stages;
+    }
+
+    /** Runs single-device references beside the executed runs (a daemon: a failed run does not wait for its reference). */
+    private static final java.util.concurrent.Executor REFERENCE_THREAD = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "parasim-single-device-reference");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** {@return the reference's result, its failure rethrown as thrown} */
+    private static SingleDeviceTrainer.Result joined(CompletableFuture<SingleDeviceTrainer.Result> ref) {
+        try {
+            return ref.join();
+        } catch (java.util.concurrent.CompletionException failed) {
+            if (failed.getCause() instanceof RuntimeException r) throw r;
+            if (failed.getCause() instanceof Error err) throw err;
+            throw failed;
+        }
     }
 
     /** The last few single-device runs: every plan of an experiment shares one (it does not depend on the plan). */

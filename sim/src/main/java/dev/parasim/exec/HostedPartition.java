@@ -95,6 +95,22 @@ public final class HostedPartition implements Serializable {
         return superstep(expectedGeneration, startStep, batchStart, java.util.Collections.emptyIterator());
     }
 
+    /** Heap bytes allowed per rank beyond its metered buffers: its program, event log and bookkeeping. */
+    private static final long RANK_OVERHEAD_BYTES = 256 << 10;
+
+    /**
+     * {@return about how many heap bytes this partition holds}: each rank's live metered memory (buffers; activations
+     * are metered too, though ND4J holds them off the heap) plus {@value #RANK_OVERHEAD_BYTES} bytes, and the messages
+     * it holds between supersteps (what a Spark block store sizes a cached partition by, without walking it)
+     */
+    public long heapBytes() {
+        long bytes = 0;
+        for (RankState r : ranks) bytes += r.memory().liveTotal() + RANK_OVERHEAD_BYTES;
+        for (byte[] w : local) bytes += w.length;
+        for (byte[] w : remote) bytes += w.length;
+        return bytes;
+    }
+
     /** Numbers per superstep in {@link #status}: generation, cross-partition bytes, in-partition bytes, busy ranks, cross-partition messages. */
     public static final int STATUS_FIELDS = 5;
 

@@ -6,17 +6,14 @@ import dev.parasim.exec.RankProgram;
 import dev.parasim.exec.RankPrograms;
 import dev.parasim.exec.RankState;
 import dev.parasim.exec.Topology;
-import dev.parasim.exec.Wire;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import scala.Tuple2;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,7 +22,8 @@ import java.util.stream.IntStream;
 
 /**
  * The Spark {@link Backend}: runs rank programs as Spark supersteps. The ranks' state is an RDD with one
- * {@link HostedPartition} per partition, persisted after every superstep and locally checkpointed after
+ * {@link HostedPartition} per partition (in a {@link Hosted}, which tells Spark its size), persisted after every superstep
+ * and locally checkpointed after
  * every batch of up to {@value Backend#BATCH} supersteps chained into one job (so lineage stays short and
  * a step needs few jobs; the number of supersteps is known from the program). A superstep shuffles the
  * previous superstep's cross-partition messages with a {@link RankPartitioner} (keyed by destination rank),
@@ -40,7 +38,7 @@ public final class SuperstepEngine extends Backend {
     private final RankPartitioner partitioner;
     private final ShuffleMeter meter;
     private final String runId = "run-" + UUID.randomUUID();
-    private JavaRDD<HostedPartition> state;
+    private JavaRDD<Hosted> state;
     private int jobs;
 
     public SuperstepEngine(SparkSession spark, Topology topology, RankProgram program) {
@@ -56,8 +54,8 @@ public final class SuperstepEngine extends Backend {
         int partitions = topology.partitions();
         List<Integer> ids = IntStream.range(0, partitions).boxed().toList();
         Topology t = topology;
-        JavaRDD<HostedPartition> init = jsc.parallelize(ids, partitions)
-                .mapPartitionsWithIndex((index, ignored) -> List.of(new HostedPartition(index, t, programs)).iterator(), true);
+        JavaRDD<Hosted> init = jsc.parallelize(ids, partitions)
+                .mapPartitionsWithIndex((index, ignored) -> List.of(new Hosted(new HostedPartition(index, t, programs))).iterator(), true);
         materialize(init);
         state = init;
     }
@@ -71,8 +69,8 @@ public final class SuperstepEngine extends Backend {
      */
     @Override
     protected long[] runBatch(int first, int count, boolean startStep, boolean[] quiet) {
-        List<JavaRDD<HostedPartition>> chain = new ArrayList<>();
-        JavaRDD<HostedPartition> current = state;
+        List<JavaRDD<Hosted>> chain = new ArrayList<>();
+        JavaRDD<Hosted> current = state;
         for (int i = 0; i < count; i++) {
             int gen = first + i;
             boolean start = startStep && i == 0;
@@ -82,18 +80,19 @@ public final class SuperstepEngine extends Backend {
             boolean readTwice = i == count - 1 || !quiet[i + 1];
             if (quiet[i]) {
                 // Nothing to shuffle: a narrow map, which Spark runs in the same task as the superstep before.
-                current = current.map(hosted -> hosted.quietSuperstep(gen, start, batchStart));
+                current = current.rdd().map(new SuperstepFunctions.Quiet(gen, start, batchStart), SuperstepFunctions.HOSTED).toJavaRDD();
                 if (readTwice) {
                     current.persist(StorageLevel.MEMORY_AND_DISK());
                     chain.add(current);
                 }
                 continue;
             }
-            JavaPairRDD<Integer, byte[]> messages = current
-                    .flatMapToPair(h -> h.outgoing().stream().map(w -> new Tuple2<>(Wire.dst(w), w)).iterator())
+            JavaPairRDD<Integer, byte[]> messages = JavaPairRDD.fromRDD(
+                            current.rdd().flatMap(new SuperstepFunctions.Outgoing(), SuperstepFunctions.MESSAGE),
+                            SuperstepFunctions.RANK, SuperstepFunctions.WIRE)
                     .setName(MESSAGES + (gen - 1)).partitionBy(partitioner);
-            current = current.zipPartitions(messages,
-                    (hosted, incoming) -> List.of(hosted.next().superstep(gen, start, batchStart, payloads(incoming))).iterator());
+            current = current.rdd().zipPartitions(messages.rdd(), false, new SuperstepFunctions.Step(gen, start, batchStart),
+                    SuperstepFunctions.MESSAGE, SuperstepFunctions.HOSTED).toJavaRDD();
             if (readTwice) {
                 current.persist(StorageLevel.MEMORY_AND_DISK());
                 chain.add(current);
@@ -106,22 +105,13 @@ public final class SuperstepEngine extends Backend {
         return status;
     }
 
-    /** {@return the messages of keyed {@code incoming} (each names its destination itself)} */
-    private static Iterator<byte[]> payloads(Iterator<Tuple2<Integer, byte[]>> incoming) {
-        return new Iterator<>() {
-            @Override public boolean hasNext() { return incoming.hasNext(); }
-
-            @Override public byte[] next() { return incoming.next()._2(); }
-        };
-    }
-
     /** Persists, locally checkpoints and computes {@code rdd}; {@return the partitions' statuses merged} */
-    private long[] materialize(JavaRDD<HostedPartition> rdd) {
+    private long[] materialize(JavaRDD<Hosted> rdd) {
         rdd.persist(StorageLevel.MEMORY_AND_DISK());
         rdd.rdd().localCheckpoint();
         jsc.setLocalProperty(ShuffleMeter.RUN, runId);
         try {
-            List<long[]> parts = rdd.map(HostedPartition::status).collect();
+            List<long[]> parts = rdd.map(h -> h.partition().status()).collect();
             jobs++;
             return merge(parts);
         } finally {
@@ -133,7 +123,7 @@ public final class SuperstepEngine extends Backend {
      * Unpersists a superseded state RDD. {@code RDD.unpersist} would warn that a locally checkpointed
      * RDD cannot be recomputed, which is intended here (the next superstep's state has replaced it).
      */
-    private void drop(JavaRDD<HostedPartition> rdd) {
+    private void drop(JavaRDD<Hosted> rdd) {
         jsc.sc().unpersistRDD(rdd.id(), false);
     }
 
@@ -141,7 +131,7 @@ public final class SuperstepEngine extends Backend {
     public <T> List<T> collect(RankQuery<T> q) {
         List<RankResult<T>> all = state.flatMap(h -> {
             List<RankResult<T>> out = new ArrayList<>();
-            for (RankState r : h.ranks()) out.add(new RankResult<>(r.rank(), q.apply(r)));
+            for (RankState r : h.partition().ranks()) out.add(new RankResult<>(r.rank(), q.apply(r)));
             return out.iterator();
         }).collect();
         List<RankResult<T>> sorted = new ArrayList<>(all);
