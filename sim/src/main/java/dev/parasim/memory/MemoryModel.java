@@ -24,8 +24,9 @@ public final class MemoryModel {
     private MemoryModel() {}
 
     public static MemoryBreakdown of(Experiment e, ParallelPlan plan) {
-        List<Long> activations = new ArrayList<>();
-        for (int stage = 0; stage < plan.pp(); stage++) activations.add(activationBytes(e, plan, stage));
+        Long[] perStage = new Long[plan.pp()];
+        for (int stage = 0; stage < plan.pp(); stage++) perStage[stage] = activationBytes(e, plan, stage);
+        List<Long> activations = List.of(perStage);   // immutable: every stage's breakdown keeps this one list
         MemoryBreakdown worst = null;
         for (int stage = 0; stage < plan.pp(); stage++) {
             MemoryBreakdown b = stage(e, plan, stage, activations);

@@ -37,6 +37,9 @@ import java.util.List;
  * in three walks at most ({@link #layers}).
  */
 final class TpUnitBuffers {
+    /** What the walker was built for ({@link #walker} reuses it for another stage with the same units). */
+    private final Experiment experiment;
+    private final ParallelPlan plan;
     private final Precision precision;
     private final int t;
     private final int n;
@@ -74,6 +77,8 @@ final class TpUnitBuffers {
     private double peak;
 
     private TpUnitBuffers(Experiment e, ParallelPlan plan, int stage, long[] units) {
+        experiment = e;
+        this.plan = plan;
         ModelSpec m = e.model();
         precision = e.training().precision();
         t = plan.tp();
@@ -110,7 +115,8 @@ final class TpUnitBuffers {
 
     /** {@return the most activation plus buffer bytes a pass of TP stage {@code stage} holds, its local units {@code units}} */
     static long inPass(Experiment e, ParallelPlan plan, int stage, long[] units) {
-        TpUnitBuffers walk = new TpUnitBuffers(e, plan, stage, units);
+        TpUnitBuffers walk = walker(e, plan, stage, units);
+        walk.peak = 0;
         ModelSpec m = e.model();
         int b = e.training().microBatch(), p = plan.pp(), v = plan.chunks(), aB = walk.precision.activationBytes();
         boolean zb = plan.schedule() == PipelineSchedule.ZB_H1;
@@ -135,6 +141,24 @@ final class TpUnitBuffers {
             }
         }
         return Math.round(walk.peak);
+    }
+
+    /**
+     * The walker the last stage asked for on this thread, when it holds the same units: a plan's middle stages share one,
+     * so a 64-stage plan builds three instead of 64 (the walker's state is reset per pass; it depends on the stage only
+     * through its embedding, layer and head units).
+     */
+    private static final ThreadLocal<TpUnitBuffers> LAST = new ThreadLocal<>();
+
+    private static TpUnitBuffers walker(Experiment e, ParallelPlan plan, int stage, long[] units) {
+        TpUnitBuffers last = LAST.get();
+        long embedding = stage == 0 ? units[0] : 0;
+        long layer = units.length > (stage == 0 ? 1 : 0) ? units[stage == 0 ? 1 : 0] : 0;
+        if (last != null && last.experiment == e && last.plan == plan && last.embedding == embedding && last.layerUnit == layer
+                && last.headUnit == units[units.length - 1]) return last;
+        TpUnitBuffers walk = new TpUnitBuffers(e, plan, stage, units);
+        LAST.set(walk);
+        return walk;
     }
 
     /** A pass's chunk: whether it holds the embedding (virtual stage 0), the head (the last), and its layers. */

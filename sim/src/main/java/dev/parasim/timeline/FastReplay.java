@@ -22,12 +22,17 @@ final class FastReplay {
                   double[] lastBackwardEnd) {}
 
     /**
-     * @param compute [stage · v + chunk][pass ordinal] compute seconds of one pass
-     * @param exposed [stage · v + chunk][pass ordinal] exposed communication seconds of one pass
-     * @param send    [stage · v + chunk][pass ordinal] seconds to send that pass's output to its consumer
+     * {@return index of a pass kind's compute seconds in a flat cost table}: per stage and chunk ({@code slot = stage · v +
+     * chunk}) three rows of one entry per pass kind, compute, exposed communication and the send of its output to its
+     * consumer, so a pass's exposed seconds are at {@code compute(slot, pass) + passes} and its send at {@code + 2 · passes}
      */
-    static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send) {
-        return play(o, compute, exposed, send, new double[o.size() + 1], true);
+    static int compute(int slot, int pass) {
+        return 3 * slot * Pass.values().length + pass;
+    }
+
+    /** {@return the play over a flat cost table ({@link #compute}), with its per-stage totals} */
+    static Result play(CompiledOrder o, double[] costs) {
+        return play(o, costs, new double[o.size() + 1], true);
     }
 
     /**
@@ -36,22 +41,20 @@ final class FastReplay {
      * compute and exposed sums are left out (a sweep needs only the step's times).
      * <p>
      * Without a branch that depends on the times, so that the wavefront order's independent passes overlap: the output
-     * of pass i reaches its consumer at {@code scratch[i + 1]}, and {@code scratch[0] = 0} stands for "no input to wait for" (every time is at least 0);
-     * a pass whose output nobody consumes sends nothing ({@code sendOf} 0), and queueing it behind the stage's link changes
-     * no later send (a stage's passes end in order, so the link then holds a time no later pass starts before).
+     * of pass i reaches its consumer at {@code scratch[i + 1]}, and {@code scratch[0] = 0} stands for "no input to wait
+     * for" (every time is at least 0); a pass whose output nobody consumes sends nothing ({@code sendOf} 0), and queueing
+     * it behind the stage's link changes no later send (a stage's passes end in order, so the link then holds a time no
+     * later pass starts before).
      */
-    static Result play(CompiledOrder o, double[][] compute, double[][] exposed, double[][] send, double[] scratch,
-                       boolean totals) {
-        int p = o.stages(), v = o.chunks(), slots = p * v, passes = Pass.values().length;
-        // Per stage, chunk and pass kind, flattened as op codes index them: duration, compute and exposed parts, send.
-        double[] duration = new double[slots * passes], busyOf = new double[slots * passes],
-                hiddenOf = new double[slots * passes], sendOf = new double[2 * slots * passes];
+    static Result play(CompiledOrder o, double[] costs, double[] scratch, boolean totals) {
+        int p = o.stages(), slots = p * o.chunks(), passes = Pass.values().length;
+        // Per stage, chunk and pass kind, indexed as op codes index them: duration, and the send (0 when not consumed).
+        double[] duration = new double[slots * passes], sendOf = new double[2 * slots * passes];
         for (int slot = 0; slot < slots; slot++)
             for (int k = 0; k < passes; k++) {
-                duration[slot * passes + k] = compute[slot][k] + exposed[slot][k];
-                busyOf[slot * passes + k] = compute[slot][k];
-                hiddenOf[slot * passes + k] = exposed[slot][k];
-                sendOf[(slot * passes + k) << 1 | 1] = send[slot][k];
+                int c = compute(slot, k);
+                duration[slot * passes + k] = costs[c] + costs[c + passes];
+                sendOf[(slot * passes + k) << 1 | 1] = costs[c + 2 * passes];
             }
         int[] op = o.op(), dependency = o.dependency();
         double[] delivered = scratch;
@@ -76,9 +79,9 @@ final class FastReplay {
         // Each stage's sums in its own pass order, as the span-recording play adds them.
         double[] busy = new double[p], hidden = new double[p];
         for (int word : op) {
-            int s = word >>> CompiledOrder.STAGE_SHIFT, at = CompiledOrder.code(word) >>> 1;
-            busy[s] += busyOf[at];
-            hidden[s] += hiddenOf[at];
+            int s = word >>> CompiledOrder.STAGE_SHIFT, code = CompiledOrder.code(word), c = compute(code >>> 3, (code >>> 1) & 3);
+            busy[s] += costs[c];
+            hidden[s] += costs[c + passes];
         }
         return new Result(free, busy, hidden, lastStart, lastEnd);
     }

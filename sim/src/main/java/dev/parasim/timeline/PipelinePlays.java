@@ -20,7 +20,7 @@ public final class PipelinePlays {
     /** The plays' per-pass scratch, grown to the largest order seen. */
     private double[] scratch = new double[0];
 
-    /** The order (by identity: compiled orders are cached per shape) and the cost tables, flattened. */
+    /** The order (by identity: compiled orders are cached per shape) and the flat cost table. */
     private record Key(CompiledOrder order, double[] costs) {
         @Override
         public boolean equals(Object o) {
@@ -33,15 +33,9 @@ public final class PipelinePlays {
         }
     }
 
-    FastReplay.Result play(CompiledOrder order, double[][] compute, double[][] exposed, double[][] send) {
-        int slots = compute.length, passes = compute[0].length;
-        double[] flat = new double[3 * slots * passes];
-        for (int s = 0; s < slots; s++) {
-            System.arraycopy(compute[s], 0, flat, (3 * s) * passes, passes);
-            System.arraycopy(exposed[s], 0, flat, (3 * s + 1) * passes, passes);
-            System.arraycopy(send[s], 0, flat, (3 * s + 2) * passes, passes);
-        }
-        Key key = new Key(order, flat);
+    /** {@return the play of {@code order} over the flat cost table {@code costs} ({@link FastReplay#compute}), kept} */
+    FastReplay.Result play(CompiledOrder order, double[] costs) {
+        Key key = new Key(order, costs);
         FastReplay.Result r = results.get(key);
         if (r != null) {
             reused++;
@@ -49,7 +43,7 @@ public final class PipelinePlays {
         }
         played++;
         if (scratch.length <= order.size()) scratch = new double[order.size() + 1];
-        r = FastReplay.play(order, compute, exposed, send, scratch, false);
+        r = FastReplay.play(order, costs, scratch, false);
         results.put(key, r);
         return r;
     }

@@ -82,8 +82,7 @@ public final class Timelines {
     /** The span-free replay: same arithmetic as {@link #finish}, over cached compiled orders and cost tables. */
     static Timeline fast(Experiment e, ParallelPlan plan, List<StageCost> costs) {
         CompiledOrder order = order(plan, e.microBatches(plan));
-        double[][][] tables = tables(e, plan, costs);
-        FastReplay.Result r = FastReplay.play(order, tables[0], tables[1], tables[2]);
+        FastReplay.Result r = FastReplay.play(order, table(e, plan, costs));
         int p = plan.pp();
         Ends ends = ends(e, plan, costs, r);
         double[] end = ends.end(), busy = new double[p], exposedTotal = new double[p], computeTotal = new double[p];
@@ -104,8 +103,7 @@ public final class Timelines {
      * after the pipeline phase, such as ZeRO-0 and -1 of one layout, share it); identical to playing again.
      */
     public static double stepSeconds(Experiment e, ParallelPlan plan, List<StageCost> costs, PipelinePlays plays) {
-        double[][][] tables = tables(e, plan, costs);
-        return max(ends(e, plan, costs, plays.play(order(plan, e.microBatches(plan)), tables[0], tables[1], tables[2])).end());
+        return max(ends(e, plan, costs, plays.play(order(plan, e.microBatches(plan)), table(e, plan, costs))).end());
     }
 
     private static CompiledOrder order(ParallelPlan plan, int m) {
@@ -114,23 +112,23 @@ public final class Timelines {
     }
 
     /**
-     * {@return per stage and chunk, one row each (a stage's chunks cost differently when its layers do not split
-     * evenly), the compute, exposed communication and send seconds of each pass kind}
+     * {@return the flat cost table ({@link FastReplay#compute}): per stage and chunk (a stage's chunks cost differently when
+     * its layers do not split evenly), the compute, exposed communication and send seconds of each pass kind}
      */
-    private static double[][][] tables(Experiment e, ParallelPlan plan, List<StageCost> costs) {
+    private static double[] table(Experiment e, ParallelPlan plan, List<StageCost> costs) {
         int p = plan.pp(), v = plan.chunks(), passes = Pass.values().length;
-        StageCosts table = StageCosts.of(e, plan, costs);
-        double[][] compute = new double[p * v][passes], exposed = new double[p * v][passes], send = new double[p * v][passes];
+        StageCosts stages = StageCosts.of(e, plan, costs);
+        double[] table = new double[3 * p * v * passes];
         for (int s = 0; s < p; s++)
             for (int chunk = 0; chunk < v; chunk++)
                 for (Pass pass : Pass.values()) {
-                    PipelineSimulator.PassCost c = table.pass(s, new PassRef(pass, 0, chunk));
-                    int slot = s * v + chunk;
-                    compute[slot][pass.ordinal()] = c.compute();
-                    exposed[slot][pass.ordinal()] = c.exposedComm();
-                    send[slot][pass.ordinal()] = pass == Pass.F ? costs.get(s).sendForward() : costs.get(s).sendBackward();
+                    PipelineSimulator.PassCost c = stages.pass(s, new PassRef(pass, 0, chunk));
+                    int at = FastReplay.compute(s * v + chunk, pass.ordinal());
+                    table[at] = c.compute();
+                    table[at + passes] = c.exposedComm();
+                    table[at + 2 * passes] = pass == Pass.F ? costs.get(s).sendForward() : costs.get(s).sendBackward();
                 }
-        return new double[][][] {compute, exposed, send};
+        return table;
     }
 
     /** Per stage: when the optimizer starts, the exposed parameter gather after it, and when the step ends. */
