@@ -93,8 +93,8 @@ final class TpUnitBuffers {
         maxChunk = Chunking.shard(tokens, t) * Activations.FP32_BYTES;
         sumsChunk = 2 * maxChunk;
         workspace = activation * aB * (sp ? 2 : 1) + 2 * tokens * Activations.FP32_BYTES;
-        embedding = stage == 0 ? units[0] : 0;
-        layerUnit = units.length > (stage == 0 ? 1 : 0) ? units[stage == 0 ? 1 : 0] : 0;
+        embedding = embeddingOf(stage, units);
+        layerUnit = layerUnitOf(stage, units);
         headUnit = units[units.length - 1];
         double sb = (double) tokens, replicated = sp ? t : 1;
         layer = Activations.perLayer(m, plan, b, e.training().recompute(), aB) + Activations.normStatistics(m, plan, b, e.training().recompute());
@@ -152,13 +152,22 @@ final class TpUnitBuffers {
 
     private static TpUnitBuffers walker(Experiment e, ParallelPlan plan, int stage, long[] units) {
         TpUnitBuffers last = LAST.get();
-        long embedding = stage == 0 ? units[0] : 0;
-        long layer = units.length > (stage == 0 ? 1 : 0) ? units[stage == 0 ? 1 : 0] : 0;
-        if (last != null && last.experiment == e && last.plan == plan && last.embedding == embedding && last.layerUnit == layer
-                && last.headUnit == units[units.length - 1]) return last;
+        if (last != null && last.experiment == e && last.plan == plan && last.embedding == embeddingOf(stage, units)
+                && last.layerUnit == layerUnitOf(stage, units) && last.headUnit == units[units.length - 1]) return last;
         TpUnitBuffers walk = new TpUnitBuffers(e, plan, stage, units);
         LAST.set(walk);
         return walk;
+    }
+
+    /** {@return the embedding unit's elements on stage {@code stage} (its first unit on stage 0, else none)} */
+    private static long embeddingOf(int stage, long[] units) {
+        return stage == 0 ? units[0] : 0;
+    }
+
+    /** {@return a layer unit's elements on stage {@code stage} (the unit after the embedding on stage 0), 0 if none} */
+    private static long layerUnitOf(int stage, long[] units) {
+        int at = stage == 0 ? 1 : 0;
+        return units.length > at ? units[at] : 0;
     }
 
     /** A pass's chunk: whether it holds the embedding (virtual stage 0), the head (the last), and its layers. */

@@ -38,7 +38,7 @@ public final class Timelines {
     public static Timeline of(Experiment e, ParallelPlan plan, List<StageCost> costs, boolean withSpans) {
         if (!withSpans) return fast(e, plan, costs);
         int p = plan.pp(), m = e.microBatches(plan), v = plan.chunks();
-        PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
+        PipelineSchedule schedule = StepProgram.effectiveSchedule(plan);
         List<List<PassRef>> orders = PipelineOrder.of(schedule, p, m, v);
         PipelineSimulator.Played played = PipelineSimulator.play(orders, v, StageCosts.of(e, plan, costs), withSpans);
         return finish(e, plan, orders, costs, played, new CommSpans(e, StepProgram.of(e, plan)));
@@ -107,8 +107,7 @@ public final class Timelines {
     }
 
     private static CompiledOrder order(ParallelPlan plan, int m) {
-        PipelineSchedule schedule = plan.pp() == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
-        return PipelineOrder.compiled(schedule, plan.pp(), m, plan.chunks());
+        return PipelineOrder.compiled(StepProgram.effectiveSchedule(plan), plan.pp(), m, plan.chunks());
     }
 
     /**
