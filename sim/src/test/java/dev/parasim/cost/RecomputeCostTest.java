@@ -44,6 +44,13 @@ class RecomputeCostTest {
         // (8,192 × 4,096 × 16,384: a third of the layer's weight FLOPs, 4h² of 12h²) and 100/3 − 30 B of element-wise traffic.
         assertEquals(cost.gemm(tokens, h, 4 * h) + tokens * h * (100.0 / 3 - 30) / HBM,
                 whole.backwardInput() - early.backwardInput(), 1e-15);
+        // With dropout the residual dropout's mask is the last saved tensor: fc2 is replayed, only the add (6 B) is not
+        // (the replay's 46 B, 2 dropouts' 10 B included, against 40 B; a calibrated 150 B caps neither at its 50 B third).
+        ModelSpec dropout = new ModelSpec("mpt-7b-dropout", 32, 4096, 32, 32, 16384, 50368, 2048, MlpKind.GELU, true, true,
+                AttentionKernel.FLASH);
+        ComputeCost wide = new ComputeCost(A100.gpu(), Precision.BF16_MIXED, new Calibration(0.71, 68, 0.32, 384, 0.80, 150, 0.52, 1.0, 4));
+        assertEquals(tokens * h * 6 / HBM, wide.layer(dropout, PLAN, 4, Recompute.FULL, false).backwardInput()
+                - wide.layer(dropout, PLAN, 4, Recompute.FULL, true).backwardInput(), 1e-15);
         // 1.10e12 FLOPs at 0.71 · 4,096/4,164 of 312 TFLOP/s, plus the 4 µs launch: 5.05 ms a layer and micro-batch.
         assertEquals(0.0050499, cost.gemm(tokens, h, 4 * h), 1e-7);
     }
