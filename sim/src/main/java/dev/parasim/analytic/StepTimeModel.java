@@ -53,7 +53,7 @@ public final class StepTimeModel {
         double tpHidden = e.training().tpCommOverlap() ? cal.tpOverlap() : 0;
         // The stage's own layers (workload.StageSplit): uneven stages compute unevenly.
         int layers = StageSplit.of(model, plan).stageLayers(stage);
-        PassTimes compute = cost.layer(model, plan, mbs, e.training().recompute()).times(layers);
+        PassTimes compute = cost.layer(model, plan, mbs, e.training().recompute(), e.training().recomputeEarlyStop()).times(layers);
         if (stage == 0) compute = compute.plus(cost.embedding(model, plan, mbs));
         if (stage == p - 1) compute = compute.plus(cost.head(model, plan, mbs));
         double attention = cost.attentionCore(model, plan, (double) mbs * model.seqLen() / plan.cp()).total()

@@ -87,10 +87,13 @@ public final class CollectiveCost {
             case REDUCE_SCATTER, ALL_GATHER -> {
                 // NCCL has no tree for these: one ring over all k·g ranks, its k·g − 1 steps each waiting on the slowest
                 // (inter-node) hop, so the latency is (k·g − 1)·α_cluster — 12 ms at 1,536 ranks and 8 µs — while the
-                // bytes split as below (each of the node's rings crosses on its own NIC: S/k per NIC).
+                // bytes split as below (each of the node's rings crosses on its own NIC: S/k per NIC). The rings move
+                // their NVLink and NIC shares at once, each ring pipelined through all its links, so the bytes take
+                // as long as the slower share, not the two one after the other: across nodes the NICs (S/k each, the
+                // node's 8 together ~192 GB/s of bus bandwidth on a DGX A100, NVIDIA/nccl#412) set the pace.
                 Transfer in = ring(kind, bytes, k, nodeTier), out = ring(kind, bytes / k, g, clusterTier);
-                double bandwidth = in.seconds() - (k - 1) * nodeTier.latencySeconds()
-                        + out.seconds() - (g - 1) * clusterTier.latencySeconds();
+                double bandwidth = Math.max(in.seconds() - (k - 1) * nodeTier.latencySeconds(),
+                        out.seconds() - (g - 1) * clusterTier.latencySeconds());
                 Map<String, Double> tiers = new TreeMap<>(in.bytesByTier());
                 out.bytesByTier().forEach((t, b) -> tiers.merge(t, b, Double::sum));
                 return new Transfer(tiers, bandwidth + (span.size() - 1) * clusterTier.latencySeconds());

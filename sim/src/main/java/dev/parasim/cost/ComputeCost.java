@@ -113,19 +113,31 @@ public final class ComputeCost {
                 heads * (scores.backward() + weighted.backward()) + memoryBound(backwardBytes), 0);
     }
 
+    /** {@return one transformer layer as {@link #layer(ModelSpec, ParallelPlan, int, Recompute, boolean)}, a full recompute replaying the whole forward} */
+    public PassTimes layer(ModelSpec model, ParallelPlan plan, int microBatch, Recompute recompute) {
+        return layer(model, plan, microBatch, recompute, false);
+    }
+
     /**
      * {@return one transformer layer, one micro-batch of {@code microBatch} sequences, on one GPU of the plan}.
      * Recomputation lands in B: full recompute repeats the layer's forward GEMMs, attention core and element-wise kernels
-     * ({@link #recomputedElementwise}), selective its attention core.
+     * ({@link #recomputedElementwise}), selective its attention core. With {@code earlyStop} the full recompute stops
+     * once it has rebuilt the last tensor the layer's backward saved, the MLP's activated output (the input of its
+     * last GEMM): PyTorch's non-reentrant checkpoint does so by default since 2.1 (torch.utils.checkpoint,
+     * set_checkpoint_early_stop), so the MLP's output GEMM ({@code f/t → h}, a third of the layer's weight FLOPs with a
+     * 4h GeLU MLP) and the residual add after it are not replayed. With dropout the last saved tensor is the residual
+     * dropout's mask, which needs that GEMM's output, so only the residual add is left out. Megatron-LM's and DeepSpeed's
+     * reentrant checkpoint replays the whole forward ({@code earlyStop} false).
      */
-    public PassTimes layer(ModelSpec model, ParallelPlan plan, int microBatch, Recompute recompute) {
+    public PassTimes layer(ModelSpec model, ParallelPlan plan, int microBatch, Recompute recompute, boolean earlyStop) {
         double t = plan.tp();
         double tokens = (double) microBatch * model.seqLen() / plan.cp();
         double h = model.hidden(), f = model.ffnHidden();
+        PassTimes mlpOut = linear(tokens, h, f / t);
         PassTimes gemms = linear(tokens, h / t + 2.0 * model.kvWidthPerRank(plan.tp()), h)
                 .plus(linear(tokens, h, h / t))
                 .plus(linear(tokens, (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f / t, h))
-                .plus(linear(tokens, h, f / t));
+                .plus(mlpOut);
         PassTimes attention = attentionCore(model, plan, tokens);
         // Only the replicated region (2 norms, 2 residual adds, 2 dropouts: REPLICATED_BYTES) runs whole on every TP rank
         // without SP and shrinks with SP (Korthikanti et al. 2022 §4.2.2); the rest of the traffic is split over t.
@@ -139,8 +151,8 @@ public final class ComputeCost {
         double recomputed = switch (recompute) {
             case NONE -> 0;
             case SELECTIVE -> attention.forward();
-            case FULL -> gemms.forward() + attention.forward() + FORWARD_KERNELS * launch
-                    + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens));
+            case FULL -> gemms.forward() - (earlyStop && !model.dropout() ? mlpOut.forward() : 0) + attention.forward() + FORWARD_KERNELS * launch
+                    + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, earlyStop));
         };
         return new PassTimes(layer.forward(), layer.backwardInput() + recomputed, layer.backwardWeight());
     }
@@ -154,16 +166,21 @@ public final class ComputeCost {
     static final double FORWARD_REPLICATED_BYTES = 2 * 4 + 2 * 6;
     /** The 2 residual dropouts' forward (read 2, write 2, mask 1 each). */
     static final double FORWARD_DROPOUT_BYTES = 2 * 5;
+    /** What a recompute that stops early leaves out of those: the layer's last residual add (read 4, write 2). */
+    static final double LAST_RESIDUAL_BYTES = 6;
 
     /**
      * {@return seconds of the element-wise kernels a full recompute repeats}: the forward's norms, residual adds, the
      * MLP's activation and dropout, counted kernel by kernel. The calibrated {@code elementwiseBytes} is about three
      * times that count because it also carries per-token work that runs once a step whatever the recompute (gradient
      * accumulation, the backward's extra passes, framework overheads); a recomputed forward replays only the kernels.
+     * One that stops early ({@code earlyStop}) leaves out the last residual add (its dropout, if any, still runs: its
+     * mask is the last tensor the backward saved).
      */
-    double recomputedElementwise(ModelSpec model, ParallelPlan plan, double tokens) {
+    double recomputedElementwise(ModelSpec model, ParallelPlan plan, double tokens, boolean earlyStop) {
         double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
-        double replicated = FORWARD_REPLICATED_BYTES + (model.dropout() ? FORWARD_DROPOUT_BYTES : 0);
+        double replicated = FORWARD_REPLICATED_BYTES + (model.dropout() ? FORWARD_DROPOUT_BYTES : 0)
+                - (earlyStop ? LAST_RESIDUAL_BYTES : 0);
         double mlp = (model.mlp() == MlpKind.SWIGLU ? 6.0 : 4.0) * f / h;
         return memoryBound(tokens * h * (replicated / (plan.sequenceParallel() ? t : 1) + mlp / t));
     }

@@ -89,6 +89,7 @@ final class ExperimentJson {
                 "tpCommOverlap", t.tpCommOverlap());
         // Named only when not the default, so experiments written before the setting keep their canonical JSON and hash.
         if (t.zeroGathers() != dev.parasim.spec.ZeroGathers.UNITS) training.put("zeroGathers", t.zeroGathers().label());
+        if (t.recomputeEarlyStop()) training.put("recomputeEarlyStop", true);
         return training;
     }
 

@@ -9,9 +9,19 @@ package dev.parasim.spec;
  * @param tpCommOverlap whether tensor-parallel collectives overlap GEMMs (Megatron-Core --tp-comm-overlap)
  * @param zeroGathers how ZeRO-3 gathers and reduce-scatters are issued ({@link ZeroGathers}): per unit and
  *                    prefetched (FSDP, the default) or per tensor on demand (DeepSpeed ZeRO-3 of 2021)
+ * @param recomputeEarlyStop whether a full recompute stops once it has rebuilt the last tensor the layer's backward
+ *                    saved (PyTorch's non-reentrant checkpoint, as FSDP runs it: the layer's last GEMM is not replayed)
+ *                    rather than replaying the whole forward (Megatron-LM's and DeepSpeed's checkpoint, the default)
  */
 public record TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
-                           Recompute recompute, double bucketMB, boolean tpCommOverlap, ZeroGathers zeroGathers) {
+                           Recompute recompute, double bucketMB, boolean tpCommOverlap, ZeroGathers zeroGathers,
+                           boolean recomputeEarlyStop) {
+
+    /** Settings whose full recompute replays the whole forward. */
+    public TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
+                        Recompute recompute, double bucketMB, boolean tpCommOverlap, ZeroGathers zeroGathers) {
+        this(globalBatch, microBatch, precision, optimizer, recompute, bucketMB, tpCommOverlap, zeroGathers, false);
+    }
 
     /** Settings with ZeRO-3 gathering per unit, prefetched ({@link ZeroGathers#UNITS}). */
     public TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,

@@ -195,7 +195,7 @@ public final class ExecutedReplay {
         for (int u = ev.firstUnit(); u <= ev.lastUnit(); u++)
             t = t.plus(u == 0 ? compute.embedding(e.model(), plan, b)
                     : u == finalUnit ? compute.head(e.model(), plan, b)
-                    : compute.layer(e.model(), plan, b, e.training().recompute()));
+                    : compute.layer(e.model(), plan, b, e.training().recompute(), e.training().recomputeEarlyStop()));
         return switch (ev.kind()) {
             case F -> t.forward();
             case B -> t.backwardInput();

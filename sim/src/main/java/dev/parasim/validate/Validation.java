@@ -37,17 +37,19 @@ public final class Validation {
      * @param hardwareFlops    whether the published TFLOP/s count hardware FLOPs (with recompute) rather than model FLOPs
      * @param attention        the attention kernel the runs used
      * @param zeroGathers      how the framework issued ZeRO-3's gathers (FSDP per unit, prefetched; DeepSpeed per tensor)
+     * @param recomputeEarlyStop whether its full recompute stops at the layer's last saved tensor (PyTorch's
+     *                         non-reentrant checkpoint) rather than replaying the whole forward (Megatron-LM, DeepSpeed)
      */
     public record Setup(int microBatch, Precision precision, Recompute recompute, ZeroStage zero,
                         boolean sequenceParallel, boolean tpCommOverlap, boolean hardwareFlops, AttentionKernel attention,
-                        ZeroGathers zeroGathers) {}
+                        ZeroGathers zeroGathers, boolean recomputeEarlyStop) {}
 
     /**
      * Megatron-Core r0.8.0 on H100: bf16, distributed optimizer (ZeRO-1), selective recompute, SP, TP overlap, and
      * Transformer Engine's attention, which on Hopper runs cuDNN's fused kernel ({@link AttentionKernel#FLASH_HOPPER}).
      */
     public static final Setup MEGATRON_CORE_H100 = new Setup(1, Precision.BF16_MIXED, Recompute.SELECTIVE,
-            ZeroStage.OPTIMIZER, true, true, false, AttentionKernel.FLASH_HOPPER, ZeroGathers.UNITS);
+            ZeroStage.OPTIMIZER, true, true, false, AttentionKernel.FLASH_HOPPER, ZeroGathers.UNITS, false);
 
     /**
      * Megatron-LM as in Narayanan et al. 2021 §5.1: fp16 mixed precision (same bytes and A100 peak as
@@ -58,7 +60,7 @@ public final class Validation {
      * eager (batched GEMMs and Megatron's fused softmax; FlashAttention came a year later).
      */
     public static final Setup NARAYANAN_A100 = new Setup(1, Precision.BF16_MIXED, Recompute.FULL, ZeroStage.DDP,
-            false, false, true, AttentionKernel.EAGER, ZeroGathers.UNITS);
+            false, false, true, AttentionKernel.EAGER, ZeroGathers.UNITS, false);
 
     private Validation() {}
 
@@ -96,7 +98,7 @@ public final class Validation {
      */
     public static Setup deepSpeedZero3(int microBatch) {
         return new Setup(microBatch, Precision.BF16_MIXED, Recompute.FULL, ZeroStage.PARAMETERS, false, false, true,
-                AttentionKernel.EAGER, ZeroGathers.TENSORS);
+                AttentionKernel.EAGER, ZeroGathers.TENSORS, false);
     }
 
     /**
@@ -159,9 +161,13 @@ public final class Validation {
         }
     }
 
-    /** The llm-foundry row's setup: its micro-batch, precision, recompute and FSDP sharding; plain DP, flash attention. */
+    /**
+     * The llm-foundry row's setup: its micro-batch, precision, recompute and FSDP sharding; plain DP, flash attention;
+     * Composer checkpoints each block with PyTorch's non-reentrant checkpoint, whose recompute stops early.
+     */
     public static Setup setupOf(MptTable.Run r) {
-        return new Setup(r.microBatch(), r.precision(), r.recompute(), r.zero(), false, false, false, AttentionKernel.FLASH, ZeroGathers.UNITS);
+        return new Setup(r.microBatch(), r.precision(), r.recompute(), r.zero(), false, false, false, AttentionKernel.FLASH,
+                ZeroGathers.UNITS, true);
     }
 
     /** MosaicML llm-foundry's FSDP table, the rows on {@code gpuPrefix} GPUs (e.g. "dgx-h100", "dgx-a100"), one calibration. */
@@ -177,7 +183,7 @@ public final class Validation {
 
     public static Row predict(ModelSpec model, PublishedRun run, ClusterSpec cluster, Setup setup) {
         TrainingSpec training = new TrainingSpec(run.globalBatch(), setup.microBatch(), setup.precision(), Optimizer.ADAM,
-                setup.recompute(), TrainingSpec.DEFAULT_BUCKET_MB, setup.tpCommOverlap(), setup.zeroGathers());
+                setup.recompute(), TrainingSpec.DEFAULT_BUCKET_MB, setup.tpCommOverlap(), setup.zeroGathers(), setup.recomputeEarlyStop());
         int chunks = chunks(run.layers(), run.pp());
         ParallelPlan plan = new ParallelPlan(run.model(), run.dp(), run.tp(), run.pp(), 1, setup.zero(),
                 chunks > 1 ? PipelineSchedule.INTERLEAVED : PipelineSchedule.ONE_F_ONE_B,

@@ -135,8 +135,8 @@ class CliSmokeTest {
         assertTrue(r.out().contains("MosaicML llm-foundry FSDP benchmarks on H100 80GB"));
         assertTrue(r.out().contains("MosaicML llm-foundry FSDP benchmarks on A100 40/80GB"));
         assertTrue(r.out().contains("held out: A100, Narayanan et al. 2021 Table 2 / Figure 10 (§5.2)"));
-        assertTrue(r.out().contains("175B    1536  1536         84.4         19.4        3.20x        4.34x"), r.out());
-        assertTrue(r.out().contains("530B     640   560        231.3        209.4        1.24x        1.10x"), r.out());
+        assertTrue(r.out().contains("175B    1536  1536         79.1         19.4        3.20x        4.07x"), r.out());
+        assertTrue(r.out().contains("530B     640   560        215.2        209.4        1.24x        1.03x"), r.out());
         assertEquals(5, r.out().split("mean absolute error", -1).length - 1);
         // Per regime: long sequence on both GPU types, fp8 on H100 only.
         assertEquals(2, r.out().split("long sequence \\(>= 16K\\)", -1).length - 1);

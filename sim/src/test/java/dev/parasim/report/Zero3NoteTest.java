@@ -47,7 +47,7 @@ class Zero3NoteTest {
     @Test
     void fsdpStyleGathersHideBehindCompute() throws IOException {
         // Per layer and prefetched (PyTorch FSDP), the same ZeRO-3 issues 98 units' collectives and the model hides most
-        // of them: 23.2 s against 84.4 s on demand (PTD-P: 19.4 s; the hidden gathers still slow the compute they overlap).
+        // of them: 20.5 s against 79.1 s on demand (PTD-P: 19.4 s; the hidden gathers still slow the compute they overlap).
         List<PlanPrediction> p = predict(List.of("training.zeroGathers=units"));
         List<PlanPrediction> onDemand = predict(List.of());
         assertTrue(p.get(1).time().stepSeconds() < onDemand.get(1).time().stepSeconds() / 2.8);

@@ -11,21 +11,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Narayanan et al. 2021 Table 2 (held out, A100 calibration): DeepSpeed ZeRO-3 is slower than PTD-P at every GPU count
  * it reports. GPT-3 175B on 384, 768 and 1,536 A100s: published 1.06×, 1.69×, 3.20× (PTD-P's TFLOP/s over ZeRO-3's),
- * predicted 1.12×, 1.85×, 4.34×. The 530B model (ZeRO-3 on 640 against PTD-P on 560, then 1,120 and 2,240 each):
- * published 1.24×, 1.70×, 3.31×, predicted 1.10×, 1.56×, 3.00×. Every pair is within 11.3% except 175B on 1,536 GPUs
- * (+36%): that ZeRO-3 row is latency-bound (4,624 collectives a micro-batch at (n − 1)·α = 12.3 ms each) and runs
- * 20.9% slow, while the measured ZeRO-3 steps at 768 and 1,536 GPUs are equal (66.7 s), which a ring latency that
- * grows with n and a compute that halves cannot both reproduce.
+ * predicted 1.05×, 1.71×, 4.07×. The 530B model (ZeRO-3 on 640 against PTD-P on 560, then 1,120 and 2,240 each):
+ * published 1.24×, 1.70×, 3.31×, predicted 1.03×, 1.41×, 2.72×. The 175B pairs at 384 and 768 GPUs are within 1.2%,
+ * the 530B pairs 17–18% low (those ZeRO-3 rows run 18–19% fast), 175B on 1,536 GPUs +27%: that ZeRO-3 row is
+ * latency-bound (4,624 collectives a micro-batch at (n − 1)·α = 12.3 ms each) and runs 15.6% slow, while the measured
+ * ZeRO-3 steps at 768 and 1,536 GPUs are equal (66.7 s), which a ring latency that grows with n and a compute that
+ * halves cannot both reproduce. Before a cross-node ring's bytes were paced by its NICs alone (not its NVLink share
+ * and then its NIC share, {@code collective.CollectiveCost}) the ratios were 1.12×, 1.85×, 4.34× and 1.10×, 1.56×,
+ * 3.00× (every pair but the latency-bound one within 11.3%, that one +36%).
  * Before the on-demand fetch counted the recompute's gathers ({@code analytic.CommModel.backwardGathers}: forward,
  * recompute and backward each gather every tensor) the ratios were 1.04×, 1.60×, 3.52× and 1.03×, 1.38×, 2.50×, the
  * 530B ZeRO-3 rows 22–33% too fast (table mean 10.3%, max 32.9%; now 6.1%, 20.9%); before ZeRO-3's per-tensor
  * gathers and their exposure were modelled the 175B prediction was 0.78×, 0.78×, 0.80×.
  */
 class ZeroVsPtdTest {
-    /** Every pair's predicted gap to the published ratio (at most 11.3%), held a little above. */
-    static final double RATIO_TOLERANCE = 0.12;
-    /** 175B on 1,536 GPUs, the latency-bound pair (predicted +36%), held a little above. */
-    static final double RATIO_TOLERANCE_LATENCY_BOUND = 0.40;
+    /** Every pair's predicted gap to the published ratio (at most 17.8%, 530B on 2,240 GPUs), held a little above. */
+    static final double RATIO_TOLERANCE = 0.185;
+    /** 175B on 1,536 GPUs, the latency-bound pair (predicted +27%), held a little above. */
+    static final double RATIO_TOLERANCE_LATENCY_BOUND = 0.28;
 
     @Test
     void zero3RanksBelowPtdPAsPublished() {
@@ -56,20 +59,20 @@ class ZeroVsPtdTest {
                         / rows.get(pair.ptd()).prediction().time().stepSeconds(), 1e-9 * predicted);
             }
         }
-        // Per row (measured): ZeRO-3 175B -3.7%, -5.1%, -20.9%, 530B +10.5%, +7.1%, +6.9%; PTD-P at most 7.1%.
+        // Per row (measured): ZeRO-3 175B +2.8%, +2.7%, -15.6%, 530B +18.8%, +18.5%, +17.9%; PTD-P at most 7.1%.
         for (int i = 0; i < rows.size(); i++) {
             Validation.Row r = rows.get(i);
             boolean zero3 = runs.get(i).scheme() == ZeroVsPtdTable.Scheme.ZERO3;
-            double bound = zero3 ? 0.21 : 0.105;
+            double bound = zero3 ? 0.19 : 0.105;
             assertTrue(Math.abs(r.relativeError()) <= bound, r.run().model() + " " + runs.get(i).scheme() + " on "
                     + r.run().gpus() + ": " + r.relativeError());
         }
-        assertTrue(Validation.meanAbsError(rows) <= 0.07, "mean " + Validation.meanAbsError(rows));
+        assertTrue(Validation.meanAbsError(rows) <= 0.08, "mean " + Validation.meanAbsError(rows));
     }
 
     /**
      * The same ZeRO-3 run (175B on 1,536 GPUs) gathered per unit and prefetched (FSDP's way) hides most of its
-     * communication: measured 23.2 s against 84.4 s on demand (PTD-P: 19.4 s; the hidden gathers still slow the compute
+     * communication: measured 20.5 s against 79.1 s on demand (PTD-P: 19.4 s; the hidden gathers still slow the compute
      * they overlap, {@code StepTimeModel.OVERLAP_INTERFERENCE}).
      */
     @Test
@@ -77,7 +80,7 @@ class ZeroVsPtdTest {
         ZeroVsPtdTable.Run z = ZeroVsPtdTable.rows().get(2);
         Validation.Setup deepSpeed = Validation.deepSpeedZero3(z.microBatch());
         Validation.Setup fsdp = new Validation.Setup(deepSpeed.microBatch(), deepSpeed.precision(), deepSpeed.recompute(),
-                deepSpeed.zero(), false, false, true, deepSpeed.attention(), dev.parasim.spec.ZeroGathers.UNITS);
+                deepSpeed.zero(), false, false, true, deepSpeed.attention(), dev.parasim.spec.ZeroGathers.UNITS, false);
         var cluster = Validation.calibrated("dgx-a100-80g", Calibration.A100);
         Validation.Row onDemand = Validation.predict(z.run(), cluster, deepSpeed);
         Validation.Row prefetched = Validation.predict(z.run(), cluster, fsdp);

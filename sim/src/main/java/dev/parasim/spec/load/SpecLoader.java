@@ -196,7 +196,7 @@ public final class SpecLoader {
                 n.choice("precision", Precision.class), n.choice("optimizer", Optimizer.class, Optimizer.ADAM),
                 n.choice("recompute", Recompute.class, Recompute.NONE),
                 n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), n.bool("tpCommOverlap", false),
-                n.choice("zeroGathers", ZeroGathers.class, ZeroGathers.UNITS));
+                n.choice("zeroGathers", ZeroGathers.class, ZeroGathers.UNITS), n.bool("recomputeEarlyStop", false));
         n.done();
         return spec;
     }
