@@ -120,7 +120,7 @@ public final class RunCommand implements Callable<Integer> {
                         ExecutedResult r = ExecutedRun.run(spark, e, plan, new ExecutedRun.Options(ranksPerPartition, true,
                                 (done, total) -> {
                                     if (line[0] == null) line[0] = new ProgressLine(err, live, label, total);
-                                    line[0].update(done);
+                                    line[0].update(done, total);
                                 }));
                         String summary = String.format(Locale.ROOT, "[run] %s: plan %s (dp %d, tp %d, pp %d) executed: %d steps, "
                                 + "%d supersteps each (%d through Spark, the rest in the task before), %.1f s (%.1f ms per superstep)", e.name(),

@@ -59,12 +59,15 @@ public final class Execution {
             int supersteps = 0;
             int rounds = 0;
             int lastStepStart = 0;
-            int expected = programs.supersteps() * ex.steps();
-            engine.afterBatch(generation -> progress.accept(Math.min(generation, expected), expected));
+            // The programs' count is a lower bound (a pipeline's ranks wait for each other): after each step the total
+            // becomes the supersteps run so far plus the last step's count for each step left.
+            int[] expected = {programs.supersteps() * ex.steps()};
+            engine.afterBatch(generation -> progress.accept(Math.min(generation, expected[0]), expected[0]));
             for (int step = 0; step < ex.steps(); step++) {
                 lastStepStart = engine.generation();
                 supersteps = engine.runStep();
                 rounds = engine.lastStepRounds();
+                expected[0] = engine.generation() + (ex.steps() - step - 1) * supersteps;
             }
             // One collect (one Spark job) brings back each rank's reports, owned parameters and detail.
             List<RankOutcome> outcomes = engine.collect(r -> new RankOutcome(new ArrayList<>(r.reports()),

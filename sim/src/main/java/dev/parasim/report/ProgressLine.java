@@ -19,7 +19,7 @@ public final class ProgressLine {
     private final PrintWriter out;
     private final boolean live;
     private final String label;
-    private final long total;
+    private long total;
     private final long startNanos = System.nanoTime();
     private int quartersShown;
     private int widthShown;
@@ -42,6 +42,15 @@ public final class ProgressLine {
     /** {@return seconds since this line was made} */
     public double seconds() {
         return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /**
+     * Shows {@code done} of {@code total}, a revised estimate of the whole (a phase whose length is known only as it
+     * runs); the quarters already printed stay printed.
+     */
+    public synchronized void update(long done, long total) {
+        this.total = Math.max(1, total);
+        update(done);
     }
 
     /** Shows {@code done} of the total (a live line at most ten times a second; a plain line at each quarter). */

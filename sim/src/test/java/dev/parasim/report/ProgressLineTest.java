@@ -41,4 +41,19 @@ class ProgressLineTest {
         assertTrue(out.chars().noneMatch(c -> c == 27), "no ANSI escape");
     }
 
+    @Test
+    void aRevisedTotalReplacesTheEstimate() {
+        // An executed pipeline's first estimate (its programs' rounds) is below what its ranks take once they wait for
+        // each other; after its first step the total is what the step took, times the steps.
+        StringWriter text = new StringWriter();
+        ProgressLine line = new ProgressLine(new PrintWriter(text), false, "[run] x: supersteps", 60);
+        line.update(40, 60);
+        line.update(40, 120);
+        line.update(120, 120);
+        var lines = text.toString().lines().toList();
+        assertEquals(2, lines.size(), text.toString());   // half of 60 shown; 40 of 120 is below that, not shown again
+        assertTrue(lines.get(0).startsWith("[run] x: supersteps 40/60 ("), lines.get(0));
+        assertTrue(lines.get(1).startsWith("[run] x: supersteps 120/120 ("), lines.get(1));
+    }
+
 }
