@@ -56,15 +56,16 @@ final class FastReplay {
                 duration[slot * passes + k] = costs[c] + costs[c + passes];
                 sendOf[(slot * passes + k) << 1 | 1] = costs[c + 2 * passes];
             }
-        int[] op = o.op(), dependency = o.dependency();
+        char[] op = o.op();
+        int[] dependency = o.dependency(), lane = o.lane();
         double[] delivered = scratch;
         delivered[0] = 0;
         // begins[stage · 2 + 1]: when the stage's latest weight-gradient pass began (begins[stage · 2], other passes).
         double[] free = new double[p], link = new double[p], begins = new double[2 * p];
         for (int i = 0; i < op.length; i++) {
-            int word = op[i], s = word >>> CompiledOrder.STAGE_SHIFT, code = CompiledOrder.code(word), at = code >>> 1;
+            int code = op[i], ln = lane[code], s = ln >>> 1, at = code >>> 1;
             double begin = Math.max(free[s], delivered[dependency[i] + 1]), end = begin + duration[at];
-            begins[word >>> CompiledOrder.WEIGHT_GRADIENT_SHIFT] = begin;
+            begins[ln] = begin;
             free[s] = end;
             double sent = Math.max(link[s], end) + sendOf[code];
             link[s] = sent;
@@ -73,13 +74,13 @@ final class FastReplay {
         double[] lastStart = new double[p], lastEnd = new double[p];
         for (int s = 0; s < p; s++) {
             lastStart[s] = begins[2 * s + 1];
-            lastEnd[s] = lastStart[s] + duration[CompiledOrder.code(op[o.lastBackward()[s]]) >>> 1];   // as the loop added it
+            lastEnd[s] = lastStart[s] + duration[op[o.lastBackward()[s]] >>> 1];   // as the loop added it
         }
         if (!totals) return new Result(free, null, null, lastStart, lastEnd);
         // Each stage's sums in its own pass order, as the span-recording play adds them.
         double[] busy = new double[p], hidden = new double[p];
-        for (int word : op) {
-            int s = word >>> CompiledOrder.STAGE_SHIFT, code = CompiledOrder.code(word), c = compute(code >>> 3, (code >>> 1) & 3);
+        for (int code : op) {
+            int s = lane[code] >>> 1, c = compute(code >>> 3, (code >>> 1) & 3);
             busy[s] += costs[c];
             hidden[s] += costs[c + passes];
         }

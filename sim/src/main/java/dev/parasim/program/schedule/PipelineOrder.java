@@ -23,12 +23,13 @@ public final class PipelineOrder {
     private static final Map<List<Object>, List<List<PassRef>>> CACHE = new ConcurrentHashMap<>();
     private static final Map<List<Object>, CompiledOrder> COMPILED = new ConcurrentHashMap<>();
     /**
-     * Passes the compiled orders may hold before they are dropped (8 B each: 64 MB); the GPT-3 / 1,024-A100
-     * sweep compiles 152 even shapes of 1.1 M passes in all, plus its uneven interleaved ones (pp·chunks not dividing
-     * the layers), which a task compiles seed by seed.
+     * Bytes the compiled orders may hold before they are dropped (6 B a pass: 11 M passes); the GPT-3 / 1,024-A100
+     * sweep compiles 152 even shapes of 1.1 M passes in all, the million-candidate Llama 3 sweep 436 shapes of 9.2 M
+     * passes, which fit: with 8 B a pass they did not, and dropping them all whenever the budget ran out compiled 30 M
+     * passes a run.
      */
-    private static final long COMPILED_BUDGET = 8_000_000;
-    private static final java.util.concurrent.atomic.AtomicLong COMPILED_PASSES = new java.util.concurrent.atomic.AtomicLong();
+    private static final long COMPILED_BUDGET_BYTES = 64L << 20;
+    private static final java.util.concurrent.atomic.AtomicLong COMPILED_BYTES = new java.util.concurrent.atomic.AtomicLong();
     private static final Map<List<Object>, List<int[][]>> PEAKS = new ConcurrentHashMap<>();
     private static final Map<List<Object>, List<int[][]>> STARTS = new ConcurrentHashMap<>();
 
@@ -47,9 +48,9 @@ public final class PipelineOrder {
         // Built outside the map (no bin lock held while other tasks look up), from freshly generated orders: a
         // sweep never needs the PassRef lists again. Bounded for long-lived executors running many sweeps.
         CompiledOrder built = CompiledOrder.of(generate(schedule, p, m, v), v);
-        if (COMPILED_PASSES.addAndGet(built.size()) > COMPILED_BUDGET) {
+        if (COMPILED_BYTES.addAndGet(built.bytes()) > COMPILED_BUDGET_BYTES) {
             COMPILED.clear();
-            COMPILED_PASSES.set(built.size());
+            COMPILED_BYTES.set(built.bytes());
         }
         CompiledOrder raced = COMPILED.putIfAbsent(key, built);
         return raced != null ? raced : built;
