@@ -17,18 +17,18 @@ import java.util.List;
  *
  * @param stages       p
  * @param chunks       v, model chunks per stage
- * @param op           per position, its code: {@code (stage · v + chunk) << 3 | pass ordinal << 1 | 1 if another stage
- *                     consumes the output}, which indexes per-(stage, chunk, pass) tables (a stage's chunks may cost
- *                     differently when its layers do not split evenly); a {@code char} each (p·v ≤ model.layers ≤ 2,048),
- *                     so that a sweep's cache holds a third more passes in the same bytes as two ints would
+ * @param stageBits    bits of a code that hold the stage: the fewest that hold p − 1
+ * @param op           per position, its code: {@code (chunk << stageBits | stage) << 3 | pass ordinal << 1 | 1 if another
+ *                     stage consumes the output}, which indexes per-(stage, chunk, pass) tables (a stage's chunks may cost
+ *                     differently when its layers do not split evenly) and gives the stage with a mask; a {@code char}
+ *                     each (p·v ≤ model.layers ≤ 2,048), so that a sweep's cache holds a third more passes in the same
+ *                     bytes as two ints would
  * @param dependency   per position: the position of the other stage's pass whose output it waits for, or −1
  *                     (none, or a pass of its own stage, which has always ended before: a stage runs in order)
  * @param lastBackward per stage: the position of its last pass that produces weight gradients (BW or W)
- * @param lane         per code: {@code stage · 2 + 1 if the pass produces weight gradients (BW or W)}, so a replay finds a
- *                     pass's stage ({@code lane >>> 1}) without dividing
  */
-public record CompiledOrder(int stages, int chunks, char[] op, int[] dependency, int[] lastBackward, int[] lane) {
-    /** Codes an {@link #op} entry can hold: stage · v + chunk below {@value} / 8. */
+public record CompiledOrder(int stages, int chunks, int stageBits, char[] op, int[] dependency, int[] lastBackward) {
+    /** Codes an {@link #op} entry can hold. */
     static final int CODES = 1 << 16;
 
     /** {@return passes in all stages} */
@@ -38,34 +38,45 @@ public record CompiledOrder(int stages, int chunks, char[] op, int[] dependency,
 
     /** {@return bytes the order holds (what a cache of orders counts)} */
     public long bytes() {
-        return 2L * op.length + 4L * dependency.length + 4L * lane.length;
+        return 2L * op.length + 4L * dependency.length;
     }
 
     /** {@return the stage of the pass at {@code position}} */
     public int stage(int position) {
-        return lane[op[position]] >>> 1;
+        return stageOf(op[position]);
     }
 
     /** {@return the chunk of the pass at {@code position}} */
     public int chunk(int position) {
-        return (op[position] >>> 3) % chunks;
+        return op[position] >>> 3 + stageBits;
     }
 
-    /** {@return per code ({@link #op}), stage · 2 + 1 if the pass kind produces weight gradients} */
-    private static int[] lanes(int p, int v) {
-        int[] lane = new int[p * v << 3];
-        for (int code = 0; code < lane.length; code++) {
-            int pass = (code >>> 1) & 3;
-            boolean weights = pass == Pass.BW.ordinal() || pass == Pass.W.ordinal();
-            lane[code] = (code >>> 3) / v * 2 + (weights ? 1 : 0);
-        }
-        return lane;
+    /** {@return the stage of a pass with code {@code code}} */
+    public int stageOf(int code) {
+        return code >>> 3 & (1 << stageBits) - 1;
+    }
+
+    /** {@return the codes' range: a table indexed by code needs this many entries} */
+    public int codes() {
+        return chunks << stageBits << 3;
+    }
+
+    /** {@return the code of a pass} */
+    private static int code(int stageBits, int stage, int chunk, Pass pass, boolean consumed) {
+        return (chunk << stageBits | stage) << 3 | pass.ordinal() << 1 | (consumed ? 1 : 0);
+    }
+
+    /** {@return whether a pass kind (ordinal) produces weight gradients: W and BW, the ordinals with bit 1 set} */
+    public static boolean weightGradient(int passOrdinal) {
+        return (passOrdinal & 2) != 0;
     }
 
     public static CompiledOrder of(List<List<PassRef>> orders, int v) {
-        if (Pass.values().length > 4) throw new AssertionError("op packs the pass ordinal in two bits");
-        int p = orders.size(), m = 0, n = 0;
-        if ((long) p * v << 3 > CODES)
+        if (Pass.values().length > 4 || !weightGradient(Pass.W.ordinal()) || !weightGradient(Pass.BW.ordinal())
+                || weightGradient(Pass.F.ordinal()) || weightGradient(Pass.B.ordinal()))
+            throw new AssertionError("op packs the pass ordinal in two bits, bit 1 for the weight-gradient passes");
+        int p = orders.size(), m = 0, n = 0, stageBits = 32 - Integer.numberOfLeadingZeros(Math.max(p - 1, 1) );
+        if ((long) v << stageBits << 3 > CODES)
             throw new IllegalArgumentException("pipeline too large to compile: p " + p + ", v " + v);
         for (List<PassRef> order : orders) {
             n += order.size();
@@ -90,7 +101,7 @@ public record CompiledOrder(int stages, int chunks, char[] op, int[] dependency,
                     int from = dep == null ? -1 : position[key(dep.pass(), dep.stage(), p, v, m)];
                     if (dep != null && from < 0) break;
                     int consumer = Dependencies.consumerStage(s, ref, p, v);
-                    op[placed] = (char) ((s * v + ref.chunk()) << 3 | ref.pass().ordinal() << 1 | (consumer >= 0 ? 1 : 0));
+                    op[placed] = (char) code(stageBits, s, ref.chunk(), ref.pass(), consumer >= 0);
                     dependency[placed] = dep == null || dep.stage() == s ? -1 : from;
                     position[key(ref, s, p, v, m)] = placed++;
                     next[s]++;
@@ -99,17 +110,19 @@ public record CompiledOrder(int stages, int chunks, char[] op, int[] dependency,
             }
         }
         if (placed < n) throw new IllegalStateException("pipeline order deadlocks: no stage can run its next pass");
-        return byWavefront(p, v, op, dependency);
+        return byWavefront(new CompiledOrder(p, v, stageBits, op, dependency, null));
     }
 
     /** {@return the same passes stably sorted by depth (see the class comment), dependencies renumbered} */
-    private static CompiledOrder byWavefront(int p, int v, char[] op, int[] dependency) {
-        int[] lane = lanes(p, v);
+    private static CompiledOrder byWavefront(CompiledOrder placed) {
+        int p = placed.stages;
+        char[] op = placed.op;
+        int[] dependency = placed.dependency;
         int n = op.length, deepest = 0;
         int[] depth = new int[n], stageDepth = new int[p];
         Arrays.fill(stageDepth, -1);
         for (int i = 0; i < n; i++) {
-            int s = lane[op[i]] >>> 1;
+            int s = placed.stageOf(op[i]);
             depth[i] = Math.max(stageDepth[s], dependency[i] >= 0 ? depth[dependency[i]] : -1) + 1;
             stageDepth[s] = depth[i];
             deepest = Math.max(deepest, depth[i]);
@@ -124,9 +137,9 @@ public record CompiledOrder(int stages, int chunks, char[] op, int[] dependency,
             int at = moved[i];
             sortedOp[at] = op[i];
             sortedDependency[at] = dependency[i] >= 0 ? moved[dependency[i]] : -1;
-            if ((lane[op[i]] & 1) != 0) lastBackward[lane[op[i]] >>> 1] = at;   // a stage keeps its order
+            if (weightGradient(op[i] >>> 1 & 3)) lastBackward[placed.stageOf(op[i])] = at;   // a stage keeps its order
         }
-        return new CompiledOrder(p, v, sortedOp, sortedDependency, lastBackward, lane);
+        return new CompiledOrder(p, placed.chunks, placed.stageBits, sortedOp, sortedDependency, lastBackward);
     }
 
     private static int key(PassRef ref, int stage, int p, int v, int m) {
