@@ -28,6 +28,7 @@ import java.util.List;
  * @param lastBackward per stage: the position of its last pass that produces weight gradients (BW or W)
  */
 public record CompiledOrder(int stages, int chunks, int stageBits, char[] op, int[] dependency, int[] lastBackward) {
+    private static final int PASSES = Pass.values().length;
     /** Codes an {@link #op} entry can hold. */
     static final int CODES = 1 << 16;
 
@@ -97,13 +98,14 @@ public record CompiledOrder(int stages, int chunks, int stageBits, char[] op, in
                 List<PassRef> order = orders.get(s);
                 while (next[s] < order.size()) {
                     PassRef ref = order.get(next[s]);
-                    Dependencies.StagePass dep = Dependencies.of(s, ref, p, v);
-                    int from = dep == null ? -1 : position[key(dep.pass(), dep.stage(), p, v, m)];
-                    if (dep != null && from < 0) break;
+                    int dep = Dependencies.packed(s, ref.pass(), ref.chunk(), p, v);
+                    int depStage = dep / v / PASSES, from = dep < 0 ? -1
+                            : position[key(dep / v % PASSES, depStage, dep % v, ref.microBatch(), p, v, m)];
+                    if (dep >= 0 && from < 0) break;
                     int consumer = Dependencies.consumerStage(s, ref, p, v);
                     op[placed] = (char) code(stageBits, s, ref.chunk(), ref.pass(), consumer >= 0);
-                    dependency[placed] = dep == null || dep.stage() == s ? -1 : from;
-                    position[key(ref, s, p, v, m)] = placed++;
+                    dependency[placed] = dep < 0 || depStage == s ? -1 : from;
+                    position[key(ref.pass().ordinal(), s, ref.chunk(), ref.microBatch(), p, v, m)] = placed++;
                     next[s]++;
                     progress = true;
                 }
@@ -142,7 +144,7 @@ public record CompiledOrder(int stages, int chunks, int stageBits, char[] op, in
         return new CompiledOrder(p, placed.chunks, placed.stageBits, sortedOp, sortedDependency, lastBackward);
     }
 
-    private static int key(PassRef ref, int stage, int p, int v, int m) {
-        return ((ref.pass().ordinal() * p + stage) * v + ref.chunk()) * m + ref.microBatch();
+    private static int key(int pass, int stage, int chunk, int microBatch, int p, int v, int m) {
+        return ((pass * p + stage) * v + chunk) * m + microBatch;
     }
 }
