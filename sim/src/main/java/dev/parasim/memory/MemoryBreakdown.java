@@ -26,7 +26,15 @@ public record MemoryBreakdown(long paramsBytes, long gradsBytes, long optimizerB
     public String reason() {
         if (fits()) return "";
         String where = activationsBytesByStage.size() > 1 ? " on pipeline stage " + stage : " per GPU";
-        return String.format(java.util.Locale.ROOT, "needs %.1f GB%s but the GPU has %.1f GB", peakBytes() / 1e9, where,
-                capacityBytes / 1e9);
+        return "needs " + oneDecimal(peakBytes() / 1e9) + " GB" + where + " but the GPU has " + oneDecimal(capacityBytes / 1e9) + " GB";
+    }
+
+    /**
+     * {@return {@code x ≥ 0} with one decimal, the characters {@code String.format(Locale.ROOT, "%.1f", x)} writes}: the
+     * shortest decimal that reads back as x, rounded half up; a sweep writes this for each of its out-of-memory plans,
+     * and the formatter's parsing and locale look-ups cost more than the rest of the row.
+     */
+    static String oneDecimal(double x) {
+        return new java.math.BigDecimal(Double.toString(x)).setScale(1, java.math.RoundingMode.HALF_UP).toPlainString();
     }
 }

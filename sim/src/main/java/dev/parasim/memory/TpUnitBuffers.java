@@ -107,10 +107,10 @@ final class TpUnitBuffers {
         partialEmbedding = partialChunk(Parameters.sequenceParallelPartialGrads(m, 0, true, false));
         partialLayer = partialChunk(Parameters.sequenceParallelPartialGrads(m, 1, false, false));
         partialHead = partialChunk(Parameters.sequenceParallelPartialGrads(m, 0, false, true));
-        embeddingUnits = new Units(new long[] {embedding}, partialEmbedding);
-        layerUnits = new Units(new long[] {layerUnit}, partialLayer);
-        finalNormUnits = new Units(new long[] {headUnit}, partialHead);
-        tiedHeadUnits = new Units(new long[] {headUnit, embedding}, partialHead + partialEmbedding);
+        embeddingUnits = Units.of(new long[] {embedding}, partialEmbedding, n, precision);
+        layerUnits = Units.of(new long[] {layerUnit}, partialLayer, n, precision);
+        finalNormUnits = Units.of(new long[] {headUnit}, partialHead, n, precision);
+        tiedHeadUnits = Units.of(new long[] {headUnit, embedding}, partialHead + partialEmbedding, n, precision);
     }
 
     /** {@return the most activation plus buffer bytes a pass of TP stage {@code stage} holds, its local units {@code units}} */
@@ -176,8 +176,25 @@ final class TpUnitBuffers {
     }
 
     /** The ZeRO units a phase gathers or adds gradients into, as their element counts (SP partial chunk alongside). */
-    private record Units(long[] sizes, long partial) {
-        static final Units NONE = new Units(new long[0], 0);
+    private record Units(long[] sizes, long partial, long[] gathered, long gatherChunk, long[] gradients, long reduceChunk) {
+        static final Units NONE = of(new long[0], 0, 1, Precision.FP32);
+
+        /**
+         * Units with their bytes over a DP group of {@code n} worked out once (a walk visits them once per layer and pass
+         * start): per unit the gathered parameters and the padded gradient, n·⌈Ψ_u/n⌉ elements; a gather's and a
+         * reduction's ring chunk, the sum of the units' ⌈Ψ_u/n⌉.
+         */
+        static Units of(long[] sizes, long partial, int n, Precision precision) {
+            long[] gathered = new long[sizes.length], gradients = new long[sizes.length];
+            long gatherChunk = 0, reduceChunk = 0;
+            for (int i = 0; i < sizes.length; i++) {
+                gathered[i] = Chunking.padded(sizes[i], n) * precision.paramBytes();
+                gradients[i] = Chunking.padded(sizes[i], n) * precision.gradBytes();
+                gatherChunk += Chunking.shard(sizes[i], n) * precision.paramBytes();
+                reduceChunk += Chunking.shard(sizes[i], n) * precision.gradBytes();
+            }
+            return new Units(sizes, partial, gathered, gatherChunk, gradients, reduceChunk);
+        }
     }
 
     private Units embeddingUnit() { return embeddingUnits; }
@@ -300,30 +317,24 @@ final class TpUnitBuffers {
         if (!gathers && !reduces) return;
         sends = 0;
         if (gathers && gather.sizes().length > 0) {
-            long chunk = 0;
-            for (long u : gather.sizes()) {
-                alloc(Chunking.padded(u, n) * precision.paramBytes());
-                chunk += Chunking.shard(u, n) * precision.paramBytes();
-            }
-            ring(chunk, n - 1);
+            for (long bytes : gather.gathered()) alloc(bytes);
+            ring(gather.gatherChunk(), n - 1);
         }
-        if (reduces) for (long u : grads.sizes()) alloc(Chunking.padded(u, n) * precision.gradBytes());
+        if (reduces) for (long bytes : grads.gradients()) alloc(bytes);
         sends = 0;
     }
 
     /** After a unit's phases: frees what was gathered ({@code release}); in a superstep of its own reduces {@code reduce}. */
     private void close(boolean gathers, boolean reduces, Units release, Units reduce) {
-        if (gathers) for (long u : release.sizes()) buffers -= Chunking.padded(u, n) * precision.paramBytes();
+        if (gathers) for (long bytes : release.gathered()) buffers -= bytes;
         if (!reduces || reduce.sizes().length == 0) return;
         sends = 0;
         if (sp && t > 1) {
             ring(reduce.partial(), 2 * (t - 1));
             sends = 0;
         }
-        long chunk = 0;
-        for (long u : reduce.sizes()) chunk += Chunking.shard(u, n) * precision.gradBytes();
-        ring(chunk, n - 1);
-        for (long u : reduce.sizes()) buffers -= Chunking.padded(u, n) * precision.gradBytes();
+        ring(reduce.reduceChunk(), n - 1);
+        for (long bytes : reduce.gradients()) buffers -= bytes;
     }
 
     /** The TP reduction of a phase's output: AllReduce, or SP's ReduceScatter. */

@@ -33,19 +33,37 @@ public final class PlanEvaluator {
         this.spec = spec;
     }
 
-    /** Evaluates every plan of the seed; emits one result per valid plan and one count per rejection reason. */
+    /**
+     * Evaluates every plan of the seed; emits one result per valid plan and one count per rejection reason. Rejection is
+     * cheap: a seed whose layout breaks a rule counts its candidates without enumerating them, and a candidate whose
+     * experiment breaks a spec rule takes the reason found for an earlier candidate of the seed with the same
+     * {@link Validity} (the rules read no other coordinate), so most of the rejected candidates build nothing.
+     */
     public void evaluate(PlanSpace.Seed seed, Consumer<SweepResult> sink) {
-        Map<String, Long> rejected = new LinkedHashMap<>();
         ClusterSpec cluster = spec.cluster().withNodes(seed.gpus() / spec.cluster().gpusPerNode());
         String broken = layoutRuleBroken(seed, cluster);
+        if (broken != null) {
+            long candidates = PlanSpace.count(spec, seed);
+            if (candidates > 0) sink.accept(SweepResult.invalid(seed.gpus(), broken, candidates));
+            return;
+        }
+        Map<String, Long> rejected = new LinkedHashMap<>();
+        Map<Validity, String> rejections = new HashMap<>();
         PlanSpace.expand(spec, seed, c -> {
-            String reason = broken;
+            Validity validity = new Validity(c.schedule(), c.chunks(), c.microBatch(), c.sequenceParallel());
+            String reason = rejections.get(validity);
             if (reason == null) {
                 try {
-                    sink.accept(evaluate(seed, c, cluster));
-                    return;
-                } catch (SpecException e) {
-                    reason = reason(e);
+                    Experiment e = experiment(name(seed, c), seed, c, cluster);
+                    try {
+                        sink.accept(evaluate(seed, c, e));
+                        return;
+                    } catch (SpecException evaluation) {
+                        reason = reason(evaluation);
+                    }
+                } catch (SpecException rule) {
+                    reason = reason(rule);
+                    rejections.put(validity, reason);
                 }
             }
             rejected.merge(reason, 1L, Long::sum);
@@ -54,13 +72,19 @@ public final class PlanEvaluator {
         plays.clear();
     }
 
+    /**
+     * The coordinates of a seed's candidate that the spec rules read (the experiment's checks, {@code spec.Experiment},
+     * {@code spec.ParallelPlan}, {@code spec.TrainingSpec}): not the ZeRO stage nor recompute, which are only required.
+     */
+    private record Validity(PipelineSchedule schedule, int chunks, int microBatch, boolean sequenceParallel) {}
+
     /** Evaluates one candidate and drops the result ({@link SweepJob.Prepared#warmUp}); {@return false if it breaks a rule} */
     boolean warmUp(PlanSpace.Candidate c) {
         PlanSpace.Seed seed = c.seed();
         ClusterSpec cluster = spec.cluster().withNodes(seed.gpus() / spec.cluster().gpusPerNode());
         if (layoutRuleBroken(seed, cluster) != null) return false;
         try {
-            evaluate(seed, c, cluster);
+            evaluate(seed, c, experiment(name(seed, c), seed, c, cluster));
             return true;
         } catch (SpecException e) {
             return false;
@@ -81,10 +105,11 @@ public final class PlanEvaluator {
     }
 
     /**
-     * Accountant work of one plan in units of one timeline pass replay (an evaluation costs about 2,000
-     * pass replays), for {@link #estimatedCost}.
+     * Accountant work of one plan in units of one timeline pass replay, for {@link #estimatedCost}: a fixed part and a part
+     * per pipeline stage (the memory model walks each stage's passes), fitted to the million-candidate sweep's seeds
+     * (about 5,000 and 170 pass replays).
      */
-    static final double PLAN_COST_IN_PASSES = 2000;
+    static final double PLAN_COST_IN_PASSES = 5000, STAGE_COST_IN_PASSES = 170;
 
     /**
      * {@return the seed's evaluation work, estimated without evaluating}: per valid candidate the
@@ -105,7 +130,7 @@ public final class PlanEvaluator {
                     List.of(c.zero() == ZeroStage.PARAMETERS, c.schedule(), c.chunks(), c.microBatch(), c.sequenceParallel()),
                     k -> passes(seed, c, cluster));
             if (passes < 0) return;
-            cost[0] += PLAN_COST_IN_PASSES;
+            cost[0] += PLAN_COST_IN_PASSES + STAGE_COST_IN_PASSES * seed.pp();
             ZeroStage playedAs = c.zero() == ZeroStage.OPTIMIZER ? ZeroStage.DDP : c.zero();
             if (plays.add(List.of(playedAs, c.schedule(), c.chunks(), c.microBatch(), c.recompute(), c.sequenceParallel())))
                 cost[0] += passes;
@@ -137,9 +162,9 @@ public final class PlanEvaluator {
         return new Experiment(spec.name(), spec.model(), cluster, training, List.of(plan), Optional.empty());
     }
 
-    SweepResult evaluate(PlanSpace.Seed seed, PlanSpace.Candidate c, ClusterSpec cluster) {
+    /** {@return the row of a candidate whose experiment {@code e} is built} */
+    private SweepResult evaluate(PlanSpace.Seed seed, PlanSpace.Candidate c, Experiment e) {
         int dp = seed.gpus() / (seed.tp() * seed.pp() * seed.cp());
-        Experiment e = experiment(name(dp, seed, c), seed, c, cluster);
         ParallelPlan plan = e.plans().get(0);
         Accountant.Evaluation evaluation = Accountant.evaluate(e, plan);
         PlanPrediction p = evaluation.prediction();
@@ -164,7 +189,8 @@ public final class PlanEvaluator {
     }
 
     /** {@return a readable, unique plan name such as dp16-tp8-pp8-z1-interleaved2-mb1-selective-sp} */
-    static String name(int dp, PlanSpace.Seed seed, PlanSpace.Candidate c) {
+    static String name(PlanSpace.Seed seed, PlanSpace.Candidate c) {
+        int dp = seed.gpus() / (seed.tp() * seed.pp() * seed.cp());
         StringBuilder b = new StringBuilder("dp").append(dp).append("-tp").append(seed.tp()).append("-pp").append(seed.pp());
         if (seed.cp() > 1) b.append("-cp").append(seed.cp());
         b.append("-z").append(c.zero().number());

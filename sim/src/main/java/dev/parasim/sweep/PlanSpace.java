@@ -48,6 +48,16 @@ public final class PlanSpace {
                                 sink.accept(new Candidate(seed, zero, schedule, chunks, mbs, recompute, seq));
     }
 
+    /** {@return how many candidates {@link #expand} feeds for the seed, without enumerating them} */
+    public static long count(SweepSpec spec, Seed seed) {
+        SweepSpec.Axes a = spec.axes();
+        List<PipelineSchedule> schedules = seed.pp() == 1 ? List.of(PipelineSchedule.ONE_F_ONE_B) : a.schedule();
+        long schedulesAndChunks = 0;
+        for (PipelineSchedule schedule : schedules) schedulesAndChunks += chunkChoices(schedule, a.chunks()).size();
+        return a.zero().size() * schedulesAndChunks * a.microBatch().size() * a.recompute().size()
+                * (seed.tp() == 1 ? 1 : a.sequenceParallel().size());
+    }
+
     static List<Integer> chunkChoices(PipelineSchedule schedule, List<Integer> chunks) {
         if (schedule != PipelineSchedule.INTERLEAVED) return List.of(1);
         return chunks.stream().filter(c -> c > 1).distinct().toList();

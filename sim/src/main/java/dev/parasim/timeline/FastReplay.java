@@ -47,24 +47,27 @@ final class FastReplay {
      * later pass starts before).
      */
     static Result play(CompiledOrder o, double[] costs, double[] scratch, boolean totals) {
-        int p = o.stages(), slots = p * o.chunks(), passes = Pass.values().length;
+        int p = o.stages(), v = o.chunks(), passes = Pass.values().length;
         // Per stage, chunk and pass kind, indexed as op codes index them: duration, and the send (0 when not consumed).
-        double[] duration = new double[slots * passes], sendOf = new double[2 * slots * passes];
-        for (int slot = 0; slot < slots; slot++)
-            for (int k = 0; k < passes; k++) {
-                int c = compute(slot, k);
-                duration[slot * passes + k] = costs[c] + costs[c + passes];
-                sendOf[(slot * passes + k) << 1 | 1] = costs[c + 2 * passes];
-            }
-        int[] op = o.op(), dependency = o.dependency();
+        double[] duration = new double[o.codes() >>> 1], sendOf = new double[o.codes()];
+        for (int s = 0; s < p; s++)
+            for (int chunk = 0; chunk < v; chunk++)
+                for (int k = 0; k < passes; k++) {
+                    int c = compute(s * v + chunk, k), at = (chunk << o.stageBits() | s) * passes + k;
+                    duration[at] = costs[c] + costs[c + passes];
+                    sendOf[at << 1 | 1] = costs[c + 2 * passes];
+                }
+        char[] op = o.op();
+        int[] dependency = o.dependency();
+        int stageMask = (1 << o.stageBits()) - 1;
         double[] delivered = scratch;
         delivered[0] = 0;
         // begins[stage · 2 + 1]: when the stage's latest weight-gradient pass began (begins[stage · 2], other passes).
         double[] free = new double[p], link = new double[p], begins = new double[2 * p];
         for (int i = 0; i < op.length; i++) {
-            int word = op[i], s = word >>> CompiledOrder.STAGE_SHIFT, code = CompiledOrder.code(word), at = code >>> 1;
+            int code = op[i], s = code >>> 3 & stageMask, at = code >>> 1;
             double begin = Math.max(free[s], delivered[dependency[i] + 1]), end = begin + duration[at];
-            begins[word >>> CompiledOrder.WEIGHT_GRADIENT_SHIFT] = begin;
+            begins[s << 1 | code >>> 2 & 1] = begin;   // bit 1 of the pass ordinal: a weight-gradient pass
             free[s] = end;
             double sent = Math.max(link[s], end) + sendOf[code];
             link[s] = sent;
@@ -73,13 +76,13 @@ final class FastReplay {
         double[] lastStart = new double[p], lastEnd = new double[p];
         for (int s = 0; s < p; s++) {
             lastStart[s] = begins[2 * s + 1];
-            lastEnd[s] = lastStart[s] + duration[CompiledOrder.code(op[o.lastBackward()[s]]) >>> 1];   // as the loop added it
+            lastEnd[s] = lastStart[s] + duration[op[o.lastBackward()[s]] >>> 1];   // as the loop added it
         }
         if (!totals) return new Result(free, null, null, lastStart, lastEnd);
         // Each stage's sums in its own pass order, as the span-recording play adds them.
         double[] busy = new double[p], hidden = new double[p];
-        for (int word : op) {
-            int s = word >>> CompiledOrder.STAGE_SHIFT, code = CompiledOrder.code(word), c = compute(code >>> 3, (code >>> 1) & 3);
+        for (int code : op) {
+            int s = code >>> 3 & stageMask, c = compute(s * v + (code >>> 3 + o.stageBits()), code >>> 1 & 3);
             busy[s] += costs[c];
             hidden[s] += costs[c + passes];
         }

@@ -25,6 +25,8 @@ import java.util.List;
 public final class Timelines {
     private Timelines() {}
 
+    private static final Pass[] PASSES = Pass.values();
+
     public static Timeline of(Experiment e, ParallelPlan plan) {
         return of(e, plan, true);
     }
@@ -118,15 +120,18 @@ public final class Timelines {
         int p = plan.pp(), v = plan.chunks(), passes = Pass.values().length;
         StageCosts stages = StageCosts.of(e, plan, costs);
         double[] table = new double[3 * p * v * passes];
-        for (int s = 0; s < p; s++)
-            for (int chunk = 0; chunk < v; chunk++)
-                for (Pass pass : Pass.values()) {
-                    PipelineSimulator.PassCost c = stages.pass(s, new PassRef(pass, 0, chunk));
+        for (int s = 0; s < p; s++) {
+            StageCost c = costs.get(s);
+            for (int chunk = 0; chunk < v; chunk++) {
+                double share = stages.share(s, chunk);
+                for (Pass pass : PASSES) {
                     int at = FastReplay.compute(s * v + chunk, pass.ordinal());
-                    table[at] = c.compute();
-                    table[at + passes] = c.exposedComm();
-                    table[at + 2 * passes] = pass == Pass.F ? costs.get(s).sendForward() : costs.get(s).sendBackward();
+                    table[at] = StageCosts.compute(c, pass) / share;
+                    table[at + passes] = StageCosts.exposed(c, pass) / share;
+                    table[at + 2 * passes] = pass == Pass.F ? c.sendForward() : c.sendBackward();
                 }
+            }
+        }
         return table;
     }
 
@@ -171,13 +176,31 @@ public final class Timelines {
         @Override
         public PipelineSimulator.PassCost pass(int stage, PassRef ref) {
             StageCost c = stages.get(stage);
-            // The stage's share per chunk, as a divisor: exactly v when the split is even.
-            double chunks = (double) split.stageLayers(stage) / split.chunkLayers(stage, ref.chunk());
-            return switch (ref.pass()) {
-                case F -> new PipelineSimulator.PassCost(c.compute().forward() / chunks, c.forwardExposed() / chunks);
-                case B -> new PipelineSimulator.PassCost(c.compute().backwardInput() / chunks, c.backwardExposed() / chunks);
-                case W -> new PipelineSimulator.PassCost(c.compute().backwardWeight() / chunks, 0);
-                case BW -> new PipelineSimulator.PassCost(c.compute().backward() / chunks, c.backwardExposed() / chunks);
+            double share = share(stage, ref.chunk());
+            return new PipelineSimulator.PassCost(compute(c, ref.pass()) / share, exposed(c, ref.pass()) / share);
+        }
+
+        /** {@return the stage's share per chunk, as a divisor of its costs: exactly v when the split is even} */
+        double share(int stage, int chunk) {
+            return (double) split.stageLayers(stage) / split.chunkLayers(stage, chunk);
+        }
+
+        /** {@return a whole stage's compute seconds of one pass kind (all its chunks)} */
+        static double compute(StageCost c, Pass pass) {
+            return switch (pass) {
+                case F -> c.compute().forward();
+                case B -> c.compute().backwardInput();
+                case W -> c.compute().backwardWeight();
+                case BW -> c.compute().backward();
+            };
+        }
+
+        /** {@return a whole stage's exposed communication seconds of one pass kind (W communicates nothing)} */
+        static double exposed(StageCost c, Pass pass) {
+            return switch (pass) {
+                case F -> c.forwardExposed();
+                case B, BW -> c.backwardExposed();
+                case W -> 0;
             };
         }
 

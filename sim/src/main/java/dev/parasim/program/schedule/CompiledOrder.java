@@ -17,44 +17,67 @@ import java.util.List;
  *
  * @param stages       p
  * @param chunks       v, model chunks per stage
- * @param op           per position: {@code stage << 20 | 1 << 19 if it produces weight gradients (BW or W) | (stage · v +
- *                     chunk) << 3 | pass ordinal << 1 | 1 if another stage consumes the output}; the low 19 bits, the
- *                     {@link #code}, index per-(stage, chunk, pass) tables (a stage's chunks may cost differently when its
- *                     layers do not split evenly), and {@code op >>> 19} = stage · 2 + the weight-gradient bit
+ * @param stageBits    bits of a code that hold the stage: the fewest that hold p − 1
+ * @param op           per position, its code: {@code (chunk << stageBits | stage) << 3 | pass ordinal << 1 | 1 if another
+ *                     stage consumes the output}, which indexes per-(stage, chunk, pass) tables (a stage's chunks may cost
+ *                     differently when its layers do not split evenly) and gives the stage with a mask; a {@code char}
+ *                     each (p·v ≤ model.layers ≤ 2,048), so that a sweep's cache holds a third more passes in the same
+ *                     bytes as two ints would
  * @param dependency   per position: the position of the other stage's pass whose output it waits for, or −1
  *                     (none, or a pass of its own stage, which has always ended before: a stage runs in order)
  * @param lastBackward per stage: the position of its last pass that produces weight gradients (BW or W)
  */
-public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, int[] lastBackward) {
-    /** Where {@link #op} keeps the stage. */
-    public static final int STAGE_SHIFT = 20;
-    /** {@link #op}'s bit for a pass that produces weight gradients: {@code op >>> WEIGHT_GRADIENT_SHIFT} = stage · 2 + it. */
-    public static final int WEIGHT_GRADIENT_SHIFT = 19, WEIGHT_GRADIENT = 1 << WEIGHT_GRADIENT_SHIFT;
-
-    /** {@return the low bits of an op word: {@code (stage · v + chunk) << 3 | pass ordinal << 1 | consumed}} */
-    public static int code(int op) {
-        return op & (WEIGHT_GRADIENT - 1);
-    }
+public record CompiledOrder(int stages, int chunks, int stageBits, char[] op, int[] dependency, int[] lastBackward) {
+    private static final int PASSES = Pass.values().length;
+    /** Codes an {@link #op} entry can hold. */
+    static final int CODES = 1 << 16;
 
     /** {@return passes in all stages} */
     public int size() {
         return op.length;
     }
 
+    /** {@return bytes the order holds (what a cache of orders counts)} */
+    public long bytes() {
+        return 2L * op.length + 4L * dependency.length;
+    }
+
     /** {@return the stage of the pass at {@code position}} */
     public int stage(int position) {
-        return op[position] >>> STAGE_SHIFT;
+        return stageOf(op[position]);
     }
 
     /** {@return the chunk of the pass at {@code position}} */
     public int chunk(int position) {
-        return (code(op[position]) >>> 3) % chunks;
+        return op[position] >>> 3 + stageBits;
+    }
+
+    /** {@return the stage of a pass with code {@code code}} */
+    public int stageOf(int code) {
+        return code >>> 3 & (1 << stageBits) - 1;
+    }
+
+    /** {@return the codes' range: a table indexed by code needs this many entries} */
+    public int codes() {
+        return chunks << stageBits << 3;
+    }
+
+    /** {@return the code of a pass} */
+    private static int code(int stageBits, int stage, int chunk, Pass pass, boolean consumed) {
+        return (chunk << stageBits | stage) << 3 | pass.ordinal() << 1 | (consumed ? 1 : 0);
+    }
+
+    /** {@return whether a pass kind (ordinal) produces weight gradients: W and BW, the ordinals with bit 1 set} */
+    public static boolean weightGradient(int passOrdinal) {
+        return (passOrdinal & 2) != 0;
     }
 
     public static CompiledOrder of(List<List<PassRef>> orders, int v) {
-        if (Pass.values().length > 4) throw new AssertionError("op packs the pass ordinal in two bits");
-        int p = orders.size(), m = 0, n = 0;
-        if ((long) p << STAGE_SHIFT > Integer.MAX_VALUE || (long) p * v << 3 >= WEIGHT_GRADIENT)
+        if (Pass.values().length > 4 || !weightGradient(Pass.W.ordinal()) || !weightGradient(Pass.BW.ordinal())
+                || weightGradient(Pass.F.ordinal()) || weightGradient(Pass.B.ordinal()))
+            throw new AssertionError("op packs the pass ordinal in two bits, bit 1 for the weight-gradient passes");
+        int p = orders.size(), m = 0, n = 0, stageBits = 32 - Integer.numberOfLeadingZeros(Math.max(p - 1, 1) );
+        if ((long) v << stageBits << 3 > CODES)
             throw new IllegalArgumentException("pipeline too large to compile: p " + p + ", v " + v);
         for (List<PassRef> order : orders) {
             n += order.size();
@@ -63,7 +86,8 @@ public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, 
         // position[key] = where the (pass, stage, chunk, micro-batch) was placed, −1 until it is.
         int[] position = new int[Pass.values().length * p * v * m];
         Arrays.fill(position, -1);
-        int[] op = new int[n], dependency = new int[n];
+        char[] op = new char[n];
+        int[] dependency = new int[n];
         int[] next = new int[p];
         int placed = 0;
         // Place every pass whose dependency is placed, stage by stage, until all are: a topological order.
@@ -74,31 +98,33 @@ public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, 
                 List<PassRef> order = orders.get(s);
                 while (next[s] < order.size()) {
                     PassRef ref = order.get(next[s]);
-                    Dependencies.StagePass dep = Dependencies.of(s, ref, p, v);
-                    int from = dep == null ? -1 : position[key(dep.pass(), dep.stage(), p, v, m)];
-                    if (dep != null && from < 0) break;
+                    int dep = Dependencies.packed(s, ref.pass(), ref.chunk(), p, v);
+                    int depStage = dep / v / PASSES, from = dep < 0 ? -1
+                            : position[key(dep / v % PASSES, depStage, dep % v, ref.microBatch(), p, v, m)];
+                    if (dep >= 0 && from < 0) break;
                     int consumer = Dependencies.consumerStage(s, ref, p, v);
-                    boolean weights = ref.pass() == Pass.BW || ref.pass() == Pass.W;
-                    op[placed] = s << STAGE_SHIFT | (weights ? WEIGHT_GRADIENT : 0)
-                            | (s * v + ref.chunk()) << 3 | ref.pass().ordinal() << 1 | (consumer >= 0 ? 1 : 0);
-                    dependency[placed] = dep == null || dep.stage() == s ? -1 : from;
-                    position[key(ref, s, p, v, m)] = placed++;
+                    op[placed] = (char) code(stageBits, s, ref.chunk(), ref.pass(), consumer >= 0);
+                    dependency[placed] = dep < 0 || depStage == s ? -1 : from;
+                    position[key(ref.pass().ordinal(), s, ref.chunk(), ref.microBatch(), p, v, m)] = placed++;
                     next[s]++;
                     progress = true;
                 }
             }
         }
         if (placed < n) throw new IllegalStateException("pipeline order deadlocks: no stage can run its next pass");
-        return byWavefront(p, v, op, dependency);
+        return byWavefront(new CompiledOrder(p, v, stageBits, op, dependency, null));
     }
 
     /** {@return the same passes stably sorted by depth (see the class comment), dependencies renumbered} */
-    private static CompiledOrder byWavefront(int p, int v, int[] op, int[] dependency) {
+    private static CompiledOrder byWavefront(CompiledOrder placed) {
+        int p = placed.stages;
+        char[] op = placed.op;
+        int[] dependency = placed.dependency;
         int n = op.length, deepest = 0;
         int[] depth = new int[n], stageDepth = new int[p];
         Arrays.fill(stageDepth, -1);
         for (int i = 0; i < n; i++) {
-            int s = op[i] >>> STAGE_SHIFT;
+            int s = placed.stageOf(op[i]);
             depth[i] = Math.max(stageDepth[s], dependency[i] >= 0 ? depth[dependency[i]] : -1) + 1;
             stageDepth[s] = depth[i];
             deepest = Math.max(deepest, depth[i]);
@@ -106,18 +132,19 @@ public record CompiledOrder(int stages, int chunks, int[] op, int[] dependency, 
         int[] next = new int[deepest + 2];   // counting sort: next[d] = where the next pass of depth d goes
         for (int i = 0; i < n; i++) next[depth[i] + 1]++;
         for (int d = 1; d < next.length; d++) next[d] += next[d - 1];
-        int[] moved = new int[n], sortedOp = new int[n], sortedDependency = new int[n], lastBackward = new int[p];
+        int[] moved = new int[n], sortedDependency = new int[n], lastBackward = new int[p];
+        char[] sortedOp = new char[n];
         for (int i = 0; i < n; i++) moved[i] = next[depth[i]]++;
         for (int i = 0; i < n; i++) {
             int at = moved[i];
             sortedOp[at] = op[i];
             sortedDependency[at] = dependency[i] >= 0 ? moved[dependency[i]] : -1;
-            if ((op[i] & WEIGHT_GRADIENT) != 0) lastBackward[op[i] >>> STAGE_SHIFT] = at;   // a stage keeps its order
+            if (weightGradient(op[i] >>> 1 & 3)) lastBackward[placed.stageOf(op[i])] = at;   // a stage keeps its order
         }
-        return new CompiledOrder(p, v, sortedOp, sortedDependency, lastBackward);
+        return new CompiledOrder(p, placed.chunks, placed.stageBits, sortedOp, sortedDependency, lastBackward);
     }
 
-    private static int key(PassRef ref, int stage, int p, int v, int m) {
-        return ((ref.pass().ordinal() * p + stage) * v + ref.chunk()) * m + ref.microBatch();
+    private static int key(int pass, int stage, int chunk, int microBatch, int p, int v, int m) {
+        return ((pass * p + stage) * v + chunk) * m + microBatch;
     }
 }

@@ -12,17 +12,31 @@ public final class Dependencies {
     /** A pass on a stage. */
     public record StagePass(int stage, PassRef pass) {}
 
+    private static final Pass[] PASSES = Pass.values();
+
     /** {@return the pass {@code ref} on {@code stage} depends on, or null if only on its own stage's order} */
     public static StagePass of(int stage, PassRef ref, int p, int v) {
-        int mb = ref.microBatch(), c = ref.chunk();
-        return switch (ref.pass()) {
-            case F -> stage > 0 ? new StagePass(stage - 1, new PassRef(Pass.F, mb, c))
-                    : c > 0 ? new StagePass(p - 1, new PassRef(Pass.F, mb, c - 1)) : null;
-            case B, BW -> stage < p - 1 ? new StagePass(stage + 1, new PassRef(ref.pass(), mb, c))
-                    : c < v - 1 ? new StagePass(0, new PassRef(ref.pass(), mb, c + 1))
-                    : new StagePass(stage, new PassRef(Pass.F, mb, c));
-            case W -> new StagePass(stage, new PassRef(Pass.B, mb, c));
+        int dep = packed(stage, ref.pass(), ref.chunk(), p, v);
+        if (dep < 0) return null;
+        return new StagePass(dep / v / PASSES.length, new PassRef(PASSES[dep / v % PASSES.length], ref.microBatch(), dep % v));
+    }
+
+    /**
+     * {@return the same as {@link #of} without allocating (compiling an order asks once per pass): the pass waited for, always
+     * of the same micro-batch, as {@code (stage · 4 + pass ordinal) · v + chunk}, or −1 if none}
+     */
+    static int packed(int stage, Pass pass, int c, int p, int v) {
+        return switch (pass) {
+            case F -> stage > 0 ? pack(stage - 1, Pass.F, c, v) : c > 0 ? pack(p - 1, Pass.F, c - 1, v) : -1;
+            case B, BW -> stage < p - 1 ? pack(stage + 1, pass, c, v)
+                    : c < v - 1 ? pack(0, pass, c + 1, v)
+                    : pack(stage, Pass.F, c, v);
+            case W -> pack(stage, Pass.B, c, v);
         };
+    }
+
+    private static int pack(int stage, Pass pass, int chunk, int v) {
+        return (stage * PASSES.length + pass.ordinal()) * v + chunk;
     }
 
     /** {@return the other stage that waits for {@code ref}'s output, or −1 if none does} */

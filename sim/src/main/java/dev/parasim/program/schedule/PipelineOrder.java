@@ -23,12 +23,13 @@ public final class PipelineOrder {
     private static final Map<List<Object>, List<List<PassRef>>> CACHE = new ConcurrentHashMap<>();
     private static final Map<List<Object>, CompiledOrder> COMPILED = new ConcurrentHashMap<>();
     /**
-     * Passes the compiled orders may hold before they are dropped (8 B each: 64 MB); the GPT-3 / 1,024-A100
-     * sweep compiles 152 even shapes of 1.1 M passes in all, plus its uneven interleaved ones (pp·chunks not dividing
-     * the layers), which a task compiles seed by seed.
+     * Bytes the compiled orders may hold before they are dropped (6 B a pass: 11 M passes); the GPT-3 / 1,024-A100
+     * sweep compiles 152 even shapes of 1.1 M passes in all, the million-candidate Llama 3 sweep 436 shapes of 9.2 M
+     * passes, which fit: with 8 B a pass they did not, and dropping them all whenever the budget ran out compiled 30 M
+     * passes a run.
      */
-    private static final long COMPILED_BUDGET = 8_000_000;
-    private static final java.util.concurrent.atomic.AtomicLong COMPILED_PASSES = new java.util.concurrent.atomic.AtomicLong();
+    private static final long COMPILED_BUDGET_BYTES = 64L << 20;
+    private static final java.util.concurrent.atomic.AtomicLong COMPILED_BYTES = new java.util.concurrent.atomic.AtomicLong();
     private static final Map<List<Object>, List<int[][]>> PEAKS = new ConcurrentHashMap<>();
     private static final Map<List<Object>, List<int[][]>> STARTS = new ConcurrentHashMap<>();
 
@@ -47,9 +48,9 @@ public final class PipelineOrder {
         // Built outside the map (no bin lock held while other tasks look up), from freshly generated orders: a
         // sweep never needs the PassRef lists again. Bounded for long-lived executors running many sweeps.
         CompiledOrder built = CompiledOrder.of(generate(schedule, p, m, v), v);
-        if (COMPILED_PASSES.addAndGet(built.size()) > COMPILED_BUDGET) {
+        if (COMPILED_BYTES.addAndGet(built.bytes()) > COMPILED_BUDGET_BYTES) {
             COMPILED.clear();
-            COMPILED_PASSES.set(built.size());
+            COMPILED_BYTES.set(built.bytes());
         }
         CompiledOrder raced = COMPILED.putIfAbsent(key, built);
         return raced != null ? raced : built;
@@ -123,16 +124,19 @@ public final class PipelineOrder {
         return starts;
     }
 
-    /** Adds {@code live} to {@code kept} unless a vector of the same chunk and kind dominates it, dropping those it dominates. */
+    /**
+     * Adds {@code live} to {@code kept} unless a vector of the same chunk and kind dominates it, dropping those it dominates
+     * (plain loops: this runs once per pass of every shape a sweep meets, millions of times).
+     */
     private static void keep(List<int[]> kept, int[] live, int v) {
-        java.util.function.BiPredicate<int[], int[]> dominates = (a, b) -> {
-            if (a[2 * v] != b[2 * v] || a[2 * v + 1] != b[2 * v + 1]) return false;
-            for (int i = 0; i < 2 * v; i++) if (a[i] < b[i]) return false;
-            return true;
-        };
-        if (kept.stream().anyMatch(k -> dominates.test(k, live))) return;
-        kept.removeIf(k -> dominates.test(live, k));
+        for (int[] k : kept) if (sameStart(k, live, v) && dominates(k, live, 2 * v)) return;
+        kept.removeIf(k -> sameStart(k, live, v) && dominates(live, k, 2 * v));
         kept.add(live.clone());
+    }
+
+    /** {@return whether two pass-start vectors are of the same chunk and pass kind} */
+    private static boolean sameStart(int[] a, int[] b, int v) {
+        return a[2 * v] == b[2 * v] && a[2 * v + 1] == b[2 * v + 1];
     }
 
     private static int[][] undominated(List<PassRef> order, int v) {
@@ -143,7 +147,7 @@ public final class PipelineOrder {
                 case F -> {
                     live[ref.chunk()]++;
                     live[v] = ref.chunk();
-                    if (kept.stream().anyMatch(k -> k[v] == live[v] && dominates(k, live, v))) continue;
+                    if (anyDominates(kept, live, v)) continue;
                     kept.removeIf(k -> k[v] == live[v] && dominates(live, k, v));
                     kept.add(live.clone());
                 }
@@ -154,9 +158,15 @@ public final class PipelineOrder {
         return kept.toArray(int[][]::new);
     }
 
-    /** {@return whether {@code a} holds at least as many of every chunk as {@code b}} */
-    private static boolean dominates(int[] a, int[] b, int v) {
-        for (int c = 0; c < v; c++) if (a[c] < b[c]) return false;
+    /** {@return whether a kept in-flight vector reached by a forward of the same chunk holds at least as many of each chunk} */
+    private static boolean anyDominates(List<int[]> kept, int[] live, int v) {
+        for (int[] k : kept) if (k[v] == live[v] && dominates(k, live, v)) return true;
+        return false;
+    }
+
+    /** {@return whether {@code a} holds at least as many as {@code b} in each of the first {@code entries} counts} */
+    private static boolean dominates(int[] a, int[] b, int entries) {
+        for (int c = 0; c < entries; c++) if (a[c] < b[c]) return false;
         return true;
     }
 
