@@ -9,7 +9,7 @@ import dev.parasim.sweep.SweepJob;
 import dev.parasim.sweep.SweepOutput;
 import dev.parasim.sweep.SweepResult;
 import dev.parasim.spec.SweepSpec;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.SparkContext;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +46,7 @@ public final class SweepBenchmark {
      * JVM here), and with {@code single} > 0 its speed-up over that many plans/s on one core;
      * {@return plans per second}
      */
-    static double million(PrintWriter out, SparkSession spark, int cores, String yaml, double single, String which) {
+    static double million(PrintWriter out, SparkContext spark, int cores, String yaml, double single, String which) {
         System.gc();
         DriverHeap heap = new DriverHeap();
         long start = System.nanoTime();
@@ -77,7 +77,7 @@ public final class SweepBenchmark {
         }
         double single = 0, millionSingle = 0;
         for (int cores = 1; cores <= maxCores; cores++) {
-            SparkSession spark = SparkSessions.get("local[" + cores + "]");
+            SparkContext spark = SparkSessions.context("local[" + cores + "]");
             PrintWriter quiet = new PrintWriter(new StringWriter());
             for (int i = 0; i < WARM_UPS; i++) SweepJob.run(spark, yaml, List.of(), quiet).release();   // JIT, orders cache
             double[] runs = new double[MEASURED];

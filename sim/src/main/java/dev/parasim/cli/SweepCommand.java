@@ -6,7 +6,7 @@ import dev.parasim.sweep.PhaseTimes;
 import dev.parasim.sweep.SweepJob;
 import dev.parasim.sweep.SweepOutput;
 import dev.parasim.sweep.SweepResult;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.SparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -72,8 +72,9 @@ public final class SweepCommand implements Callable<Integer> {
         dev.parasim.spark.SparkSessions.checkMaster(master);
         PrintWriter progress = spec.commandLine().getErr();
         times.lap("parse");
-        // The session starts (seconds of class loading in a cold JVM) while this thread estimates the seeds' work.
-        CompletableFuture<SparkSession> starting = CompletableFuture.supplyAsync(() -> SparkSessions.get(master),
+        // Spark starts (seconds of class loading in a cold JVM) while this thread estimates the seeds' work. Only its
+        // context: the sweep's jobs are RDD jobs, and a session is built on it if Spark SQL is asked for.
+        CompletableFuture<SparkContext> starting = CompletableFuture.supplyAsync(() -> SparkSessions.context(master),
                 task -> new Thread(task, "spark-session").start());
         SweepJob.Prepared prepared = SweepJob.Prepared.of(yaml, overrides);
         times.lap("seeds + estimates");
@@ -81,8 +82,8 @@ public final class SweepCommand implements Callable<Integer> {
             prepared.warmUp(starting::isDone);
             times.lap("warm-up (while Spark starts)");
         }
-        SparkSession session = started(starting);
-        times.lap("spark session (rest)");
+        SparkContext spark = started(starting);
+        times.lap("spark context (rest)");
         boolean live = dev.parasim.report.ProgressLine.terminal();
         // Small sweeps bring their rows to the driver; large ones stream (bounded answers, no rows kept) unless --spark-sql.
         boolean streams = (stream || !prepared.small()) && !sparkSql;
@@ -92,8 +93,8 @@ public final class SweepCommand implements Callable<Integer> {
         Path streamedParquet = staged == null ? null : staged.resolve("plans.parquet");
         try {
             return finish(streams
-                    ? SweepJob.stream(session, prepared, progress, live, streamedParquet)
-                    : SweepJob.run(session, prepared, progress, live, !sparkSql && prepared.small()),
+                    ? SweepJob.stream(spark, prepared, progress, live, streamedParquet)
+                    : SweepJob.run(spark, prepared, progress, live, !sparkSql && prepared.small()),
                     streamedParquet, yaml, date, times, heap, progress);
         } finally {
             if (staged != null) dev.parasim.report.OutputDirectory.deleteTree(staged);
@@ -131,8 +132,8 @@ public final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@return the started session}; its failure is rethrown unwrapped (a {@code SparkFailure}) */
-    static SparkSession started(CompletableFuture<SparkSession> starting) {
+    /** {@return the started context}; its failure is rethrown unwrapped (a {@code SparkFailure}) */
+    static <T> T started(CompletableFuture<T> starting) {
         try {
             return starting.join();
         } catch (CompletionException e) {

@@ -1,5 +1,7 @@
 package dev.parasim.spark;
 
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -39,22 +41,46 @@ public final class SparkSessions {
         return m.equals("local") || m.startsWith("local[");
     }
 
-    private static SparkSession build(String master) {
-        SparkSession.Builder builder = SparkSession.builder().appName("ParaSim");
-        if (master != null) builder.master(master);
-        else if (System.getProperty("spark.master") == null) builder.master("local[*]");
+    /**
+     * {@return the SparkContext for {@code master} (null: spark-submit's, else local[*]), started without a SparkSession}
+     * (the running one if any); a {@link SparkFailure} if it cannot start. A sweep needs only this: its jobs are RDD
+     * jobs, and in a cold JVM a session costs about 2.5 s more of loading Spark SQL's classes on top of the context's
+     * 2.7 s. {@link #over} builds the session on it when Spark SQL is asked for.
+     */
+    public static SparkContext context(String master) {
+        checkMaster(master);
+        try {
+            return SparkContext.getOrCreate(conf(master));
+        } catch (Exception e) {   // Scala throws SparkException unchecked
+            throw new SparkFailure("cannot start Spark" + (master == null ? "" : " with master " + master), e);
+        }
+    }
+
+    /** {@return the SparkSession on the running {@code context}} (built on the first call, with {@link #conf}'s settings) */
+    public static SparkSession over(SparkContext context) {
+        if (context.isStopped()) throw new IllegalStateException("the SparkContext has stopped");
+        return SparkSession.builder().getOrCreate();   // reuses the active context and its configuration
+    }
+
+    /** {@return the configuration every ParaSim Spark application starts with} */
+    static SparkConf conf(String master) {
+        SparkConf conf = new SparkConf().setAppName("ParaSim");   // also reads spark-submit's spark.* system properties
+        if (master != null) conf.setMaster(master);
+        else if (System.getProperty("spark.master") == null) conf.setMaster("local[*]");
         boolean local = master == null ? System.getProperty("spark.master", "local").startsWith("local") : master.startsWith("local");
         if (local) {
-            builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                    .config("spark.ui.enabled", "false");
+            conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1").set("spark.ui.enabled", "false");
         }
-        return builder
+        return conf
                 // Shuffle bytes are reported as communication volume: lz4 would make them data-dependent.
-                .config("spark.shuffle.compress", "false")
-                .config("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .config("spark.sql.shuffle.partitions", "8")
-                .config("spark.sql.debug.maxToStringFields", "200")
-                .config("spark.scheduler.minRegisteredResourcesRatio", "1.0")
-                .getOrCreate();
+                .set("spark.shuffle.compress", "false")
+                .set("spark.executorEnv.OMP_NUM_THREADS", "1")
+                .set("spark.sql.shuffle.partitions", "8")
+                .set("spark.sql.debug.maxToStringFields", "200")
+                .set("spark.scheduler.minRegisteredResourcesRatio", "1.0");
+    }
+
+    private static SparkSession build(String master) {
+        return SparkSession.builder().config(conf(master)).getOrCreate();
     }
 }

@@ -2,13 +2,14 @@ package dev.parasim.sweep;
 
 import dev.parasim.spec.load.SweepLoader;
 import dev.parasim.spec.SweepSpec;
+import dev.parasim.spark.SparkSessions;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 import dev.parasim.report.ProgressLine;
@@ -148,7 +149,7 @@ public final class SweepJob {
         }
     }
 
-    public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress) {
+    public static Outcome run(SparkContext spark, String sweepYaml, List<String> overrides, PrintWriter progress) {
         return run(spark, sweepYaml, overrides, progress, false);
     }
 
@@ -156,22 +157,22 @@ public final class SweepJob {
      * Runs a sweep the way its size asks: rows collected to the driver when small ({@link Prepared#small}), else streamed.
      * @param live progress as one line rewritten in place (a terminal), else plain lines at each quarter
      */
-    public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress, boolean live) {
+    public static Outcome run(SparkContext spark, String sweepYaml, List<String> overrides, PrintWriter progress, boolean live) {
         Prepared sweep = Prepared.of(sweepYaml, overrides);
         return sweep.small() ? run(spark, sweep, progress, live, true) : stream(spark, sweep, progress, live);
     }
 
     /** Runs the sweep; {@code onDriver} collects the evaluated rows to the driver in the evaluating job. */
-    public static Outcome run(SparkSession spark, String sweepYaml, List<String> overrides, PrintWriter progress,
+    public static Outcome run(SparkContext spark, String sweepYaml, List<String> overrides, PrintWriter progress,
                               boolean live, boolean onDriver) {
         return run(spark, Prepared.of(sweepYaml, overrides), progress, live, onDriver);
     }
 
     /** Runs a prepared sweep; {@code onDriver} collects the evaluated rows to the driver in the evaluating job. */
-    public static Outcome run(SparkSession spark, Prepared sweep, PrintWriter progress, boolean live, boolean onDriver) {
+    public static Outcome run(SparkContext spark, Prepared sweep, PrintWriter progress, boolean live, boolean onDriver) {
         SweepSpec spec = sweep.spec();
         List<PlanSpace.Seed> seeds = sweep.seeds();
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark);
         int tasks = Math.max(1, Math.min(seeds.size(), 4 * jsc.defaultParallelism()));
         List<List<PlanSpace.Seed>> balanced = balance(seeds, sweep.costs(), tasks);
         String yaml = sweep.yaml();
@@ -193,7 +194,7 @@ public final class SweepJob {
             } else {
                 blocks.count();
             }
-            Frame frame = new Frame(() -> spark.createDataFrame(blocks.flatMap(block -> SweepRows.decode(block).iterator()),
+            Frame frame = new Frame(() -> SparkSessions.over(spark).createDataFrame(blocks.flatMap(block -> SweepRows.decode(block).iterator()),
                     SweepRows.SCHEMA));
             return new Outcome(spec, frame, seeds.size(), balanced.size(), blocks,
                     kept == null ? null : java.util.Collections.unmodifiableList(kept));
@@ -208,7 +209,7 @@ public final class SweepJob {
      * kept), and the driver merges the tasks' summaries as they finish ({@code reduce}), so its memory is bounded by the
      * answers' size (GPU counts, TP × PP cells, top k), not by the candidates': one Spark job of one stage.
      */
-    public static Outcome stream(SparkSession spark, Prepared sweep, PrintWriter progress, boolean live) {
+    public static Outcome stream(SparkContext spark, Prepared sweep, PrintWriter progress, boolean live) {
         return stream(spark, sweep, progress, live, null);
     }
 
@@ -218,10 +219,10 @@ public final class SweepJob {
      * a cluster, a path every machine can write), the summaries reaching the driver through an accumulator
      * ({@link SummaryRows}). The parts hold each task's plans in evaluation order, not sorted.
      */
-    public static Outcome stream(SparkSession spark, Prepared sweep, PrintWriter progress, boolean live, java.nio.file.Path parquet) {
+    public static Outcome stream(SparkContext spark, Prepared sweep, PrintWriter progress, boolean live, java.nio.file.Path parquet) {
         SweepSpec spec = sweep.spec();
         List<PlanSpace.Seed> seeds = sweep.seeds();
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark);
         int tasks = Math.max(1, Math.min(seeds.size(), STREAM_TASKS_PER_CORE * jsc.defaultParallelism()));
         List<List<PlanSpace.Seed>> balanced = balance(seeds, sweep.costs(), tasks);
         String yaml = sweep.yaml();
@@ -229,14 +230,14 @@ public final class SweepJob {
         int topK = spec.constraints().topK();
         if (parquet != null) {
             SummaryRows.Accumulator summaries = new SummaryRows.Accumulator(topK);
-            spark.sparkContext().register(summaries, "sweep summaries");
+            spark.register(summaries, "sweep summaries");
             JavaRDD<Row> rows = jsc.parallelize(balanced, tasks).mapPartitions(groups -> {
                 List<PlanSpace.Seed> group = new ArrayList<>();
                 groups.forEachRemaining(group::addAll);
                 return new SummaryRows(yaml, sets, topK, group, summaries);
             });
             return evaluating(spark, spec, balanced, line -> {
-                spark.createDataFrame(rows, PlanRows.SCHEMA).write().parquet(parquet.toString());
+                SparkSessions.over(spark).createDataFrame(rows, PlanRows.SCHEMA).write().parquet(parquet.toString());
                 return new Outcome(spec, null, seeds.size(), tasks, null, null, summaries.value());
             }, progress, live);
         }
@@ -251,21 +252,21 @@ public final class SweepJob {
     }
 
     /** Runs {@code job} with a progress line counting the plan groups of each finished task, then prints its summary line. */
-    private static Outcome evaluating(SparkSession spark, SweepSpec spec, List<List<PlanSpace.Seed>> balanced,
+    private static Outcome evaluating(SparkContext spark, SweepSpec spec, List<List<PlanSpace.Seed>> balanced,
                                       java.util.function.Function<ProgressLine, Outcome> job, PrintWriter progress, boolean live) {
         int[] groupSizes = balanced.stream().mapToInt(List::size).toArray();
         long seeds = java.util.Arrays.stream(groupSizes).asLongStream().sum();
         ProgressLine line = new ProgressLine(progress, live, "[sweep] " + spec.name() + ": plan groups (gpus, tp, pp, cp) evaluated",
                 seeds);
         Progress listener = new Progress(line, groupSizes);
-        spark.sparkContext().addSparkListener(listener);
+        spark.addSparkListener(listener);
         try {
             Outcome outcome = job.apply(line);
             line.finish(String.format(Locale.ROOT, "[sweep] %s: %d plan groups evaluated in %d tasks, %.1f s", spec.name(),
                     seeds, balanced.size(), line.seconds()));
             return outcome;
         } finally {
-            spark.sparkContext().removeSparkListener(listener);
+            spark.removeSparkListener(listener);
         }
     }
 

@@ -67,7 +67,7 @@ public final class SweepOutput {
                         // Parquet part written by Spark on its own thread (its cold start overlaps the CSVs and charts).
                         List<Row> plans = PlanRows.sorted(outcome.kept());
                         Path parquetDir = tmp.resolve("plans.parquet");
-                        if (parquet) background = parquetOnDriver(plans, parquetDir);
+                        if (parquet) background = parquetOnDriver(outcome.evaluated().context(), plans, parquetDir);
                         PlanRows.writeCsv(tmp.resolve("plans.csv"), plans);
                     } else {
                         Dataset<Row> plans = outcome.results().filter("status != 'invalid'").drop("count").orderBy("gpus", "plan");
@@ -107,8 +107,8 @@ public final class SweepOutput {
     }
 
     /** {@return one local Parquet part of {@code plans} being written by Spark on its own thread (its cold start overlaps the rest)} */
-    private static CompletableFuture<Void> parquetOnDriver(List<Row> plans, Path dir) {
-        return CompletableFuture.runAsync(() -> org.apache.spark.sql.SparkSession.active().createDataFrame(plans, PlanRows.SCHEMA)
+    private static CompletableFuture<Void> parquetOnDriver(org.apache.spark.SparkContext spark, List<Row> plans, Path dir) {
+        return CompletableFuture.runAsync(() -> dev.parasim.spark.SparkSessions.over(spark).createDataFrame(plans, PlanRows.SCHEMA)
                 .coalesce(1).write().parquet(dir.toString()), runnable -> new Thread(runnable, "sweep-parquet").start());
     }
 

@@ -39,7 +39,7 @@ class SweepAnswersTest {
         try (InputStream in = SweepAnswersTest.class.getResourceAsStream("/sweeps/gpt3-1024-a100.yaml")) {
             yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        outcome = SweepJob.run(SparkTestSession.get(), yaml, List.of(), new PrintWriter(new StringWriter()));
+        outcome = SweepJob.run(SparkTestSession.get().sparkContext(), yaml, List.of(), new PrintWriter(new StringWriter()));
         bySql = new SweepJob.Outcome(outcome.spec(), outcome.results(), outcome.seeds(), outcome.tasks(), outcome.evaluated(), null);
     }
 

@@ -50,7 +50,7 @@ class SweepJobTest {
 
     @BeforeAll
     static void run() {
-        outcome = SweepJob.run(SparkTestSession.get(), SWEEP, List.of(), new PrintWriter(progress, true));
+        outcome = SweepJob.run(SparkTestSession.get().sparkContext(), SWEEP, List.of(), new PrintWriter(progress, true));
         SweepSpec spec = SweepLoader.parse(SWEEP, List.of());
         PlanEvaluator evaluator = new PlanEvaluator(spec);
         for (PlanSpace.Seed seed : PlanSpace.seeds(spec)) evaluator.evaluate(seed, plain::add);

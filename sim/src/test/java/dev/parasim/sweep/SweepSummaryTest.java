@@ -43,8 +43,8 @@ class SweepSummaryTest {
     static void run() throws Exception {
         yaml = resource("/sweeps/gpt3-1024-a100.yaml");
         PrintWriter quiet = new PrintWriter(new StringWriter());
-        kept = SweepJob.run(SparkTestSession.get(), yaml, List.of(), quiet, false, true);
-        streamed = SweepJob.stream(SparkTestSession.get(), SweepJob.Prepared.of(yaml, List.of()), quiet, false);
+        kept = SweepJob.run(SparkTestSession.get().sparkContext(), yaml, List.of(), quiet, false, true);
+        streamed = SweepJob.stream(SparkTestSession.get().sparkContext(), SweepJob.Prepared.of(yaml, List.of()), quiet, false);
     }
 
     @AfterAll
@@ -142,7 +142,7 @@ class SweepSummaryTest {
     @Test
     void aStreamedSweepsExecutorsWriteEveryPlanAsParquetInTheSameJob(@TempDir Path dir) {
         Path parquet = dir.resolve("plans.parquet");
-        SweepJob.Outcome written = SweepJob.stream(SparkTestSession.get(), SweepJob.Prepared.of(SweepJobTest.SWEEP, List.of()),
+        SweepJob.Outcome written = SweepJob.stream(SparkTestSession.get().sparkContext(), SweepJob.Prepared.of(SweepJobTest.SWEEP, List.of()),
                 new PrintWriter(new StringWriter()), false, parquet);
         List<org.apache.spark.sql.Row> plain = new ArrayList<>();
         SweepSpec spec = SweepLoader.parse(SweepJobTest.SWEEP, List.of());
