@@ -174,7 +174,8 @@ public final class Validation {
      * The llm-foundry row's setup: its micro-batch, precision, recompute and FSDP sharding; plain DP, flash attention;
      * Composer checkpoints each block with PyTorch's non-reentrant checkpoint, whose recompute stops early, and its
      * default FSDP mixed precision (the table's "MP Mode DEFAULT") reduce-scatters gradients in fp32
-     * ({@code reduce_dtype=torch.float32}; parameters gathered in bf16).
+     * ({@code reduce_dtype=torch.float32} since Composer 0.16.4; llm-foundry pinned mosaicml 0.17.2–0.18 when the tables
+     * were regenerated; parameters gathered in bf16).
      */
     public static Setup setupOf(MptTable.Run r) {
         return new Setup(r.microBatch(), r.precision(), r.recompute(), r.zero(), false, false, false, AttentionKernel.FLASH,
