@@ -80,7 +80,8 @@ public final class CommModel {
         long shard = 0;
         for (long u : units) shard += Chunking.shard(u, n);
         long padded = shard * n;
-        long gradBytes = precision.gradBytes(), paramBytes = precision.paramBytes();
+        // Gradient collectives move the reduce dtype's width (fp32 under FSDP's reduce_dtype=float32), parameters their own.
+        long gradBytes = e.training().gradReduceBytes(), paramBytes = precision.paramBytes();
         long rsBytes = (n - 1) * shard * gradBytes;
         long agBytes = (n - 1) * shard * paramBytes;
         switch (plan.zero()) {

@@ -48,7 +48,7 @@ public final class ValidateCommand implements Callable<Integer> {
             out.println("MosaicML llm-foundry FSDP benchmarks on " + t[1] + " (scripts/train/benchmarking/README.md, 2024-01-06), model FLOPs per GPU.");
             out.println("Setup per row as published: FSDP FULL_SHARD (ZeRO-3) or SHARD_GRAD_OP (ZeRO-2) over every GPU, its micro-batch,");
             out.println("activation checkpointing (full recompute, stopping at the last saved tensor: PyTorch's non-reentrant checkpoint) or none,");
-            out.println("bf16 or fp8, flash attention, no dropout.");
+            out.println("bf16 or fp8, gradients reduce-scattered in fp32 (Composer's default FSDP mixed precision), flash attention, no dropout.");
             out.println();
             List<MptTable.Run> runs = Validation.llmFoundryRuns(t[0]);
             List<Validation.Row> rows = Validation.llmFoundry(t[0], Calibration.forGpu(t[1]));

@@ -40,6 +40,8 @@ final class DataParallelGenerator implements Generator {
         ZeroStage zero = c.plan().zero();
         Precision precision = c.precision();
         int paramBytes = precision.paramBytes(), gradBytes = precision.gradBytes();
+        // Gradient collectives move the reduce dtype's width (fp32 under FSDP's reduce_dtype=float32; CommModel alike).
+        int reduceBytes = c.e().training().gradReduceBytes();
         long k = precision.optimizerBytesPerParam(c.e().training().optimizer());
         long[] units = c.units();
         long owned = 0;
@@ -62,12 +64,12 @@ final class DataParallelGenerator implements Generator {
                 long bucket = (long) Math.floor(c.e().training().bucketMB() * 1e6 / gradBytes);
                 for (long start = 0; start < total; start += bucket)
                     b.epilogue(DATA_PARALLEL, collective(CollectiveKind.ALL_REDUCE, Buffer.of(Buffer.Kind.GRADIENT_BUCKET),
-                            Math.min(bucket, total - start), gradBytes, Overlap.BEHIND_LAST_BACKWARD));
+                            Math.min(bucket, total - start), reduceBytes, Overlap.BEHIND_LAST_BACKWARD));
             }
             case OPTIMIZER -> {
                 for (int u = 0; u < units.length; u++) {
                     b.epilogue(DATA_PARALLEL, collective(CollectiveKind.REDUCE_SCATTER, Buffer.of(Buffer.Kind.GRADIENTS, u),
-                            units[u], gradBytes, Overlap.BEHIND_LAST_BACKWARD));
+                            units[u], reduceBytes, Overlap.BEHIND_LAST_BACKWARD));
                     b.epilogue(PARAMETER_GATHER, gather(u, units[u], paramBytes, Overlap.BEHIND_NEXT_FORWARD));
                 }
             }
@@ -75,7 +77,7 @@ final class DataParallelGenerator implements Generator {
                 for (int chunk = 0; chunk < c.v(); chunk++) {
                     for (int u : backwardOrder(c, chunk, false))
                         b.add(c.weightGradientPass(), chunk, REDUCE, collective(CollectiveKind.REDUCE_SCATTER,
-                                Buffer.of(Buffer.Kind.GRADIENTS, u), units[u], gradBytes, Overlap.BEHIND_PASS));
+                                Buffer.of(Buffer.Kind.GRADIENTS, u), units[u], reduceBytes, Overlap.BEHIND_PASS));
                     if (zero != ZeroStage.PARAMETERS) continue;
                     for (int u = c.firstUnit(chunk); u <= c.lastUnit(chunk); u++)
                         gatherForPass(b, Pass.F, chunk, u, units[u], n, paramBytes);

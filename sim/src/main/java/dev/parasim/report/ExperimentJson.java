@@ -90,6 +90,7 @@ final class ExperimentJson {
         // Named only when not the default, so experiments written before the setting keep their canonical JSON and hash.
         if (t.zeroGathers() != dev.parasim.spec.ZeroGathers.UNITS) training.put("zeroGathers", t.zeroGathers().label());
         if (t.recomputeEarlyStop()) training.put("recomputeEarlyStop", true);
+        if (t.gradReduceFp32()) training.put("gradReduceFp32", true);
         return training;
     }
 

@@ -35,7 +35,10 @@ public record Calibration(double gemmEfficiency, double gemmHalfSize, double att
      * kernel (ComputeCost's head) and the grid reached below a GEMM efficiency of 0.68: the table's optimum lies there.
      * Searched again once llm-foundry's full recompute stopped early and cross-node rings were paced by their NICs: the
      * grid's best (GEMM 0.635, attention 0.1675 at half-sequence 448, element-wise 150 B) was within 0.05 points of this
-     * point on the worse table's mean + ¼·max, so it stayed.
+     * point on the worse table's mean + ¼·max, so it stayed. Searched again once llm-foundry's gradients were
+     * reduce-scattered in fp32 ({@code training.gradReduceFp32}, Composer's default FSDP mixed precision): the grid's best
+     * (attention 0.18 at half-sequence 448) scored 0.4 points lower on the worse table's mean + ¼·max, Megatron-Core's
+     * mean 6.1% → 5.7% for llm-foundry's max 24.3% → 26.3% (its 30B at 8,192 tokens), so this point stayed.
      */
     public static final Calibration H100 = new Calibration(0.635, 68, 0.1675, 320, 0.80, 150, 0.52, 1.0, 4);
 
@@ -49,7 +52,10 @@ public record Calibration(double gemmEfficiency, double gemmHalfSize, double att
      * stopped early and cross-node rings were paced by their NICs (element-wise bytes kept at or above 100): the grid's
      * best (GEMM 0.69, attention 0.32 at half-sequence 192) scored 0.4 points lower on the table's mean + ¼·max, all of
      * it from the max (34.5% → 32.0%, a row measured 27% below its twin) while its mean rose (3.8% → 4.0%) and the
-     * held-out Table 1's with it (4.4% → 5.0%), so this point stayed.
+     * held-out Table 1's with it (4.4% → 5.0%), so this point stayed. Searched again once llm-foundry's gradients were
+     * reduce-scattered in fp32 ({@code training.gradReduceFp32}): the same point (GEMM 0.69, attention 0.32 at
+     * half-sequence 192) scored 0.3 points lower, again all from that row (max 30.3% → 27.9%) while the mean rose
+     * (3.9% → 4.2%) and Table 1's (4.4% → 5.0%), so this point stayed.
      */
     public static final Calibration A100 = new Calibration(0.71, 68, 0.32, 384, 0.80, 100, 0.52, 1.0, 4);
 

@@ -12,10 +12,22 @@ package dev.parasim.spec;
  * @param recomputeEarlyStop whether a full recompute stops once it has rebuilt the last tensor the layer's backward
  *                    saved (PyTorch's non-reentrant checkpoint, as FSDP runs it: the layer's last GEMM is not replayed)
  *                    rather than replaying the whole forward (Megatron-LM's and DeepSpeed's checkpoint, the default)
+ * @param gradReduceFp32 whether the data-parallel gradient collectives (all-reduce, reduce-scatter) move fp32 elements
+ *                    whatever the precision's gradient width: FSDP's {@code MixedPrecision(reduce_dtype=float32)}, which
+ *                    Composer's default FSDP mixed precision (llm-foundry's benchmarks) sets; false (the default): they
+ *                    move {@link Precision#gradBytes()} per element, as Megatron-LM and DeepSpeed reduce bf16/fp16 gradients
  */
 public record TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
                            Recompute recompute, double bucketMB, boolean tpCommOverlap, ZeroGathers zeroGathers,
-                           boolean recomputeEarlyStop) {
+                           boolean recomputeEarlyStop, boolean gradReduceFp32) {
+
+    /** Settings whose data-parallel gradient collectives move the precision's gradient width. */
+    public TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
+                        Recompute recompute, double bucketMB, boolean tpCommOverlap, ZeroGathers zeroGathers,
+                        boolean recomputeEarlyStop) {
+        this(globalBatch, microBatch, precision, optimizer, recompute, bucketMB, tpCommOverlap, zeroGathers, recomputeEarlyStop,
+                false);
+    }
 
     /** Settings whose full recompute replays the whole forward. */
     public TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
@@ -41,4 +53,12 @@ public record TrainingSpec(int globalBatch, int microBatch, Precision precision,
     }
 
     public static final double DEFAULT_BUCKET_MB = 25;
+
+    /** Bytes of an fp32 element: what a gradient collective moves per element when {@link #gradReduceFp32()}. */
+    public static final int FP32_BYTES = 4;
+
+    /** {@return bytes per element of a data-parallel gradient collective: 4 when {@link #gradReduceFp32()}, else the precision's gradient width} */
+    public int gradReduceBytes() {
+        return gradReduceFp32 ? FP32_BYTES : precision.gradBytes();
+    }
 }

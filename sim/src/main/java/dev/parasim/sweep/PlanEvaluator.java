@@ -155,7 +155,8 @@ public final class PlanEvaluator {
     private Experiment experiment(String name, PlanSpace.Seed seed, PlanSpace.Candidate c, ClusterSpec cluster) {
         TrainingSpec base = spec.training();
         TrainingSpec training = new TrainingSpec(base.globalBatch(), c.microBatch(), base.precision(), base.optimizer(),
-                c.recompute(), base.bucketMB(), base.tpCommOverlap(), base.zeroGathers(), base.recomputeEarlyStop());
+                c.recompute(), base.bucketMB(), base.tpCommOverlap(), base.zeroGathers(), base.recomputeEarlyStop(),
+                base.gradReduceFp32());
         int dp = seed.gpus() / (seed.tp() * seed.pp() * seed.cp());
         ParallelPlan plan = new ParallelPlan(name, dp, seed.tp(), seed.pp(), seed.cp(), c.zero(), c.schedule(),
                 c.chunks(), c.sequenceParallel());

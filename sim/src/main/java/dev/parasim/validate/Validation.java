@@ -39,10 +39,19 @@ public final class Validation {
      * @param zeroGathers      how the framework issued ZeRO-3's gathers (FSDP per unit, prefetched; DeepSpeed per tensor)
      * @param recomputeEarlyStop whether its full recompute stops at the layer's last saved tensor (PyTorch's
      *                         non-reentrant checkpoint) rather than replaying the whole forward (Megatron-LM, DeepSpeed)
+     * @param gradReduceFp32   whether its data-parallel gradient collectives move fp32 (FSDP's reduce_dtype=float32)
      */
     public record Setup(int microBatch, Precision precision, Recompute recompute, ZeroStage zero,
                         boolean sequenceParallel, boolean tpCommOverlap, boolean hardwareFlops, AttentionKernel attention,
-                        ZeroGathers zeroGathers, boolean recomputeEarlyStop) {}
+                        ZeroGathers zeroGathers, boolean recomputeEarlyStop, boolean gradReduceFp32) {
+        /** A setup whose gradient collectives move the precision's gradient width. */
+        public Setup(int microBatch, Precision precision, Recompute recompute, ZeroStage zero, boolean sequenceParallel,
+                     boolean tpCommOverlap, boolean hardwareFlops, AttentionKernel attention, ZeroGathers zeroGathers,
+                     boolean recomputeEarlyStop) {
+            this(microBatch, precision, recompute, zero, sequenceParallel, tpCommOverlap, hardwareFlops, attention, zeroGathers,
+                    recomputeEarlyStop, false);
+        }
+    }
 
     /**
      * Megatron-Core r0.8.0 on H100: bf16, distributed optimizer (ZeRO-1), selective recompute, SP, TP overlap, and
@@ -163,11 +172,14 @@ public final class Validation {
 
     /**
      * The llm-foundry row's setup: its micro-batch, precision, recompute and FSDP sharding; plain DP, flash attention;
-     * Composer checkpoints each block with PyTorch's non-reentrant checkpoint, whose recompute stops early.
+     * Composer checkpoints each block with PyTorch's non-reentrant checkpoint, whose recompute stops early, and its
+     * default FSDP mixed precision (the table's "MP Mode DEFAULT") reduce-scatters gradients in fp32
+     * ({@code reduce_dtype=torch.float32} since Composer 0.16.4; llm-foundry pinned mosaicml 0.17.2–0.18 when the tables
+     * were regenerated; parameters gathered in bf16).
      */
     public static Setup setupOf(MptTable.Run r) {
         return new Setup(r.microBatch(), r.precision(), r.recompute(), r.zero(), false, false, false, AttentionKernel.FLASH,
-                ZeroGathers.UNITS, true);
+                ZeroGathers.UNITS, true, true);
     }
 
     /** MosaicML llm-foundry's FSDP table, the rows on {@code gpuPrefix} GPUs (e.g. "dgx-h100", "dgx-a100"), one calibration. */
@@ -183,7 +195,8 @@ public final class Validation {
 
     public static Row predict(ModelSpec model, PublishedRun run, ClusterSpec cluster, Setup setup) {
         TrainingSpec training = new TrainingSpec(run.globalBatch(), setup.microBatch(), setup.precision(), Optimizer.ADAM,
-                setup.recompute(), TrainingSpec.DEFAULT_BUCKET_MB, setup.tpCommOverlap(), setup.zeroGathers(), setup.recomputeEarlyStop());
+                setup.recompute(), TrainingSpec.DEFAULT_BUCKET_MB, setup.tpCommOverlap(), setup.zeroGathers(), setup.recomputeEarlyStop(),
+                setup.gradReduceFp32());
         int chunks = chunks(run.layers(), run.pp());
         ParallelPlan plan = new ParallelPlan(run.model(), run.dp(), run.tp(), run.pp(), 1, setup.zero(),
                 chunks > 1 ? PipelineSchedule.INTERLEAVED : PipelineSchedule.ONE_F_ONE_B,

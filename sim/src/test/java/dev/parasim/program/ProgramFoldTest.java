@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The step program folded equals the accountant's closed forms for every plan of a whole small space: dp, tp, pp ∈
  * {1, 2, 4}, cp ∈ {1, 2}, ZeRO 0–3, every schedule (chunks 1–2 interleaved), SP on and off, fp32 and bf16-mixed,
- * every recomputation — bytes per collective kind and group, persistent memory per category, activation peaks per
+ * every recomputation, gradient collectives in the gradient's width and in fp32 ({@code training.gradReduceFp32}) — bytes
+ * per collective kind and group, persistent memory per category, activation peaks per
  * stage, and FLOPs per step; and a few plans with uneven stages (workload.StageSplit). No Spark.
  */
 class ProgramFoldTest {
@@ -49,10 +50,10 @@ class ProgramFoldTest {
                         name: space
                         model: {preset: tiny-gpt, layers: 8, hidden: 64, heads: 4, kvHeads: 4, ffnHidden: 256, vocab: 96, seqLen: 32}
                         cluster: {preset: cpu-8, gpusPerNode: %d, nodes: %d}
-                        training: {globalBatch: %d, microBatch: 1, precision: %s, recompute: %s, bucketMB: 0.004}
+                        training: {globalBatch: %d, microBatch: 1, precision: %s, recompute: %s, bucketMB: 0.004, gradReduceFp32: %s}
                         plans: [%s]
                         """.formatted(perNode, world / perNode, 8 * dp, precisions[(dp + tp + pp + k) % 2], recomputes[k],
-                        String.join(", ", plans));
+                        k == 1, String.join(", ", plans));
                 Experiment e = Fixtures.experiment(yaml);
                 for (ParallelPlan plan : e.plans()) cases.add(new Case(e, plan));
             }

@@ -58,30 +58,31 @@ class ValidationTest {
     /** llm-foundry on H100 (77 rows: ZeRO-2/3 FSDP, 8–512 GPUs, 512–65K tokens, bf16 and fp8), per regime too. */
     @Test
     void llmFoundryH100WithinMeasuredBounds() {
-        // Measured: mean 4.0%, max 26.6% (mpt-30b at 8,192 tokens on 8 GPUs, measured 17% below its 4,096-token twin):
-        // the goal (mean <= 8%, max <= 20%) is met on the mean. 5.4%, 19.8% before the recompute's early stop
-        // and the NIC-paced rings (the full-recompute rows 6.7% too slow on average then); 4.1%, 27.4% before the
-        // cross-entropy's refit.
-        assertTable(Validation.llmFoundry("dgx-h100", Calibration.H100), 77, 0.043, 0.27);
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.LONG_SEQUENCE, 14, 0.047, 0.09);    // 4.5%, 8.5%
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FP8, 7, 0.047, 0.10);               // 4.5%, 9.7%
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FSDP_LARGE, 18, 0.047, 0.145);      // 4.4%, 14.1%
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FULL_RECOMPUTE, 30, 0.05, 0.27);    // 4.7%, 26.6%
-        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.OTHER, 27, 0.026, 0.10);            // 2.4%, 9.6%
+        // Measured: mean 3.6%, max 24.3% (mpt-30b at 8,192 tokens on 8 GPUs, measured 17% below its 4,096-token twin):
+        // the goal (mean <= 8%, max <= 20%) is met on the mean. 4.0%, 26.6% before gradients were reduce-scattered
+        // in fp32 (Composer's default); 5.4%, 19.8% before the recompute's early stop and the NIC-paced rings (the
+        // full-recompute rows 6.7% too slow on average then); 4.1%, 27.4% before the cross-entropy's refit.
+        assertTable(Validation.llmFoundry("dgx-h100", Calibration.H100), 77, 0.038, 0.245);
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.LONG_SEQUENCE, 14, 0.048, 0.09);    // 4.7%, 8.6%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FP8, 7, 0.039, 0.085);              // 3.8%, 8.1%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FSDP_LARGE, 18, 0.043, 0.135);      // 4.1%, 13.3%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.FULL_RECOMPUTE, 30, 0.042, 0.245);  // 4.0%, 24.3%
+        assertRegime("dgx-h100", Calibration.H100, Validation.Regime.OTHER, 27, 0.022, 0.095);           // 2.0%, 9.3%
     }
 
     /** llm-foundry on A100 40/80 GB (139 rows), per regime too. */
     @Test
     void llmFoundryA100WithinMeasuredBounds() {
-        // Measured: mean 3.8%, max 34.5% (70B on 64 A100 40 GB, measured 27% below its 128-GPU twin; 30B at 8,192 tokens
-        // +29.0%, mpt-1b on 32 A100 40 GB +21.9%, mpt-760m at 512 tokens on A100 80 GB +21.3%). 5.1%, 21.3% before the
-        // recompute's early stop and the NIC-paced rings (the full-recompute rows 6.4% too slow on average then); 5.5%,
-        // 24.5% before the cross-entropy's refit.
-        assertTable(Validation.llmFoundry("dgx-a100", Calibration.A100), 139, 0.041, 0.35);
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.LONG_SEQUENCE, 31, 0.036, 0.118);   // 3.3%, 11.4%
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FSDP_LARGE, 9, 0.02, 0.047);        // 1.6%, 4.3%
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FULL_RECOMPUTE, 49, 0.06, 0.35);    // 5.7%, 34.5%
-        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.OTHER, 68, 0.03, 0.223);            // 2.8%, 21.9%
+        // Measured: mean 3.9%, max 30.3% (70B on 64 A100 40 GB, measured 27% below its 128-GPU twin; 30B at 8,192 tokens
+        // +27.4%, mpt-1b on 32 A100 40 GB +21.2%, mpt-760m at 512 tokens on A100 80 GB +21.0%). 3.8%, 34.5% before
+        // gradients were reduce-scattered in fp32 (Composer's default); 5.1%, 21.3% before the recompute's early stop and
+        // the NIC-paced rings (the full-recompute rows 6.4% too slow on average then); 5.5%, 24.5% before the
+        // cross-entropy's refit.
+        assertTable(Validation.llmFoundry("dgx-a100", Calibration.A100), 139, 0.041, 0.31);
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.LONG_SEQUENCE, 31, 0.034, 0.118);   // 3.3%, 11.3%
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FSDP_LARGE, 9, 0.02, 0.03);         // 1.8%, 2.7%
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.FULL_RECOMPUTE, 49, 0.06, 0.31);    // 5.7%, 30.3%
+        assertRegime("dgx-a100", Calibration.A100, Validation.Regime.OTHER, 68, 0.032, 0.215);           // 3.1%, 21.2%
     }
 
     /**

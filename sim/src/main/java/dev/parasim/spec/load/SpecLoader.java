@@ -196,7 +196,8 @@ public final class SpecLoader {
                 n.choice("precision", Precision.class), n.choice("optimizer", Optimizer.class, Optimizer.ADAM),
                 n.choice("recompute", Recompute.class, Recompute.NONE),
                 n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), n.bool("tpCommOverlap", false),
-                n.choice("zeroGathers", ZeroGathers.class, ZeroGathers.UNITS), n.bool("recomputeEarlyStop", false));
+                n.choice("zeroGathers", ZeroGathers.class, ZeroGathers.UNITS), n.bool("recomputeEarlyStop", false),
+                n.bool("gradReduceFp32", false));
         n.done();
         return spec;
     }
