@@ -47,7 +47,7 @@ public final class PipelineOrder {
         if (cached != null) return cached;
         // Built outside the map (no bin lock held while other tasks look up), from freshly generated orders: a
         // sweep never needs the PassRef lists again. Bounded for long-lived executors running many sweeps.
-        CompiledOrder built = CompiledOrder.of(generate(schedule, p, m, v), v);
+        CompiledOrder built = CompiledOrder.of(generated(schedule, p, m, v), v);
         if (COMPILED_BYTES.addAndGet(built.bytes()) > COMPILED_BUDGET_BYTES) {
             COMPILED.clear();
             COMPILED_BYTES.set(built.bytes());
@@ -65,14 +65,14 @@ public final class PipelineOrder {
      * has v + 1 entries: the counts of chunks 0 … v − 1, then the chunk whose forward reached it.
      */
     public static List<int[][]> inFlightPeaks(PipelineSchedule schedule, int p, int m, int v) {
-        Last last = lastPeaks;
+        Last<List<int[][]>> last = lastPeaks;
         if (last != null && last.is(schedule, p, m, v)) return last.value();
         List<int[][]> peaks = PEAKS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
             List<int[][]> perStage = new ArrayList<>();
-            for (List<PassRef> order : generate(schedule, p, m, v)) perStage.add(undominated(order, v));
+            for (List<PassRef> order : generated(schedule, p, m, v)) perStage.add(undominated(order, v));
             return List.copyOf(perStage);
         });
-        lastPeaks = new Last(schedule, p, m, v, peaks);
+        lastPeaks = new Last<>(schedule, p, m, v, peaks);
         return peaks;
     }
 
@@ -80,13 +80,33 @@ public final class PipelineOrder {
      * The shape asked for last and its answer: a plan's memory asks for the same shape once per stage and call site, and a
      * sweep evaluates plans of one shape one after another (a map lookup builds and hashes a key each time).
      */
-    private record Last(PipelineSchedule schedule, int p, int m, int v, List<int[][]> value) {
+    private record Last<T>(PipelineSchedule schedule, int p, int m, int v, T value) {
         boolean is(PipelineSchedule schedule, int p, int m, int v) {
             return this.schedule == schedule && this.p == p && this.m == m && this.v == v;
         }
     }
 
-    private static volatile Last lastPeaks, lastStarts;
+    private static volatile Last<List<int[][]>> lastPeaks, lastStarts;
+
+    /**
+     * The orders this thread generated last, when at most {@value #KEPT_PASSES} passes: {@link #compiled},
+     * {@link #inFlightPeaks} and {@link #passStarts} derive from the same orders, and the first plan of a shape asks
+     * for all three in a row. Each generated them anew: in a cold sweep, generation was a quarter of the evaluating
+     * threads' samples. One shape per thread, so what stays behind is bounded (about 28 B a pass).
+     */
+    private static final ThreadLocal<Last<List<List<PassRef>>>> LAST_GENERATED = new ThreadLocal<>();
+    private static final int KEPT_PASSES = 1 << 18;
+
+    /** {@return {@link #generate}'s orders, reused from this thread's last shape when it is this one} */
+    private static List<List<PassRef>> generated(PipelineSchedule schedule, int p, int m, int v) {
+        Last<List<List<PassRef>>> last = LAST_GENERATED.get();
+        if (last != null && last.is(schedule, p, m, v)) return last.value();
+        List<List<PassRef>> orders = generate(schedule, p, m, v);
+        long passes = 0;
+        for (List<PassRef> order : orders) passes += order.size();
+        LAST_GENERATED.set(passes <= KEPT_PASSES ? new Last<>(schedule, p, m, v, orders) : null);
+        return orders;
+    }
 
     /**
      * {@return per stage, what it holds at the moments a pass's ZeRO ops can peak}: after each F, and before each B, BW
@@ -96,11 +116,11 @@ public final class PipelineOrder {
      * 2 before W. A chunk counts as awaiting its B from the end of its F, and its W from the end of its B.
      */
     public static List<int[][]> passStarts(PipelineSchedule schedule, int p, int m, int v) {
-        Last last = lastStarts;
+        Last<List<int[][]>> last = lastStarts;
         if (last != null && last.is(schedule, p, m, v)) return last.value();
         List<int[][]> starts = STARTS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
             List<int[][]> perStage = new ArrayList<>();
-            for (List<PassRef> order : generate(schedule, p, m, v)) {
+            for (List<PassRef> order : generated(schedule, p, m, v)) {
                 List<int[]> kept = new ArrayList<>();
                 int[] live = new int[2 * v + 2];
                 for (PassRef ref : order) {
@@ -120,7 +140,7 @@ public final class PipelineOrder {
             }
             return List.copyOf(perStage);
         });
-        lastStarts = new Last(schedule, p, m, v, starts);
+        lastStarts = new Last<>(schedule, p, m, v, starts);
         return starts;
     }
 
