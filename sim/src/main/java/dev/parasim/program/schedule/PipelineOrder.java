@@ -95,7 +95,7 @@ public final class PipelineOrder {
      * threads' samples. One shape per thread, so what stays behind is bounded (about 28 B a pass).
      */
     private static final ThreadLocal<Last<List<List<PassRef>>>> LAST_GENERATED = new ThreadLocal<>();
-    private static final int KEPT_PASSES = 1 << 18;
+    private static final int KEPT_PASSES = 1 << 16;
 
     /** {@return {@link #generate}'s orders, reused from this thread's last shape when it is this one} */
     private static List<List<PassRef>> generated(PipelineSchedule schedule, int p, int m, int v) {
