@@ -91,6 +91,7 @@ public final class SweepOutput {
                             sha256(sweepYaml), BuildVersion.current(), date, outcome.streamed()), StandardCharsets.UTF_8);
                     times.lap("report.md");
                     join(background);
+                    if (parquet) ParquetParts.normalize(tmp.resolve("plans.parquet"));   // same rows, same bytes
                     if (parquet && outcome.onDriver()) times.lap("plans.parquet (rest)");
                 } catch (IOException | RuntimeException e) {
                     try {
