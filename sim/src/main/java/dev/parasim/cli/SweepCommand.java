@@ -75,7 +75,7 @@ public final class SweepCommand implements Callable<Integer> {
         // Spark starts (seconds of class loading in a cold JVM) while this thread estimates the seeds' work. Only its
         // context: the sweep's jobs are RDD jobs, and a session is built on it if Spark SQL is asked for.
         CompletableFuture<SparkContext> starting = CompletableFuture.supplyAsync(() -> SparkSessions.context(master),
-                task -> new Thread(task, "spark-session").start());
+                task -> new Thread(task, "spark-start").start());
         SweepJob.Prepared prepared = SweepJob.Prepared.of(yaml, overrides);
         times.lap("seeds + estimates");
         if (SparkSessions.local(master)) {

@@ -58,6 +58,11 @@ public final class ParquetParts {
 
     /** {@return the Parquet file {@code bytes} with every column chunk's encodings in ascending order} */
     static byte[] sortedEncodings(byte[] bytes) throws IOException {
+        return withEncodings(bytes, encodings -> encodings.sort(Comparator.comparingInt(Encoding::getValue)));
+    }
+
+    /** {@return the Parquet file {@code bytes} with {@code change} applied to every column chunk's encoding list, footer rewritten} */
+    static byte[] withEncodings(byte[] bytes, java.util.function.Consumer<List<Encoding>> change) throws IOException {
         int n = bytes.length;
         if (n < 12 || !java.util.Arrays.equals(bytes, n - 4, n, MAGIC, 0, 4))
             throw new IOException("not a Parquet file: no PAR1 at its end");
@@ -68,7 +73,7 @@ public final class ParquetParts {
         for (RowGroup group : meta.getRow_groups())
             for (ColumnChunk chunk : group.getColumns())
                 if (chunk.isSetMeta_data() && chunk.getMeta_data().getEncodings() != null)
-                    chunk.getMeta_data().getEncodings().sort(Comparator.comparingInt(Encoding::getValue));
+                    change.accept(chunk.getMeta_data().getEncodings());
         ByteArrayOutputStream out = new ByteArrayOutputStream(n);
         out.write(bytes, 0, footerStart);
         ByteArrayOutputStream footer = new ByteArrayOutputStream(footerLength);

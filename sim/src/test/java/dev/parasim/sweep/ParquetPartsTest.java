@@ -1,21 +1,13 @@
 package dev.parasim.sweep;
 
 import dev.parasim.SparkTestSession;
-import org.apache.parquet.format.ColumnChunk;
-import org.apache.parquet.format.FileMetaData;
-import org.apache.parquet.format.RowGroup;
-import org.apache.parquet.format.Util;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -80,17 +72,6 @@ class ParquetPartsTest {
 
     /** The file with each column chunk's encodings reversed, footer rewritten: what another JVM's hash order may write. */
     private static byte[] reversedEncodings(byte[] bytes) throws IOException {
-        int n = bytes.length, length = ByteBuffer.wrap(bytes, n - 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(), start = n - 8 - length;
-        FileMetaData meta = Util.readFileMetaData(new ByteArrayInputStream(bytes, start, length));
-        for (RowGroup group : meta.getRow_groups())
-            for (ColumnChunk chunk : group.getColumns()) Collections.reverse(chunk.getMeta_data().getEncodings());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(bytes, 0, start);
-        ByteArrayOutputStream footer = new ByteArrayOutputStream();
-        Util.writeFileMetaData(meta, footer);
-        footer.writeTo(out);
-        out.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(footer.size()).array());
-        out.write("PAR1".getBytes());
-        return out.toByteArray();
+        return ParquetParts.withEncodings(bytes, Collections::reverse);
     }
 }
