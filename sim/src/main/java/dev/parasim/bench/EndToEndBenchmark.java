@@ -16,12 +16,13 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * Time to answer: the wall-clock seconds of a whole {@code sim sweep} in a cold JVM (start, Spark session,
- * evaluation, answers, CSV, charts, report) against a cold {@code sim predict} of one experiment, each a fresh
- * JVM, {@code reps} times in the order predict, sweep; prints the medians and their ratio (the target is at most
- * 6×) and asserts nothing. Started by {@code scripts/sim}, it times the commands as a user runs them, through that
- * launcher, with its opt-in class-data archives ({@code PARASIM_CDS=1}, after one untimed run of each command,
- * which writes them when missing) and without, the two interleaved; otherwise (spark-submit, a test) it starts {@code java} with
+ * Time to answer: the wall-clock seconds of a whole {@code sim sweep} in a cold JVM (start, evaluation, answers, CSV,
+ * charts, report) against a cold {@code sim predict} of one experiment, each a fresh JVM, {@code reps} times in the
+ * order predict, sweep; prints the medians and their ratio (the target is at most 6×) and asserts nothing. The sweep
+ * runs as a user runs it (in-process, {@link dev.parasim.sweep.InProcessSweep}) and as a Spark job ({@code --engine
+ * spark}, what a cluster master runs). Started by {@code scripts/sim}, it times the commands through that launcher, the
+ * Spark job also with the opt-in class-data archives ({@code PARASIM_CDS=1}, after one untimed run of each command,
+ * which writes them when missing), all modes interleaved; otherwise (spark-submit, a test) it starts {@code java} with
  * this JVM's class path and flags. On a shared machine the seconds move with the load; the ratio moves less, as
  * both sides pay it, and the medians less than single runs.
  */
@@ -42,21 +43,27 @@ public final class EndToEndBenchmark {
         try {
             out.printf(Locale.ROOT, "end to end, a cold JVM each, %d runs of each, medians: predict %s, sweep %s%n", reps,
                     experiment.getFileName(), sweep.getFileName());
-            if (launcher != null) {
+            // The default evaluates this small sweep in-process; the Spark job is what a cluster master or --parquet runs.
+            List<String> spark = new ArrayList<>(sweepArgs);
+            spark.addAll(List.of("--engine", "spark"));
+            if (launcher != null) {     // writes the class-data archives when missing (the sweep's with Spark's classes)
                 cold(cli, launcher, "1", predict);
-                cold(cli, launcher, "1", sweepArgs);
+                cold(cli, launcher, "1", spark);
             }
-            List<String> modes = launcher == null ? List.of("java (no launcher)")
-                    : List.of("scripts/sim, PARASIM_CDS=1 (class-data archives)", "scripts/sim, without them (the default)         ");
+            List<Mode> modes = launcher == null
+                    ? List.of(new Mode("java (no launcher), default (in-process)", "0", sweepArgs),
+                              new Mode("java (no launcher), --engine spark", "0", spark))
+                    : List.of(new Mode("scripts/sim, default (in-process)          ", "0", sweepArgs),
+                              new Mode("scripts/sim, --engine spark                ", "0", spark),
+                              new Mode("scripts/sim, --engine spark, PARASIM_CDS=1 ", "1", spark));
             double[][] p = new double[modes.size()][reps], s = new double[modes.size()][reps];
-            for (int i = 0; i < reps; i++)      // the modes interleaved, so that a change of load hits both
+            for (int i = 0; i < reps; i++)      // the modes interleaved, so that a change of load hits them all
                 for (int m = 0; m < modes.size(); m++) {
-                    String cds = m == 0 ? "1" : "0";
-                    p[m][i] = cold(cli, launcher, cds, predict);
-                    s[m][i] = cold(cli, launcher, cds, sweepArgs);
+                    p[m][i] = cold(cli, launcher, modes.get(m).cds(), predict);
+                    s[m][i] = cold(cli, launcher, modes.get(m).cds(), modes.get(m).sweep());
                 }
             for (int m = 0; m < modes.size(); m++)
-                out.printf(Locale.ROOT, "  %s: predict %.2f s, sweep %.2f s, sweep / predict %.1f× (target ≤ 6×)%n", modes.get(m),
+                out.printf(Locale.ROOT, "  %s: predict %.2f s, sweep %.2f s, sweep / predict %.1f× (target ≤ 6×)%n", modes.get(m).name(),
                         median(p[m]), median(s[m]), median(s[m]) / median(p[m]));
             out.println("  on a shared machine the seconds are noisy, the ratio less so");
             out.flush();
@@ -66,6 +73,9 @@ public final class EndToEndBenchmark {
             }
         }
     }
+
+    /** One way of running the sweep: its label, {@code PARASIM_CDS} and the sweep's arguments. */
+    private record Mode(String name, String cds, List<String> sweep) {}
 
     /** {@return the median of {@code values}} */
     static double median(double[] values) {

@@ -53,6 +53,12 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--spark-sql", description = "rank with Spark SQL even when the sweep is small enough for the driver")
     boolean sparkSql;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", description = "auto (default), spark or in-process: what evaluates "
+            + "the plans. auto runs a sweep small enough for the driver on this JVM's threads when the master is local and "
+            + "neither --parquet, --spark-sql nor --stream asks for Spark (same output, without a Spark context's start), "
+            + "else a Spark job")
+    String engine = "auto";
+
     @Option(names = "--stream", description = "stream even a sweep small enough for the driver (larger ones always stream): "
             + "answers folded where plans are evaluated, no rows kept, plans.csv the fastest per GPU count")
     boolean stream;
@@ -71,20 +77,60 @@ public final class SweepCommand implements Callable<Integer> {
         OutDir.check(out);
         dev.parasim.spark.SparkSessions.checkMaster(master);
         PrintWriter progress = spec.commandLine().getErr();
+        boolean inProcessAllowed = inProcessAllowed();
         times.lap("parse");
+        boolean live = dev.parasim.report.ProgressLine.terminal();
+        if (inProcessAllowed) {
+            SweepJob.Prepared prepared = SweepJob.Prepared.of(yaml, overrides);
+            times.lap("seeds + estimates");
+            if (prepared.small()) {
+                int threads = SparkSessions.localThreads(master);
+                return finish(dev.parasim.sweep.InProcessSweep.run(prepared, threads, progress, live), null, yaml, date, times, heap,
+                        progress, "evaluate (in-process)");
+            }
+            if (engine.equals(IN_PROCESS))
+                throw new dev.parasim.spec.SpecException("--engine", "in-process needs a sweep small enough for the driver (at most "
+                        + SweepJob.DRIVER_CANDIDATES + " candidates)", dev.parasim.sweep.PlanSpace.distinct(prepared.spec()) + " candidates");
+            return spark(CompletableFuture.completedFuture(SparkSessions.context(master)), prepared, yaml, date, times, heap, progress, live);
+        }
         // Spark starts (seconds of class loading in a cold JVM) while this thread estimates the seeds' work. Only its
         // context: the sweep's jobs are RDD jobs, and a session is built on it if Spark SQL is asked for.
         CompletableFuture<SparkContext> starting = CompletableFuture.supplyAsync(() -> SparkSessions.context(master),
                 task -> new Thread(task, "spark-start").start());
         SweepJob.Prepared prepared = SweepJob.Prepared.of(yaml, overrides);
         times.lap("seeds + estimates");
+        return spark(starting, prepared, yaml, date, times, heap, progress, live);
+    }
+
+    static final String IN_PROCESS = "in-process";
+
+    /**
+     * {@return whether this sweep may run in-process}: {@code --engine} auto or in-process, a local master, and no flag that
+     * needs Spark; a {@link dev.parasim.spec.SpecException} when {@code --engine in-process} meets one that does
+     */
+    private boolean inProcessAllowed() {
+        if (!List.of("auto", "spark", IN_PROCESS).contains(engine))
+            throw new dev.parasim.spec.SpecException("--engine", "must be auto, spark or in-process", engine);
+        if (engine.equals("spark")) return false;
+        String needsSpark = !SparkSessions.local(master) ? "--master " + (master == null ? System.getProperty("spark.master") : master)
+                : parquet ? "--parquet" : sparkSql ? "--spark-sql" : stream ? "--stream" : null;
+        if (needsSpark != null && engine.equals(IN_PROCESS))
+            throw new dev.parasim.spec.SpecException("--engine", "in-process needs a local master and none of --parquet, --spark-sql, --stream",
+                    needsSpark);
+        if (needsSpark == null && SparkSessions.localThreads(master) < 1)
+            throw new dev.parasim.spec.SpecException("--master", "must run at least one task at once", master);
+        return needsSpark == null;
+    }
+
+    /** Runs the prepared sweep as Spark jobs on the context {@code starting} gives (warming this JVM up while it starts). */
+    private Integer spark(CompletableFuture<SparkContext> starting, SweepJob.Prepared prepared, String yaml, Instant date,
+                          PhaseTimes times, DriverHeap heap, PrintWriter progress, boolean live) throws IOException {
         if (SparkSessions.local(master)) {
             prepared.warmUp(starting::isDone);
             times.lap("warm-up (while Spark starts)");
         }
         SparkContext spark = started(starting);
         times.lap("spark context (rest)");
-        boolean live = dev.parasim.report.ProgressLine.terminal();
         // Small sweeps bring their rows to the driver; large ones stream (bounded answers, no rows kept) unless --spark-sql.
         boolean streams = (stream || !prepared.small()) && !sparkSql;
         // A streamed sweep's Parquet is written by its executors while they evaluate, next to the output, then moved in.
@@ -95,7 +141,7 @@ public final class SweepCommand implements Callable<Integer> {
             return finish(streams
                     ? SweepJob.stream(spark, prepared, progress, live, streamedParquet)
                     : SweepJob.run(spark, prepared, progress, live, !sparkSql && prepared.small()),
-                    streamedParquet, yaml, date, times, heap, progress);
+                    streamedParquet, yaml, date, times, heap, progress, null);
         } finally {
             if (staged != null) dev.parasim.report.OutputDirectory.deleteTree(staged);
         }
@@ -103,8 +149,10 @@ public final class SweepCommand implements Callable<Integer> {
 
     /** Answers, writes and prints a sweep that ran. */
     private Integer finish(SweepJob.Outcome outcome, Path streamedParquet,
-                           String yaml, Instant date, PhaseTimes times, DriverHeap heap, PrintWriter progress) throws IOException {
-        times.lap(outcome.streamed() ? "evaluate + fold (Spark, streamed)" : outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
+                           String yaml, Instant date, PhaseTimes times, DriverHeap heap, PrintWriter progress, String evaluated)
+            throws IOException {
+        times.lap(evaluated != null ? evaluated : outcome.streamed() ? "evaluate + fold (Spark, streamed)"
+                : outcome.onDriver() ? "evaluate + collect (Spark)" : "evaluate (Spark)");
         SweepOutput.Tables tables = SweepOutput.Tables.of(outcome);
         times.lap(outcome.streamed() ? "answers (merged summaries)" : outcome.onDriver() ? "answers (driver, one pass)" : "answers (Spark SQL)");
         Path dir = SweepOutput.write(out, outcome, tables, yaml, date, parquet, times, streamedParquet);

@@ -42,6 +42,18 @@ public final class SparkSessions {
     }
 
     /**
+     * {@return how many tasks a local {@code master} (null: spark-submit's, else local[*]) runs at once}: 1 for local, N for
+     * local[N] and local[N,F], this machine's cores for local[*]; an {@link IllegalArgumentException} for any other master
+     */
+    public static int localThreads(String master) {
+        String m = master != null ? master : System.getProperty("spark.master", "local[*]");
+        if (!local(m)) throw new IllegalArgumentException("not a local master: " + m);
+        if (m.equals("local")) return 1;
+        String n = m.substring("local[".length(), m.length() - 1).split(",")[0];
+        return n.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(n);
+    }
+
+    /**
      * {@return the SparkContext for {@code master} (null: spark-submit's, else local[*]), started without a SparkSession}
      * (the running one if any); a {@link SparkFailure} if it cannot start. A sweep needs only this: its jobs are RDD
      * jobs, and in a cold JVM a session costs about 2.5 s more of loading Spark SQL's classes on top of the context's

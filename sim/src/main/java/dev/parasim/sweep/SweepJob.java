@@ -58,7 +58,7 @@ public final class SweepJob {
 
         /** {@return every evaluated row as a DataFrame of {@link SweepRows#SCHEMA}, built on the first call} */
         public Dataset<Row> results() {
-            if (frame == null) throw new IllegalStateException("a streamed sweep keeps no rows, only its summary");
+            if (frame == null) throw new IllegalStateException("this sweep has no DataFrame: streamed (a summary only) or evaluated in-process");
             return frame.get();
         }
 
@@ -173,16 +173,11 @@ public final class SweepJob {
         SweepSpec spec = sweep.spec();
         List<PlanSpace.Seed> seeds = sweep.seeds();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark);
-        int tasks = Math.max(1, Math.min(seeds.size(), 4 * jsc.defaultParallelism()));
+        int tasks = keptTasks(seeds.size(), jsc.defaultParallelism());
         List<List<PlanSpace.Seed>> balanced = balance(seeds, sweep.costs(), tasks);
         String yaml = sweep.yaml();
         List<String> sets = sweep.overrides();
-        JavaRDD<byte[]> blocks = jsc.parallelize(balanced, tasks).map(group -> {
-            PlanEvaluator evaluator = new PlanEvaluator(SweepLoader.parse(yaml, sets));
-            List<Row> out = new ArrayList<>();
-            for (PlanSpace.Seed seed : group) evaluator.evaluate(seed, r -> out.add(SweepRows.row(r)));
-            return SweepRows.encode(out);
-        });
+        JavaRDD<byte[]> blocks = jsc.parallelize(balanced, tasks).map(group -> evaluate(yaml, sets, group));
         return evaluating(spark, spec, balanced, line -> {
             // One job of one stage evaluates every plan (and, when small, brings the blocks to the driver);
             // the DataFrame decodes the kept blocks (no SQL cache to build).
@@ -199,6 +194,22 @@ public final class SweepJob {
             return new Outcome(spec, frame, seeds.size(), balanced.size(), blocks,
                     kept == null ? null : java.util.Collections.unmodifiableList(kept));
         }, progress, live);
+    }
+
+    /**
+     * {@return one task's rows as a {@link SweepRows#encode} block}: its seeds' plans in order, evaluated against the sweep
+     * parsed from {@code yaml} and {@code sets}. The one body of a kept sweep's task, whether Spark or {@link InProcessSweep} runs it.
+     */
+    static byte[] evaluate(String yaml, List<String> sets, List<PlanSpace.Seed> group) {
+        PlanEvaluator evaluator = new PlanEvaluator(SweepLoader.parse(yaml, sets));
+        List<Row> out = new ArrayList<>();
+        for (PlanSpace.Seed seed : group) evaluator.evaluate(seed, r -> out.add(SweepRows.row(r)));
+        return SweepRows.encode(out);
+    }
+
+    /** {@return the number of tasks a kept sweep of {@code seeds} seeds runs in, given {@code parallelism} cores} */
+    static int keptTasks(int seeds, int parallelism) {
+        return Math.max(1, Math.min(seeds, 4 * parallelism));
     }
 
     /** Evaluating tasks per core of a streamed sweep: more, smaller tasks than a kept one, for finer progress and balance. */
@@ -256,8 +267,7 @@ public final class SweepJob {
                                       java.util.function.Function<ProgressLine, Outcome> job, PrintWriter progress, boolean live) {
         int[] groupSizes = balanced.stream().mapToInt(List::size).toArray();
         long seeds = java.util.Arrays.stream(groupSizes).asLongStream().sum();
-        ProgressLine line = new ProgressLine(progress, live, "[sweep] " + spec.name() + ": plan groups (gpus, tp, pp, cp) evaluated",
-                seeds);
+        ProgressLine line = progressLine(spec, seeds, progress, live);
         Progress listener = new Progress(line, groupSizes);
         spark.addSparkListener(listener);
         try {
@@ -268,6 +278,11 @@ public final class SweepJob {
         } finally {
             spark.removeSparkListener(listener);
         }
+    }
+
+    /** {@return the progress line of a sweep evaluating {@code seeds} plan groups} */
+    static ProgressLine progressLine(SweepSpec spec, long seeds, PrintWriter progress, boolean live) {
+        return new ProgressLine(progress, live, "[sweep] " + spec.name() + ": plan groups (gpus, tp, pp, cp) evaluated", seeds);
     }
 
     /**

@@ -184,6 +184,9 @@ class BadInputRegressionTest {
         assertRejected("axes.zero[2]: must not repeat zero[0], found 0", "sweep", SWEEP, "--out", out, "--set", "axes.zero=[0, 1, 0]");
         assertRejected("--stream: must not be combined with --spark-sql, found \"--spark-sql\"", "sweep", SWEEP, "--out", out,
                 "--stream", "--spark-sql");
+        assertRejected("--engine: must be auto, spark or in-process, found \"gpu\"", "sweep", SWEEP, "--out", out, "--engine", "gpu");
+        assertRejected("--engine: in-process needs a local master and none of --parquet, --spark-sql, --stream, found \"--parquet\"",
+                "sweep", SWEEP, "--out", out, "--engine", "in-process", "--parquet");
     }
 
     @Test

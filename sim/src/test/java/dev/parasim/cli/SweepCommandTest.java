@@ -12,7 +12,10 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code sim sweep --stream}: the streamed path end to end, with the executors' Parquet and the driver's heap printed. */
+/**
+ * {@code sim sweep} end to end: in-process and as a Spark job, byte for byte the same output; and the streamed path, with the
+ * executors' Parquet and the driver's heap printed.
+ */
 class SweepCommandTest {
     static final String SWEEP = """
             name: llama-tiny
@@ -30,6 +33,30 @@ class SweepCommandTest {
               recompute: [none, full]
             constraints: {topK: 3}
             """;
+
+    @Test
+    void theInProcessSweepWritesTheSparkJobsBytes(@TempDir Path dir) throws IOException {
+        Path sweep = Files.writeString(dir.resolve("tiny.yaml"), SWEEP);
+        CliRunner inProcess = CliRunner.run("sweep", sweep.toString(), "--out", dir.resolve("a").toString(), "--master", "local[2]",
+                "--date", "2026-01-01T00:00:00Z");
+        assertEquals(0, inProcess.exitCode(), inProcess.err());
+        assertTrue(inProcess.err().contains("evaluated in 8 tasks on 2 threads of this JVM (no Spark job)"), inProcess.err());
+        CliRunner spark = CliRunner.run("sweep", sweep.toString(), "--out", dir.resolve("b").toString(), "--master", "local[2]",
+                "--engine", "spark", "--date", "2026-01-01T00:00:00Z");
+        assertEquals(0, spark.exitCode(), spark.err());
+        assertTrue(spark.err().contains("evaluated in 8 tasks, "), spark.err());
+        assertEquals(inProcess.out().replace(dir.resolve("a").toString(), "OUT"), spark.out().replace(dir.resolve("b").toString(), "OUT"));
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir.resolve("a"))) {
+            files = walk.filter(Files::isRegularFile).map(dir.resolve("a")::relativize).sorted().toList();
+        }
+        assertTrue(files.size() > 8 && files.contains(Path.of("llama-tiny", "plans.csv")), files.toString());
+        for (Path f : files)
+            assertEquals(-1L, Files.mismatch(dir.resolve("a").resolve(f), dir.resolve("b").resolve(f)), f + " differs");
+        try (Stream<Path> walk = Files.walk(dir.resolve("b"))) {
+            assertEquals(files.size(), walk.filter(Files::isRegularFile).count(), "the same files");
+        }
+    }
 
     @Test
     void aStreamedSweepWritesItsAnswersTheExecutorsParquetAndPrintsTheDriverHeap(@TempDir Path dir) throws IOException {
