@@ -15,26 +15,41 @@ public record CommVolume(long bytesPerGpu, Map<CollectiveKind, Long> byCollectiv
         byTier = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byTier));
     }
 
-    /** Sums ops; a hierarchical op's bytes split over tiers in the proportion its transfer puts on each. */
+    private static final CollectiveKind[] KINDS = CollectiveKind.values();
+
+    /**
+     * Sums ops; a hierarchical op's bytes split over tiers in the proportion its transfer puts on each. Every kind is
+     * listed (0 when none), in declaration order; the tiers in {@code tierNames}' order, then any other tier an op uses
+     * in the order first met. Summed in arrays, not maps of boxed longs (sweeps call this for every plan).
+     */
     public static CommVolume of(List<CommOp> ops, List<String> tierNames) {
-        Map<CollectiveKind, Long> byKind = new EnumMap<>(CollectiveKind.class);
-        for (CollectiveKind k : CollectiveKind.values()) byKind.put(k, 0L);
-        Map<String, Long> byTier = new LinkedHashMap<>();
-        for (String tier : tierNames) byTier.put(tier, 0L);
+        long[] kinds = new long[KINDS.length];
+        List<String> tiers = new java.util.ArrayList<>(new java.util.LinkedHashSet<>(tierNames));
+        long[] tierBytes = new long[tiers.size() + 2];
         long total = 0;
         for (CommOp op : ops) {
             long bytes = op.totalBytes();
             total += bytes;
-            byKind.merge(op.kind(), bytes, Long::sum);
+            kinds[op.kind().ordinal()] += bytes;
             double wire = op.each().bytes();
             long assigned = 0;
             int left = op.each().bytesByTier().size();
             for (Map.Entry<String, Double> tier : op.each().bytesByTier().entrySet()) {
                 long share = --left == 0 ? bytes - assigned : Math.round(bytes * tier.getValue() / wire);
                 assigned += share;
-                byTier.merge(tier.getKey(), share, Long::sum);
+                int t = tiers.indexOf(tier.getKey());
+                if (t < 0) {
+                    t = tiers.size();
+                    tiers.add(tier.getKey());
+                    if (t >= tierBytes.length) tierBytes = java.util.Arrays.copyOf(tierBytes, 2 * t);
+                }
+                tierBytes[t] += share;
             }
         }
+        Map<CollectiveKind, Long> byKind = new EnumMap<>(CollectiveKind.class);
+        for (CollectiveKind k : KINDS) byKind.put(k, kinds[k.ordinal()]);
+        Map<String, Long> byTier = new LinkedHashMap<>();
+        for (int t = 0; t < tiers.size(); t++) byTier.put(tiers.get(t), tierBytes[t]);
         return new CommVolume(total, byKind, byTier);
     }
 

@@ -55,6 +55,10 @@ public final class SweepOutput {
         try {
             return OutputDirectory.write(outDir, outcome.spec().name(), tmp -> {
                 CompletableFuture<Void> background = CompletableFuture.completedFuture(null);
+                // Rows on the driver or a summary: the charts need no Spark job, so they are drawn while the CSVs are written.
+                CompletableFuture<Void> charts = outcome.onDriver() || outcome.streamed()
+                        ? CompletableFuture.runAsync(() -> charts(tmp, outcome, tables), runnable -> new Thread(runnable, "sweep-charts-start").start())
+                        : null;
                 try {
                     if (outcome.streamed()) {
                         // A streamed sweep kept no rows: plans.csv holds the fastest plans that fit per GPU count
@@ -85,8 +89,9 @@ public final class SweepOutput {
                     Csv.write(tmp.resolve("rejected.csv"), tables.rejected());
                     Files.writeString(tmp.resolve("sweep.yaml"), sweepYaml, StandardCharsets.UTF_8);
                     times.lap("answer CSVs");
-                    SweepCharts.write(tmp.resolve("charts"), outcome, tables, SweepCharts.defaultThreads());
-                    times.lap("charts");
+                    if (charts == null) charts(tmp, outcome, tables);
+                    else join(charts);
+                    times.lap(charts == null ? "charts" : "charts (rest)");
                     Files.writeString(tmp.resolve("report.md"), SweepReport.markdown(outcome.spec(), tables,
                             sha256(sweepYaml), BuildVersion.current(), date, outcome.streamed()), StandardCharsets.UTF_8);
                     times.lap("report.md");
@@ -94,10 +99,12 @@ public final class SweepOutput {
                     if (parquet) ParquetParts.normalize(tmp.resolve("plans.parquet"));   // same rows, same bytes
                     if (parquet && outcome.onDriver()) times.lap("plans.parquet (rest)");
                 } catch (IOException | RuntimeException e) {
-                    try {
-                        join(background);
-                    } catch (RuntimeException ignored) {
-                        // The first failure is the one reported; the Parquet writer has stopped touching tmp.
+                    for (CompletableFuture<Void> writer : java.util.Arrays.asList(background, charts)) {
+                        try {
+                            if (writer != null) join(writer);
+                        } catch (RuntimeException ignored) {
+                            // The first failure is the one reported; the writers have stopped touching tmp.
+                        }
                     }
                     throw e;
                 }
@@ -111,6 +118,15 @@ public final class SweepOutput {
     private static CompletableFuture<Void> parquetOnDriver(org.apache.spark.SparkContext spark, List<Row> plans, Path dir) {
         return CompletableFuture.runAsync(() -> dev.parasim.spark.SparkSessions.over(spark).createDataFrame(plans, PlanRows.SCHEMA)
                 .coalesce(1).write().parquet(dir.toString()), runnable -> new Thread(runnable, "sweep-parquet").start());
+    }
+
+    /** Draws the sweep's charts into {@code dir/charts} (an I/O failure unchecked, for a background thread). */
+    private static void charts(Path dir, SweepJob.Outcome outcome, Tables tables) {
+        try {
+            SweepCharts.write(dir.resolve("charts"), outcome, tables, SweepCharts.defaultThreads());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Waits for a background write; its failure is rethrown unwrapped. */
