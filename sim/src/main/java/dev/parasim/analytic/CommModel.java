@@ -181,9 +181,9 @@ public final class CommModel {
             // SP leaves LayerNorm and wpe gradients partial per rank: one sum-AllReduce per step (Korthikanti et al. 2022 §4.2.2).
             int gradBytes = e.training().precision().gradBytes();
             long partialSent = 0, partial = 0;
-            for (long tensor : Parameters.sequenceParallelPartialGrads(model, layers, first == 1, last == 1)) {
-                partialSent += Chunking.ringAllReduceElements(tensor, t) * gradBytes;
-                partial += tensor;
+            for (Parameters.Tensors same : Parameters.sequenceParallelPartialGradSizes(model, layers, first == 1, last == 1)) {
+                partialSent += same.count() * (Chunking.ringAllReduceElements(same.elements(), t) * gradBytes);
+                partial += same.count() * same.elements();
             }
             // Under ZeRO-2/3 the gradients are reduce-scattered after every micro-batch, so the partial ones are summed
             // over TP before each of those (the shards kept after the step do not line up with the tensors).

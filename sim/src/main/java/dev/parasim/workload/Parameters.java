@@ -120,10 +120,22 @@ public final class Parameters {
      */
     public static List<Long> sequenceParallelPartialGrads(ModelSpec model, long layers, boolean first, boolean last) {
         List<Long> tensors = new ArrayList<>();
-        if (first) tensors.add((long) model.seqLen() * model.hidden());
-        for (long l = 0; l < 4 * layers; l++) tensors.add((long) model.hidden());
-        if (last) for (int k = 0; k < 2; k++) tensors.add((long) model.hidden());
+        for (Tensors same : sequenceParallelPartialGradSizes(model, layers, first, last))
+            for (long k = 0; k < same.count(); k++) tensors.add(same.elements());
         return tensors;
+    }
+
+    /** {@code count} tensors of {@code elements} elements each. */
+    public record Tensors(long elements, long count) {}
+
+    /**
+     * {@return {@link #sequenceParallelPartialGrads}' tensors grouped by size, in the same order}: wpe on the first stage,
+     * then the 4 per layer and the final norm's 2 on the last, all of h elements (one entry per size, however many layers:
+     * what the accountant sums for every plan of a sweep)
+     */
+    public static List<Tensors> sequenceParallelPartialGradSizes(ModelSpec model, long layers, boolean first, boolean last) {
+        Tensors hidden = new Tensors(model.hidden(), 4 * layers + (last ? 2 : 0));
+        return first ? List.of(new Tensors((long) model.seqLen() * model.hidden(), 1), hidden) : List.of(hidden);
     }
 
     /** {@return the model's units (embedding, each layer, final norm with head) on one device} */
