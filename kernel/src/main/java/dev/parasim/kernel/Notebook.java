@@ -105,12 +105,12 @@ public final class Notebook {
 
     /** {@return the plan named {@code plan} executed on Spark} */
     public static ExecutedResult run(Experiment e, String plan) {
-        return ExecutedRun.run(spark(), e, plan(e, plan), new ExecutedRun.Options(0, false));
+        return ExecutedRun.run(spark().sparkContext(), e, plan(e, plan), new ExecutedRun.Options(0, false));
     }
 
     /** {@return the plan executed on Spark and also trained on one rank, for comparing weights and losses} */
     public static ExecutedResult runWithReference(Experiment e, String plan) {
-        return ExecutedRun.run(spark(), e, plan(e, plan), ExecutedRun.Options.DEFAULT);
+        return ExecutedRun.run(spark().sparkContext(), e, plan(e, plan), ExecutedRun.Options.DEFAULT);
     }
 
     /** Shows, per collective, the bytes the busiest rank sent in the executed run beside the accountant's. */

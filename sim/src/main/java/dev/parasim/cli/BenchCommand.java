@@ -52,7 +52,7 @@ public final class BenchCommand implements Callable<Integer> {
             case "sweep" -> dev.parasim.bench.SweepBenchmark.run(out, cores);
             case "e2e" -> dev.parasim.bench.EndToEndBenchmark.run(out, Main.class, sweep, experiment, reps);
             case "main" -> dev.parasim.bench.MainJobBenchmark.run(out, Main.class, experiment.toAbsolutePath().getParent());
-            case "allreduce" -> dev.parasim.exec.bench.AllReduceBenchmark.run(out, dev.parasim.spark.SparkSessions.get(null), 0);
+            case "allreduce" -> dev.parasim.exec.bench.AllReduceBenchmark.run(out, dev.parasim.spark.SparkSessions.context(null), 0);
             default -> throw new IllegalStateException("unchecked benchmark " + name);
         }
         return 0;

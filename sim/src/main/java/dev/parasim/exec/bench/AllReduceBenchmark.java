@@ -11,7 +11,7 @@ import dev.parasim.exec.Seg;
 import dev.parasim.exec.Topology;
 import dev.parasim.exec.spark.SuperstepEngine;
 import dev.parasim.spark.SparkSessions;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.SparkContext;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ public final class AllReduceBenchmark {
     public static void main(String[] args) {
         String master = args.length > 0 ? args[0] : "local[*]";
         int fixedRpp = args.length > 1 ? Integer.parseInt(args[1]) : 0;
-        SparkSession spark = SparkSessions.get(master);
+        SparkContext spark = SparkSessions.context(master);
         try {
             run(new PrintWriter(System.out, true), spark, fixedRpp);
         } finally {
@@ -43,9 +43,9 @@ public final class AllReduceBenchmark {
     }
 
     /** Prints the table for every rank count and size; {@code fixedRpp} 0 picks ⌈n / cores⌉ ranks per partition. */
-    public static void run(PrintWriter out, SparkSession spark, int fixedRpp) {
-        int cores = spark.sparkContext().defaultParallelism();
-        out.printf(Locale.ROOT, "executed ring AllReduce, fp32, master %s (%d cores)%n", spark.sparkContext().master(), cores);
+    public static void run(PrintWriter out, SparkContext spark, int fixedRpp) {
+        int cores = spark.defaultParallelism();
+        out.printf(Locale.ROOT, "executed ring AllReduce, fp32, master %s (%d cores)%n", spark.master(), cores);
         out.printf(Locale.ROOT, "%5s %4s %9s %7s %10s %11s %11s %12s %14s%n", "ranks", "rpp", "size", "rounds",
                 "ms/op", "ms/round", "algbw MB/s", "busbw MB/s", "shuffle B/op");
         for (int n : RANKS) {
@@ -65,7 +65,7 @@ public final class AllReduceBenchmark {
     }
 
     /** {@return [median milliseconds per AllReduce, Spark shuffle-write bytes of one AllReduce]} */
-    private static double[] measure(SparkSession spark, int n, int rpp, int elements, int reps) {
+    private static double[] measure(SparkContext spark, int n, int rpp, int elements, int reps) {
         List<Double> ms = new ArrayList<>();
         double shuffle = 0;
         Topology topology = new Topology(n, rpp, n, "local", "local");

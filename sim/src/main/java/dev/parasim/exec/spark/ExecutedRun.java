@@ -5,7 +5,7 @@ import dev.parasim.exec.ExecutedResult;
 import dev.parasim.exec.InProcessBackend;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.SparkContext;
 
 /**
  * Entry point of the executed simulation: runs one plan ({@link Execution}) with its ranks hosted in Spark
@@ -51,7 +51,7 @@ public final class ExecutedRun {
         IN_PROCESS
     }
 
-    public static ExecutedResult run(SparkSession spark, Experiment e, ParallelPlan plan) {
+    public static ExecutedResult run(SparkContext spark, Experiment e, ParallelPlan plan) {
         return run(spark, e, plan, Options.DEFAULT);
     }
 
@@ -60,15 +60,15 @@ public final class ExecutedRun {
         return execute(null, e, plan, new Options(options.ranksPerPartition(), options.reference(), Transport.IN_PROCESS, options.progress()));
     }
 
-    public static ExecutedResult run(SparkSession spark, Experiment e, ParallelPlan plan, Options options) {
+    public static ExecutedResult run(SparkContext spark, Experiment e, ParallelPlan plan, Options options) {
         if (options.transport() == Transport.SPARK && spark == null)
-            throw new IllegalArgumentException("spark: a Spark-hosted run needs a session, found none");
+            throw new IllegalArgumentException("spark: a Spark-hosted run needs a SparkContext, found none");
         return execute(spark, e, plan, options);
     }
 
-    private static ExecutedResult execute(SparkSession spark, Experiment e, ParallelPlan plan, Options options) {
+    private static ExecutedResult execute(SparkContext spark, Experiment e, ParallelPlan plan, Options options) {
         if (options.transport() == Transport.SPARK)
-            return Execution.run(e, plan, options.ranksPerPartition(), spark.sparkContext().defaultParallelism(), options.reference(),
+            return Execution.run(e, plan, options.ranksPerPartition(), spark.defaultParallelism(), options.reference(),
                     options.progress(), (topology, programs) -> new SuperstepEngine(spark, topology, programs));
         return Execution.run(e, plan, options.ranksPerPartition(), Runtime.getRuntime().availableProcessors(), options.reference(),
                 options.progress(), InProcessBackend::new);

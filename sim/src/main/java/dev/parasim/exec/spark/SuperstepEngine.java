@@ -6,10 +6,10 @@ import dev.parasim.exec.RankProgram;
 import dev.parasim.exec.RankPrograms;
 import dev.parasim.exec.RankState;
 import dev.parasim.exec.Topology;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 import java.util.ArrayList;
@@ -41,16 +41,16 @@ public final class SuperstepEngine extends Backend {
     private JavaRDD<Hosted> state;
     private int jobs;
 
-    public SuperstepEngine(SparkSession spark, Topology topology, RankProgram program) {
+    public SuperstepEngine(SparkContext spark, Topology topology, RankProgram program) {
         this(spark, topology, RankPrograms.same(program, topology.world()));
     }
 
     /** An engine whose ranks may run different programs (pipeline stages). */
-    public SuperstepEngine(SparkSession spark, Topology topology, RankPrograms programs) {
+    public SuperstepEngine(SparkContext spark, Topology topology, RankPrograms programs) {
         super(topology, programs);
-        this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        this.jsc = JavaSparkContext.fromSparkContext(spark);
         this.partitioner = new RankPartitioner(topology);
-        this.meter = ShuffleMeter.of(spark.sparkContext());
+        this.meter = ShuffleMeter.of(spark);
         int partitions = topology.partitions();
         List<Integer> ids = IntStream.range(0, partitions).boxed().toList();
         Topology t = topology;

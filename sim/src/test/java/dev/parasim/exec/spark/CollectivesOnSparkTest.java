@@ -34,7 +34,7 @@ class CollectivesOnSparkTest {
         Topology topology = new Topology(n, ranksPerPartition, 2, "nvlink", "ib");
         List<Map<String, double[]>> out;
         List<Boolean> noReports;
-        try (SuperstepEngine engine = new SuperstepEngine(TestSpark.session(), topology,
+        try (SuperstepEngine engine = new SuperstepEngine(TestSpark.session().sparkContext(), topology,
                 FillProgramAccess.fp64(size, ops, BUFFERS));
              Backend local = new InProcessBackend(topology, FillProgramAccess.fp64(size, ops, BUFFERS))) {
             int supersteps = engine.runStep();

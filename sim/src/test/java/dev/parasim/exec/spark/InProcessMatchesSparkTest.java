@@ -46,7 +46,7 @@ class InProcessMatchesSparkTest {
     void inProcessRunEqualsTheSparkRun(String name) {
         Experiment e = plan(name);
         ExecutedRun.Options options = new ExecutedRun.Options(1, true);
-        ExecutedResult spark = ExecutedRun.run(TestSpark.session(), e, e.plans().get(0), options);
+        ExecutedResult spark = ExecutedRun.run(TestSpark.session().sparkContext(), e, e.plans().get(0), options);
         ExecutedResult local = ExecutedRun.inProcess(e, e.plans().get(0), options);
         System.out.printf("%s: Spark %.2f s, in process %.2f s, %d supersteps/step%n", name, spark.seconds(), local.seconds(),
                 spark.superstepsPerStep());
@@ -75,7 +75,7 @@ class InProcessMatchesSparkTest {
     void theFirstStepOnSparkSkipsTheShufflesARehearsalFoundEmpty() {
         Experiment e = SpecLoader.parse(TP2_DP2, List.of("execute.steps=1"));
         ExecutedRun.Options options = new ExecutedRun.Options(2, true);
-        ExecutedResult spark = ExecutedRun.run(TestSpark.session(), e, e.plans().get(0), options);
+        ExecutedResult spark = ExecutedRun.run(TestSpark.session().sparkContext(), e, e.plans().get(0), options);
         ExecutedResult local = ExecutedRun.inProcess(e, e.plans().get(0), options);
         assertEquals(local.superstepsPerStep(), local.roundsPerStep(), "in process, one step: no pattern yet");
         assertTrue(spark.roundsPerStep() < spark.superstepsPerStep() / 2, spark.roundsPerStep() + " of " + spark.superstepsPerStep());

@@ -22,7 +22,7 @@ class ShuffleBytesTest {
         int n = 4;
         int length = n * 16_400;   // ring chunks of 16 400 fp32 = 65 600 B ≥ 64 KiB
         Topology topology = new Topology(n, 2, 2, "nvlink", "ib");
-        try (SuperstepEngine engine = new SuperstepEngine(TestSpark.session(), topology,
+        try (SuperstepEngine engine = new SuperstepEngine(TestSpark.session().sparkContext(), topology,
                 FillProgramAccess.program(length, Dtype.F32, List.of(new RingAllReduce(List.of(Seg.whole("x", length))))))) {
             engine.runStep();
             List<Long> counted = engine.crossPartitionSentBySuperstep();
