@@ -113,6 +113,6 @@ public final class CollectiveCost {
     }
 
     private static Transfer one(LinkTier tier, double sent, double seconds) {
-        return new Transfer(Map.of(tier.name(), sent), seconds);
+        return Transfer.on(tier.name(), sent, seconds);
     }
 }

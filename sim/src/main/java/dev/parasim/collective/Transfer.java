@@ -10,9 +10,25 @@ import java.util.TreeMap;
 public record Transfer(Map<String, Double> bytesByTier, double seconds) {
 
     public Transfer {
-        // Sorted, so every consumer iterates tiers in the same order on every run.
-        bytesByTier = bytesByTier.size() <= 1 ? Map.copyOf(bytesByTier)   // one tier is sorted (Map.of is kept as it is)
-                : java.util.Collections.unmodifiableMap(new TreeMap<>(bytesByTier));
+        // Sorted, so every consumer iterates tiers in the same order on every run. One tier (nearly every collective) is
+        // a singleton map, which makes its entry and value views once: Map.of's makes them anew at every iteration, and
+        // a sweep iterates them for every plan.
+        bytesByTier = bytesByTier.size() > 1 ? java.util.Collections.unmodifiableMap(new TreeMap<>(bytesByTier))
+                : bytesByTier.isEmpty() ? Map.of()
+                : bytesByTier.getClass() == SINGLE_TIER ? bytesByTier
+                : single(bytesByTier.entrySet().iterator().next());
+    }
+
+    private static final Class<?> SINGLE_TIER = java.util.Collections.singletonMap("", 0.0).getClass();
+
+    private static Map<String, Double> single(Map.Entry<String, Double> tier) {
+        return java.util.Collections.singletonMap(java.util.Objects.requireNonNull(tier.getKey(), "tier"),
+                java.util.Objects.requireNonNull(tier.getValue(), "bytes"));
+    }
+
+    /** {@return {@code bytes} on {@code tier} taking {@code seconds}} */
+    public static Transfer on(String tier, double bytes, double seconds) {
+        return new Transfer(java.util.Collections.singletonMap(java.util.Objects.requireNonNull(tier, "tier"), bytes), seconds);
     }
 
     public static final Transfer NONE = new Transfer(Map.of(), 0);

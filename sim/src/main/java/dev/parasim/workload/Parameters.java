@@ -67,7 +67,8 @@ public final class Parameters {
      * first stage holds the embedding, the last the final norm and the head; with a tied head and
      * pp > 1 the last stage keeps its own copy of the word embedding (as Megatron does). The stage holds its layers
      * of the default split over pp stages of one chunk ({@link StageSplit#balanced}: L/pp when pp divides L); a plan
-     * with chunks or an explicit {@code stageLayers} needs {@link #stageUnits(ModelSpec, ParallelPlan, int)}.
+     * with chunks or an explicit {@code stageLayers} needs {@link #stageUnits(ModelSpec, ParallelPlan, int)}. The array
+     * may be shared with this thread's other calls for the same stage: read it, never write it.
      */
     public static long[] stageUnits(ModelSpec m, int tp, int pp, int stage) {
         return stageUnits(m, tp, pp, stage, m.layers() % pp == 0 ? m.layers() / pp : StageSplit.balanced(m.layers(), pp)[stage]);
@@ -82,7 +83,26 @@ public final class Parameters {
         return stageUnits(m, plan.tp(), plan.pp(), stage, StageSplit.of(m, plan).stageLayers(stage));
     }
 
+    /**
+     * The units this thread computed last, per stage modulo 8: the accountant asks for a stage's units about seven times a
+     * plan (comm, memory, buffers, step time), and a sweep evaluates thousands of plans on one model, so the array is
+     * shared between those calls. Callers only read it.
+     */
+    private record Computed(ModelSpec m, int tp, int pp, int stage, int layers, long[] units) {}
+
+    private static final ThreadLocal<Computed[]> COMPUTED = ThreadLocal.withInitial(() -> new Computed[8]);
+
     private static long[] stageUnits(ModelSpec m, int tp, int pp, int stage, int layersPerStage) {
+        Computed[] computed = COMPUTED.get();
+        Computed c = computed[stage & 7];
+        if (c != null && c.m() == m && c.tp() == tp && c.pp() == pp && c.stage() == stage && c.layers() == layersPerStage)
+            return c.units();
+        long[] units = computeStageUnits(m, tp, pp, stage, layersPerStage);
+        computed[stage & 7] = new Computed(m, tp, pp, stage, layersPerStage, units);
+        return units;
+    }
+
+    private static long[] computeStageUnits(ModelSpec m, int tp, int pp, int stage, int layersPerStage) {
         boolean first = stage == 0, last = stage == pp - 1;
         long layer = perLayerSharded(m, tp) + perLayerReplicated(m);
         long words = (long) m.vocab() * m.hidden() / tp;
