@@ -83,7 +83,8 @@ public final class SweepCommand implements Callable<Integer> {
         if (inProcessAllowed) {
             SweepJob.Prepared prepared = SweepJob.Prepared.of(yaml, overrides);
             times.lap("seeds + estimates");
-            if (prepared.small()) {
+            boolean small = prepared.small();   // enumerates the space: once
+            if (small) {
                 int threads = SparkSessions.localThreads(master);
                 return finish(dev.parasim.sweep.InProcessSweep.run(prepared, threads, progress, live), null, yaml, date, times, heap,
                         progress, "evaluate (in-process)");
@@ -91,15 +92,17 @@ public final class SweepCommand implements Callable<Integer> {
             if (engine.equals(IN_PROCESS))
                 throw new dev.parasim.spec.SpecException("--engine", "in-process needs a sweep small enough for the driver (at most "
                         + SweepJob.DRIVER_CANDIDATES + " candidates)", dev.parasim.sweep.PlanSpace.distinct(prepared.spec()) + " candidates");
-            return spark(CompletableFuture.completedFuture(SparkSessions.context(master)), prepared, yaml, date, times, heap, progress, live);
+            return spark(CompletableFuture.completedFuture(SparkSessions.context(master)), prepared, false, yaml, date, times, heap,
+                    progress, live);
         }
         // Spark starts (seconds of class loading in a cold JVM) while this thread estimates the seeds' work. Only its
         // context: the sweep's jobs are RDD jobs, and a session is built on it if Spark SQL is asked for.
         CompletableFuture<SparkContext> starting = CompletableFuture.supplyAsync(() -> SparkSessions.context(master),
                 task -> new Thread(task, "spark-start").start());
         SweepJob.Prepared prepared = SweepJob.Prepared.of(yaml, overrides);
+        boolean small = prepared.small();
         times.lap("seeds + estimates");
-        return spark(starting, prepared, yaml, date, times, heap, progress, live);
+        return spark(starting, prepared, small, yaml, date, times, heap, progress, live);
     }
 
     static final String IN_PROCESS = "in-process";
@@ -122,9 +125,12 @@ public final class SweepCommand implements Callable<Integer> {
         return needsSpark == null;
     }
 
-    /** Runs the prepared sweep as Spark jobs on the context {@code starting} gives (warming this JVM up while it starts). */
-    private Integer spark(CompletableFuture<SparkContext> starting, SweepJob.Prepared prepared, String yaml, Instant date,
-                          PhaseTimes times, DriverHeap heap, PrintWriter progress, boolean live) throws IOException {
+    /**
+     * Runs the prepared sweep as Spark jobs on the context {@code starting} gives (warming this JVM up while it starts);
+     * {@code small}: {@link SweepJob.Prepared#small}, computed once by the caller
+     */
+    private Integer spark(CompletableFuture<SparkContext> starting, SweepJob.Prepared prepared, boolean small, String yaml,
+                          Instant date, PhaseTimes times, DriverHeap heap, PrintWriter progress, boolean live) throws IOException {
         if (SparkSessions.local(master)) {
             prepared.warmUp(starting::isDone);
             times.lap("warm-up (while Spark starts)");
@@ -132,7 +138,7 @@ public final class SweepCommand implements Callable<Integer> {
         SparkContext spark = started(starting);
         times.lap("spark context (rest)");
         // Small sweeps bring their rows to the driver; large ones stream (bounded answers, no rows kept) unless --spark-sql.
-        boolean streams = (stream || !prepared.small()) && !sparkSql;
+        boolean streams = (stream || !small) && !sparkSql;
         // A streamed sweep's Parquet is written by its executors while they evaluate, next to the output, then moved in.
         Path staged = streams && parquet ? java.nio.file.Files.createTempDirectory(java.nio.file.Files.createDirectories(out.toAbsolutePath()),
                 "." + prepared.spec().name() + ".parquet-") : null;
@@ -140,7 +146,7 @@ public final class SweepCommand implements Callable<Integer> {
         try {
             return finish(streams
                     ? SweepJob.stream(spark, prepared, progress, live, streamedParquet)
-                    : SweepJob.run(spark, prepared, progress, live, !sparkSql && prepared.small()),
+                    : SweepJob.run(spark, prepared, progress, live, !sparkSql && small),
                     streamedParquet, yaml, date, times, heap, progress, null);
         } finally {
             if (staged != null) dev.parasim.report.OutputDirectory.deleteTree(staged);

@@ -173,7 +173,7 @@ public final class SweepJob {
         SweepSpec spec = sweep.spec();
         List<PlanSpace.Seed> seeds = sweep.seeds();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark);
-        int tasks = keptTasks(seeds.size(), jsc.defaultParallelism());
+        int tasks = tasks(seeds.size(), KEPT_TASKS_PER_CORE, jsc.defaultParallelism());
         List<List<PlanSpace.Seed>> balanced = balance(seeds, sweep.costs(), tasks);
         String yaml = sweep.yaml();
         List<String> sets = sweep.overrides();
@@ -207,13 +207,16 @@ public final class SweepJob {
         return SweepRows.encode(out);
     }
 
-    /** {@return the number of tasks a kept sweep of {@code seeds} seeds runs in, given {@code parallelism} cores} */
-    static int keptTasks(int seeds, int parallelism) {
-        return Math.max(1, Math.min(seeds, 4 * parallelism));
-    }
+    /** Evaluating tasks per core of a kept sweep. */
+    static final int KEPT_TASKS_PER_CORE = 4;
 
     /** Evaluating tasks per core of a streamed sweep: more, smaller tasks than a kept one, for finer progress and balance. */
     static final int STREAM_TASKS_PER_CORE = 16;
+
+    /** {@return the tasks a sweep of {@code seeds} seeds runs in: {@code perCore} per core of {@code parallelism}, at most one per seed} */
+    static int tasks(int seeds, int perCore, int parallelism) {
+        return Math.max(1, Math.min(seeds, perCore * parallelism));
+    }
 
     /**
      * Runs a prepared sweep streamed: each task folds its plans into a {@link SweepSummary} as they are evaluated (no row is
@@ -234,7 +237,7 @@ public final class SweepJob {
         SweepSpec spec = sweep.spec();
         List<PlanSpace.Seed> seeds = sweep.seeds();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark);
-        int tasks = Math.max(1, Math.min(seeds.size(), STREAM_TASKS_PER_CORE * jsc.defaultParallelism()));
+        int tasks = tasks(seeds.size(), STREAM_TASKS_PER_CORE, jsc.defaultParallelism());
         List<List<PlanSpace.Seed>> balanced = balance(seeds, sweep.costs(), tasks);
         String yaml = sweep.yaml();
         List<String> sets = sweep.overrides();
