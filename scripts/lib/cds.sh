@@ -17,7 +17,7 @@ cds_dir="$target/cds"
 cds_run() {
   local verb="${1:-}" key archive
   if [ "${PARASIM_CDS:-0}" != 1 ] || ! [[ "$verb" =~ ^[a-z]+$ ]]; then exec "${java_cmd[@]}" dev.parasim.cli.Main "$@"; fi
-  key=$( { readlink -f "$(command -v java)"; echo "$jvm_flags $gc_flags ${PARASIM_JAVA_OPTS:-}"; cat "$jar" "$classpath"; } \
+  key=$( { readlink -f "$(command -v java)"; echo "$jvm_flags $gc_flags ${run_flags:-} ${PARASIM_JAVA_OPTS:-}"; cat "$jar" "$classpath"; } \
     | sha256sum | cut -c1-16)
   archive="$cds_dir/$verb-$key.jsa"
   local quiet=(-Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off -XX:ErrorFile=/dev/null)

@@ -7,10 +7,12 @@ import dev.parasim.exec.RankPrograms;
 import dev.parasim.exec.RankState;
 import dev.parasim.exec.Topology;
 import org.apache.spark.SparkContext;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.rdd.ShuffledRDD;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,6 +39,7 @@ public final class SuperstepEngine extends Backend {
     private final JavaSparkContext jsc;
     private final RankPartitioner partitioner;
     private final ShuffleMeter meter;
+    private final ShuffleSerializer serializer;
     private final String runId = "run-" + UUID.randomUUID();
     private JavaRDD<Hosted> state;
     private int jobs;
@@ -51,6 +54,7 @@ public final class SuperstepEngine extends Backend {
         this.jsc = JavaSparkContext.fromSparkContext(spark);
         this.partitioner = new RankPartitioner(topology);
         this.meter = ShuffleMeter.of(spark);
+        this.serializer = new ShuffleSerializer(spark.getConf());
         int partitions = topology.partitions();
         List<Integer> ids = IntStream.range(0, partitions).boxed().toList();
         Topology t = topology;
@@ -87,11 +91,12 @@ public final class SuperstepEngine extends Backend {
                 }
                 continue;
             }
-            JavaPairRDD<Integer, byte[]> messages = JavaPairRDD.fromRDD(
-                            current.rdd().flatMap(new SuperstepFunctions.Outgoing(), SuperstepFunctions.MESSAGE),
-                            SuperstepFunctions.RANK, SuperstepFunctions.WIRE)
-                    .setName(MESSAGES + (gen - 1)).partitionBy(partitioner);
-            current = current.rdd().zipPartitions(messages.rdd(), false, new SuperstepFunctions.Step(gen, start, batchStart),
+            RDD<Tuple2<Integer, byte[]>> outgoing = current.rdd().flatMap(new SuperstepFunctions.Outgoing(), SuperstepFunctions.MESSAGE)
+                    .setName(MESSAGES + (gen - 1));
+            // What partitionBy builds, with a serializer that deserializes without reading the JVM's system properties.
+            RDD<Tuple2<Integer, byte[]>> messages = new ShuffledRDD<Integer, byte[], byte[]>(outgoing, partitioner,
+                    SuperstepFunctions.RANK, SuperstepFunctions.WIRE, SuperstepFunctions.WIRE).setSerializer(serializer);
+            current = current.rdd().zipPartitions(messages, false, new SuperstepFunctions.Step(gen, start, batchStart),
                     SuperstepFunctions.MESSAGE, SuperstepFunctions.HOSTED).toJavaRDD();
             if (readTwice) {
                 current.persist(StorageLevel.MEMORY_AND_DISK());
@@ -111,7 +116,8 @@ public final class SuperstepEngine extends Backend {
         rdd.rdd().localCheckpoint();
         jsc.setLocalProperty(ShuffleMeter.RUN, runId);
         try {
-            List<long[]> parts = rdd.map(h -> h.partition().status()).collect();
+            // A named function, not a lambda: Spark reads a lambda's class file to clean it, for every job.
+            List<long[]> parts = List.of((long[][]) rdd.rdd().map(new SuperstepFunctions.Status(), SuperstepFunctions.STATUS).collect());
             jobs++;
             return merge(parts);
         } finally {

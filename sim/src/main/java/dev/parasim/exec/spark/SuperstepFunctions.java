@@ -27,6 +27,7 @@ final class SuperstepFunctions {
     static final ClassTag<Hosted> HOSTED = ClassTag$.MODULE$.apply(Hosted.class);
     static final ClassTag<Integer> RANK = ClassTag$.MODULE$.apply(Integer.class);
     static final ClassTag<byte[]> WIRE = ClassTag$.MODULE$.apply(byte[].class);
+    static final ClassTag<long[]> STATUS = ClassTag$.MODULE$.apply(long[].class);
     @SuppressWarnings({"unchecked", "rawtypes"})
     static final ClassTag<Tuple2<Integer, byte[]>> MESSAGE = (ClassTag) ClassTag$.MODULE$.apply(Tuple2.class);
 
@@ -67,6 +68,14 @@ final class SuperstepFunctions {
             Hosted h = hosted.next().superstep(generation, startStep, batchStart, payloads);
             return CollectionConverters.asScala(List.of(h).iterator());
         }
+    }
+
+    /** A partition's {@link dev.parasim.exec.HostedPartition#status} after a batch: what the job that runs the batch brings back. */
+    static final class Status extends AbstractFunction1<Hosted, long[]> implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public long[] apply(Hosted hosted) { return hosted.partition().status(); }
     }
 
     /** Superstep {@code generation} after a quiet one: nothing to deliver across partitions. */
