@@ -113,6 +113,7 @@ public final class RunCommand implements Callable<Integer> {
         // predicted and reported. Only its context: executed runs are RDD jobs, and a session cost about 2.5 s more.
         CompletableFuture<Started> starting = !executes ? null
                 : CompletableFuture.supplyAsync(() -> Started.of(master), task -> new Thread(task, "spark-start").start());
+        if (executes) dev.parasim.exec.Execution.loadBackendInBackground();
         try {
             for (Experiment e : loaded) {
                 List<ExecutedResult> results = new ArrayList<>();

@@ -10,6 +10,7 @@ import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -109,6 +110,24 @@ public final class Execution {
                     last.stream().mapToLong(RankComm::crossPartitionSent).sum(), shuffle, memoryReport(memory),
                     losses, refLosses, diff, last, supersteps, rounds, seconds, plan.pp(), details);
         }
+    }
+
+    /**
+     * Starts loading ND4J's native backend on a daemon thread: about 1.5 s in a cold JVM, which the first executed plan
+     * would otherwise wait for (a command calls this while it does other work first, {@code sim run} while it predicts
+     * and reports the experiments before the first executed one). A backend that fails to load fails again, with its
+     * error, where the run first needs it; this thread only loads it early.
+     */
+    public static void loadBackendInBackground() {
+        Thread loading = new Thread(() -> {
+            try {
+                Nd4j.zeros(DataType.FLOAT, 1);
+            } catch (RuntimeException | LinkageError reportedWhereUsed) {
+                // The run's own first use of ND4J reports it.
+            }
+        }, "parasim-nd4j-load");
+        loading.setDaemon(true);
+        loading.start();
     }
 
     /** Bytes per parameter a rank holds at most: fp32 or fp64 weights, gradients and Adam's two moments (fp64: 32). */
