@@ -21,7 +21,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cores", description = "sweep: measure on 1..N local cores (default 2)")
     int cores = 2;
 
-    @Option(names = "--reps", description = "e2e: cold runs of each command, the medians printed (default 3)")
+    @Option(names = "--reps", description = "e2e: cold runs of each command, the medians printed; main: runs of the job, the median "
+            + "printed (default 3)")
     int reps = 3;
 
     static final int MAX_CORES = 256;
@@ -51,7 +52,7 @@ public final class BenchCommand implements Callable<Integer> {
             case "timeline" -> TimelineBenchmark.run(out, seconds);
             case "sweep" -> dev.parasim.bench.SweepBenchmark.run(out, cores);
             case "e2e" -> dev.parasim.bench.EndToEndBenchmark.run(out, Main.class, sweep, experiment, reps);
-            case "main" -> dev.parasim.bench.MainJobBenchmark.run(out, Main.class, experiment.toAbsolutePath().getParent());
+            case "main" -> dev.parasim.bench.MainJobBenchmark.run(out, Main.class, experiment.toAbsolutePath().getParent(), reps);
             case "allreduce" -> dev.parasim.exec.bench.AllReduceBenchmark.run(out, dev.parasim.spark.SparkSessions.context(null), 0);
             default -> throw new IllegalStateException("unchecked benchmark " + name);
         }
