@@ -26,7 +26,7 @@ public final class MainJobBenchmark {
 
     /**
      * Runs the job {@code reps} times, one after the other: each run's seconds, then their median against the target and
-     * the executed plans' lines of the run that took the median time (on a busy or noisy machine one run says little:
+     * the executed plans' lines of the run closest to it (on a busy or noisy machine one run says little:
      * a 2-vCPU VM moved the same job by ±7 s).
      */
     public static void run(PrintWriter out, Class<?> cli, Path experiments, int reps) throws IOException, InterruptedException {
