@@ -5,7 +5,6 @@ import org.apache.spark.serializer.JavaSerializer;
 import org.apache.spark.serializer.SerializationStream;
 import org.apache.spark.serializer.Serializer;
 import org.junit.jupiter.api.Test;
-import scala.reflect.ClassTag$;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -51,8 +50,8 @@ class ShuffleSerializerTest {
         for (int rank = 0; rank < 10; rank++) {
             byte[] payload = new byte[16 + rank];
             payload[0] = (byte) rank;
-            stream.writeKey(rank, ClassTag$.MODULE$.apply(Integer.class));
-            stream.writeValue(payload, ClassTag$.MODULE$.apply(byte[].class));
+            stream.writeKey(rank, SuperstepFunctions.RANK);
+            stream.writeValue(payload, SuperstepFunctions.WIRE);
         }
         stream.close();
         return bytes.toByteArray();
