@@ -33,14 +33,15 @@ public record CommVolume(long bytesPerGpu, Map<CollectiveKind, Long> byCollectiv
             kinds[op.kind().ordinal()] += bytes;
             double wire = op.each().bytes();
             long assigned = 0;
-            int left = op.each().bytesByTier().size();
-            for (Map.Entry<String, Double> tier : op.each().bytesByTier().entrySet()) {
-                long share = --left == 0 ? bytes - assigned : Math.round(bytes * tier.getValue() / wire);
+            int n = op.each().tiers();
+            for (int i = 0; i < n; i++) {
+                long share = i == n - 1 ? bytes - assigned : Math.round(bytes * op.each().bytesOn(i) / wire);
                 assigned += share;
-                int t = tiers.indexOf(tier.getKey());
+                String tier = op.each().tier(i);
+                int t = tiers.indexOf(tier);
                 if (t < 0) {
                     t = tiers.size();
-                    tiers.add(tier.getKey());
+                    tiers.add(tier);
                     if (t >= tierBytes.length) tierBytes = java.util.Arrays.copyOf(tierBytes, 2 * t);
                 }
                 tierBytes[t] += share;

@@ -3,9 +3,6 @@ package dev.parasim.collective;
 import dev.parasim.plan.GroupSpan;
 import dev.parasim.spec.LinkTier;
 
-import java.util.Map;
-import java.util.TreeMap;
-
 /**
  * The α-β cost of a collective on one group: every round costs the tier's latency α, every byte
  * 1/β with β = line rate × efficiency (NCCL nccl-tests PERFORMANCE.md; Thakur et al. 2005 for the
@@ -94,17 +91,13 @@ public final class CollectiveCost {
                 Transfer in = ring(kind, bytes, k, nodeTier), out = ring(kind, bytes / k, g, clusterTier);
                 double bandwidth = Math.max(in.seconds() - (k - 1) * nodeTier.latencySeconds(),
                         out.seconds() - (g - 1) * clusterTier.latencySeconds());
-                Map<String, Double> tiers = new TreeMap<>(in.bytesByTier());
-                out.bytesByTier().forEach((t, b) -> tiers.merge(t, b, Double::sum));
-                return new Transfer(tiers, bandwidth + (span.size() - 1) * clusterTier.latencySeconds());
+                return in.plus(out).withSeconds(bandwidth + (span.size() - 1) * clusterTier.latencySeconds());
             }
             default -> {
                 return ring(kind, bytes, span.size(), clusterTier);
             }
         }
-        Map<String, Double> tiers = new TreeMap<>(inner.bytesByTier());
-        outer.bytesByTier().forEach((t, b) -> tiers.merge(t, b, Double::sum));
-        return new Transfer(tiers, inner.seconds() + outer.seconds());
+        return inner.plus(outer);
     }
 
     /** {@return a point-to-point message of {@code bytes} over the node or cluster tier} */
