@@ -33,18 +33,21 @@ public final class Accountant {
     /** The prediction and the per-stage costs behind it (which the timeline replays). */
     public record Evaluation(PlanPrediction prediction, List<StageCost> stages) {}
 
+    /** What a stage's costs depend on beyond the plan: its place, which of its boundaries cross nodes, its layers. */
+    private record StageKind(boolean first, boolean last, boolean receivesAcrossNodes, boolean sendsAcrossNodes, int layers) {}
+
     public static Evaluation evaluate(Experiment e, ParallelPlan plan) {
         // Stages differ only by being first or last, by which of their boundaries cross nodes and by how many layers they
         // hold (workload.StageSplit): cost each kind once.
         RankLayout layout = RankLayout.of(plan, e.cluster());
         StageSplit split = StageSplit.of(e.model(), plan);
-        Map<List<Object>, StageCost> costByKind = new HashMap<>();
-        Map<List<Object>, CommVolume> volumeByKind = new HashMap<>();
+        Map<StageKind, StageCost> costByKind = new HashMap<>();
+        Map<StageKind, CommVolume> volumeByKind = new HashMap<>();
         List<StageCost> stages = new ArrayList<>();
         CommVolume busiest = null;
         int p = plan.pp();
         for (int stage = 0; stage < p; stage++) {
-            List<Object> kind = List.of(stage == 0, stage == p - 1, stage > 0 && layout.stageBoundaryCrossesNodes(stage - 1),
+            StageKind kind = new StageKind(stage == 0, stage == p - 1, stage > 0 && layout.stageBoundaryCrossesNodes(stage - 1),
                     stage < p - 1 && layout.stageBoundaryCrossesNodes(stage), split.stageLayers(stage));
             StageCost cost = costByKind.get(kind);
             if (cost == null) {

@@ -31,9 +31,9 @@ public record CommVolume(long bytesPerGpu, Map<CollectiveKind, Long> byCollectiv
             long bytes = op.totalBytes();
             total += bytes;
             kinds[op.kind().ordinal()] += bytes;
-            double wire = op.each().bytes();
             long assigned = 0;
             int n = op.each().tiers();
+            double wire = n > 1 ? op.each().bytes() : 0;   // one tier takes all the bytes
             for (int i = 0; i < n; i++) {
                 long share = i == n - 1 ? bytes - assigned : Math.round(bytes * op.each().bytesOn(i) / wire);
                 assigned += share;

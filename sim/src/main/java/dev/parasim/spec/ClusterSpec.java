@@ -40,10 +40,16 @@ public record ClusterSpec(String name, GpuSpec gpu, int gpusPerNode, int nodes, 
     }
 
     private static LinkTier nodeTier(List<LinkTier> tiers) {
-        return tiers.stream().filter(t -> t.scope() == TierScope.NODE).findFirst().orElse(null);
+        return first(tiers, TierScope.NODE);
     }
 
     private static LinkTier clusterTier(List<LinkTier> tiers) {
-        return tiers.stream().filter(t -> t.scope() == TierScope.CLUSTER).findFirst().orElse(null);
+        return first(tiers, TierScope.CLUSTER);
+    }
+
+    /** {@return the first tier of this scope, or null}; a loop, not a stream: a sweep asks several times per plan */
+    private static LinkTier first(List<LinkTier> tiers, TierScope scope) {
+        for (int i = 0; i < tiers.size(); i++) if (tiers.get(i).scope() == scope) return tiers.get(i);
+        return null;
     }
 }

@@ -32,24 +32,52 @@ final class FastReplay {
 
     /** {@return the play over a flat cost table ({@link #compute}), with its per-stage totals} */
     static Result play(CompiledOrder o, double[] costs) {
-        return play(o, costs, new double[o.size() + 1], true);
+        return play(o, costs, new Scratch(), true);
     }
 
     /**
-     * The same, with {@code scratch} (at least {@link CompiledOrder#size} + 1 long, contents ignored) as the per-pass
-     * scratch: a sweep task reuses one instead of allocating megabytes per play. Without {@code totals} the per-stage
-     * compute and exposed sums are left out (a sweep needs only the step's times).
+     * The arrays a play works in, grown to the largest order seen and reused from play to play: a sweep task plays
+     * thousands of orders and would otherwise allocate them per play. Not thread-safe.
+     */
+    static final class Scratch {
+        private double[] delivered = new double[0], duration = new double[0], sendOf = new double[0];
+        private double[] free = new double[0], link = new double[0], begins = new double[0];
+
+        private void fit(CompiledOrder o) {
+            if (delivered.length <= o.size()) delivered = new double[o.size() + 1];
+            // Only odd op codes (a consumed output) get a send, so the even entries stay 0 from play to play.
+            if (sendOf.length < o.codes()) {
+                sendOf = new double[o.codes()];
+                duration = new double[o.codes() >>> 1];
+            }
+            int p = o.stages();
+            if (free.length < p) {
+                free = new double[p];
+                link = new double[p];
+                begins = new double[2 * p];
+            } else {
+                java.util.Arrays.fill(free, 0, p, 0);
+                java.util.Arrays.fill(link, 0, p, 0);
+                java.util.Arrays.fill(begins, 0, 2 * p, 0);
+            }
+        }
+    }
+
+    /**
+     * The same, in {@code scratch}'s arrays. Without {@code totals} the per-stage compute and exposed sums are left out (a
+     * sweep needs only the step's times).
      * <p>
      * Without a branch that depends on the times, so that the wavefront order's independent passes overlap: the output
-     * of pass i reaches its consumer at {@code scratch[i + 1]}, and {@code scratch[0] = 0} stands for "no input to wait
-     * for" (every time is at least 0); a pass whose output nobody consumes sends nothing ({@code sendOf} 0), and queueing
-     * it behind the stage's link changes no later send (a stage's passes end in order, so the link then holds a time no
-     * later pass starts before).
+     * of pass i reaches its consumer at {@code delivered[i + 1]}, and {@code delivered[0] = 0} stands for "no input to
+     * wait for" (every time is at least 0); a pass whose output nobody consumes sends nothing ({@code sendOf} 0), and
+     * queueing it behind the stage's link changes no later send (a stage's passes end in order, so the link then holds a
+     * time no later pass starts before).
      */
-    static Result play(CompiledOrder o, double[] costs, double[] scratch, boolean totals) {
+    static Result play(CompiledOrder o, double[] costs, Scratch scratch, boolean totals) {
         int p = o.stages(), v = o.chunks(), passes = Pass.values().length;
+        scratch.fit(o);
         // Per stage, chunk and pass kind, indexed as op codes index them: duration, and the send (0 when not consumed).
-        double[] duration = new double[o.codes() >>> 1], sendOf = new double[o.codes()];
+        double[] duration = scratch.duration, sendOf = scratch.sendOf;
         for (int s = 0; s < p; s++)
             for (int chunk = 0; chunk < v; chunk++)
                 for (int k = 0; k < passes; k++) {
@@ -60,10 +88,10 @@ final class FastReplay {
         char[] op = o.op();
         int[] dependency = o.dependency();
         int stageMask = (1 << o.stageBits()) - 1;
-        double[] delivered = scratch;
+        double[] delivered = scratch.delivered;
         delivered[0] = 0;
         // begins[stage · 2 + 1]: when the stage's latest weight-gradient pass began (begins[stage · 2], other passes).
-        double[] free = new double[p], link = new double[p], begins = new double[2 * p];
+        double[] free = scratch.free, link = scratch.link, begins = scratch.begins;
         for (int i = 0; i < op.length; i++) {
             int code = op[i], s = code >>> 3 & stageMask, at = code >>> 1;
             double begin = Math.max(free[s], delivered[dependency[i] + 1]), end = begin + duration[at];
@@ -78,7 +106,8 @@ final class FastReplay {
             lastStart[s] = begins[2 * s + 1];
             lastEnd[s] = lastStart[s] + duration[op[o.lastBackward()[s]] >>> 1];   // as the loop added it
         }
-        if (!totals) return new Result(free, null, null, lastStart, lastEnd);
+        double[] pipelineEnd = java.util.Arrays.copyOf(free, p);
+        if (!totals) return new Result(pipelineEnd, null, null, lastStart, lastEnd);
         // Each stage's sums in its own pass order, as the span-recording play adds them.
         double[] busy = new double[p], hidden = new double[p];
         for (int code : op) {
@@ -86,6 +115,6 @@ final class FastReplay {
             busy[s] += costs[c];
             hidden[s] += costs[c + passes];
         }
-        return new Result(free, busy, hidden, lastStart, lastEnd);
+        return new Result(pipelineEnd, busy, hidden, lastStart, lastEnd);
     }
 }

@@ -17,34 +17,51 @@ import java.util.Map;
 public final class PipelinePlays {
     private final Map<Key, FastReplay.Result> results = new HashMap<>();
     private long played, reused;
-    /** The plays' per-pass scratch, grown to the largest order seen. */
-    private double[] scratch = new double[0];
+    /** The plays' working arrays, grown to the largest order seen. */
+    private final FastReplay.Scratch scratch = new FastReplay.Scratch();
+    /** The cost table a plan's play is looked up with; copied only into a kept play's key. */
+    private double[] table = new double[0];
 
-    /** The order (by identity: compiled orders are cached per shape) and the flat cost table. */
-    private record Key(CompiledOrder order, double[] costs) {
+    /** The order (by identity: compiled orders are cached per shape) and the first {@code n} entries of a flat cost table. */
+    private record Key(CompiledOrder order, double[] costs, int n) {
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && k.order == order && Arrays.equals(k.costs, costs);
+            return o instanceof Key k && k.order == order && Arrays.equals(k.costs, 0, k.n, costs, 0, n);
         }
 
         @Override
         public int hashCode() {
-            return 31 * System.identityHashCode(order) + Arrays.hashCode(costs);
+            int h = 1;
+            for (int i = 0; i < n; i++) {
+                long bits = Double.doubleToLongBits(costs[i]);
+                h = 31 * h + (int) (bits ^ (bits >>> 32));
+            }
+            return 31 * System.identityHashCode(order) + h;
         }
     }
 
-    /** {@return the play of {@code order} over the flat cost table {@code costs} ({@link FastReplay#compute}), kept} */
-    FastReplay.Result play(CompiledOrder order, double[] costs) {
-        Key key = new Key(order, costs);
-        FastReplay.Result r = results.get(key);
+    /**
+     * {@return a cost table of at least {@code n} entries to fill and pass to {@link #play}}: the same array every call,
+     * its contents those of the last call
+     */
+    double[] table(int n) {
+        if (table.length < n) table = new double[n];
+        return table;
+    }
+
+    /**
+     * {@return the play of {@code order} over the first {@code n} entries of the flat cost table {@code costs}
+     * ({@link FastReplay#compute}), kept}; {@code costs} may be {@link #table}'s, which a kept play does not hold
+     */
+    FastReplay.Result play(CompiledOrder order, double[] costs, int n) {
+        FastReplay.Result r = results.get(new Key(order, costs, n));
         if (r != null) {
             reused++;
             return r;
         }
         played++;
-        if (scratch.length <= order.size()) scratch = new double[order.size() + 1];
         r = FastReplay.play(order, costs, scratch, false);
-        results.put(key, r);
+        results.put(new Key(order, Arrays.copyOf(costs, n), n), r);
         return r;
     }
 

@@ -84,7 +84,7 @@ public final class Timelines {
     /** The span-free replay: same arithmetic as {@link #finish}, over cached compiled orders and cost tables. */
     static Timeline fast(Experiment e, ParallelPlan plan, List<StageCost> costs) {
         CompiledOrder order = order(plan, e.microBatches(plan));
-        FastReplay.Result r = FastReplay.play(order, table(e, plan, costs));
+        FastReplay.Result r = FastReplay.play(order, table(e, plan, costs, new double[tableSize(plan)]));
         int p = plan.pp();
         Ends ends = ends(e, plan, costs, r);
         double[] end = ends.end(), busy = new double[p], exposedTotal = new double[p], computeTotal = new double[p];
@@ -105,7 +105,9 @@ public final class Timelines {
      * after the pipeline phase, such as ZeRO-0 and -1 of one layout, share it); identical to playing again.
      */
     public static double stepSeconds(Experiment e, ParallelPlan plan, List<StageCost> costs, PipelinePlays plays) {
-        return max(ends(e, plan, costs, plays.play(order(plan, e.microBatches(plan)), table(e, plan, costs))).end());
+        int n = tableSize(plan);
+        double[] table = table(e, plan, costs, plays.table(n));
+        return max(ends(e, plan, costs, plays.play(order(plan, e.microBatches(plan)), table, n)).end());
     }
 
     private static CompiledOrder order(ParallelPlan plan, int m) {
@@ -114,12 +116,12 @@ public final class Timelines {
 
     /**
      * {@return the flat cost table ({@link FastReplay#compute}): per stage and chunk (a stage's chunks cost differently when
-     * its layers do not split evenly), the compute, exposed communication and send seconds of each pass kind}
+     * its layers do not split evenly), the compute, exposed communication and send seconds of each pass kind}, written
+     * into the first {@link #tableSize} entries of {@code table}
      */
-    private static double[] table(Experiment e, ParallelPlan plan, List<StageCost> costs) {
+    private static double[] table(Experiment e, ParallelPlan plan, List<StageCost> costs, double[] table) {
         int p = plan.pp(), v = plan.chunks(), passes = Pass.values().length;
         StageCosts stages = StageCosts.of(e, plan, costs);
-        double[] table = new double[3 * p * v * passes];
         for (int s = 0; s < p; s++) {
             StageCost c = costs.get(s);
             for (int chunk = 0; chunk < v; chunk++) {
@@ -133,6 +135,11 @@ public final class Timelines {
             }
         }
         return table;
+    }
+
+    /** {@return the entries of the plan's flat cost table: three per pass kind, stage and chunk} */
+    private static int tableSize(ParallelPlan plan) {
+        return 3 * plan.pp() * plan.chunks() * Pass.values().length;
     }
 
     /** Per stage: when the optimizer starts, the exposed parameter gather after it, and when the step ends. */
