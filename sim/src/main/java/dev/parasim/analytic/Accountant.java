@@ -36,30 +36,31 @@ public final class Accountant {
     /** What a stage's costs depend on beyond the plan: its place, which of its boundaries cross nodes, its layers. */
     private record StageKind(boolean first, boolean last, boolean receivesAcrossNodes, boolean sendsAcrossNodes, int layers) {}
 
+    /** A stage kind's costs, its collectives and the bytes they send per GPU. */
+    private record Costed(StageCost cost, List<CommOp> ops, long bytes) {}
+
     public static Evaluation evaluate(Experiment e, ParallelPlan plan) {
         // Stages differ only by being first or last, by which of their boundaries cross nodes and by how many layers they
         // hold (workload.StageSplit): cost each kind once.
         RankLayout layout = RankLayout.of(plan, e.cluster());
         StageSplit split = StageSplit.of(e.model(), plan);
-        Map<StageKind, StageCost> costByKind = new HashMap<>();
-        Map<StageKind, CommVolume> volumeByKind = new HashMap<>();
+        Map<StageKind, Costed> byKind = new HashMap<>();
         List<StageCost> stages = new ArrayList<>();
-        CommVolume busiest = null;
+        Costed busiest = null;
         int p = plan.pp();
         for (int stage = 0; stage < p; stage++) {
             StageKind kind = new StageKind(stage == 0, stage == p - 1, stage > 0 && layout.stageBoundaryCrossesNodes(stage - 1),
                     stage < p - 1 && layout.stageBoundaryCrossesNodes(stage), split.stageLayers(stage));
-            StageCost cost = costByKind.get(kind);
-            if (cost == null) {
+            Costed costed = byKind.get(kind);
+            if (costed == null) {
                 List<CommOp> ops = CommModel.stage(e, plan, stage);
-                cost = StepTimeModel.stage(e, plan, stage, ops);
-                costByKind.put(kind, cost);
-                volumeByKind.put(kind, CommModel.volume(e, ops));
+                costed = new Costed(StepTimeModel.stage(e, plan, stage, ops), ops, CommVolume.bytesPerGpu(ops));
+                byKind.put(kind, costed);
             }
-            stages.add(cost.stage() == stage ? cost : cost.at(stage));
-            CommVolume v = volumeByKind.get(kind);
-            if (busiest == null || v.bytesPerGpu() > busiest.bytesPerGpu()) busiest = v;
+            stages.add(costed.cost());
+            if (busiest == null || costed.bytes() > busiest.bytes()) busiest = costed;
         }
+        CommVolume volume = CommModel.volume(e, busiest.ops());   // summed by kind and tier for the busiest stage only
         MemoryBreakdown memory = MemoryModel.of(e, plan);
         StepTime time = StepTimeModel.of(e, plan, stages);
         long sequences = e.training().globalBatch();
@@ -67,7 +68,7 @@ public final class Accountant {
         double hardwareFlops = Flops.hardware(e.model(), sequences, e.training().recompute());
         double peak = e.cluster().gpu().peakFlops(e.training().precision()) * plan.world();
         double tokensPerSecond = sequences * (double) e.model().seqLen() / time.stepSeconds();
-        return new Evaluation(new PlanPrediction(plan, Parameters.total(e.model()), memory, busiest, time, modelFlops,
+        return new Evaluation(new PlanPrediction(plan, Parameters.total(e.model()), memory, volume, time, modelFlops,
                 hardwareFlops, modelFlops / (time.stepSeconds() * peak), hardwareFlops / (time.stepSeconds() * peak),
                 tokensPerSecond), stages);
     }

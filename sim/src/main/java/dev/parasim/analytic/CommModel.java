@@ -273,6 +273,8 @@ public final class CommModel {
 
     /** {@return the exact bytes of every op, summed by collective and by tier} */
     public static CommVolume volume(Experiment e, List<CommOp> ops) {
-        return CommVolume.of(ops, e.cluster().tiers().stream().map(dev.parasim.spec.LinkTier::name).toList());
+        List<String> tiers = new ArrayList<>(e.cluster().tiers().size());
+        for (dev.parasim.spec.LinkTier tier : e.cluster().tiers()) tiers.add(tier.name());
+        return CommVolume.of(ops, tiers);
     }
 }

@@ -54,5 +54,12 @@ public record CommVolume(long bytesPerGpu, Map<CollectiveKind, Long> byCollectiv
         return new CommVolume(total, byKind, byTier);
     }
 
+    /** {@return the bytes one GPU sends in these ops}: {@link #of}'s {@code bytesPerGpu}, without summing by kind and tier */
+    public static long bytesPerGpu(List<CommOp> ops) {
+        long total = 0;
+        for (CommOp op : ops) total += op.totalBytes();
+        return total;
+    }
+
     public long bytes(CollectiveKind kind) { return byCollective.getOrDefault(kind, 0L); }
 }

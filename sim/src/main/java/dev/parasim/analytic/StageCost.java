@@ -5,7 +5,8 @@ import dev.parasim.cost.PassTimes;
 /**
  * What one pipeline stage's representative rank spends, shared by the closed form and the timeline:
  * per micro-batch, the compute of its passes and the communication they cannot hide; per step, the
- * data-parallel synchronisation and the optimizer.
+ * data-parallel synchronisation and the optimizer. Stages of the same kind share one (a plan's list of them holds the
+ * same instance at each such stage).
  *
  * @param compute          F, B and W compute of one micro-batch through all the stage's layers
  * @param forwardExposed   communication on the forward's critical path per micro-batch (TP, CP, ZeRO-3)
@@ -18,15 +19,9 @@ import dev.parasim.cost.PassTimes;
  * @param sendBackward     seconds of one gradient send to the previous stage
  * @param optimizer        seconds of the optimizer update
  */
-public record StageCost(int stage, PassTimes compute, double forwardExposed, double backwardExposed,
+public record StageCost(PassTimes compute, double forwardExposed, double backwardExposed,
                         double gradientSync, double bucketedSync, int syncBuckets, double afterStep,
                         double sendForward, double sendBackward, double optimizer) {
-
-    /** {@return the same costs for another stage of the same kind} */
-    public StageCost at(int otherStage) {
-        return new StageCost(otherStage, compute, forwardExposed, backwardExposed, gradientSync, bucketedSync, syncBuckets,
-                afterStep, sendForward, sendBackward, optimizer);
-    }
 
     /**
      * {@return the seconds the gradient synchronisation runs past the end of the stage's last backward}, when the last

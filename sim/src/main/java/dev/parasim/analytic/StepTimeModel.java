@@ -105,7 +105,7 @@ public final class StepTimeModel {
         backwardExposed += zero3Exposed(zeroBackward, compute.backward(), units.length, plan.chunks(), cal.dpOverlap(), onDemand);
         double shard = (double) Parameters.sum(units) / (plan.zero().shardsOptimizer() ? plan.dp() * plan.cp() : 1);
         int buckets = bucketedSync > 0 ? (int) CommModel.ddpBuckets(e, plan, stage) : 0;
-        return new StageCost(stage, compute, forwardExposed, backwardExposed, gradientSync, bucketedSync, buckets, afterStep,
+        return new StageCost(compute, forwardExposed, backwardExposed, gradientSync, bucketedSync, buckets, afterStep,
                 sendForward, sendBackward, cost.optimizerStep(shard));
     }
 
@@ -152,15 +152,21 @@ public final class StepTimeModel {
         double dpOverlap = e.cluster().calibration().dpOverlap();
         int m = e.microBatches(plan), p = plan.pp();
         StageCost slowest = null;
-        for (StageCost st : stages)
-            if (slowest == null || st.microBatchSeconds() > slowest.microBatchSeconds()) slowest = st;
+        int slowestStage = 0;
+        for (int s = 0; s < stages.size(); s++) {
+            StageCost st = stages.get(s);
+            if (slowest == null || st.microBatchSeconds() > slowest.microBatchSeconds()) {
+                slowest = st;
+                slowestStage = s;
+            }
+        }
         double syncExposed = slowest.syncExposed(dpOverlap * slowest.compute().backward())
                 + Math.max(0, slowest.afterStep() - dpOverlap * slowest.compute().forward());
         double fill = p == 1 ? 0 : (p - 1) * (slowest.sendForward() + slowest.sendBackward());
         double bubble = p == 1 ? 0 : bubble(plan, slowest) + fill;
         double compute = m * slowest.compute().total() + slowest.optimizer();
         double exposed = m * (slowest.forwardExposed() + slowest.backwardExposed()) + syncExposed;
-        return new StepTime(compute + exposed + bubble, compute, exposed, bubble, slowest.stage());
+        return new StepTime(compute + exposed + bubble, compute, exposed, bubble, slowestStage);
     }
 
     static double bubble(ParallelPlan plan, StageCost s) {

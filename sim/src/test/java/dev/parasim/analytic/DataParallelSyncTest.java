@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DataParallelSyncTest {
 
     static StageCost sync(double gradientSync, double bucketed, int buckets) {
-        return new StageCost(0, new PassTimes(0, 0, 0), 0, 0, gradientSync, bucketed, buckets, 0, 0, 0, 0);
+        return new StageCost(new PassTimes(0, 0, 0), 0, 0, gradientSync, bucketed, buckets, 0, 0, 0, 0);
     }
 
     @Test
