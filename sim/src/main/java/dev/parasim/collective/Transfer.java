@@ -39,7 +39,11 @@ public final class Transfer {
     public int tiers() { return tier0 == null ? 0 : tier1 == null ? 1 : 2; }
 
     /** {@return the name of tier {@code i}} in name order, {@code i < tiers()} */
-    public String tier(int i) { return Objects.requireNonNull(i == 0 ? tier0 : i == 1 ? tier1 : null, "no tier " + i); }
+    public String tier(int i) {
+        String tier = i == 0 ? tier0 : i == 1 ? tier1 : null;
+        if (tier == null) throw new IndexOutOfBoundsException("tier " + i + " of a transfer on " + tiers() + " tiers");
+        return tier;
+    }
 
     /** {@return the bytes on tier {@code i}}, {@code i < tiers()} */
     public double bytesOn(int i) {

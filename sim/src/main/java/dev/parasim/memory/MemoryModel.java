@@ -26,13 +26,23 @@ public final class MemoryModel {
     public static MemoryBreakdown of(Experiment e, ParallelPlan plan) {
         Long[] perStage = new Long[plan.pp()];
         for (int stage = 0; stage < plan.pp(); stage++) perStage[stage] = activationBytes(e, plan, stage);
-        List<Long> activations = List.of(perStage);   // immutable: every stage's breakdown keeps this one list
-        MemoryBreakdown worst = null;
+        List<Long> activations = List.of(perStage);   // immutable: the breakdown keeps it without a copy
+        // The worst stage's breakdown only: a sweep asks this of every plan, on up to a hundred stages.
+        int worst = -1;
+        long worstPeak = 0, worstOther = 0;
+        ModelStates worstStates = null;
         for (int stage = 0; stage < plan.pp(); stage++) {
-            MemoryBreakdown b = stage(e, plan, stage, activations);
-            if (worst == null || b.peakBytes() > worst.peakBytes()) worst = b;
+            ModelStates states = modelStates(e, plan, stage);
+            long other = otherBytes(e, plan, stage, perStage[stage]);
+            long peak = states.total() + perStage[stage] + other;   // as MemoryBreakdown.peakBytes adds them
+            if (worst < 0 || peak > worstPeak) {
+                worst = stage;
+                worstPeak = peak;
+                worstOther = other;
+                worstStates = states;
+            }
         }
-        return worst;
+        return breakdown(e, worstStates, worst, worstOther, activations);
     }
 
     /** {@return the memory of one rank of pipeline stage {@code stage}} */
@@ -56,9 +66,12 @@ public final class MemoryModel {
 
     private static MemoryBreakdown stage(Experiment e, ParallelPlan plan, int stage, List<Long> activationsByStage) {
         ModelStates states = modelStates(e, plan, stage);
-        long activations = activationsByStage.get(stage);
-        return new MemoryBreakdown(states.paramsBytes(), states.gradsBytes(), states.optimizerBytes(), activations,
-                otherBytes(e, plan, stage, activations), e.cluster().gpu().memoryBytes(), stage, activationsByStage);
+        return breakdown(e, states, stage, otherBytes(e, plan, stage, activationsByStage.get(stage)), activationsByStage);
+    }
+
+    private static MemoryBreakdown breakdown(Experiment e, ModelStates states, int stage, long other, List<Long> activationsByStage) {
+        return new MemoryBreakdown(states.paramsBytes(), states.gradsBytes(), states.optimizerBytes(),
+                activationsByStage.get(stage), other, e.cluster().gpu().memoryBytes(), stage, activationsByStage);
     }
 
     /** Persistent parameter, gradient and optimizer bytes for a rank holding {@code units} in a group of n. */

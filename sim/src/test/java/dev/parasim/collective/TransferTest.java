@@ -49,6 +49,6 @@ class TransferTest {
         Transfer two = Transfer.on("ib", 1, 1).plus(Transfer.on("nvlink", 1, 1));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> two.plus(Transfer.on("pcie", 1, 1)));
         assertEquals("a transfer runs on at most two link tiers (ib, nvlink), not also on pcie", e.getMessage());
-        assertThrows(NullPointerException.class, () -> two.tier(2));
+        assertEquals("tier 2 of a transfer on 2 tiers", assertThrows(IndexOutOfBoundsException.class, () -> two.tier(2)).getMessage());
     }
 }
