@@ -36,6 +36,9 @@ final class HighestStarts {
     private static final Map<int[][], Columns> COLUMNS = new ConcurrentHashMap<>();
     private static final int MAX_COLUMNS = 16_384;
 
+    /** Each thread's per-start sums, grown to the most starts seen (a sweep asks for every stage of every plan). */
+    private static final ThreadLocal<double[]> HELD = ThreadLocal.withInitial(() -> new double[0]);
+
     /**
      * {@return per {@code chunk · 3 + kind}, the most bytes a start of that chunk and kind holds (M_B per micro-batch chunk
      * awaiting its B, M_W per one awaiting its W, added chunk by chunk), or NaN where the stage has no such pass}
@@ -50,17 +53,20 @@ final class HighestStarts {
         }
         boolean weightGrads = false;
         for (double w : mW) weightGrads |= w != 0;
-        double[] held = new double[starts.length];
+        int n = starts.length;
+        double[] held = HELD.get();
+        if (held.length < n) HELD.set(held = new double[n]);
+        java.util.Arrays.fill(held, 0, n, 0);
         for (int c = 0; c < v; c++) {
             int[] b = columns.awaitingB[c], w = columns.awaitingW[c];
             double bytesB = mB[c], bytesW = mW[c];
             // held += B·M_B + W·M_W, as one start's sum would add its chunks (x + 0 is x when no chunk awaits a W).
-            if (weightGrads) for (int j = 0; j < held.length; j++) held[j] += b[j] * bytesB + w[j] * bytesW;
-            else for (int j = 0; j < held.length; j++) held[j] += b[j] * bytesB;
+            if (weightGrads) for (int j = 0; j < n; j++) held[j] += b[j] * bytesB + w[j] * bytesW;
+            else for (int j = 0; j < n; j++) held[j] += b[j] * bytesB;
         }
         double[] highest = new double[3 * v];
         java.util.Arrays.fill(highest, Double.NaN);
-        for (int j = 0; j < held.length; j++) {
+        for (int j = 0; j < n; j++) {
             int at = columns.group[j];
             if (!(held[j] <= highest[at])) highest[at] = held[j];   // NaN: the first of its chunk and kind
         }

@@ -127,11 +127,13 @@ final class TpUnitBuffers {
             mW[c] = zb ? Activations.chunkWeightGradBytes(m, plan, b, aB, c * p + stage) : 0;
         }
         double[] highest = HighestStarts.of(PipelineOrder.passStarts(plan.schedule(), p, e.microBatches(plan), v).get(stage), mB, mW);
+        Chunk chunk = null;
         for (int at = 0; at < highest.length; at++) {
             double held = highest[at];
             if (Double.isNaN(held)) continue;
             int c = at / 3, kind = at % 3, virtual = c * p + stage;
-            Chunk chunk = new Chunk(virtual == 0, virtual == p * v - 1, split.layers(virtual));
+            if (chunk == null || chunk.virtual() != virtual)
+                chunk = new Chunk(virtual, virtual == 0, virtual == p * v - 1, split.layers(virtual));
             walk.buffers = 0;
             walk.sends = 0;
             switch (kind) {
@@ -170,8 +172,8 @@ final class TpUnitBuffers {
         return units.length > at ? units[at] : 0;
     }
 
-    /** A pass's chunk: whether it holds the embedding (virtual stage 0), the head (the last), and its layers. */
-    private record Chunk(boolean first, boolean last, int layers) {
+    /** A pass's chunk: its virtual stage, whether it holds the embedding (virtual stage 0), the head (the last), its layers. */
+    private record Chunk(int virtual, boolean first, boolean last, int layers) {
         boolean whole() { return first && last; }
     }
 
