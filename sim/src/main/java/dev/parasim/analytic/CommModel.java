@@ -2,6 +2,7 @@ package dev.parasim.analytic;
 
 import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveCost;
+import dev.parasim.collective.CollectiveKind;
 import dev.parasim.collective.Transfer;
 import dev.parasim.plan.Axis;
 import dev.parasim.plan.GroupSpan;
@@ -99,9 +100,11 @@ public final class CommModel {
                 ops.add(new CommOp(Axis.DP, ALL_GATHER, AFTER_STEP, 1, agBytes, cost.of(ALL_GATHER, padded * paramBytes, span)));
             }
             case GRADIENTS -> {
-                ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes,
-                        cost.of(REDUCE_SCATTER, padded * gradBytes, span)));
-                ops.add(new CommOp(Axis.DP, ALL_GATHER, AFTER_STEP, 1, agBytes, cost.of(ALL_GATHER, padded * paramBytes, span)));
+                // Per unit, as the step program issues them (program.DataParallelGenerator) and PyTorch FSDP's
+                // SHARD_GRAD_OP runs them: each unit's ReduceScatter in every backward, each unit's AllGather after the
+                // step, every one paying its own ring latency, (n − 1)·α across hundreds of ranks.
+                ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes, perUnit(REDUCE_SCATTER, units, n, gradBytes, span, cost)));
+                ops.add(new CommOp(Axis.DP, ALL_GATHER, AFTER_STEP, 1, agBytes, perUnit(ALL_GATHER, units, n, paramBytes, span, cost)));
             }
             case PARAMETERS -> {
                 // One collective per unit (a layer, as FSDP wraps blocks), or per parameter tensor (DeepSpeed ZeRO-3's
@@ -130,6 +133,25 @@ public final class CommModel {
                 ops.add(new CommOp(Axis.DP, REDUCE_SCATTER, BACKWARD, m, rsBytes, scatters.total()));
             }
         }
+    }
+
+    /**
+     * {@return one collective per unit over the DP group, summed}: each on the unit's padded buffer n·⌈Ψ_u/n⌉ of
+     * {@code bytes}-wide elements; a unit's cost is reused by the next unit of its size (a stage's layers)
+     */
+    static Transfer perUnit(CollectiveKind kind, long[] units, int n, long bytes, GroupSpan span, CollectiveCost cost) {
+        Transfer.Sum sum = new Transfer.Sum();
+        Transfer each = null;
+        long last = -1;
+        for (long unit : units) {
+            long padded = Chunking.shard(unit, n) * (long) n;
+            if (padded != last) {
+                last = padded;
+                each = cost.of(kind, (double) padded * bytes, span);
+            }
+            sum.add(each);
+        }
+        return sum.total();
     }
 
     /** {@return DDP's bucket size in gradient elements: ⌊bucketMB·1e6 / gradient bytes⌋} */

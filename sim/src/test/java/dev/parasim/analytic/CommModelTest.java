@@ -209,6 +209,43 @@ class CommModelTest {
     }
 
     /**
+     * ZeRO-2 reduce-scatters each unit's gradient in every backward and all-gathers each unit's parameters after the step,
+     * one collective per unit as the step program issues them and FSDP's SHARD_GRAD_OP runs them: mpt-style 1B on 512
+     * H100s (64 nodes), so each of the 26 units' rings across nodes pays 511 · 8 µs, 104 ms in all, where one collective of
+     * the whole gradient paid 4 ms; the bytes and the bandwidth term are those of one collective.
+     */
+    @Test
+    void shardedGradientsPayOneRingLatencyPerUnit() {
+        Experiment e = Fixtures.experiment("""
+                name: z2
+                model: {name: mpt-1b, layers: 24, hidden: 2048, heads: 16, vocab: 50368, seqLen: 2048, mlp: gelu,
+                        tiedEmbeddings: true, dropout: false, attention: flash}
+                cluster: {preset: dgx-h100, nodes: 64}
+                training: {globalBatch: 6144, microBatch: 12, precision: bf16-mixed, gradReduceFp32: true}
+                plans: [{name: z2, zero: 2}]
+                """);
+        List<CommOp> ops = CommModel.stage(e, e.plans().get(0), 0);
+        CommOp rs = ops.get(0), ag = ops.get(1);
+        assertEquals(CollectiveKind.REDUCE_SCATTER, rs.kind());
+        assertEquals(CommOp.Phase.BACKWARD, rs.phase());
+        assertEquals(CollectiveKind.ALL_GATHER, ag.kind());
+        assertEquals(CommOp.Phase.AFTER_STEP, ag.phase());
+        long[] units = Parameters.stageUnits(e.model(), e.plans().get(0), 0);
+        assertEquals(26, units.length);   // the embedding, 24 layers, the final norm
+        long shard = 0;
+        for (long u : units) shard += Chunking.shard(u, 512);
+        assertEquals(511L * shard * 4, rs.bytes());   // fp32 gradients
+        assertEquals(511L * shard * 2, ag.bytes());   // bf16 parameters
+        dev.parasim.collective.CollectiveCost cost = new dev.parasim.collective.CollectiveCost(e.cluster().nodeTier(),
+                e.cluster().clusterTier());
+        dev.parasim.plan.GroupSpan span = dev.parasim.plan.RankLayout.of(e.plans().get(0), e.cluster()).dataSpan();
+        double whole = cost.of(CollectiveKind.REDUCE_SCATTER, (double) shard * 512 * 4, span).seconds();
+        double latency = 511 * 8e-6;
+        assertEquals(whole + 25 * latency, rs.each().seconds(), 1e-12 * whole + 1e-6);
+        assertEquals(26 * latency, rs.each().seconds() - (whole - latency), 1e-6);
+    }
+
+    /**
      * Fetched on demand under full recompute, every tensor is gathered three times a micro-batch (forward, the
      * checkpointed recompute, backward: {@link CommModel#backwardGathers}), so the backward issues two gathers per
      * micro-batch; prefetched per unit (FSDP), or without full recompute, one. Same bytes per gather either way.
