@@ -25,9 +25,10 @@ import java.util.Locale;
  * median of {@value #MEASURED} whole Spark jobs (enumeration, balancing, evaluation, the kept rows) after
  * {@value #WARM_UPS} warm-up jobs. Steady state takes that long: the JIT keeps compiling Spark's scheduling
  * and serialization paths for the first dozen or so jobs, and on 2 cores its compiler threads compete with
- * the tasks. Then, on each core count, the bundled million-candidate sweep ({@value #MILLION}) twice, streamed, with
- * the driver's heap peak: the second run is the measurement (warm, as the bundled sweep's), the first is printed too. Prints numbers; asserts nothing. The comparison point: an existing analytical planner
- * evaluates this space at about 120 plans per second per core on this kind of machine.
+ * the tasks. Then the bundled million-candidate sweep ({@value #MILLION}), streamed, with the driver's heap peak, in
+ * interleaved rounds over the core counts ({@link #millionInterleaved}). Prints numbers; asserts nothing. The
+ * comparison point: an existing analytical planner evaluates this space at about 120 plans per second per core on this
+ * kind of machine.
  */
 public final class SweepBenchmark {
     /** Whole sweeps run before measuring (the first is several times slower: class loading, JIT). */
@@ -35,7 +36,7 @@ public final class SweepBenchmark {
     /** Whole sweeps measured; the median is reported. */
     private static final int MEASURED = 7;
 
-    /** The bundled sweep of over a million candidates, run streamed twice per core count (after the warm-ups above). */
+    /** The bundled sweep of over a million candidates, run streamed in interleaved rounds ({@link #millionInterleaved}). */
     static final String MILLION = "llama3-405b-16k-h100";
 
     private SweepBenchmark() {}
@@ -66,7 +67,49 @@ public final class SweepBenchmark {
         return perSecond;
     }
 
-    public static void run(PrintWriter out, int maxCores) throws IOException {
+    /**
+     * The million-candidate sweep streamed on 1..{@code maxCores} local cores in {@code reps} interleaved rounds (1 core,
+     * 2 cores, …, then again), after one unmeasured run that compiles the code and fills the pipeline-order caches (436
+     * shapes) the later runs reuse: this VM's speed drifts by half within minutes, so each speed-up is the median of the
+     * rounds' own ratios, taken minutes apart at most, not a ratio of two runs taken far apart.
+     */
+    static void millionInterleaved(PrintWriter out, String yaml, int maxCores, int reps) {
+        SparkContext warm = SparkSessions.context("local[1]");
+        million(out, warm, 1, yaml, 0, "first run in this JVM, not measured");
+        warm.stop();
+        double[][] perSecond = new double[maxCores + 1][reps];
+        for (int r = 0; r < reps; r++)
+            for (int cores = 1; cores <= maxCores; cores++) {
+                SparkContext spark = SparkSessions.context("local[" + cores + "]");
+                perSecond[cores][r] = million(out, spark, cores, yaml, cores > 1 ? perSecond[1][r] : 0,
+                        "round " + (r + 1) + " of " + reps);
+                spark.stop();
+            }
+        for (int cores = 1; cores <= maxCores; cores++) {
+            double[] ratios = new double[reps];
+            for (int r = 0; r < reps; r++) ratios[r] = perSecond[cores][r] / perSecond[1][r];
+            out.printf(Locale.ROOT, "sweep %s on %d core(s), median of %d rounds: %.0f plans/s/core%s%n", MILLION, cores, reps,
+                    median(perSecond[cores]) / cores,
+                    cores > 1 ? String.format(Locale.ROOT, ", speed-up %.2f× over 1 core (the rounds' ratios: %s)", median(ratios),
+                            ratios(ratios)) : "");
+        }
+        out.flush();
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static String ratios(double[] ratios) {
+        StringBuilder b = new StringBuilder();
+        for (double r : ratios) b.append(b.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.2f×", r));
+        return b.toString();
+    }
+
+    public static void run(PrintWriter out, int maxCores, int reps) throws IOException {
         String yaml;
         try (InputStream in = SweepBenchmark.class.getResourceAsStream("/sweeps/gpt3-1024-a100.yaml")) {
             yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -75,7 +118,7 @@ public final class SweepBenchmark {
         try (InputStream in = SweepBenchmark.class.getResourceAsStream("/sweeps/" + MILLION + ".yaml")) {
             millionYaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        double single = 0, millionSingle = 0;
+        double single = 0;
         for (int cores = 1; cores <= maxCores; cores++) {
             SparkContext spark = SparkSessions.context("local[" + cores + "]");
             PrintWriter quiet = new PrintWriter(new StringWriter());
@@ -102,13 +145,9 @@ public final class SweepBenchmark {
                     cores > 1 ? String.format(Locale.ROOT, ", speed-up %.2f× over 1 core", evaluated / seconds / single) : "");
             out.flush();
             outcome.release();
-            // Measured as the bundled sweep is, warm: its first run in a JVM also compiles the code and fills the
-            // pipeline-order caches (436 shapes), which later runs reuse; both are printed.
-            million(out, spark, cores, millionYaml, 0, cores == 1 ? "first run in this JVM" : "first run on " + cores + " cores");
-            double perSecond = million(out, spark, cores, millionYaml, millionSingle, "again, measured");
-            if (cores == 1) millionSingle = perSecond;
             spark.stop();
         }
+        millionInterleaved(out, millionYaml, maxCores, reps);
         // Outside the timed runs: how many pipeline phases the evaluation really plays (the rest are reused).
         SweepSpec spec = SweepLoader.parse(yaml, List.of());
         PlanEvaluator evaluator = new PlanEvaluator(spec);

@@ -22,7 +22,8 @@ public final class BenchCommand implements Callable<Integer> {
     int cores = 2;
 
     @Option(names = "--reps", description = "e2e: cold runs of each command, the medians printed; main: runs of the job, the median "
-            + "printed (default 3)")
+            + "printed; sweep: interleaved rounds of the million-candidate sweep on 1..N cores, the median speed-up printed "
+            + "(default 3)")
     int reps = 3;
 
     static final int MAX_CORES = 256;
@@ -50,7 +51,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new SpecException("--seconds", "must be in (0, " + (int) MAX_SECONDS + "]", seconds);
         switch (name) {
             case "timeline" -> TimelineBenchmark.run(out, seconds);
-            case "sweep" -> dev.parasim.bench.SweepBenchmark.run(out, cores);
+            case "sweep" -> dev.parasim.bench.SweepBenchmark.run(out, cores, reps);
             case "e2e" -> dev.parasim.bench.EndToEndBenchmark.run(out, Main.class, sweep, experiment, reps);
             case "main" -> dev.parasim.bench.MainJobBenchmark.run(out, Main.class, experiment.toAbsolutePath().getParent(), reps);
             case "allreduce" -> dev.parasim.exec.bench.AllReduceBenchmark.run(out, dev.parasim.spark.SparkSessions.context(null), 0);
