@@ -89,18 +89,11 @@ public final class SweepBenchmark {
             double[] ratios = new double[reps];
             for (int r = 0; r < reps; r++) ratios[r] = perSecond[cores][r] / perSecond[1][r];
             out.printf(Locale.ROOT, "sweep %s on %d core(s), median of %d rounds: %.0f plans/s/core%s%n", MILLION, cores, reps,
-                    median(perSecond[cores]) / cores,
-                    cores > 1 ? String.format(Locale.ROOT, ", speed-up %.2f× over 1 core (the rounds' ratios: %s)", median(ratios),
+                    EndToEndBenchmark.median(perSecond[cores]) / cores,
+                    cores > 1 ? String.format(Locale.ROOT, ", speed-up %.2f× over 1 core (the rounds' ratios: %s)", EndToEndBenchmark.median(ratios),
                             ratios(ratios)) : "");
         }
         out.flush();
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static String ratios(double[] ratios) {
