@@ -69,14 +69,18 @@ public final class SweepBenchmark {
 
     /**
      * The million-candidate sweep streamed on 1..{@code maxCores} local cores in {@code reps} interleaved rounds (1 core,
-     * 2 cores, …, then again), after one unmeasured run that compiles the code and fills the pipeline-order caches (436
-     * shapes) the later runs reuse: this VM's speed drifts by half within minutes, so each speed-up is the median of the
-     * rounds' own ratios, taken minutes apart at most, not a ratio of two runs taken far apart.
+     * 2 cores, …, then again), after one unmeasured run on each core count, which compiles the code that count reaches and
+     * fills the pipeline-order caches (436 shapes) the later runs reuse (after a warm-up on one core only, the JIT's
+     * compiler threads still took 0.3–1.8 s of CPU from the first 2-core rounds' tasks): this VM's speed drifts by half
+     * within minutes, so each speed-up is the median of the rounds' own ratios, taken minutes apart at most, not a ratio
+     * of two runs taken far apart.
      */
     static void millionInterleaved(PrintWriter out, String yaml, int maxCores, int reps) {
-        SparkContext warm = SparkSessions.context("local[1]");
-        million(out, warm, 1, yaml, 0, "first run in this JVM, not measured");
-        warm.stop();
+        for (int cores = 1; cores <= maxCores; cores++) {
+            SparkContext warm = SparkSessions.context("local[" + cores + "]");
+            million(out, warm, cores, yaml, 0, "warm-up on " + cores + " core(s), not measured");
+            warm.stop();
+        }
         double[][] perSecond = new double[maxCores + 1][reps];
         for (int r = 0; r < reps; r++)
             for (int cores = 1; cores <= maxCores; cores++) {

@@ -46,22 +46,26 @@ public final class StageSplit {
     /** Default splits kept at most (a sweep meets a few dozen shapes). */
     private static final int MAX_DEFAULTS = 4096;
 
-    /** The default split asked for last, and its key: a plan's evaluation asks for the same one dozens of times. */
+    /**
+     * The default split this thread asked for last, and its key: a plan's evaluation asks for the same one dozens of
+     * times. Per thread: one field shared by a sweep's evaluating threads, each on its own shapes, missed on nearly every
+     * call and bounced its cache line between the cores (a second evaluating thread slowed the first by a fifth).
+     */
     private record Last(long key, StageSplit split) {}
-    private static volatile Last last;
+    private static final ThreadLocal<Last> LAST = new ThreadLocal<>();
 
     /** {@return the split of {@code m}'s layers over {@code plan}'s virtual stages: its stageLayers, else the default} */
     public static StageSplit of(ModelSpec m, ParallelPlan plan) {
         if (plan.stageLayers().isEmpty()) {
             long key = ((long) m.layers() << 40) | ((long) plan.pp() << 20) | plan.chunks();
-            Last known = last;
+            Last known = LAST.get();
             if (known != null && known.key == key) return known.split;
             StageSplit split = DEFAULTS.get(key);
             if (split == null) {
                 split = new StageSplit(plan.pp(), plan.chunks(), balanced(m.layers(), plan.pp() * plan.chunks()));
                 if (DEFAULTS.size() < MAX_DEFAULTS) DEFAULTS.put(key, split);
             }
-            last = new Last(key, split);
+            LAST.set(new Last(key, split));
             return split;
         }
         return new StageSplit(plan.pp(), plan.chunks(), plan.stageLayers().stream().mapToInt(Integer::intValue).toArray());

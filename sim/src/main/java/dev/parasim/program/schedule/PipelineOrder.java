@@ -65,20 +65,22 @@ public final class PipelineOrder {
      * has v + 1 entries: the counts of chunks 0 … v − 1, then the chunk whose forward reached it.
      */
     public static List<int[][]> inFlightPeaks(PipelineSchedule schedule, int p, int m, int v) {
-        Last<List<int[][]>> last = lastPeaks;
+        Last<List<int[][]>> last = LAST_PEAKS.get();
         if (last != null && last.is(schedule, p, m, v)) return last.value();
         List<int[][]> peaks = PEAKS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
             List<int[][]> perStage = new ArrayList<>();
             for (List<PassRef> order : generated(schedule, p, m, v)) perStage.add(undominated(order, v));
             return List.copyOf(perStage);
         });
-        lastPeaks = new Last<>(schedule, p, m, v, peaks);
+        LAST_PEAKS.set(new Last<>(schedule, p, m, v, peaks));
         return peaks;
     }
 
     /**
-     * The shape asked for last and its answer: a plan's memory asks for the same shape once per stage and call site, and a
-     * sweep evaluates plans of one shape one after another (a map lookup builds and hashes a key each time).
+     * The shape this thread asked for last and its answer: a plan's memory asks for the same shape once per stage and
+     * call site, and a sweep evaluates plans of one shape one after another (a map lookup builds and hashes a key each
+     * time). Per thread, as {@code workload.StageSplit}'s: a field shared by the evaluating threads missed and bounced
+     * between the cores.
      */
     private record Last<T>(PipelineSchedule schedule, int p, int m, int v, T value) {
         boolean is(PipelineSchedule schedule, int p, int m, int v) {
@@ -86,7 +88,7 @@ public final class PipelineOrder {
         }
     }
 
-    private static volatile Last<List<int[][]>> lastPeaks, lastStarts;
+    private static final ThreadLocal<Last<List<int[][]>>> LAST_PEAKS = new ThreadLocal<>(), LAST_STARTS = new ThreadLocal<>();
 
     /**
      * The orders this thread generated last, when at most {@value #KEPT_PASSES} passes: {@link #compiled},
@@ -116,7 +118,7 @@ public final class PipelineOrder {
      * 2 before W. A chunk counts as awaiting its B from the end of its F, and its W from the end of its B.
      */
     public static List<int[][]> passStarts(PipelineSchedule schedule, int p, int m, int v) {
-        Last<List<int[][]>> last = lastStarts;
+        Last<List<int[][]>> last = LAST_STARTS.get();
         if (last != null && last.is(schedule, p, m, v)) return last.value();
         List<int[][]> starts = STARTS.computeIfAbsent(List.of(schedule, p, m, v), k -> {
             List<int[][]> perStage = new ArrayList<>();
@@ -140,7 +142,7 @@ public final class PipelineOrder {
             }
             return List.copyOf(perStage);
         });
-        lastStarts = new Last<>(schedule, p, m, v, starts);
+        LAST_STARTS.set(new Last<>(schedule, p, m, v, starts));
         return starts;
     }
 
