@@ -84,21 +84,26 @@ public final class Parameters {
     }
 
     /**
-     * The units this thread computed last, per stage modulo 8: the accountant asks for a stage's units about seven times a
-     * plan (comm, memory, buffers, step time), and a sweep evaluates thousands of plans on one model, so the array is
-     * shared between those calls. Callers only read it.
+     * The units this thread computed last, per stage modulo {@value #KEPT_STAGES}: the accountant asks for a stage's
+     * units about seven times a plan (comm, memory, buffers, step time), and a sweep evaluates thousands of plans on one
+     * model, so the array is shared between those calls. Callers only read it.
      */
     private record Computed(ModelSpec m, int tp, int pp, int stage, int layers, long[] units) {}
 
-    private static final ThreadLocal<Computed[]> COMPUTED = ThreadLocal.withInitial(() -> new Computed[8]);
+    /**
+     * Stages kept per thread: more than the deepest pipelines a sweep meets (with 8, a 16- or 32-stage plan's stages
+     * evicted each other and every ask computed its units anew: 4% of the million-candidate sweep's allocation).
+     */
+    private static final int KEPT_STAGES = 128;
+    private static final ThreadLocal<Computed[]> COMPUTED = ThreadLocal.withInitial(() -> new Computed[KEPT_STAGES]);
 
     private static long[] stageUnits(ModelSpec m, int tp, int pp, int stage, int layersPerStage) {
         Computed[] computed = COMPUTED.get();
-        Computed c = computed[stage & 7];
+        Computed c = computed[stage & (KEPT_STAGES - 1)];
         if (c != null && c.m() == m && c.tp() == tp && c.pp() == pp && c.stage() == stage && c.layers() == layersPerStage)
             return c.units();
         long[] units = computeStageUnits(m, tp, pp, stage, layersPerStage);
-        computed[stage & 7] = new Computed(m, tp, pp, stage, layersPerStage, units);
+        computed[stage & (KEPT_STAGES - 1)] = new Computed(m, tp, pp, stage, layersPerStage, units);
         return units;
     }
 
