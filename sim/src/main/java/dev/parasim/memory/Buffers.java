@@ -14,7 +14,8 @@ import dev.parasim.workload.Parameters;
  * activations ({@code MemoryBreakdown.otherBytes}). A step peaks either in a pass, on top of the stage's activation peak,
  * or in the data-parallel sync after the last backward, when no activations are left; the stage holds the larger.
  * <ul>
- * <li>Forward at the peak (b micro-batch, s sequence, h hidden, t TP degree, at the activation width): without TP the
+ * <li>Forward at the peak (b micro-batch, s the rank's share of the sequence — s/cp under context parallelism, as every
+ *     activation term counts it —, h hidden, t TP degree, at the activation width): without TP the
  *     pipeline boundary buffers, the received input (every virtual stage but the first) and the sent output (every one
  *     but the last), b·s·h each (Megatron's p2p receive tensor and the output in flight). With TP the stage's TP
  *     workspace, b·s·h for the reduced activation (another b·s·h for SP's re-gathered input) and 2·b·s fp32 for the
@@ -53,7 +54,8 @@ public final class Buffers {
             return t == 1 ? PipelineUnitBuffers.inPass(e, plan, stage, units) : TpUnitBuffers.inPass(e, plan, stage, units);
         }
         Precision precision = e.training().precision();
-        long tokens = (long) e.training().microBatch() * m.seqLen(), activation = tokens * m.hidden() * precision.activationBytes();
+        // A rank holds its own b·s/cp tokens (context parallelism splits the sequence).
+        long tokens = (long) e.training().microBatch() * (m.seqLen() / plan.cp()), activation = tokens * m.hidden() * precision.activationBytes();
         if (t == 1) return activations + boundaries(e, plan, stage, activation);
         long workspace = activation * (plan.sequenceParallel() ? 2 : 1) + 2 * tokens * 4;
         long ring = stage == p - 1 ? 2 * Chunking.shard(2 * tokens, t) * 4

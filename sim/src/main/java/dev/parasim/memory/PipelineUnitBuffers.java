@@ -53,7 +53,8 @@ final class PipelineUnitBuffers {
         boolean tied = p * v == 1 && m.tiedEmbeddings();
         double tiedParams = tied ? Chunking.padded(units[0], n) * (double) precision.paramBytes() : 0;
         double tiedGrad = tied ? Chunking.padded(units[0], n) * (double) precision.gradBytes() : 0;
-        double sb = (double) b * m.seqLen(), io = aB * sb * m.hidden();
+        // A rank holds its own b·s/cp tokens (context parallelism splits the sequence), as Activations counts them.
+        double sb = (double) m.seqLen() / plan.cp() * b, io = aB * sb * m.hidden();
         double layer = Activations.perLayer(m, plan, b, e.training().recompute(), aB)
                 + Activations.normStatistics(m, plan, b, e.training().recompute());
         double softmax = Activations.FP32_BYTES * sb * m.vocab();

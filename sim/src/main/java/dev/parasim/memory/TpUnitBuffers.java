@@ -87,7 +87,8 @@ final class TpUnitBuffers {
         zero3 = plan.zero() == ZeroStage.PARAMETERS;
         shardsGrads = zero3 || plan.zero() == ZeroStage.GRADIENTS;
         int b = e.training().microBatch(), aB = precision.activationBytes();
-        long tokens = (long) b * m.seqLen(), activation = tokens * m.hidden();
+        // A rank holds its own b·s/cp tokens (context parallelism splits the sequence), as the activations do.
+        long tokens = (long) b * (m.seqLen() / plan.cp()), activation = tokens * m.hidden();
         tpxChunk = Chunking.shard(activation, t) * aB;
         slice = tpxChunk;
         maxChunk = Chunking.shard(tokens, t) * Activations.FP32_BYTES;
