@@ -43,7 +43,7 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  *   the rank's sequence shard (Korthikanti et al. 2022 §4.2.3); full recompute repeats the forward pair.
  *   Embedding: one forward AllReduce (ReduceScatter with SP); LM head: one backward AllReduce of its input
  *   (AllGather + ReduceScatter with SP; the head keeps its gathered input, no re-gather).
- *   With SP, once per step, an AllReduce of the LayerNorm and wpe gradients (Korthikanti et al. 2022 §4.2.2); under
+ *   With SP, once per step, an AllReduce of the norms' (and GPT's wpe) gradients (Korthikanti et al. 2022 §4.2.2); under
  *   ZeRO-2/3 after every micro-batch instead, before its ReduceScatter.</li>
  * <li>PP (§4.1): per micro-batch and chunk, b·s·h/t activation elements to the next stage and as many
  *   gradient elements back (Megatron's scatter/gather), each boundary crossed v times when interleaved.
@@ -200,7 +200,8 @@ public final class CommModel {
             // 2022 §4.2.3; Megatron-LM's sequence-parallel linear backward): 2 more AllGathers per layer.
             ops.add(new CommOp(Axis.TP, ALL_GATHER, BACKWARD, m * (layers * 4 + first), sent, ag));
             ops.add(new CommOp(Axis.TP, REDUCE_SCATTER, BACKWARD, m * (layers * 2 + last), sent, rs));
-            // SP leaves LayerNorm and wpe gradients partial per rank: one sum-AllReduce per step (Korthikanti et al. 2022 §4.2.2).
+            // SP leaves the norms' (and GPT's wpe) gradients partial per rank: one sum-AllReduce per step (Korthikanti
+            // et al. 2022 §4.2.2).
             int gradBytes = e.training().precision().gradBytes();
             long partialSent = 0, partial = 0;
             for (Parameters.Tensors same : Parameters.sequenceParallelPartialGradSizes(model, layers, first == 1, last == 1)) {

@@ -15,7 +15,8 @@ import dev.parasim.workload.StageSplit;
  * {@code exec.ZeroPasses}): the most activation plus buffer bytes a pass holds. Each pass starts from what the stage holds
  * then ({@link PipelineOrder#passStarts}: M_B per micro-batch chunk awaiting its B, M_W per one awaiting its W) and walks
  * its chunk's units, in forward order for F, in reverse for B, BW and W. Unit u (Ψ_u elements, c_u = ⌈Ψ_u/n⌉,
- * P_u = n·c_u) holds, with k = min(n − 1, 2) ring chunks in flight in a collective's middle rounds:
+ * P_u = n·c_u) holds, with k = min(n − 1, 2) ring chunks in flight in a collective's middle rounds (s: the rank's share
+ * of the sequence, s/cp):
  * <ul>
  * <li>F under ZeRO-3: its gathered parameters P_u and the AllGather's chunks, k·c_u before its forward, the last received
  *     c_u with its forward's activations; after the last unit, the output sent (b·s·h). ZeRO-2's F runs whole: input

@@ -18,7 +18,7 @@ import java.util.List;
  * unit, {@code exec.TpPassOps}): the most activation plus buffer bytes a pass holds. Each pass starts from what the stage
  * holds then ({@link PipelineOrder#passStarts}) and runs its chunk's phases; pp = 1 is a one-stage pipeline whose tied head
  * keeps unit 0 gathered from the embedding to the head in F, and its gradient from the head's backward to the
- * embedding's in BW. What a rank holds beside its model states:
+ * embedding's in BW. What a rank holds beside its model states (s: the rank's share of the sequence, s/cp):
  * <ul>
  * <li>The stage's TP workspace for the whole step: the b·s·h activation a TP collective reduces or gathers (again for
  *     SP's re-gathered inputs) and the cross-entropy's 2·b·s fp32 sums.</li>
@@ -61,7 +61,7 @@ final class TpUnitBuffers {
     private final double layerW;
     private final double headW;
     private final long workspace;
-    /** Bytes a round of SP's sum-AllReduce of the partial gradients (LayerNorms, wpe) sends, per unit kind. */
+    /** Bytes a round of SP's sum-AllReduce of the partial gradients (the norms, GPT's wpe) sends, per unit kind. */
     private final long partialEmbedding;
     private final long partialLayer;
     private final long partialHead;

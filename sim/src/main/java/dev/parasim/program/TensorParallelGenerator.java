@@ -7,6 +7,7 @@ import dev.parasim.program.schedule.PipelineOrder;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.Recompute;
+import dev.parasim.workload.Parameters;
 
 import static dev.parasim.collective.CollectiveKind.ALL_GATHER;
 import static dev.parasim.collective.CollectiveKind.ALL_REDUCE;
@@ -21,7 +22,7 @@ import static dev.parasim.program.StageBuilder.Slot.REDUCE;
  * head's input gradient once backward, and the vocabulary-parallel cross-entropy AllReduces three fp32 values per
  * token. With sequence parallelism (Korthikanti et al. 2022 §4.2) each AllReduce becomes a ReduceScatter leaving a
  * block and an AllGather entering one (backward swapped), qkv and fc1 AllGather their local input again in the
- * backward (§4.2.3), the head AllGathers its input, and the LayerNorm and wpe gradients, partial on each rank, are
+ * backward (§4.2.3), the head AllGathers its input, and the norms' (and GPT's wpe) gradients, partial on each rank, are
  * sum-AllReduced over TP — once per step, or under ZeRO-2/3 after every micro-batch before its ReduceScatter
  * (§4.2.2). All TP collectives are on their pass's critical path.
  */
@@ -81,20 +82,18 @@ final class TensorParallelGenerator implements Generator {
     }
 
     /**
-     * The gradients SP leaves partial, each tagged with its unit: wpe (s·h) with the embedding, ln1 and ln2 gain and
-     * bias per layer, the final norm's two. Summed once per step in unit order, or under ZeRO-2/3 by the pass that adds
+     * The gradients SP leaves partial ({@link Parameters#sequenceParallelPartialUnit}), each tagged with its unit: GPT's
+     * wpe (s·h) with the embedding, per layer the two norms' tensors (gain and bias, or an RMSNorm's gain), the final
+     * norm's with the head. Summed once per step in unit order, or under ZeRO-2/3 by the pass that adds
      * the weight gradients, unit by unit in the order it visits them (last first), each unit's before its ReduceScatter.
      */
     private static void partialGradients(GeneratorContext c, StageBuilder b, int chunk, int gradBytes) {
-        long h = c.model().hidden();
         int first = c.firstUnit(chunk), last = c.lastUnit(chunk);
         int[] order = new int[last - first + 1];
         for (int k = 0; k < order.length; k++) order[k] = c.shardsGradients() ? last - k : first + k;
         for (int u : order) {
             boolean embedding = c.embeddingChunk(chunk) && u == first, head = c.headChunk(chunk) && u == last;
-            long[] tensors = embedding ? new long[] {(long) c.model().seqLen() * h} : head ? new long[] {h, h}
-                    : new long[] {h, h, h, h};
-            for (long elements : tensors) {
+            for (long elements : Parameters.sequenceParallelPartialUnit(c.model(), embedding, head)) {
                 Instruction.Collective sum = new Instruction.Collective(ALL_REDUCE, Group.TP,
                         Buffer.of(Buffer.Kind.SP_PARTIAL_GRADIENT, u), elements, gradBytes,
                         c.shardsGradients() ? Overlap.CRITICAL_PATH : Overlap.BEHIND_LAST_BACKWARD);

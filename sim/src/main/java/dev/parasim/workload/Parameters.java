@@ -140,8 +140,10 @@ public final class Parameters {
 
     /**
      * {@return the elements of each gradient tensor a stage's rank holds only partially under sequence
-     * parallelism}, each all-reduced on its own: per layer ln1 and ln2 gains and biases (h each), wpe (s·h)
-     * on the first stage, the final norm's gain and bias on the last (Korthikanti et al. 2022 §4.2.2)
+     * parallelism}, each all-reduced on its own (Korthikanti et al. 2022 §4.2.2): the norms' parameters, which every TP
+     * rank keeps whole but applies to its own sequence shard, and the learned positions added to it — for the GPT family
+     * wpe (s·h) on the first stage, per layer ln1's and ln2's gain and bias, the final norm's gain and bias on the last;
+     * for the Llama family (rotary positions, RMSNorm) per layer the two norms' gains and the final norm's gain
      */
     public static List<Long> sequenceParallelPartialGrads(ModelSpec model, long layers, boolean first, boolean last) {
         List<Long> tensors = new ArrayList<>();
@@ -154,13 +156,31 @@ public final class Parameters {
     public record Tensors(long elements, long count) {}
 
     /**
-     * {@return {@link #sequenceParallelPartialGrads}' tensors grouped by size, in the same order}: wpe on the first stage,
-     * then the 4 per layer and the final norm's 2 on the last, all of h elements (one entry per size, however many layers:
-     * what the accountant sums for every plan of a sweep)
+     * {@return {@link #sequenceParallelPartialGrads}' tensors grouped by size, in the same order}: wpe on the first stage
+     * (GPT family), then the norms' tensors of every layer and of the final norm on the last, all of h elements (one entry
+     * per size, however many layers: what the accountant sums for every plan of a sweep)
      */
     public static List<Tensors> sequenceParallelPartialGradSizes(ModelSpec model, long layers, boolean first, boolean last) {
-        Tensors hidden = new Tensors(model.hidden(), 4 * layers + (last ? 2 : 0));
-        return first ? List.of(new Tensors((long) model.seqLen() * model.hidden(), 1), hidden) : List.of(hidden);
+        int perNorm = normTensors(model);
+        Tensors hidden = new Tensors(model.hidden(), 2 * perNorm * layers + (last ? perNorm : 0));
+        if (!first || !model.gptFamily()) return List.of(hidden);
+        return List.of(new Tensors((long) model.seqLen() * model.hidden(), 1), hidden);
+    }
+
+    /**
+     * {@return the partial gradients of one unit, in {@link #sequenceParallelPartialGrads}' order}: the embedding's
+     * (wpe, GPT family only), a layer's or the head unit's (the final norm's)
+     */
+    public static long[] sequenceParallelPartialUnit(ModelSpec model, boolean embedding, boolean head) {
+        if (embedding) return model.gptFamily() ? new long[] {(long) model.seqLen() * model.hidden()} : new long[0];
+        long[] tensors = new long[(head ? 1 : 2) * normTensors(model)];
+        java.util.Arrays.fill(tensors, model.hidden());
+        return tensors;
+    }
+
+    /** {@return parameter tensors of one norm: gain and bias (LayerNorm, GPT family) or the gain alone (RMSNorm)} */
+    private static int normTensors(ModelSpec model) {
+        return model.gptFamily() ? 2 : 1;
     }
 
     /** {@return the model's units (embedding, each layer, final norm with head) on one device} */

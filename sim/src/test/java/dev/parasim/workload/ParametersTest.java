@@ -68,4 +68,29 @@ class ParametersTest {
         assertEquals(128.0, llama.kvWidthPerRank(16));
         assertEquals(Parameters.perLayer(llama), Parameters.perLayerSharded(llama, 1) + Parameters.perLayerReplicated(llama));
     }
+
+    /**
+     * Sequence parallelism leaves partial exactly the parameters every TP rank keeps whole and applies to its own sequence
+     * shard (Korthikanti et al. 2022 §4.2.2): the norms' and, in the GPT family, the learned positions. A Llama layer has
+     * two RMSNorm gains of h and no wpe (rotary positions): the list had given every family GPT's wpe and LayerNorm
+     * biases, 33.5M phantom wpe elements summed over TP every step on Llama 2 70B's first stage.
+     */
+    @Test
+    void sequenceParallelPartialGradientsFollowTheFamily() {
+        ModelSpec gpt3 = SpecLoader.modelPreset("gpt3-175b"), llama = SpecLoader.modelPreset("llama2-70b");
+        long g = gpt3.hidden(), h = llama.hidden();
+        // GPT: wpe (s·h) on the first stage, ln1 and ln2 gain and bias per layer, the final LayerNorm's two on the last.
+        assertEquals(java.util.List.of(2048L * g, g, g, g, g, g, g, g, g, g, g),
+                Parameters.sequenceParallelPartialGrads(gpt3, 2, true, true));
+        // Llama: no positions to learn, one gain per RMSNorm.
+        assertEquals(java.util.List.of(h, h, h, h, h), Parameters.sequenceParallelPartialGrads(llama, 2, true, true));
+        assertEquals(java.util.List.of(), Parameters.sequenceParallelPartialGrads(llama, 0, true, false));
+        // Per unit, as the step program tags them, the same tensors.
+        assertEquals(0, Parameters.sequenceParallelPartialUnit(llama, true, false).length);
+        assertEquals(2, Parameters.sequenceParallelPartialUnit(llama, false, false).length);
+        assertEquals(1, Parameters.sequenceParallelPartialUnit(llama, false, true).length);
+        assertEquals(java.util.List.of(2048L * g), java.util.Arrays.stream(Parameters.sequenceParallelPartialUnit(gpt3, true, false)).boxed().toList());
+        assertEquals(4, Parameters.sequenceParallelPartialUnit(gpt3, false, false).length);
+        assertEquals(2, Parameters.sequenceParallelPartialUnit(gpt3, false, true).length);
+    }
 }
