@@ -11,8 +11,6 @@ import dev.parasim.spec.ZeroStage;
 import dev.parasim.workload.Parameters;
 import dev.parasim.workload.StageSplit;
 
-import java.util.List;
-
 /**
  * A tensor-parallel stage's passes walked moment by moment (the executor's {@code exec.TpStagePass} with ZeRO-2/3 unit by
  * unit, {@code exec.TpPassOps}): the most activation plus buffer bytes a pass holds. Each pass starts from what the stage
@@ -105,9 +103,9 @@ final class TpUnitBuffers {
         mask = m.dropout() ? Activations.MASK_BYTES * sb * m.hidden() / replicated : 0;
         layerW = Activations.weightGradInputsPerLayer(m, plan, b, aB);
         headW = Activations.weightGradEdges(m, plan, b, aB, plan.pp() * plan.chunks() - 1);
-        partialEmbedding = partialChunk(Parameters.sequenceParallelPartialGrads(m, 0, true, false));
-        partialLayer = partialChunk(Parameters.sequenceParallelPartialGrads(m, 1, false, false));
-        partialHead = partialChunk(Parameters.sequenceParallelPartialGrads(m, 0, false, true));
+        partialEmbedding = partialChunk(Parameters.sequenceParallelPartialUnit(m, true, false));
+        partialLayer = partialChunk(Parameters.sequenceParallelPartialUnit(m, false, false));
+        partialHead = partialChunk(Parameters.sequenceParallelPartialUnit(m, false, true));
         embeddingUnits = Units.of(new long[] {embedding}, partialEmbedding, n, precision);
         layerUnits = Units.of(new long[] {layerUnit}, partialLayer, n, precision);
         finalNormUnits = Units.of(new long[] {headUnit}, partialHead, n, precision);
@@ -352,7 +350,7 @@ final class TpUnitBuffers {
     /** Without SP, the AllGather of a received pipeline slice. */
     private void takeInput() { if (!sp) ring(tpxChunk, t - 1); }
 
-    private long partialChunk(List<Long> tensors) {
+    private long partialChunk(long[] tensors) {
         long chunk = 0;
         for (long tensor : tensors) chunk += Chunking.shard(tensor, t) * precision.gradBytes();
         return chunk;

@@ -169,13 +169,11 @@ public final class Parameters {
 
     /**
      * {@return the partial gradients of one unit, in {@link #sequenceParallelPartialGrads}' order}: the embedding's
-     * (wpe, GPT family only), a layer's or the head unit's (the final norm's)
+     * (wpe, GPT family only), a layer's or the head unit's (the final norm's); that list taken for the one unit
      */
     public static long[] sequenceParallelPartialUnit(ModelSpec model, boolean embedding, boolean head) {
-        if (embedding) return model.gptFamily() ? new long[] {(long) model.seqLen() * model.hidden()} : new long[0];
-        long[] tensors = new long[(head ? 1 : 2) * normTensors(model)];
-        java.util.Arrays.fill(tensors, model.hidden());
-        return tensors;
+        return sequenceParallelPartialGrads(model, embedding || head ? 0 : 1, embedding, head).stream()
+                .mapToLong(Long::longValue).toArray();
     }
 
     /** {@return parameter tensors of one norm: gain and bias (LayerNorm, GPT family) or the gain alone (RMSNorm)} */
