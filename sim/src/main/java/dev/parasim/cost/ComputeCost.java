@@ -127,7 +127,9 @@ public final class ComputeCost {
      * set_checkpoint_early_stop), so the MLP's output GEMM ({@code f/t → h}, a third of the layer's weight FLOPs with a
      * 4h GeLU MLP) and the residual add after it are not replayed. With dropout the last saved tensor is the residual
      * dropout's mask, which needs that GEMM's output, so only the residual add is left out. Megatron-LM's and DeepSpeed's
-     * reentrant checkpoint replays the whole forward ({@code earlyStop} false).
+     * reentrant checkpoint replays the whole forward ({@code earlyStop} false). The operator-level recompute
+     * ({@code selective-ops}) repeats the GEMMs whose outputs it does not keep ({@link #opRecomputedGemms}), every
+     * element-wise kernel of the forward, and an eager attention core (a flash kernel's output is kept).
      */
     public PassTimes layer(ModelSpec model, ParallelPlan plan, int microBatch, Recompute recompute, boolean earlyStop) {
         double t = plan.tp();
@@ -151,10 +153,24 @@ public final class ComputeCost {
         double recomputed = switch (recompute) {
             case NONE -> 0;
             case SELECTIVE -> attention.forward();
+            case SELECTIVE_OPS -> opRecomputedGemms(model, plan, tokens) + (model.flashAttention() ? 0 : attention.forward())
+                    + FORWARD_KERNELS * launch + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, false));
             case FULL -> gemms.forward() - (earlyStop && !model.dropout() ? mlpOut.forward() : 0) + attention.forward() + FORWARD_KERNELS * launch
                     + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, earlyStop));
         };
         return new PassTimes(layer.forward(), layer.backwardInput() + recomputed, layer.backwardWeight());
+    }
+
+    /**
+     * {@return seconds of the forward GEMMs one layer's operator-level recompute repeats, on one GPU}: the ones
+     * {@code Flops.opRecomputedGemmWeights} (package workload) names, split over t as TP splits them: proj and fc2
+     * (GPT); k, o and up (SwiGLU)
+     */
+    double opRecomputedGemms(ModelSpec model, ParallelPlan plan, double tokens) {
+        double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
+        return linear(tokens, h, h / t).forward() + (model.mlp() == MlpKind.SWIGLU
+                ? linear(tokens, model.kvWidthPerRank(plan.tp()), h).forward() + linear(tokens, f / t, h).forward()
+                : linear(tokens, h, f / t).forward());
     }
 
     /**

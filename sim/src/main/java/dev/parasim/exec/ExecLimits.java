@@ -4,6 +4,7 @@ import dev.parasim.spec.Experiment;
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
+import dev.parasim.spec.CrossEntropy;
 import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
 import dev.parasim.workload.StageSplit;
@@ -84,6 +85,9 @@ public final class ExecLimits {
             throw new NotExecutable("model.attention", "the executed GPT computes eager attention (set it eager)", e.model().attention());
         if (e.training().recompute() != Recompute.NONE)
             throw new NotExecutable("training.recompute", "executed runs keep every activation (none)", e.training().recompute());
+        if (e.training().crossEntropy() != CrossEntropy.IN_PLACE)
+            throw new NotExecutable("training.crossEntropy", "the executed GPT writes the logits' gradient over its softmax (in-place)",
+                    e.training().crossEntropy());
     }
 
     private static void requireExecute(Experiment e) {

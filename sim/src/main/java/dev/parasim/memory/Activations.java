@@ -1,6 +1,7 @@
 package dev.parasim.memory;
 
 import dev.parasim.program.schedule.PipelineOrder;
+import dev.parasim.spec.CrossEntropy;
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
@@ -37,13 +38,15 @@ public final class Activations {
      * s·b·h (/t with SP). With {@code model.attention: flash} no a·s²·b term is kept at all (scores, softmax, dropout
      * mask and dropped probabilities vanish; the mask is regenerated from the RNG seed): the kernel keeps its output
      * (the projection input, already counted) and the logsumexp statistics, a·s·b/t fp32 values (none under selective
-     * recompute, which reruns the kernel). Norm statistics are {@link #normStatistics}.
+     * recompute, which reruns the kernel). Norm statistics are {@link #normStatistics}. The operator-level recompute
+     * keeps {@link #opKeptPerLayer}.
      */
     public static double perLayer(ModelSpec m, ParallelPlan plan, int microBatch, Recompute recompute, int activationBytes) {
         double t = plan.tp(), replicated = replicatedDivisor(plan);
         double sLocal = (double) m.seqLen() / plan.cp();
         double sb = sLocal * microBatch, h = m.hidden();
         if (recompute == Recompute.FULL) return activationBytes * sb * h / replicated;
+        if (recompute == Recompute.SELECTIVE_OPS) return opKeptPerLayer(m, plan, microBatch, activationBytes);
         double mlp = (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
         double bytes = activationBytes * sb * (4 * h / replicated + (2 * h + mlp) / t + 2.0 * m.kvWidthPerRank(plan.tp()));
         if (m.dropout()) bytes += MASK_BYTES * 2 * sb * h / replicated;
@@ -59,12 +62,31 @@ public final class Activations {
     }
 
     /**
+     * {@return bytes one layer keeps for one micro-batch on one GPU under the operator-level recompute}
+     * ({@code selective-ops}, torchtitan's op policy): the layer's input, s·b·h (/t with SP), and the outputs of the
+     * ops the policy saves: every other GEMM in forward order from the first (GPT: qkv, (h + 2·kvWidth)/t, and fc1,
+     * f/t; SwiGLU: q, h/t, v, kvWidth/t, gate, f/t, and down, whose output is the whole-width h, a partial sum under
+     * TP) and a flash kernel's output, h/t, with its logsumexp, a·s·b/t fp32 (an eager core keeps nothing: its batched
+     * GEMMs run again). Norms, activations, rotary embeddings and dropout are recomputed, so no statistic or mask is
+     * kept. At 2 B, no parallelism, GPT (f = 4h, flash): 2·(1 + 3 + 4 + 1) = 18·s·b·h per layer and the logsumexp.
+     */
+    static double opKeptPerLayer(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
+        double t = plan.tp(), sLocal = (double) m.seqLen() / plan.cp();
+        double sb = sLocal * microBatch, h = m.hidden(), f = m.ffnHidden(), kv = m.kvWidthPerRank(plan.tp());
+        double gemmOutputs = m.mlp() == MlpKind.SWIGLU ? h / t + kv + f / t + h : h / t + 2 * kv + f / t;
+        double elements = h / replicatedDivisor(plan) + gemmOutputs + (m.flashAttention() ? h / t : 0);
+        double statistics = m.flashAttention() ? FP32_BYTES * m.heads() * sb / t : 0;
+        return activationBytes * sb * elements + statistics;
+    }
+
+    /**
      * {@return bytes of one layer's norm statistics for one micro-batch}: two norms, each {@link ModelSpec#normStatistics}
      * fp32 values per token (LayerNorm's mean and 1/σ, RMSNorm's 1/rms), s·b (/t with SP) tokens; none under full
-     * recompute. Korthikanti et al. neglect them; a small model's activations are not exact without them.
+     * recompute, nor under the operator-level one (it recomputes the norms). Korthikanti et al. neglect them; a small
+     * model's activations are not exact without them.
      */
     public static double normStatistics(ModelSpec m, ParallelPlan plan, int microBatch, Recompute recompute) {
-        if (recompute == Recompute.FULL) return 0;
+        if (recompute == Recompute.FULL || recompute == Recompute.SELECTIVE_OPS) return 0;
         double sb = (double) m.seqLen() / plan.cp() * microBatch;
         return FP32_BYTES * 2.0 * m.normStatistics() * sb / replicatedDivisor(plan);
     }
@@ -94,6 +116,16 @@ public final class Activations {
             bytes += FP32_BYTES * sb * m.vocab() / plan.tp();
         }
         return bytes;
+    }
+
+    /**
+     * {@return bytes the cross-entropy's backward holds for one micro-batch beside what the forward kept}, on the stage
+     * with the head: none when it writes the gradient in place ({@link CrossEntropy#IN_PLACE}); out of place, the NLL
+     * loss's dense gradient and log-softmax's input gradient over the vocabulary shard, 8·s·b·V/t (fp32 each)
+     */
+    public static double crossEntropyBackward(ModelSpec m, ParallelPlan plan, int microBatch, CrossEntropy kernel) {
+        if (kernel == CrossEntropy.IN_PLACE) return 0;
+        return CrossEntropy.OUT_OF_PLACE_BACKWARD_BYTES * ((double) m.seqLen() / plan.cp() * microBatch) * m.vocab() / plan.tp();
     }
 
     /**

@@ -56,11 +56,14 @@ public final class Buffers {
         Precision precision = e.training().precision();
         // A rank holds its own b·s/cp tokens (context parallelism splits the sequence).
         long tokens = (long) e.training().microBatch() * (m.seqLen() / plan.cp()), activation = tokens * m.hidden() * precision.activationBytes();
-        if (t == 1) return activations + boundaries(e, plan, stage, activation);
+        // An out-of-place cross-entropy's backward, on the last stage, counted at its activation peak.
+        long loss = stage == p - 1
+                ? Math.round(Activations.crossEntropyBackward(m, plan, e.training().microBatch(), e.training().crossEntropy())) : 0;
+        if (t == 1) return activations + Math.max(boundaries(e, plan, stage, activation), loss);
         long workspace = activation * (plan.sequenceParallel() ? 2 : 1) + 2 * tokens * 4;
         long ring = stage == p - 1 ? 2 * Chunking.shard(2 * tokens, t) * 4
                 : 2 * Chunking.shard(tokens * m.hidden(), t) * precision.activationBytes();
-        return activations + workspace + ring;
+        return activations + workspace + Math.max(ring, loss);
     }
 
     /**

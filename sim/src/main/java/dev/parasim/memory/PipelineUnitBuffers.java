@@ -28,7 +28,8 @@ import dev.parasim.workload.StageSplit;
  * <li>W (ZB-H1): as BW's gradient and ReduceScatter, over the activations less each unit's M_W share as its W runs.</li>
  * </ul>
  * A unit's backward frees its share of M_B: a layer its Korthikanti bytes and norm statistics; the head's unit (final norm
- * and wte copy) the softmax, then the final norm's output and statistics; the embedding its output; the chunk's received
+ * and wte copy) the softmax, then the final norm's output and statistics (an out-of-place cross-entropy's backward first
+ * holds its two gradients beside the gathered unit); the embedding its output; the chunk's received
  * input goes at the end of a BW, at its first layer's B. A chunk's units are walked once per pass kind, from the start
  * holding the most ({@link HighestStarts}).
  * <p>
@@ -59,6 +60,7 @@ final class PipelineUnitBuffers {
         double layer = Activations.perLayer(m, plan, b, e.training().recompute(), aB)
                 + Activations.normStatistics(m, plan, b, e.training().recompute());
         double softmax = Activations.FP32_BYTES * sb * m.vocab();
+        double loss = Activations.crossEntropyBackward(m, plan, b, e.training().crossEntropy());
         double norm = io + Activations.FP32_BYTES * m.normStatistics() * sb;
         double embedding = io + (m.dropout() ? Activations.MASK_BYTES * sb * m.hidden() : 0);
         double layerW = Activations.weightGradInputsPerLayer(m, plan, b, aB);
@@ -125,6 +127,8 @@ final class PipelineUnitBuffers {
                 double params = closesTied ? 0 : gathered(size[u], n, precision, 1) + (opensTied ? tiedParams : 0)
                         + tiedChunk * (double) precision.paramBytes();
                 double lastChunk = closesTied ? 0 : (chunk + tiedChunk) * (double) precision.paramBytes();
+                // The head's unit starts with the cross-entropy's backward: an out-of-place one holds its two gradients.
+                if (last && u == count - 1 && !w) peak = Math.max(peak, before + (zero3 ? params : 0) + loss);
                 if (split) {
                     peak = Math.max(peak, before + gathered(size[u], n, precision, ringChunks(n)));
                     peak = Math.max(peak, acts + gathered(size[u], n, precision, Math.min(1, n - 1)));

@@ -22,7 +22,8 @@ import dev.parasim.workload.StageSplit;
  *     SP's re-gathered inputs) and the cross-entropy's 2·b·s fp32 sums.</li>
  * <li>Activations metered as they are kept: a layer's from the end of its forward to the end of its backward, the chunk's
  *     output from its send (on the last chunk the final norm's input and output, from the final norm), the softmax (and
- *     SP's gathered head input) from the cross-entropy's partial sums to the backward's start; under ZB-H1 a chunk's
+ *     SP's gathered head input) from the cross-entropy's partial sums to the backward's start (where an out-of-place
+ *     cross-entropy's two gradients sit beside it for a moment); under ZB-H1 a chunk's
  *     M_W from the end of its B, each unit's share until its W.</li>
  * <li>ZeRO-3: a unit's gathered parameters P_u = n·⌈Ψ_u/n⌉ around each of its F, B and BW phases; ZeRO-2/3: its padded
  *     gradient P_u from its BW (or W) to its ReduceScatter.</li>
@@ -58,6 +59,7 @@ final class TpUnitBuffers {
     private final double mask;
     private final double layerW;
     private final double headW;
+    private final long loss;
     private final long workspace;
     /** Bytes a round of SP's sum-AllReduce of the partial gradients (the norms, GPT's wpe) sends, per unit kind. */
     private final long partialEmbedding;
@@ -103,6 +105,7 @@ final class TpUnitBuffers {
         mask = m.dropout() ? Activations.MASK_BYTES * sb * m.hidden() / replicated : 0;
         layerW = Activations.weightGradInputsPerLayer(m, plan, b, aB);
         headW = Activations.weightGradEdges(m, plan, b, aB, plan.pp() * plan.chunks() - 1);
+        loss = Math.round(Activations.crossEntropyBackward(m, plan, b, e.training().crossEntropy()));
         partialEmbedding = partialChunk(Parameters.sequenceParallelPartialUnit(m, true, false));
         partialLayer = partialChunk(Parameters.sequenceParallelPartialUnit(m, false, false));
         partialHead = partialChunk(Parameters.sequenceParallelPartialUnit(m, false, true));
@@ -247,6 +250,7 @@ final class TpUnitBuffers {
         Units headUnits = headUnits(c);
         if (c.last()) open(gathers, reduces, headUnits, headUnits);
         if (c.last()) {
+            at(loss);   // an out-of-place cross-entropy's backward holds its two gradients over what the stage holds
             meter(-head);
             tpReduce();
             meter(-(out + normOut));

@@ -36,6 +36,7 @@ final class ModelWorkGenerator implements Generator {
         double recomputed = tokens * switch (c.e().training().recompute()) {
             case NONE -> 0.0;
             case SELECTIVE -> 12.0 * m.seqLen() * m.hidden() / t;
+            case SELECTIVE_OPS -> Flops.opRecomputedPerToken(m) / t;
             case FULL -> Flops.layerForwardPerToken(m) / t;
         };
         int mbs = c.e().training().microBatch(), width = c.precision().activationBytes();

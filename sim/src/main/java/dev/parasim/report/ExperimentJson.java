@@ -91,6 +91,7 @@ final class ExperimentJson {
         if (t.zeroGathers() != dev.parasim.spec.ZeroGathers.UNITS) training.put("zeroGathers", t.zeroGathers().label());
         if (t.recomputeEarlyStop()) training.put("recomputeEarlyStop", true);
         if (t.gradReduceFp32()) training.put("gradReduceFp32", true);
+        if (t.crossEntropy() != dev.parasim.spec.CrossEntropy.IN_PLACE) training.put("crossEntropy", t.crossEntropy().label());
         return training;
     }
 

@@ -85,6 +85,8 @@ final class Headlines {
         String scores = dropout ? "5·a·s/(h·t)" : "2·a·s/(h·t)";
         if (r == Recompute.FULL) perLayer = sp ? "2·s·b·h/t (layer input only)" : "2·s·b·h (layer input only)";
         else if (r == Recompute.SELECTIVE) perLayer = "s·b·h·" + (sp ? linear : "(" + linear + ")");
+        else if (r == Recompute.SELECTIVE_OPS) perLayer = "s·b·h·" + (sp ? "18/t" : "(2 + 16/t)")
+                + " (layer input, qkv and fc1 outputs, the flash kernel's output)";
         else perLayer = "s·b·h·(" + linear + " + " + scores + ")";
         String inFlight = plan.pp() == 1 ? "× L layers"
                 : switch (plan.schedule()) {
@@ -111,6 +113,7 @@ final class Headlines {
         double perLayer = switch (e.training().recompute()) {
             case FULL -> 2 * s * b * h / (sp ? t : 1);
             case SELECTIVE -> s * b * h * linear;
+            case SELECTIVE_OPS -> s * b * h * (sp ? 18 / t : 2 + 16 / t);
             case NONE -> s * b * h * (linear + (dropout ? 5 : 2) * a * sFull / (h * t));
         };
         double p = plan.pp(), v = plan.chunks(), m = e.microBatches(plan);

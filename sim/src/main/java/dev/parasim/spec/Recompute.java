@@ -1,9 +1,14 @@
 package dev.parasim.spec;
 
-/** Activation recomputation: none, selective (attention core, Korthikanti et al. 2022) or full (per layer). */
+/**
+ * Activation recomputation: none; selective (the attention core, Korthikanti et al. 2022); selective-ops (operator
+ * level, as torchtitan's op policy: the attention kernel's output and every other GEMM's are kept, the rest of the
+ * layer is recomputed in its backward); or full (per layer: only its input is kept).
+ */
 public enum Recompute implements Node.Labelled {
     NONE("none"),
     SELECTIVE("selective"),
+    SELECTIVE_OPS("selective-ops"),
     FULL("full");
 
     private final String label;

@@ -16,10 +16,20 @@ package dev.parasim.spec;
  *                    whatever the precision's gradient width: FSDP's {@code MixedPrecision(reduce_dtype=float32)}, which
  *                    Composer's default FSDP mixed precision (llm-foundry's benchmarks) sets; false (the default): they
  *                    move {@link Precision#gradBytes()} per element, as Megatron-LM and DeepSpeed reduce bf16/fp16 gradients
+ * @param crossEntropy how the cross-entropy's backward holds the logits' gradient ({@link CrossEntropy}): in place over
+ *                    the kept softmax (Megatron-LM, the default) or beside it (PyTorch's {@code F.cross_entropy})
  */
 public record TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
                            Recompute recompute, double bucketMB, boolean tpCommOverlap, ZeroGathers zeroGathers,
-                           boolean recomputeEarlyStop, boolean gradReduceFp32) {
+                           boolean recomputeEarlyStop, boolean gradReduceFp32, CrossEntropy crossEntropy) {
+
+    /** Settings whose cross-entropy writes its gradient in place ({@link CrossEntropy#IN_PLACE}). */
+    public TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
+                        Recompute recompute, double bucketMB, boolean tpCommOverlap, ZeroGathers zeroGathers,
+                        boolean recomputeEarlyStop, boolean gradReduceFp32) {
+        this(globalBatch, microBatch, precision, optimizer, recompute, bucketMB, tpCommOverlap, zeroGathers, recomputeEarlyStop,
+                gradReduceFp32, CrossEntropy.IN_PLACE);
+    }
 
     /** Settings whose data-parallel gradient collectives move the precision's gradient width. */
     public TrainingSpec(int globalBatch, int microBatch, Precision precision, Optimizer optimizer,
@@ -48,6 +58,7 @@ public record TrainingSpec(int globalBatch, int microBatch, Precision precision,
         if (optimizer == null) throw new SpecException("optimizer", "is required", null);
         if (recompute == null) throw new SpecException("recompute", "is required", null);
         if (zeroGathers == null) throw new SpecException("zeroGathers", "is required", null);
+        if (crossEntropy == null) throw new SpecException("crossEntropy", "is required", null);
         Check.positive("bucketMB", bucketMB);
         if (bucketMB < Limits.MIN_BUCKET_MB) throw new SpecException("bucketMB", "must be at least " + Limits.MIN_BUCKET_MB, bucketMB);
     }

@@ -156,7 +156,7 @@ public final class PlanEvaluator {
         TrainingSpec base = spec.training();
         TrainingSpec training = new TrainingSpec(base.globalBatch(), c.microBatch(), base.precision(), base.optimizer(),
                 c.recompute(), base.bucketMB(), base.tpCommOverlap(), base.zeroGathers(), base.recomputeEarlyStop(),
-                base.gradReduceFp32());
+                base.gradReduceFp32(), base.crossEntropy());
         int dp = seed.gpus() / (seed.tp() * seed.pp() * seed.cp());
         ParallelPlan plan = new ParallelPlan(name, dp, seed.tp(), seed.pp(), seed.cp(), c.zero(), c.schedule(),
                 c.chunks(), c.sequenceParallel());

@@ -186,7 +186,7 @@ public final class ProbeValues {
         int best = 0;
         for (int b = 1; b <= MAX_MICRO_BATCH; b++) {
             TrainingSpec sized = new TrainingSpec(b * plan.dp() * m, b, t.precision(), t.optimizer(), t.recompute(),
-                    t.bucketMB(), t.tpCommOverlap(), t.zeroGathers(), t.recomputeEarlyStop(), t.gradReduceFp32());
+                    t.bucketMB(), t.tpCommOverlap(), t.zeroGathers(), t.recomputeEarlyStop(), t.gradReduceFp32(), t.crossEntropy());
             Experiment e = new Experiment(experiment.name(), experiment.model(), experiment.cluster(), sized, List.of(plan),
                     experiment.execute());
             if (!MemoryModel.of(e, plan).fits()) break;

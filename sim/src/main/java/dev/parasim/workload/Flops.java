@@ -23,6 +23,7 @@ public final class Flops {
             case NONE -> 0.0;
             // Korthikanti et al. 2022 §5: selective recompute 72·B·s·L·h²·(1 + s/(3h) + V/(12Lh)): + 12·B·s²·L·h.
             case SELECTIVE -> tokens * 12.0 * m.seqLen() * m.layers() * m.hidden();
+            case SELECTIVE_OPS -> tokens * m.layers() * opRecomputedPerToken(m);
             // Narayanan et al. 2021 eq. 3: 96·B·s·L·h²·(1 + s/(6h) + V/(16Lh)): + one forward pass of the layers.
             case FULL -> tokens * m.layers() * layerForwardPerToken(m);
         };
@@ -36,6 +37,27 @@ public final class Flops {
     /** {@return one layer's forward FLOPs per token: 2·(GEMM weights) + 4·s·h (QKᵀ and AV, not halved for causality)} */
     public static double layerForwardPerToken(ModelSpec m) {
         return 2.0 * gemmWeights(m) + 4.0 * m.seqLen() * m.hidden();
+    }
+
+    /**
+     * {@return weights of the GEMMs the operator-level recompute ({@code selective-ops}) runs again in one layer}: the
+     * policy keeps every other GEMM's output in forward order, from the first, and recomputes the rest. The GEMMs are
+     * counted as the layer issues them: GPT's fused qkv, proj, fc1, fc2 (Megatron's, nanoGPT's and MPT's layout) keep
+     * qkv and fc1 and recompute proj and fc2, h² + f·h; a SwiGLU layer's q, k, v, o, gate, up, down (torchtitan's and
+     * Hugging Face's Llama) keep q, v, gate and down and recompute k, o and up, h·kvWidth + h² + h·f.
+     */
+    public static double opRecomputedGemmWeights(ModelSpec m) {
+        double h = m.hidden(), f = m.ffnHidden();
+        return m.mlp() == MlpKind.SWIGLU ? h * m.kvWidth() + h * h + h * f : h * h + f * h;
+    }
+
+    /**
+     * {@return forward FLOPs per token one layer's operator-level recompute repeats}: 2 per weight of
+     * {@link #opRecomputedGemmWeights}, and the attention core's 4·s·h when it is eager (its batched GEMMs are not
+     * kept); a flash kernel's output is kept, so it does not run again.
+     */
+    public static double opRecomputedPerToken(ModelSpec m) {
+        return 2.0 * opRecomputedGemmWeights(m) + (m.flashAttention() ? 0 : 4.0 * m.seqLen() * m.hidden());
     }
 
     /** {@return weights of one layer's GEMMs (12h² for GPT)} */

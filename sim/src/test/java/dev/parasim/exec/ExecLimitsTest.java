@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * What the executor refuses, with the field named: context parallelism, models over the size limit, dropout
- * and recomputation (the executed GPT has neither); every ZeRO stage with TP, pipelines, both and sequence
+ * and recomputation (the executed GPT has neither), an out-of-place cross-entropy; every ZeRO stage with TP, pipelines, both and sequence
  * parallelism passes, and invalid pipeline shapes fail when the spec loads.
  */
 class ExecLimitsTest {
@@ -84,6 +84,30 @@ class ExecLimitsTest {
                 """.formatted(TINY), List.of());
         assertEquals("training.recompute: executed runs keep every activation (none), found selective", assertThrows(NotExecutable.class,
                 () -> ExecLimits.check(recompute, recompute.plans().get(0), ExecModels.parameters(recompute.model()))).getMessage());
+        Experiment ops = SpecLoader.parse(training(TINY, "recompute: selective-ops"), List.of());
+        assertEquals("training.recompute: executed runs keep every activation (none), found selective-ops", assertThrows(NotExecutable.class,
+                () -> ExecLimits.check(ops, ops.plans().get(0), ExecModels.parameters(ops.model()))).getMessage());
+    }
+
+    @Test
+    void anOutOfPlaceCrossEntropyIsRejected() {
+        Experiment loss = SpecLoader.parse(training(TINY, "crossEntropy: out-of-place"), List.of());
+        assertEquals("training.crossEntropy: the executed GPT writes the logits' gradient over its softmax (in-place), found out-of-place",
+                assertThrows(NotExecutable.class, () -> ExecLimits.check(loss, loss.plans().get(0), ExecModels.parameters(loss.model())))
+                        .getMessage());
+        Experiment inPlace = SpecLoader.parse(training(TINY, "crossEntropy: in-place"), List.of());
+        ExecLimits.check(inPlace, inPlace.plans().get(0), ExecModels.parameters(inPlace.model()));
+    }
+
+    private static String training(String model, String setting) {
+        return """
+                name: limits
+                model: %s
+                cluster: {preset: cpu-8}
+                training: {globalBatch: 16, microBatch: 1, precision: fp32, %s}
+                plans: [{name: a, dp: 8}]
+                execute: {steps: 1, seed: 1}
+                """.formatted(model, setting);
     }
 
     @Test

@@ -199,4 +199,36 @@ class ActivationsTest {
         assertEquals(2.0 * 8192 * (4 * 4096 + (2 * 4096 + 2 * 1024 + 3 * 14336) / 4.0) + 4.0 * 32 * 8192 / 4,
                 Activations.perLayer(llama, tp4, 1, Recompute.NONE, 2));
     }
+
+    /**
+     * The operator-level recompute (torchtitan's op policy) keeps the layer input and every other GEMM's output from the
+     * first, and a flash kernel's output with its logsumexp; norms and activations are recomputed, so no statistics.
+     */
+    @Test
+    void operatorLevelRecomputeKeepsTheInputAndEveryOtherGemmOutput() {
+        double s = 2048, h = 12288, t = 8, sbh = s * h;
+        // GPT-3, eager: input h (whole without SP), qkv 3h/t, fc1 4h/t at 2 B; SP splits the input too.
+        assertEquals(sbh * 2 * (1 + 7 / t), Activations.perLayer(GPT175B, plan(8, 1, false), 1, Recompute.SELECTIVE_OPS, 2), 1e-3);
+        assertEquals(sbh * 2 * (8 / t), Activations.perLayer(GPT175B, plan(8, 1, true), 1, Recompute.SELECTIVE_OPS, 2), 1e-3);
+        assertEquals(0, Activations.normStatistics(GPT175B, plan(8, 1, true), 1, Recompute.SELECTIVE_OPS), 0);
+        // Llama 3 8B, flash, b = 2 at 8,192 tokens: input h, q h, v kvWidth 1,024, gate f 14,336, down h, the kernel's
+        // output h: 31,744 elements at 2 B, and 32 heads' logsumexp at 4 B — 63,616 B a token, 1.042 GB a layer.
+        ModelSpec llama = dev.parasim.spec.load.SpecLoader.modelPreset("llama3-8b");
+        double tokens = 2 * 8192;
+        assertEquals(tokens * (2 * (4 * 4096 + 1024 + 14336) + 4 * 32),
+                Activations.perLayer(llama, plan(1, 1, false), 2, Recompute.SELECTIVE_OPS, 2), 1e-3);
+        // Its 32 layers at 8,192 tokens, b = 2: 33.35 GB, against 81.2 GB kept without recompute.
+        assertEquals(33.35, round2(32 * Activations.perLayer(llama, plan(1, 1, false), 2, Recompute.SELECTIVE_OPS, 2) / 1e9));
+    }
+
+    @Test
+    void anOutOfPlaceCrossEntropyHoldsTwoMoreFp32GradientsALogit() {
+        ModelSpec llama = dev.parasim.spec.load.SpecLoader.modelPreset("llama3-8b");
+        assertEquals(0, Activations.crossEntropyBackward(llama, plan(1, 1, false), 2, dev.parasim.spec.CrossEntropy.IN_PLACE), 0);
+        // 8 B × 16,384 tokens × 128,256 words; over the vocabulary shard under TP.
+        assertEquals(8.0 * 16384 * 128256, Activations.crossEntropyBackward(llama, plan(1, 1, false), 2,
+                dev.parasim.spec.CrossEntropy.OUT_OF_PLACE), 0);
+        assertEquals(8.0 * 16384 * 128256 / 8, Activations.crossEntropyBackward(llama, plan(8, 1, true), 2,
+                dev.parasim.spec.CrossEntropy.OUT_OF_PLACE), 0);
+    }
 }

@@ -44,8 +44,8 @@ class ProgramFoldTest {
                         plans.add("{name: p%d, dp: %d, tp: %d, pp: %d, cp: %d, zero: %d, schedule: %s, chunks: %d, sequenceParallel: %s}"
                                 .formatted(plans.size(), dp, tp, pp, cp, zero, schedule, chunks, sp));
                     }
-            String[] precisions = {"fp32", "bf16-mixed"}, recomputes = {"none", "selective", "full"};
-            for (int k = 0; k < 3; k++) {
+            String[] precisions = {"fp32", "bf16-mixed"}, recomputes = {"none", "selective", "full", "selective-ops"};
+            for (int k = 0; k < 4; k++) {
                 String yaml = """
                         name: space
                         model: {preset: tiny-gpt, layers: 8, hidden: 64, heads: 4, kvHeads: 4, ffnHidden: 256, vocab: 96, seqLen: 32}
@@ -64,7 +64,7 @@ class ProgramFoldTest {
     @Test
     void foldedProgramEqualsTheAccountantOverTheWholeSpace() {
         List<Case> cases = space();
-        assertEquals(3240, cases.size(), "plans in the space");
+        assertEquals(4320, cases.size(), "plans in the space");
         for (Case c : cases) assertFolds(c);
     }
 

@@ -71,7 +71,7 @@ public class BankReaderTest {
             "'setup: s'#'setup: t'#questions[0].setup: must name one of setups [s], found \"t\"",
             "'chart: {kind: comm-by-collective}'#'chart: {kind: gantt, plan: ddp}'#questions[0].chart.plan: must be a pipeline plan (pp > 1) to draw its Gantt, found \"ddp\"",
             "'chart: {kind: comm-by-collective}'#'chart: {kind: sweep, set: cluster.nodes, values: [1, 3], probes: [ddp]}'#questions[0].chart.values[1]: must give a valid setup when set as cluster.nodes (training.globalBatch: must be divisible by microBatch·dp (24) of plans[0], found 8 (and 1 more)), found 3",
-            "'      z3: {kind: comm, plan: zero3}'#'      z3: {kind: comm, plan: zero3, set: [training.recompute=some]}'#questions[0].probes.z3.set: must give a valid setup (training.recompute: must be one of none|selective|full, found \"some\"), found a list of 1",
+            "'      z3: {kind: comm, plan: zero3}'#'      z3: {kind: comm, plan: zero3, set: [training.recompute=some]}'#questions[0].probes.z3.set: must give a valid setup (training.recompute: must be one of none|selective|selective-ops|full, found \"some\"), found a list of 1",
     })
     void rejectsABrokenEntryWithOneLine(String from, String to, String message) {
         String yaml = VALID.replace(from, to);

@@ -35,4 +35,17 @@ class FlopsTest {
         assertEquals(expected, Flops.hardware(m, 64, Recompute.SELECTIVE), expected * 1e-12);
         assertEquals(Flops.model(m, 64), Flops.hardware(m, 64, Recompute.NONE));
     }
+
+    /** The operator-level recompute repeats the GEMMs whose outputs it does not keep, and an eager attention core. */
+    @org.junit.jupiter.api.Test
+    void operatorLevelRecomputeRepeatsEveryOtherGemm() {
+        // GPT-3 (eager): proj and fc2, 2·(h² + 4h²) a token, and the core's 4·s·h.
+        ModelSpec gpt = SpecLoader.modelPreset("gpt3-175b");
+        double h = gpt.hidden(), s = gpt.seqLen(), tokens = 64 * s;
+        assertEquals(2 * 5 * h * h + 4 * s * h, Flops.opRecomputedPerToken(gpt), 1e-3);
+        assertEquals(Flops.model(gpt, 64) + tokens * gpt.layers() * (10 * h * h + 4 * s * h),
+                Flops.hardware(gpt, 64, Recompute.SELECTIVE_OPS), 1);
+        // Llama 3 8B (flash, kept): k, o and up, 2·(4096·1024 + 4096² + 4096·14336) = 159,383,552 a token.
+        assertEquals(159_383_552.0, Flops.opRecomputedPerToken(SpecLoader.modelPreset("llama3-8b")), 0);
+    }
 }

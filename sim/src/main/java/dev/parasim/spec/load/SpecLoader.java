@@ -3,6 +3,7 @@ package dev.parasim.spec.load;
 import dev.parasim.spec.AttentionKernel;
 import dev.parasim.spec.Calibration;
 import dev.parasim.spec.ClusterSpec;
+import dev.parasim.spec.CrossEntropy;
 import dev.parasim.spec.ExecuteSpec;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.GpuSpec;
@@ -197,7 +198,7 @@ public final class SpecLoader {
                 n.choice("recompute", Recompute.class, Recompute.NONE),
                 n.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), n.bool("tpCommOverlap", false),
                 n.choice("zeroGathers", ZeroGathers.class, ZeroGathers.UNITS), n.bool("recomputeEarlyStop", false),
-                n.bool("gradReduceFp32", false));
+                n.bool("gradReduceFp32", false), n.choice("crossEntropy", CrossEntropy.class, CrossEntropy.IN_PLACE));
         n.done();
         return spec;
     }
