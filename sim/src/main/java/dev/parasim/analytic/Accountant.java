@@ -68,7 +68,7 @@ public final class Accountant {
         double hardwareFlops = Flops.hardware(e.model(), sequences, e.training().recompute());
         double peak = e.cluster().gpu().peakFlops(e.training().precision()) * plan.world();
         double tokensPerSecond = sequences * (double) e.model().seqLen() / time.stepSeconds();
-        return new Evaluation(new PlanPrediction(plan, Parameters.total(e.model()), memory, volume, time, modelFlops,
+        return new Evaluation(new PlanPrediction(plan, Parameters.total(e.model()), Parameters.active(e.model()), memory, volume, time, modelFlops,
                 hardwareFlops, modelFlops / (time.stepSeconds() * peak), hardwareFlops / (time.stepSeconds() * peak),
                 tokensPerSecond), stages);
     }

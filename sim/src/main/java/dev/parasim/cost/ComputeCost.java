@@ -129,27 +129,34 @@ public final class ComputeCost {
      * dropout's mask, which needs that GEMM's output, so only the residual add is left out. Megatron-LM's and DeepSpeed's
      * reentrant checkpoint replays the whole forward ({@code earlyStop} false). The operator-level recompute
      * ({@code selective-ops}) repeats the GEMMs whose outputs it does not keep ({@link #opRecomputedGemms}), every
-     * element-wise kernel of the forward, and an eager attention core (a flash kernel's output is kept).
+     * element-wise kernel of the forward, and an eager attention core (a flash kernel's output is kept). An MoE layer
+     * runs its router's GEMM, each of its E experts on k·T/E tokens (balanced routing; smaller GEMMs run at a lower
+     * efficiency) and its dispatch ({@link #moeDispatchBytes}) forward and backward.
      */
     public PassTimes layer(ModelSpec model, ParallelPlan plan, int microBatch, Recompute recompute, boolean earlyStop) {
         double t = plan.tp();
         double tokens = (double) microBatch * model.seqLen() / plan.cp();
         double h = model.hidden(), f = model.ffnHidden();
-        PassTimes mlpOut = linear(tokens, h, f / t);
+        // A dense MLP runs on every token; an MoE layer's E experts each on its k·T/E of them (balanced routing), in
+        // smaller GEMMs, after the router's T × E logits.
+        double experts = model.moe().mlps(), perExpert = tokens * model.moe().activeExperts() / experts;
+        PassTimes mlpOut = linear(perExpert, h, f / t).times(experts);
         PassTimes gemms = linear(tokens, h / t + 2.0 * model.kvWidthPerRank(plan.tp()), h)
                 .plus(linear(tokens, h, h / t))
-                .plus(linear(tokens, (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f / t, h))
+                .plus(linear(perExpert, (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f / t, h).times(experts))
                 .plus(mlpOut);
+        if (model.isMoe()) gemms = gemms.plus(linear(tokens, model.moe().experts(), h));
         PassTimes attention = attentionCore(model, plan, tokens);
         // Only the replicated region (2 norms, 2 residual adds, 2 dropouts: REPLICATED_BYTES) runs whole on every TP rank
         // without SP and shrinks with SP (Korthikanti et al. 2022 §4.2.2); the rest of the traffic is split over t.
         double replicated = Math.min(cal.elementwiseBytes(), REPLICATED_BYTES + (model.dropout() ? DROPOUT_BYTES : 0));
         double elementwise = memoryBound(tokens * h * ((cal.elementwiseBytes() - replicated) / t
                 + replicated / (plan.sequenceParallel() ? t : 1)));
+        double dispatch = memoryBound(tokens * h * moeDispatchBytes(model) / (plan.sequenceParallel() ? t : 1));
         double launch = cal.kernelLaunchUs() * 1e-6;
         if (fp8) elementwise += fp8Casts(model, plan, tokens);
         PassTimes layer = gemms.plus(attention).plus(new PassTimes(elementwise / 3 + FORWARD_KERNELS * launch,
-                2 * elementwise / 3 + 2 * FORWARD_KERNELS * launch, 0));
+                2 * elementwise / 3 + 2 * FORWARD_KERNELS * launch, 0)).plus(new PassTimes(dispatch, dispatch, 0));
         double recomputed = switch (recompute) {
             case NONE -> 0;
             case SELECTIVE -> attention.forward();
@@ -168,9 +175,10 @@ public final class ComputeCost {
      */
     double opRecomputedGemms(ModelSpec model, ParallelPlan plan, double tokens) {
         double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
+        double experts = model.moe().mlps(), perExpert = tokens * model.moe().activeExperts() / experts;
         return linear(tokens, h, h / t).forward() + (model.mlp() == MlpKind.SWIGLU
-                ? linear(tokens, model.kvWidthPerRank(plan.tp()), h).forward() + linear(tokens, f / t, h).forward()
-                : linear(tokens, h, f / t).forward());
+                ? linear(tokens, model.kvWidthPerRank(plan.tp()), h).forward() + experts * linear(perExpert, f / t, h).forward()
+                : experts * linear(perExpert, h, f / t).forward());
     }
 
     /**
@@ -182,6 +190,15 @@ public final class ComputeCost {
     static final double FORWARD_REPLICATED_BYTES = 2 * 4 + 2 * 6;
     /** The 2 residual dropouts' forward (read 2, write 2, mask 1 each). */
     static final double FORWARD_DROPOUT_BYTES = 2 * 5;
+    /**
+     * {@return HBM bytes per token per hidden unit of an MoE layer's dispatch, one way (forward or backward)}: the
+     * tokens permuted into expert order (read 1, write k copies) and the experts' outputs combined back (read k, write
+     * 1), 2·(1 + k) elements at the activation width; none for a dense layer
+     */
+    double moeDispatchBytes(ModelSpec model) {
+        return model.isMoe() ? 2.0 * (1 + model.moe().topK()) * elementBytes : 0;
+    }
+
     /** What a recompute that stops early leaves out of those: the layer's last residual add (read 4, write 2). */
     static final double LAST_RESIDUAL_BYTES = 6;
 
@@ -196,8 +213,8 @@ public final class ComputeCost {
     double recomputedElementwise(ModelSpec model, ParallelPlan plan, double tokens, boolean earlyStop) {
         double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
         double replicated = FORWARD_REPLICATED_BYTES + (model.dropout() ? FORWARD_DROPOUT_BYTES : 0)
-                - (earlyStop ? LAST_RESIDUAL_BYTES : 0);
-        double mlp = (model.mlp() == MlpKind.SWIGLU ? 6.0 : 4.0) * f / h;
+                - (earlyStop ? LAST_RESIDUAL_BYTES : 0) + moeDispatchBytes(model);
+        double mlp = model.moe().activeExperts() * (model.mlp() == MlpKind.SWIGLU ? 6.0 : 4.0) * f / h;
         return memoryBound(tokens * h * (replicated / (plan.sequenceParallel() ? t : 1) + mlp / t));
     }
 
@@ -205,11 +222,11 @@ public final class ComputeCost {
      * {@return seconds of one layer's fp8 casts, forward and backward}: fp8-mixed runs only the four weight GEMMs in
      * fp8 (Transformer Engine's recipe; Micikevicius et al. 2022): each GEMM's bf16 input is read and written back as
      * fp8 with its transposed copy for the backward (2 + 1 + 1 B per element: qkv's and fc1's inputs h each, proj's
-     * h/t, fc2's f/t per token), and in backward each output gradient is cast (2 + 1 B: h + 2·kvWidth and the MLP's
+     * h/t, fc2's f/t per token; an MoE layer's MLP terms k-fold), and in backward each output gradient is cast (2 + 1 B: h + 2·kvWidth and the MLP's
      * first output over t, proj's and fc2's h). Attention, norms, element-wise kernels and the scaling stay bf16.
      */
     double fp8Casts(ModelSpec model, ParallelPlan plan, double tokens) {
-        double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
+        double t = plan.tp(), h = model.hidden(), f = model.moe().activeExperts() * (double) model.ffnHidden();
         double mlpOut = (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f;
         double forward = 4.0 * tokens * (2 * h + h / t + f / t);
         double backward = 3.0 * tokens * ((h + mlpOut) / t + 2.0 * model.kvWidthPerRank(plan.tp()) + 2 * h);

@@ -79,6 +79,8 @@ public final class ExecLimits {
                     + " model.layers (" + e.model().layers() + "; uneven stages are predicted, not executed)", virtualStages);
         if (parameters > MAX_PARAMETERS)
             throw new NotExecutable("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
+        if (e.model().isMoe())
+            throw new NotExecutable("model.moe", "the executed GPT has dense MLPs (leave moe out)", e.model().moe().experts() + " experts");
         if (e.model().dropout())
             throw new NotExecutable("model.dropout", "executed models have no dropout (set it false)", true);
         if (e.model().flashAttention())

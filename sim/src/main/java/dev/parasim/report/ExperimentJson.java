@@ -59,9 +59,11 @@ final class ExperimentJson {
     }
 
     static Map<String, Object> model(ModelSpec m) {
-        return ordered("name", m.name(), "layers", m.layers(), "hidden", m.hidden(), "heads", m.heads(),
+        Map<String, Object> model = ordered("name", m.name(), "layers", m.layers(), "hidden", m.hidden(), "heads", m.heads(),
                 "kvHeads", m.kvHeads(), "ffnHidden", m.ffnHidden(), "vocab", m.vocab(), "seqLen", m.seqLen(),
                 "mlp", m.mlp().label(), "tiedEmbeddings", m.tiedEmbeddings(), "dropout", m.dropout());
+        if (m.isMoe()) model.put("moe", ordered("experts", m.moe().experts(), "topK", m.moe().topK()));
+        return model;
     }
 
     static Map<String, Object> cluster(ClusterSpec c) {

@@ -50,6 +50,11 @@ final class Headlines {
         boolean gpt = m.mlp() == dev.parasim.spec.MlpKind.GELU && m.kvWidth() == m.hidden() && m.ffnHidden() == 4L * m.hidden();
         if (gpt) return "72·B·s·L·h²(1 + s/(6h) + V/(12Lh)) (GPT: GELU MLP of 4h, one KV head per head)";
         // Flops.forwardPerToken: 2 FLOPs per GEMM weight, 4·s·h for attention, 2·h·V for the logits; ×3 for backward.
+        if (m.isMoe())
+            return String.format(Locale.ROOT, "3·B·s·(L·(2·W + 4·s·h) + 2·h·V), W = h(h + 2·h_kv) + h² + k·%d·h·f + h·E = %s GEMM weights "
+                            + "a token runs through per layer (%s experts, k = %d of E = %d, h_kv = %d, f = %d)",
+                    m.mlp() == dev.parasim.spec.MlpKind.SWIGLU ? 3 : 2, Units.count(Math.round(dev.parasim.workload.Flops.gemmWeights(m))),
+                    m.mlp() == dev.parasim.spec.MlpKind.SWIGLU ? "SwiGLU" : "GELU", m.moe().topK(), m.moe().experts(), m.kvWidth(), m.ffnHidden());
         return String.format(Locale.ROOT, "3·B·s·(L·(2·W + 4·s·h) + 2·h·V), W = h(h + 2·h_kv) + h² + %d·h·f = %s GEMM weights per layer "
                         + "(%s MLP, h_kv = %d, f = %d)", m.mlp() == dev.parasim.spec.MlpKind.SWIGLU ? 3 : 2,
                 Units.count(Math.round(dev.parasim.workload.Flops.gemmWeights(m))), m.mlp() == dev.parasim.spec.MlpKind.SWIGLU ? "SwiGLU" : "GELU",

@@ -48,6 +48,7 @@ public final class PredictionJson {
         m.put("sequenceParallel", plan.sequenceParallel());
         m.put("world", plan.world());
         m.put("parameters", p.parameters());
+        if (p.activeParameters() != p.parameters()) m.put("activeParameters", p.activeParameters());
         m.put("memory", memory(p.memory()));
         m.put("comm", comm(p.comm()));
         Map<String, Object> time = new LinkedHashMap<>();

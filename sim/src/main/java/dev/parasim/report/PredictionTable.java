@@ -15,8 +15,12 @@ public final class PredictionTable {
 
     public static String render(Experiment e, List<PlanPrediction> predictions) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%s: %s (%.2fB parameters) on %s, %d GPUs; global batch %d, micro-batch %d, %s, recompute %s%n%n",
-                e.name(), e.model().name(), predictions.get(0).parameters() / 1e9, e.cluster().name(), e.cluster().gpus(),
+        PlanPrediction first = predictions.get(0);
+        String parameters = String.format(Locale.ROOT, "%.2fB parameters", first.parameters() / 1e9)
+                + (e.model().isMoe() ? String.format(Locale.ROOT, ", %.2fB active: %d of %d experts", first.activeParameters() / 1e9,
+                e.model().moe().topK(), e.model().moe().experts()) : "");
+        out.append(String.format(Locale.ROOT, "%s: %s (%s) on %s, %d GPUs; global batch %d, micro-batch %d, %s, recompute %s%n%n",
+                e.name(), e.model().name(), parameters, e.cluster().name(), e.cluster().gpus(),
                 e.training().globalBatch(), e.training().microBatch(), e.training().precision(), e.training().recompute()));
         int width = Math.max(4, predictions.stream().mapToInt(p -> p.plan().name().length()).max().orElse(4));
         String name = "%-" + width + "s";

@@ -8,10 +8,17 @@ package dev.parasim.spec;
  *                after each block's two residual branches), whose masks and dropped probabilities are
  *                activation memory (Korthikanti et al. 2022 eq. 1 counts them); the executed GPT has none
  * @param attention how the attention core runs ({@link AttentionKernel}): eager keeps the a·s² scores, flash does not
+ * @param moe       the layers' mixture of experts ({@link Moe}), or {@link Moe#NONE} for a dense MLP
  */
 public record ModelSpec(String name, int layers, int hidden, int heads, int kvHeads, int ffnHidden,
                         int vocab, int seqLen, MlpKind mlp, boolean tiedEmbeddings, boolean dropout,
-                        AttentionKernel attention) {
+                        AttentionKernel attention, Moe moe) {
+
+    /** A dense model ({@link Moe#NONE}). */
+    public ModelSpec(String name, int layers, int hidden, int heads, int kvHeads, int ffnHidden,
+                     int vocab, int seqLen, MlpKind mlp, boolean tiedEmbeddings, boolean dropout, AttentionKernel attention) {
+        this(name, layers, hidden, heads, kvHeads, ffnHidden, vocab, seqLen, mlp, tiedEmbeddings, dropout, attention, Moe.NONE);
+    }
 
     /** A model with eager attention (Korthikanti et al.'s accounting, the executed GPT's kernel). */
     public ModelSpec(String name, int layers, int hidden, int heads, int kvHeads, int ffnHidden,
@@ -32,7 +39,15 @@ public record ModelSpec(String name, int layers, int hidden, int heads, int kvHe
         if (kvHeads > heads || heads % kvHeads != 0)
             throw new SpecException("kvHeads", "must divide heads (" + heads + ")", kvHeads);
         if (attention == null) throw new SpecException("attention", "is required", null);
+        if (moe == null) throw new SpecException("moe", "is required", null);
+        double mlpWeights = (double) layers * moe.mlps() * 3 * hidden * ffnHidden;
+        if (mlpWeights > Limits.MAX_MLP_WEIGHTS)
+            throw new SpecException(moe.present() ? "moe.experts" : "ffnHidden", "must keep layers·experts·3·hidden·ffnHidden at most "
+                    + Limits.MAX_MLP_WEIGHTS, moe.present() ? moe.experts() : ffnHidden);
     }
+
+    /** {@return whether the layers' MLPs are a mixture of experts} */
+    public boolean isMoe() { return moe.present(); }
 
     public int headDim() { return hidden / heads; }
 
@@ -56,6 +71,6 @@ public record ModelSpec(String name, int layers, int hidden, int heads, int kvHe
 
     /** {@return a copy with another attention kernel} */
     public ModelSpec withAttention(AttentionKernel kernel) {
-        return new ModelSpec(name, layers, hidden, heads, kvHeads, ffnHidden, vocab, seqLen, mlp, tiedEmbeddings, dropout, kernel);
+        return new ModelSpec(name, layers, hidden, heads, kvHeads, ffnHidden, vocab, seqLen, mlp, tiedEmbeddings, dropout, kernel, moe);
     }
 }

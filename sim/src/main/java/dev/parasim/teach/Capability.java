@@ -4,8 +4,8 @@ import dev.parasim.spec.Node;
 
 /** What ParaSim cannot compute yet; a question that needs one says so and {@code sim explain --missing} lists it. */
 public enum Capability implements Node.Labelled {
-    MOE("moe", "mixture-of-experts layers (router, experts, capacity) in the model spec",
-            "模型规格中的 MoE 层(路由、专家、容量)"),
+    MOE_ROUTING("moe-routing", "MoE routing beyond balanced and dropless (expert capacity, load imbalance)",
+            "超出均衡、无丢弃假设的 MoE 路由(专家容量、负载不均)"),
     EXPERT_PARALLEL("expert-parallel", "expert parallelism (ep, AllToAll dispatch and combine) in plans",
             "计划中的专家并行(ep、AllToAll 分发与合并)"),
     EXECUTED_RECOMPUTE("executed-recompute", "recomputation executed on Spark (the executed GPT keeps every activation)",

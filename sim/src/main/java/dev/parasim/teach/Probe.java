@@ -111,7 +111,8 @@ public sealed interface Probe {
     }
 
     enum FactKind implements Node.Labelled {
-        PARAMETERS("parameters", Quantity.COUNT), LAYER_PARAMETERS("layer-parameters", Quantity.COUNT),
+        PARAMETERS("parameters", Quantity.COUNT), ACTIVE_PARAMETERS("active-parameters", Quantity.COUNT),
+        LAYER_PARAMETERS("layer-parameters", Quantity.COUNT),
         EMBEDDING_PARAMETERS("embedding-parameters", Quantity.COUNT),
         MODEL_FLOPS_PER_STEP("model-flops-per-step", Quantity.FLOPS),
         HARDWARE_FLOPS_PER_STEP("hardware-flops-per-step", Quantity.FLOPS),

@@ -124,6 +124,7 @@ public final class ProbeValues {
         int k = precision.optimizerBytesPerParam(training.optimizer());
         return switch (fact) {
             case PARAMETERS -> Parameters.total(model);
+            case ACTIVE_PARAMETERS -> Parameters.active(model);
             case LAYER_PARAMETERS -> Parameters.perLayer(model);
             case EMBEDDING_PARAMETERS -> Parameters.embedding(model);
             case MODEL_FLOPS_PER_STEP -> Flops.model(model, training.globalBatch());

@@ -44,11 +44,12 @@ public final class Flops {
      * policy keeps every other GEMM's output in forward order, from the first, and recomputes the rest. The GEMMs are
      * counted as the layer issues them: GPT's fused qkv, proj, fc1, fc2 (Megatron's, nanoGPT's and MPT's layout) keep
      * qkv and fc1 and recompute proj and fc2, h² + f·h; a SwiGLU layer's q, k, v, o, gate, up, down (torchtitan's and
-     * Hugging Face's Llama) keep q, v, gate and down and recompute k, o and up, h·kvWidth + h² + h·f.
+     * Hugging Face's Llama) keep q, v, gate and down and recompute k, o and up, h·kvWidth + h² + h·f. In an MoE layer
+     * each of a token's k experts counts as its MLP (k·f·h), the router's output kept.
      */
     public static double opRecomputedGemmWeights(ModelSpec m) {
-        double h = m.hidden(), f = m.ffnHidden();
-        return m.mlp() == MlpKind.SWIGLU ? h * m.kvWidth() + h * h + h * f : h * h + f * h;
+        double h = m.hidden(), f = m.ffnHidden(), k = m.moe().activeExperts();
+        return m.mlp() == MlpKind.SWIGLU ? h * m.kvWidth() + h * h + k * h * f : h * h + k * f * h;
     }
 
     /**
@@ -60,10 +61,14 @@ public final class Flops {
         return 2.0 * opRecomputedGemmWeights(m) + (m.flashAttention() ? 0 : 4.0 * m.seqLen() * m.hidden());
     }
 
-    /** {@return weights of one layer's GEMMs (12h² for GPT)} */
+    /**
+     * {@return weights of one layer's GEMMs a token runs through (12h² for GPT)}: an MoE layer's router (h·E) and its k
+     * experts' MLPs, not all E
+     */
     public static double gemmWeights(ModelSpec m) {
         double h = m.hidden(), kv = m.kvWidth(), f = m.ffnHidden();
-        return h * (h + 2 * kv) + h * h + (m.mlp() == MlpKind.SWIGLU ? 3 : 2) * h * f;
+        double mlp = m.moe().activeExperts() * (m.mlp() == MlpKind.SWIGLU ? 3 : 2) * h * f;
+        return h * (h + 2 * kv) + h * h + mlp + (double) h * m.moe().experts();
     }
 
     /** Megatron's closed form for GPT, for tests: 72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)). */

@@ -30,21 +30,46 @@ public final class Parameters {
         return perLayerSharded(m, 1) + perLayerReplicated(m);
     }
 
-    /** {@return parameters of one layer that tensor parallelism splits: weight matrices and column-parallel biases, per rank} */
+    /**
+     * {@return parameters of one layer that tensor parallelism splits: weight matrices and column-parallel biases, per
+     * rank}; an MoE layer holds {@code moe.experts} MLPs ({@link #mlp} each), every one split over t as a dense MLP is
+     */
     public static long perLayerSharded(ModelSpec m, int tp) {
-        long h = m.hidden(), kv = m.kvWidth(), f = m.ffnHidden();
+        long h = m.hidden(), kv = m.kvWidth();
         long q = h * h + (m.gptFamily() ? h : 0);
         long proj = h * h;
-        long mlp = m.mlp() == MlpKind.SWIGLU ? 3 * h * f : 2 * h * f + f;
+        long mlps = m.moe().mlps() * mlp(m);
         // K and V (with biases for GPT): split over t, or one replicated head per rank when t > kvHeads (ModelSpec.kvWidthPerRank).
         long keysValues = 2 * kv * (h + (m.gptFamily() ? 1 : 0));
-        return (q + proj + mlp) / tp + (tp <= m.kvHeads() ? keysValues / tp : keysValues / m.kvHeads());
+        return (q + proj + mlps) / tp + (tp <= m.kvHeads() ? keysValues / tp : keysValues / m.kvHeads());
     }
 
-    /** {@return parameters of one layer every tensor-parallel rank keeps whole: norms and row-parallel biases} */
+    /** {@return parameters of one MLP (one expert of an MoE layer)}: SwiGLU 3·h·f, GeLU 2·h·f and fc1's bias f */
+    public static long mlp(ModelSpec m) {
+        long h = m.hidden(), f = m.ffnHidden();
+        return m.mlp() == MlpKind.SWIGLU ? 3 * h * f : 2 * h * f + f;
+    }
+
+    /**
+     * {@return parameters of one layer every tensor-parallel rank keeps whole: norms and row-parallel biases, and an MoE
+     * layer's router, h·E (Megatron-Core keeps it whole on every TP rank; each rank routes the tokens it holds)}
+     */
     public static long perLayerReplicated(ModelSpec m) {
         long h = m.hidden();
-        return m.gptFamily() ? 2 * 2 * h + 2 * h : 2 * h;
+        return (m.gptFamily() ? 2 * 2 * h + 2 * h : 2 * h) + router(m);
+    }
+
+    /** {@return an MoE layer's router weights, h·E; none in a dense layer} */
+    public static long router(ModelSpec m) {
+        return (long) m.hidden() * m.moe().experts();
+    }
+
+    /**
+     * {@return parameters one token runs through}: every parameter but the experts a token is not routed to, E − k MLPs
+     * per layer; the total for a dense model. Mixtral 8x7B: 12.9B of 46.7B (Jiang et al. 2024 §2: 13B of 47B).
+     */
+    public static long active(ModelSpec m) {
+        return total(m) - (long) m.layers() * (m.moe().mlps() - m.moe().activeExperts()) * mlp(m);
     }
 
     /** {@return the token embedding V·h, plus s·h learned positions for the GPT family} */
@@ -133,7 +158,9 @@ public final class Parameters {
         int[] tensors = new int[layersPerStage + (first ? 1 : 0) + (last ? 1 : 0)];
         int i = 0;
         if (first) tensors[i++] = m.gptFamily() ? 2 : 1;
-        for (int l = 0; l < layersPerStage; l++) tensors[i++] = m.gptFamily() ? 12 : 7;
+        // An MoE layer: attention and norms (GPT 8, Llama 4), the router and each expert's MLP tensors (GPT 4, Llama 3).
+        int layer = m.isMoe() ? (m.gptFamily() ? 8 + 1 + 4 * m.moe().experts() : 4 + 1 + 3 * m.moe().experts()) : m.gptFamily() ? 12 : 7;
+        for (int l = 0; l < layersPerStage; l++) tensors[i++] = layer;
         if (last) tensors[i] = m.normStatistics() + (m.tiedEmbeddings() && pp == 1 ? 0 : 1);
         return tensors;
     }
@@ -143,7 +170,8 @@ public final class Parameters {
      * parallelism}, each all-reduced on its own (Korthikanti et al. 2022 §4.2.2): the norms' parameters, which every TP
      * rank keeps whole but applies to its own sequence shard, and the learned positions added to it — for the GPT family
      * wpe (s·h) on the first stage, per layer ln1's and ln2's gain and bias, the final norm's gain and bias on the last;
-     * for the Llama family (rotary positions, RMSNorm) per layer the two norms' gains and the final norm's gain
+     * for the Llama family (rotary positions, RMSNorm) per layer the two norms' gains and the final norm's gain; an MoE
+     * layer's router (h·E) as well
      */
     public static List<Long> sequenceParallelPartialGrads(ModelSpec model, long layers, boolean first, boolean last) {
         List<Long> tensors = new ArrayList<>();
@@ -157,14 +185,19 @@ public final class Parameters {
 
     /**
      * {@return {@link #sequenceParallelPartialGrads}' tensors grouped by size, in the same order}: wpe on the first stage
-     * (GPT family), then the norms' tensors of every layer and of the final norm on the last, all of h elements (one entry
-     * per size, however many layers: what the accountant sums for every plan of a sweep)
+     * (GPT family), then the norms' tensors of every layer and of the final norm on the last, all of h elements, then an
+     * MoE model's routers, h·E each (one entry per size, however many layers: what the accountant sums for every plan of
+     * a sweep)
      */
     public static List<Tensors> sequenceParallelPartialGradSizes(ModelSpec model, long layers, boolean first, boolean last) {
         int perNorm = normTensors(model);
         Tensors hidden = new Tensors(model.hidden(), 2 * perNorm * layers + (last ? perNorm : 0));
-        if (!first || !model.gptFamily()) return List.of(hidden);
-        return List.of(new Tensors((long) model.seqLen() * model.hidden(), 1), hidden);
+        List<Tensors> sizes = new ArrayList<>(3);
+        if (first && model.gptFamily()) sizes.add(new Tensors((long) model.seqLen() * model.hidden(), 1));
+        sizes.add(hidden);
+        // An MoE layer's router is whole on every TP rank and routes the rank's sequence shard: its gradient is partial too.
+        if (model.isMoe() && layers > 0) sizes.add(new Tensors(router(model), layers));
+        return sizes;
     }
 
     /**

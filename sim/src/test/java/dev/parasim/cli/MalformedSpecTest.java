@@ -44,6 +44,8 @@ class MalformedSpecTest {
                 Arguments.of("plans[1].zero=4", "plans[1].zero: must be in 0..3, found 4"),
                 Arguments.of("training.precision=fp16", "training.precision: must be one of fp32|bf16-mixed|fp8-mixed, found \"fp16\""),
                 Arguments.of("training.recompute=some", "training.recompute: must be one of none|selective|selective-ops|full, found \"some\""),
+                Arguments.of("model.moe={experts: 8, topK: 9}", "model.moe.topK: must not exceed moe.experts (8), found 9"),
+                Arguments.of("model.moe={experts: 8}", "model.moe.topK: is required, found nothing"),
                 Arguments.of("training.crossEntropy=fused", "training.crossEntropy: must be one of in-place|out-of-place, found \"fused\""),
                 Arguments.of("training.zeroGathers=layers", "training.zeroGathers: must be one of units|tensors, found \"layers\""),
                 Arguments.of("plans[2].schedule=pipedream", "plans[2].schedule: must be one of gpipe|1f1b|interleaved|zb-h1, found \"pipedream\""),

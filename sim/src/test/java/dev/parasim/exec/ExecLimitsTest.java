@@ -90,6 +90,14 @@ class ExecLimitsTest {
     }
 
     @Test
+    void mixturesOfExpertsAreRejected() {
+        Experiment moe = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false, moe: {experts: 4, topK: 2}}",
+                "{name: a, dp: 8}", true);
+        assertEquals("model.moe: the executed GPT has dense MLPs (leave moe out), found \"4 experts\"", assertThrows(NotExecutable.class,
+                () -> ExecLimits.check(moe, moe.plans().get(0), ExecModels.parameters(moe.model()))).getMessage());
+    }
+
+    @Test
     void anOutOfPlaceCrossEntropyIsRejected() {
         Experiment loss = SpecLoader.parse(training(TINY, "crossEntropy: out-of-place"), List.of());
         assertEquals("training.crossEntropy: the executed GPT writes the logits' gradient over its softmax (in-place), found out-of-place",

@@ -231,4 +231,21 @@ class ActivationsTest {
         assertEquals(8.0 * 16384 * 128256 / 8, Activations.crossEntropyBackward(llama, plan(8, 1, true), 2,
                 dev.parasim.spec.CrossEntropy.OUT_OF_PLACE), 0);
     }
+
+    /**
+     * An MoE layer keeps each token's k experts' MLP tensors, the k dispatched copies of its input (k − 1 more than a
+     * dense MLP's input), the k expert outputs the combine weights, and the router's E fp32 probabilities.
+     */
+    @Test
+    void mixtureOfExpertsKeepsTheActiveExpertsAndTheDispatch() {
+        ModelSpec mixtral = dev.parasim.spec.load.SpecLoader.modelPreset("mixtral-8x7b");
+        double tokens = 4096, h = 4096, f = 14336, kv = 1024, k = 2;
+        // Dense terms at 2 B (norm inputs, column-parallel inputs 4h, Q/K/V and proj input 2h + 2kv, SwiGLU 3f per
+        // expert), flash's logsumexp (32 heads, fp32), then the dispatch: (2k − 1)·h at 2 B and 8 router probabilities.
+        double expected = tokens * (2 * (4 * h + 2 * h + 2 * kv + k * 3 * f) + 4 * 32 + 2 * (2 * k - 1) * h + 4 * 8);
+        assertEquals(expected, Activations.perLayer(mixtral, plan(1, 1, false), 1, Recompute.NONE, 2), 1e-3);
+        // SP splits the dispatch as it splits the norms' inputs (t = 4; the experts' MLP terms over t too).
+        double sp = tokens * (2 * ((4 * h + 2 * h + k * 3 * f) / 4 + 2 * kv / 4) + 4 * 32 / 4.0 + (2 * (2 * k - 1) * h + 4 * 8) / 4);
+        assertEquals(sp, Activations.perLayer(mixtral, plan(4, 1, true), 1, Recompute.NONE, 2), 1e-3);
+    }
 }

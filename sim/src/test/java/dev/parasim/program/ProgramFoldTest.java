@@ -93,6 +93,31 @@ class ProgramFoldTest {
         for (Case c : cases) assertFolds(c);
     }
 
+    /** MoE layers (GPT and SwiGLU experts, top 2 of 4): every expert's parameters, the routers' SP gradients, k experts' FLOPs. */
+    @Test
+    void foldedProgramEqualsTheAccountantForMixturesOfExperts() {
+        List<Case> cases = new ArrayList<>();
+        for (String mlp : new String[] {"gelu", "swiglu"})
+            for (String recompute : new String[] {"none", "selective-ops", "full"}) {
+                Experiment e = Fixtures.experiment("""
+                        name: moe
+                        model: {preset: tiny-gpt, layers: 4, hidden: 64, heads: 4, kvHeads: 2, ffnHidden: 128, vocab: 96, seqLen: 32, mlp: %s,
+                                moe: {experts: 4, topK: 2}}
+                        cluster: {preset: cpu-8}
+                        training: {globalBatch: 16, microBatch: 1, precision: bf16-mixed, recompute: %s, bucketMB: 0.004}
+                        plans:
+                          - {name: ddp, dp: 8}
+                          - {name: zero3, dp: 8, zero: 3}
+                          - {name: tp2-sp-zero1, dp: 4, tp: 2, sequenceParallel: true, zero: 1}
+                          - {name: tp2-pp2-zero2, dp: 2, tp: 2, pp: 2, zero: 2}
+                          - {name: pp2-interleaved-zero3, dp: 4, pp: 2, schedule: interleaved, chunks: 2, zero: 3}
+                        """.formatted(mlp, recompute));
+                for (ParallelPlan plan : e.plans()) cases.add(new Case(e, plan));
+            }
+        assertEquals(30, cases.size());
+        for (Case c : cases) assertFolds(c);
+    }
+
     static void assertFolds(Case c) {
         StepProgram program = StepProgram.of(c.e(), c.plan());
         String at = c.plan() + " " + c.e().training();

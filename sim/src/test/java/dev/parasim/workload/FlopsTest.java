@@ -48,4 +48,15 @@ class FlopsTest {
         // Llama 3 8B (flash, kept): k, o and up, 2·(4096·1024 + 4096² + 4096·14336) = 159,383,552 a token.
         assertEquals(159_383_552.0, Flops.opRecomputedPerToken(SpecLoader.modelPreset("llama3-8b")), 0);
     }
+
+    /** An MoE layer's token runs through the router and its k experts: Mixtral's 2 of 8. */
+    @org.junit.jupiter.api.Test
+    void mixtureOfExpertsCountsTheActiveExperts() {
+        ModelSpec m = SpecLoader.modelPreset("mixtral-8x7b");
+        // qkv 4096 · (4096 + 2 · 1024), proj 4096², 2 experts × 3 · 4096 · 14336, router 4096 · 8.
+        assertEquals(25_165_824.0 + 16_777_216 + 352_321_536 + 32_768, Flops.gemmWeights(m), 0);
+        double perToken = 32 * (2 * 394_297_344.0 + 4.0 * 4096 * 4096) + 2.0 * 4096 * 32000;
+        assertEquals(perToken, Flops.forwardPerToken(m), 0);
+        assertEquals(3 * 64 * 4096 * perToken, Flops.model(m, 64), 1);
+    }
 }

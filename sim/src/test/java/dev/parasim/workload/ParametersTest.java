@@ -93,4 +93,26 @@ class ParametersTest {
         assertEquals(4, Parameters.sequenceParallelPartialUnit(gpt3, false, false).length);
         assertEquals(2, Parameters.sequenceParallelPartialUnit(gpt3, false, true).length);
     }
+
+    /** Mixtral 8x7B (Jiang et al. 2024): 46,702,792,704 parameters as released, 12.9B of them active per token. */
+    @Test
+    void mixtureOfExpertsCountsEveryExpertAndActivatesTopK() {
+        ModelSpec m = SpecLoader.modelPreset("mixtral-8x7b");
+        assertEquals(46_702_792_704L, Parameters.total(m));
+        // Each layer: attention 41,943,040, norms 8,192, router 4,096 · 8, and 8 experts of 3 · 4,096 · 14,336.
+        assertEquals(41_943_040L + 8_192 + 32_768 + 8 * 176_160_768L, Parameters.perLayer(m));
+        assertEquals(46_702_792_704L - 32L * 6 * 176_160_768L, Parameters.active(m));
+        assertEquals(12_879_925_248L, Parameters.active(m));
+        // The router is kept whole on every TP rank, the experts split as a dense MLP is.
+        for (int tp : new int[] {1, 2, 4, 8})
+            assertEquals(Parameters.perLayer(m), tp * Parameters.perLayerSharded(m, tp) + Parameters.perLayerReplicated(m));
+        // Tensors a layer unit holds: q·k·v fused, proj, two norms, the router, 8 experts × (gate, up, down).
+        dev.parasim.spec.ParallelPlan plan = new dev.parasim.spec.ParallelPlan("p", 1, 1, 1, 1, dev.parasim.spec.ZeroStage.PARAMETERS,
+                dev.parasim.spec.PipelineSchedule.ONE_F_ONE_B, 1, false);
+        assertEquals(4 + 1 + 24, Parameters.stageUnitTensors(m, plan, 0)[1]);
+        // Under SP the routers' gradients are partial on each TP rank, as the norms' are.
+        assertEquals(java.util.List.of(new Parameters.Tensors(4096, 2 * 32 + 1), new Parameters.Tensors(4096L * 8, 32)),
+                Parameters.sequenceParallelPartialGradSizes(m, 32, true, true));
+        assertEquals(Parameters.total(SpecLoader.modelPreset("llama3-8b")), Parameters.active(SpecLoader.modelPreset("llama3-8b")));
+    }
 }

@@ -10,6 +10,7 @@ import dev.parasim.spec.GpuSpec;
 import dev.parasim.spec.LinkTier;
 import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
+import dev.parasim.spec.Moe;
 import dev.parasim.spec.Node;
 import dev.parasim.spec.Optimizer;
 import dev.parasim.spec.ParallelPlan;
@@ -149,10 +150,16 @@ public final class SpecLoader {
             return new ModelSpec(n.string("name", "custom"), n.integer("layers"), hidden, heads,
                     n.integer("kvHeads", heads), n.integer("ffnHidden", 4 * hidden), n.integer("vocab"),
                     n.integer("seqLen"), mlp, n.bool("tiedEmbeddings", mlp == MlpKind.GELU), n.bool("dropout", true),
-                    n.choice("attention", AttentionKernel.class, AttentionKernel.EAGER));
+                    n.choice("attention", AttentionKernel.class, AttentionKernel.EAGER), n.has("moe") ? moe(n.child("moe")) : Moe.NONE);
         });
         n.done();
         return spec;
+    }
+
+    static Moe moe(Node n) {
+        Moe moe = new Moe(n.integer("experts"), n.integer("topK"));
+        n.done();
+        return moe;
     }
 
     static ClusterSpec cluster(Node n) {
