@@ -166,7 +166,7 @@ public final class CommModel {
 
     /**
      * {@return ZeRO-3 parameter gathers per unit in one micro-batch's backward}: 1, except on demand
-     * ({@code training.zeroGathers: tensors}) under full recompute, 2. A fetched-on-demand tensor is released by its
+     * ({@code training.zeroGathers: tensors}) under full or operator-level recompute (both rerun the layer's modules), 2. A fetched-on-demand tensor is released by its
      * module's post-forward hook, and a checkpointed layer's recompute runs its modules' forward hooks again (DeepSpeed's
      * parameter coordinator sees the recompute as a forward: deepspeedai/DeepSpeed issue #4784, PR #8130), so the
      * recompute gathers a tensor, releases it, and the module's backward gathers it once more: forward, recompute and
@@ -174,7 +174,8 @@ public final class CommModel {
      * its recompute inside that unit's backward, with the unit's parameters still gathered.
      */
     public static int backwardGathers(Experiment e) {
-        return e.training().zeroGathers() == ZeroGathers.TENSORS && e.training().recompute() == Recompute.FULL ? 2 : 1;
+        Recompute r = e.training().recompute();
+        return e.training().zeroGathers() == ZeroGathers.TENSORS && (r == Recompute.FULL || r == Recompute.SELECTIVE_OPS) ? 2 : 1;
     }
 
     static void tensorParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,

@@ -129,7 +129,8 @@ public final class ComputeCost {
      * dropout's mask, which needs that GEMM's output, so only the residual add is left out. Megatron-LM's and DeepSpeed's
      * reentrant checkpoint replays the whole forward ({@code earlyStop} false). The operator-level recompute
      * ({@code selective-ops}) repeats the GEMMs whose outputs it does not keep ({@link #opRecomputedGemms}), every
-     * element-wise kernel of the forward, and an eager attention core (a flash kernel's output is kept). An MoE layer
+     * element-wise kernel of the forward, and an eager attention core (a flash kernel's output is kept); both replay an
+     * MoE layer's dispatch forward, outside the calibrated element-wise term's cap. An MoE layer
      * runs its router's GEMM, each of its E experts on k·T/E tokens (balanced routing; smaller GEMMs run at a lower
      * efficiency) and its dispatch ({@link #moeDispatchBytes}) forward and backward.
      */
@@ -161,9 +162,9 @@ public final class ComputeCost {
             case NONE -> 0;
             case SELECTIVE -> attention.forward();
             case SELECTIVE_OPS -> opRecomputedGemms(model, plan, tokens) + (model.flashAttention() ? 0 : attention.forward())
-                    + FORWARD_KERNELS * launch + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, false));
+                    + FORWARD_KERNELS * launch + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, false)) + dispatch;
             case FULL -> gemms.forward() - (earlyStop && !model.dropout() ? mlpOut.forward() : 0) + attention.forward() + FORWARD_KERNELS * launch
-                    + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, earlyStop));
+                    + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, earlyStop)) + dispatch;
         };
         return new PassTimes(layer.forward(), layer.backwardInput() + recomputed, layer.backwardWeight());
     }
@@ -213,7 +214,7 @@ public final class ComputeCost {
     double recomputedElementwise(ModelSpec model, ParallelPlan plan, double tokens, boolean earlyStop) {
         double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
         double replicated = FORWARD_REPLICATED_BYTES + (model.dropout() ? FORWARD_DROPOUT_BYTES : 0)
-                - (earlyStop ? LAST_RESIDUAL_BYTES : 0) + moeDispatchBytes(model);
+                - (earlyStop ? LAST_RESIDUAL_BYTES : 0);
         double mlp = model.moe().activeExperts() * (model.mlp() == MlpKind.SWIGLU ? 6.0 : 4.0) * f / h;
         return memoryBound(tokens * h * (replicated / (plan.sequenceParallel() ? t : 1) + mlp / t));
     }

@@ -21,7 +21,12 @@ import dev.parasim.workload.Parameters;
  *     workspace, b·s·h for the reduced activation (another b·s·h for SP's re-gathered input) and 2·b·s fp32 for the
  *     cross-entropy's fused sums, plus the two ring chunks (one sent, one received) of the collective running at the
  *     peak: on the last stage the cross-entropy sums, ⌈2·b·s/t⌉ fp32 each, else the last layer's output reduction,
- *     ⌈b·s·h/t⌉ each (Megatron's TP collectives reduce a b·s·h tensor that exists beside the kept activations).</li>
+ *     ⌈b·s·h/t⌉ each (Megatron's TP collectives reduce a b·s·h tensor that exists beside the kept activations).
+ *     On the last stage an out-of-place cross-entropy's backward ({@link Activations#crossEntropyBackward}) holds its
+ *     two gradients at the stage's activation peak, in place of the boundaries or ring chunks when larger: for pp = 1
+ *     and GPipe's and 1F1B's last stage that is when the head's first backward starts; an interleaved or ZB-H1 last
+ *     stage may peak elsewhere (other chunks in flight, W's inputs pending), so it is an upper bound there, where the
+ *     ZeRO-2/3 walks place it at the head's backward.</li>
  * <li>ZeRO-2 and 3, unit by unit as PyTorch FSDP with one wrapped unit per layer does (DeepSpeed's gradient buckets
  *     likewise): a unit's backward adds into its transient padded gradient, n·⌈Ψ_u/n⌉, until its ReduceScatter; under
  *     ZeRO-3 it also holds the unit's gathered parameters and the AllGather's last received chunk, ⌈Ψ_u/n⌉. Under PP

@@ -110,7 +110,7 @@ final class PipelineUnitBuffers {
             }
             boolean w = kind == 2, split = zb && kind == 1;
             if (split && !zero3) {   // ZeRO-2's B runs whole: received output gradient, then the sent input gradient
-                peak = Math.max(peak, held + in);
+                peak = Math.max(peak, held + in + (last ? loss : 0));   // the head's B starts with the loss's backward
                 peak = Math.max(peak, held - mB[c] + mW[c] + in + out);
                 continue;
             }

@@ -41,13 +41,15 @@ final class Headlines {
         rows.add(new Row("MFU (with attention FLOPs)", pct(p.mfu()), "model FLOPs / (step time · GPUs · peak); model FLOPs = " + modelFlopsFormula(e.model()),
                 "—", "Narayanan et al. 2021 (§5.1); MFU as in Chowdhery et al. 2022"));
         rows.add(new Row("MFU (6·N·D, no attention FLOPs)", pct(p.mfu6ND()),
-                "6 · parameters · tokens / (step time · GPUs · peak)", "—", "Kaplan et al. 2020 (C ≈ 6ND)"));
+                e.model().isMoe() ? "6 · active parameters · tokens / (step time · GPUs · peak)"
+                        : "6 · parameters · tokens / (step time · GPUs · peak)", "—", "Kaplan et al. 2020 (C ≈ 6ND)"));
         return rows;
     }
 
     /** {@return the model-FLOPs formula in this model's own terms: Megatron's closed form for a GPT, its general form otherwise} */
     static String modelFlopsFormula(dev.parasim.spec.ModelSpec m) {
-        boolean gpt = m.mlp() == dev.parasim.spec.MlpKind.GELU && m.kvWidth() == m.hidden() && m.ffnHidden() == 4L * m.hidden();
+        boolean gpt = m.mlp() == dev.parasim.spec.MlpKind.GELU && m.kvWidth() == m.hidden() && m.ffnHidden() == 4L * m.hidden()
+                && !m.isMoe();
         if (gpt) return "72·B·s·L·h²(1 + s/(6h) + V/(12Lh)) (GPT: GELU MLP of 4h, one KV head per head)";
         // Flops.forwardPerToken: 2 FLOPs per GEMM weight, 4·s·h for attention, 2·h·V for the logits; ×3 for backward.
         if (m.isMoe())
@@ -90,8 +92,9 @@ final class Headlines {
         String scores = dropout ? "5·a·s/(h·t)" : "2·a·s/(h·t)";
         if (r == Recompute.FULL) perLayer = sp ? "2·s·b·h/t (layer input only)" : "2·s·b·h (layer input only)";
         else if (r == Recompute.SELECTIVE) perLayer = "s·b·h·" + (sp ? linear : "(" + linear + ")");
-        else if (r == Recompute.SELECTIVE_OPS) perLayer = "s·b·h·" + (sp ? "18/t" : "(2 + 16/t)")
-                + " (layer input, qkv and fc1 outputs, the flash kernel's output)";
+        else if (r == Recompute.SELECTIVE_OPS) perLayer = "s·b·h·" + (e.model().flashAttention()
+                ? (sp ? "18/t" : "(2 + 16/t)") + " (GPT layout: layer input, qkv and fc1 outputs, the flash kernel's output)"
+                : (sp ? "16/t" : "(2 + 14/t)") + " (GPT layout: layer input, qkv and fc1 outputs)");
         else perLayer = "s·b·h·(" + linear + " + " + scores + ")";
         String inFlight = plan.pp() == 1 ? "× L layers"
                 : switch (plan.schedule()) {
@@ -101,6 +104,7 @@ final class Headlines {
                             + " (Qi et al. 2024)";
                     case INTERLEAVED -> "× L·(1 + (p−1)/(p·v)) on the first stage";
                 };
+        if (e.model().isMoe()) perLayer += " (a dense MLP's; an MoE layer keeps its k experts' terms and the dispatch)";
         return perLayer + " per layer" + (dropout ? "" : " (no dropout)") + " " + inFlight
                 + "; the total adds norm statistics and edge terms (each chunk's output, the final norm, the fp32 softmax 4·b·s·V/t)";
     }
@@ -118,7 +122,7 @@ final class Headlines {
         double perLayer = switch (e.training().recompute()) {
             case FULL -> 2 * s * b * h / (sp ? t : 1);
             case SELECTIVE -> s * b * h * linear;
-            case SELECTIVE_OPS -> s * b * h * (sp ? 18 / t : 2 + 16 / t);
+            case SELECTIVE_OPS -> s * b * h * (sp ? 0 : 2) + s * b * h * (e.model().flashAttention() ? 16 : 14) / t + (sp ? 2 * s * b * h / t : 0);
             case NONE -> s * b * h * (linear + (dropout ? 5 : 2) * a * sFull / (h * t));
         };
         double p = plan.pp(), v = plan.chunks(), m = e.microBatches(plan);

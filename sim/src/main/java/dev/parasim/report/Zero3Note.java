@@ -14,7 +14,7 @@ import java.util.Optional;
 
 /**
  * Why a ZeRO-3 plan's step is what it is, in one sentence: a micro-batch issues two gathers and one reduce-scatter per
- * unit (FSDP) or per parameter tensor (DeepSpeed's on-demand fetch; three gathers under full recompute,
+ * unit (FSDP) or per parameter tensor (DeepSpeed's on-demand fetch; three gathers under full or operator-level recompute,
  * {@code analytic.CommModel.backwardGathers}), each paying at least the ring latency (n − 1)·α of
  * its data-parallel group whatever its size, against the compute that can hide them ({@code analytic.StepTimeModel}).
  * This is what makes ZeRO-3 at 1,536 GPUs with one sequence per GPU slower than 3D parallelism (Narayanan et al. 2021, §5.2).

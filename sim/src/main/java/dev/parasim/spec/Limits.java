@@ -17,8 +17,11 @@ public final class Limits {
     public static final int MAX_FFN_HIDDEN = 1_048_576;
     /** Experts of an MoE layer. */
     public static final int MAX_EXPERTS = 1_024;
-    /** Weights of a model's MLPs, layers · experts · 3 · hidden · ffnHidden: parameter counts stay far from a long's range. */
-    public static final double MAX_MLP_WEIGHTS = 1e17;
+    /**
+     * Weights of a model's MLPs, layers · experts · 3 · hidden · ffnHidden, so that parameter counts and their bytes stay
+     * within a long: above the largest dense model the other limits allow (2,048 · 3 · 65,536 · 1,048,576 ≈ 4.2·10^17).
+     */
+    public static final double MAX_MLP_WEIGHTS = 4.5e17;
     public static final int MAX_VOCAB = 16_777_216;
     public static final int MAX_SEQ_LEN = 1_048_576;
     /** Each of dp, tp, pp, cp and chunks, and their product the world size; also a cluster's GPU count. */

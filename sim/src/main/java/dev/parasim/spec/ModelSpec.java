@@ -43,7 +43,7 @@ public record ModelSpec(String name, int layers, int hidden, int heads, int kvHe
         double mlpWeights = (double) layers * moe.mlps() * 3 * hidden * ffnHidden;
         if (mlpWeights > Limits.MAX_MLP_WEIGHTS)
             throw new SpecException(moe.present() ? "moe.experts" : "ffnHidden", "must keep layers·experts·3·hidden·ffnHidden at most "
-                    + Limits.MAX_MLP_WEIGHTS, moe.present() ? moe.experts() : ffnHidden);
+                    + "4.5·10^17", moe.present() ? moe.experts() : ffnHidden);
     }
 
     /** {@return whether the layers' MLPs are a mixture of experts} */

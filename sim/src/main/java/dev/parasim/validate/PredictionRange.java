@@ -33,10 +33,13 @@ public record PredictionRange(double lowSeconds, double highSeconds, double erro
     /** The relative errors of the published runs of one GPU type in any of some regimes, predicted once per JVM. */
     private static final java.util.Map<String, double[]> ERRORS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** {@return the range of {@code p}'s step on {@code e}'s cluster, if published runs share its GPU type and a regime} */
+    /**
+     * {@return the range of {@code p}'s step on {@code e}'s cluster, if published runs share its GPU type and a regime}:
+     * none for an MoE model, as no bundled table has one
+     */
     public static Optional<PredictionRange> of(Experiment e, PlanPrediction p) {
         String gpu = family(e.cluster().gpu().name());
-        if (gpu == null) return Optional.empty();
+        if (gpu == null || e.model().isMoe()) return Optional.empty();
         Set<Validation.Regime> regimes = Validation.Regime.of(e.model().seqLen(), e.training().recompute(), e.training().precision(),
                 p.plan().zero() == ZeroStage.PARAMETERS && p.plan().tp() == 1 && p.plan().pp() == 1 && e.cluster().gpus() >= 128);
         double[] errors = ERRORS.computeIfAbsent(gpu + regimes, key -> errors(gpu, regimes));

@@ -44,8 +44,10 @@ public final class Flops {
      * policy keeps every other GEMM's output in forward order, from the first, and recomputes the rest. The GEMMs are
      * counted as the layer issues them: GPT's fused qkv, proj, fc1, fc2 (Megatron's, nanoGPT's and MPT's layout) keep
      * qkv and fc1 and recompute proj and fc2, h² + f·h; a SwiGLU layer's q, k, v, o, gate, up, down (torchtitan's and
-     * Hugging Face's Llama) keep q, v, gate and down and recompute k, o and up, h·kvWidth + h² + h·f. In an MoE layer
-     * each of a token's k experts counts as its MLP (k·f·h), the router's output kept.
+     * Hugging Face's Llama) keep q, v, gate and down and recompute k, o and up, h·kvWidth + h² + h·f. torchtitan counts
+     * {@code aten.mm} calls, which its bias-free Llama issues for every linear layer; for GPT's biased layers (addmm) and
+     * for MoE layers the same parity is an assumption: each of a token's k experts counts as the layer's MLP (k·f·h),
+     * and the router's GEMM (its output kept) is left out of the count.
      */
     public static double opRecomputedGemmWeights(ModelSpec m) {
         double h = m.hidden(), f = m.ffnHidden(), k = m.moe().activeExperts();

@@ -44,7 +44,10 @@ public final class Parameters {
         return (q + proj + mlps) / tp + (tp <= m.kvHeads() ? keysValues / tp : keysValues / m.kvHeads());
     }
 
-    /** {@return parameters of one MLP (one expert of an MoE layer)}: SwiGLU 3·h·f, GeLU 2·h·f and fc1's bias f */
+    /**
+     * {@return parameters of one MLP (one expert of an MoE layer) that TP splits}: SwiGLU 3·h·f, GeLU 2·h·f and fc1's bias
+     * f (GeLU's fc2 bias, h, is whole on every TP rank: {@link #perLayerReplicated})
+     */
     public static long mlp(ModelSpec m) {
         long h = m.hidden(), f = m.ffnHidden();
         return m.mlp() == MlpKind.SWIGLU ? 3 * h * f : 2 * h * f + f;
@@ -56,7 +59,8 @@ public final class Parameters {
      */
     public static long perLayerReplicated(ModelSpec m) {
         long h = m.hidden();
-        return (m.gptFamily() ? 2 * 2 * h + 2 * h : 2 * h) + router(m);
+        // GPT: two LayerNorms' gains and biases, proj's bias and each MLP's fc2 bias (one per expert).
+        return (m.gptFamily() ? 2 * 2 * h + h + m.moe().mlps() * h : 2 * h) + router(m);
     }
 
     /** {@return an MoE layer's router weights, h·E; none in a dense layer} */
@@ -69,7 +73,8 @@ public final class Parameters {
      * per layer; the total for a dense model. Mixtral 8x7B: 12.9B of 46.7B (Jiang et al. 2024 §2: 13B of 47B).
      */
     public static long active(ModelSpec m) {
-        return total(m) - (long) m.layers() * (m.moe().mlps() - m.moe().activeExperts()) * mlp(m);
+        long expert = mlp(m) + (m.gptFamily() ? m.hidden() : 0);
+        return total(m) - (long) m.layers() * (m.moe().mlps() - m.moe().activeExperts()) * expert;
     }
 
     /** {@return the token embedding V·h, plus s·h learned positions for the GPT family} */

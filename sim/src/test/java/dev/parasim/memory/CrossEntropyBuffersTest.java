@@ -60,11 +60,44 @@ class CrossEntropyBuffersTest {
     void fsdpWithTensorParallelismAddsAtMostTheShardOfBoth() {
         String plan = "{name: fsdp-tp, dp: 4, tp: 2, sequenceParallel: true, zero: 3}";
         long added = memory(plan, "out-of-place").peakBytes() - memory(plan, "in-place").peakBytes();
-        // The TP walk meters the gradients over what it holds as the head's backward starts; its earlier peak was lower.
-        assertTrue(added > LOSS / 2 * 0.9 && added <= LOSS / 2, "added " + added);
+        // The TP walk meters the gradients over what it holds as the head's backward starts, before the head unit's
+        // gradient; its earlier peak was lower (it had held that gradient and the next unit's gathers).
+        assertTrue(added > LOSS / 2 * 0.8 && added <= LOSS / 2, "added " + added);
     }
 
     private record ExperimentUnits(long[] units) {
         long last() { return units[units.length - 1]; }
+    }
+
+    /**
+     * ZB-H1 on two stages, with a vocabulary large enough (262,144 words at 16,384 tokens: 34.4 GB) that the loss's
+     * backward sets the last stage's peak: ZeRO-1's boundaries walk holds the gradients at the stage's activation peak in
+     * place of its received input (b·s·h at 2 B), ZeRO-2's and ZeRO-3's unit walks at the head's B, over less than that
+     * peak (W's inputs pending come later); the first stage holds no loss.
+     */
+    @Test
+    void zeroBubblePipelinesHoldThemOnTheLastStage() {
+        double loss = 8.0 * 16384 * 262144;
+        long boundary = 16384L * 1024 * 2;
+        for (int zero = 1; zero <= 3; zero++) {
+            String plan = "{name: zb, dp: 4, pp: 2, schedule: zb-h1, zero: " + zero + "}";
+            Experiment in = parse(plan, "in-place"), out = parse(plan, "out-of-place");
+            long last = MemoryModel.ofStage(out, out.plans().get(0), 1).peakBytes() - MemoryModel.ofStage(in, in.plans().get(0), 1).peakBytes();
+            long first = MemoryModel.ofStage(out, out.plans().get(0), 0).peakBytes() - MemoryModel.ofStage(in, in.plans().get(0), 0).peakBytes();
+            assertEquals(0, first, "ZeRO-" + zero + ", stage 0");
+            if (zero == 1) assertEquals(Math.round(loss) - boundary, last);
+            else assertTrue(last > loss * 0.9 && last <= loss, "ZeRO-" + zero + ": " + last);
+        }
+    }
+
+    private static Experiment parse(String plan, String crossEntropy) {
+        return SpecLoader.parse("""
+                name: loss
+                model: {name: wide-vocab, layers: 4, hidden: 1024, heads: 8, vocab: 262144, seqLen: 8192, mlp: swiglu,
+                        ffnHidden: 4096, dropout: false, attention: flash}
+                cluster: {preset: dgx-h100, nodes: 1}
+                training: {globalBatch: 64, microBatch: 2, precision: bf16-mixed, recompute: selective-ops, crossEntropy: %s}
+                plans: [%s]
+                """.formatted(crossEntropy, plan), List.of());
     }
 }

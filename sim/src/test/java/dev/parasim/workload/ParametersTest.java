@@ -115,4 +115,15 @@ class ParametersTest {
                 Parameters.sequenceParallelPartialGradSizes(m, 32, true, true));
         assertEquals(Parameters.total(SpecLoader.modelPreset("llama3-8b")), Parameters.active(SpecLoader.modelPreset("llama3-8b")));
     }
+
+    /** A GPT-family MoE layer: each expert has its own fc1 and fc2 weights and biases; the active count drops E − k of them. */
+    @Test
+    void gptExpertsCarryTheirOwnBiases() {
+        ModelSpec dense = new ModelSpec("g", 2, 64, 4, 4, 256, 96, 32, dev.parasim.spec.MlpKind.GELU, true, false);
+        ModelSpec moe = new ModelSpec("g", 2, 64, 4, 4, 256, 96, 32, dev.parasim.spec.MlpKind.GELU, true, false,
+                dev.parasim.spec.AttentionKernel.EAGER, new dev.parasim.spec.Moe(4, 2));
+        long expert = 2 * 64 * 256 + 256 + 64;   // fc1 and fc2 weights, fc1's and fc2's biases
+        assertEquals(Parameters.perLayer(dense) + 3 * expert + 64 * 4, Parameters.perLayer(moe));
+        assertEquals(Parameters.total(dense) + 2 * (expert + 64 * 4), Parameters.active(moe));
+    }
 }
