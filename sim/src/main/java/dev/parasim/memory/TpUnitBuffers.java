@@ -249,14 +249,9 @@ final class TpUnitBuffers {
         boolean gathers = zero3, reduces = shardsGrads && !split;
         Units headUnits = headUnits(c);
         if (c.last()) open(gathers, reduces, headUnits, headUnits);
-        if (c.last() && loss > 0) {
-            // An out-of-place cross-entropy's backward holds its two gradients over what the stage holds, before the head
-            // unit's gradient, which the head's GEMM backward opens after it (open() above has already counted it).
-            long headGrads = 0;
-            if (reduces) for (long g : headUnits.gradients()) headGrads += g;
-            at(loss - headGrads);
-        }
         if (c.last()) {
+            // An out-of-place loss's backward holds its gradients before the head's GEMMs open their gradient (open() did).
+            if (loss > 0) at(loss - (reduces ? java.util.Arrays.stream(headUnits.gradients()).sum() : 0));
             meter(-head);
             tpReduce();
             meter(-(out + normOut));
