@@ -1,6 +1,7 @@
 package dev.parasim.spec.load;
 
 import dev.parasim.spec.ClusterSpec;
+import dev.parasim.spec.CrossEntropy;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.Node;
 import dev.parasim.spec.Optimizer;
@@ -9,6 +10,7 @@ import dev.parasim.spec.Precision;
 import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
 import dev.parasim.spec.TrainingSpec;
+import dev.parasim.spec.ZeroGathers;
 import dev.parasim.spec.ZeroStage;
 import dev.parasim.spec.SweepSpec;
 
@@ -52,9 +54,12 @@ public final class SweepLoader {
         ClusterSpec cluster = SpecLoader.cluster(Node.of("cluster", tree.get("cluster")));
         List<Integer> gpus = ints(root, "gpus");
         Node t = root.child("training");
+        // The framework's settings hold for every plan; micro-batch and recompute are axes.
         TrainingSpec training = SpecException.at("training", () -> new TrainingSpec(t.integer("globalBatch"), 1,
                 t.choice("precision", Precision.class), t.choice("optimizer", Optimizer.class, Optimizer.ADAM),
-                Recompute.NONE, t.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), t.bool("tpCommOverlap", false)));
+                Recompute.NONE, t.number("bucketMB", TrainingSpec.DEFAULT_BUCKET_MB), t.bool("tpCommOverlap", false),
+                t.choice("zeroGathers", ZeroGathers.class, ZeroGathers.UNITS), t.bool("recomputeEarlyStop", false),
+                t.bool("gradReduceFp32", false), t.choice("crossEntropy", CrossEntropy.class, CrossEntropy.IN_PLACE)));
         t.done();
         Node a = root.child("axes");
         // Lists are read with absolute paths; only the record's own checks need the "axes" prefix.
