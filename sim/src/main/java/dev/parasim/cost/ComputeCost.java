@@ -141,9 +141,9 @@ public final class ComputeCost {
         // A dense MLP runs on every token; an MoE layer's E experts each on its k·T/E of them (balanced routing), in
         // smaller GEMMs, after the router's T × E logits.
         double experts = model.moe().mlps(), perExpert = tokens * model.moe().activeExperts() / experts;
-        PassTimes mlpOut = linear(perExpert, h, f / t).times(experts);
+        PassTimes mlpOut = linear(perExpert, h, f / t).times(experts), proj = linear(tokens, h, h / t);
         PassTimes gemms = linear(tokens, h / t + 2.0 * model.kvWidthPerRank(plan.tp()), h)
-                .plus(linear(tokens, h, h / t))
+                .plus(proj)
                 .plus(linear(perExpert, (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f / t, h).times(experts))
                 .plus(mlpOut);
         if (model.isMoe()) gemms = gemms.plus(linear(tokens, model.moe().experts(), h));
@@ -161,7 +161,7 @@ public final class ComputeCost {
         double recomputed = switch (recompute) {
             case NONE -> 0;
             case SELECTIVE -> attention.forward();
-            case SELECTIVE_OPS -> opRecomputedGemms(model, plan, tokens) + (model.flashAttention() ? 0 : attention.forward())
+            case SELECTIVE_OPS -> opRecomputedGemms(model, plan, tokens, perExpert, proj, mlpOut) + (model.flashAttention() ? 0 : attention.forward())
                     + FORWARD_KERNELS * launch + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, false)) + dispatch;
             case FULL -> gemms.forward() - (earlyStop && !model.dropout() ? mlpOut.forward() : 0) + attention.forward() + FORWARD_KERNELS * launch
                     + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, earlyStop)) + dispatch;
@@ -172,14 +172,14 @@ public final class ComputeCost {
     /**
      * {@return seconds of the forward GEMMs one layer's operator-level recompute repeats, on one GPU}: the ones
      * {@code Flops.opRecomputedGemmWeights} (package workload) names, split over t as TP splits them: proj and fc2
-     * (GPT); k, o and up (SwiGLU)
+     * (GPT: the layer's own {@code proj} and {@code mlpOut}); k, o and up (SwiGLU), each expert's up on its
+     * {@code perExpert} tokens
      */
-    double opRecomputedGemms(ModelSpec model, ParallelPlan plan, double tokens) {
-        double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
-        double experts = model.moe().mlps(), perExpert = tokens * model.moe().activeExperts() / experts;
-        return linear(tokens, h, h / t).forward() + (model.mlp() == MlpKind.SWIGLU
-                ? linear(tokens, model.kvWidthPerRank(plan.tp()), h).forward() + experts * linear(perExpert, f / t, h).forward()
-                : experts * linear(perExpert, h, f / t).forward());
+    double opRecomputedGemms(ModelSpec model, ParallelPlan plan, double tokens, double perExpert, PassTimes proj, PassTimes mlpOut) {
+        if (model.mlp() != MlpKind.SWIGLU) return proj.forward() + mlpOut.forward();
+        double h = model.hidden();
+        return proj.forward() + linear(tokens, model.kvWidthPerRank(plan.tp()), h).forward()
+                + model.moe().mlps() * linear(perExpert, model.ffnHidden() / (double) plan.tp(), h).forward();
     }
 
     /**

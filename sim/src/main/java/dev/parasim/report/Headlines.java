@@ -122,7 +122,7 @@ final class Headlines {
         double perLayer = switch (e.training().recompute()) {
             case FULL -> 2 * s * b * h / (sp ? t : 1);
             case SELECTIVE -> s * b * h * linear;
-            case SELECTIVE_OPS -> s * b * h * (sp ? 0 : 2) + s * b * h * (e.model().flashAttention() ? 16 : 14) / t + (sp ? 2 * s * b * h / t : 0);
+            case SELECTIVE_OPS -> s * b * h * ((sp ? 2 / t : 2) + (e.model().flashAttention() ? 16 : 14) / t);
             case NONE -> s * b * h * (linear + (dropout ? 5 : 2) * a * sFull / (h * t));
         };
         double p = plan.pp(), v = plan.chunks(), m = e.microBatches(plan);
