@@ -13,6 +13,7 @@ import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.Recompute;
 import dev.parasim.spec.ZeroGathers;
+import dev.parasim.workload.ExpertDispatch;
 import dev.parasim.workload.Parameters;
 import dev.parasim.workload.StageSplit;
 
@@ -25,6 +26,7 @@ import static dev.parasim.analytic.CommOp.Phase.FORWARD;
 import static dev.parasim.analytic.CommOp.Phase.GRADIENT_SYNC;
 import static dev.parasim.collective.CollectiveKind.ALL_GATHER;
 import static dev.parasim.collective.CollectiveKind.ALL_REDUCE;
+import static dev.parasim.collective.CollectiveKind.ALL_TO_ALL;
 import static dev.parasim.collective.CollectiveKind.REDUCE_SCATTER;
 import static dev.parasim.collective.CollectiveKind.SEND_RECV;
 
@@ -53,6 +55,9 @@ import static dev.parasim.collective.CollectiveKind.SEND_RECV;
  *   With t > 1 each received slice is AllGathered over the TP group (b·s·h elements gathered), unless SP
  *   already holds it as the rank's sequence shard.</li>
  * <li>CP: ring attention passes K and V around the cp ranks: (c−1) sends forward, twice that backward.</li>
+ * <li>EP ({@link ExpertDispatch}): per MoE layer and micro-batch an AllToAll of k·b·(s/cp)·h elements to the experts'
+ *   ranks and one back, twice forward and twice backward, plus what recompute replays; the experts' gradients are
+ *   synchronised as above over their dp·cp/ep replicas, the rest of each unit over dp·cp.</li>
  * </ul>
  */
 public final class CommModel {
@@ -66,6 +71,7 @@ public final class CommModel {
         tensorParallel(ops, e, plan, stage, layout, cost);
         pipelineParallel(ops, e, plan, stage, layout, cost);
         contextParallel(ops, e, plan, stage, layout, cost);
+        expertParallel(ops, e, plan, stage, layout, cost);
         return ops;
     }
 
@@ -74,9 +80,25 @@ public final class CommModel {
         // Gradients are reduced over every replica of a parameter: the dp·cp ranks that share it.
         int n = plan.dp() * plan.cp();
         if (n == 1) return;
-        GroupSpan span = layout.dataSpan();
-        Precision precision = e.training().precision();
         long[] units = Parameters.stageUnits(e.model(), plan, stage);
+        if (plan.ep() == 1) {
+            replicas(ops, e, plan, stage, units, n, layout.dataSpan(), cost);
+            return;
+        }
+        // Expert parallelism: each unit's experts have dp·cp/ep replicas, synchronised over their own group.
+        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = new long[units.length];
+        for (int u = 0; u < units.length; u++) dense[u] = units[u] - experts[u];
+        replicas(ops, e, plan, stage, dense, n, layout.dataSpan(), cost);
+        if (plan.edp() > 1) replicas(ops, e, plan, stage, experts, plan.edp(), layout.expertDataSpan(), cost);
+    }
+
+    /**
+     * The DP collectives of {@code units} (elements per unit, 0 for a unit with none here) replicated over a group of n
+     * ranks laid as {@code span}.
+     */
+    static void replicas(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, long[] units, int n, GroupSpan span,
+                         CollectiveCost cost) {
+        Precision precision = e.training().precision();
         int m = e.microBatches(plan);
         long shard = 0;
         for (long u : units) shard += Chunking.shard(u, n);
@@ -117,6 +139,7 @@ public final class CommModel {
                 long lastPadded = -1;
                 int lastPieces = -1;
                 for (int i = 0; i < units.length; i++) {
+                    if (units[i] == 0) continue;
                     long unitPadded = Chunking.shard(units[i], n) * (long) n;
                     int pieces = perTensor ? tensors[i] : 1;
                     if (unitPadded != lastPadded || pieces != lastPieces) {
@@ -144,6 +167,7 @@ public final class CommModel {
         Transfer each = null;
         long last = -1;
         for (long unit : units) {
+            if (unit == 0) continue;
             long padded = Chunking.shard(unit, n) * (long) n;
             if (padded != last) {
                 last = padded;
@@ -159,9 +183,16 @@ public final class CommModel {
         return (long) Math.floor(e.training().bucketMB() * 1e6 / e.training().precision().gradBytes());
     }
 
-    /** {@return how many buckets DDP cuts the stage's flat gradient into} */
+    /**
+     * {@return how many buckets DDP cuts the stage's flat gradient into}: under expert parallelism the dense part's and,
+     * when the experts have more than one replica, the experts' own
+     */
     public static long ddpBuckets(Experiment e, ParallelPlan plan, int stage) {
-        return Chunking.buckets(Parameters.sum(Parameters.stageUnits(e.model(), plan, stage)), bucketElements(e));
+        long[] units = Parameters.stageUnits(e.model(), plan, stage);
+        if (plan.ep() == 1) return Chunking.buckets(Parameters.sum(units), bucketElements(e));
+        long experts = Parameters.sum(Parameters.stageExpertUnits(e.model(), plan, stage));
+        return Chunking.buckets(Parameters.sum(units) - experts, bucketElements(e))
+                + (plan.edp() > 1 ? Chunking.buckets(experts, bucketElements(e)) : 0);
     }
 
     /**
@@ -293,6 +324,21 @@ public final class CommModel {
         Transfer hop = cost.sendRecv(bytes, layout.span(Axis.CP).crossesNodes());
         ops.add(new CommOp(Axis.CP, SEND_RECV, FORWARD, m * layers * (c - 1), bytes, hop));
         ops.add(new CommOp(Axis.CP, SEND_RECV, BACKWARD, 2L * m * layers * (c - 1), bytes, hop));
+    }
+
+    static void expertParallel(List<CommOp> ops, Experiment e, ParallelPlan plan, int stage, RankLayout layout,
+                               CollectiveCost cost) {
+        int ep = plan.ep();
+        if (ep == 1) return;
+        ModelSpec model = e.model();
+        long m = e.microBatches(plan), layers = StageSplit.of(model, plan).stageLayers(stage);
+        long elements = ExpertDispatch.elements(model, (long) e.training().microBatch() * (model.seqLen() / plan.cp()));
+        int bytes = e.training().precision().activationBytes();
+        long sent = (ep - 1) * Chunking.shard(elements, ep) * bytes;
+        Transfer each = cost.of(ALL_TO_ALL, (double) elements * bytes, layout.span(Axis.EP));
+        int backward = ExpertDispatch.backwardPerLayer(e.training().recompute(), e.training().recomputeEarlyStop(), model.dropout());
+        ops.add(new CommOp(Axis.EP, ALL_TO_ALL, FORWARD, m * layers * ExpertDispatch.FORWARD_PER_LAYER, sent, each));
+        ops.add(new CommOp(Axis.EP, ALL_TO_ALL, BACKWARD, m * layers * backward, sent, each));
     }
 
     /** {@return the exact bytes of every op, summed by collective and by tier} */

@@ -29,6 +29,7 @@ import java.util.List;
  *   its last reduce-scatter, and whatever the other units' communication exceeds their compute — with one micro-batch
  *   of few tokens a layer's compute is short and the rest shows. Gathered per tensor on demand (DeepSpeed ZeRO-3 of
  *   2021, {@code training.zeroGathers: tensors}), every gather and reduce-scatter is on the critical path.</li>
+ * <li>Expert parallelism's AllToAlls sit on the critical path of their pass.</li>
  * <li>CP key/value passing overlaps the attention core; PP sends overlap compute in the steady state and
  *   are exposed only while the pipeline fills.</li>
  * <li>Bubble (Narayanan et al. 2021; Qi et al. 2024): (p−1)·(F+B+W) for GPipe and 1F1B, divided by v
@@ -69,6 +70,11 @@ public final class StepTimeModel {
                     else backwardExposed += (1 - tpHidden) * perMicroBatch;
                 }
                 case CP -> cpTime += perMicroBatch;
+                // Expert parallelism's AllToAlls: on the critical path of their pass.
+                case EP -> {
+                    if (op.phase() == CommOp.Phase.FORWARD) forwardExposed += perMicroBatch;
+                    else backwardExposed += perMicroBatch;
+                }
                 case PP -> {
                     if (op.phase() == CommOp.Phase.GRADIENT_SYNC) gradientSync += op.count() * op.each().seconds();
                     else if (op.phase() == CommOp.Phase.FORWARD) sendForward = op.each().seconds();
@@ -104,6 +110,11 @@ public final class StepTimeModel {
         forwardExposed += zero3Exposed(zeroForward, compute.forward(), units.length, plan.chunks(), cal.dpOverlap(), onDemand);
         backwardExposed += zero3Exposed(zeroBackward, compute.backward(), units.length, plan.chunks(), cal.dpOverlap(), onDemand);
         double shard = (double) Parameters.sum(units) / (plan.zero().shardsOptimizer() ? plan.dp() * plan.cp() : 1);
+        if (plan.ep() > 1 && plan.zero().shardsOptimizer()) {
+            // The experts' states are sharded over their own dp·cp/ep replicas.
+            double experts = Parameters.sum(Parameters.stageExpertUnits(model, plan, stage));
+            shard = (Parameters.sum(units) - experts) / (plan.dp() * plan.cp()) + experts / plan.edp();
+        }
         int buckets = bucketedSync > 0 ? (int) CommModel.ddpBuckets(e, plan, stage) : 0;
         return new StageCost(compute, forwardExposed, backwardExposed, gradientSync, bucketedSync, buckets, afterStep,
                 sendForward, sendBackward, cost.optimizerStep(shard));

@@ -10,7 +10,8 @@ import dev.parasim.spec.LinkTier;
  * several members per node go hierarchical, with one member per node a flat ring on the cluster tier.
  * The cross-node AllReduce phase pays 2·⌈log₂ g⌉ latencies (NCCL's tree across nodes) rather than the
  * ring's 2(g − 1); bytes are the ring's either way. AllGather and ReduceScatter have no tree in NCCL: across
- * nodes they run one ring over all n ranks and pay its n − 1 inter-node latencies.
+ * nodes they run one ring over all n ranks and pay its n − 1 inter-node latencies. An AllToAll across nodes sends its
+ * node peers' shares over NVLink and the rest over the NICs at once.
  */
 public final class CollectiveCost {
     private final LinkTier nodeTier;
@@ -92,6 +93,15 @@ public final class CollectiveCost {
                 double bandwidth = Math.max(in.seconds() - (k - 1) * nodeTier.latencySeconds(),
                         out.seconds() - (g - 1) * clusterTier.latencySeconds());
                 return in.plus(out).withSeconds(bandwidth + (span.size() - 1) * clusterTier.latencySeconds());
+            }
+            case ALL_TO_ALL -> {
+                // Every rank sends S/n to each peer at once: the k − 1 peers on its node over NVLink, the n − k others over
+                // its NIC, both shares moving together, so the slower sets the pace; one latency per peer, as the ring's.
+                int n = span.size();
+                double nvlink = bytes * (k - 1) / n, nic = bytes * (n - k) / n;
+                Transfer in = one(nodeTier, nvlink, nvlink / nodeTier.effectiveBytesPerSecond());
+                Transfer out = one(clusterTier, nic, nic / clusterTier.effectiveBytesPerSecond());
+                return in.plus(out).withSeconds(Math.max(in.seconds(), out.seconds()) + (n - 1) * clusterTier.latencySeconds());
             }
             default -> {
                 return ring(kind, bytes, span.size(), clusterTier);

@@ -140,7 +140,8 @@ public final class ComputeCost {
         double h = model.hidden(), f = model.ffnHidden();
         // A dense MLP runs on every token; an MoE layer's E experts each on its k·T/E of them (balanced routing), in
         // smaller GEMMs, after the router's T × E logits.
-        double experts = model.moe().mlps(), perExpert = tokens * model.moe().activeExperts() / experts;
+        // Under expert parallelism a rank runs E/ep experts on k·T·ep/E tokens each (its EP peers' tokens among them).
+        double experts = model.moe().mlps() / (double) plan.ep(), perExpert = tokens * model.moe().activeExperts() / experts;
         PassTimes mlpOut = linear(perExpert, h, f / t).times(experts), proj = linear(tokens, h, h / t);
         PassTimes gemms = linear(tokens, h / t + 2.0 * model.kvWidthPerRank(plan.tp()), h)
                 .plus(proj)
@@ -161,7 +162,7 @@ public final class ComputeCost {
         double recomputed = switch (recompute) {
             case NONE -> 0;
             case SELECTIVE -> attention.forward();
-            case SELECTIVE_OPS -> opRecomputedGemms(model, plan, tokens, perExpert, proj, mlpOut) + (model.flashAttention() ? 0 : attention.forward())
+            case SELECTIVE_OPS -> opRecomputedGemms(model, plan, tokens, experts, perExpert, proj, mlpOut) + (model.flashAttention() ? 0 : attention.forward())
                     + FORWARD_KERNELS * launch + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, false)) + dispatch;
             case FULL -> gemms.forward() - (earlyStop && !model.dropout() ? mlpOut.forward() : 0) + attention.forward() + FORWARD_KERNELS * launch
                     + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, earlyStop)) + dispatch;
@@ -173,13 +174,14 @@ public final class ComputeCost {
      * {@return seconds of the forward GEMMs one layer's operator-level recompute repeats, on one GPU}: the ones
      * {@code Flops.opRecomputedGemmWeights} (package workload) names, split over t as TP splits them: proj and fc2
      * (GPT: the layer's own {@code proj} and {@code mlpOut}); k, o and up (SwiGLU), each expert's up on its
-     * {@code perExpert} tokens
+     * {@code perExpert} tokens (the rank's {@code experts} of them)
      */
-    double opRecomputedGemms(ModelSpec model, ParallelPlan plan, double tokens, double perExpert, PassTimes proj, PassTimes mlpOut) {
+    double opRecomputedGemms(ModelSpec model, ParallelPlan plan, double tokens, double experts, double perExpert, PassTimes proj,
+                             PassTimes mlpOut) {
         if (model.mlp() != MlpKind.SWIGLU) return proj.forward() + mlpOut.forward();
         double h = model.hidden();
         return proj.forward() + linear(tokens, model.kvWidthPerRank(plan.tp()), h).forward()
-                + model.moe().mlps() * linear(perExpert, model.ffnHidden() / (double) plan.tp(), h).forward();
+                + experts * linear(perExpert, model.ffnHidden() / (double) plan.tp(), h).forward();
     }
 
     /**

@@ -173,7 +173,7 @@ final class EpilogueOps {
             case DP -> RankGrid.Group.DP;
             case TP -> RankGrid.Group.TP;
             case EMBEDDING -> RankGrid.Group.EMBEDDING;
-            case CP -> throw new IllegalStateException("executed runs have no CP group: " + c);
+            case CP, EP, EXPERT_DP -> throw new IllegalStateException("executed runs have no " + c.group() + " group: " + c);
         };
     }
 

@@ -97,11 +97,22 @@ public final class Buffers {
         return peak - held;
     }
 
-    /** {@return the buffer bytes the stage holds in its data-parallel sync, when it holds no activations} */
+    /**
+     * {@return the buffer bytes the stage holds in its data-parallel sync, when it holds no activations}; under expert
+     * parallelism the experts' sync over their dp·cp/ep replicas adds its own buckets or chunks
+     */
     static long inSync(Experiment e, ParallelPlan plan, int stage) {
-        Precision precision = e.training().precision();
-        int n = plan.dp() * plan.cp();
         long[] units = Parameters.stageUnits(e.model(), plan, stage);
+        if (plan.ep() == 1) return inSync(e, plan, units, plan.dp() * plan.cp());
+        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = new long[units.length];
+        for (int u = 0; u < units.length; u++) dense[u] = units[u] - experts[u];
+        // Experts without another replica (edp = 1) have no sync.
+        return inSync(e, plan, dense, plan.dp() * plan.cp()) + (plan.edp() > 1 ? inSync(e, plan, experts, plan.edp()) : 0);
+    }
+
+    /** {@return the sync buffers of {@code units} replicated over n ranks} */
+    private static long inSync(Experiment e, ParallelPlan plan, long[] units, int n) {
+        Precision precision = e.training().precision();
         long shards = 0;
         for (long u : units) shards += Chunking.shard(u, n);
         return switch (plan.zero()) {

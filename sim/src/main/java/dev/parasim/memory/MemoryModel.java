@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Memory per GPU by component for a plan, on every pipeline stage; the worst stage is the answer.
  * Model states follow ZeRO (Rajbhandari et al. 2020 §5): stage 1 shards the optimizer state, stage 2
- * also the gradients, stage 3 also the parameters, over the data-parallel group (dp·cp ranks).
+ * also the gradients, stage 3 also the parameters, over the data-parallel group (dp·cp ranks); under expert
+ * parallelism a rank holds E/ep of each MoE layer's experts, sharded over their dp·cp/ep replicas.
  * Sharded buffers are padded per unit to a multiple of the group size, as the executor pads them.
  * Activations are {@link Activations#stageBytes}, the last stage's fp32 softmax included; the transient
  * communication buffers held at the peak beyond them are {@link Buffers#atPeak}.
@@ -61,7 +62,15 @@ public final class MemoryModel {
     /** {@return the persistent parameter, gradient and optimizer bytes of one rank of {@code stage}} */
     public static ModelStates modelStates(Experiment e, ParallelPlan plan, int stage) {
         long[] units = Parameters.stageUnits(e.model(), plan, stage);
-        return modelStates(units, plan.dp() * plan.cp(), plan.zero(), e.training().precision(), e.training().optimizer());
+        Precision precision = e.training().precision();
+        Optimizer optimizer = e.training().optimizer();
+        if (plan.ep() == 1) return modelStates(units, plan.dp() * plan.cp(), plan.zero(), precision, optimizer);
+        // Expert parallelism: the rank's experts are sharded over their dp·cp/ep replicas, the rest over dp·cp.
+        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = new long[units.length];
+        for (int u = 0; u < units.length; u++) dense[u] = units[u] - experts[u];
+        ModelStates d = modelStates(dense, plan.dp() * plan.cp(), plan.zero(), precision, optimizer);
+        ModelStates x = modelStates(experts, plan.edp(), plan.zero(), precision, optimizer);
+        return new ModelStates(d.paramsBytes() + x.paramsBytes(), d.gradsBytes() + x.gradsBytes(), d.optimizerBytes() + x.optimizerBytes());
     }
 
     private static MemoryBreakdown stage(Experiment e, ParallelPlan plan, int stage, List<Long> activationsByStage) {

@@ -28,6 +28,7 @@ public record RankLayout(ParallelPlan plan, int gpusPerNode) implements Serializ
             case CP -> plan.cp();
             case DP -> plan.dp();
             case PP -> plan.pp();
+            case EP -> plan.ep();
         };
     }
 
@@ -36,7 +37,7 @@ public record RankLayout(ParallelPlan plan, int gpusPerNode) implements Serializ
         return switch (axis) {
             case TP -> 1;
             case CP -> plan.tp();
-            case DP -> plan.tp() * plan.cp();
+            case DP, EP -> plan.tp() * plan.cp();
             case PP -> plan.tp() * plan.cp() * plan.dp();
         };
     }
@@ -80,6 +81,27 @@ public record RankLayout(ParallelPlan plan, int gpusPerNode) implements Serializ
     /** {@return the gradient group: the dp·cp ranks that hold the same parameters (CP sits between TP and DP)} */
     public GroupSpan dataSpan() {
         return span(plan.dp() * plan.cp(), stride(Axis.CP));
+    }
+
+    /**
+     * {@return the expert-data-parallel group: the dp·cp/ep ranks that hold the same experts}, the same CP
+     * coordinates and the data-parallel ranks ep apart; placed by walking its members (it is not one stride)
+     */
+    public GroupSpan expertDataSpan() {
+        if (plan.ep() == 1) return dataSpan();
+        int perNodeMost = 0, nodes = 0, lastNode = -1, onNode = 0;
+        // Members in rank order: dp coordinates 0, ep, 2·ep, …, each with its cp ranks; nodes are met in order.
+        for (int d = 0; d < plan.dp(); d += plan.ep())
+            for (int c = 0; c < plan.cp(); c++) {
+                int node = node(rank(0, c, d, 0));
+                if (node != lastNode) {
+                    nodes++;
+                    lastNode = node;
+                    onNode = 0;
+                }
+                perNodeMost = Math.max(perNodeMost, ++onNode);
+            }
+        return new GroupSpan(plan.edp(), perNodeMost, nodes);
     }
 
     /** {@return whether pipeline stages {@code stage} and {@code stage + 1} of the first replica are on different nodes} */

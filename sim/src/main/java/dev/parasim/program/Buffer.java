@@ -29,6 +29,8 @@ public record Buffer(Kind kind, int unit) implements java.io.Serializable {
         OPTIMIZER_STATE,
         /** a ZeRO-3 unit's parameters gathered whole for one pass */
         GATHERED_PARAMETERS,
+        /** under expert parallelism, a ZeRO-3 unit's experts gathered whole over their expert-data-parallel group */
+        GATHERED_EXPERT_PARAMETERS,
         /** one bucket of the flat gradient (DDP's bucketed AllReduce) */
         GRADIENT_BUCKET,
         /** what a chunk's forward keeps for its backward (Korthikanti et al. 2022 Table 2 and the edge terms) */
@@ -48,6 +50,8 @@ public record Buffer(Kind kind, int unit) implements java.io.Serializable {
         /** the tied word embedding's gradient (first and last stage) */
         TIED_GRADIENT,
         /** the keys and values ring attention passes to the next CP rank */
-        CP_KEY_VALUE
+        CP_KEY_VALUE,
+        /** an MoE layer's k·T routed token copies (or their gradients) an AllToAll sends to and from the experts' EP ranks */
+        EP_TOKENS
     }
 }

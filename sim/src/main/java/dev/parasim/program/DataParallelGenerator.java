@@ -8,6 +8,7 @@ import dev.parasim.collective.Chunking;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.ZeroStage;
+import dev.parasim.workload.Parameters;
 
 import static dev.parasim.program.StageBuilder.Closing.DATA_PARALLEL;
 import static dev.parasim.program.StageBuilder.Closing.OPTIMIZER;
@@ -31,64 +32,88 @@ import static dev.parasim.program.StageBuilder.Slot.RELEASE;
  * first ({@link #backwardOrder}) — which is the order the executor runs them ({@code exec.PassOps} takes them from
  * here and fails on any it cannot place).
  * The optimizer updates what the rank owns: everything under DDP, its shard under ZeRO-1/2/3.
+ * Under expert parallelism a unit's experts have dp·cp/ep replicas, not dp·cp: each unit's dense part runs all of the
+ * above over the DP group and its experts' part over the expert-data-parallel group (Megatron-Core keeps expert
+ * gradients in buffers of their own, reduced over that group), sharded and padded to that group's size.
  */
 final class DataParallelGenerator implements Generator {
 
     @Override
     public void generate(GeneratorContext c, StageBuilder b) {
-        int n = c.plan().dp() * c.plan().cp();
+        int n = c.plan().dp() * c.plan().cp(), ne = c.plan().edp();
         ZeroStage zero = c.plan().zero();
         Precision precision = c.precision();
         int paramBytes = precision.paramBytes(), gradBytes = precision.gradBytes();
         // Gradient collectives move the reduce dtype's width (fp32 under FSDP's reduce_dtype=float32; CommModel alike).
         int reduceBytes = c.e().training().gradReduceBytes();
         long k = precision.optimizerBytesPerParam(c.e().training().optimizer());
-        long[] units = c.units();
+        // Each unit's dense part has n replicas; under expert parallelism its experts have ne (all 0 when ep = 1).
+        long[] units = c.units(), experts = c.expertUnits(), dense = new long[units.length];
+        for (int u = 0; u < units.length; u++) dense[u] = units[u] - experts[u];
         long owned = 0;
         for (int u = 0; u < units.length; u++) {
-            long shard = Chunking.shard(units[u], n), padded = shard * n;
-            long params = switch (zero) { case DDP -> units[u]; case OPTIMIZER, GRADIENTS -> padded; case PARAMETERS -> shard; };
-            long grads = switch (zero) { case DDP -> units[u]; case OPTIMIZER -> padded; case GRADIENTS, PARAMETERS -> shard; };
-            long states = zero == ZeroStage.DDP ? units[u] : shard;
-            owned += states;
-            b.prologue(new Instruction.Allocate(Buffer.of(Buffer.Kind.PARAMETERS, u), MemoryCategory.PARAMETERS, params * paramBytes));
-            b.prologue(new Instruction.Allocate(Buffer.of(Buffer.Kind.GRADIENTS, u), MemoryCategory.GRADIENTS, grads * gradBytes));
-            b.prologue(new Instruction.Allocate(Buffer.of(Buffer.Kind.OPTIMIZER_STATE, u), MemoryCategory.OPTIMIZER, states * k));
+            long[] d = states(zero, dense[u], n), x = states(zero, experts[u], ne);
+            owned += d[2] + x[2];
+            b.prologue(new Instruction.Allocate(Buffer.of(Buffer.Kind.PARAMETERS, u), MemoryCategory.PARAMETERS, (d[0] + x[0]) * paramBytes));
+            b.prologue(new Instruction.Allocate(Buffer.of(Buffer.Kind.GRADIENTS, u), MemoryCategory.GRADIENTS, (d[1] + x[1]) * gradBytes));
+            b.prologue(new Instruction.Allocate(Buffer.of(Buffer.Kind.OPTIMIZER_STATE, u), MemoryCategory.OPTIMIZER, (d[2] + x[2]) * k));
         }
         b.epilogue(OPTIMIZER, new Instruction.OptimizerStep(owned));
         if (n == 1) return;
-        switch (zero) {
-            case DDP -> {
-                long total = 0;
-                for (long u : units) total += u;
-                long bucket = (long) Math.floor(c.e().training().bucketMB() * 1e6 / gradBytes);
-                for (long start = 0; start < total; start += bucket)
-                    b.epilogue(DATA_PARALLEL, collective(CollectiveKind.ALL_REDUCE, Buffer.of(Buffer.Kind.GRADIENT_BUCKET),
-                            Math.min(bucket, total - start), reduceBytes, Overlap.BEHIND_LAST_BACKWARD));
-            }
-            case OPTIMIZER -> {
-                for (int u = 0; u < units.length; u++) {
-                    b.epilogue(DATA_PARALLEL, collective(CollectiveKind.REDUCE_SCATTER, Buffer.of(Buffer.Kind.GRADIENTS, u),
-                            units[u], reduceBytes, Overlap.BEHIND_LAST_BACKWARD));
-                    b.epilogue(PARAMETER_GATHER, gather(u, units[u], paramBytes, Overlap.BEHIND_NEXT_FORWARD));
+        // The dense parts over the DP group, then (under expert parallelism) the experts over theirs.
+        Part[] parts = {new Part(Group.DP, n, dense), new Part(Group.EXPERT_DP, ne, experts)};
+        for (Part part : parts) {
+            if (part.size() == 1 || Parameters.sum(part.elements()) == 0) continue;
+            long[] elements = part.elements();
+            switch (zero) {
+                case DDP -> {
+                    long total = Parameters.sum(elements);
+                    long bucket = (long) Math.floor(c.e().training().bucketMB() * 1e6 / gradBytes);
+                    for (long start = 0; start < total; start += bucket)
+                        b.epilogue(DATA_PARALLEL, collective(CollectiveKind.ALL_REDUCE, part.group(), Buffer.of(Buffer.Kind.GRADIENT_BUCKET),
+                                Math.min(bucket, total - start), reduceBytes, Overlap.BEHIND_LAST_BACKWARD));
                 }
-            }
-            case GRADIENTS, PARAMETERS -> {
-                for (int chunk = 0; chunk < c.v(); chunk++) {
-                    for (int u : backwardOrder(c, chunk, false))
-                        b.add(c.weightGradientPass(), chunk, REDUCE, collective(CollectiveKind.REDUCE_SCATTER,
-                                Buffer.of(Buffer.Kind.GRADIENTS, u), units[u], reduceBytes, Overlap.BEHIND_PASS));
-                    if (zero != ZeroStage.PARAMETERS) continue;
-                    for (int u = c.firstUnit(chunk); u <= c.lastUnit(chunk); u++)
-                        gatherForPass(b, Pass.F, chunk, u, units[u], n, paramBytes);
-                    for (int u : backwardOrder(c, chunk, true))
-                        gatherForPass(b, c.inputGradientPass(), chunk, u, units[u], n, paramBytes);
+                case OPTIMIZER -> {
+                    for (int u = 0; u < units.length; u++) {
+                        if (elements[u] == 0) continue;
+                        b.epilogue(DATA_PARALLEL, collective(CollectiveKind.REDUCE_SCATTER, part.group(), Buffer.of(Buffer.Kind.GRADIENTS, u),
+                                elements[u], reduceBytes, Overlap.BEHIND_LAST_BACKWARD));
+                        b.epilogue(PARAMETER_GATHER, gather(part.group(), u, elements[u], paramBytes, Overlap.BEHIND_NEXT_FORWARD));
+                    }
                 }
-                if (zero == ZeroStage.GRADIENTS)
-                    for (int u = 0; u < units.length; u++)
-                        b.epilogue(PARAMETER_GATHER, gather(u, units[u], paramBytes, Overlap.BEHIND_NEXT_FORWARD));
+                case GRADIENTS, PARAMETERS -> {
+                    for (int chunk = 0; chunk < c.v(); chunk++) {
+                        for (int u : backwardOrder(c, chunk, false))
+                            if (elements[u] > 0)
+                                b.add(c.weightGradientPass(), chunk, REDUCE, collective(CollectiveKind.REDUCE_SCATTER, part.group(),
+                                        Buffer.of(Buffer.Kind.GRADIENTS, u), elements[u], reduceBytes, Overlap.BEHIND_PASS));
+                        if (zero != ZeroStage.PARAMETERS) continue;
+                        for (int u = c.firstUnit(chunk); u <= c.lastUnit(chunk); u++)
+                            if (elements[u] > 0) gatherForPass(b, Pass.F, chunk, part, u, paramBytes);
+                        for (int u : backwardOrder(c, chunk, true))
+                            if (elements[u] > 0) gatherForPass(b, c.inputGradientPass(), chunk, part, u, paramBytes);
+                    }
+                    if (zero == ZeroStage.GRADIENTS)
+                        for (int u = 0; u < units.length; u++)
+                            if (elements[u] > 0)
+                                b.epilogue(PARAMETER_GATHER, gather(part.group(), u, elements[u], paramBytes, Overlap.BEHIND_NEXT_FORWARD));
+                }
             }
         }
+    }
+
+    /** One replica group's share of the stage's units: the group, its size and each unit's elements in it. */
+    private record Part(Group group, int size, long[] elements) {}
+
+    /**
+     * {@return the parameter, gradient and optimizer-state elements a rank keeps of {@code elements} replicated over a
+     * group of n}: sharded buffers padded to a multiple of n, by ZeRO stage
+     */
+    private static long[] states(ZeroStage zero, long elements, int n) {
+        long shard = Chunking.shard(elements, n), padded = shard * n;
+        long params = switch (zero) { case DDP -> elements; case OPTIMIZER, GRADIENTS -> padded; case PARAMETERS -> shard; };
+        long grads = switch (zero) { case DDP -> elements; case OPTIMIZER -> padded; case GRADIENTS, PARAMETERS -> shard; };
+        return new long[] {params, grads, zero == ZeroStage.DDP ? elements : shard};
     }
 
     /**
@@ -108,21 +133,26 @@ final class DataParallelGenerator implements Generator {
         return order;
     }
 
-    /** ZeRO-3: unit {@code u} gathered whole into a transient buffer for one pass, and freed after it. */
-    private static void gatherForPass(StageBuilder b, Pass pass, int chunk, int u, long elements, int n, int paramBytes) {
-        Buffer gathered = Buffer.of(Buffer.Kind.GATHERED_PARAMETERS, u);
+    /**
+     * ZeRO-3: unit {@code u}'s part gathered whole over its group into a transient buffer for one pass, and freed after
+     * it (the experts' part, under expert parallelism, into a buffer of its own).
+     */
+    private static void gatherForPass(StageBuilder b, Pass pass, int chunk, Part part, int u, int paramBytes) {
+        long elements = part.elements()[u];
+        Buffer gathered = Buffer.of(part.group() == Group.DP ? Buffer.Kind.GATHERED_PARAMETERS : Buffer.Kind.GATHERED_EXPERT_PARAMETERS, u);
         b.add(pass, chunk, GATHER, new Instruction.Allocate(gathered, MemoryCategory.BUFFERS,
-                Chunking.padded(elements, n) * paramBytes));
-        b.add(pass, chunk, GATHER, new Instruction.Collective(CollectiveKind.ALL_GATHER, Group.DP, gathered, elements,
+                Chunking.padded(elements, part.size()) * paramBytes));
+        b.add(pass, chunk, GATHER, new Instruction.Collective(CollectiveKind.ALL_GATHER, part.group(), gathered, elements,
                 paramBytes, Overlap.PREFETCHED));
         b.add(pass, chunk, RELEASE, new Instruction.Free(gathered));
     }
 
-    private static Instruction.Collective collective(CollectiveKind kind, Buffer buffer, long elements, int bytes, Overlap overlap) {
-        return new Instruction.Collective(kind, Group.DP, buffer, elements, bytes, overlap);
+    private static Instruction.Collective collective(CollectiveKind kind, Group group, Buffer buffer, long elements, int bytes,
+                                                     Overlap overlap) {
+        return new Instruction.Collective(kind, group, buffer, elements, bytes, overlap);
     }
 
-    private static Instruction.Collective gather(int unit, long elements, int bytes, Overlap overlap) {
-        return collective(CollectiveKind.ALL_GATHER, Buffer.of(Buffer.Kind.PARAMETERS, unit), elements, bytes, overlap);
+    private static Instruction.Collective gather(Group group, int unit, long elements, int bytes, Overlap overlap) {
+        return collective(CollectiveKind.ALL_GATHER, group, Buffer.of(Buffer.Kind.PARAMETERS, unit), elements, bytes, overlap);
     }
 }

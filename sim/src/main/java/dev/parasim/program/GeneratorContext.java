@@ -37,6 +37,9 @@ record GeneratorContext(Experiment e, ParallelPlan plan, RankLayout layout, int 
     /** {@return the stage's units, in model-state elements} */
     long[] units() { return Parameters.stageUnits(model(), plan, stage); }
 
+    /** {@return the experts' share of each unit under expert parallelism ({@link Parameters#stageExpertUnits}), else 0s} */
+    long[] expertUnits() { return Parameters.stageExpertUnits(model(), plan, stage); }
+
     /** {@return the plan's split of the layers over its virtual stages} */
     StageSplit split() { return StageSplit.of(model(), plan); }
 

@@ -27,7 +27,7 @@ public record StepProgram(ParallelPlan plan, RankLayout layout, int microBatches
 
     /** The generators, in the order their instructions take within a slot. */
     static final List<Generator> GENERATORS = List.of(new ModelWorkGenerator(), new PipelineGenerator(),
-            new TensorParallelGenerator(), new DataParallelGenerator(), new ContextParallelGenerator());
+            new TensorParallelGenerator(), new DataParallelGenerator(), new ContextParallelGenerator(), new ExpertParallelGenerator());
 
     public StepProgram {
         stages = List.copyOf(stages);
@@ -62,6 +62,8 @@ public record StepProgram(ParallelPlan plan, RankLayout layout, int microBatches
             case DP -> layout.dataSpan();
             case EMBEDDING -> layout.node(layout.rank(0, 0, 0, 0)) != layout.node(layout.rank(0, 0, 0, plan.pp() - 1))
                     ? new GroupSpan(2, 1, 2) : new GroupSpan(2, 2, 1);
+            case EP -> layout.span(Axis.EP);
+            case EXPERT_DP -> layout.expertDataSpan();
         };
     }
 
@@ -72,6 +74,8 @@ public record StepProgram(ParallelPlan plan, RankLayout layout, int microBatches
             case CP -> plan.cp();
             case DP -> plan.dp() * plan.cp();
             case EMBEDDING -> 2;
+            case EP -> plan.ep();
+            case EXPERT_DP -> plan.edp();
         };
     }
 }

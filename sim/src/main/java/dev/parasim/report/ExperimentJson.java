@@ -102,6 +102,7 @@ final class ExperimentJson {
                 "zero", p.zero().number(), "schedule", p.schedule().label(), "chunks", p.chunks(),
                 "sequenceParallel", p.sequenceParallel());
         if (!p.stageLayers().isEmpty()) plan.put("stageLayers", p.stageLayers());   // an explicit split, as given
+        if (p.ep() > 1) plan.put("ep", p.ep());
         return plan;
     }
 

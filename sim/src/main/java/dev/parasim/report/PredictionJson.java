@@ -39,6 +39,7 @@ public final class PredictionJson {
         m.put("tp", plan.tp());
         m.put("pp", plan.pp());
         m.put("cp", plan.cp());
+        if (plan.ep() > 1) m.put("ep", plan.ep());   // only under expert parallelism
         m.put("zero", plan.zero().number());
         m.put("schedule", plan.pp() == 1 ? "none" : plan.schedule().label());   // no pipeline, no schedule
         m.put("chunks", plan.chunks());

@@ -24,13 +24,16 @@ public final class PredictionTable {
                 e.training().globalBatch(), e.training().microBatch(), e.training().precision(), e.training().recompute()));
         int width = Math.max(4, predictions.stream().mapToInt(p -> p.plan().name().length()).max().orElse(4));
         String name = "%-" + width + "s";
-        out.append(String.format(Locale.ROOT, name + " %5s %4s %4s %3s %4s  %-14s %10s %5s %11s %9s %6s %7s %6s %12s%n",
-                "plan", "dp", "tp", "pp", "cp", "zero", "schedule", "peak GB", "fits", "comm GB/GPU", "step s", "MFU", "MFU6ND", "HFU",
-                "tokens/s"));
+        // An ep column only when a plan splits its experts.
+        boolean ep = predictions.stream().anyMatch(p -> p.plan().ep() > 1);
+        out.append(String.format(Locale.ROOT, name + " %5s %4s %4s %3s" + (ep ? " %3s" : "%s") + " %4s  %-14s %10s %5s %11s %9s %6s %7s %6s %12s%n",
+                "plan", "dp", "tp", "pp", "cp", ep ? "ep" : "", "zero", "schedule", "peak GB", "fits", "comm GB/GPU", "step s", "MFU",
+                "MFU6ND", "HFU", "tokens/s"));
         for (PlanPrediction p : predictions) {
             var plan = p.plan();
-            out.append(String.format(Locale.ROOT, name + " %5d %4d %4d %3d %4d  %-14s %10.2f %5s %11.2f %9.3f %5.1f%% %6.1f%% %5.1f%% %12.0f%n",
-                    plan.name(), plan.dp(), plan.tp(), plan.pp(), plan.cp(), plan.zero().number(),
+            out.append(String.format(Locale.ROOT, name + " %5d %4d %4d %3d" + (ep ? " %3s" : "%s")
+                            + " %4d  %-14s %10.2f %5s %11.2f %9.3f %5.1f%% %6.1f%% %5.1f%% %12.0f%n",
+                    plan.name(), plan.dp(), plan.tp(), plan.pp(), plan.cp(), ep ? String.valueOf(plan.ep()) : "", plan.zero().number(),
                     plan.pp() == 1 ? "-" : plan.schedule().label() + (plan.chunks() > 1 ? "×" + plan.chunks() : ""),
                     p.memory().peakBytes() / 1e9, p.fits() ? "yes" : "NO", p.comm().bytesPerGpu() / 1e9,
                     p.time().stepSeconds(), 100 * p.mfu(), 100 * p.mfu6ND(), 100 * p.hfu(), p.tokensPerSecond()));

@@ -63,6 +63,17 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
             if (sum != model.layers())
                 throw new SpecException(at + ".stageLayers", "must sum to model.layers (" + model.layers() + ")", sum);
         }
+        if (plan.ep() > 1) {
+            if (!model.isMoe()) throw new SpecException(at + ".ep", "needs a mixture-of-experts model (model.moe)", plan.ep());
+            if (model.moe().experts() % plan.ep() != 0)
+                throw new SpecException(at + ".ep", "must divide model.moe.experts (" + model.moe().experts() + ")", plan.ep());
+            if (plan.tp() > 1)
+                throw new SpecException(at + ".ep", "needs tp 1 (experts split over TP as well are not modelled; tp is "
+                        + plan.tp() + ")", plan.ep());
+            if (training.zeroGathers() == ZeroGathers.TENSORS)
+                throw new SpecException(at + ".ep", "needs training.zeroGathers units (per-tensor gathers of split experts "
+                        + "are not modelled)", plan.ep());
+        }
         if (model.seqLen() % plan.cp() != 0)
             throw new SpecException(at + ".cp", "must divide model.seqLen (" + model.seqLen() + ")", plan.cp());
         if (plan.sequenceParallel() && model.seqLen() % (plan.tp() * plan.cp()) != 0)

@@ -14,9 +14,13 @@ import java.util.List;
  *                    chunk c of stage s), one entry each, every one at least 1; empty for the default split
  *                    ({@code workload.StageSplit}: as even as possible, the first and last virtual stages taking
  *                    the smaller share). That the entries sum to {@code model.layers} is {@link Experiment}'s rule.
+ * @param ep          expert parallelism: each MoE layer's experts split over groups of ep data-parallel ranks (Megatron's
+ *                    order: EP innermost in DP), tokens sent to their experts and back by AllToAll; the experts'
+ *                    parameters then have dp·cp/ep replicas (the expert-data-parallel group). 1 without MoE; the rules
+ *                    tying it to the model and the other degrees are {@link Experiment}'s.
  */
 public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStage zero, PipelineSchedule schedule,
-                           int chunks, boolean sequenceParallel, List<Integer> stageLayers) implements Serializable {
+                           int chunks, boolean sequenceParallel, List<Integer> stageLayers, int ep) implements Serializable {
 
     public ParallelPlan {
         Check.fileName("name", name);
@@ -25,6 +29,8 @@ public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStag
         Check.atMost("pp", Check.positive("pp", pp), Limits.MAX_GPUS);
         Check.atMost("cp", Check.positive("cp", cp), Limits.MAX_GPUS);
         Check.atMost("chunks", Check.positive("chunks", chunks), Limits.MAX_GPUS);
+        Check.atMost("ep", Check.positive("ep", ep), Limits.MAX_GPUS);
+        if (dp % ep != 0) throw new SpecException("ep", "must divide dp (" + dp + ")", ep);
         // Each factor is at most 2^20, so the product of the four fits a double exactly enough to compare.
         double world = (double) dp * tp * pp * cp;
         if (world > Limits.MAX_GPUS)
@@ -45,16 +51,25 @@ public record ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStag
             if (stageLayers.get(i) < 1) throw new SpecException("stageLayers[" + i + "]", "must be at least 1", stageLayers.get(i));
     }
 
-    /** A plan with the default split of its layers over its stages. */
+    /** A plan without expert parallelism. */
+    public ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStage zero, PipelineSchedule schedule,
+                        int chunks, boolean sequenceParallel, List<Integer> stageLayers) {
+        this(name, dp, tp, pp, cp, zero, schedule, chunks, sequenceParallel, stageLayers, 1);
+    }
+
+    /** A plan with the default split of its layers over its stages, without expert parallelism. */
     public ParallelPlan(String name, int dp, int tp, int pp, int cp, ZeroStage zero, PipelineSchedule schedule,
                         int chunks, boolean sequenceParallel) {
         this(name, dp, tp, pp, cp, zero, schedule, chunks, sequenceParallel, List.of());
     }
 
+    /** {@return the expert-data-parallel degree: the dp·cp/ep ranks that hold the same experts} */
+    public int edp() { return dp * cp / ep; }
+
     public int world() { return dp * tp * pp * cp; }
 
     /** {@return a copy with another ZeRO stage (for what-ifs and sweeps)} */
     public ParallelPlan withZero(ZeroStage stage) {
-        return new ParallelPlan(name, dp, tp, pp, cp, stage, schedule, chunks, sequenceParallel, stageLayers);
+        return new ParallelPlan(name, dp, tp, pp, cp, stage, schedule, chunks, sequenceParallel, stageLayers, ep);
     }
 }

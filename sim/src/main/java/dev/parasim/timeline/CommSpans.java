@@ -23,7 +23,7 @@ import java.util.Map;
  * stated puts it, on the stage's comm lane: a pass's ZeRO-3 gathers from its start (prefetched), its ZeRO-2/3
  * reduce-scatters behind them (bucketed as its gradients appear, hidden behind its compute up to {@code dpOverlap}),
  * its ring-attention shifts, its TP collectives at its end (on the critical path: the exposed part is inside the
- * pass's span); the epilogue's gradient collectives inside the synchronisation
+ * pass's span), and so its expert-parallel AllToAlls, just before them; the epilogue's gradient collectives inside the synchronisation
  * window the step time charges (started during the last backward; DDP's buckets as that backward produces them, one
  * after another, so the last bucket ends past it: {@code analytic.StageCost#syncExposed}), and the ZeRO-1/2 parameter gather split into
  * the part the next step's first forward hides (drawn at this step's start, where the previous step's runs) and
@@ -46,16 +46,17 @@ final class CommSpans {
         double cursor = 0;
         for (PassRef ref : sp.order()) {
             double[] at = played.passTimes(new StagePass(stage, ref));
-            Batch gather = new Batch(), ring = new Batch(), tp = new Batch(), reduce = new Batch();
+            Batch gather = new Batch(), ring = new Batch(), tp = new Batch(), ep = new Batch(), reduce = new Batch();
             for (Instruction i : sp.body(ref)) {
                 if (!(i instanceof Instruction.Collective c) || c.sentBytes(program.groupSize(c.group())) == 0) continue;
-                Batch target = c.group() == Group.TP ? tp : c.group() == Group.CP ? ring
+                Batch target = c.group() == Group.TP ? tp : c.group() == Group.CP ? ring : c.group() == Group.EP ? ep
                         : c.overlap() == Overlap.PREFETCHED ? gather : reduce;
                 target.add(c, seconds(c), program.groupSize(c.group()));
             }
             cursor = gather.draw(out, stage, SpanKind.DP_COMM, ref, Math.max(cursor, at[0]), "ZeRO-3 ");
             cursor = reduce.draw(out, stage, SpanKind.DP_COMM, ref, Math.max(cursor, at[0]), "gradient ");
             cursor = ring.draw(out, stage, SpanKind.CP_COMM, ref, Math.max(cursor, at[0]), "ring attention ");
+            cursor = ep.draw(out, stage, SpanKind.EP_COMM, ref, Math.max(cursor, at[1] - tp.seconds - ep.seconds), "expert ");
             cursor = tp.draw(out, stage, SpanKind.TP_COMM, ref, Math.max(cursor, at[1] - tp.seconds), "");
         }
     }
@@ -110,7 +111,8 @@ final class CommSpans {
         return switch (group) {
             case TP -> SpanKind.TP_COMM;
             case CP -> SpanKind.CP_COMM;
-            case DP, EMBEDDING -> SpanKind.DP_COMM;
+            case DP, EXPERT_DP, EMBEDDING -> SpanKind.DP_COMM;
+            case EP -> SpanKind.EP_COMM;
         };
     }
 

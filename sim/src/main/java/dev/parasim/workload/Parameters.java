@@ -101,7 +101,7 @@ public final class Parameters {
      * may be shared with this thread's other calls for the same stage: read it, never write it.
      */
     public static long[] stageUnits(ModelSpec m, int tp, int pp, int stage) {
-        return stageUnits(m, tp, pp, stage, m.layers() % pp == 0 ? m.layers() / pp : StageSplit.balanced(m.layers(), pp)[stage]);
+        return stageUnits(m, tp, pp, stage, m.layers() % pp == 0 ? m.layers() / pp : StageSplit.balanced(m.layers(), pp)[stage], 1);
     }
 
     /**
@@ -110,7 +110,30 @@ public final class Parameters {
      * (the sum over its chunks), so uneven stages hold what their split gives them
      */
     public static long[] stageUnits(ModelSpec m, ParallelPlan plan, int stage) {
-        return stageUnits(m, plan.tp(), plan.pp(), stage, StageSplit.of(m, plan).stageLayers(stage));
+        return stageUnits(m, plan.tp(), plan.pp(), stage, StageSplit.of(m, plan).stageLayers(stage), plan.ep());
+    }
+
+    /**
+     * {@return the experts' share of each of {@link #stageUnits(ModelSpec, ParallelPlan, int)}' units on one rank}, in
+     * the same order: an MoE layer's E/ep experts (MLP weights and, for GPT, fc2 biases; {@link #experts}) under expert
+     * parallelism, 0 for every other unit and for every unit when ep = 1 (the experts then share the dense part's
+     * replicas). These elements have dp·cp/ep replicas, the rest of the unit dp·cp.
+     */
+    public static long[] stageExpertUnits(ModelSpec m, ParallelPlan plan, int stage) {
+        long[] units = stageUnits(m, plan, stage);
+        long[] experts = new long[units.length];
+        if (plan.ep() == 1) return experts;
+        int first = stage == 0 ? 1 : 0, layers = StageSplit.of(m, plan).stageLayers(stage);
+        for (int l = 0; l < layers; l++) experts[first + l] = experts(m) / plan.ep();
+        return experts;
+    }
+
+    /**
+     * {@return one MoE layer's expert parameters, E·(MLP + GPT's fc2 bias h), whole (no TP split: expert parallelism runs
+     * with tp 1)}; 0 for a dense layer
+     */
+    public static long experts(ModelSpec m) {
+        return m.isMoe() ? (long) m.moe().experts() * (mlp(m) + (m.gptFamily() ? m.hidden() : 0)) : 0;
     }
 
     /**
@@ -118,7 +141,7 @@ public final class Parameters {
      * units about seven times a plan (comm, memory, buffers, step time), and a sweep evaluates thousands of plans on one
      * model, so the array is shared between those calls. Callers only read it.
      */
-    private record Computed(ModelSpec m, int tp, int pp, int stage, int layers, long[] units) {}
+    private record Computed(ModelSpec m, int tp, int pp, int stage, int layers, int ep, long[] units) {}
 
     /**
      * Stages kept per thread: more than the deepest pipelines a sweep meets (with 8, a 16- or 32-stage plan's stages
@@ -127,19 +150,21 @@ public final class Parameters {
     private static final int KEPT_STAGES = 128;
     private static final ThreadLocal<Computed[]> COMPUTED = ThreadLocal.withInitial(() -> new Computed[KEPT_STAGES]);
 
-    private static long[] stageUnits(ModelSpec m, int tp, int pp, int stage, int layersPerStage) {
+    private static long[] stageUnits(ModelSpec m, int tp, int pp, int stage, int layersPerStage, int ep) {
         Computed[] computed = COMPUTED.get();
         Computed c = computed[stage & (KEPT_STAGES - 1)];
-        if (c != null && c.m() == m && c.tp() == tp && c.pp() == pp && c.stage() == stage && c.layers() == layersPerStage)
+        if (c != null && c.m() == m && c.tp() == tp && c.pp() == pp && c.stage() == stage && c.layers() == layersPerStage
+                && c.ep() == ep)
             return c.units();
-        long[] units = computeStageUnits(m, tp, pp, stage, layersPerStage);
-        computed[stage & (KEPT_STAGES - 1)] = new Computed(m, tp, pp, stage, layersPerStage, units);
+        long[] units = computeStageUnits(m, tp, pp, stage, layersPerStage, ep);
+        computed[stage & (KEPT_STAGES - 1)] = new Computed(m, tp, pp, stage, layersPerStage, ep, units);
         return units;
     }
 
-    private static long[] computeStageUnits(ModelSpec m, int tp, int pp, int stage, int layersPerStage) {
+    private static long[] computeStageUnits(ModelSpec m, int tp, int pp, int stage, int layersPerStage, int ep) {
         boolean first = stage == 0, last = stage == pp - 1;
-        long layer = perLayerSharded(m, tp) + perLayerReplicated(m);
+        // Under expert parallelism a rank holds E/ep of a layer's experts (tp is then 1).
+        long layer = perLayerSharded(m, tp) + perLayerReplicated(m) - (ep > 1 ? experts(m) - experts(m) / ep : 0);
         long words = (long) m.vocab() * m.hidden() / tp;
         long positions = m.gptFamily() ? (long) m.seqLen() * m.hidden() : 0;
         int count = layersPerStage + (first ? 1 : 0) + (last ? 1 : 0);

@@ -22,6 +22,20 @@ class CollectiveCostTest {
         assertEquals(1.0, CollectiveKind.ALL_REDUCE.busBandwidthFactor(2));
     }
 
+    /**
+     * An AllToAll over 2 nodes of 8: each rank sends S/16 to each of 15 peers, 7 of them over NVLink and 8 over its NIC at
+     * once; the NIC's 8/16·S at 24 GB/s sets the pace, plus 15 inter-node latencies.
+     */
+    @Test
+    void allToAllAcrossNodesSendsItsNodePeersSharesOverNvlinkAndTheRestOverTheNicsAtOnce() {
+        Transfer t = COST.of(CollectiveKind.ALL_TO_ALL, 1.6e9, new GroupSpan(16, 8, 2));
+        assertEquals(0.7e9, t.bytesByTier().get("nvlink"), 1e-3);
+        assertEquals(0.8e9, t.bytesByTier().get("ib"), 1e-3);
+        assertEquals(0.8e9 / 24e9 + 15 * 10e-6, t.seconds(), 1e-15);
+        // Inside one node it is the ring's: n − 1 rounds of S/n.
+        assertEquals(7 * 5e-6 + 0.7e9 / 80e9, COST.of(CollectiveKind.ALL_TO_ALL, 0.8e9, new GroupSpan(8, 8, 1)).seconds(), 1e-15);
+    }
+
     @Test
     void ringAllReduceAlphaBeta() {
         // 2(n−1)·α + 2(n−1)/n·S/β = 14·5 µs + 1.75 GB / 80 GB/s

@@ -118,6 +118,39 @@ class ProgramFoldTest {
         for (Case c : cases) assertFolds(c);
     }
 
+    /**
+     * Expert parallelism: experts split over ep data-parallel ranks, the AllToAlls (and what each recompute replays of
+     * them), the experts' states and sync over their dp·cp/ep replicas, under every ZeRO stage, pipelines and CP.
+     */
+    @Test
+    void foldedProgramEqualsTheAccountantUnderExpertParallelism() {
+        List<Case> cases = new ArrayList<>();
+        for (String recompute : new String[] {"none", "selective-ops", "full"})
+            for (boolean earlyStop : new boolean[] {false, true})
+                for (boolean dropout : new boolean[] {false, true}) {
+                    Experiment e = Fixtures.experiment("""
+                            name: ep
+                            model: {preset: tiny-gpt, layers: 4, hidden: 64, heads: 4, kvHeads: 2, ffnHidden: 128, vocab: 96, seqLen: 32,
+                                    mlp: swiglu, dropout: %s, moe: {experts: 4, topK: 2}}
+                            cluster: {preset: cpu-8}
+                            training: {globalBatch: 16, microBatch: 1, precision: bf16-mixed, recompute: %s, bucketMB: 0.004,
+                                       recomputeEarlyStop: %s, gradReduceFp32: %s}
+                            plans:
+                              - {name: ddp-ep2, dp: 8, ep: 2}
+                              - {name: ddp-ep8-all, dp: 8, ep: 4}
+                              - {name: zero1-ep4, dp: 8, ep: 4, zero: 1}
+                              - {name: zero2-ep2-pp2, dp: 4, pp: 2, ep: 2, zero: 2}
+                              - {name: zero3-ep2-interleaved, dp: 4, pp: 2, ep: 2, zero: 3, schedule: interleaved, chunks: 2}
+                              - {name: zero3-ep4-zb, dp: 4, pp: 2, ep: 4, zero: 3, schedule: zb-h1}
+                              - {name: zero1-ep2-cp2, dp: 4, cp: 2, ep: 2, zero: 1}
+                              - {name: zero3-ep4-cp2, dp: 4, cp: 2, ep: 4, zero: 3}
+                            """.formatted(dropout, recompute, earlyStop, earlyStop));
+                    for (ParallelPlan plan : e.plans()) cases.add(new Case(e, plan));
+                }
+        assertEquals(96, cases.size());
+        for (Case c : cases) assertFolds(c);
+    }
+
     static void assertFolds(Case c) {
         StepProgram program = StepProgram.of(c.e(), c.plan());
         String at = c.plan() + " " + c.e().training();

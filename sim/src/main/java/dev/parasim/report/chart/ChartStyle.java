@@ -70,7 +70,8 @@ final class ChartStyle {
             Map.entry("PP send", new Color(0x9C755F)),
             Map.entry("TP comm", new Color(0xF1A340)),
             Map.entry("CP comm", new Color(0x76B7B2)),
-            Map.entry("DP comm", new Color(0xE15759)));
+            Map.entry("DP comm", new Color(0xE15759)),
+            Map.entry("EP comm", new Color(0xEDC948)));
 
     /** Link tiers, innermost first. */
     private static final Color[] TIERS = {new Color(0x76B7B2), new Color(0x4E79A7), new Color(0x2F3E5C), new Color(0xAF7AA1)};

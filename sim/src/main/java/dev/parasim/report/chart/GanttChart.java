@@ -45,6 +45,7 @@ public final class GanttChart {
             case TP_COMM -> "TP comm";
             case CP_COMM -> "CP comm";
             case DP_COMM -> "DP comm";
+            case EP_COMM -> "EP comm";
         };
     }
 

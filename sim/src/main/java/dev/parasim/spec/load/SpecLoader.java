@@ -220,7 +220,7 @@ public final class SpecLoader {
         PipelineSchedule schedule = n.choice("schedule", PipelineSchedule.class, PipelineSchedule.ONE_F_ONE_B);
         ParallelPlan plan = new ParallelPlan(n.string("name"), dp, tp, pp, cp,
                 ZeroStage.of(n.integer("zero", 0), "zero"), schedule, n.integer("chunks", 1),
-                n.bool("sequenceParallel", false), SweepLoader.ints(n, "stageLayers", List.of()));
+                n.bool("sequenceParallel", false), SweepLoader.ints(n, "stageLayers", List.of()), n.integer("ep", 1));
         n.done();
         return plan;
     }
