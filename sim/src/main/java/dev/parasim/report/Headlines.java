@@ -70,17 +70,25 @@ final class Headlines {
         int k = precision.optimizerBytesPerParam(e.training().optimizer());
         int n = plan.dp() * plan.cp();
         long psi = Parameters.sum(Parameters.stageUnits(e.model(), plan, p.memory().stage()));
+        // Under expert parallelism the rank's experts Ψ_e have n_e = dp·cp/ep replicas: what ZeRO shards over n is Ψ − Ψ_e.
+        long experts = plan.ep() > 1 ? Parameters.sum(Parameters.stageExpertUnits(e.model(), plan, p.memory().stage())) : 0;
+        double sharded = (double) (psi - experts) / n + (plan.ep() > 1 ? (double) experts / plan.edp() : 0);
+        String over = plan.ep() > 1 ? "((Ψ − Ψ_e)/n + Ψ_e/n_e)" : "Ψ/n";
         String formula;
         double bytes;
         switch (plan.zero()) {
             case DDP -> { formula = (a + g + k) + "Ψ"; bytes = (a + g + k) * (double) psi; }
-            case OPTIMIZER -> { formula = (a + g) + "Ψ + " + k + "Ψ/n"; bytes = (a + g) * (double) psi + k * (double) psi / n; }
-            case GRADIENTS -> { formula = a + "Ψ + " + (g + k) + "Ψ/n"; bytes = a * (double) psi + (g + k) * (double) psi / n; }
-            case PARAMETERS -> { formula = (a + g + k) + "Ψ/n"; bytes = (a + g + k) * (double) psi / n; }
+            case OPTIMIZER -> { formula = (a + g) + "Ψ + " + k + "·" + over; bytes = (a + g) * (double) psi + k * sharded; }
+            case GRADIENTS -> { formula = a + "Ψ + " + (g + k) + "·" + over; bytes = a * (double) psi + (g + k) * sharded; }
+            case PARAMETERS -> { formula = (a + g + k) + "·" + over; bytes = (a + g + k) * sharded; }
             default -> throw new IllegalStateException();
         }
+        if (plan.ep() == 1) formula = formula.replace("·Ψ/n", "Ψ/n");
         String where = String.format(Locale.ROOT, "%s, Ψ = %s parameters on this GPU (Ψ/(tp·pp)), n = dp·cp = %d, K = %d",
                 formula, Units.count(psi), n, k);
+        if (plan.ep() > 1)
+            where += String.format(Locale.ROOT, "; Ψ_e = %s of them experts (E/ep = %d of %d a layer), n_e = dp·cp/ep = %d",
+                    Units.count(experts), e.model().moe().experts() / plan.ep(), e.model().moe().experts(), plan.edp());
         return new Row("model states (params + grads + optimizer)", Units.bytes(p.memory().modelStateBytes()), where, Units.bytes(Math.round(bytes)), ZERO);
     }
 

@@ -174,6 +174,8 @@ final class ReportDocument {
         for (PlanPrediction p : predictions) header.add(p.plan().name() + (p.plan().name().equals(winner) ? " ★" : ""));
         List<List<String>> rows = new ArrayList<>();
         row(rows, "dp·tp·pp·cp", predictions, p -> p.plan().dp() + "·" + p.plan().tp() + "·" + p.plan().pp() + "·" + p.plan().cp());
+        if (predictions.stream().anyMatch(p -> p.plan().ep() > 1))
+            row(rows, "ep (experts split over)", predictions, p -> String.valueOf(p.plan().ep()));
         row(rows, "ZeRO stage", predictions, p -> String.valueOf(p.plan().zero().number()));
         row(rows, "schedule", predictions, p -> schedule(p.plan()));
         row(rows, "micro-batches per step m", predictions, p -> String.valueOf(e.microBatches(p.plan())));

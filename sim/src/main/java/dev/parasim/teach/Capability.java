@@ -6,8 +6,6 @@ import dev.parasim.spec.Node;
 public enum Capability implements Node.Labelled {
     MOE_ROUTING("moe-routing", "MoE routing beyond balanced and dropless (expert capacity, load imbalance)",
             "超出均衡、无丢弃假设的 MoE 路由(专家容量、负载不均)"),
-    EXPERT_PARALLEL("expert-parallel", "expert parallelism (ep, AllToAll dispatch and combine) in plans",
-            "计划中的专家并行(ep、AllToAll 分发与合并)"),
     EXECUTED_RECOMPUTE("executed-recompute", "recomputation executed on Spark (the executed GPT keeps every activation)",
             "在 Spark 上实际执行的重计算(执行的 GPT 保留全部激活)"),
     CONTEXT_PARALLEL_EXECUTION("context-parallel-execution", "context parallelism executed on Spark (only predicted today)",
