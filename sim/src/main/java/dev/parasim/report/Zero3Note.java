@@ -37,13 +37,25 @@ final class Zero3Note {
         GroupSpan span = RankLayout.of(plan, e.cluster()).dataSpan();
         double latency = (n - 1) * (span.crossesNodes() ? e.cluster().clusterTier() : e.cluster().nodeTier()).latencySeconds();
         double perStep = (double) e.microBatches(plan) * collectives * latency;
+        String experts = "";
+        if (plan.ep() > 1 && plan.edp() > 1) {
+            // Under expert parallelism each unit's experts run the same collectives over their own dp·cp/ep replicas.
+            long units = java.util.Arrays.stream(Parameters.stageExpertUnits(e.model(), plan, stage)).filter(x -> x > 0).count();
+            long more = (gathers + 1) * units;
+            GroupSpan expertSpan = RankLayout.of(plan, e.cluster()).expertDataSpan();
+            double expertLatency = (plan.edp() - 1)
+                    * (expertSpan.crossesNodes() ? e.cluster().clusterTier() : e.cluster().nodeTier()).latencySeconds();
+            perStep += (double) e.microBatches(plan) * more * expertLatency;
+            experts = String.format(Locale.ROOT, ", and %,d more for the units' experts over their n_e = %,d replicas, at least %s each",
+                    more, plan.edp(), Units.seconds(expertLatency));
+        }
         return Optional.of(String.format(Locale.ROOT,
                 "%s collectives per micro-batch (%s and a reduce-scatter per %s), each paying at least (n − 1)·α = %s"
-                        + " of ring latency at n = %s: %s per step against %s of compute%s",
+                        + " of ring latency at n = %s%s: %s per step against %s of compute%s",
                 String.format(Locale.ROOT, "%,d", collectives),
                 gathers == 3 ? "three gathers (forward, recompute, backward)" : "two gathers", perTensor ? "parameter tensor, fetched when its module runs"
                         : "unit, the next unit's gather prefetched behind this one's compute",
-                Units.seconds(latency), String.format(Locale.ROOT, "%,d", n), Units.seconds(perStep), Units.seconds(p.time().computeSeconds()),
+                Units.seconds(latency), String.format(Locale.ROOT, "%,d", n), experts, Units.seconds(perStep), Units.seconds(p.time().computeSeconds()),
                 perStep > p.time().computeSeconds() ? ", which it cannot hide" : ""));
     }
 }

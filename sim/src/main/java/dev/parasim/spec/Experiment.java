@@ -68,8 +68,8 @@ public record Experiment(String name, ModelSpec model, ClusterSpec cluster, Trai
             if (model.moe().experts() % plan.ep() != 0)
                 throw new SpecException(at + ".ep", "must divide model.moe.experts (" + model.moe().experts() + ")", plan.ep());
             if (plan.tp() > 1)
-                throw new SpecException(at + ".ep", "needs tp 1 (experts split over TP as well are not modelled; tp is "
-                        + plan.tp() + ")", plan.ep());
+                throw new SpecException(at + ".tp", "must be 1 under expert parallelism (experts split over TP as well are "
+                        + "not modelled)", plan.tp());
             if (training.zeroGathers() == ZeroGathers.TENSORS)
                 throw new SpecException(at + ".ep", "needs training.zeroGathers units (per-tensor gathers of split experts "
                         + "are not modelled)", plan.ep());

@@ -46,8 +46,9 @@ public record SweepSpec(String name, ModelSpec model, ClusterSpec cluster, List<
     /** The values each plan dimension may take; the space is their product. */
     public record Axes(List<Integer> tp, List<Integer> pp, List<Integer> cp, List<ZeroStage> zero,
                        List<PipelineSchedule> schedule, List<Integer> chunks, List<Integer> microBatch,
-                       List<Recompute> recompute, List<Boolean> sequenceParallel) {
+                       List<Recompute> recompute, List<Boolean> sequenceParallel, List<Integer> ep) {
         public Axes {
+            ep = positive("ep", ep);
             tp = positive("tp", tp);
             pp = positive("pp", pp);
             cp = positive("cp", cp);
@@ -62,7 +63,13 @@ public record SweepSpec(String name, ModelSpec model, ClusterSpec cluster, List<
         /** {@return how many raw combinations one GPU count spans, before validity rules (a double: it may pass a long)} */
         public double size() {
             return (double) tp.size() * pp.size() * cp.size() * zero.size() * schedule.size() * chunks.size()
-                    * microBatch.size() * recompute.size() * sequenceParallel.size();
+                    * microBatch.size() * recompute.size() * sequenceParallel.size() * ep.size();
+        }
+
+        /** Axes without expert parallelism (ep 1). */
+        public Axes(List<Integer> tp, List<Integer> pp, List<Integer> cp, List<ZeroStage> zero, List<PipelineSchedule> schedule,
+                    List<Integer> chunks, List<Integer> microBatch, List<Recompute> recompute, List<Boolean> sequenceParallel) {
+            this(tp, pp, cp, zero, schedule, chunks, microBatch, recompute, sequenceParallel, List.of(1));
         }
 
         private static List<Integer> positive(String field, List<Integer> values) {

@@ -50,7 +50,7 @@ public final class PlanEvaluator {
         Map<String, Long> rejected = new LinkedHashMap<>();
         Map<Validity, String> rejections = new HashMap<>();
         PlanSpace.expand(spec, seed, c -> {
-            Validity validity = new Validity(c.schedule(), c.chunks(), c.microBatch(), c.sequenceParallel());
+            Validity validity = new Validity(c.schedule(), c.chunks(), c.microBatch(), c.sequenceParallel(), c.ep());
             String reason = rejections.get(validity);
             if (reason == null) {
                 try {
@@ -76,7 +76,7 @@ public final class PlanEvaluator {
      * The coordinates of a seed's candidate that the spec rules read (the experiment's checks, {@code spec.Experiment},
      * {@code spec.ParallelPlan}, {@code spec.TrainingSpec}): not the ZeRO stage nor recompute, which are only required.
      */
-    private record Validity(PipelineSchedule schedule, int chunks, int microBatch, boolean sequenceParallel) {}
+    private record Validity(PipelineSchedule schedule, int chunks, int microBatch, boolean sequenceParallel, int ep) {}
 
     /** Evaluates one candidate and drops the result ({@link SweepJob.Prepared#warmUp}); {@return false if it breaks a rule} */
     boolean warmUp(PlanSpace.Candidate c) {
@@ -127,12 +127,12 @@ public final class PlanEvaluator {
         double[] cost = {0};
         PlanSpace.expand(spec, seed, c -> {
             double passes = passesOf.computeIfAbsent(
-                    List.of(c.zero() == ZeroStage.PARAMETERS, c.schedule(), c.chunks(), c.microBatch(), c.sequenceParallel()),
+                    List.of(c.zero() == ZeroStage.PARAMETERS, c.schedule(), c.chunks(), c.microBatch(), c.sequenceParallel(), c.ep()),
                     k -> passes(seed, c, cluster));
             if (passes < 0) return;
             cost[0] += PLAN_COST_IN_PASSES + STAGE_COST_IN_PASSES * seed.pp();
             ZeroStage playedAs = c.zero() == ZeroStage.OPTIMIZER ? ZeroStage.DDP : c.zero();
-            if (plays.add(List.of(playedAs, c.schedule(), c.chunks(), c.microBatch(), c.recompute(), c.sequenceParallel())))
+            if (plays.add(List.of(playedAs, c.schedule(), c.chunks(), c.microBatch(), c.recompute(), c.sequenceParallel(), c.ep())))
                 cost[0] += passes;
         });
         return cost[0];
@@ -159,7 +159,7 @@ public final class PlanEvaluator {
                 base.gradReduceFp32(), base.crossEntropy());
         int dp = seed.gpus() / (seed.tp() * seed.pp() * seed.cp());
         ParallelPlan plan = new ParallelPlan(name, dp, seed.tp(), seed.pp(), seed.cp(), c.zero(), c.schedule(),
-                c.chunks(), c.sequenceParallel());
+                c.chunks(), c.sequenceParallel(), List.of(), c.ep());
         return new Experiment(spec.name(), spec.model(), cluster, training, List.of(plan), Optional.empty());
     }
 
@@ -173,7 +173,7 @@ public final class PlanEvaluator {
         double tokensPerSecond = p.tokensPerSecond();
         double days = spec.constraints().tokenBudget() > 0 ? spec.constraints().tokenBudget() / tokensPerSecond / 86400 : 0;
         var m = p.memory();
-        return new SweepResult(seed.gpus(), plan.name(), dp, seed.tp(), seed.pp(), seed.cp(), c.zero().number(),
+        return new SweepResult(seed.gpus(), plan.name(), dp, seed.tp(), seed.pp(), seed.cp(), c.ep(), c.zero().number(),
                 c.schedule().label(), c.chunks(), c.sequenceParallel(), c.microBatch(), c.recompute().label(),
                 m.fits() ? SweepResult.OK : SweepResult.OOM, m.reason(), 1, m.peakBytes(), m.paramsBytes(), m.gradsBytes(),
                 m.optimizerBytes(), m.activationsBytes(), m.otherBytes(), p.comm().bytesPerGpu(), p.time().stepSeconds(),
@@ -198,6 +198,7 @@ public final class PlanEvaluator {
         if (seed.pp() > 1) b.append('-').append(c.schedule().label()).append(c.chunks() > 1 ? c.chunks() : "");
         b.append("-mb").append(c.microBatch()).append('-').append(c.recompute().label());
         if (c.sequenceParallel()) b.append("-sp");
+        if (c.ep() > 1) b.append("-ep").append(c.ep());
         return b.toString();
     }
 }

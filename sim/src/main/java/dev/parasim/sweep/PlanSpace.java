@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  * The plans of a sweep. The outer axes (GPU count, tp, pp, cp) form seeds that Spark spreads over
  * tasks; each task expands its seed over the inner axes. Combinations that name the same plan twice
  * are not plans: with pp = 1 the schedule and chunks do not apply, chunks > 1 only with interleaved
- * (which needs chunks > 1), sequence parallelism only with tp > 1.
+ * (which needs chunks > 1), sequence parallelism only with tp > 1. Expert parallelism (an MoE model's ep axis) is the
+ * innermost axis; an ep the layout does not allow (not dividing dp or the experts, or with tp > 1) is a rejected plan.
  */
 public final class PlanSpace {
     private PlanSpace() {}
@@ -23,7 +24,7 @@ public final class PlanSpace {
 
     /** One distinct plan of the space. */
     public record Candidate(Seed seed, ZeroStage zero, PipelineSchedule schedule, int chunks, int microBatch,
-                            Recompute recompute, boolean sequenceParallel) {}
+                            Recompute recompute, boolean sequenceParallel, int ep) {}
 
     public static List<Seed> seeds(SweepSpec spec) {
         List<Seed> seeds = new ArrayList<>();
@@ -45,7 +46,8 @@ public final class PlanSpace {
                     for (int mbs : a.microBatch())
                         for (Recompute recompute : a.recompute())
                             for (boolean seq : sp)
-                                sink.accept(new Candidate(seed, zero, schedule, chunks, mbs, recompute, seq));
+                                for (int ep : a.ep())
+                                    sink.accept(new Candidate(seed, zero, schedule, chunks, mbs, recompute, seq, ep));
     }
 
     /** {@return how many candidates {@link #expand} feeds for the seed, without enumerating them} */
@@ -55,7 +57,7 @@ public final class PlanSpace {
         long schedulesAndChunks = 0;
         for (PipelineSchedule schedule : schedules) schedulesAndChunks += chunkChoices(schedule, a.chunks()).size();
         return a.zero().size() * schedulesAndChunks * a.microBatch().size() * a.recompute().size()
-                * (seed.tp() == 1 ? 1 : a.sequenceParallel().size());
+                * (seed.tp() == 1 ? 1 : a.sequenceParallel().size()) * a.ep().size();
     }
 
     static List<Integer> chunkChoices(PipelineSchedule schedule, List<Integer> chunks) {

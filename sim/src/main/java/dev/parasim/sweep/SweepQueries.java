@@ -9,7 +9,7 @@ import org.apache.spark.sql.Row;
  * where every plan is out of memory marked), and how many candidates each rule rejected.
  */
 public final class SweepQueries {
-    static final String COLUMNS = "gpus, plan, dp, tp, pp, cp, zero, schedule, chunks, sequenceParallel, microBatch, "
+    static final String COLUMNS = "gpus, plan, dp, tp, pp, cp, ep, zero, schedule, chunks, sequenceParallel, microBatch, "
             + "recompute, peakBytes, commBytesPerGpu, stepSeconds, timelineStepSeconds, mfu, tokensPerSecond, daysToTrain";
 
     private SweepQueries() {}

@@ -88,7 +88,7 @@ public final class SweepRows {
     }
 
     public static Row row(SweepResult r) {
-        return RowFactory.create(r.gpus(), r.plan(), r.dp(), r.tp(), r.pp(), r.cp(), r.zero(), r.schedule(), r.chunks(),
+        return RowFactory.create(r.gpus(), r.plan(), r.dp(), r.tp(), r.pp(), r.cp(), r.ep(), r.zero(), r.schedule(), r.chunks(),
                 r.sequenceParallel(), r.microBatch(), r.recompute(), r.status(), r.reason(), r.count(), r.peakBytes(),
                 r.paramsBytes(), r.gradsBytes(), r.optimizerBytes(), r.activationsBytes(), r.otherBytes(),
                 r.commBytesPerGpu(), r.stepSeconds(), r.timelineStepSeconds(), r.computeSeconds(), r.exposedCommSeconds(),

@@ -109,7 +109,7 @@ class ExpertParallelTest {
                 refused("{preset: llama3-8b}", "{name: p, ep: 2}"));
         assertEquals("plans[0].ep: must divide model.moe.experts (8), found 16",
                 refused("{preset: mixtral-8x7b}", "{name: p, ep: 16}"));
-        assertEquals("plans[0].ep: needs tp 1 (experts split over TP as well are not modelled; tp is 2), found 2",
+        assertEquals("plans[0].tp: must be 1 under expert parallelism (experts split over TP as well are not modelled), found 2",
                 refused("{preset: mixtral-8x7b}", "{name: p, tp: 2, ep: 2, sequenceParallel: true}"));
         assertEquals("plans[0].ep: must divide dp (4), found 8",
                 refused("{preset: mixtral-8x7b}", "{name: p, dp: 4, pp: 2, ep: 8}"));

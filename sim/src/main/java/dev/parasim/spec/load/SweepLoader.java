@@ -74,8 +74,12 @@ public final class SweepLoader {
         List<Integer> chunks = ints(a, "chunks", List.of(1)), microBatch = ints(a, "microBatch", List.of(1));
         List<Recompute> recompute = list(a, "recompute", List.of(Recompute.NONE), (path, v) -> choice(path, v, Recompute.values()));
         List<Boolean> sequenceParallel = list(a, "sequenceParallel", List.of(false), SweepLoader::asBool);
+        List<Integer> ep = ints(a, "ep", List.of(1));
+        for (int i = 0; i < ep.size(); i++)
+            if (ep.get(i) > 1 && !model.isMoe())
+                throw SpecException.absolute(a.pathOf("ep") + "[" + i + "]", "needs a mixture-of-experts model (model.moe)", ep.get(i));
         SweepSpec.Axes axes = SpecException.at("axes", () -> new SweepSpec.Axes(tp, pp, cp, zero, schedule, chunks,
-                microBatch, recompute, sequenceParallel));
+                microBatch, recompute, sequenceParallel, ep));
         a.done();
         SweepSpec.Constraints constraints;
         if (root.has("constraints")) {
