@@ -336,7 +336,7 @@ public final class CommModel {
         int bytes = e.training().precision().activationBytes();
         long sent = (ep - 1) * Chunking.shard(elements, ep) * bytes;
         Transfer each = cost.of(ALL_TO_ALL, (double) elements * bytes, layout.span(Axis.EP));
-        int backward = ExpertDispatch.backwardPerLayer(e.training().recompute(), e.training().recomputeEarlyStop(), model.dropout());
+        int backward = ExpertDispatch.backwardPerLayer(e.training().recompute());
         ops.add(new CommOp(Axis.EP, ALL_TO_ALL, FORWARD, m * layers * ExpertDispatch.FORWARD_PER_LAYER, sent, each));
         ops.add(new CommOp(Axis.EP, ALL_TO_ALL, BACKWARD, m * layers * backward, sent, each));
     }

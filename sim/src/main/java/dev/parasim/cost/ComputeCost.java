@@ -126,7 +126,8 @@ public final class ComputeCost {
      * last GEMM): PyTorch's non-reentrant checkpoint does so by default since 2.1 (torch.utils.checkpoint,
      * set_checkpoint_early_stop), so the MLP's output GEMM ({@code f/t → h}, a third of the layer's weight FLOPs with a
      * 4h GeLU MLP) and the residual add after it are not replayed. With dropout the last saved tensor is the residual
-     * dropout's mask, which needs that GEMM's output, so only the residual add is left out. Megatron-LM's and DeepSpeed's
+     * dropout's mask, which needs that GEMM's output, so only the residual add is left out; so with an MoE layer, which
+     * saves a tensor after its combine ({@code workload.ExpertDispatch#replayedPerLayer}). Megatron-LM's and DeepSpeed's
      * reentrant checkpoint replays the whole forward ({@code earlyStop} false). The operator-level recompute
      * ({@code selective-ops}) repeats the GEMMs whose outputs it does not keep ({@link #opRecomputedGemms}), every
      * element-wise kernel of the forward, and an eager attention core (a flash kernel's output is kept); both replay an
@@ -164,7 +165,7 @@ public final class ComputeCost {
             case SELECTIVE -> attention.forward();
             case SELECTIVE_OPS -> opRecomputedGemms(model, plan, tokens, experts, perExpert, proj, mlpOut) + (model.flashAttention() ? 0 : attention.forward())
                     + FORWARD_KERNELS * launch + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, false)) + dispatch;
-            case FULL -> gemms.forward() - (earlyStop && !model.dropout() ? mlpOut.forward() : 0) + attention.forward() + FORWARD_KERNELS * launch
+            case FULL -> gemms.forward() - (earlyStop && !model.dropout() && !model.isMoe() ? mlpOut.forward() : 0) + attention.forward() + FORWARD_KERNELS * launch
                     + Math.min(elementwise / 3, recomputedElementwise(model, plan, tokens, earlyStop)) + dispatch;
         };
         return new PassTimes(layer.forward(), layer.backwardInput() + recomputed, layer.backwardWeight());

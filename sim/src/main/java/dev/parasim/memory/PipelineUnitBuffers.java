@@ -8,6 +8,7 @@ import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Precision;
 import dev.parasim.spec.ZeroStage;
+import dev.parasim.workload.Parameters;
 import dev.parasim.workload.StageSplit;
 
 /**
@@ -48,6 +49,10 @@ final class PipelineUnitBuffers {
         ModelSpec m = e.model();
         Precision precision = e.training().precision();
         int b = e.training().microBatch(), p = plan.pp(), v = plan.chunks(), n = plan.dp() * plan.cp(), aB = precision.activationBytes();
+        // Under expert parallelism a layer's experts (experts[i] of unit i) have ne = dp·cp/ep replicas: gathered, padded and
+        // reduced over those, or (ne = 1) never gathered nor reduced at all; all 0 when ep = 1.
+        long[] experts = Parameters.stageExpertUnits(m, plan, stage);
+        int ne = plan.edp();
         // One stage runs its micro-batches one after the other (1F1B), whatever the plan's schedule says.
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
         boolean zero3 = plan.zero() == ZeroStage.PARAMETERS, zb = schedule == PipelineSchedule.ZB_H1;
@@ -80,12 +85,13 @@ final class PipelineUnitBuffers {
             double in = kind == 2 || (kind == 0 ? first : last) ? 0 : io, out = kind == 2 || (kind == 0 ? last : first) ? 0 : io;
             // The chunk's units in forward order: [embedding], layers, [final norm with the head]; bytes: elements, freed (M_B share), M_W share.
             int perChunk = stageSplit.layers(virtual), count = perChunk + (first ? 1 : 0) + (last ? 1 : 0);
-            long[] size = new long[count];
+            long[] size = new long[count], xsize = new long[count];
             double[] share = new double[count], deferred = new double[count];
             int i = 0;
             if (first) { size[i] = units[0]; share[i++] = embedding; }
             for (int l = 0; l < perChunk; l++) {
-                size[i] = units[stage == 0 ? 1 : 0];
+                xsize[i] = experts[stage == 0 ? 1 : 0];
+                size[i] = units[stage == 0 ? 1 : 0] - xsize[i];
                 share[i] = layer + (l == 0 && !first && kind == 1 && zb ? io : 0);   // B frees the received input at once
                 deferred[i++] = layerW;
             }
@@ -101,9 +107,9 @@ final class PipelineUnitBuffers {
                 peak = Math.max(peak, acts + in);   // the received input, as a message and as the chunk's first activation
                 for (int u = 0; u < count; u++) {
                     double kept = u > 0 ? tiedParams : 0;   // unit 0, gathered from the embedding to the head
-                    peak = Math.max(peak, acts + kept + gathered(size[u], n, precision, ringChunks(n)));
+                    peak = Math.max(peak, acts + kept + gathered(size[u], xsize[u], n, ne, precision, true));
                     acts += share[u];
-                    peak = Math.max(peak, acts + kept + gathered(size[u], n, precision, Math.min(1, n - 1)));
+                    peak = Math.max(peak, acts + kept + gathered(size[u], xsize[u], n, ne, precision, false));
                 }
                 peak = Math.max(peak, acts + out);
                 continue;
@@ -119,19 +125,21 @@ final class PipelineUnitBuffers {
             for (int u = count - 1; u >= 0; u--) {
                 double before = acts;
                 acts = w ? acts - deferred[u] : split ? acts - share[u] + deferred[u] : acts - share[u];
-                long padded = Chunking.padded(size[u], n), chunk = n > 1 ? Chunking.shard(size[u], n) : 0;
+                // The dense part's and the experts' transient gradients; their reduce-scatters run one after the other.
+                long padded = Chunking.padded(size[u], n) + (ne > 1 ? Chunking.padded(xsize[u], ne) : 0);
+                long chunk = Math.max(n > 1 ? Chunking.shard(size[u], n) : 0, ne > 1 ? Chunking.shard(xsize[u], ne) : 0);
                 // With a tied head on one stage the head's unit gathers unit 0 with its own, and unit 0's gradient is open
                 // from the head's backward to the embedding's, which gathers nothing.
                 boolean opensTied = tied && u == count - 1, closesTied = tied && u == 0;
                 long tiedChunk = opensTied && n > 1 ? Chunking.shard(units[0], n) : 0;
-                double params = closesTied ? 0 : gathered(size[u], n, precision, 1) + (opensTied ? tiedParams : 0)
+                double params = closesTied ? 0 : gathered(size[u], xsize[u], n, ne, precision, false) + (opensTied ? tiedParams : 0)
                         + tiedChunk * (double) precision.paramBytes();
                 double lastChunk = closesTied ? 0 : (chunk + tiedChunk) * (double) precision.paramBytes();
                 // The head's unit starts with the cross-entropy's backward: an out-of-place one holds its two gradients.
                 if (last && u == count - 1 && !w) peak = Math.max(peak, before + (zero3 ? params : 0) + loss);
                 if (split) {
-                    peak = Math.max(peak, before + gathered(size[u], n, precision, ringChunks(n)));
-                    peak = Math.max(peak, acts + gathered(size[u], n, precision, Math.min(1, n - 1)));
+                    peak = Math.max(peak, before + gathered(size[u], xsize[u], n, ne, precision, true));
+                    peak = Math.max(peak, acts + gathered(size[u], xsize[u], n, ne, precision, false));
                     continue;
                 }
                 double gradient = padded * precision.gradBytes() + (u > 0 ? tiedGrad : 0);
@@ -144,9 +152,16 @@ final class PipelineUnitBuffers {
         return Math.round(peak);
     }
 
-    /** {@return a unit's gathered parameters P_u and {@code chunks} ring chunks c_u of its AllGather, in parameter bytes} */
-    private static double gathered(long size, int n, Precision precision, int chunks) {
-        return (Chunking.padded(size, n) + (n > 1 ? chunks * Chunking.shard(size, n) : 0)) * (double) precision.paramBytes();
+    /**
+     * {@return a unit's gathered parameters P_u and the ring chunks c_u of its AllGather in flight, in parameter bytes}: in a
+     * middle round ({@code middle}, {@link #ringChunks}) or the last received one; under expert parallelism the dense part
+     * {@code size} over n and the experts {@code experts} over their ne replicas, gathered one after the other (the larger
+     * chunk in flight), or not at all when ne = 1
+     */
+    private static double gathered(long size, long experts, int n, int ne, Precision precision, boolean middle) {
+        long chunk = Math.max(n > 1 ? Chunking.shard(size, n) : 0, ne > 1 ? Chunking.shard(experts, ne) : 0);
+        long params = Chunking.padded(size, n) + (ne > 1 ? Chunking.padded(experts, ne) : 0);
+        return (params + (middle ? ringChunks(n) : Math.min(1, n - 1)) * chunk) * (double) precision.paramBytes();
     }
 
     /** {@return ring chunks a rank holds in a collective's middle rounds, n ranks (none alone)} */

@@ -21,8 +21,7 @@ final class ExpertParallelGenerator implements Generator {
         if (ep == 1) return;
         Instruction.Collective tokens = new Instruction.Collective(ALL_TO_ALL, Group.EP, Buffer.of(Buffer.Kind.EP_TOKENS),
                 ExpertDispatch.elements(c.model(), c.tokens()), c.precision().activationBytes(), Overlap.CRITICAL_PATH);
-        int backward = ExpertDispatch.backwardPerLayer(c.e().training().recompute(), c.e().training().recomputeEarlyStop(),
-                c.model().dropout());
+        int backward = ExpertDispatch.backwardPerLayer(c.e().training().recompute());
         for (int chunk = 0; chunk < c.v(); chunk++)
             for (int l = 0; l < c.layers(chunk); l++) {
                 for (int k = 0; k < ExpertDispatch.FORWARD_PER_LAYER; k++) b.add(Pass.F, chunk, INSIDE, tokens);

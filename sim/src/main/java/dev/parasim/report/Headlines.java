@@ -84,8 +84,8 @@ final class Headlines {
             default -> throw new IllegalStateException();
         }
         if (plan.ep() == 1) formula = formula.replace("·Ψ/n", "Ψ/n");
-        String where = String.format(Locale.ROOT, "%s, Ψ = %s parameters on this GPU (Ψ/(tp·pp)), n = dp·cp = %d, K = %d",
-                formula, Units.count(psi), n, k);
+        String where = String.format(Locale.ROOT, "%s, Ψ = %s parameters on this GPU (Ψ/(tp·pp)%s), n = dp·cp = %d, K = %d",
+                formula, Units.count(psi), plan.ep() > 1 ? ", E/ep experts a layer" : "", n, k);
         if (plan.ep() > 1)
             where += String.format(Locale.ROOT, "; Ψ_e = %s of them experts (E/ep = %d of %d a layer), n_e = dp·cp/ep = %d",
                     Units.count(experts), e.model().moe().experts() / plan.ep(), e.model().moe().experts(), plan.edp());

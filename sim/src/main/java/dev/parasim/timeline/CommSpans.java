@@ -46,15 +46,20 @@ final class CommSpans {
         double cursor = 0;
         for (PassRef ref : sp.order()) {
             double[] at = played.passTimes(new StagePass(stage, ref));
-            Batch gather = new Batch(), ring = new Batch(), tp = new Batch(), ep = new Batch(), reduce = new Batch();
+            // The data-parallel gathers and reduce-scatters one batch per group (under EP: DP's, then the experts').
+            Batch gather = new Batch(), expertGather = new Batch(), ring = new Batch(), tp = new Batch(), ep = new Batch(),
+                    reduce = new Batch(), expertReduce = new Batch();
             for (Instruction i : sp.body(ref)) {
                 if (!(i instanceof Instruction.Collective c) || c.sentBytes(program.groupSize(c.group())) == 0) continue;
+                boolean experts = c.group() == Group.EXPERT_DP;
                 Batch target = c.group() == Group.TP ? tp : c.group() == Group.CP ? ring : c.group() == Group.EP ? ep
-                        : c.overlap() == Overlap.PREFETCHED ? gather : reduce;
+                        : c.overlap() == Overlap.PREFETCHED ? (experts ? expertGather : gather) : experts ? expertReduce : reduce;
                 target.add(c, seconds(c), program.groupSize(c.group()));
             }
             cursor = gather.draw(out, stage, SpanKind.DP_COMM, ref, Math.max(cursor, at[0]), "ZeRO-3 ");
+            cursor = expertGather.draw(out, stage, SpanKind.DP_COMM, ref, Math.max(cursor, at[0]), "ZeRO-3 experts' ");
             cursor = reduce.draw(out, stage, SpanKind.DP_COMM, ref, Math.max(cursor, at[0]), "gradient ");
+            cursor = expertReduce.draw(out, stage, SpanKind.DP_COMM, ref, Math.max(cursor, at[0]), "experts' gradient ");
             cursor = ring.draw(out, stage, SpanKind.CP_COMM, ref, Math.max(cursor, at[0]), "ring attention ");
             cursor = ep.draw(out, stage, SpanKind.EP_COMM, ref, Math.max(cursor, at[1] - tp.seconds - ep.seconds), "expert ");
             cursor = tp.draw(out, stage, SpanKind.TP_COMM, ref, Math.max(cursor, at[1] - tp.seconds), "");
@@ -84,9 +89,16 @@ final class CommSpans {
             out.add(new Span(stage, Lane.COMM, kind(b.group), -1, -1, at, at + share, b.label(epilogueName(b))));
             at += share;
         }
-        for (Batch b : sync.values())
-            if (b.bucketed()) out.add(new Span(stage, Lane.COMM, kind(b.group), -1, -1,
-                    Math.max(at, syncEnd - c.bucketedSync()), syncEnd, b.label(epilogueName(b))));
+        // DDP's buckets (under EP, the dense part's and then the experts'), one after another, the last ending at syncEnd.
+        double bucketed = sync.values().stream().filter(Batch::bucketed).mapToDouble(b -> b.seconds).sum();
+        double from = Math.max(at, syncEnd - c.bucketedSync()), span = syncEnd - from;
+        long left = sync.values().stream().filter(Batch::bucketed).count();
+        for (Batch b : sync.values()) {
+            if (!b.bucketed()) continue;
+            double to = --left == 0 ? syncEnd : from + span * b.seconds / bucketed;
+            out.add(new Span(stage, Lane.COMM, kind(b.group), -1, -1, from, to, b.label(epilogueName(b))));
+            from = to;
+        }
         if (!gather.isEmpty() && c.afterStep() > 0) {
             String label = "parameter gather " + String.join(", ", gather.values().stream().map(b -> b.label("")).toList());
             double hidden = c.afterStep() - gatherExposed;

@@ -20,18 +20,18 @@ public final class ExpertDispatch {
     }
 
     /** {@return the AllToAlls a layer runs in one micro-batch's backward: the two on the gradients and the replayed ones} */
-    public static int backwardPerLayer(Recompute recompute, boolean earlyStop, boolean dropout) {
-        return 2 + replayedPerLayer(recompute, earlyStop, dropout);
+    public static int backwardPerLayer(Recompute recompute) {
+        return 2 + replayedPerLayer(recompute);
     }
 
     /**
-     * {@return the AllToAlls a layer's recompute replays}: full recompute replays the dispatch, and the combine unless the
-     * checkpoint stops at the layer's last saved tensor (the experts' activated input, before their output GEMM; with
-     * dropout the mask after the combine needs it); the operator-level policy keeps the AllToAll outputs (torchtitan's
-     * policy saves them) and selective recompute replays attention only: none
+     * {@return the AllToAlls a layer's recompute replays}: full recompute replays both, dispatch and combine, even when
+     * the checkpoint stops at the forward's last saved tensor (PyTorch's non-reentrant early stop): an MoE layer saves a
+     * tensor after the combine (Megatron-Core's unpermute weighs the combined tokens by their routing probabilities,
+     * torchtitan's scatter-add keeps its indices), so the replay reaches it; the operator-level policy keeps the
+     * AllToAll outputs (torchtitan's policy saves them) and selective recompute replays attention only: none
      */
-    public static int replayedPerLayer(Recompute recompute, boolean earlyStop, boolean dropout) {
-        if (recompute != Recompute.FULL) return 0;
-        return earlyStop && !dropout ? 1 : 2;
+    public static int replayedPerLayer(Recompute recompute) {
+        return recompute == Recompute.FULL ? 2 : 0;
     }
 }

@@ -1,11 +1,14 @@
 package dev.parasim.analytic;
 
 import dev.parasim.Fixtures;
+import dev.parasim.collective.CollectiveCost;
 import dev.parasim.collective.CollectiveKind;
 import dev.parasim.memory.MemoryModel;
 import dev.parasim.plan.Axis;
 import dev.parasim.plan.GroupSpan;
 import dev.parasim.plan.RankLayout;
+import dev.parasim.program.ProgramFold;
+import dev.parasim.program.StepProgram;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.SpecException;
@@ -92,15 +95,66 @@ class ExpertParallelTest {
     void theTimelineDrawsTheAllToAllsOnTheCriticalPath() {
         Timeline t = Timelines.of(E, plan("zero1-ep8"));
         List<Span> ep = t.lane(0, Lane.COMM).stream().filter(s -> s.kind() == SpanKind.EP_COMM).toList();
-        // One span per pass: 8 forwards and 8 backwards.
+        // One span per pass: 8 forwards (2 a layer) and 8 backwards (4 a layer under full recompute).
         assertEquals(16, ep.size());
         assertTrue(ep.get(0).label().contains("64× allToAll on EP"), ep.get(0).label());
+        assertTrue(ep.get(1).label().contains("128× allToAll on EP"), ep.get(1).label());
         PlanPrediction p = Accountant.predict(E, plan("zero1-ep8"));
         assertEquals(p.time().stepSeconds(), t.stepSeconds(), 1e-9 * p.time().stepSeconds());
-        // The AllToAlls are exposed: the ep plan's exposed communication covers them.
-        double allToAll = 0;
-        for (Span s : ep) allToAll += s.endSeconds() - s.startSeconds();
-        assertTrue(p.time().exposedCommSeconds() >= allToAll * (1 - 1e-9), p.time() + " vs " + allToAll);
+        // 8 micro-batches × 32 layers × 6 AllToAlls of 2·4096·4096 bf16 elements inside one NVLink node.
+        double one = new CollectiveCost(E.cluster().nodeTier(), E.cluster().clusterTier())
+                .of(CollectiveKind.ALL_TO_ALL, 2.0 * 4096 * 4096 * 2, new GroupSpan(8, 8, 1)).seconds();
+        double drawn = 0;
+        for (Span s : ep) drawn += s.endSeconds() - s.startSeconds();
+        assertEquals(8 * 32 * 6 * one, drawn, 1e-9 * drawn);
+        // On the critical path: the plan's exposed communication covers them.
+        assertTrue(p.time().exposedCommSeconds() >= drawn * (1 - 1e-9), p.time() + " vs " + drawn);
+    }
+
+    /**
+     * Every EP plan draws all its communication inside the step, each span naming the bytes of its own group: DDP's dense
+     * and expert buckets one after the other, ZeRO-3's gathers and reduce-scatters per group.
+     */
+    @Test
+    void everyExpertParallelPlanDrawsItsBytesInsideTheStep() {
+        Experiment e = Fixtures.experiment("""
+                name: mixtral-all
+                model: {preset: mixtral-8x7b}
+                cluster: {preset: dgx-h100, nodes: 2}
+                training: {globalBatch: 64, microBatch: 1, precision: bf16-mixed, recompute: full}
+                plans:
+                  - {name: ddp-ep2, ep: 2}
+                  - {name: zero1-ep4, ep: 4, zero: 1}
+                  - {name: zero2-ep8-pp2, pp: 2, ep: 8, zero: 2}
+                  - {name: zero3-ep2, ep: 2, zero: 3}
+                  - {name: zero3-ep8-cp2, cp: 2, ep: 8, zero: 3}
+                """);
+        java.util.regex.Pattern sent = java.util.regex.Pattern.compile("(\\d+) B sent");
+        for (ParallelPlan plan : e.plans()) {
+            Timeline t = Timelines.of(e, plan);
+            StepProgram program = StepProgram.of(e, plan);
+            for (int s = 0; s < plan.pp(); s++) {
+                long expected = 0, drawn = 0;
+                for (var byAxis : ProgramFold.bytes(program, s).entrySet())
+                    for (var k : byAxis.getValue().entrySet())
+                        if (!(byAxis.getKey() == Axis.PP && k.getKey() == CollectiveKind.SEND_RECV)) expected += k.getValue();
+                List<Span> comm = t.lane(s, Lane.COMM);
+                for (Span span : comm) {
+                    if (span.kind() == SpanKind.PP_SEND) continue;
+                    var m = sent.matcher(span.label());
+                    while (m.find()) drawn += Long.parseLong(m.group(1));
+                    assertTrue(span.startSeconds() >= 0 && span.endSeconds() <= t.stepSeconds() * (1 + 1e-12), plan.name() + ": " + span);
+                    // A span of the experts' group names only it (the ZeRO-1/2 parameter gather lists each group's part).
+                    if (span.label().contains("on EXPERT_DP") && !span.label().startsWith("parameter gather"))
+                        assertTrue(!span.label().contains("on DP"), span.label());
+                }
+                assertEquals(expected, drawn, plan.name() + " stage " + s);
+                // DDP's two bucket spans do not overlap.
+                List<Span> buckets = comm.stream().filter(x -> x.label().startsWith("gradient sync")).toList();
+                for (int i = 1; i < buckets.size(); i++)
+                    assertTrue(buckets.get(i).startSeconds() >= buckets.get(i - 1).endSeconds() * (1 - 1e-12), plan.name() + ": " + buckets);
+            }
+        }
     }
 
     @Test

@@ -137,7 +137,8 @@ class ProgramFoldTest {
                                        recomputeEarlyStop: %s, gradReduceFp32: %s}
                             plans:
                               - {name: ddp-ep2, dp: 8, ep: 2}
-                              - {name: ddp-ep8-all, dp: 8, ep: 4}
+                              - {name: ddp-edp1-pp2, dp: 4, pp: 2, ep: 4}
+                              - {name: zero2-edp1-pp2, dp: 4, pp: 2, ep: 4, zero: 2}
                               - {name: zero1-ep4, dp: 8, ep: 4, zero: 1}
                               - {name: zero2-ep2-pp2, dp: 4, pp: 2, ep: 2, zero: 2}
                               - {name: zero3-ep2-interleaved, dp: 4, pp: 2, ep: 2, zero: 3, schedule: interleaved, chunks: 2}
@@ -147,7 +148,7 @@ class ProgramFoldTest {
                             """.formatted(dropout, recompute, earlyStop, earlyStop));
                     for (ParallelPlan plan : e.plans()) cases.add(new Case(e, plan));
                 }
-        assertEquals(96, cases.size());
+        assertEquals(108, cases.size());
         for (Case c : cases) assertFolds(c);
     }
 
