@@ -86,10 +86,9 @@ public final class CommModel {
             return;
         }
         // Expert parallelism: each unit's experts have dp·cp/ep replicas, synchronised over their own group.
-        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = new long[units.length];
-        for (int u = 0; u < units.length; u++) dense[u] = units[u] - experts[u];
-        replicas(ops, e, plan, stage, dense, n, layout.dataSpan(), cost);
-        if (plan.edp() > 1) replicas(ops, e, plan, stage, experts, plan.edp(), layout.expertDataSpan(), cost);
+        replicas(ops, e, plan, stage, Parameters.stageDenseUnits(e.model(), plan, stage), n, layout.dataSpan(), cost);
+        if (plan.edp() > 1)
+            replicas(ops, e, plan, stage, Parameters.stageExpertUnits(e.model(), plan, stage), plan.edp(), layout.expertDataSpan(), cost);
     }
 
     /**

@@ -142,7 +142,8 @@ public final class ComputeCost {
         // A dense MLP runs on every token; an MoE layer's E experts each on its k·T/E of them (balanced routing), in
         // smaller GEMMs, after the router's T × E logits.
         // Under expert parallelism a rank runs E/ep experts on k·T·ep/E tokens each (its EP peers' tokens among them).
-        double experts = model.moe().mlps() / (double) plan.ep(), perExpert = tokens * model.moe().activeExperts() / experts;
+        // With an expert capacity every expert runs on its padded slots.
+        double experts = model.moe().mlps() / (double) plan.ep(), perExpert = tokens * model.moe().slotsPerToken() / experts;
         PassTimes mlpOut = linear(perExpert, h, f / t).times(experts), proj = linear(tokens, h, h / t);
         PassTimes gemms = linear(tokens, h / t + 2.0 * model.kvWidthPerRank(plan.tp()), h)
                 .plus(proj)
@@ -200,7 +201,7 @@ public final class ComputeCost {
      * 1), 2·(1 + k) elements at the activation width; none for a dense layer
      */
     double moeDispatchBytes(ModelSpec model) {
-        return model.isMoe() ? 2.0 * (1 + model.moe().topK()) * elementBytes : 0;
+        return model.isMoe() ? 2.0 * (1 + model.moe().slotsPerToken()) * elementBytes : 0;
     }
 
     /** What a recompute that stops early leaves out of those: the layer's last residual add (read 4, write 2). */
@@ -218,7 +219,7 @@ public final class ComputeCost {
         double t = plan.tp(), h = model.hidden(), f = model.ffnHidden();
         double replicated = FORWARD_REPLICATED_BYTES + (model.dropout() ? FORWARD_DROPOUT_BYTES : 0)
                 - (earlyStop ? LAST_RESIDUAL_BYTES : 0);
-        double mlp = model.moe().activeExperts() * (model.mlp() == MlpKind.SWIGLU ? 6.0 : 4.0) * f / h;
+        double mlp = model.moe().slotsPerToken() * (model.mlp() == MlpKind.SWIGLU ? 6.0 : 4.0) * f / h;
         return memoryBound(tokens * h * (replicated / (plan.sequenceParallel() ? t : 1) + mlp / t));
     }
 
@@ -230,7 +231,7 @@ public final class ComputeCost {
      * first output over t, proj's and fc2's h). Attention, norms, element-wise kernels and the scaling stay bf16.
      */
     double fp8Casts(ModelSpec model, ParallelPlan plan, double tokens) {
-        double t = plan.tp(), h = model.hidden(), f = model.moe().activeExperts() * (double) model.ffnHidden();
+        double t = plan.tp(), h = model.hidden(), f = model.moe().slotsPerToken() * model.ffnHidden();
         double mlpOut = (model.mlp() == MlpKind.SWIGLU ? 2 : 1) * f;
         double forward = 4.0 * tokens * (2 * h + h / t + f / t);
         double backward = 3.0 * tokens * ((h + mlpOut) / t + 2.0 * model.kvWidthPerRank(plan.tp()) + 2 * h);

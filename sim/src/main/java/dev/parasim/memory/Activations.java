@@ -39,7 +39,8 @@ public final class Activations {
      * mask and dropped probabilities vanish; the mask is regenerated from the RNG seed): the kernel keeps its output
      * (the projection input, already counted) and the logsumexp statistics, a·s·b/t fp32 values (none under selective
      * recompute, which reruns the kernel). Norm statistics are {@link #normStatistics}. The operator-level recompute
-     * keeps {@link #opKeptPerLayer}. An MoE layer keeps its k experts' MLP terms and {@link #moeDispatch}.
+     * keeps {@link #opKeptPerLayer}. An MoE layer keeps its k experts' MLP terms and {@link #moeDispatch}, per padded
+     * slot when the experts have a capacity ({@code Moe#slotsPerToken}).
      */
     public static double perLayer(ModelSpec m, ParallelPlan plan, int microBatch, Recompute recompute, int activationBytes) {
         double t = plan.tp(), replicated = replicatedDivisor(plan);
@@ -47,7 +48,7 @@ public final class Activations {
         double sb = sLocal * microBatch, h = m.hidden();
         if (recompute == Recompute.FULL) return activationBytes * sb * h / replicated;
         if (recompute == Recompute.SELECTIVE_OPS) return opKeptPerLayer(m, plan, microBatch, activationBytes);
-        double mlp = m.moe().activeExperts() * (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
+        double mlp = m.moe().slotsPerToken() * (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
         double bytes = activationBytes * sb * (4 * h / replicated + (2 * h + mlp) / t + 2.0 * m.kvWidthPerRank(plan.tp()));
         bytes += moeDispatch(m, plan, microBatch, activationBytes);
         if (m.dropout()) bytes += MASK_BYTES * 2 * sb * h / replicated;
@@ -70,7 +71,7 @@ public final class Activations {
      */
     static double moeDispatch(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
         if (!m.isMoe()) return 0;
-        double sb = (double) m.seqLen() / plan.cp() * microBatch, k = m.moe().topK();
+        double sb = (double) m.seqLen() / plan.cp() * microBatch, k = m.moe().slotsPerToken();
         return sb * (activationBytes * (2 * k - 1) * m.hidden() + FP32_BYTES * m.moe().experts()) / replicatedDivisor(plan);
     }
 
@@ -85,10 +86,10 @@ public final class Activations {
      */
     static double opKeptPerLayer(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
         double t = plan.tp(), sLocal = (double) m.seqLen() / plan.cp();
-        double sb = sLocal * microBatch, h = m.hidden(), f = m.moe().activeExperts() * (double) m.ffnHidden();
+        double sb = sLocal * microBatch, h = m.hidden(), f = m.moe().slotsPerToken() * m.ffnHidden();
         double kv = m.kvWidthPerRank(plan.tp());
-        // An MoE layer's k experts each keep their kept GEMMs' outputs (f·k; SwiGLU's down output k·h).
-        double down = m.moe().activeExperts() * h;
+        // An MoE layer's k experts each keep their kept GEMMs' outputs (f·k; SwiGLU's down output k·h), per slot if capped.
+        double down = m.moe().slotsPerToken() * h;
         double gemmOutputs = m.mlp() == MlpKind.SWIGLU ? h / t + kv + f / t + down : h / t + 2 * kv + f / t;
         double elements = h / replicatedDivisor(plan) + gemmOutputs + (m.flashAttention() ? h / t : 0);
         double statistics = m.flashAttention() ? FP32_BYTES * m.heads() * sb / t : 0;
@@ -166,7 +167,7 @@ public final class Activations {
      * masks and attention scores are B's alone; recompute changes nothing (B rebuilds what W then reads).
      */
     public static double weightGradInputsPerLayer(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
-        double sb = (double) m.seqLen() / plan.cp() * microBatch, h = m.hidden(), k = m.moe().activeExperts();
+        double sb = (double) m.seqLen() / plan.cp() * microBatch, h = m.hidden(), k = m.moe().slotsPerToken();
         double mlp = k * (m.mlp() == MlpKind.SWIGLU ? 3.0 : 2.0) * m.ffnHidden();
         // An MoE layer's experts read k copies of each token and k output gradients (fc1's input and fc2's output gradient).
         return activationBytes * sb * (4 * h + 2 * (k - 1) * h + (2 * h + mlp) / plan.tp() + 2.0 * m.kvWidthPerRank(plan.tp()));

@@ -104,8 +104,7 @@ public final class Buffers {
     static long inSync(Experiment e, ParallelPlan plan, int stage) {
         long[] units = Parameters.stageUnits(e.model(), plan, stage);
         if (plan.ep() == 1) return inSync(e, plan, units, plan.dp() * plan.cp());
-        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = new long[units.length];
-        for (int u = 0; u < units.length; u++) dense[u] = units[u] - experts[u];
+        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = Parameters.stageDenseUnits(e.model(), plan, stage);
         // Experts without another replica (edp = 1) have no sync.
         return inSync(e, plan, dense, plan.dp() * plan.cp()) + (plan.edp() > 1 ? inSync(e, plan, experts, plan.edp()) : 0);
     }

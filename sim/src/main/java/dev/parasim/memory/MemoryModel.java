@@ -66,8 +66,7 @@ public final class MemoryModel {
         Optimizer optimizer = e.training().optimizer();
         if (plan.ep() == 1) return modelStates(units, plan.dp() * plan.cp(), plan.zero(), precision, optimizer);
         // Expert parallelism: the rank's experts are sharded over their dp·cp/ep replicas, the rest over dp·cp.
-        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = new long[units.length];
-        for (int u = 0; u < units.length; u++) dense[u] = units[u] - experts[u];
+        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = Parameters.stageDenseUnits(e.model(), plan, stage);
         ModelStates d = modelStates(dense, plan.dp() * plan.cp(), plan.zero(), precision, optimizer);
         ModelStates x = modelStates(experts, plan.edp(), plan.zero(), precision, optimizer);
         return new ModelStates(d.paramsBytes() + x.paramsBytes(), d.gradsBytes() + x.gradsBytes(), d.optimizerBytes() + x.optimizerBytes());

@@ -48,8 +48,7 @@ final class DataParallelGenerator implements Generator {
         int reduceBytes = c.e().training().gradReduceBytes();
         long k = precision.optimizerBytesPerParam(c.e().training().optimizer());
         // Each unit's dense part has n replicas; under expert parallelism its experts have ne (all 0 when ep = 1).
-        long[] units = c.units(), experts = c.expertUnits(), dense = new long[units.length];
-        for (int u = 0; u < units.length; u++) dense[u] = units[u] - experts[u];
+        long[] units = c.units(), experts = c.expertUnits(), dense = Parameters.stageDenseUnits(c.model(), c.plan(), c.stage());
         long owned = 0;
         for (int u = 0; u < units.length; u++) {
             long[] d = states(zero, dense[u], n), x = states(zero, experts[u], ne);

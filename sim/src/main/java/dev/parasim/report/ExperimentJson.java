@@ -62,7 +62,11 @@ final class ExperimentJson {
         Map<String, Object> model = ordered("name", m.name(), "layers", m.layers(), "hidden", m.hidden(), "heads", m.heads(),
                 "kvHeads", m.kvHeads(), "ffnHidden", m.ffnHidden(), "vocab", m.vocab(), "seqLen", m.seqLen(),
                 "mlp", m.mlp().label(), "tiedEmbeddings", m.tiedEmbeddings(), "dropout", m.dropout());
-        if (m.isMoe()) model.put("moe", ordered("experts", m.moe().experts(), "topK", m.moe().topK()));
+        if (m.isMoe()) {
+            Map<String, Object> moe = ordered("experts", m.moe().experts(), "topK", m.moe().topK());
+            if (m.moe().capped()) moe.put("capacityFactor", m.moe().capacityFactor());
+            model.put("moe", moe);
+        }
         return model;
     }
 

@@ -4,8 +4,8 @@ import dev.parasim.spec.Node;
 
 /** What ParaSim cannot compute yet; a question that needs one says so and {@code sim explain --missing} lists it. */
 public enum Capability implements Node.Labelled {
-    MOE_ROUTING("moe-routing", "MoE routing beyond balanced and dropless (expert capacity, load imbalance)",
-            "超出均衡、无丢弃假设的 MoE 路由(专家容量、负载不均)"),
+    MOE_ROUTING("moe-routing", "MoE routing beyond balanced (load imbalance, dropped tokens)",
+            "超出均衡假设的 MoE 路由(负载不均、丢弃的 token)"),
     EXECUTED_RECOMPUTE("executed-recompute", "recomputation executed on Spark (the executed GPT keeps every activation)",
             "在 Spark 上实际执行的重计算(执行的 GPT 保留全部激活)"),
     CONTEXT_PARALLEL_EXECUTION("context-parallel-execution", "context parallelism executed on Spark (only predicted today)",

@@ -14,9 +14,12 @@ public final class ExpertDispatch {
     /** AllToAlls a layer runs in one micro-batch's forward: dispatch and combine. */
     public static final int FORWARD_PER_LAYER = 2;
 
-    /** {@return elements of one AllToAll on a rank holding {@code tokens} tokens: k·T·h (balanced routing)} */
+    /**
+     * {@return elements of one AllToAll on a rank holding {@code tokens} tokens}: k·T·h (balanced routing), or with an
+     * expert capacity the padded slots', E·⌈cf·k·T/E⌉·h ({@link dev.parasim.spec.Moe#slots})
+     */
     public static long elements(ModelSpec m, long tokens) {
-        return tokens * m.moe().topK() * m.hidden();
+        return m.moe().slots(tokens) * m.hidden();
     }
 
     /** {@return the AllToAlls a layer runs in one micro-batch's backward: the two on the gradients and the replayed ones} */

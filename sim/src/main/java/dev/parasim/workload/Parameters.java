@@ -129,6 +129,18 @@ public final class Parameters {
     }
 
     /**
+     * {@return each of {@link #stageUnits(ModelSpec, ParallelPlan, int)}' units less its experts' share
+     * ({@link #stageExpertUnits})}: the elements with dp·cp replicas; a new array, the units themselves when ep = 1
+     */
+    public static long[] stageDenseUnits(ModelSpec m, ParallelPlan plan, int stage) {
+        long[] units = stageUnits(m, plan, stage);
+        if (plan.ep() == 1) return units;
+        long[] experts = stageExpertUnits(m, plan, stage), dense = new long[units.length];
+        for (int u = 0; u < units.length; u++) dense[u] = units[u] - experts[u];
+        return dense;
+    }
+
+    /**
      * {@return one MoE layer's expert parameters, E·(MLP + GPT's fc2 bias h), whole (no TP split: expert parallelism runs
      * with tp 1)}; 0 for a dense layer
      */

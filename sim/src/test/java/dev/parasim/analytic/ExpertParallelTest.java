@@ -82,6 +82,31 @@ class ExpertParallelTest {
         assertEquals(13_026_099_072L, dense + experts);
     }
 
+    /**
+     * An expert capacity pads each expert's buffer to ⌈cf·k·T/E⌉ slots: at cf 1.25, 1,280 of a rank's 4,096 tokens' 8,192
+     * copies per expert, so each AllToAll moves 8·1,280 slots of h; at cf 1.1, ⌈1,126.4⌉ = 1,127. FLOPs stay the routed ones.
+     */
+    @Test
+    void anExpertCapacityPadsTheAllToAllsAndTheExpertsButNotTheModelFlops() {
+        Experiment capped = Fixtures.experiment("""
+                name: mixtral-capped
+                model: {preset: mixtral-8x7b, moe: {experts: 8, topK: 2, capacityFactor: 1.25}}
+                cluster: {preset: dgx-h100, nodes: 8}
+                training: {globalBatch: 512, microBatch: 1, precision: bf16-mixed, recompute: full}
+                plans:
+                  - {name: zero1-ep8, ep: 8, zero: 1}
+                """);
+        assertEquals(10_240, capped.model().moe().slots(4096));
+        assertEquals(8L * 1127, new dev.parasim.spec.Moe(8, 2, 1.1).slots(4096));
+        long perAllToAll = 7L * (8L * 1280 * 4096 / 8) * 2;
+        assertEquals(6L * 32 * 8 * perAllToAll, bytes(CommModel.stage(capped, capped.plans().get(0), 0), Axis.EP, CollectiveKind.ALL_TO_ALL));
+        PlanPrediction padded = Accountant.predict(capped, capped.plans().get(0)), dropless = Accountant.predict(E, plan("zero1-ep8"));
+        assertEquals(dropless.modelFlops(), padded.modelFlops());
+        assertTrue(padded.time().computeSeconds() > dropless.time().computeSeconds(), "padded slots are computed");
+        assertEquals("model.moe.capacityFactor: must be between 1 and moe.experts/moe.topK (8/2), or left out for dropless experts, found 0.5",
+                assertThrows(SpecException.class, () -> new dev.parasim.spec.Moe(8, 2, 0.5)).getMessage().replace("moe.capacityFactor", "model.moe.capacityFactor"));
+    }
+
     @Test
     void expertGroupsAreConsecutiveDataParallelRanksAndTheirReplicasEpApart() {
         RankLayout layout = RankLayout.of(plan("zero3-ep2"), E.cluster());

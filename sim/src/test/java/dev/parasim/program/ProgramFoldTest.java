@@ -147,8 +147,20 @@ class ProgramFoldTest {
                               - {name: zero3-ep4-cp2, dp: 4, cp: 2, ep: 4, zero: 3}
                             """.formatted(dropout, recompute, earlyStop, earlyStop));
                     for (ParallelPlan plan : e.plans()) cases.add(new Case(e, plan));
+                    // Experts padded to a capacity of ⌈1.25·k·T/E⌉ slots (a binary fraction: the byte counts stay whole).
+                    e = Fixtures.experiment("""
+                            name: ep-capped
+                            model: {preset: tiny-gpt, layers: 4, hidden: 64, heads: 4, kvHeads: 2, ffnHidden: 128, vocab: 96, seqLen: 32,
+                                    mlp: gelu, dropout: %s, moe: {experts: 4, topK: 2, capacityFactor: 1.25}}
+                            cluster: {preset: cpu-8}
+                            training: {globalBatch: 16, microBatch: 1, precision: bf16-mixed, recompute: %s, bucketMB: 0.004}
+                            plans:
+                              - {name: zero1-ep4, dp: 8, ep: 4, zero: 1}
+                              - {name: zero3-ep2-pp2, dp: 4, pp: 2, ep: 2, zero: 3}
+                            """.formatted(dropout, recompute));
+                    for (ParallelPlan plan : e.plans()) cases.add(new Case(e, plan));
                 }
-        assertEquals(108, cases.size());
+        assertEquals(132, cases.size());
         for (Case c : cases) assertFolds(c);
     }
 

@@ -36,9 +36,10 @@ class BankTest {
             }
         long missing = BANK.questions().stream().filter(q -> !q.answerable()).count();
         assertTrue(BANK.questions().size() - missing >= 60, "answerable questions: " + (BANK.questions().size() - missing));
-        // MoE layers and expert parallelism are built, routing beyond balanced is not: three MoE questions have numbers,
-        // the capacity factor and load-balancing ones wait for moe-routing.
-        assertEquals(List.of("moe-total-vs-active-parameters", "moe-expert-parallel-memory", "moe-all-to-all-time"),
+        // MoE layers, expert parallelism and expert capacity are built, routing beyond balanced is not: four MoE
+        // questions have numbers, the load-balancing one waits for moe-routing.
+        assertEquals(List.of("moe-total-vs-active-parameters", "moe-expert-parallel-memory", "moe-all-to-all-time",
+                        "moe-capacity-factor"),
                 BANK.of(Topic.MOE).stream().filter(Question::answerable).map(Question::id).toList());
         assertTrue(BANK.question("all-to-all-expert-dispatch").orElseThrow().answerable());
     }

@@ -157,7 +157,7 @@ public final class SpecLoader {
     }
 
     static Moe moe(Node n) {
-        Moe moe = new Moe(n.integer("experts"), n.integer("topK"));
+        Moe moe = new Moe(n.integer("experts"), n.integer("topK"), n.number("capacityFactor", 0));
         n.done();
         return moe;
     }
