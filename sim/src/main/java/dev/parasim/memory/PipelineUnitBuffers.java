@@ -127,7 +127,7 @@ final class PipelineUnitBuffers {
                 acts = w ? acts - deferred[u] : split ? acts - share[u] + deferred[u] : acts - share[u];
                 // The dense part's and the experts' transient gradients; their reduce-scatters run one after the other.
                 long padded = Chunking.padded(size[u], n) + (ne > 1 ? Chunking.padded(xsize[u], ne) : 0);
-                long chunk = Math.max(n > 1 ? Chunking.shard(size[u], n) : 0, ne > 1 ? Chunking.shard(xsize[u], ne) : 0);
+                long chunk = inFlight(size[u], xsize[u], n, ne, false), middleChunks = inFlight(size[u], xsize[u], n, ne, true);
                 // With a tied head on one stage the head's unit gathers unit 0 with its own, and unit 0's gradient is open
                 // from the head's backward to the embedding's, which gathers nothing.
                 boolean opensTied = tied && u == count - 1, closesTied = tied && u == 0;
@@ -144,7 +144,7 @@ final class PipelineUnitBuffers {
                 }
                 double gradient = padded * precision.gradBytes() + (u > 0 ? tiedGrad : 0);
                 peak = Math.max(peak, before + gradient + (zero3 && !w ? params : 0));
-                peak = Math.max(peak, acts + gradient + ringChunks(n) * chunk * precision.gradBytes());
+                peak = Math.max(peak, acts + gradient + middleChunks * precision.gradBytes());
                 if (zero3 && !w) peak = Math.max(peak, acts + gradient + lastChunk + chunk * precision.gradBytes());
             }
             if (!w) peak = Math.max(peak, acts + out);
@@ -159,9 +159,19 @@ final class PipelineUnitBuffers {
      * chunk in flight), or not at all when ne = 1
      */
     private static double gathered(long size, long experts, int n, int ne, Precision precision, boolean middle) {
-        long chunk = Math.max(n > 1 ? Chunking.shard(size, n) : 0, ne > 1 ? Chunking.shard(experts, ne) : 0);
         long params = Chunking.padded(size, n) + (ne > 1 ? Chunking.padded(experts, ne) : 0);
-        return (params + (middle ? ringChunks(n) : Math.min(1, n - 1)) * chunk) * (double) precision.paramBytes();
+        return (params + inFlight(size, experts, n, ne, middle)) * (double) precision.paramBytes();
+    }
+
+    /**
+     * {@return elements of ring chunks a unit's collective holds}: in a middle round ({@link #ringChunks}) or the last
+     * received one, of the dense part's ring over n or the experts' over ne, whichever holds more (they run one after
+     * the other; none for a ring of one)
+     */
+    private static long inFlight(long size, long experts, int n, int ne, boolean middle) {
+        long dense = (middle ? ringChunks(n) : Math.min(1, n - 1)) * (n > 1 ? Chunking.shard(size, n) : 0);
+        long expert = ne > 1 ? (middle ? ringChunks(ne) : 1) * Chunking.shard(experts, ne) : 0;
+        return Math.max(dense, expert);
     }
 
     /** {@return ring chunks a rank holds in a collective's middle rounds, n ranks (none alone)} */

@@ -12,7 +12,8 @@ package dev.parasim.spec;
  *                       ⌈capacityFactor·k·T/E⌉ token slots of a rank's T tokens and is padded to them (GShard's and
  *                       Switch's expert capacity; Megatron-Core's {@code --moe-expert-capacity-factor} with
  *                       {@code --moe-pad-expert-input-to-capacity}): the dispatch, the experts' GEMMs and their kept
- *                       activations run on the slots, the FLOPs that count (model FLOPs, MFU) on the routed tokens. At
+ *                       activations run on the slots; model FLOPs, MFU and (by choice: padded rows are run, but do no work) HFU count the
+ *                       routed tokens. At
  *                       least 1 (balanced routing then drops nothing) and at most E/k (every slot of every expert).
  */
 public record Moe(int experts, int topK, double capacityFactor) {
@@ -43,14 +44,18 @@ public record Moe(int experts, int topK, double capacityFactor) {
 
     /**
      * {@return token slots the experts of a layer hold per token a rank routes, on average}: k·capacityFactor when
-     * capped, k when dropless, 1 for a dense MLP (what the layer's expert GEMMs, kept tensors and dispatch traffic scale
-     * with; {@link #slots} is the exact count)
+     * capped, k when dropless, 1 for a dense MLP: what the layer's expert GEMMs, kept tensors and element-wise traffic
+     * scale with. {@link #slots} is the whole count, with its ceiling, and sets the AllToAll bytes; the two differ by
+     * less than E slots of a rank's batch (a non-binary factor such as 1.1 also leaves the kept bytes fractional, which
+     * the step program and the accountant may round a byte apart)
      */
     public double slotsPerToken() { return capped() ? topK * capacityFactor : activeExperts(); }
 
     /** {@return the expert slots of a rank's {@code tokens} tokens: E·⌈capacityFactor·k·T/E⌉ when capped, else k·T} */
     public long slots(long tokens) {
-        return capped() ? (long) experts * (long) Math.ceil(capacityFactor * topK * tokens / experts) : (long) activeExperts() * tokens;
+        // Megatron-Core's get_capacity order: ⌈(T·k/E)·cf⌉.
+        return capped() ? (long) experts * (long) Math.ceil((double) tokens * topK / experts * capacityFactor)
+                : (long) activeExperts() * tokens;
     }
 
     /** {@return whether the layers' MLPs are experts} */

@@ -14,8 +14,9 @@ import java.util.List;
  *                    chunk c of stage s), one entry each, every one at least 1; empty for the default split
  *                    ({@code workload.StageSplit}: as even as possible, the first and last virtual stages taking
  *                    the smaller share). That the entries sum to {@code model.layers} is {@link Experiment}'s rule.
- * @param ep          expert parallelism: each MoE layer's experts split over groups of ep data-parallel ranks (Megatron's
- *                    order: EP innermost in DP), tokens sent to their experts and back by AllToAll; the experts'
+ * @param ep          expert parallelism: each MoE layer's experts split over groups of ep consecutive data-parallel ranks
+ *                    (EP carved from DP, as Megatron-Core before its parallel folding), tokens sent to their experts and
+ *                    back by AllToAll; the experts'
  *                    parameters then have dp·cp/ep replicas (the expert-data-parallel group). 1 without MoE; the rules
  *                    tying it to the model and the other degrees are {@link Experiment}'s.
  */

@@ -30,8 +30,8 @@ public final class ExpertDispatch {
     /**
      * {@return the AllToAlls a layer's recompute replays}: full recompute replays both, dispatch and combine, even when
      * the checkpoint stops at the forward's last saved tensor (PyTorch's non-reentrant early stop): an MoE layer saves a
-     * tensor after the combine (Megatron-Core's unpermute weighs the combined tokens by their routing probabilities,
-     * torchtitan's scatter-add keeps its indices), so the replay reaches it; the operator-level policy keeps the
+     * tensor after the combine (the unpermute's scatter-add keeps its indices, in Megatron-Core and torchtitan alike), so
+     * the replay reaches it (Megatron-LM's own checkpoint is reentrant and replays everything); the operator-level policy keeps the
      * AllToAll outputs (torchtitan's policy saves them) and selective recompute replays attention only: none
      */
     public static int replayedPerLayer(Recompute recompute) {

@@ -104,7 +104,15 @@ class ExpertParallelTest {
         assertEquals(dropless.modelFlops(), padded.modelFlops());
         assertTrue(padded.time().computeSeconds() > dropless.time().computeSeconds(), "padded slots are computed");
         assertEquals("model.moe.capacityFactor: must be between 1 and moe.experts/moe.topK (8/2), or left out for dropless experts, found 0.5",
-                assertThrows(SpecException.class, () -> new dev.parasim.spec.Moe(8, 2, 0.5)).getMessage().replace("moe.capacityFactor", "model.moe.capacityFactor"));
+                assertThrows(SpecException.class, () -> Fixtures.experiment("""
+                        name: bad
+                        model: {preset: mixtral-8x7b, moe: {experts: 8, topK: 2, capacityFactor: 0.5}}
+                        cluster: {preset: dgx-h100, nodes: 1}
+                        training: {globalBatch: 8, microBatch: 1, precision: bf16-mixed}
+                        plans: [{name: p}]
+                        """)).getMessage());
+        // Under full recompute a layer keeps only its input: the padded slots add no kept bytes.
+        assertTrue(padded.memory().activationsBytes() == dropless.memory().activationsBytes());
     }
 
     @Test
