@@ -80,14 +80,9 @@ public final class CommModel {
         // Gradients are reduced over every replica of a parameter: the dp·cp ranks that share it.
         int n = plan.dp() * plan.cp();
         if (n == 1) return;
-        long[] units = Parameters.stageUnits(e.model(), plan, stage);
-        if (plan.ep() == 1) {
-            replicas(ops, e, plan, stage, units, n, layout.dataSpan(), cost);
-            return;
-        }
-        // Expert parallelism: each unit's experts have dp·cp/ep replicas, synchronised over their own group.
         replicas(ops, e, plan, stage, Parameters.stageDenseUnits(e.model(), plan, stage), n, layout.dataSpan(), cost);
-        if (plan.edp() > 1)
+        // Expert parallelism: each unit's experts have dp·cp/ep replicas, synchronised over their own group.
+        if (plan.ep() > 1 && plan.edp() > 1)
             replicas(ops, e, plan, stage, Parameters.stageExpertUnits(e.model(), plan, stage), plan.edp(), layout.expertDataSpan(), cost);
     }
 

@@ -102,11 +102,10 @@ public final class Buffers {
      * parallelism the experts' sync over their dp·cp/ep replicas adds its own buckets or chunks
      */
     static long inSync(Experiment e, ParallelPlan plan, int stage) {
-        long[] units = Parameters.stageUnits(e.model(), plan, stage);
-        if (plan.ep() == 1) return inSync(e, plan, units, plan.dp() * plan.cp());
-        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = Parameters.stageDenseUnits(e.model(), plan, stage);
+        long dense = inSync(e, plan, Parameters.stageDenseUnits(e.model(), plan, stage), plan.dp() * plan.cp());
         // Experts without another replica (edp = 1) have no sync.
-        return inSync(e, plan, dense, plan.dp() * plan.cp()) + (plan.edp() > 1 ? inSync(e, plan, experts, plan.edp()) : 0);
+        return plan.ep() > 1 && plan.edp() > 1 ? dense + inSync(e, plan, Parameters.stageExpertUnits(e.model(), plan, stage), plan.edp())
+                : dense;
     }
 
     /** {@return the sync buffers of {@code units} replicated over n ranks} */

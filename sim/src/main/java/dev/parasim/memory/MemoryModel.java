@@ -61,14 +61,13 @@ public final class MemoryModel {
 
     /** {@return the persistent parameter, gradient and optimizer bytes of one rank of {@code stage}} */
     public static ModelStates modelStates(Experiment e, ParallelPlan plan, int stage) {
-        long[] units = Parameters.stageUnits(e.model(), plan, stage);
         Precision precision = e.training().precision();
         Optimizer optimizer = e.training().optimizer();
-        if (plan.ep() == 1) return modelStates(units, plan.dp() * plan.cp(), plan.zero(), precision, optimizer);
+        ModelStates d = modelStates(Parameters.stageDenseUnits(e.model(), plan, stage), plan.dp() * plan.cp(), plan.zero(),
+                precision, optimizer);
+        if (plan.ep() == 1) return d;
         // Expert parallelism: the rank's experts are sharded over their dp·cp/ep replicas, the rest over dp·cp.
-        long[] experts = Parameters.stageExpertUnits(e.model(), plan, stage), dense = Parameters.stageDenseUnits(e.model(), plan, stage);
-        ModelStates d = modelStates(dense, plan.dp() * plan.cp(), plan.zero(), precision, optimizer);
-        ModelStates x = modelStates(experts, plan.edp(), plan.zero(), precision, optimizer);
+        ModelStates x = modelStates(Parameters.stageExpertUnits(e.model(), plan, stage), plan.edp(), plan.zero(), precision, optimizer);
         return new ModelStates(d.paramsBytes() + x.paramsBytes(), d.gradsBytes() + x.gradsBytes(), d.optimizerBytes() + x.optimizerBytes());
     }
 

@@ -50,8 +50,8 @@ final class PipelineUnitBuffers {
         Precision precision = e.training().precision();
         int b = e.training().microBatch(), p = plan.pp(), v = plan.chunks(), n = plan.dp() * plan.cp(), aB = precision.activationBytes();
         // Under expert parallelism a layer's experts (experts[i] of unit i) have ne = dp·cp/ep replicas: gathered, padded and
-        // reduced over those, or (ne = 1) never gathered nor reduced at all; all 0 when ep = 1.
-        long[] experts = Parameters.stageExpertUnits(m, plan, stage);
+        // reduced over those, or (ne = 1) never gathered nor reduced at all; none when ep = 1.
+        long[] experts = plan.ep() > 1 ? Parameters.stageExpertUnits(m, plan, stage) : null;   // no array a dense plan
         int ne = plan.edp();
         // One stage runs its micro-batches one after the other (1F1B), whatever the plan's schedule says.
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
@@ -90,7 +90,7 @@ final class PipelineUnitBuffers {
             int i = 0;
             if (first) { size[i] = units[0]; share[i++] = embedding; }
             for (int l = 0; l < perChunk; l++) {
-                xsize[i] = experts[stage == 0 ? 1 : 0];
+                xsize[i] = experts == null ? 0 : experts[stage == 0 ? 1 : 0];
                 size[i] = units[stage == 0 ? 1 : 0] - xsize[i];
                 share[i] = layer + (l == 0 && !first && kind == 1 && zb ? io : 0);   // B frees the received input at once
                 deferred[i++] = layerW;
