@@ -7,7 +7,6 @@ import dev.parasim.spec.Precision;
 import dev.parasim.spec.CrossEntropy;
 import dev.parasim.spec.Recompute;
 import dev.parasim.spec.SpecException;
-import dev.parasim.workload.StageSplit;
 
 /**
  * What the executor can run. Models are limited to {@value #MAX_PARAMETERS} parameters: every rank
@@ -20,8 +19,8 @@ import dev.parasim.workload.StageSplit;
  * has no dropout, computes eager attention and recomputes nothing, so the model must say {@code dropout: false}
  * and {@code attention: eager} (the default) and the training
  * {@code recompute: none}: the accountant then predicts the activations the executor holds.
- * Pipeline stages must be even (pp·chunks divides the layers, no uneven {@code stageLayers}): uneven stages are
- * predicted, not executed. The plan's own rules (interleaved needs m a multiple of pp, …) are
+ * Pipeline stages may be uneven: each virtual stage runs the layers {@code workload.StageSplit} gives it (the plan's
+ * {@code stageLayers}, else the default split), as the accountant predicts. The plan's own rules (interleaved needs m a multiple of pp, …) are
  * checked when the experiment is loaded, before any Spark job.
  */
 public final class ExecLimits {
@@ -69,14 +68,6 @@ public final class ExecLimits {
         if (passes > MAX_PIPELINE_PASSES)
             throw new NotExecutable(at, "executed runs play at most " + MAX_PIPELINE_PASSES + " micro-batches·pp·chunks per step",
                     passes);
-        // Uneven pipeline stages (workload.StageSplit) are predicted, not executed: StageLayout splits the layers evenly.
-        if (!plan.stageLayers().isEmpty() && !StageSplit.of(e.model(), plan).even())
-            throw new NotExecutable(at + ".stageLayers", "executed runs need every virtual stage to hold the same number of"
-                    + " layers (uneven stages are predicted, not executed)", StageSplit.of(e.model(), plan).toString());
-        long virtualStages = (long) plan.pp() * plan.chunks();
-        if (e.model().layers() % virtualStages != 0)
-            throw new NotExecutable(at + (plan.chunks() > 1 ? ".chunks" : ".pp"), "executed runs need pp·chunks to divide"
-                    + " model.layers (" + e.model().layers() + "; uneven stages are predicted, not executed)", virtualStages);
         if (parameters > MAX_PARAMETERS)
             throw new NotExecutable("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
         if (e.model().isMoe())

@@ -8,6 +8,7 @@ import dev.parasim.spec.ExecuteSpec;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
+import dev.parasim.workload.StageSplit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -176,11 +177,12 @@ public final class Execution {
         PrecisionMode precision = PrecisionMode.of(e.training().precision(), ex);
         Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), e.microBatches(plan), e.training().microBatch(),
                 ex.seed(), ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
+        List<Integer> split = StageSplit.of(e.model(), plan).toList();
         StrategyProgram[][] stages = new StrategyProgram[plan.pp()][plan.tp()];
         for (int s = 0; s < plan.pp(); s++)
             for (int i = 0; i < plan.tp(); i++)
                 stages[s][i] = new StrategyProgram(model, strategy, StrategyProgram.layout(model, s, plan.pp(), plan.chunks(),
-                        plan.schedule(), plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i,
+                        plan.schedule(), split, plan.tp(), precision.fp64Compute()), plan.tp(), plan.sequenceParallel() ? TpMode.SEQUENCE : TpMode.TENSOR, i,
                         program.stages().get(s));
         return stages;
     }

@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * Which parameters one pipeline stage holds, as its own units ("local units", the flat buffers its
  * gradient sync and optimizer work on). With p stages and v chunks each there are P = p·v virtual
- * stages of L/P layers; chunk c of stage s is virtual stage c·p + s (Megatron's interleaving). The
+ * stages, virtual stage i holding split[i] consecutive layers (the plan's {@code workload.StageSplit}: L/P each
+ * when P divides L, else its default or explicit uneven split); chunk c of stage s is virtual stage c·p + s
+ * (Megatron's interleaving). The
  * first virtual stage also holds the embedding (model unit 0), the last the final norm (unit L+1)
  * and, when p > 1, its own copy of the tied word embedding wte (Megatron: the copy's gradient is
  * all-reduced with the first stage's). Local units, chunk by chunk: [embedding], layers…, [final
@@ -21,10 +23,11 @@ import java.util.List;
  * @param schedule   the pipeline schedule (its pass order comes from {@code program.PipelineOrder})
  * @param units      each local unit's parts, in storage order
  * @param layers     L
+ * @param split      layers of each virtual stage 0 … P−1 (they sum to L, each at least 1)
  * @param wteElements V·h, the tied word embedding (the first tensor of unit 0)
  */
 record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedule, List<List<Part>> units, int layers,
-                          int wteElements) implements Serializable {
+                   List<Integer> split, int wteElements) implements Serializable {
 
     /** Elements [offset, offset + length) of model unit {@code modelUnit}, stored consecutively in a local unit. */
     public record Part(int modelUnit, int offset, int length) implements Serializable {
@@ -36,29 +39,31 @@ record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedule, Lis
     public StageLayout {
         units = units.stream().map(List::copyOf).toList();
         if (stage < 0 || stage >= pp) throw new IllegalArgumentException("stage: must be in [0, " + pp + "), found " + stage);
-        if (layers % (pp * chunks) != 0)
-            throw new IllegalArgumentException("layers: must be a multiple of pp·chunks = " + pp * chunks + ", found " + layers);
+        split = List.copyOf(split);
+        if (split.size() != pp * chunks)
+            throw new IllegalArgumentException("split: must have pp·chunks = " + pp * chunks + " entries, found " + split);
+        if (split.stream().mapToInt(Integer::intValue).sum() != layers || split.stream().anyMatch(l -> l < 1))
+            throw new IllegalArgumentException("split: must be at least 1 layer each, summing to " + layers + ", found " + split);
     }
 
-    /** {@return stage {@code stage}'s layout of {@code model} in a pipeline of p stages, v chunks each} */
-    public static StageLayout of(ExecModel model, int stage, int p, int v, PipelineSchedule schedule) {
-        return of(model, stage, p, v, schedule, model::unitSize, model.tiedHeadElements());
+    /** {@return stage {@code stage}'s layout of {@code model} in a pipeline of p stages, v chunks each, split as {@code split}} */
+    public static StageLayout of(ExecModel model, int stage, int p, int v, PipelineSchedule schedule, List<Integer> split) {
+        return of(model, stage, p, v, schedule, split, model::unitSize, model.tiedHeadElements());
     }
 
     /**
      * {@return the layout over units of {@code unitSize(u)} elements whose first {@code wte} elements of
      * unit 0 are the word embedding} (a TP rank's shards: {@code exec.model.TpShards}, wte = V·h/t)
      */
-    public static StageLayout of(ExecModel model, int stage, int p, int v, PipelineSchedule schedule,
+    public static StageLayout of(ExecModel model, int stage, int p, int v, PipelineSchedule schedule, List<Integer> split,
                                  java.util.function.IntUnaryOperator unitSize, int wte) {
         int layers = model.units() - 2;
-        int perChunk = layers / (p * v);
         List<List<Part>> units = new ArrayList<>();
         for (int c = 0; c < v; c++) {
-            int virtual = c * p + stage;
+            int virtual = c * p + stage, first = firstLayer(split, virtual);
             if (virtual == 0) units.add(List.of(new Part(0, 0, unitSize.applyAsInt(0))));
-            for (int l = 0; l < perChunk; l++) {
-                int u = 1 + virtual * perChunk + l;
+            for (int l = 0; l < split.get(virtual); l++) {
+                int u = 1 + first + l;
                 units.add(List.of(new Part(u, 0, unitSize.applyAsInt(u))));
             }
             if (virtual == p * v - 1) {
@@ -67,7 +72,14 @@ record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedule, Lis
                         : List.of(new Part(norm, 0, unitSize.applyAsInt(norm)), new Part(0, 0, wte)));
             }
         }
-        return new StageLayout(stage, p, v, schedule, units, layers, wte);
+        return new StageLayout(stage, p, v, schedule, units, layers, split, wte);
+    }
+
+    /** {@return the model layer (0-based) virtual stage {@code virtual} starts at} */
+    private static int firstLayer(List<Integer> split, int virtual) {
+        int sum = 0;
+        for (int i = 0; i < virtual; i++) sum += split.get(i);
+        return sum;
     }
 
     /** {@return elements of local unit u} */
@@ -86,9 +98,9 @@ record StageLayout(int stage, int pp, int chunks, PipelineSchedule schedule, Lis
 
     /** {@return the model units chunk c runs, in forward order} */
     public int[] chunkUnits(int chunk) {
-        int virtual = virtualStage(chunk), perChunk = layers / (pp * chunks);
-        int from = virtual == 0 ? 0 : 1 + virtual * perChunk;
-        int to = virtual == pp * chunks - 1 ? layers + 1 : (virtual + 1) * perChunk;
+        int virtual = virtualStage(chunk), first = firstLayer(split, virtual);
+        int from = virtual == 0 ? 0 : 1 + first;
+        int to = virtual == pp * chunks - 1 ? layers + 1 : first + split.get(virtual);
         int[] out = new int[to - from + 1];
         for (int i = 0; i < out.length; i++) out[i] = from + i;
         return out;

@@ -110,12 +110,16 @@ final class StrategyProgram implements RankProgram {
     /** {@return this program's TP index} */
     public int tpRank() { return tpRank; }
 
-    /** {@return stage {@code stage}'s layout for a TP rank of {@code model} split over t ranks (its shards as units)} */
+    /**
+     * {@return stage {@code stage}'s layout for a TP rank of {@code model} split over t ranks (its shards as units), its
+     * virtual stages holding {@code split} layers each}
+     */
     public static StageLayout layout(GptExecModel model, int stage, int p, int v, dev.parasim.spec.PipelineSchedule schedule,
-                                     int t, boolean fp64) {
-        if (t == 1) return StageLayout.of(model, stage, p, v, schedule);
+                                     List<Integer> split, int t, boolean fp64) {
+        if (t == 1) return StageLayout.of(model, stage, p, v, schedule, split);
         dev.parasim.exec.model.TpShards shards = model.tensorParallel(t, dev.parasim.exec.model.TpMode.TENSOR, fp64).shards();
-        return StageLayout.of(model, stage, p, v, schedule, u -> Math.toIntExact(shards.shardSize(u)), model.tiedHeadElements() / t);
+        return StageLayout.of(model, stage, p, v, schedule, split, u -> Math.toIntExact(shards.shardSize(u)),
+                model.tiedHeadElements() / t);
     }
 
     /** {@return elements of local unit u (unpadded)} */

@@ -30,8 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ExecutedRunsReplayTest {
 
+    /**
+     * The unchunked runs whose DP collectives all follow the last pass (ZeRO 0–1): under ZeRO-2/3 the executor blocks on
+     * each per-pass gather and reduce-scatter, which the generated program overlaps with compute, so their passes move.
+     */
     static Stream<PipelineRuns.Config> unchunked() {
-        return PipelineRuns.all().stream().filter(c -> c.chunks() == 1);
+        return PipelineRuns.all().stream().filter(c -> c.chunks() == 1 && c.zero() <= 1);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -48,6 +52,7 @@ class ExecutedRunsReplayTest {
             List<Span> executed = passes(replay.lane(d.rank(), Lane.COMPUTE));
             List<Span> generated = passes(played.lane(d.stage(), Lane.COMPUTE));
             assertEquals(generated.size(), executed.size(), "rank " + d.rank() + " passes");
+
             for (int i = 0; i < generated.size(); i++) {
                 Span g = generated.get(i), x = executed.get(i);
                 assertEquals(g.kind(), x.kind(), "rank " + d.rank() + " pass " + i);

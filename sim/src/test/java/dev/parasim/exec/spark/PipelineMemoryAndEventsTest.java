@@ -9,6 +9,7 @@ import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
+import dev.parasim.workload.StageSplit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -44,12 +45,14 @@ class PipelineMemoryAndEventsTest {
         Experiment e = c.experiment();
         ParallelPlan plan = e.plans().get(0);
         ExecutedResult r = PipelineRuns.result(c);
-        int layers = c.layers(), pp = c.pp(), v = c.chunks(), m = c.m();
+        int pp = c.pp(), v = c.chunks(), m = c.m();
         String schedule = c.schedule();
         ModelSpec model = e.model();
-        double layersPerChunk = (double) layers / (pp * v);
         for (RankDetail d : r.ranks()) {
             int stage = d.stage();
+            // Layers per chunk on this stage (uneven splits differ by stage; Activations.layersInFlight counts the
+            // stage's average over its chunks).
+            double layersPerChunk = (double) StageSplit.of(model, plan).stageLayers(stage) / v;
             long inFlight = Math.round(Activations.layersInFlight(model, plan, m, stage) / layersPerChunk);
             assertEquals(inFlight, d.maxInFlight(), "stage " + stage + " in-flight micro-batch chunks");
             long predicted = MemoryModel.activationBytes(e, plan, stage);

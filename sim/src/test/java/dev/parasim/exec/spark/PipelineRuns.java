@@ -11,18 +11,27 @@ import java.util.Map;
 /**
  * The executed pipelines the pipeline tests check, each run once per test JVM (with the single-rank
  * reference) and shared: pp 2 and 4 under every schedule; dp 2 × pp 2 1F1B with DDP and ZeRO-1, dp 4 × pp 2
- * 1F1B, and dp 2 × pp 2 interleaved with ZeRO-1.
+ * 1F1B, and dp 2 × pp 2 interleaved with ZeRO-1; and uneven stages (default and explicit splits, 1F1B, interleaved,
+ * ZB-H1, ZeRO-3).
  */
 final class PipelineRuns {
     private PipelineRuns() {}
 
-    /** One pipelined plan of the tiny GPT (L layers, m micro-batches per replica, fp32). */
-    record Config(int layers, int dp, int pp, String schedule, int chunks, int zero, int m) {
-        Experiment experiment() { return PipelineExperiments.tiny(layers, dp, pp, schedule, chunks, zero, m); }
+    /**
+     * One pipelined plan of the tiny GPT (L layers, m micro-batches per replica, fp32), its virtual stages holding
+     * {@code stageLayers} layers each (empty: the plan's default split, uneven when pp·chunks does not divide L).
+     */
+    record Config(int layers, int dp, int pp, String schedule, int chunks, int zero, int m, List<Integer> stageLayers) {
+        Config(int layers, int dp, int pp, String schedule, int chunks, int zero, int m) {
+            this(layers, dp, pp, schedule, chunks, zero, m, List.of());
+        }
+
+        Experiment experiment() { return PipelineExperiments.tiny(layers, dp, pp, schedule, chunks, zero, m, stageLayers); }
 
         @Override
         public String toString() {
-            return "dp" + dp + "·pp" + pp + " " + schedule + (chunks > 1 ? " v" + chunks : "") + " zero" + zero + " L" + layers + " m" + m;
+            return "dp" + dp + "·pp" + pp + " " + schedule + (chunks > 1 ? " v" + chunks : "") + " zero" + zero + " L" + layers + " m" + m
+                    + (stageLayers.isEmpty() ? "" : " split " + stageLayers);
         }
     }
 
@@ -32,7 +41,11 @@ final class PipelineRuns {
             new Config(4, 1, 2, "interleaved", 2, 0, 4), new Config(8, 1, 4, "interleaved", 2, 0, 4),
             new Config(2, 1, 2, "zb-h1", 1, 0, 2), new Config(4, 1, 4, "zb-h1", 1, 0, 4),
             new Config(2, 2, 2, "1f1b", 1, 0, 2), new Config(2, 2, 2, "1f1b", 1, 1, 2),
-            new Config(2, 4, 2, "1f1b", 1, 0, 2), new Config(4, 2, 2, "interleaved", 2, 1, 2));
+            new Config(2, 4, 2, "1f1b", 1, 0, 2), new Config(4, 2, 2, "interleaved", 2, 1, 2),
+            // Uneven stages: the default split of 5 layers on 2 stages (3, 2) and of 7 on 2 × 2 chunks (2, 2, 2, 1),
+            // an explicit one (1, 3) under ZB-H1, and the default one of 5 on 3 stages (2, 2, 1) with ZeRO-3.
+            new Config(5, 1, 2, "1f1b", 1, 0, 2), new Config(7, 1, 2, "interleaved", 2, 0, 4),
+            new Config(4, 1, 2, "zb-h1", 1, 0, 2, List.of(1, 3)), new Config(5, 2, 3, "1f1b", 1, 3, 3));
 
     static List<Config> all() { return ALL; }
 

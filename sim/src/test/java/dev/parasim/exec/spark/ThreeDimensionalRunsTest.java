@@ -12,6 +12,7 @@ import dev.parasim.memory.MemoryModel;
 import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.load.SpecLoader;
+import dev.parasim.workload.StageSplit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code CommModel.stage} for its stage — SendRecv b·s·h/t per boundary per micro-batch per direction,
  * the receiving TP group's AllGather of the slices, TP AllReduces, the wte AllReduce and the DP sync — and
  * each stage holds as many micro-batch chunks at once as the memory model's in-flight count, and its peak
- * activation bytes equal the accountant's for the stage ({@code MemoryModel.activationBytes}).
+ * activation bytes equal the accountant's for the stage ({@code MemoryModel.activationBytes}); uneven stages (the
+ * default split of 5 and 7 layers) included.
  */
 class ThreeDimensionalRunsTest {
 
@@ -48,7 +50,9 @@ class ThreeDimensionalRunsTest {
 
     @ParameterizedTest(name = "dp{1}·tp{2}·pp{3} {4} v{5} zero {6}, L{0}, m{7}, fp64 {8}")
     @CsvSource({"2,2,2,2,1f1b,1,1,2,false", "4,1,2,2,interleaved,2,0,2,false",
-            "4,1,2,4,zb-h1,1,0,4,false", "4,2,2,4,1f1b,1,1,4,true"})
+            "4,1,2,4,zb-h1,1,0,4,false", "4,2,2,4,1f1b,1,1,4,true",
+            // Uneven stages, the default split: 5 layers on 2 stages (3, 2) under ZeRO-3, 7 on 2 × 2 chunks (2, 2, 2, 1).
+            "5,2,2,2,1f1b,1,3,2,false", "7,1,2,2,interleaved,2,0,2,false"})
     void matchesSingleRankAndCountsMatch(int layers, int dp, int tp, int pp, String schedule, int chunks, int zero, int m,
                                          boolean fp64) {
         Experiment e = tiny(layers, dp, tp, pp, schedule, chunks, zero, m, fp64);
@@ -67,7 +71,8 @@ class ThreeDimensionalRunsTest {
             int s = d.stage(), v = chunks;
             long sends = (long) m * (s < pp - 1 ? v : v - 1) + (long) m * (s > 0 ? v : v - 1);
             assertEquals(sends * slice, rank.sent(CollectiveKind.SEND_RECV), "rank " + rank.rank() + " sendRecv");
-            long inFlight = Math.round(Activations.layersInFlight(e.model(), plan, m, s) / ((double) layers / (pp * chunks)));
+            double layersPerChunk = (double) StageSplit.of(e.model(), plan).stageLayers(s) / chunks;
+            long inFlight = Math.round(Activations.layersInFlight(e.model(), plan, m, s) / layersPerChunk);
             assertEquals(inFlight, d.maxInFlight(), "rank " + rank.rank() + " in-flight micro-batch chunks");
             if (fp64) continue;   // fp64 runs send and keep 8-byte activations; the accountant's fp32 plan counts 4
             CommVolume predicted = CommModel.volume(e, CommModel.stage(e, plan, s));
