@@ -16,9 +16,9 @@ import dev.parasim.spec.SpecException;
  * micro-batch passes (micro-batches · pp · chunks, which set the supersteps) per step. Executed: any dp × tp × pp — data parallelism with any ZeRO
  * stage (DDP, ZeRO-1/2/3), pipeline parallelism (GPipe, 1F1B, interleaved, ZB-H1) and Megatron tensor
  * parallelism with or without sequence parallelism, each composed with the others; cp = 1. The executed GPT
- * has no dropout, computes eager attention and recomputes nothing, so the model must say {@code dropout: false}
- * and {@code attention: eager} (the default) and the training
- * {@code recompute: none}: the accountant then predicts the activations the executor holds.
+ * has no dropout and computes eager attention, so the model must say {@code dropout: false} and {@code attention: eager}
+ * (the default); it keeps every activation ({@code recompute: none}) or, without TP, replays whole layers
+ * ({@code recompute: full}): the accountant then predicts the activations the executor holds.
  * Pipeline stages may be uneven: each virtual stage runs the layers {@code workload.StageSplit} gives it (the plan's
  * {@code stageLayers}, else the default split), as the accountant predicts. The plan's own rules (interleaved needs m a multiple of pp, …) are
  * checked when the experiment is loaded, before any Spark job.
@@ -76,8 +76,12 @@ public final class ExecLimits {
             throw new NotExecutable("model.dropout", "executed models have no dropout (set it false)", true);
         if (e.model().flashAttention())
             throw new NotExecutable("model.attention", "the executed GPT computes eager attention (set it eager)", e.model().attention());
-        if (e.training().recompute() != Recompute.NONE)
-            throw new NotExecutable("training.recompute", "executed runs keep every activation (none)", e.training().recompute());
+        Recompute recompute = e.training().recompute();
+        if (recompute != Recompute.NONE && recompute != Recompute.FULL)
+            throw new NotExecutable("training.recompute", "executed runs keep every activation (none) or replay whole layers (full)",
+                    recompute);
+        if (recompute == Recompute.FULL && plan.tp() > 1)
+            throw new NotExecutable(at + ".tp", "executed full recompute runs without tensor parallelism (tp = 1)", plan.tp());
         if (e.training().crossEntropy() != CrossEntropy.IN_PLACE)
             throw new NotExecutable("training.crossEntropy", "the executed GPT writes the logits' gradient over its softmax (in-place)",
                     e.training().crossEntropy());

@@ -63,9 +63,10 @@ interface ExecModel extends Serializable {
 
     /**
      * Starts the forward/backward pass of global micro-batch {@code index} (sequences
-     * [index·sequences, (index+1)·sequences)) of optimizer step {@code step}.
+     * [index·sequences, (index+1)·sequences)) of optimizer step {@code step}; with {@code recompute} the pass keeps
+     * only each transformer layer's input from its forward and replays the layer in {@link Pass#recompute}.
      */
-    Pass begin(long step, int index, int sequences, boolean fp64);
+    Pass begin(long step, int index, int sequences, boolean fp64, boolean recompute);
 
     /**
      * One micro-batch's pass, called in the order forward 0…L+1, {@link #headForward},
@@ -84,6 +85,13 @@ interface ExecModel extends Serializable {
 
         /** Adds unit u's parameter gradient into {@code grad}; unit 0 needs no parameters ({@code params} may be null). */
         void backward(int u, double[] params, double[] grad);
+
+        /**
+         * Before unit u's backward (BW or B) under full recompute: runs the transformer layer u forward again from the
+         * input it kept, holding what its backward reads; {@return whether it did} (false for the embedding, the final
+         * norm, and a pass that keeps every activation)
+         */
+        boolean recompute(int u, double[] params);
 
         /** B of the head: the gradient w.r.t. its input only, keeping dz and its input for {@link #headBackwardWeights}. */
         void headBackwardInput(double[] embedding);

@@ -176,7 +176,8 @@ public final class Execution {
         GptExecModel model = ExecModels.of(e.model(), ex.seed());
         PrecisionMode precision = PrecisionMode.of(e.training().precision(), ex);
         Strategy strategy = new Strategy(plan.zero(), precision, plan.dp(), e.microBatches(plan), e.training().microBatch(),
-                ex.seed(), ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision));
+                ex.seed(), ex.learningRate(), Strategy.bucketElements(e.training().bucketMB(), precision),
+                e.training().recompute() == dev.parasim.spec.Recompute.FULL);
         List<Integer> split = StageSplit.of(e.model(), plan).toList();
         StrategyProgram[][] stages = new StrategyProgram[plan.pp()][plan.tp()];
         for (int s = 0; s < plan.pp(); s++)

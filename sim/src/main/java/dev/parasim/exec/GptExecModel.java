@@ -93,17 +93,19 @@ final class GptExecModel implements ExecModel {
     }
 
     @Override
-    public Pass begin(long step, int index, int sequences, boolean doublePrecision) {
-        return new GptPass(gpt(doublePrecision), data().batch(step, index, sequences));
+    public Pass begin(long step, int index, int sequences, boolean doublePrecision, boolean recompute) {
+        return new GptPass(gpt(doublePrecision), data().batch(step, index, sequences), recompute);
     }
 
     /**
      * One micro-batch through the GPT; holds its {@link Activation}s (ND4J arrays) between calls, and from a
-     * split backward's B to its W each unit's and the head's deferred {@link WeightGrads}.
+     * split backward's B to its W each unit's and the head's deferred {@link WeightGrads}. Under full recompute a
+     * transformer layer's activation keeps only its output (the next unit's input) until {@link #recompute} rebuilds it.
      */
     private static final class GptPass implements Pass {
         private final Gpt gpt;
         private final Batch batch;
+        private final boolean recompute;
         private final Activation[] acts;
         private final WeightGrads[] deferred;
         private Activation head;
@@ -112,9 +114,10 @@ final class GptExecModel implements ExecModel {
         /** The unit whose output {@link #input} set (received from the previous stage), −1 if none. */
         private int received = -1;
 
-        GptPass(Gpt gpt, Batch batch) {
+        GptPass(Gpt gpt, Batch batch, boolean recompute) {
             this.gpt = gpt;
             this.batch = batch;
+            this.recompute = recompute;
             this.acts = new Activation[gpt.layout().units()];
             this.deferred = new WeightGrads[gpt.layout().units()];
         }
@@ -128,6 +131,19 @@ final class GptExecModel implements ExecModel {
         @Override
         public void forward(int u, double[] params) {
             acts[u] = gpt.forwardUnit(u, nd(u, params), u == 0 ? Activation.none() : acts[u - 1], batch);
+            if (replays(u)) acts[u] = Activation.of(acts[u].value());   // drop what the backward would read
+        }
+
+        @Override
+        public boolean recompute(int u, double[] params) {
+            if (!replays(u)) return false;
+            acts[u] = gpt.forwardUnit(u, nd(u, params), acts[u - 1], batch);
+            return true;
+        }
+
+        /** {@return whether unit u is a transformer layer this pass replays (full recompute)} */
+        private boolean replays(int u) {
+            return recompute && u >= 1 && u < gpt.finalNormUnit();
         }
 
         @Override

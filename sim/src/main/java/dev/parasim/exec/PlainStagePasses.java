@@ -70,7 +70,7 @@ final class PlainStagePasses {
                 }
                 Strategy s = prog.strategy;
                 ExecModel.Pass pass = prog.model.begin(rank.step(), rank.dpIndex() * s.microBatches() + mb, s.microBatch(),
-                        s.precision().fp64Compute());
+                        s.precision().fp64Compute(), s.recompute());
                 live.passes.put(key, pass);
                 if (x != null) pass.input(layout.chunkUnits(c)[0], x);
             }
@@ -152,6 +152,10 @@ final class PlainStagePasses {
             live.meter(rank);
         }
         double[] params = u == 0 ? null : params(rank, layout.locate(u), prog.model.unitSize(u));
+        if (pass.recompute(u, params)) {   // full recompute: the layer's forward again, its saved tensors held anew
+            live.flops += prog.model.forwardFlops(u, b);
+            live.meter(rank);
+        }
         double[] g = new double[prog.model.unitSize(u)];
         if (split) pass.backwardInput(u, params, g);
         else pass.backward(u, params, g);

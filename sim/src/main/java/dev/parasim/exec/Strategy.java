@@ -15,9 +15,11 @@ import java.io.Serializable;
  * @param seed          seed of the initial weights
  * @param learningRate  Adam learning rate
  * @param bucketElements DDP bucket size in gradient elements: ⌊bucketMB·1e6 / wire bytes per element⌋
+ * @param recompute     full recompute: a forward keeps each transformer layer's input only, a backward replays the
+ *                      layer's forward before its backward ({@code training.recompute: full})
  */
 record Strategy(ZeroStage zero, PrecisionMode precision, int dp, int microBatches, int microBatch, long seed,
-                       double learningRate, long bucketElements) implements Serializable {
+                       double learningRate, long bucketElements, boolean recompute) implements Serializable {
 
     public Strategy {
         if (dp <= 0) throw new IllegalArgumentException("dp: must be positive, found " + dp);

@@ -247,10 +247,19 @@ public final class Activations {
      * {@link #weightGradsPendingAtPeak} W's pending; interleaved, whose chunks differ (the
      * first holds the embedding's edge, the last the head's), the most that the stage's pass order
      * ({@link PipelineOrder#of}) keeps at once, adding a chunk at its F and releasing it at its B or BW
-     * (over {@link PipelineOrder#inFlightPeaks}, the order's possible peaks, computed once per shape).
+     * (over {@link PipelineOrder#inFlightPeaks}, the order's possible peaks, computed once per shape). Under full
+     * recompute a backward's replayed layer may hold more ({@link LayerReplay#whileReplaying}); the larger counts.
      */
     public static double stageBytes(ModelSpec m, ParallelPlan plan, int microBatch, int microBatches, Recompute recompute,
                                     int activationBytes, int stage) {
+        double between = betweenPasses(m, plan, microBatch, microBatches, recompute, activationBytes, stage);
+        if (recompute != Recompute.FULL) return between;
+        return Math.max(between, LayerReplay.whileReplaying(m, plan, microBatch, microBatches, activationBytes, stage, false));
+    }
+
+    /** {@return the most activation bytes stage {@code stage} holds between passes, per {@link #stageBytes}} */
+    static double betweenPasses(ModelSpec m, ParallelPlan plan, int microBatch, int microBatches, Recompute recompute,
+                                int activationBytes, int stage) {
         int p = plan.pp(), v = plan.chunks();
         if (v == 1) {
             double chunks = inFlight(plan, microBatches, stage);

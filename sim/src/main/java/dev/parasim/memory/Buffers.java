@@ -6,6 +6,7 @@ import dev.parasim.spec.Experiment;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Precision;
+import dev.parasim.spec.Recompute;
 import dev.parasim.spec.ZeroStage;
 import dev.parasim.workload.Parameters;
 
@@ -64,7 +65,15 @@ public final class Buffers {
         // An out-of-place cross-entropy's backward, on the last stage, counted at its activation peak.
         long loss = stage == p - 1
                 ? Math.round(Activations.crossEntropyBackward(m, plan, e.training().microBatch(), e.training().crossEntropy())) : 0;
-        if (t == 1) return activations + Math.max(boundaries(e, plan, stage, activation), loss);
+        if (t == 1) {
+            if (e.training().recompute() != Recompute.FULL) return activations + Math.max(boundaries(e, plan, stage, activation), loss);
+            // Full recompute: a forward's boundaries over the activations between passes, or a backward's replayed layer
+            // over what the stage holds then, with the output gradient it received.
+            int b = e.training().microBatch(), aB = precision.activationBytes();
+            long between = Math.round(Activations.betweenPasses(m, plan, b, e.microBatches(plan), Recompute.FULL, aB, stage));
+            return Math.max(between + Math.max(boundaries(e, plan, stage, activation), loss),
+                    Math.round(LayerReplay.whileReplaying(m, plan, b, e.microBatches(plan), aB, stage, true)));
+        }
         long workspace = activation * (plan.sequenceParallel() ? 2 : 1) + 2 * tokens * 4;
         long ring = stage == p - 1 ? 2 * Chunking.shard(2 * tokens, t) * 4
                 : 2 * Chunking.shard(tokens * m.hidden(), t) * precision.activationBytes();

@@ -59,6 +59,15 @@ public final class MemoryModel {
                 e.training().recompute(), e.training().precision().activationBytes(), stage));
     }
 
+    /**
+     * {@return the most activation bytes stage {@code stage} holds between passes, rounded}: {@link #activationBytes}
+     * except under full recompute, whose peak is inside a backward, while it replays a layer
+     */
+    public static long activationBytesBetweenPasses(Experiment e, ParallelPlan plan, int stage) {
+        return Math.round(Activations.betweenPasses(e.model(), plan, e.training().microBatch(), e.microBatches(plan),
+                e.training().recompute(), e.training().precision().activationBytes(), stage));
+    }
+
     /** {@return the persistent parameter, gradient and optimizer bytes of one rank of {@code stage}} */
     public static ModelStates modelStates(Experiment e, ParallelPlan plan, int stage) {
         Precision precision = e.training().precision();

@@ -7,6 +7,8 @@ import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.PipelineSchedule;
 import dev.parasim.spec.Precision;
+import dev.parasim.spec.Recompute;
+import dev.parasim.spec.ZeroGathers;
 import dev.parasim.spec.ZeroStage;
 import dev.parasim.workload.Parameters;
 import dev.parasim.workload.StageSplit;
@@ -52,14 +54,18 @@ final class PipelineUnitBuffers {
         // Under expert parallelism a layer's experts (experts[i] of unit i) have ne = dp·cp/ep replicas: gathered, padded and
         // reduced over those, or (ne = 1) never gathered nor reduced at all; none when ep = 1.
         long[] experts = plan.ep() > 1 ? Parameters.stageExpertUnits(m, plan, stage) : null;   // no array a dense plan
+        // ZeRO-3 gathering tensor by tensor (DeepSpeed's way) holds one tensor gathered, and its gradient, at a time: the
+        // unit's largest stands for it (ep = 1: the spec refuses per-tensor gathers of split experts).
+        long[] gatheredAtOnce = plan.zero() == ZeroStage.PARAMETERS && e.training().zeroGathers() == ZeroGathers.TENSORS
+                ? Parameters.stageUnitLargestTensors(m, plan, stage) : units;
         int ne = plan.edp();
         // One stage runs its micro-batches one after the other (1F1B), whatever the plan's schedule says.
         PipelineSchedule schedule = p == 1 ? PipelineSchedule.ONE_F_ONE_B : plan.schedule();
         boolean zero3 = plan.zero() == ZeroStage.PARAMETERS, zb = schedule == PipelineSchedule.ZB_H1;
         // The whole model on one stage with a tied head: the head reads unit 0 (see the class comment).
         boolean tied = p * v == 1 && m.tiedEmbeddings();
-        double tiedParams = tied ? Chunking.padded(units[0], n) * (double) precision.paramBytes() : 0;
-        double tiedGrad = tied ? Chunking.padded(units[0], n) * (double) precision.gradBytes() : 0;
+        double tiedParams = tied ? Chunking.padded(gatheredAtOnce[0], n) * (double) precision.paramBytes() : 0;
+        double tiedGrad = tied ? Chunking.padded(gatheredAtOnce[0], n) * (double) precision.gradBytes() : 0;
         // A rank holds its own b·s/cp tokens (context parallelism splits the sequence), as Activations counts them.
         double sb = (double) m.seqLen() / plan.cp() * b, io = aB * sb * m.hidden();
         double layer = Activations.perLayer(m, plan, b, e.training().recompute(), aB)
@@ -69,6 +75,8 @@ final class PipelineUnitBuffers {
         double norm = io + Activations.FP32_BYTES * m.normStatistics() * sb;
         double embedding = io + (m.dropout() ? Activations.MASK_BYTES * sb * m.hidden() : 0);
         double layerW = Activations.weightGradInputsPerLayer(m, plan, b, aB);
+        // Full recompute: a layer's backward (B or BW) first replays its forward, holding its saved tensors again.
+        double replay = e.training().recompute() == Recompute.FULL ? LayerReplay.replayBytes(m, plan, b, aB) : 0;
         StageSplit stageSplit = StageSplit.of(m, plan);
         double[] mB = new double[v], mW = new double[v];
         for (int c = 0; c < v; c++) {
@@ -88,15 +96,15 @@ final class PipelineUnitBuffers {
             long[] size = new long[count], xsize = new long[count];
             double[] share = new double[count], deferred = new double[count];
             int i = 0;
-            if (first) { size[i] = units[0]; share[i++] = embedding; }
+            if (first) { size[i] = gatheredAtOnce[0]; share[i++] = embedding; }
             for (int l = 0; l < perChunk; l++) {
                 xsize[i] = experts == null ? 0 : experts[stage == 0 ? 1 : 0];
-                size[i] = units[stage == 0 ? 1 : 0] - xsize[i];
+                size[i] = gatheredAtOnce[stage == 0 ? 1 : 0] - xsize[i];
                 share[i] = layer + (l == 0 && !first && kind == 1 && zb ? io : 0);   // B frees the received input at once
                 deferred[i++] = layerW;
             }
             if (last) {
-                size[i] = units[units.length - 1];
+                size[i] = gatheredAtOnce[gatheredAtOnce.length - 1];
                 share[i] = softmax + norm;
                 deferred[i] = Activations.weightGradEdges(m, plan, b, aB, virtual);
             }
@@ -117,6 +125,9 @@ final class PipelineUnitBuffers {
             boolean w = kind == 2, split = zb && kind == 1;
             if (split && !zero3) {   // ZeRO-2's B runs whole: received output gradient, then the sent input gradient
                 peak = Math.max(peak, held + in + (last ? loss : 0));   // the head's B starts with the loss's backward
+                // Its last replayed layer: the head's share (last virtual stage) freed, the other layers' M_W shares kept.
+                if (replay > 0) peak = Math.max(peak, held + in - (last ? share[count - 1] : 0)
+                        + LayerReplay.keptBeforeLastReplay(m, plan, b, aB, virtual) + replay);
                 peak = Math.max(peak, held - mB[c] + mW[c] + in + out);
                 continue;
             }
@@ -131,19 +142,22 @@ final class PipelineUnitBuffers {
                 // With a tied head on one stage the head's unit gathers unit 0 with its own, and unit 0's gradient is open
                 // from the head's backward to the embedding's, which gathers nothing.
                 boolean opensTied = tied && u == count - 1, closesTied = tied && u == 0;
-                long tiedChunk = opensTied && n > 1 ? Chunking.shard(units[0], n) : 0;
+                long tiedChunk = opensTied && n > 1 ? Chunking.shard(gatheredAtOnce[0], n) : 0;
                 double params = closesTied ? 0 : gathered(size[u], xsize[u], n, ne, precision, false) + (opensTied ? tiedParams : 0)
                         + tiedChunk * (double) precision.paramBytes();
                 double lastChunk = closesTied ? 0 : (chunk + tiedChunk) * (double) precision.paramBytes();
                 // The head's unit starts with the cross-entropy's backward: an out-of-place one holds its two gradients.
                 if (last && u == count - 1 && !w) peak = Math.max(peak, before + (zero3 ? params : 0) + loss);
+                boolean layerUnit = !(first && u == 0) && !(last && u == count - 1);
+                double replayed = w || !layerUnit ? 0 : replay;   // on top of what the unit holds before its backward
                 if (split) {
                     peak = Math.max(peak, before + gathered(size[u], xsize[u], n, ne, precision, true));
+                    if (replayed > 0) peak = Math.max(peak, before + replayed + gathered(size[u], xsize[u], n, ne, precision, false));
                     peak = Math.max(peak, acts + gathered(size[u], xsize[u], n, ne, precision, false));
                     continue;
                 }
                 double gradient = padded * precision.gradBytes() + (u > 0 ? tiedGrad : 0);
-                peak = Math.max(peak, before + gradient + (zero3 && !w ? params : 0));
+                peak = Math.max(peak, before + replayed + gradient + (zero3 && !w ? params : 0));
                 peak = Math.max(peak, acts + gradient + middleChunks * precision.gradBytes());
                 if (zero3 && !w) peak = Math.max(peak, acts + gradient + lastChunk + chunk * precision.gradBytes());
             }

@@ -35,6 +35,8 @@ public record Buffer(Kind kind, int unit) implements java.io.Serializable {
         GRADIENT_BUCKET,
         /** what a chunk's forward keeps for its backward (Korthikanti et al. 2022 Table 2 and the edge terms) */
         ACTIVATIONS,
+        /** what a B or BW holds while it replays its layers under full recompute, beyond what the stage held before it */
+        REPLAYED_ACTIVATIONS,
         /** what ZB-H1's B keeps for W: the linear layers' inputs and output gradients (Qi et al. 2024's M_W) */
         WEIGHT_GRAD_INPUTS,
         /** a chunk's output activation, sent to the next virtual stage */

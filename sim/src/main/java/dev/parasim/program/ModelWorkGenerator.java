@@ -5,6 +5,7 @@ import dev.parasim.program.schedule.Pass;
 import dev.parasim.program.schedule.PassRef;
 import dev.parasim.program.schedule.PipelineOrder;
 import dev.parasim.memory.Activations;
+import dev.parasim.memory.LayerReplay;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.ParallelPlan;
 import dev.parasim.spec.Recompute;
@@ -12,6 +13,7 @@ import dev.parasim.workload.Flops;
 
 import static dev.parasim.program.StageBuilder.Slot.ALLOCATE;
 import static dev.parasim.program.StageBuilder.Slot.COMPUTE;
+import static dev.parasim.program.StageBuilder.Slot.INSIDE;
 import static dev.parasim.program.StageBuilder.Slot.RELEASE;
 
 /**
@@ -21,7 +23,9 @@ import static dev.parasim.program.StageBuilder.Slot.RELEASE;
  * linear layers' weight gradients (the forward's GEMM FLOPs) and B the rest (Qi et al. 2024); recomputation adds
  * to the input-gradient pass what {@link Flops#hardware} adds (Korthikanti et al. 2022 §5; Narayanan et al. 2021
  * eq. 3). A chunk's forward allocates {@link Activations#chunkBytes}, its B or BW frees them; under ZB-H1 B then
- * allocates the chunk's M_W ({@link Activations#chunkWeightGradBytes}), which W frees.
+ * allocates the chunk's M_W ({@link Activations#chunkWeightGradBytes}), which W frees. Under full recompute a B or BW
+ * replays its layers' forwards: it allocates their most beyond what the stage held when it began
+ * ({@link LayerReplay#transientBytes}) around its compute, a pass's transient that no pass boundary sees.
  */
 final class ModelWorkGenerator implements Generator {
 
@@ -51,6 +55,13 @@ final class ModelWorkGenerator implements Generator {
             long keptBytes = Math.round(Activations.chunkBytes(m, plan, mbs, recompute, width, c.virtualStage(chunk)));
             b.add(Pass.F, chunk, COMPUTE, new Instruction.Compute(Pass.F, first, last, forward));
             b.add(Pass.F, chunk, ALLOCATE, new Instruction.Allocate(kept, MemoryCategory.ACTIVATIONS, keptBytes));
+            if (recompute == Recompute.FULL) {   // the replayed layers, held within the B or BW
+                Buffer replayed = new Buffer(Buffer.Kind.REPLAYED_ACTIVATIONS, first);
+                long replayedBytes = Math.round(LayerReplay.transientBytes(m, plan, mbs, width, c.virtualStage(chunk),
+                        c.inputGradientPass() == Pass.B));
+                b.add(c.inputGradientPass(), chunk, ALLOCATE, new Instruction.Allocate(replayed, MemoryCategory.ACTIVATIONS, replayedBytes));
+                b.add(c.inputGradientPass(), chunk, INSIDE, new Instruction.Free(replayed));
+            }
             if (c.inputGradientPass() == Pass.BW) {
                 b.add(Pass.BW, chunk, COMPUTE, new Instruction.Compute(Pass.BW, first, last, 2 * forward + extra));
                 b.add(Pass.BW, chunk, RELEASE, new Instruction.Free(kept));

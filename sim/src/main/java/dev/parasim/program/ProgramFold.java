@@ -13,7 +13,7 @@ import java.util.function.BiConsumer;
 /**
  * The program folded into totals, the interpreter the accountant is checked against: per stage, the bytes one
  * rank sends by parallel dimension and collective kind, its persistent memory by category, the most activation
- * bytes it holds between passes, and its FLOPs.
+ * bytes it holds between passes and within them, and its FLOPs.
  */
 public final class ProgramFold {
     private ProgramFold() {}
@@ -56,6 +56,30 @@ public final class ProgramFold {
                 if (i instanceof Instruction.Allocate a && a.category() == category) {
                     live.put(List.of(a.buffer(), ref.microBatch()), a.bytes());
                     held += a.bytes();
+                } else if (i instanceof Instruction.Free f) {
+                    Long bytes = live.remove(List.of(f.buffer(), ref.microBatch()));
+                    if (bytes != null) held -= bytes;
+                }
+            }
+            peak = Math.max(peak, held);
+        }
+        return peak;
+    }
+
+    /**
+     * {@return the most bytes of {@code category} the stage holds at any instruction}: {@link #peakBetweenPasses} with
+     * what a pass allocates and frees within itself (full recompute's replayed layers) counted while it is live
+     */
+    public static long peakInPasses(StepProgram program, int stage, MemoryCategory category) {
+        StageProgram s = program.stages().get(stage);
+        Map<List<Object>, Long> live = new HashMap<>();
+        long held = 0, peak = 0;
+        for (PassRef ref : s.order()) {
+            for (Instruction i : s.body(ref)) {
+                if (i instanceof Instruction.Allocate a && a.category() == category) {
+                    live.put(List.of(a.buffer(), ref.microBatch()), a.bytes());
+                    held += a.bytes();
+                    peak = Math.max(peak, held);
                 } else if (i instanceof Instruction.Free f) {
                     Long bytes = live.remove(List.of(f.buffer(), ref.microBatch()));
                     if (bytes != null) held -= bytes;

@@ -6,8 +6,6 @@ import dev.parasim.spec.Node;
 public enum Capability implements Node.Labelled {
     MOE_ROUTING("moe-routing", "MoE routing beyond balanced (load imbalance, dropped tokens)",
             "超出均衡假设的 MoE 路由(负载不均、丢弃的 token)"),
-    EXECUTED_RECOMPUTE("executed-recompute", "recomputation executed on Spark (the executed GPT keeps every activation)",
-            "在 Spark 上实际执行的重计算(执行的 GPT 保留全部激活)"),
     CONTEXT_PARALLEL_EXECUTION("context-parallel-execution", "context parallelism executed on Spark (only predicted today)",
             "在 Spark 上执行上下文并行(目前只有预测)"),
     LORA("lora", "parameter-efficient fine-tuning (frozen weights, LoRA adapters) in the training spec",

@@ -72,6 +72,8 @@ public sealed interface Probe {
 
     enum MemoryPart implements Node.Labelled {
         PARAMS("params"), GRADS("grads"), OPTIMIZER("optimizer"), STATES("states"), ACTIVATIONS("activations"),
+        /** the most activation bytes held between passes (below the activation peak under full recompute) */
+        BETWEEN_PASSES("between-passes"),
         BUFFERS("buffers"), PEAK("peak"), CAPACITY("capacity"), FITS("fits");
         private final String label;
         MemoryPart(String label) { this.label = label; }

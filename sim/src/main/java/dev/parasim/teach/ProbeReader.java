@@ -61,8 +61,10 @@ final class ProbeReader {
                 Probe.MemoryPart part = n.choice("part", Probe.MemoryPart.class);
                 String plan = BankReader.plan(n, "plan", e);
                 int stage = n.integer("stage", -1);
-                if (n.has("stage") && (part != Probe.MemoryPart.ACTIVATIONS || stage < 0 || stage >= pp(e, plan)))
-                    throw SpecException.absolute(n.pathOf("stage"), "must be a pipeline stage of the plan, for part activations only", stage);
+                boolean staged = part == Probe.MemoryPart.ACTIVATIONS || part == Probe.MemoryPart.BETWEEN_PASSES;
+                if (n.has("stage") && (!staged || stage < 0 || stage >= pp(e, plan)))
+                    throw SpecException.absolute(n.pathOf("stage"), "must be a pipeline stage of the plan, for parts activations and"
+                            + " between-passes only", stage);
                 yield new Probe.Memory(plan, part, stage);
             }
             case COMM -> {

@@ -67,6 +67,9 @@ public final class ProbeValues {
     double value(Probe probe, Map<String, Double> earlier) {
         ModelSpec model = experiment.model();
         TrainingSpec training = experiment.training();
+        if (probe instanceof Probe.Memory p && p.part() == Probe.MemoryPart.BETWEEN_PASSES)
+            return MemoryModel.activationBytesBetweenPasses(experiment, plan(p.plan()),
+                    p.stage() >= 0 ? p.stage() : prediction(p.plan()).memory().stage());
         if (probe instanceof Probe.Memory p) return memory(prediction(p.plan()).memory(), p);
         if (probe instanceof Probe.Comm p) {
             var comm = prediction(p.plan()).comm();
@@ -112,6 +115,7 @@ public final class ProbeValues {
             case OPTIMIZER -> m.optimizerBytes();
             case STATES -> m.modelStateBytes();
             case ACTIVATIONS -> p.stage() >= 0 ? m.activationsBytesByStage().get(p.stage()) : m.activationsBytes();
+            case BETWEEN_PASSES -> throw new IllegalStateException("between-passes needs the plan, not its breakdown");
             case BUFFERS -> m.otherBytes();
             case PEAK -> m.peakBytes();
             case CAPACITY -> m.capacityBytes();

@@ -189,6 +189,27 @@ public final class Parameters {
     }
 
     /**
+     * {@return the largest parameter tensor of each of {@link #stageUnits}' units, in elements, in the same order}: a
+     * layer's fused qkv weight, h·h/t + 2·h·kvWidth per rank, or an MLP weight (one expert's in an MoE layer), h·f/t; the
+     * embedding's wte, V·h/t, or the GPT family's wpe, s·h, when larger; the last unit its wte copy or head, V·h/t, or
+     * (tied, one stage) its final norm's gain or bias, h. At most this much a rank gathers at once when it gathers each
+     * tensor on its own (a unit's largest tensor, ZeRO-3 under {@code zeroGathers: tensors}).
+     */
+    public static long[] stageUnitLargestTensors(ModelSpec m, ParallelPlan plan, int stage) {
+        int pp = plan.pp(), tp = plan.tp(), layersPerStage = StageSplit.of(m, plan).stageLayers(stage);
+        boolean first = stage == 0, last = stage == pp - 1;
+        long h = m.hidden();
+        long qkv = Math.round(h * (h / (double) tp + 2 * m.kvWidthPerRank(tp))), mlp = h * m.ffnHidden() / tp;
+        long words = (long) m.vocab() * h / tp;
+        long[] largest = new long[layersPerStage + (first ? 1 : 0) + (last ? 1 : 0)];
+        int i = 0;
+        if (first) largest[i++] = Math.max(words, m.gptFamily() ? (long) m.seqLen() * h : 0);
+        for (int l = 0; l < layersPerStage; l++) largest[i++] = Math.max(qkv, mlp);
+        if (last) largest[i] = m.tiedEmbeddings() && pp == 1 ? h : words;
+        return largest;
+    }
+
+    /**
      * {@return how many parameter tensors each of {@link #stageUnits}' units holds}, in the same order: a GPT layer
      * 12 (fused qkv, proj, fc1, fc2 weights and biases, two LayerNorms' gains and biases), a Llama layer 7 (fused qkv,
      * proj, gate, up, down, two RMSNorm gains); the embedding wte (+ wpe), the last unit the final norm's tensors

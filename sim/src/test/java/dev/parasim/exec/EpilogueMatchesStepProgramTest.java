@@ -36,7 +36,7 @@ class EpilogueMatchesStepProgramTest {
     static Stream<Arguments> plans() throws IOException {
         List<Arguments> out = new ArrayList<>();
         Path configs = Path.of("..", "configs", "experiments");
-        for (String file : List.of("tiny-gpt-executed.yaml", "tiny-gpt-parallel-executed.yaml")) {
+        for (String file : List.of("tiny-gpt-executed.yaml", "tiny-gpt-parallel-executed.yaml", "tiny-gpt-recompute-executed.yaml")) {
             Experiment e = SpecLoader.parse(Files.readString(configs.resolve(file)), List.of());
             for (ParallelPlan plan : e.plans()) out.add(Arguments.of(file + " " + plan.name(), e, plan));
         }

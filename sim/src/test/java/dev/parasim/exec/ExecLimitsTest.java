@@ -65,7 +65,7 @@ class ExecLimitsTest {
     }
 
     @Test
-    void dropoutAndRecomputationAreRejectedBecauseTheExecutedGptHasNeither() {
+    void dropoutAndSelectiveRecomputationAreRejectedBecauseTheExecutedGptHasNeither() {
         Experiment dropout = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}", "{name: a, dp: 8}", true);
         assertEquals("model.dropout: executed models have no dropout (set it false), found true", assertThrows(NotExecutable.class,
                 () -> ExecLimits.check(dropout, dropout.plans().get(0), ExecModels.parameters(dropout.model()))).getMessage());
@@ -82,11 +82,23 @@ class ExecLimitsTest {
                 plans: [{name: a, dp: 8}]
                 execute: {steps: 1, seed: 1}
                 """.formatted(TINY), List.of());
-        assertEquals("training.recompute: executed runs keep every activation (none), found selective", assertThrows(NotExecutable.class,
+        assertEquals("training.recompute: executed runs keep every activation (none) or replay whole layers (full), found selective", assertThrows(NotExecutable.class,
                 () -> ExecLimits.check(recompute, recompute.plans().get(0), ExecModels.parameters(recompute.model()))).getMessage());
         Experiment ops = SpecLoader.parse(training(TINY, "recompute: selective-ops"), List.of());
-        assertEquals("training.recompute: executed runs keep every activation (none), found selective-ops", assertThrows(NotExecutable.class,
-                () -> ExecLimits.check(ops, ops.plans().get(0), ExecModels.parameters(ops.model()))).getMessage());
+        assertEquals("training.recompute: executed runs keep every activation (none) or replay whole layers (full), found selective-ops",
+                assertThrows(NotExecutable.class, () -> ExecLimits.check(ops, ops.plans().get(0), ExecModels.parameters(ops.model()))).getMessage());
+    }
+
+    @Test
+    void fullRecomputeRunsWithoutTensorParallelism() {
+        for (String shape : List.of("dp: 8", "dp: 4, pp: 2, zero: 3", "dp: 4, pp: 2, schedule: zb-h1")) {
+            Experiment full = SpecLoader.parse(training(TINY, "recompute: full").replace("{name: a, dp: 8}", "{name: a, " + shape + "}"),
+                    List.of());
+            ExecLimits.check(full, full.plans().get(0), ExecModels.parameters(full.model()));
+        }
+        Experiment tp = SpecLoader.parse(training(TINY, "recompute: full").replace("dp: 8", "dp: 4, tp: 2"), List.of());
+        assertEquals("plans[0].tp: executed full recompute runs without tensor parallelism (tp = 1), found 2",
+                assertThrows(NotExecutable.class, () -> ExecLimits.check(tp, tp.plans().get(0), ExecModels.parameters(tp.model()))).getMessage());
     }
 
     @Test

@@ -175,8 +175,10 @@ class ProgramFoldTest {
             assertEquals(states.paramsBytes(), persistent.get(MemoryCategory.PARAMETERS), "params, stage " + s + " of " + at);
             assertEquals(states.gradsBytes(), persistent.get(MemoryCategory.GRADIENTS), "grads, stage " + s + " of " + at);
             assertEquals(states.optimizerBytes(), persistent.get(MemoryCategory.OPTIMIZER), "optimizer, stage " + s + " of " + at);
+            assertEquals(MemoryModel.activationBytesBetweenPasses(c.e(), c.plan(), s),
+                    ProgramFold.peakBetweenPasses(program, s, MemoryCategory.ACTIVATIONS), "activations between passes, stage " + s + " of " + at);
             assertEquals(MemoryModel.activationBytes(c.e(), c.plan(), s),
-                    ProgramFold.peakBetweenPasses(program, s, MemoryCategory.ACTIVATIONS), "activations, stage " + s + " of " + at);
+                    ProgramFold.peakInPasses(program, s, MemoryCategory.ACTIVATIONS), "activations, stage " + s + " of " + at);
             flops += ProgramFold.flops(program, s) * c.plan().dp() * c.plan().tp() * c.plan().cp();
         }
         double expected = Flops.hardware(c.e().model(), c.e().training().globalBatch(), c.e().training().recompute());

@@ -65,7 +65,7 @@ public class BankReaderTest {
             "'      ratio: {kind: ratio, of: z3, to: ddp}'#'      ratio: {kind: ratio, of: z3, to: zz}'#questions[0].probes.ratio.to: must name a probe declared before it [ddp, z3], found \"zz\"",
             "'  - id: q-two'#'  - id: q-one'#questions[1].id: must be unique, found \"q-one\"",
             "'  - id: q-two'#'  - id: Q_Two'#questions[1].id: must be lower-case words joined by -, found \"Q_Two\"",
-            "'needs: [offload]'#'needs: [quantum]'#questions[1].needs[0]: must be one of moe-routing|executed-recompute|context-parallel-execution|lora|offload, found \"quantum\"",
+            "'needs: [offload]'#'needs: [quantum]'#questions[1].needs[0]: must be one of moe-routing|context-parallel-execution|lora|offload, found \"quantum\"",
             "'en: {q: \"moe?\", a: \"later\"'#'en: {q: \"moe?\", a: \"{x}\"'#questions[1].en.a: must not show numbers before its capability exists, found \"{x}\"",
             "'      - {name: zero3, zero: 3}'#'      - {name: zero3, zero: 3, tp: 5}'#setups.s.plans[1].tp: must divide model.heads (12), found 5",
             "'setup: s'#'setup: t'#questions[0].setup: must name one of setups [s], found \"t\"",

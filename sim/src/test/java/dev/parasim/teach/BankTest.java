@@ -87,6 +87,8 @@ class BankTest {
                 case OPTIMIZER -> m.optimizerBytes();
                 case STATES -> m.paramsBytes() + m.gradsBytes() + m.optimizerBytes();
                 case ACTIVATIONS -> p.stage() < 0 ? m.activationsBytes() : m.activationsBytesByStage().get(p.stage());
+                case BETWEEN_PASSES -> dev.parasim.memory.MemoryModel.activationBytesBetweenPasses(e, e.plans().stream()
+                        .filter(x -> x.name().equals(p.plan())).findFirst().orElseThrow(), p.stage() < 0 ? m.stage() : p.stage());
                 case BUFFERS -> m.otherBytes();
                 case PEAK -> m.peakBytes();
                 case CAPACITY -> e.cluster().gpu().memoryBytes();
