@@ -16,9 +16,10 @@ import dev.parasim.spec.SpecException;
  * micro-batch passes (micro-batches · pp · chunks, which set the supersteps) per step. Executed: any dp × tp × pp — data parallelism with any ZeRO
  * stage (DDP, ZeRO-1/2/3), pipeline parallelism (GPipe, 1F1B, interleaved, ZB-H1) and Megatron tensor
  * parallelism with or without sequence parallelism, each composed with the others; cp = 1. The executed GPT
- * has no dropout and computes eager attention, so the model must say {@code dropout: false} and {@code attention: eager}
- * (the default); it keeps every activation ({@code recompute: none}) or, without TP, replays whole layers
- * ({@code recompute: full}): the accountant then predicts the activations the executor holds.
+ * computes eager attention, so the model must say {@code attention: eager} (the default); without TP it may drop out
+ * ({@code dropout: true}, p = 0.1 after the embedding, on the attention probabilities and on both residual branches,
+ * {@code exec.model.Dropout}) and replay whole layers ({@code recompute: full}) besides keeping every activation
+ * ({@code recompute: none}): the accountant then predicts the activations the executor holds.
  * Pipeline stages may be uneven: each virtual stage runs the layers {@code workload.StageSplit} gives it (the plan's
  * {@code stageLayers}, else the default split), as the accountant predicts. The plan's own rules (interleaved needs m a multiple of pp, …) are
  * checked when the experiment is loaded, before any Spark job.
@@ -72,8 +73,8 @@ public final class ExecLimits {
             throw new NotExecutable("model", "executed models must have at most " + MAX_PARAMETERS + " parameters", parameters);
         if (e.model().isMoe())
             throw new NotExecutable("model.moe", "the executed GPT has dense MLPs (leave moe out)", e.model().moe().experts() + " experts");
-        if (e.model().dropout())
-            throw new NotExecutable("model.dropout", "executed models have no dropout (set it false)", true);
+        if (e.model().dropout() && plan.tp() > 1)
+            throw new NotExecutable(at + ".tp", "executed dropout runs without tensor parallelism (tp = 1)", plan.tp());
         if (e.model().flashAttention())
             throw new NotExecutable("model.attention", "the executed GPT computes eager attention (set it eager)", e.model().attention());
         Recompute recompute = e.training().recompute();

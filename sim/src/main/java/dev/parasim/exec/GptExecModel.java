@@ -24,6 +24,7 @@ final class GptExecModel implements ExecModel {
     private static final long serialVersionUID = 1L;
 
     private final int layers, hidden, heads, ffnHidden, vocab, seqLen;
+    private final double dropout;
     private final long seed;
     private transient Gpt fp32;
     private transient Gpt fp64;
@@ -37,10 +38,11 @@ final class GptExecModel implements ExecModel {
         this.ffnHidden = c.ffnHidden();
         this.vocab = c.vocab();
         this.seqLen = c.seqLen();
+        this.dropout = c.dropout();
         this.seed = seed;
     }
 
-    public GptConfig config() { return new GptConfig(layers, hidden, heads, ffnHidden, vocab, seqLen); }
+    public GptConfig config() { return new GptConfig(layers, hidden, heads, ffnHidden, vocab, seqLen, dropout); }
 
     synchronized Gpt gpt(boolean doublePrecision) {
         if (doublePrecision) return fp64 != null ? fp64 : (fp64 = new Gpt(config(), DataType.DOUBLE));

@@ -127,12 +127,20 @@ public final class Activations {
         double sb = (double) m.seqLen() / plan.cp() * microBatch, h = m.hidden();
         double bytes = activationBytes * sb * h / replicated;
         if (virtual == 0 && m.dropout()) bytes += MASK_BYTES * sb * h / replicated;
-        if (virtual == plan.pp() * plan.chunks() - 1) {
-            bytes += activationBytes * sb * h / replicated + FP32_BYTES * m.normStatistics() * sb / replicated;
-            if (plan.sequenceParallel()) bytes += activationBytes * sb * h;
-            bytes += FP32_BYTES * sb * m.vocab() / plan.tp();
-        }
+        if (virtual == plan.pp() * plan.chunks() - 1) bytes += headEdges(m, plan, microBatch, activationBytes);
         return bytes;
+    }
+
+    /**
+     * {@return the edge terms of the last virtual stage alone, which its head's and final norm's backward free first}:
+     * the final norm's output and statistics, under SP the head's gathered input, and the fp32 softmax (see {@link #edges})
+     */
+    public static double headEdges(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
+        double replicated = replicatedDivisor(plan);
+        double sb = (double) m.seqLen() / plan.cp() * microBatch, h = m.hidden();
+        double bytes = activationBytes * sb * h / replicated + FP32_BYTES * m.normStatistics() * sb / replicated;
+        if (plan.sequenceParallel()) bytes += activationBytes * sb * h;
+        return bytes + FP32_BYTES * sb * m.vocab() / plan.tp();
     }
 
     /**

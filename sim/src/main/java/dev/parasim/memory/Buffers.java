@@ -35,7 +35,8 @@ import dev.parasim.workload.Parameters;
  *     starts ({@link PipelineUnitBuffers}); with TP, pp = 1 included, each pass walks its TP phases
  *     ({@link TpUnitBuffers}).</li>
  * <li>Sync: DDP's gradient buckets (PyTorch DDP's bucket copy of the gradient, each bucket padded to the group size n)
- *     with two ring chunks per bucket in flight; ZeRO-1 and 2 the ring chunks of the gradient ReduceScatter and of the
+ *     with two ring chunks per bucket in flight, or on a middle pipeline stage the last backward's sent input gradient
+ *     when larger ({@link #sentBesideBuckets}); ZeRO-1 and 2 the ring chunks of the gradient ReduceScatter and of the
  *     parameter AllGather, ⌈Ψ_u/n⌉ per unit.</li>
  * </ul>
  * These are the buffers the executor meters (its sends and receives, {@code tpx}/{@code tpl}/{@code tpy}, {@code gt},
@@ -113,8 +114,30 @@ public final class Buffers {
     static long inSync(Experiment e, ParallelPlan plan, int stage) {
         long dense = inSync(e, plan, Parameters.stageDenseUnits(e.model(), plan, stage), plan.dp() * plan.cp());
         // Experts without another replica (edp = 1) have no sync.
-        return plan.ep() > 1 && plan.edp() > 1 ? dense + inSync(e, plan, Parameters.stageExpertUnits(e.model(), plan, stage), plan.edp())
+        long sync = plan.ep() > 1 && plan.edp() > 1 ? dense + inSync(e, plan, Parameters.stageExpertUnits(e.model(), plan, stage), plan.edp())
                 : dense;
+        return sync + sentBesideBuckets(e, plan, stage);
+    }
+
+    /**
+     * {@return what DDP's sync holds beyond its buckets and ring chunks on a middle pipeline stage}: its last backward's
+     * sent input gradient, b·s·h (its slice, b·s·h/t, under TP), is still in flight when the buckets are staged, before
+     * the ring's chunks arrive; so the sync holds the buckets and the larger of the two. The first and last stage
+     * all-reduce the tied embedding's gradient first, by when the send is done; the first sends nothing; ZeRO's syncs
+     * stage no buckets.
+     */
+    private static long sentBesideBuckets(Experiment e, ParallelPlan plan, int stage) {
+        if (plan.zero() != ZeroStage.DDP || stage == 0 || stage == plan.pp() - 1) return 0;
+        long tokens = (long) e.training().microBatch() * (e.model().seqLen() / plan.cp());
+        long sent = Chunking.shard(tokens * e.model().hidden(), plan.tp()) * e.training().precision().activationBytes();
+        return Math.max(0, sent - ddpRingBytes(e, Parameters.stageDenseUnits(e.model(), plan, stage), plan.dp() * plan.cp()));
+    }
+
+    /** {@return the ring chunks DDP's bucketed AllReduce of {@code units} over n ranks holds at once, in gradient bytes} */
+    private static long ddpRingBytes(Experiment e, long[] units, int n) {
+        long total = Parameters.sum(units), bucket = (long) Math.floor(e.training().bucketMB() * 1e6 / e.training().precision().gradBytes());
+        long chunks = total / bucket * Chunking.shard(bucket, n) + Chunking.shard(total % bucket, n);
+        return ringChunksInFlight(2 * (n - 1)) * chunks * e.training().precision().gradBytes();
     }
 
     /** {@return the sync buffers of {@code units} replicated over n ranks} */

@@ -33,8 +33,9 @@ public final class LayerReplay {
      * {@return the most stage {@code stage} holds while a backward replays a layer under full recompute}: over the
      * moments before each B or BW ({@link PipelineOrder#passStarts}; one stage runs 1F1B), the chunks awaiting their B
      * (M_B each, {@link Activations#chunkBytes}) and, under ZB-H1, their W (M_W, {@link Activations#chunkWeightGradBytes}),
-     * less what the pass frees before its first replay — on the last virtual stage every edge term but the chunk's output
-     * (the head's softmax, the final norm's output and statistics) — plus {@link #replayBytes}; a B (ZB-H1) also what it
+     * less what the pass frees before its first replay — on the last virtual stage the head's edge terms
+     * ({@link Activations#headEdges}: the softmax, the final norm's output and statistics) — plus {@link #replayBytes}; a
+     * B (ZB-H1) also what it
      * keeps for its W before its last replay ({@link #keptBeforeLastReplay}); with
      * {@code receivedGradient}, plus the output gradient the pass received (b·s·h, every virtual stage but the last),
      * which a pass run whole holds until it ends
@@ -65,16 +66,13 @@ public final class LayerReplay {
     /**
      * {@return the most a B or BW of virtual stage {@code virtual} holds, while it replays a layer, beyond what the stage
      * held when it began}: {@link #replayBytes}, less what it freed before (on the last virtual stage every edge term but
-     * the chunk's output: the head's softmax, the final norm's output and statistics), and for ZB-H1's B ({@code split})
+     * the chunk's output and the embedding's dropout mask: {@link Activations#headEdges}), and for ZB-H1's B ({@code split})
      * plus {@link #keptBeforeLastReplay}. The step program allocates it for the pass's replays
      * ({@code program.ModelWorkGenerator}).
      */
     public static double transientBytes(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes, int virtual,
                                         boolean split) {
-        double freed = 0;
-        if (virtual == plan.pp() * plan.chunks() - 1)
-            freed = Activations.edges(m, plan, microBatch, activationBytes, virtual)
-                    - Activations.perLayer(m, plan, microBatch, Recompute.FULL, activationBytes);   // all but the chunk's output
+        double freed = virtual == plan.pp() * plan.chunks() - 1 ? Activations.headEdges(m, plan, microBatch, activationBytes) : 0;
         return replayBytes(m, plan, microBatch, activationBytes) - freed
                 + (split ? keptBeforeLastReplay(m, plan, microBatch, activationBytes, virtual) : 0);
     }

@@ -53,6 +53,7 @@ final class TpUnitBuffers {
     private final long layerUnit;
     private final long headUnit;
     private final double layer;
+    private final double replay;   // full recompute: what a layer's backward holds again while it replays it, LayerReplay
     private final double out;
     private final double normOut;
     private final double head;
@@ -99,6 +100,7 @@ final class TpUnitBuffers {
         headUnit = units[units.length - 1];
         double sb = (double) tokens, replicated = sp ? t : 1;
         layer = Activations.perLayer(m, plan, b, e.training().recompute(), aB) + Activations.normStatistics(m, plan, b, e.training().recompute());
+        replay = e.training().recompute() == dev.parasim.spec.Recompute.FULL ? LayerReplay.replayBytes(m, plan, b, aB) : 0;
         out = aB * sb * m.hidden() / replicated;
         normOut = out + Activations.FP32_BYTES * m.normStatistics() * sb / replicated;
         head = Activations.FP32_BYTES * sb * m.vocab() / t + (sp ? aB * sb * m.hidden() : 0);
@@ -263,6 +265,7 @@ final class TpUnitBuffers {
         }
         layers(c.layers(), -layer, () -> {
             open(gathers, reduces, layerUnit(), layerUnit());
+            meter(replay); meter(-replay);   // full recompute's replayed layer beside the opened unit
             tpGather();
             regather();
             tpReduce();

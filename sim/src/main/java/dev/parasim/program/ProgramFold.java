@@ -48,22 +48,7 @@ public final class ProgramFold {
      * micro-batch frees it)
      */
     public static long peakBetweenPasses(StepProgram program, int stage, MemoryCategory category) {
-        StageProgram s = program.stages().get(stage);
-        Map<List<Object>, Long> live = new HashMap<>();
-        long held = 0, peak = 0;
-        for (PassRef ref : s.order()) {
-            for (Instruction i : s.body(ref)) {
-                if (i instanceof Instruction.Allocate a && a.category() == category) {
-                    live.put(List.of(a.buffer(), ref.microBatch()), a.bytes());
-                    held += a.bytes();
-                } else if (i instanceof Instruction.Free f) {
-                    Long bytes = live.remove(List.of(f.buffer(), ref.microBatch()));
-                    if (bytes != null) held -= bytes;
-                }
-            }
-            peak = Math.max(peak, held);
-        }
-        return peak;
+        return peak(program, stage, category, false);
     }
 
     /**
@@ -71,6 +56,10 @@ public final class ProgramFold {
      * what a pass allocates and frees within itself (full recompute's replayed layers) counted while it is live
      */
     public static long peakInPasses(StepProgram program, int stage, MemoryCategory category) {
+        return peak(program, stage, category, true);
+    }
+
+    private static long peak(StepProgram program, int stage, MemoryCategory category, boolean withinPasses) {
         StageProgram s = program.stages().get(stage);
         Map<List<Object>, Long> live = new HashMap<>();
         long held = 0, peak = 0;
@@ -79,7 +68,7 @@ public final class ProgramFold {
                 if (i instanceof Instruction.Allocate a && a.category() == category) {
                     live.put(List.of(a.buffer(), ref.microBatch()), a.bytes());
                     held += a.bytes();
-                    peak = Math.max(peak, held);
+                    if (withinPasses) peak = Math.max(peak, held);
                 } else if (i instanceof Instruction.Free f) {
                     Long bytes = live.remove(List.of(f.buffer(), ref.microBatch()));
                     if (bytes != null) held -= bytes;

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * What the executor refuses, with the field named: context parallelism, models over the size limit, dropout
+ * What the executor refuses, with the field named: context parallelism, models over the size limit, dropout with TP
  * and recomputation (the executed GPT has neither), an out-of-place cross-entropy; every ZeRO stage with TP, pipelines, both and sequence
  * parallelism passes, and invalid pipeline shapes fail when the spec loads.
  */
@@ -65,10 +65,12 @@ class ExecLimitsTest {
     }
 
     @Test
-    void dropoutAndSelectiveRecomputationAreRejectedBecauseTheExecutedGptHasNeither() {
+    void dropoutWithTensorParallelismAndSelectiveRecomputationAreRejected() {
         Experiment dropout = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}", "{name: a, dp: 8}", true);
-        assertEquals("model.dropout: executed models have no dropout (set it false), found true", assertThrows(NotExecutable.class,
-                () -> ExecLimits.check(dropout, dropout.plans().get(0), ExecModels.parameters(dropout.model()))).getMessage());
+        ExecLimits.check(dropout, dropout.plans().get(0), ExecModels.parameters(dropout.model()));   // dropout without TP runs
+        Experiment tpDropout = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8}", "{name: a, dp: 4, tp: 2}", true);
+        assertEquals("plans[0].tp: executed dropout runs without tensor parallelism (tp = 1), found 2", assertThrows(NotExecutable.class,
+                () -> ExecLimits.check(tpDropout, tpDropout.plans().get(0), ExecModels.parameters(tpDropout.model()))).getMessage());
         Experiment flash = parse("{name: t, layers: 2, hidden: 16, heads: 2, vocab: 32, seqLen: 8, dropout: false, attention: flash}",
                 "{name: a, dp: 8}", true);
         assertEquals("model.attention: the executed GPT computes eager attention (set it eager), found flash",

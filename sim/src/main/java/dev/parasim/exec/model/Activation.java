@@ -39,8 +39,9 @@ public final class Activation {
     public double scalar() { return value.getDouble(0); }
 
     /**
-     * {@return bytes of the value and saved floating-point tensors this activation keeps alive (input excluded)}:
-     * integer index tensors (the batch's token and target ids) are input data, not activation memory
+     * {@return bytes of the value and saved floating-point tensors and masks this activation keeps alive (input
+     * excluded)}: integer index tensors (the batch's token and target ids) are input data, not activation memory;
+     * dropout masks are booleans, 1 B an element
      */
     public long bytes() {
         return (value == null ? 0 : bytesOf(value)) + savedBytes();
@@ -49,7 +50,8 @@ public final class Activation {
     /** {@return bytes of the saved floating-point tensors alone (what backward reads besides the input)} */
     public long savedBytes() {
         long bytes = 0;
-        for (INDArray t : saved.values()) if (t.dataType().isFPType()) bytes += bytesOf(t);
+        for (INDArray t : saved.values())
+            if (t.dataType().isFPType() || t.dataType() == org.nd4j.linalg.api.buffer.DataType.BOOL) bytes += bytesOf(t);
         return bytes;
     }
 

@@ -19,10 +19,18 @@ final class Attention {
 
     private Attention() {}
 
-    /** Output rows [b·s, h] and what backward needs: split-head Q, K, V [b·heads, s, d] and probabilities P [b·heads, s, s]. */
-    record Out(INDArray att, INDArray q, INDArray k, INDArray v, INDArray p) {}
+    /**
+     * Output rows [b·s, h] and what backward needs: split-head Q, K, V [b·heads, s, d], probabilities P [b·heads, s, s]
+     * and, with dropout, the dropped probabilities the output was computed from (else null)
+     */
+    record Out(INDArray att, INDArray q, INDArray k, INDArray v, INDArray p, INDArray dropped) {}
 
     static Out forward(INDArray qkv, int b, int s, int heads) {
+        return forward(qkv, b, s, heads, null, 0);
+    }
+
+    /** Forward with the probabilities dropped by {@code mask} (kept with 1 − p, {@link Dropout}); none when mask is null. */
+    static Out forward(INDArray qkv, int b, int s, int heads, INDArray mask, double dropout) {
         long h = qkv.columns() / 3, d = h / heads, bh = (long) b * heads;
         // [b·s, 3h] → [b, s, 3, heads, d] → [3, b, heads, s, d]: one copy, then Q, K, V are contiguous views.
         INDArray split = qkv.reshape('c', b, s, 3, heads, d).permute(2, 0, 3, 1, 4).dup('c').reshape('c', 3, bh, s, d);
@@ -31,16 +39,25 @@ final class Attention {
         INDArray v = split.get(NDArrayIndex.point(2), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
         INDArray scores = Nd4j.matmul(q, k, false, true, false).muli(1.0 / Math.sqrt(d));
         INDArray p = causalSoftmax(scores, s);
-        INDArray att = Nd4j.matmul(p, v).reshape('c', b, heads, s, d).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * s, h);
-        return new Out(att, q, k, v, p);
+        INDArray dropped = mask == null ? null : Dropout.apply(p, mask, dropout);
+        INDArray att = Nd4j.matmul(mask == null ? p : dropped, v).reshape('c', b, heads, s, d).permute(0, 2, 1, 3).dup('c')
+                .reshape('c', (long) b * s, h);
+        return new Out(att, q, k, v, p, dropped);
     }
 
     /** {@return dqkv [b·s, 3h] given the output gradient dAtt [b·s, h]} */
     static INDArray backward(INDArray dAtt, INDArray q, INDArray k, INDArray v, INDArray p, int b, int s, int heads) {
+        return backward(dAtt, q, k, v, p, null, null, 0, b, s, heads);
+    }
+
+    /** Backward through dropped probabilities ({@code mask}, {@code dropped} = P ⊙ mask / (1 − p)); none when mask is null. */
+    static INDArray backward(INDArray dAtt, INDArray q, INDArray k, INDArray v, INDArray p, INDArray mask, INDArray dropped,
+                             double dropout, int b, int s, int heads) {
         long d = q.size(2), h = heads * d;
         INDArray dOut = dAtt.reshape('c', b, s, heads, d).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * heads, s, d);
-        INDArray dp = Nd4j.matmul(dOut, v, false, true, false);
-        INDArray dv = Nd4j.matmul(p, dOut, true, false, false);
+        INDArray dDropped = Nd4j.matmul(dOut, v, false, true, false);
+        INDArray dp = mask == null ? dDropped : Dropout.apply(dDropped, mask, dropout);
+        INDArray dv = Nd4j.matmul(mask == null ? p : dropped, dOut, true, false, false);
         INDArray ds = softmaxBackward(p, dp, s).muli(1.0 / Math.sqrt(d));
         INDArray dq = Nd4j.matmul(ds, k);
         INDArray dk = Nd4j.matmul(ds, q, true, false, false);

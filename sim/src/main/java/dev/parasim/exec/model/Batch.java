@@ -2,11 +2,21 @@ package dev.parasim.exec.model;
 
 /**
  * A micro-batch of {@code sequences} token sequences of equal length and their next-token targets
- * ({@code targets[i][t]} is the token that follows {@code tokens[i][t]}). Arrays are copied in and out.
+ * ({@code targets[i][t]} is the token that follows {@code tokens[i][t]}), and each sequence's key, from which its
+ * dropout masks are drawn ({@link Dropout}): a sequence gets the same masks whichever rank or micro-batch runs it.
+ * Arrays are copied in and out.
  */
-public record Batch(int[][] tokens, int[][] targets) implements java.io.Serializable {
+public record Batch(int[][] tokens, int[][] targets, long[] keys) implements java.io.Serializable {
+
+    /** A batch whose sequences' keys are their indices 0 … b − 1 (tests). */
+    public Batch(int[][] tokens, int[][] targets) {
+        this(tokens, targets, java.util.stream.LongStream.range(0, tokens.length).toArray());
+    }
 
     public Batch {
+        if (keys.length != tokens.length)
+            throw new IllegalArgumentException("keys: must hold one per sequence (" + tokens.length + "), found " + keys.length);
+        keys = keys.clone();
         if (tokens.length == 0) throw new IllegalArgumentException("tokens: must hold at least one sequence, found 0");
         if (targets.length != tokens.length)
             throw new IllegalArgumentException("targets: must hold " + tokens.length + " sequences, found " + targets.length);
@@ -28,6 +38,8 @@ public record Batch(int[][] tokens, int[][] targets) implements java.io.Serializ
     @Override public int[][] tokens() { return deepCopy(tokens); }
 
     @Override public int[][] targets() { return deepCopy(targets); }
+
+    @Override public long[] keys() { return keys.clone(); }
 
     /** {@return number of sequences b} */
     public int sequences() { return tokens.length; }

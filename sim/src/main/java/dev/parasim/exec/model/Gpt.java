@@ -81,13 +81,13 @@ public final class Gpt implements java.io.Serializable {
             if (batch.seqLen() > config.seqLen())
                 throw new IllegalArgumentException("batch.seqLen: must be at most " + config.seqLen() + ", found " + batch.seqLen());
             checkTokens(batch.flatTokens());
-            return Embedding.forward(w.get("wte"), w.get("wpe"), batch);
+            return Embedding.forward(w.get("wte"), w.get("wpe"), batch, config.dropout());
         }
         if (u == finalNormUnit()) {
             LayerNorm.Out out = LayerNorm.forward(input.value(), w.get("lnf.g"), w.get("lnf.b"));
             return new Activation(out.y(), input.value(), Map.of("mean", out.mean(), "rstd", out.rstd()));
         }
-        return Block.forward(w, input.value(), batch.sequences(), batch.seqLen(), config.heads());
+        return Block.forward(w, input.value(), batch, u, config.dropout(), config.heads());
     }
 
     /**
@@ -109,13 +109,13 @@ public final class Gpt implements java.io.Serializable {
         Map<String, INDArray> w = views(u, unitParams, "unitParams");
         INDArray dOut = gradOutput.value();
         if (u == 0) {
-            Embedding.backward(cached, dOut, grads);
+            Embedding.backward(cached, dOut, grads, config.dropout());
             return Activation.none();
         }
         if (u == finalNormUnit())
             return Activation.of(LayerNorm.backward(cached.input(), cached.saved("mean"), cached.saved("rstd"),
                     w.get("lnf.g"), dOut, grads, "lnf"));
-        return Activation.of(Block.backward(w, grads, cached, dOut, config.heads()));
+        return Activation.of(Block.backward(w, grads, cached, dOut, config.heads(), config.dropout()));
     }
 
     /**

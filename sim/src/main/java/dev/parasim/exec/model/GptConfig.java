@@ -5,11 +5,24 @@ import dev.parasim.spec.MlpKind;
 import dev.parasim.spec.ModelSpec;
 import dev.parasim.spec.SpecException;
 
-/** Shape of an executed GPT: GeLU MLP, tied embeddings, multi-head (not grouped) attention. */
-public record GptConfig(int layers, int hidden, int heads, int ffnHidden, int vocab, int seqLen)
+/**
+ * Shape of an executed GPT: GeLU MLP, tied embeddings, multi-head (not grouped) attention, and the probability with
+ * which dropout zeroes an element (0: no dropout) after the embedding, on the attention probabilities, and on each
+ * residual branch (attention projection, MLP), as GPT-2 and Megatron-LM place it.
+ */
+public record GptConfig(int layers, int hidden, int heads, int ffnHidden, int vocab, int seqLen, double dropout)
         implements java.io.Serializable {
 
+    /** GPT-2's and Megatron-LM's dropout probability, which {@code model.dropout: true} runs with. */
+    public static final double DROPOUT = 0.1;
+
+    /** A shape without dropout. */
+    public GptConfig(int layers, int hidden, int heads, int ffnHidden, int vocab, int seqLen) {
+        this(layers, hidden, heads, ffnHidden, vocab, seqLen, 0);
+    }
+
     public GptConfig {
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout: must be in [0, 1), found " + dropout);
         Check.positive("layers", layers);
         Check.positive("hidden", hidden);
         Check.positive("heads", heads);
@@ -29,7 +42,7 @@ public record GptConfig(int layers, int hidden, int heads, int ffnHidden, int vo
             throw new SpecException("model.kvHeads", "executed models must equal model.heads (" + model.heads() + ")",
                     model.kvHeads());
         return new GptConfig(model.layers(), model.hidden(), model.heads(), model.ffnHidden(), model.vocab(),
-                model.seqLen());
+                model.seqLen(), model.dropout() ? DROPOUT : 0);
     }
 
     /** {@return width of one attention head: hidden / heads} */

@@ -56,12 +56,14 @@ public final class SyntheticData implements java.io.Serializable {
                     + step + ", " + globalSequenceIndexFrom + ", " + count);
         int[][] tokens = new int[count][];
         int[][] targets = new int[count][];
+        long[] keys = new long[count];
         for (int i = 0; i < count; i++) {
             int[] walk = walk(step, globalSequenceIndexFrom + i);
             tokens[i] = java.util.Arrays.copyOfRange(walk, 0, seqLen);
             targets[i] = java.util.Arrays.copyOfRange(walk, 1, seqLen + 1);
+            keys[i] = Seeds.mix(seed, 0x44524F50L, step, globalSequenceIndexFrom + i);   // "DROP": its dropout masks
         }
-        return new Batch(tokens, targets);
+        return new Batch(tokens, targets, keys);
     }
 
     /** {@return the expected next-token loss of the true chain in nats: the floor a perfect model reaches} */

@@ -71,6 +71,17 @@ class GradientCheckTest {
         report("head input", check(f, new INDArray[] {params[0], y}, 1, dy));
     }
 
+    /** With dropout (p = 0.3): the masks are a function of the sequences' keys, so the loss is a function of the weights. */
+    @Test
+    void wholeModelWithDropout() {
+        Gpt dropped = new Gpt(new GptConfig(2, 8, 2, 16, 11, 5, 0.3), DataType.DOUBLE);
+        INDArray[] grads = dropped.zeros();
+        double loss = dropped.forwardBackward(params, batch, grads);
+        assertTrue(Math.abs(loss - gpt.loss(params, batch)) > 1e-3, "dropout changes the loss");
+        for (int u = 0; u < params.length; u++)
+            report("dropout model unit " + u, check(pr -> dropped.loss(pr, batch), params, u, grads[u], sample(u, 4)));
+    }
+
     @Test
     void wholeModel() {
         INDArray[] grads = gpt.zeros();

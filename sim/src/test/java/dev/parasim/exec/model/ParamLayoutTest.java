@@ -89,7 +89,9 @@ class ParamLayoutTest {
         assertEquals("model.kvHeads: executed models must equal model.heads (4), found 2",
                 assertThrows(SpecException.class, () -> GptConfig.of(gqa)).getMessage());
         ModelSpec ok = new ModelSpec("m", 2, 64, 4, 4, 256, 100, 16, MlpKind.GELU, true, true);
-        assertEquals(new GptConfig(2, 64, 4, 256, 100, 16), GptConfig.of(ok));
+        assertEquals(new GptConfig(2, 64, 4, 256, 100, 16, GptConfig.DROPOUT), GptConfig.of(ok));   // dropout: true runs at p = 0.1
+        ModelSpec noDropout = new ModelSpec("m", 2, 64, 4, 4, 256, 100, 16, MlpKind.GELU, true, false);
+        assertEquals(new GptConfig(2, 64, 4, 256, 100, 16), GptConfig.of(noDropout));
         assertEquals("heads: must divide hidden (10), found 4",
                 assertThrows(SpecException.class, () -> new GptConfig(1, 10, 4, 40, 5, 5)).getMessage());
     }

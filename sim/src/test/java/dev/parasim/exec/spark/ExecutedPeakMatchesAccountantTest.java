@@ -67,7 +67,10 @@ class ExecutedPeakMatchesAccountantTest {
         assertEquals(prediction.memory().peakBytes(), memory.get("peakBytes"), name + ": the report's memory.peakBytes");
     }
 
-    /** Small plans: ZeRO-2/3 under every schedule, groups of 2 and 3 ranks, 1, 2 and 4 stages, m = p and m > p, TP 2 and 4 with and without SP; DDP and ZeRO-1 with TP 4. */
+    /**
+     * Small plans: ZeRO-2/3 under every schedule, groups of 2 and 3 ranks, 1, 2 and 4 stages, m = p and m > p, TP 2 and 4
+     * with and without SP; DDP and ZeRO-1 with TP 4; DDP on 4 stages, with TP 2 and without.
+     */
     @ParameterizedTest(name = "L{0} dp{1}·tp{2}·pp{3} {4} v{5} zero {6}, m{7}, SP {8}")
     @CsvSource({"2,2,1,2,1f1b,1,2,2,false", "2,2,1,2,1f1b,1,3,2,false", "2,3,1,2,1f1b,1,2,3,false", "2,3,1,2,1f1b,1,3,3,false",
             "2,2,1,2,gpipe,1,3,3,false", "4,2,1,4,1f1b,1,3,4,false", "4,2,1,2,interleaved,2,2,2,false",
@@ -75,7 +78,9 @@ class ExecutedPeakMatchesAccountantTest {
             "2,2,2,1,1f1b,1,2,2,false", "2,2,2,1,1f1b,1,3,2,false", "2,3,2,1,1f1b,1,2,3,true", "2,3,2,1,1f1b,1,3,3,true",
             "2,2,2,2,1f1b,1,2,2,false", "2,2,2,2,1f1b,1,3,2,false", "2,2,2,2,1f1b,1,3,2,true", "2,2,2,2,zb-h1,1,2,2,true",
             "2,2,2,2,zb-h1,1,3,2,true", "2,2,2,2,zb-h1,1,3,2,false", "2,2,2,2,gpipe,1,3,3,true", "4,2,2,2,interleaved,2,3,2,false",
-            "4,2,2,2,interleaved,2,2,4,true"})
+            "4,2,2,2,interleaved,2,2,4,true",
+            // Middle stages under DDP: the sync's buckets beside the last backward's sent gradient (its slice under TP).
+            "4,1,2,4,1f1b,1,0,4,false", "4,1,1,4,1f1b,1,0,4,false", "4,2,1,4,1f1b,1,0,4,false"})
     void shardedPlansPeakAsPredicted(int layers, int dp, int tp, int pp, String schedule, int chunks, int zero, int m, boolean sp) {
         Experiment e = ShardedThreeDimensionalRunsTest.tiny(layers, dp, tp, pp, schedule, chunks, zero, m, sp, 1);
         executedPeakEqualsThePredictedPeakOnEveryStage("sharded", e.plans().get(0).name(), e, 0);

@@ -45,7 +45,9 @@ class ExecutedRecomputeTest {
     @ParameterizedTest(name = "L{0} dp{1}·pp{2} {3} v{4} zero {5}, m{6}")
     @CsvSource({"2,2,1,1f1b,1,0,2", "2,2,1,1f1b,1,1,2", "2,2,1,1f1b,1,2,2", "2,2,1,1f1b,1,3,2",
             "4,1,2,1f1b,1,0,4", "4,2,2,gpipe,1,3,2", "4,1,2,interleaved,2,0,4", "4,2,2,interleaved,2,2,2",
-            "4,1,2,zb-h1,1,0,3", "4,2,2,zb-h1,1,2,2", "4,2,2,zb-h1,1,3,2", "5,1,2,1f1b,1,0,2", "5,2,2,1f1b,1,3,3"})
+            "4,1,2,zb-h1,1,0,3", "4,2,2,zb-h1,1,2,2", "4,2,2,zb-h1,1,3,2", "5,1,2,1f1b,1,0,2", "5,2,2,1f1b,1,3,3",
+            // Middle stages (pp 4): DDP's sync staged beside the last backward's sent gradient; 2 layers a chunk interleaved.
+            "8,1,4,1f1b,1,0,4", "8,2,4,1f1b,1,0,4", "8,2,4,1f1b,1,1,4", "8,1,2,interleaved,2,0,4"})
     void replaysLayersLikeOneRankAndPeaksAsPredicted(int layers, int dp, int pp, String schedule, int chunks, int zero, int m) {
         Experiment e = tiny(layers, dp, pp, schedule, chunks, zero, m, "full");
         ParallelPlan plan = e.plans().get(0);
