@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A well-formed plan the executor does not run: a strategy or model feature it does not implement (context
- * parallelism, dropout, uneven stages, a SwiGLU MLP, …) or a size past {@link ExecLimits}. Distinct from a
+ * parallelism, dropout or full recompute with TP, a SwiGLU MLP, …) or a size past {@link ExecLimits}. Distinct from a
  * {@link SpecException} (a malformed input) because the same plan is fine to predict, play and sweep; the command
  * line prints it as the same one-line {@code path: rule, found value} and exits with its own code. The line itself
  * is a spec error's ({@link #detail}), so several problems read and combine the same way.

@@ -35,8 +35,8 @@ import dev.parasim.workload.Parameters;
  *     starts ({@link PipelineUnitBuffers}); with TP, pp = 1 included, each pass walks its TP phases
  *     ({@link TpUnitBuffers}).</li>
  * <li>Sync: DDP's gradient buckets (PyTorch DDP's bucket copy of the gradient, each bucket padded to the group size n)
- *     with two ring chunks per bucket in flight, or on a middle pipeline stage the last backward's sent input gradient
- *     when larger ({@link #sentBesideBuckets}); ZeRO-1 and 2 the ring chunks of the gradient ReduceScatter and of the
+ *     with two ring chunks per bucket in flight, or one beside the last backward's sent input gradient when that holds
+ *     more ({@link #sentBesideBuckets}); ZeRO-1 and 2 the ring chunks of the gradient ReduceScatter and of the
  *     parameter AllGather, ⌈Ψ_u/n⌉ per unit.</li>
  * </ul>
  * These are the buffers the executor meters (its sends and receives, {@code tpx}/{@code tpl}/{@code tpy}, {@code gt},
@@ -66,19 +66,23 @@ public final class Buffers {
         // An out-of-place cross-entropy's backward, on the last stage, counted at its activation peak.
         long loss = stage == p - 1
                 ? Math.round(Activations.crossEntropyBackward(m, plan, e.training().microBatch(), e.training().crossEntropy())) : 0;
+        // Context parallelism: a layer's attention holds ring attention's K/V blocks (ContextParallelRing), counted at the
+        // activation peak with the backward's four: a bound, by what the layer frees before its attention runs.
+        int b = e.training().microBatch(), aB = precision.activationBytes();
+        long cpRing = Math.round(ContextParallelRing.backward(m, plan, b, aB));
         if (t == 1) {
-            if (e.training().recompute() != Recompute.FULL) return activations + Math.max(boundaries(e, plan, stage, activation), loss);
+            if (e.training().recompute() != Recompute.FULL)
+                return activations + Math.max(boundaries(e, plan, stage, activation), loss) + cpRing;
             // Full recompute: a forward's boundaries over the activations between passes, or a backward's replayed layer
             // over what the stage holds then, with the output gradient it received.
-            int b = e.training().microBatch(), aB = precision.activationBytes();
             long between = Math.round(Activations.betweenPasses(m, plan, b, e.microBatches(plan), Recompute.FULL, aB, stage));
             return Math.max(between + Math.max(boundaries(e, plan, stage, activation), loss),
-                    Math.round(LayerReplay.whileReplaying(m, plan, b, e.microBatches(plan), aB, stage, true)));
+                    Math.round(LayerReplay.whileReplaying(m, plan, b, e.microBatches(plan), aB, stage, true))) + cpRing;
         }
         long workspace = activation * (plan.sequenceParallel() ? 2 : 1) + 2 * tokens * 4;
         long ring = stage == p - 1 ? 2 * Chunking.shard(2 * tokens, t) * 4
                 : 2 * Chunking.shard(tokens * m.hidden(), t) * precision.activationBytes();
-        return activations + workspace + Math.max(ring, loss);
+        return activations + workspace + Math.max(ring, loss) + cpRing;
     }
 
     /**
@@ -120,24 +124,26 @@ public final class Buffers {
     }
 
     /**
-     * {@return what DDP's sync holds beyond its buckets and ring chunks on a middle pipeline stage}: its last backward's
-     * sent input gradient, b·s·h (its slice, b·s·h/t, under TP), is still in flight when the buckets are staged, before
-     * the ring's chunks arrive; so the sync holds the buckets and the larger of the two. The first and last stage
-     * all-reduce the tied embedding's gradient first, by when the send is done; the first sends nothing; ZeRO's syncs
-     * stage no buckets.
+     * {@return what DDP's sync holds beyond its buckets and ring chunks when the stage's last backward sent an input
+     * gradient}: b·s·h (its slice, b·s·h/t, under TP) is still in flight while the buckets are staged and the ring's
+     * first round sends its chunk c; from the second round, with the send done, the ring holds 2c. So the sync holds the
+     * buckets and the larger of c + sent and 2c. A stage's last pass sends nothing on the first stage, nor under ZB-H1
+     * (a W); the last stage all-reduces a tied embedding's gradient first, by when its send is done; ZeRO's syncs stage
+     * no buckets.
      */
     private static long sentBesideBuckets(Experiment e, ParallelPlan plan, int stage) {
-        if (plan.zero() != ZeroStage.DDP || stage == 0 || stage == plan.pp() - 1) return 0;
+        if (plan.zero() != ZeroStage.DDP || stage == 0 || plan.schedule() == dev.parasim.spec.PipelineSchedule.ZB_H1
+                || stage == plan.pp() - 1 && e.model().tiedEmbeddings()) return 0;
         long tokens = (long) e.training().microBatch() * (e.model().seqLen() / plan.cp());
         long sent = Chunking.shard(tokens * e.model().hidden(), plan.tp()) * e.training().precision().activationBytes();
-        return Math.max(0, sent - ddpRingBytes(e, Parameters.stageDenseUnits(e.model(), plan, stage), plan.dp() * plan.cp()));
+        return Math.max(0, sent - ddpRingChunk(e, Parameters.stageDenseUnits(e.model(), plan, stage), plan.dp() * plan.cp()));
     }
 
-    /** {@return the ring chunks DDP's bucketed AllReduce of {@code units} over n ranks holds at once, in gradient bytes} */
-    private static long ddpRingBytes(Experiment e, long[] units, int n) {
+    /** {@return one ring chunk of DDP's bucketed AllReduce of {@code units} over n ranks, every bucket's, in gradient bytes} */
+    private static long ddpRingChunk(Experiment e, long[] units, int n) {
+        if (n == 1) return 0;
         long total = Parameters.sum(units), bucket = (long) Math.floor(e.training().bucketMB() * 1e6 / e.training().precision().gradBytes());
-        long chunks = total / bucket * Chunking.shard(bucket, n) + Chunking.shard(total % bucket, n);
-        return ringChunksInFlight(2 * (n - 1)) * chunks * e.training().precision().gradBytes();
+        return (total / bucket * Chunking.shard(bucket, n) + Chunking.shard(total % bucket, n)) * e.training().precision().gradBytes();
     }
 
     /** {@return the sync buffers of {@code units} replicated over n ranks} */

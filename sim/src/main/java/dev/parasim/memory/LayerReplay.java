@@ -89,4 +89,18 @@ public final class LayerReplay {
         int layers = dev.parasim.workload.StageSplit.of(m, plan).layers(virtual);
         return Activations.weightGradEdges(m, plan, microBatch, activationBytes, virtual) + (layers - 1) * Math.max(0, perLayer);
     }
+
+    /**
+     * {@return what a layer's backward holds beyond its kept share through its phases}: under full recompute its
+     * {@link #replayBytes}, and in ZB-H1's B ({@code split}) what the B has kept for its W by its last replay
+     * ({@link #keptBeforeLastReplay}: charged at every layer, it peaks where the walk holds most, the chunk's first
+     * replay, at the last replay's true value); under CP ring attention's backward blocks ({@link ContextParallelRing})
+     */
+    static double heldInLayerBackward(dev.parasim.spec.Experiment e, ParallelPlan plan, int virtual, boolean split) {
+        ModelSpec m = e.model();
+        int b = e.training().microBatch(), aB = e.training().precision().activationBytes();
+        double held = ContextParallelRing.backward(m, plan, b, aB);
+        if (e.training().recompute() != Recompute.FULL) return held;
+        return held + replayBytes(m, plan, b, aB) + (split ? keptBeforeLastReplay(m, plan, b, aB, virtual) : 0);
+    }
 }

@@ -68,6 +68,11 @@ public final class MemoryModel {
                 e.training().recompute(), e.training().precision().activationBytes(), stage));
     }
 
+    /** {@return the buffer bytes stage {@code stage} holds in its data-parallel sync, when it holds no activations} */
+    public static long syncBufferBytes(Experiment e, ParallelPlan plan, int stage) {
+        return Buffers.inSync(e, plan, stage);
+    }
+
     /** {@return the persistent parameter, gradient and optimizer bytes of one rank of {@code stage}} */
     public static ModelStates modelStates(Experiment e, ParallelPlan plan, int stage) {
         Precision precision = e.training().precision();

@@ -77,6 +77,8 @@ final class PipelineUnitBuffers {
         double layerW = Activations.weightGradInputsPerLayer(m, plan, b, aB);
         // Full recompute: a layer's backward (B or BW) first replays its forward, holding its saved tensors again.
         double replay = e.training().recompute() == Recompute.FULL ? LayerReplay.replayBytes(m, plan, b, aB) : 0;
+        // Context parallelism: ring attention's K/V blocks while a layer's attention runs, forward and backward.
+        double cpForward = ContextParallelRing.forward(m, plan, b, aB), cpBackward = ContextParallelRing.backward(m, plan, b, aB);
         StageSplit stageSplit = StageSplit.of(m, plan);
         double[] mB = new double[v], mW = new double[v];
         for (int c = 0; c < v; c++) {
@@ -110,14 +112,15 @@ final class PipelineUnitBuffers {
             }
             if (kind == 0) {
                 // After F: its start is what the stage held before it, plus the received input.
-                if (!zero3) { peak = Math.max(peak, held + in + out); continue; }
+                if (!zero3) { peak = Math.max(peak, held + in + out + cpForward); continue; }
                 double acts = held - mB[c] + in;
                 peak = Math.max(peak, acts + in);   // the received input, as a message and as the chunk's first activation
                 for (int u = 0; u < count; u++) {
                     double kept = u > 0 ? tiedParams : 0;   // unit 0, gathered from the embedding to the head
                     peak = Math.max(peak, acts + kept + gathered(size[u], xsize[u], n, ne, precision, true));
                     acts += share[u];
-                    peak = Math.max(peak, acts + kept + gathered(size[u], xsize[u], n, ne, precision, false));
+                    double ring = (first && u == 0) || (last && u == count - 1) ? 0 : cpForward;   // a layer's attention
+                    peak = Math.max(peak, acts + kept + ring + gathered(size[u], xsize[u], n, ne, precision, false));
                 }
                 peak = Math.max(peak, acts + out);
                 continue;
@@ -125,6 +128,7 @@ final class PipelineUnitBuffers {
             boolean w = kind == 2, split = zb && kind == 1;
             if (split && !zero3) {   // ZeRO-2's B runs whole: received output gradient, then the sent input gradient
                 peak = Math.max(peak, held + in + (last ? loss : 0));   // the head's B starts with the loss's backward
+                peak = Math.max(peak, held + in - (last ? share[count - 1] : 0) + cpBackward);   // its last layer's attention
                 // Its last replayed layer: the head's share (last virtual stage) freed, the other layers' M_W shares kept.
                 if (replay > 0) peak = Math.max(peak, held + in - (last ? share[count - 1] : 0)
                         + LayerReplay.keptBeforeLastReplay(m, plan, b, aB, virtual) + replay);
@@ -149,7 +153,8 @@ final class PipelineUnitBuffers {
                 // The head's unit starts with the cross-entropy's backward: an out-of-place one holds its two gradients.
                 if (last && u == count - 1 && !w) peak = Math.max(peak, before + (zero3 ? params : 0) + loss);
                 boolean layerUnit = !(first && u == 0) && !(last && u == count - 1);
-                double replayed = w || !layerUnit ? 0 : replay;   // on top of what the unit holds before its backward
+                // On top of what the unit holds before its backward: its replay, and ring attention's blocks.
+                double replayed = w || !layerUnit ? 0 : replay + cpBackward;
                 if (split) {
                     peak = Math.max(peak, before + gathered(size[u], xsize[u], n, ne, precision, true));
                     if (replayed > 0) peak = Math.max(peak, before + replayed + gathered(size[u], xsize[u], n, ne, precision, false));

@@ -23,8 +23,8 @@ import dev.parasim.workload.StageSplit;
  * <li>Activations metered as they are kept: a layer's from the end of its forward to the end of its backward, the chunk's
  *     output from its send (on the last chunk the final norm's input and output, from the final norm), the softmax (and
  *     SP's gathered head input) from the cross-entropy's partial sums to the backward's start (where an out-of-place
- *     cross-entropy's two gradients sit beside it for a moment); under ZB-H1 a chunk's
- *     M_W from the end of its B, each unit's share until its W.</li>
+ *     cross-entropy's two gradients sit beside it for a moment); under ZB-H1 a chunk's M_W from the end of its B, each
+ *     unit's share until its W; under full recompute a layer's replay, under CP ring attention's K/V blocks, in its phases.</li>
  * <li>ZeRO-3: a unit's gathered parameters P_u = n·⌈Ψ_u/n⌉ around each of its F, B and BW phases; ZeRO-2/3: its padded
  *     gradient P_u from its BW (or W) to its ReduceScatter.</li>
  * <li>Messages: a ring collective of r sending rounds holds the chunk it sends, then (middle rounds) the one it received
@@ -53,7 +53,7 @@ final class TpUnitBuffers {
     private final long layerUnit;
     private final long headUnit;
     private final double layer;
-    private final double replay;   // full recompute: what a layer's backward holds again while it replays it, LayerReplay
+    private final double cpForward;   // ring attention's K/V while a layer's forward attention runs (ContextParallelRing)
     private final double out;
     private final double normOut;
     private final double head;
@@ -72,10 +72,8 @@ final class TpUnitBuffers {
     private final Units finalNormUnits;
     private final Units tiedHeadUnits;
     // The walk's state: activations, live buffers beside them, messages sent this superstep, the peak so far.
-    private double acts;
-    private long buffers;
-    private long sends;
-    private double peak;
+    private double acts, peak;
+    private long buffers, sends;
 
     private TpUnitBuffers(Experiment e, ParallelPlan plan, int stage, long[] units) {
         experiment = e;
@@ -100,7 +98,7 @@ final class TpUnitBuffers {
         headUnit = units[units.length - 1];
         double sb = (double) tokens, replicated = sp ? t : 1;
         layer = Activations.perLayer(m, plan, b, e.training().recompute(), aB) + Activations.normStatistics(m, plan, b, e.training().recompute());
-        replay = e.training().recompute() == dev.parasim.spec.Recompute.FULL ? LayerReplay.replayBytes(m, plan, b, aB) : 0;
+        cpForward = ContextParallelRing.forward(m, plan, b, aB);
         out = aB * sb * m.hidden() / replicated;
         normOut = out + Activations.FP32_BYTES * m.normStatistics() * sb / replicated;
         head = Activations.FP32_BYTES * sb * m.vocab() / t + (sp ? aB * sb * m.hidden() : 0);
@@ -225,7 +223,7 @@ final class TpUnitBuffers {
         }
         layers(c.layers(), layer, () -> {
             open(gathers, false, layerUnit(), Units.NONE);
-            tpGather();
+            tpGather(); meter(cpForward); meter(-cpForward);   // ring attention's K/V blocks while the attention runs
             tpReduce();
             tpGather();
             tpReduce();
@@ -263,16 +261,17 @@ final class TpUnitBuffers {
             takeInput();
             meter(-out);
         }
+        double inLayer = LayerReplay.heldInLayerBackward(experiment, plan, c.virtual(), split);   // replay, ring blocks
         layers(c.layers(), -layer, () -> {
             open(gathers, reduces, layerUnit(), layerUnit());
-            meter(replay); meter(-replay);   // full recompute's replayed layer beside the opened unit
+            meter(inLayer);   // held through the layer's TP phases, beside the unit
             tpGather();
             regather();
             tpReduce();
             tpGather();
             regather();
             tpReduce();
-            meter(-layer);
+            meter(-layer - inLayer);
             close(gathers, reduces, layerUnit(), layerUnit());
         });
         if (c.first()) {

@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * What the executor refuses, with the field named: context parallelism, models over the size limit, dropout with TP
- * and recomputation (the executed GPT has neither), an out-of-place cross-entropy; every ZeRO stage with TP, pipelines, both and sequence
+ * What the executor refuses, with the field named: context parallelism, models over the size limit, dropout and full
+ * recompute with TP, selective recomputation, an out-of-place cross-entropy; every ZeRO stage with TP, pipelines, both and sequence
  * parallelism passes, and invalid pipeline shapes fail when the spec loads.
  */
 class ExecLimitsTest {

@@ -29,6 +29,9 @@ public final class TensorParallel implements java.io.Serializable {
 
     /** Tensor parallelism of degree t in {@code mode}. */
     public TensorParallel(GptConfig config, DataType dtype, int t, TpMode mode) {
+        // The TP phases draw no dropout masks (exec.ExecLimits refuses TP with dropout before any run).
+        if (t > 1 && config.dropout() > 0)
+            throw new IllegalArgumentException("config.dropout: tensor-parallel passes run without dropout, found " + config.dropout());
         this.gpt = new Gpt(config, dtype);
         this.shards = new TpShards(config, t);
         this.mode = mode;
