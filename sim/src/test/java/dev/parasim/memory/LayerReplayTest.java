@@ -20,14 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class LayerReplayTest {
     /** GPT-3 175B, tp 8 · pp 8 (12 layers a stage), 1F1B, 8 micro-batches of one 2,048-token sequence, bf16, dropout. */
-    private static final Experiment GPT3 = SpecLoader.parse("""
+    private static final String GPT3_YAML = """
             name: gpt3-replay
             model: {preset: gpt3-175b}
             cluster: {preset: dgx-a100-80g, nodes: 64}
             training: {globalBatch: 64, microBatch: 1, precision: bf16-mixed, recompute: full}
             plans:
               - {name: tp8-pp8, dp: 8, tp: 8, pp: 8, schedule: 1f1b}
-            """, List.of());
+            """;
+    private static final Experiment GPT3 = SpecLoader.parse(GPT3_YAML, List.of());
 
     @Test
     void aReplayedLayerHoldsKorthikantisRowLessItsInput() {
@@ -59,14 +60,7 @@ class LayerReplayTest {
 
     @Test
     void noReplayWithoutFullRecompute() {
-        Experiment selective = SpecLoader.parse("""
-                name: gpt3-selective
-                model: {preset: gpt3-175b}
-                cluster: {preset: dgx-a100-80g, nodes: 64}
-                training: {globalBatch: 64, microBatch: 1, precision: bf16-mixed, recompute: selective}
-                plans:
-                  - {name: tp8-pp8, dp: 8, tp: 8, pp: 8, schedule: 1f1b}
-                """, List.of());
+        Experiment selective = SpecLoader.parse(GPT3_YAML, List.of("training.recompute=selective"));
         ParallelPlan plan = selective.plans().get(0);
         for (int stage = 0; stage < 8; stage++)
             assertEquals(MemoryModel.activationBytesBetweenPasses(selective, plan, stage), MemoryModel.activationBytes(selective, plan, stage));
