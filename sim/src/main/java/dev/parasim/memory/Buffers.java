@@ -67,9 +67,9 @@ public final class Buffers {
         long loss = stage == p - 1
                 ? Math.round(Activations.crossEntropyBackward(m, plan, e.training().microBatch(), e.training().crossEntropy())) : 0;
         // Context parallelism: a layer's attention holds ring attention's K/V blocks (ContextParallelRing), counted at the
-        // activation peak with the backward's four: a bound, by what the layer frees before its attention runs.
+        // activation peak, the more of either pass's: a bound, by what the layer frees before its attention runs.
         int b = e.training().microBatch(), aB = precision.activationBytes();
-        long cpRing = Math.round(ContextParallelRing.backward(m, plan, b, aB));
+        long cpRing = Math.round(ContextParallelRing.most(m, plan, b, aB));
         if (t == 1) {
             if (e.training().recompute() != Recompute.FULL)
                 return activations + Math.max(boundaries(e, plan, stage, activation), loss) + cpRing;

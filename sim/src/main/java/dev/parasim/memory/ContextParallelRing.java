@@ -6,15 +6,14 @@ import dev.parasim.spec.ParallelPlan;
 /**
  * Ring attention's key/value blocks under context parallelism (cp > 1): each layer's attention passes its K and V
  * around the CP group, one block of the rank's s/cp tokens per step, 2·(s/cp)·b·kvWidth/t elements at the activation
- * width. Beside the K and V the layer keeps anyway, its forward holds two more blocks, the packed copy of its own it
- * sends first and the one it receives; its backward holds four, two buffers each of a block and its gradient (dK, dV),
- * one sent and one received — as Transformer Engine's P2P ring (`AttnFuncWithCPAndKVP2P`, which Megatron-Core's
- * context parallelism runs) allocates them. They live while the layer's attention runs, so a stage holds them beside
- * its activations and that layer's other buffers at the peak.
+ * width. Beside the K and V the layer keeps anyway, its forward holds cp more by its last step: the packed copy of its
+ * own it sends first and each of the cp − 1 it receives, which the step list keeps until the forward returns; its
+ * backward holds four, two buffers each of a block and its gradient (dK, dV), one sent and one received — as
+ * Transformer Engine's P2P ring (`AttnFuncWithCPAndKVP2P`, which Megatron-Core's context parallelism runs) allocates
+ * them. They live while the layer's attention runs, so a stage holds them beside its activations and that layer's other
+ * buffers at the peak.
  */
 public final class ContextParallelRing {
-    /** Blocks a layer's forward holds while its attention runs. */
-    static final int FORWARD_BLOCKS = 2;
     /** Blocks (K/V and their gradients) a layer's backward holds while its attention runs. */
     static final int BACKWARD_BLOCKS = 4;
 
@@ -28,7 +27,12 @@ public final class ContextParallelRing {
 
     /** {@return what a layer's forward holds for the ring while its attention runs} */
     static double forward(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
-        return FORWARD_BLOCKS * blockBytes(m, plan, microBatch, activationBytes);
+        return plan.cp() * blockBytes(m, plan, microBatch, activationBytes);
+    }
+
+    /** {@return the most a layer holds for the ring in either pass: a bound where the passes are not walked} */
+    static double most(ModelSpec m, ParallelPlan plan, int microBatch, int activationBytes) {
+        return Math.max(forward(m, plan, microBatch, activationBytes), backward(m, plan, microBatch, activationBytes));
     }
 
     /** {@return what a layer's backward holds for the ring while its attention runs} */
