@@ -130,8 +130,7 @@ final class PipelineUnitBuffers {
                 peak = Math.max(peak, held + in + (last ? loss : 0));   // the head's B starts with the loss's backward
                 peak = Math.max(peak, held + in - (last ? share[count - 1] : 0) + cpBackward);   // its last layer's attention
                 // Its last replayed layer: the head's share (last virtual stage) freed, the other layers' M_W shares kept.
-                if (replay > 0) peak = Math.max(peak, held + in - (last ? share[count - 1] : 0)
-                        + LayerReplay.keptBeforeLastReplay(m, plan, b, aB, virtual) + replay + cpBackward);
+                if (replay > 0) peak = Math.max(peak, held + in + LayerReplay.transientBytes(m, plan, b, aB, virtual, true) + cpBackward);
                 peak = Math.max(peak, held - mB[c] + mW[c] + in + out);
                 continue;
             }
